@@ -82,7 +82,6 @@ void Mmu::writeCr0(uint32_t value) {
 // MOV to CR3 drops every entry except global ones under CR4.PGE=1 (SDM vol. 3A 4.10.4.1).
 void Mmu::writeCr3(uint32_t value) {
   foldHostHits();
-  charge(cost::kMovCr3);
   const uint32_t old = cr3_;
   cr3_ = value;
   const bool keepGlobal = (cr4_ & kCr4Pge) != 0;
@@ -120,7 +119,6 @@ void Mmu::writeCr4(uint32_t value) {
 // INVLPG drops the entries for the page holding `linear`, global or not, 4 MB entries covering it
 // included, in every way and in both TLBs (SDM vol. 3A INVLPG; 4.10.4.1).
 void Mmu::invlpg(uint32_t linear) {
-  charge(cost::kInvlpg);
   unsigned dropped = dropPage(dtlb_, linear);
   if (split_) dropped += dropPage(itlb_, linear);
   countFlush(FlushKind::kInvlpg, dropped);
@@ -160,14 +158,13 @@ void Mmu::dropEntry(TlbEntry& e) {
   e = TlbEntry{};
 }
 
-// A #PF: counted, charged (delivery), published. SDM vol. 3A 4.10.4.1: a page fault invalidates
+// A #PF: counted and published (its delivery is charged by the CPU). SDM vol. 3A 4.10.4.1: a page fault invalidates
 // the TLB entries for the faulting page, so the handler's fix is seen on the retry; nothing else
 // changes (no fill, no accessed/dirty bit).
 Fault Mmu::raise(uint32_t linear, Access access, uint32_t errorCode, const WalkTrace& walk) {
   ++run_.pageFaults[errorCode & 7];
   ++current_->pageFaults[errorCode & 7];
   if (errorCode & ErrorCode::kReserved) count(&MmuStats::reservedFaults);
-  charge(cost::kPageFault);
   dropPage(dtlb_, linear);
   if (split_) dropPage(itlb_, linear);
   if (observer_) observer_->onPageFault({linear, errorCode, cr3_, access, walk});

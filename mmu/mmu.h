@@ -3,12 +3,15 @@
 // CONTRACT WITH THE CPU (emu/): the signatures in the "CPU-facing" block below are what emu::Cpu
 // calls. They may gain members but must not change shape without changing the CPU in the same commit.
 //
-// Costs (mmu/cost_model.h) are charged here, to the counter given to setCycleCounter(); the CPU
-// charges none of them again:
+// Costs (mmu/cost_model.h). The MMU charges what translation costs, to the counter given to
+// setCycleCounter():
 //   translate(): a TLB miss kTlbMiss (the walk) + kAdWriteBack per accessed/dirty word written;
-//                a write on a TLB entry filled without D re-walks: kTlbMiss + kAdWriteBack;
-//                a #PF: kPageFault on top (its delivery), plus the walk if there was one;
-//   hostRead/hostWrite/hostFetch hits: kTlbHit (0); writeCr3(): kMovCr3; invlpg(): kInvlpg.
+//                a write on a TLB entry filled without D walks again: kTlbMiss + kAdWriteBack;
+//                a walk that ends in #PF still costs kTlbMiss;
+//   hits (translate() or hostRead/hostWrite/hostFetch): kTlbHit (0).
+// Instruction and delivery costs are the CPU's, charged by emu/ from the same table: MOV CR3
+// (kMovCr3), INVLPG (kInvlpg) and the delivery of the #PF (kPageFault / the INT costs). The MMU
+// never charges those, so nothing is counted twice.
 //
 // Defined in mmu.cpp: Mmu (everything not defined inline below).
 #pragma once
