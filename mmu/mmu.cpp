@@ -231,12 +231,14 @@ std::optional<Fault> Mmu::translate(uint32_t linear, Access access, bool user, u
   TlbEntry* e = tlb.lookup(linear);
   if (e != nullptr) {
     count(&MmuStats::tlbHits);
-    if (e->stale) noteStaleUse(*e, linear, access);
     if (!accessAllowed(e->user, e->writable, access, user, ctl.wp)) {
+      if (e->stale) noteStaleUse(*e, linear, access);  // the stale permissions decided
       const WalkTrace walk = e->walk;
       return raise(linear, access, ErrorCode::kPresent | accessErrorBits(access, user), walk);
     }
-    if (access == Access::kWrite && !e->dirty) {
+    if (access != Access::kWrite || e->dirty) {
+      if (e->stale) noteStaleUse(*e, linear, access);
+    } else {
       // A write through an entry filled without D: the processor walks again to set D in the
       // leaf (SDM vol. 3A 4.8), and the walk checks the tables as they are now.
       count(&MmuStats::walks);
