@@ -90,7 +90,9 @@ struct ProbeResult {
 
 class Mmu {
  public:
-  explicit Mmu(PhysMemory& mem, TlbGeometry geometry = {});
+  explicit Mmu(PhysMemory& mem, TlbGeometry geometry = {});  // std::invalid_argument: bad geometry
+  Mmu(const Mmu&) = delete;
+  Mmu& operator=(const Mmu&) = delete;
 
   // ---- CPU-facing ------------------------------------------------------------------------------
 
