@@ -96,6 +96,7 @@ void Mmu::writeCr3(uint32_t value) {
       }
     }
   }
+  sweepWatches();
   countFlush(FlushKind::kCr3Write, dropped);
   if (observer_) {
     observer_->onCr3Write({old, value});
@@ -148,6 +149,7 @@ unsigned Mmu::flushAll() {
     }
   }
   clearHost();
+  sweepWatches();
   return dropped;
 }
 
@@ -229,12 +231,14 @@ std::optional<Fault> Mmu::translate(uint32_t linear, Access access, bool user, u
   TlbEntry* e = tlb.lookup(linear);
   if (e != nullptr) {
     count(&MmuStats::tlbHits);
-    if (e->stale) noteStaleUse(*e, linear, access);
     if (!accessAllowed(e->user, e->writable, access, user, ctl.wp)) {
+      if (e->stale) noteStaleUse(*e, linear, access);  // the stale permissions decided
       const WalkTrace walk = e->walk;
       return raise(linear, access, ErrorCode::kPresent | accessErrorBits(access, user), walk);
     }
-    if (access == Access::kWrite && !e->dirty) {
+    if (access != Access::kWrite || e->dirty) {
+      if (e->stale) noteStaleUse(*e, linear, access);
+    } else {
       // A write through an entry filled without D: the processor walks again to set D in the
       // leaf (SDM vol. 3A 4.8), and the walk checks the tables as they are now.
       count(&MmuStats::walks);
@@ -309,16 +313,28 @@ void Mmu::clearHost() {
 
 void Mmu::flushHostCache() { clearHost(); }
 
+// Page-table frames are reference-counted by the paging words of valid entries in them. A frame
+// whose count drops to 0 stays watched until the next sweep (a CR3 load or a full flush), so a
+// miss-heavy run does not unwatch and re-watch the page directory on every eviction. Watching a
+// frame longer than needed only sends more stores through the slow path; it never hides one.
 void Mmu::watchWord(uint32_t pa) {
-  if (++ptRefs_[pa >> 12] == 1) watchFrame(pa >> 12, kWatchPageTable);
+  const uint32_t pfn = (pa >> 12) & 0xFFFFF;
+  if (ptRefs_[pfn]++ == 0 && !(watch_[pfn] & kWatchPageTable)) watchFrame(pfn, kWatchPageTable);
 }
 
 void Mmu::unwatchWord(uint32_t pa) {
-  auto it = ptRefs_.find(pa >> 12);
-  if (it == ptRefs_.end()) return;
-  if (--it->second == 0) {
-    ptRefs_.erase(it);
-    unwatchFrame(pa >> 12, kWatchPageTable);
+  auto it = ptRefs_.find((pa >> 12) & 0xFFFFF);
+  if (it != ptRefs_.end() && it->second > 0) --it->second;
+}
+
+void Mmu::sweepWatches() {
+  for (auto it = ptRefs_.begin(); it != ptRefs_.end();) {
+    if (it->second == 0) {
+      unwatchFrame(it->first, kWatchPageTable);
+      it = ptRefs_.erase(it);
+    } else {
+      ++it;
+    }
   }
 }
 

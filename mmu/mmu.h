@@ -90,7 +90,9 @@ struct ProbeResult {
 
 class Mmu {
  public:
-  explicit Mmu(PhysMemory& mem, TlbGeometry geometry = {});
+  explicit Mmu(PhysMemory& mem, TlbGeometry geometry = {});  // std::invalid_argument: bad geometry
+  Mmu(const Mmu&) = delete;
+  Mmu& operator=(const Mmu&) = delete;
 
   // ---- CPU-facing ------------------------------------------------------------------------------
 
@@ -207,6 +209,7 @@ class Mmu {
   void clearHost();
   void watchWord(uint32_t pa);
   void unwatchWord(uint32_t pa);
+  void sweepWatches();
   void checkWord(TlbEntry& e, uint32_t wordAddr, uint32_t cached, uint32_t mask, uint32_t pa,
                  unsigned size);
 
@@ -223,7 +226,8 @@ class Mmu {
   std::map<uint32_t, MmuStats> perSpace_;
   MmuStats* current_;
   std::vector<uint8_t> watch_;                      // reasons per physical frame (1M frames)
-  std::unordered_map<uint32_t, uint32_t> ptRefs_;  // frame -> paging words of valid entries in it
+  std::unordered_map<uint32_t, uint32_t> ptRefs_;  // frame -> paging words of valid entries (0:
+                                                    // watched until the next sweepWatches())
   std::array<std::array<HostEntry, kHostSlots>, 6> host_;
 };
 

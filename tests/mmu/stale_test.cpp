@@ -114,6 +114,20 @@ TEST_F(Stale, UpgradeWithoutFlushFaultsOnceThenWorks) {
   EXPECT_EQ(ram.word(0x11000), 0x200000u | P | W | U | A | D);
 }
 
+// A write through a stale entry filled by a read is not a stale use: the processor walks again to
+// set D (SDM vol. 3A 4.8), so it uses the PTE as it is now.
+TEST_F(Stale, WriteOnACleanStaleEntryWalksAgainAndUsesTheNewPte) {
+  uint32_t phys;
+  ASSERT_FALSE(mmu.translate(0x400000, Access::kRead, true, phys));
+  store(0x11000, 0x300000u | P | W | U);
+  ASSERT_FALSE(mmu.translate(0x400000, Access::kWrite, true, phys));
+  EXPECT_EQ(phys, 0x300000u);
+  EXPECT_TRUE(rec.stale.empty());
+  EXPECT_EQ(mmu.stats().staleUses, 0u);
+  EXPECT_EQ(ram.word(0x11000), 0x300000u | P | W | U | A | D);
+  EXPECT_FALSE(mmu.tlb().at(0, 0).stale);
+}
+
 TEST_F(Stale, StoresElsewhereInTheFrameAndUnwatchedFramesAreIgnored) {
   uint32_t phys;
   ASSERT_FALSE(mmu.translate(0x400000, Access::kRead, true, phys));
