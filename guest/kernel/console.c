@@ -117,6 +117,7 @@ void cprintf(const char *fmt, ...) {
 // with neither just halts with interrupts off.
 void poweroff(int status) {
   cli();
+  uartflush();
   outb(0xF4, status & 0xff);
   for (const char *s = "Shutdown"; *s; s++)
     outb(0x8900, *s);

@@ -131,6 +131,7 @@ void idtinit(void);
 // uart.c
 void uartinit(void);
 void uartputc(int c);
+void uartflush(void);
 int uartgetc(void);
 
 // usercopy.S: copy n bytes to user address dst through the current page table,

@@ -11,7 +11,8 @@
 #include "x86.h"
 
 // Load the ELF program path: each PT_LOAD segment at its page-aligned address
-// (writable only if the segment is), then a guard page (no PTE_U) and one page
+// (writable only if the segment is), one right after the other from address 0
+// (no holes: every page below sz is mapped, which the system calls rely on), then a guard page (no PTE_U) and one page
 // of stack holding argc, argv and the strings. Returns argc to the new program
 // (the system call's result), or -1 with the old memory untouched.
 int exec(const char *path, char **argv) {
@@ -37,7 +38,7 @@ int exec(const char *path, char **argv) {
       continue;
     if (ph->memsz < ph->filesz || ph->vaddr + ph->memsz < ph->vaddr ||
         ph->vaddr + ph->memsz >= KERNBASE || ph->vaddr % PGSIZE != 0 ||
-        ph->vaddr < PGROUNDUP(sz) || ph->off > e->size || ph->filesz > e->size - ph->off)
+        ph->vaddr != PGROUNDUP(sz) || ph->off > e->size || ph->filesz > e->size - ph->off)
       goto bad;
     int perm = (ph->flags & ELF_PROG_FLAG_WRITE) ? PTE_W : 0;
     if ((sz = allocuvm(pgdir, ph->vaddr, ph->vaddr + ph->memsz, perm)) == 0)
@@ -59,8 +60,10 @@ int exec(const char *path, char **argv) {
     if (argc >= MAXARG)
       goto bad;
     uint len = strlen(argv[argc]) + 1;
+    if (len + 4 > sp - (sz - PGSIZE))
+      goto bad;  // the strings must fit in the stack page
     sp = (sp - len) & ~3;
-    if (sp < sz - PGSIZE || copyout(pgdir, sp, argv[argc], len) < 0)
+    if (copyout(pgdir, sp, argv[argc], len) < 0)
       goto bad;
     ustack[3 + argc] = sp;
   }
@@ -68,8 +71,10 @@ int exec(const char *path, char **argv) {
   ustack[0] = 0xffffffff;  // a return address main never uses
   ustack[1] = argc;
   ustack[2] = sp - (argc + 1) * 4;  // argv
+  if ((3 + argc + 1) * 4 > sp - (sz - PGSIZE))
+    goto bad;
   sp -= (3 + argc + 1) * 4;
-  if (sp < sz - PGSIZE || copyout(pgdir, sp, ustack, (3 + argc + 1) * 4) < 0)
+  if (copyout(pgdir, sp, ustack, (3 + argc + 1) * 4) < 0)
     goto bad;
 
   const char *last = path;

@@ -141,9 +141,10 @@ int growproc(int n) {
     if ((uint)n >= KERNBASE - sz || (sz = allocuvm(p->pgdir, sz, sz + n, PTE_W)) == 0)
       return -1;
   } else if (n < 0) {
-    if ((uint)-n > sz)
+    uint shrink = 0u - (uint)n;  // -n without overflow for n = INT_MIN
+    if (shrink > sz)
       return -1;
-    sz = deallocuvm(p->pgdir, sz, sz + n);
+    sz = deallocuvm(p->pgdir, sz, sz - shrink);
   }
   p->sz = sz;
   switchuvm(p);  // reloads CR3: no stale translation of a freed page survives

@@ -81,7 +81,10 @@ void trap(struct trapframe *tf) {
     piceoi(IRQ_COM1);
     break;
   case T_IRQ0 + IRQ_SPURIOUS:
-    break;  // a spurious 8259 interrupt: no end-of-interrupt is due
+    break;  // the master 8259's spurious IRQ 7: no end-of-interrupt is due
+  case T_IRQ0 + IRQ_SPURIOUS + 8:
+    piceoi(0);  // the slave's spurious IRQ 15: only the master saw a real IRQ 2
+    break;
   case T_PGFLT:
     pagefault(tf);
     break;

@@ -52,6 +52,15 @@ void uartputc(int c) {
   outb(COM1 + UART_DATA, c);
 }
 
+// Wait (boundedly) until the transmitter has sent every byte (LSR bit 6, TEMT),
+// so that nothing is lost when the machine powers off right after.
+void uartflush(void) {
+  if (!uart)
+    return;
+  for (int i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & 0x40); i++)
+    ;
+}
+
 // Return the next received byte, or -1 if none.
 int uartgetc(void) {
   if (!uart)
