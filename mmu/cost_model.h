@@ -13,6 +13,8 @@
 namespace cost {
 
 // ---- MMU (mmu/) ---------------------------------------------------------------------------------
+// Mmu charges the translation costs (hit, miss, A/D write-back). kPageFault, kMovCr3 and kInvlpg are
+// instruction and delivery costs: the CPU charges them (see mmu/mmu.h), so nothing counts twice.
 constexpr uint32_t kTlbHit = 0;         // served from the TLB
 constexpr uint32_t kTlbMiss = 9;        // two page-table reads (PCem/86Box)
 constexpr uint32_t kAdWriteBack = 2;    // each accessed/dirty bit written back to a PDE or PTE

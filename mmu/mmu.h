@@ -2,13 +2,31 @@
 //
 // CONTRACT WITH THE CPU (emu/): the signatures in the "CPU-facing" block below are what emu::Cpu
 // calls. They may gain members but must not change shape without changing the CPU in the same commit.
+//
+// Costs (mmu/cost_model.h). The MMU charges what translation costs, to the counter given to
+// setCycleCounter():
+//   translate(): a TLB miss kTlbMiss (the walk) + kAdWriteBack per accessed/dirty word written;
+//                a write on a TLB entry filled without D walks again: kTlbMiss + kAdWriteBack;
+//                a walk that ends in #PF still costs kTlbMiss;
+//   hits (translate() or hostRead/hostWrite/hostFetch): kTlbHit (0).
+// Instruction and delivery costs are the CPU's, charged by emu/ from the same table: MOV CR3
+// (kMovCr3), INVLPG (kInvlpg) and the delivery of the #PF (kPageFault / the INT costs). The MMU
+// never charges those, so nothing is counted twice.
+//
+// Defined in mmu.cpp: Mmu (everything not defined inline below).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <unordered_map>
+#include <vector>
 
 #include "mmu/events.h"
+#include "mmu/page_walk.h"
 #include "mmu/phys_memory.h"
+#include "mmu/tlb.h"
 
 namespace mmu {
 
@@ -39,9 +57,42 @@ struct TlbGeometry {
   bool split = false;  // separate instruction and data TLBs of this geometry each
 };
 
+// Counters (Mmu::stats). Every translation that reaches the TLB is a hit or a miss; every miss,
+// and every write on an entry filled without D, is a walk.
+struct MmuStats {
+  uint64_t tlbHits = 0;
+  uint64_t tlbMisses = 0;
+  uint64_t walks = 0;
+  uint64_t evictions = 0;                // valid entries replaced by a fill
+  std::array<uint64_t, 4> flushes{};     // by FlushKind
+  std::array<uint64_t, 4> flushDropped{};  // valid entries dropped, by FlushKind
+  std::array<uint64_t, 8> pageFaults{};  // by error code & 7: P | W/R | U/S
+  uint64_t reservedFaults = 0;           // of which RSVD was set
+  uint64_t staleUses = 0;                // uses of a stale entry (each one, published or not)
+
+  uint64_t pageFaultTotal() const {
+    uint64_t n = 0;
+    for (uint64_t f : pageFaults) n += f;
+    return n;
+  }
+};
+
+// The answer of Mmu::probe().
+struct ProbeResult {
+  std::optional<Fault> fault;  // the fault a real access would raise, or nothing
+  uint32_t physical = 0;       // on success
+  Translation translation;     // on success: frame, permissions, the words it came from
+  WalkTrace walk;              // what was read (or what the TLB entry came from)
+  bool paging = true;          // false: CR0.PG=0 and linear == physical
+  bool fromTlb = false;        // answered by a TLB entry
+  bool stale = false;          // ... which is stale
+};
+
 class Mmu {
  public:
-  explicit Mmu(PhysMemory& mem, TlbGeometry geometry = {});
+  explicit Mmu(PhysMemory& mem, TlbGeometry geometry = {});  // std::invalid_argument: bad geometry
+  Mmu(const Mmu&) = delete;
+  Mmu& operator=(const Mmu&) = delete;
 
   // ---- CPU-facing ------------------------------------------------------------------------------
 
@@ -91,6 +142,103 @@ class Mmu {
   void flushHostCache();
 
   // ---- Tools (trace, view, gdb stub, tests): see the rest of this header ------------------------
+
+  // What a real access would get, with no side effect (no A/D bit, TLB entry, stat, event, CR2 or
+  // cycle). For the current CR3 the answer comes from the TLB when it holds the page (stale or
+  // not), exactly as the next access would see it; otherwise, and for any other CR3, from a walk
+  // of the tables under `cr3` with the current CR0.WP and CR4.PSE.
+  ProbeResult probe(uint32_t cr3, uint32_t linear, Access access, bool user) const;
+  // The walk alone (ignores the TLB and CR0.PG).
+  WalkResult probeTables(uint32_t cr3, uint32_t linear, Access access, bool user) const;
+  // The present mappings of the address space under `cr3`, in linear order.
+  MappingCursor mappings(uint32_t cr3) const { return MappingCursor(mem_, cr3, control()); }
+
+  // The TLB contents. With split TLBs, instruction=true selects the instruction TLB.
+  const Tlb& tlb(bool instruction = false) const;
+  const TlbGeometry& geometry() const { return geometry_; }
+
+  // Counters for the whole run, and per address space (keyed by the page-directory base,
+  // CR3 & 0xFFFFF000; flushes count against the address space that was current before them).
+  MmuStats stats() const;
+  std::map<uint32_t, MmuStats> statsByAddressSpace() const;
+
+  // ---- Host cache (inline hot path) ------------------------------------------------------------
+  static constexpr unsigned kHostSlots = 256;  // per table, direct-mapped on the linear page
+ private:
+  // A host-side shortcut for one (linear page, access kind, privilege). It only ever holds a page
+  // that a valid, non-stale model TLB entry allows for that kind and privilege (with D already set
+  // for writes); it is dropped whenever that entry is evicted, flushed or goes stale.
+  struct HostEntry {
+    uint32_t tag = kNoTag;  // linear page base, or kNoTag
+    uint32_t pfn = 0;       // physical frame number
+    uint8_t* base = nullptr;
+  };
+  static constexpr uint32_t kNoTag = 1;  // never a page base
+  enum HostTable : unsigned { kHostRead = 0, kHostWrite = 2, kHostFetch = 4 };  // + user
+
+  uint8_t* hostLookup(unsigned table, uint32_t linear) {
+    const HostEntry& h = host_[table][(linear >> 12) & (kHostSlots - 1)];
+    if (h.tag != (linear & ~kPageMask)) return nullptr;
+    ++hostHits_;  // a TLB hit (cost::kTlbHit is 0); folded into the stats by foldHostHits()
+    return h.base + (linear & kPageMask);
+  }
+
+  PagingControl control() const { return {(cr0_ & kCr0Wp) != 0, (cr4_ & kCr4Pse) != 0}; }
+  bool paging() const { return (cr0_ & kCr0Pg) != 0; }
+  Tlb& tlbFor(Access access) { return access == Access::kFetch && split_ ? itlb_ : dtlb_; }
+  const Tlb& tlbFor(Access access) const {
+    return access == Access::kFetch && split_ ? itlb_ : dtlb_;
+  }
+  void charge(uint32_t n) { *cycles_ += n; }
+  void foldHostHits();
+  template <typename F>
+  void count(F field, uint64_t n = 1) {
+    run_.*field += n;
+    current_->*field += n;
+  }
+  void countFlush(FlushKind kind, uint32_t dropped);
+  Fault raise(uint32_t linear, Access access, uint32_t errorCode, const WalkTrace& walk);
+  void commit(const Translation& t);
+  TlbEntry& fill(Tlb& tlb, const Translation& t);
+  void dropEntry(TlbEntry& e);
+  unsigned dropPage(Tlb& tlb, uint32_t linear);
+  unsigned flushAll();
+  void noteStaleUse(TlbEntry& e, uint32_t linear, Access access);
+  void fillHost(const Tlb* tlb, const TlbEntry* e, uint32_t linear, bool user);
+  void dropHostRange(uint32_t base, uint32_t size);
+  void clearHost();
+  void watchWord(uint32_t pa);
+  void unwatchWord(uint32_t pa);
+  void sweepWatches();
+  void checkWord(TlbEntry& e, uint32_t wordAddr, uint32_t cached, uint32_t mask, uint32_t pa,
+                 unsigned size);
+
+  PhysMemory& mem_;
+  TlbGeometry geometry_;
+  bool split_;
+  Tlb dtlb_, itlb_;  // itlb_ is used only when split_
+  uint32_t cr0_ = 0, cr3_ = 0, cr4_ = 0;
+  uint64_t ownCycles_ = 0;
+  uint64_t* cycles_ = &ownCycles_;
+  MmuObserver* observer_ = nullptr;
+  uint64_t hostHits_ = 0;
+  MmuStats run_;
+  std::map<uint32_t, MmuStats> perSpace_;
+  MmuStats* current_;
+  std::vector<uint8_t> watch_;                      // reasons per physical frame (1M frames)
+  std::unordered_map<uint32_t, uint32_t> ptRefs_;  // frame -> paging words of valid entries (0:
+                                                    // watched until the next sweepWatches())
+  std::array<std::array<HostEntry, kHostSlots>, 6> host_;
 };
+
+inline uint8_t* Mmu::hostRead(uint32_t linear, bool user) {
+  return hostLookup(kHostRead + (user ? 1 : 0), linear);
+}
+inline uint8_t* Mmu::hostWrite(uint32_t linear, bool user) {
+  return hostLookup(kHostWrite + (user ? 1 : 0), linear);
+}
+inline uint8_t* Mmu::hostFetch(uint32_t linear, bool user) {
+  return hostLookup(kHostFetch + (user ? 1 : 0), linear);
+}
 
 }  // namespace mmu

@@ -1,0 +1,44 @@
+// Debug and exit ports.
+#include "devices/debugport.h"
+
+namespace devices {
+
+void DebugPorts::attach(PortBus& bus) {
+  bus.map(0x80, 1, this);
+  bus.map(0xE9, 1, this);
+  bus.map(0xF4, 4, this);
+  bus.map(0x8900, 1, this);
+}
+
+uint32_t DebugPorts::ioRead(uint16_t port, unsigned size) {
+  if (port == 0xE9) return 0xE9;  // Bochs answers 0xE9 so guests can detect the hack
+  if (port == 0x80) return post_;
+  return allOnes(size);
+}
+
+void DebugPorts::ioWrite(uint16_t port, uint32_t value, unsigned) {
+  switch (port) {
+    case 0x80: post_ = static_cast<uint8_t>(value); return;
+    case 0xE9:
+      if (console_) console_->put(static_cast<uint8_t>(value));
+      return;
+    case 0x8900:
+      // Bochs shuts down when the bytes "Shutdown" arrive in a row.
+      shutdown_ += static_cast<char>(value);
+      if (shutdown_.size() > 8) shutdown_.erase(0, shutdown_.size() - 8);
+      if (shutdown_ == "Shutdown" && !exit_) {
+        exit_ = 0;
+        reason_ = "guest wrote Shutdown to port 0x8900";
+      }
+      return;
+    default:
+      // isa-debug-exit: QEMU exits with (value << 1) | 1; the host truncates it to 8 bits.
+      if (!exit_) {
+        exit_ = static_cast<int>(((value << 1) | 1) & 0xFF);
+        reason_ = "guest wrote to the exit port 0xF4";
+      }
+      return;
+  }
+}
+
+}  // namespace devices

@@ -1,0 +1,39 @@
+// Ports emulators give guests for talking to the host: 0xE9 console (Bochs "port e9 hack"),
+// 0xF4 exit (QEMU isa-debug-exit, iobase 0xF4, iosize 4), 0x8900 shutdown (Bochs), and the POST
+// code port 0x80 that firmware and kernels write for a short delay.
+//
+// debugport.cpp defines: DebugPorts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "devices/bus.h"
+#include "devices/console.h"
+
+namespace devices {
+
+class DebugPorts : public PortDevice {
+ public:
+  explicit DebugPorts(ByteSink* console) : console_(console) {}
+  void attach(PortBus& bus);  // 0x80, 0xE9, 0xF4-0xF7, 0x8900
+
+  uint32_t ioRead(uint16_t port, unsigned size) override;
+  void ioWrite(uint16_t port, uint32_t value, unsigned size) override;
+  unsigned width(uint16_t port) const override { return port >= 0xF4 && port <= 0xF7 ? 4 : 1; }
+
+  // Set once the guest asked to stop: the exit status for the emulator, and why.
+  std::optional<int> exitStatus() const { return exit_; }
+  const std::string& exitReason() const { return reason_; }
+  uint8_t postCode() const { return post_; }
+
+ private:
+  ByteSink* console_;
+  std::optional<int> exit_;
+  std::string reason_;
+  std::string shutdown_;  // the last bytes written to 0x8900
+  uint8_t post_ = 0;
+};
+
+}  // namespace devices

@@ -1,0 +1,41 @@
+// Intel 82093AA I/O APIC at 0xFEC00000: IOREGSEL at +0x00, IOWIN at +0x10, 24 inputs.
+//
+// ioapic.cpp defines: IoApic.
+#pragma once
+
+#include <cstdint>
+
+#include "devices/bus.h"
+#include "devices/lapic.h"
+
+namespace devices {
+
+class IoApic : public MmioDevice {
+ public:
+  static constexpr uint32_t kBase = 0xFEC00000;
+  static constexpr unsigned kPins = 24;
+
+  IoApic(LocalApic& lapic, uint8_t id);
+
+  uint32_t mmioRead(uint32_t offset, unsigned size) override;
+  void mmioWrite(uint32_t offset, uint32_t value, unsigned size) override;
+
+  // Input pin `pin` is now asserted or not (inputs are taken as already active-high).
+  void setInput(unsigned pin, bool asserted);
+  // The local APIC retired level-triggered `vector`: clear remote IRR and resend if still high.
+  void eoi(uint8_t vector);
+
+  uint64_t redirection(unsigned pin) const { return redir_[pin]; }
+  uint8_t id() const { return static_cast<uint8_t>(id_ >> 24); }
+
+ private:
+  void deliver(unsigned pin);
+
+  LocalApic& lapic_;
+  uint32_t id_;
+  uint32_t select_ = 0;
+  uint64_t redir_[kPins];
+  bool input_[kPins] = {};
+};
+
+}  // namespace devices

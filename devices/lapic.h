@@ -1,0 +1,69 @@
+// The local APIC of the one CPU (Intel SDM vol. 3A chapter 10), at 0xFEE00000.
+//
+// lapic.cpp defines: LocalApic.
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <functional>
+
+#include "devices/bus.h"
+#include "devices/clock.h"
+
+namespace devices {
+
+class LocalApic : public MmioDevice, public Timed {
+ public:
+  static constexpr uint32_t kBase = 0xFEE00000;
+  static constexpr uint32_t kLvtMasked = 1u << 16;
+
+  explicit LocalApic(Clock& clock, uint8_t id = 0);
+
+  uint32_t mmioRead(uint32_t offset, unsigned size) override;
+  void mmioWrite(uint32_t offset, uint32_t value, unsigned size) override;
+  uint64_t deadline() const override;  // the timer's next expiry
+  void tick() override;                // raise the timer interrupt if it expired
+
+  // A fixed interrupt arriving from the I/O APIC, an IPI to self, or the timer; `level`
+  // records the trigger mode in TMR so that EOI is forwarded.
+  void accept(uint8_t vector, bool level);
+  // The vector the CPU would take now (IRR above the processor priority), or -1.
+  int pendingVector() const;
+  // INTA through the APIC: IRR -> ISR. With nothing above the priority, the spurious vector.
+  uint8_t acknowledge();
+  // Whether the 8259's INT reaches the CPU: LINT0 unmasked in ExtINT mode (virtual wire).
+  bool picPassThrough() const;
+
+  // Called on EOI of a level-triggered vector (the I/O APIC clears its remote IRR).
+  std::function<void(uint8_t)> onLevelEoi;
+
+  // For the firmware: set the local vectors the way a BIOS leaves them (SVR enabled, LINT0
+  // ExtINT, LINT1 NMI).
+  void firmwareDefaults();
+
+  uint8_t id() const { return static_cast<uint8_t>(id_ >> 24); }
+  uint32_t currentCount() const;
+  uint64_t timerInterrupts() const { return timerFired_; }
+
+ private:
+  uint32_t read(unsigned reg) const;
+  void write(unsigned reg, uint32_t value);
+  unsigned divisor() const;
+  int highest(const std::bitset<256>& bits) const;
+  uint32_t ppr() const;
+  void startTimer(uint32_t initial);
+
+  Clock& clock_;
+  uint32_t id_;
+  uint32_t tpr_ = 0, ldr_ = 0, dfr_ = 0xFFFFFFFF, svr_ = 0xFF, esr_ = 0, esrPending_ = 0;
+  uint32_t icrLow_ = 0, icrHigh_ = 0;
+  uint32_t lvtTimer_ = kLvtMasked, lvtPerf_ = kLvtMasked, lvtLint0_ = kLvtMasked,
+           lvtLint1_ = kLvtMasked, lvtError_ = kLvtMasked;
+  uint32_t initialCount_ = 0, divideConfig_ = 0;
+  uint64_t timerStart_ = 0;   // cycle at which the current count was initialCount_
+  uint64_t nextExpiry_ = kNever;
+  uint64_t timerFired_ = 0;
+  std::bitset<256> irr_, isr_, tmr_;
+};
+
+}  // namespace devices

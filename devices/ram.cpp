@@ -1,0 +1,70 @@
+// Lazily allocated guest RAM (an anonymous private mapping: the kernel supplies zero pages on
+// first touch).
+#include "devices/ram.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+namespace devices {
+
+Ram::Ram(uint32_t bytes) : size_(bytes) {
+  if (bytes == 0 || bytes % 4096 != 0) throw std::runtime_error("RAM size must be a positive multiple of 4 KB");
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::runtime_error("cannot reserve guest RAM");
+  base_ = static_cast<uint8_t*>(p);
+}
+
+Ram::~Ram() { munmap(base_, size_); }
+
+bool Ram::copyIn(uint32_t pa, const void* data, uint32_t len) {
+  uint8_t* p = at(pa, len);
+  if (!p) return false;
+  if (len) std::memcpy(p, data, len);
+  return true;
+}
+
+bool Ram::fill(uint32_t pa, uint8_t value, uint32_t len) {
+  uint8_t* p = at(pa, len);
+  if (!p) return false;
+  if (len) std::memset(p, value, len);
+  return true;
+}
+
+uint32_t Ram::read32(uint32_t pa) {
+  uint8_t* p = at(pa, 4);
+  if (!p) return 0xFFFFFFFFu;
+  return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24;
+}
+
+void Ram::write8(uint32_t pa, uint8_t v) {
+  if (uint8_t* p = at(pa, 1)) p[0] = v;
+}
+
+void Ram::write16(uint32_t pa, uint16_t v) {
+  if (uint8_t* p = at(pa, 2)) {
+    p[0] = static_cast<uint8_t>(v);
+    p[1] = static_cast<uint8_t>(v >> 8);
+  }
+}
+
+void Ram::write32(uint32_t pa, uint32_t v) {
+  if (uint8_t* p = at(pa, 4)) {
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+  }
+}
+
+size_t Ram::residentBytes() const {
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t pages = (size_ + page - 1) / page;
+  std::vector<unsigned char> vec(pages);
+  if (mincore(base_, size_, vec.data()) != 0) return 0;
+  size_t n = 0;
+  for (unsigned char c : vec) n += c & 1;
+  return n * page;
+}
+
+}  // namespace devices

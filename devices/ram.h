@@ -1,0 +1,43 @@
+// Guest RAM: one anonymous mapping, so pages the guest never touches cost the host nothing.
+//
+// ram.cpp defines: Ram.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace devices {
+
+class Ram {
+ public:
+  // `bytes` of zeroed RAM, a multiple of 4 KB. Throws std::runtime_error if the host refuses.
+  explicit Ram(uint32_t bytes);
+  ~Ram();
+  Ram(const Ram&) = delete;
+  Ram& operator=(const Ram&) = delete;
+
+  uint32_t size() const { return size_; }
+  // Host pointer to [pa, pa+len) when it lies inside RAM, else nullptr. Every host access to
+  // guest memory goes through this bounds check.
+  uint8_t* at(uint32_t pa, uint32_t len = 1) {
+    return (len <= size_ && pa <= size_ - len) ? base_ + pa : nullptr;
+  }
+  bool contains(uint32_t pa, uint32_t len) const { return len <= size_ && pa <= size_ - len; }
+
+  // Little-endian accessors for firmware and loaders; false when out of range.
+  bool copyIn(uint32_t pa, const void* data, uint32_t len);
+  bool fill(uint32_t pa, uint8_t value, uint32_t len);
+  uint32_t read32(uint32_t pa);
+  void write8(uint32_t pa, uint8_t v);
+  void write16(uint32_t pa, uint16_t v);
+  void write32(uint32_t pa, uint32_t v);
+
+  // Host bytes actually resident (touched pages), for the run summary and the laziness test.
+  size_t residentBytes() const;
+
+ private:
+  uint8_t* base_ = nullptr;
+  uint32_t size_ = 0;
+};
+
+}  // namespace devices

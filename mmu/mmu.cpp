@@ -1,0 +1,461 @@
+// The MMU: control registers, translation through the TLB model, flushes, the host cache, frame
+// watching and the stale-TLB detector (see mmu.h and docs/mmu.md).
+#include "mmu/mmu.h"
+
+#include <stdexcept>
+
+#include "mmu/cost_model.h"
+
+namespace mmu {
+
+namespace {
+
+using B = PagingBits;
+
+// The bits of a paging word that change a translation (frame, P, R/W, U/S, PS); not A, D, G or
+// the cache-control bits. A store that changes only those leaves the TLB entry correct.
+constexpr uint32_t kPdeMatters =
+    B::kFrame | B::kPresent | B::kWritable | B::kUser | B::kPageSize;
+constexpr uint32_t kPteMatters = B::kFrame | B::kPresent | B::kWritable | B::kUser;
+
+unsigned checkedSets(const TlbGeometry& g) {
+  if (g.sets == 0 || g.sets > 4096 || (g.sets & (g.sets - 1)) != 0) {
+    throw std::invalid_argument("mmu: TLB sets must be a power of two from 1 to 4096");
+  }
+  if (g.ways == 0 || g.ways > 64) throw std::invalid_argument("mmu: TLB ways must be 1 to 64");
+  return g.sets;
+}
+
+bool overlaps(uint32_t word, uint32_t pa, unsigned size) {
+  return uint64_t{pa} < uint64_t{word} + 4 && uint64_t{word} < uint64_t{pa} + size;
+}
+
+}  // namespace
+
+Mmu::Mmu(PhysMemory& mem, TlbGeometry geometry)
+    : mem_(mem),
+      geometry_(geometry),
+      split_(geometry.split),
+      dtlb_(checkedSets(geometry), geometry.ways),
+      itlb_(geometry.split ? geometry.sets : 1, geometry.split ? geometry.ways : 1),
+      watch_(size_t{1} << 20, 0) {
+  current_ = &perSpace_[0];
+  clearHost();
+}
+
+void Mmu::setCycleCounter(uint64_t* cycles) { cycles_ = cycles != nullptr ? cycles : &ownCycles_; }
+void Mmu::setObserver(MmuObserver* observer) { observer_ = observer; }
+
+uint32_t Mmu::cr0() const { return cr0_; }
+uint32_t Mmu::cr3() const { return cr3_; }
+uint32_t Mmu::cr4() const { return cr4_; }
+
+// Host hits are counted with one increment on the hot path and added to the stats here, before
+// anything that changes which address space they belong to (or whether paging is on at all: with
+// CR0.PG=0 there is no TLB and host hits are not TLB hits).
+void Mmu::foldHostHits() {
+  if (hostHits_ != 0 && paging()) count(&MmuStats::tlbHits, hostHits_);
+  hostHits_ = 0;
+}
+
+void Mmu::countFlush(FlushKind kind, uint32_t dropped) {
+  const auto k = static_cast<size_t>(kind);
+  ++run_.flushes[k];
+  ++current_->flushes[k];
+  run_.flushDropped[k] += dropped;
+  current_->flushDropped[k] += dropped;
+}
+
+// Changing CR0.PG or CR0.WP changes every translation (or whether there are any), so the whole
+// TLB goes (SDM vol. 3A 4.10.4.1).
+void Mmu::writeCr0(uint32_t value) {
+  const uint32_t changed = cr0_ ^ value;
+  foldHostHits();
+  cr0_ = value;
+  if (changed & (kCr0Pg | kCr0Wp)) {
+    const unsigned dropped = flushAll();
+    countFlush(FlushKind::kCr0, dropped);
+    if (observer_) observer_->onTlbFlush({FlushKind::kCr0, 0, dropped});
+  }
+}
+
+// MOV to CR3 drops every entry except global ones under CR4.PGE=1 (SDM vol. 3A 4.10.4.1).
+void Mmu::writeCr3(uint32_t value) {
+  foldHostHits();
+  const uint32_t old = cr3_;
+  cr3_ = value;
+  const bool keepGlobal = (cr4_ & kCr4Pge) != 0;
+  unsigned dropped = 0;
+  for (Tlb* t : {&dtlb_, &itlb_}) {
+    if (t == &itlb_ && !split_) break;
+    for (unsigned i = 0; i < t->capacity(); ++i) {
+      TlbEntry& e = t->at(i);
+      if (e.valid && !(keepGlobal && e.global)) {
+        dropEntry(e);
+        ++dropped;
+      }
+    }
+  }
+  sweepWatches();
+  countFlush(FlushKind::kCr3Write, dropped);
+  if (observer_) {
+    observer_->onCr3Write({old, value});
+    observer_->onTlbFlush({FlushKind::kCr3Write, 0, dropped});
+  }
+  current_ = &perSpace_[value & B::kFrame];
+}
+
+// Changing CR4.PSE or CR4.PGE drops everything (SDM vol. 3A 4.10.4.1).
+void Mmu::writeCr4(uint32_t value) {
+  const uint32_t changed = cr4_ ^ value;
+  cr4_ = value;
+  if (changed & (kCr4Pse | kCr4Pge)) {
+    foldHostHits();
+    const unsigned dropped = flushAll();
+    countFlush(FlushKind::kCr4, dropped);
+    if (observer_) observer_->onTlbFlush({FlushKind::kCr4, 0, dropped});
+  }
+}
+
+// INVLPG drops the entries for the page holding `linear`, global or not, 4 MB entries covering it
+// included, in every way and in both TLBs (SDM vol. 3A INVLPG; 4.10.4.1).
+void Mmu::invlpg(uint32_t linear) {
+  unsigned dropped = dropPage(dtlb_, linear);
+  if (split_) dropped += dropPage(itlb_, linear);
+  countFlush(FlushKind::kInvlpg, dropped);
+  if (observer_) observer_->onTlbFlush({FlushKind::kInvlpg, linear & ~kPageMask, dropped});
+}
+
+unsigned Mmu::dropPage(Tlb& tlb, uint32_t linear) {
+  unsigned dropped = 0;
+  while (TlbEntry* e = tlb.lookup(linear)) {  // at most one 4 KB and one 4 MB entry
+    dropEntry(*e);
+    ++dropped;
+  }
+  return dropped;
+}
+
+unsigned Mmu::flushAll() {
+  unsigned dropped = 0;
+  for (Tlb* t : {&dtlb_, &itlb_}) {
+    if (t == &itlb_ && !split_) break;
+    for (unsigned i = 0; i < t->capacity(); ++i) {
+      TlbEntry& e = t->at(i);
+      if (!e.valid) continue;
+      unwatchWord(e.walk.pdeAddr);
+      if (!e.large) unwatchWord(e.walk.pteAddr);
+      e = TlbEntry{};
+      ++dropped;
+    }
+  }
+  clearHost();
+  sweepWatches();
+  return dropped;
+}
+
+void Mmu::dropEntry(TlbEntry& e) {
+  unwatchWord(e.walk.pdeAddr);
+  if (!e.large) unwatchWord(e.walk.pteAddr);
+  dropHostRange(e.pageBase, e.size());
+  e = TlbEntry{};
+}
+
+// A #PF: counted and published (its delivery is charged by the CPU). SDM vol. 3A 4.10.4.1: a page fault invalidates
+// the TLB entries for the faulting page, so the handler's fix is seen on the retry; nothing else
+// changes (no fill, no accessed/dirty bit).
+Fault Mmu::raise(uint32_t linear, Access access, uint32_t errorCode, const WalkTrace& walk) {
+  ++run_.pageFaults[errorCode & 7];
+  ++current_->pageFaults[errorCode & 7];
+  if (errorCode & ErrorCode::kReserved) count(&MmuStats::reservedFaults);
+  dropPage(dtlb_, linear);
+  if (split_) dropPage(itlb_, linear);
+  if (observer_) observer_->onPageFault({linear, errorCode, cr3_, access, walk});
+  return {linear, errorCode};
+}
+
+// Write back the accessed/dirty bits a successful walk asked for, as the processor's own locked
+// read-modify-writes (SDM vol. 3A 4.8). They bypass notePhysWrite: A/D changes never make an entry
+// stale.
+void Mmu::commit(const Translation& t) {
+  if (t.pdeNew != t.walk.pde) {
+    mem_.write(t.walk.pdeAddr, t.pdeNew, 4);
+    charge(cost::kAdWriteBack);
+  }
+  if (!t.large && t.pteNew != t.walk.pte) {
+    mem_.write(t.walk.pteAddr, t.pteNew, 4);
+    charge(cost::kAdWriteBack);
+  }
+}
+
+TlbEntry& Mmu::fill(Tlb& tlb, const Translation& t) {
+  const unsigned set = t.large ? tlb.largeSet(t.pageBase) : tlb.smallSet(t.pageBase);
+  TlbEntry& e = tlb.at(set, tlb.victim(set));
+  if (e.valid) {
+    dropEntry(e);
+    count(&MmuStats::evictions);
+  }
+  e.valid = true;
+  e.large = t.large;
+  e.pageBase = t.pageBase;
+  e.frame = t.frame;
+  e.user = t.user;
+  e.writable = t.writable;
+  e.global = t.global;
+  e.dirty = t.dirty;
+  e.walk = t.walk;
+  e.walk.pde = t.pdeNew;
+  if (!t.large) e.walk.pte = t.pteNew;
+  watchWord(e.walk.pdeAddr);
+  if (!e.large) watchWord(e.walk.pteAddr);
+  return e;
+}
+
+void Mmu::noteStaleUse(TlbEntry& e, uint32_t linear, Access access) {
+  count(&MmuStats::staleUses);
+  if (e.stalePublished) return;
+  e.stalePublished = true;
+  if (observer_) {
+    observer_->onStaleTlbUse({linear, access, e.staleWordAddr, e.staleCached,
+                              readPagingWord(mem_, e.staleWordAddr, true), e.frame});
+  }
+}
+
+std::optional<Fault> Mmu::translate(uint32_t linear, Access access, bool user, uint32_t& phys) {
+  if (!paging()) {
+    phys = linear;
+    fillHost(nullptr, nullptr, linear, user);
+    return std::nullopt;
+  }
+  Tlb& tlb = tlbFor(access);
+  const PagingControl ctl = control();
+  TlbEntry* e = tlb.lookup(linear);
+  if (e != nullptr) {
+    count(&MmuStats::tlbHits);
+    if (!accessAllowed(e->user, e->writable, access, user, ctl.wp)) {
+      if (e->stale) noteStaleUse(*e, linear, access);  // the stale permissions decided
+      const WalkTrace walk = e->walk;
+      return raise(linear, access, ErrorCode::kPresent | accessErrorBits(access, user), walk);
+    }
+    if (access != Access::kWrite || e->dirty) {
+      if (e->stale) noteStaleUse(*e, linear, access);
+    } else {
+      // A write through an entry filled without D: the processor walks again to set D in the
+      // leaf (SDM vol. 3A 4.8), and the walk checks the tables as they are now.
+      count(&MmuStats::walks);
+      charge(cost::kTlbMiss);
+      const WalkResult r = walk(mem_, cr3_, linear, access, user, ctl);
+      if (!r.translation) return raise(linear, access, r.errorCode, r.walk);
+      commit(*r.translation);
+      dropEntry(*e);
+      e = &fill(tlb, *r.translation);
+    }
+  } else {
+    count(&MmuStats::tlbMisses);
+    count(&MmuStats::walks);
+    charge(cost::kTlbMiss);
+    const WalkResult r = walk(mem_, cr3_, linear, access, user, ctl);
+    if (observer_) observer_->onTlbMiss({linear, access, user, r.walk, !r.translation});
+    if (!r.translation) return raise(linear, access, r.errorCode, r.walk);
+    commit(*r.translation);
+    e = &fill(tlb, *r.translation);
+  }
+  phys = e->frame | (linear & (e->size() - 1));
+  if (!e->stale) fillHost(&tlb, e, linear, user);
+  return std::nullopt;
+}
+
+// Make host shortcuts for the page of `linear` at privilege `user`, for every kind of access the
+// entry `e` of `tlb` (both nullptr: paging is off) serves without a side effect: reads and fetches from the TLB
+// they are looked up in, writes only when D is already set. Never a write shortcut into a watched
+// frame, never one into something that is not plain RAM.
+void Mmu::fillHost(const Tlb* tlb, const TlbEntry* e, uint32_t linear, bool user) {
+  const uint32_t physPage =
+      e == nullptr ? (linear & ~kPageMask) : (e->frame | (linear & (e->size() - 1) & ~kPageMask));
+  uint8_t* base = mem_.frame(physPage);
+  if (base == nullptr) return;
+  const uint32_t pfn = physPage >> 12;
+  const unsigned slot = (linear >> 12) & (kHostSlots - 1);
+  const unsigned u = user ? 1 : 0;
+  const bool wp = (cr0_ & kCr0Wp) != 0;
+  const bool inD = !split_ || tlb != &itlb_;
+  const bool inI = !split_ || tlb == &itlb_;
+  auto put = [&](unsigned table) { host_[table + u][slot] = {linear & ~kPageMask, pfn, base}; };
+  if (inD && (e == nullptr || accessAllowed(e->user, e->writable, Access::kRead, user, wp))) {
+    put(kHostRead);
+  }
+  if (inI && (e == nullptr || accessAllowed(e->user, e->writable, Access::kFetch, user, wp))) {
+    put(kHostFetch);
+  }
+  if (inD && watch_[pfn] == 0 &&
+      (e == nullptr || (e->dirty && accessAllowed(e->user, e->writable, Access::kWrite, user, wp)))) {
+    put(kHostWrite);
+  }
+}
+
+void Mmu::dropHostRange(uint32_t base, uint32_t size) {
+  if (size == kPageSize) {
+    const unsigned slot = (base >> 12) & (kHostSlots - 1);
+    for (auto& table : host_) {
+      if (table[slot].tag == base) table[slot].tag = kNoTag;
+    }
+    return;
+  }
+  for (auto& table : host_) {
+    for (HostEntry& h : table) {
+      if (h.tag != kNoTag && h.tag - base < size) h.tag = kNoTag;
+    }
+  }
+}
+
+void Mmu::clearHost() {
+  for (auto& table : host_) table.fill(HostEntry{});
+}
+
+void Mmu::flushHostCache() { clearHost(); }
+
+// Page-table frames are reference-counted by the paging words of valid entries in them. A frame
+// whose count drops to 0 stays watched until the next sweep (a CR3 load or a full flush), so a
+// miss-heavy run does not unwatch and re-watch the page directory on every eviction. Watching a
+// frame longer than needed only sends more stores through the slow path; it never hides one.
+void Mmu::watchWord(uint32_t pa) {
+  const uint32_t pfn = (pa >> 12) & 0xFFFFF;
+  if (ptRefs_[pfn]++ == 0 && !(watch_[pfn] & kWatchPageTable)) watchFrame(pfn, kWatchPageTable);
+}
+
+void Mmu::unwatchWord(uint32_t pa) {
+  auto it = ptRefs_.find((pa >> 12) & 0xFFFFF);
+  if (it != ptRefs_.end() && it->second > 0) --it->second;
+}
+
+void Mmu::sweepWatches() {
+  for (auto it = ptRefs_.begin(); it != ptRefs_.end();) {
+    if (it->second == 0) {
+      unwatchFrame(it->first, kWatchPageTable);
+      it = ptRefs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Mmu::watchFrame(uint32_t pfn, uint8_t reason) {
+  pfn &= 0xFFFFF;
+  const bool was = watch_[pfn] != 0;
+  watch_[pfn] |= reason;
+  if (was) return;
+  for (unsigned u = 0; u < 2; ++u) {
+    for (HostEntry& h : host_[kHostWrite + u]) {
+      if (h.tag != kNoTag && h.pfn == pfn) h.tag = kNoTag;
+    }
+  }
+}
+
+void Mmu::unwatchFrame(uint32_t pfn, uint8_t reason) { watch_[pfn & 0xFFFFF] &= ~reason; }
+
+uint8_t Mmu::watched(uint32_t pfn) const { return watch_[pfn & 0xFFFFF]; }
+
+// The stale-TLB detector. A store to a frame holding paging words of valid entries: compare each
+// such word with what the entry was filled from; if a bit that matters differs, the entry is
+// stale until a flush drops it (or the word changes back). Its host shortcuts go, so every use
+// comes through translate() and is counted.
+void Mmu::notePhysWrite(uint32_t pa, unsigned size) {
+  if (!(watch_[(pa >> 12) & 0xFFFFF] & kWatchPageTable)) return;
+  for (Tlb* t : {&dtlb_, &itlb_}) {
+    if (t == &itlb_ && !split_) break;
+    for (unsigned i = 0; i < t->capacity(); ++i) {
+      TlbEntry& e = t->at(i);
+      if (!e.valid) continue;
+      checkWord(e, e.walk.pdeAddr, e.walk.pde, kPdeMatters, pa, size);
+      if (!e.large) checkWord(e, e.walk.pteAddr, e.walk.pte, kPteMatters, pa, size);
+    }
+  }
+}
+
+void Mmu::checkWord(TlbEntry& e, uint32_t wordAddr, uint32_t cached, uint32_t mask, uint32_t pa,
+                    unsigned size) {
+  if (!overlaps(wordAddr, pa, size)) return;
+  const uint32_t now = readPagingWord(mem_, wordAddr, true);
+  if (((now ^ cached) & mask) == 0) {
+    if (e.stale && e.staleWordAddr == wordAddr) e.stale = false;  // changed back
+    return;
+  }
+  if (!e.stale || e.staleWordAddr != wordAddr || e.staleSeen != now) {
+    e.stale = true;
+    e.stalePublished = false;  // a new change: publish again on the next use
+    e.staleWordAddr = wordAddr;
+    e.staleCached = cached;
+    e.staleSeen = now;
+  }
+  dropHostRange(e.pageBase, e.size());
+}
+
+// ---- Tools ----------------------------------------------------------------------------------------
+
+WalkResult Mmu::probeTables(uint32_t cr3, uint32_t linear, Access access, bool user) const {
+  return walk(mem_, cr3, linear, access, user, control(), true);
+}
+
+ProbeResult Mmu::probe(uint32_t cr3, uint32_t linear, Access access, bool user) const {
+  ProbeResult p;
+  const bool current = cr3 == cr3_;
+  if (current && !paging()) {
+    p.paging = false;
+    p.physical = linear;
+    return p;
+  }
+  if (current) {
+    const Tlb& tlb = tlbFor(access);
+    const TlbEntry* e = tlb.lookup(linear);
+    if (e != nullptr) {
+      p.walk = e->walk;
+      if (!accessAllowed(e->user, e->writable, access, user, control().wp)) {
+        p.fromTlb = true;
+        p.stale = e->stale;
+        p.fault = Fault{linear, ErrorCode::kPresent | accessErrorBits(access, user)};
+        return p;
+      }
+      if (!(access == Access::kWrite && !e->dirty)) {  // else the access would walk again
+        p.fromTlb = true;
+        p.stale = e->stale;
+        Translation& t = p.translation;
+        t.pageBase = e->pageBase;
+        t.frame = e->frame;
+        t.large = e->large;
+        t.user = e->user;
+        t.writable = e->writable;
+        t.global = e->global;
+        t.dirty = e->dirty;
+        t.walk = e->walk;
+        t.pdeNew = e->walk.pde;
+        t.pteNew = e->walk.pte;
+        p.physical = t.physical(linear);
+        return p;
+      }
+    }
+  }
+  const WalkResult r = probeTables(cr3, linear, access, user);
+  p.walk = r.walk;
+  if (!r.translation) {
+    p.fault = Fault{linear, r.errorCode};
+    return p;
+  }
+  p.translation = *r.translation;
+  p.physical = r.translation->physical(linear);
+  return p;
+}
+
+const Tlb& Mmu::tlb(bool instruction) const { return instruction && split_ ? itlb_ : dtlb_; }
+
+MmuStats Mmu::stats() const {
+  MmuStats s = run_;
+  if (paging()) s.tlbHits += hostHits_;
+  return s;
+}
+
+std::map<uint32_t, MmuStats> Mmu::statsByAddressSpace() const {
+  std::map<uint32_t, MmuStats> m = perSpace_;
+  if (paging()) m[cr3_ & B::kFrame].tlbHits += hostHits_;
+  return m;
+}
+
+}  // namespace mmu
