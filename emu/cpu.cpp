@@ -19,6 +19,7 @@ constexpr uint32_t kAttShadow = 4;  // interrupts held off for one instruction
 constexpr uint32_t kAttHalt = 8;
 constexpr uint32_t kAttStop = 16;
 constexpr uint32_t kAttTrace = 32;  // an observer wants every retired instruction
+constexpr uint32_t kEmptyRange = 0xFFFF;  // lo = 0xFFFF, hi = 0
 }  // namespace
 
 const char* stopReasonName(StopReason reason) {
@@ -37,7 +38,8 @@ Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu)
     : bus_(bus),
       mmu_(mmu),
       cache_(new CacheEntry[size_t{1} << kCacheBits]),
-      codeFrame_(size_t{1} << 20, 0) {
+      codeFrame_(size_t{1} << 20, 0),
+      codeRange_(size_t{1} << 20, kEmptyRange) {
   codeFrames_.reserve(4096);
   for (size_t k = 0; k < (size_t{1} << kCacheBits); ++k) cache_[k].key = 0;
   events_.bind(this, &mmu_);
@@ -90,7 +92,11 @@ void Cpu::reset() {
   refreshMode();
 }
 
-void Cpu::setEip(uint32_t value) { branch(value); }
+void Cpu::setEip(uint32_t value) {
+  branch(value);
+  halted_ = false;  // a new EIP from outside (a loader, a test) leaves the HLT state
+  updateAttention();
+}
 
 void Cpu::setEflags(uint32_t value) {
   flags_ = (value & flag::kWritable) | flag::kFixed;
@@ -206,8 +212,11 @@ EventContext Cpu::eventContext() const {
 void Cpu::slowStore(uint32_t pa, unsigned size, uint32_t value) {
   bus_.write(pa, value, size);
   mmu_.notePhysWrite(pa, size);
-  if (codeFrame_[pa >> 12] == 1) [[unlikely]]
-    dropCodeFrame(pa >> 12);
+  if (codeFrame_[pa >> 12] == 1) [[unlikely]] {
+    uint32_t range = codeRange_[pa >> 12];
+    uint32_t off = pa & mmu::kPageMask;
+    if (off < (range >> 16) && off + size > (range & 0xFFFF)) dropCodeFrame(pa >> 12);
+  }
 }
 
 bool Cpu::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user) {
@@ -333,6 +342,7 @@ bool Cpu::fetchBytes(uint32_t linear, uint8_t* out, unsigned count) {
 
 void Cpu::dropCodeFrame(uint32_t pfn) {
   codeFrame_[pfn] = 2;  // still listed in codeFrames_, no longer watched
+  codeRange_[pfn] = kEmptyRange;
   mmu_.unwatchFrame(pfn, mmu::Mmu::kWatchCode);
   uint8_t* host = bus_.frame(pfn << 12);
   size_t n = size_t{1} << kCacheBits;
@@ -349,7 +359,8 @@ void Cpu::dropCodeFrame(uint32_t pfn) {
 
 void Cpu::invalidateCode(uint32_t pa, uint32_t size) {
   if (size == 0) return;
-  uint32_t last = pa + size - 1;
+  uint64_t last = uint64_t{pa} + size - 1;
+  if (last > 0xFFFFFFFFu) last = 0xFFFFFFFFu;
   for (uint64_t f = pa >> 12; f <= (last >> 12); ++f)
     if (codeFrame_[f] == 1) dropCodeFrame(static_cast<uint32_t>(f));
 }
@@ -358,6 +369,7 @@ void Cpu::flushDecodedCode() {
   for (uint32_t pfn : codeFrames_) {
     if (codeFrame_[pfn] == 1) mmu_.unwatchFrame(pfn, mmu::Mmu::kWatchCode);
     codeFrame_[pfn] = 0;
+    codeRange_[pfn] = kEmptyRange;
   }
   codeFrames_.clear();
   for (size_t k = 0; k < (size_t{1} << kCacheBits); ++k) cache_[k].key = 0;
@@ -568,6 +580,11 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
               codeFrame_[pfn] = 1;
               mmu_.watchFrame(pfn, mmu::Mmu::kWatchCode);
             }
+            uint32_t off = pa & mmu::kPageMask, range = codeRange_[pfn];
+            uint32_t lo = range & 0xFFFF, hi = range >> 16;
+            if (off < lo) lo = off;
+            if (off + scratch.len > hi) hi = off + scratch.len;
+            codeRange_[pfn] = lo | (hi << 16);
             e.key = key;
             e.insn = scratch;
             insn = &e.insn;

@@ -147,7 +147,7 @@ class Cpu final : public ContextSource {
   uint32_t reg(Reg r) const { return r_[r]; }
   void setReg(Reg r, uint32_t value) { r_[r] = value; }
   uint32_t eip() const { return eip_; }
-  void setEip(uint32_t value);
+  void setEip(uint32_t value);  // also leaves the HLT state
   uint32_t eflags() const { return flags_; }
   void setEflags(uint32_t value);  // every writable bit; bit 1 reads 1
   const Segment& segment(SegReg s) const { return seg_[s]; }
@@ -274,6 +274,9 @@ class Cpu final : public ContextSource {
   static constexpr unsigned kCacheBits = 15;
   std::unique_ptr<CacheEntry[]> cache_;
   std::vector<uint8_t> codeFrame_;  // per 4 KB frame: 1 when decoded code from it is cached
+  // Per frame: the byte range [lo, hi) its cached instructions cover (lo | hi << 16), so a store
+  // to data sharing a page with code does not drop the code.
+  std::vector<uint32_t> codeRange_;
   std::vector<uint32_t> codeFrames_;  // the frames marked in codeFrame_
   uint32_t codeFramesAtFlush_ = 0;
 

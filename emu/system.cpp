@@ -27,7 +27,8 @@ bool movToCr(Cpu& c, const Insn& i) {
       c.cycles_ += cost::kMovCr2;
       return true;
     case 3:
-      c.setCr3(v);  // the MMU charges cost::kMovCr3 with the flush
+      c.setCr3(v);
+      c.cycles_ += cost::kMovCr3;  // in the MMU section of the table; the MMU does not charge it
       return true;
     case 4:
       if (v & ~kCr4Writable) return c.gp(0);
