@@ -1,0 +1,107 @@
+// Physical memory: a free list of 4 KB frames, and a reference count per frame
+// so that copy-on-write fork can share a frame between page tables.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "mmu.h"
+#include "spinlock.h"
+#include "defs.h"
+
+uint phystop;  // first physical address the kernel does not use (set by main)
+
+struct run {
+  struct run *next;
+};
+
+struct {
+  struct spinlock lock;
+  struct run *freelist;
+  // Number of page tables (user mappings) that use each frame, indexed by
+  // physical address >> PGSHIFT. A frame on the free list has count 0.
+  ushort refcount[PHYSTOP_MAX >> PGSHIFT];
+} kmem;
+
+extern char end[];  // first address after the kernel (kernel.ld)
+
+static void freerange(void *vstart, void *vend) {
+  for (char *p = (char *)PGROUNDUP((uint)vstart); p + PGSIZE <= (char *)vend; p += PGSIZE) {
+    kmem.refcount[V2P(p) >> PGSHIFT] = 1;
+    kfree(p);
+  }
+}
+
+// Free the frames between the kernel and 4 MB (mapped by entrypgdir)
+// so that kvmalloc has page tables to allocate.
+void kinit1(void *vstart, void *vend) {
+  initlock(&kmem.lock, "kmem");
+  freerange(vstart, vend);
+}
+
+// Free the rest, once the kernel's page table maps all of physical memory.
+void kinit2(void *vstart, void *vend) { freerange(vstart, vend); }
+
+static ushort *refcountof(uint pa) {
+  if (pa % PGSIZE || pa < V2P(end) || pa >= phystop)
+    panic("refcount: bad frame");
+  return &kmem.refcount[pa >> PGSHIFT];
+}
+
+// Drop one reference to the frame at kernel virtual address v; put the frame on
+// the free list when the last reference goes.
+void kfree(char *v) {
+  if ((uint)v % PGSIZE || v < end || V2P(v) >= phystop)
+    panic("kfree");
+  acquire(&kmem.lock);
+  ushort *rc = refcountof(V2P(v));
+  if (*rc == 0)
+    panic("kfree: frame already free");
+  if (--*rc == 0) {
+    // Fill with junk so that dangling uses show up.
+    memset(v, 1, PGSIZE);
+    struct run *r = (struct run *)v;
+    r->next = kmem.freelist;
+    kmem.freelist = r;
+  }
+  release(&kmem.lock);
+}
+
+// Allocate one 4 KB frame with a reference count of 1.
+// Returns its kernel virtual address, or 0 if memory is exhausted.
+char *kalloc(void) {
+  acquire(&kmem.lock);
+  struct run *r = kmem.freelist;
+  if (r) {
+    kmem.freelist = r->next;
+    *refcountof(V2P(r)) = 1;
+  }
+  release(&kmem.lock);
+  return (char *)r;
+}
+
+// Add a reference to the frame at physical address pa (a page table now shares it).
+void incref(uint pa) {
+  acquire(&kmem.lock);
+  ushort *rc = refcountof(pa);
+  if (*rc == 0)
+    panic("incref: free frame");
+  ++*rc;
+  release(&kmem.lock);
+}
+
+// Return the number of references to the frame at physical address pa.
+uint getrefcount(uint pa) {
+  acquire(&kmem.lock);
+  uint n = *refcountof(pa);
+  release(&kmem.lock);
+  return n;
+}
+
+// Return the number of free frames, counted by walking kmem.freelist.
+int getNumFreePages(void) {
+  int n = 0;
+  acquire(&kmem.lock);
+  for (struct run *r = kmem.freelist; r; r = r->next)
+    n++;
+  release(&kmem.lock);
+  return n;
+}

@@ -1,0 +1,12 @@
+// Sizes and limits of the kernel's tables.
+#ifndef GUEST_PARAM_H
+#define GUEST_PARAM_H
+#define NPROC 64          // most processes at once
+#define KSTACKSIZE 4096   // one kernel stack per process
+#define NOFILE 16         // open files per process
+#define NFILE 100         // open files in the whole system
+#define MAXARG 32         // most arguments to exec
+#define MAXPATH 24        // longest archive name, with its NUL
+#define CMDLINE 256       // longest kernel command line kept
+#define HZ 100            // timer interrupts per second
+#endif

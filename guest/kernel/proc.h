@@ -1,0 +1,47 @@
+// Processes: their saved registers and their table entry.
+#ifndef GUEST_PROC_H
+#define GUEST_PROC_H
+
+// The callee-saved registers swtch() keeps on a kernel stack. The stack
+// pointer is the context's own address; eip is the return address swtch pushed.
+struct context {
+  uint edi;
+  uint esi;
+  uint ebx;
+  uint ebp;
+  uint eip;
+};
+
+enum procstate { UNUSED, EMBRYO, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
+
+struct proc {
+  uint sz;                     // bytes of user memory (text, data, guard, stack, heap)
+  pde_t *pgdir;                // page directory
+  char *kstack;                // bottom of the kernel stack
+  enum procstate state;
+  int pid;
+  struct proc *parent;
+  struct trapframe *tf;        // the trap frame of the current syscall or trap
+  struct context *context;     // swtch() here to run the process
+  void *chan;                  // if SLEEPING, what it waits for
+  int killed;                  // if non-zero, exit at the next return to user mode
+  int xstate;                  // exit status, for wait()
+  struct file *ofile[NOFILE];  // open files
+  char name[16];               // for the kill message and debugging
+  uint pagefaults;             // page faults resolved by handlePageFault
+  uint lastfaulteip;           // the last unresolved-looking fault, to stop
+  uint lastfaultaddr;          //   a fault that repeats forever (cow_fix=keepro)
+  uint repeats;
+};
+
+// The one CPU.
+struct cpu {
+  struct context *scheduler;  // swtch() here to enter the scheduler
+  struct taskstate ts;        // esp0 for traps from ring 3
+  struct segdesc gdt[NSEGS];
+  int ncli;                   // depth of pushcli nesting
+  int intena;                 // were interrupts enabled before the first pushcli?
+  struct proc *proc;          // running process or 0
+};
+extern struct cpu cpu0;
+#endif

@@ -1,0 +1,112 @@
+// Traps: the interrupt descriptor table and the C side of every interrupt,
+// exception and system call.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "mmu.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "defs.h"
+#include "traps.h"
+#include "x86.h"
+
+static struct gatedesc idt[256];
+extern uint vectors[];  // vectors.S
+
+// Fill the IDT. Every gate is an interrupt gate, the system call's too: the
+// kernel runs with interrupts off (one CPU, no preemption inside the kernel)
+// and turns them on only in the scheduler's idle loop and in user mode.
+void tvinit(void) {
+  for (int i = 0; i < 256; i++)
+    SETGATE(idt[i], 0, SEG_KCODE << 3, vectors[i], 0);
+  SETGATE(idt[T_SYSCALL], 0, SEG_KCODE << 3, vectors[T_SYSCALL], DPL_USER);
+}
+
+void idtinit(void) { lidt(idt, sizeof(idt)); }
+
+static int fromuser(struct trapframe *tf) { return (tf->cs & 3) == DPL_USER; }
+
+// A page fault. In user mode the handler resolves it or kills the process. In
+// kernel mode it may be the kernel writing into a COW user page (usercopy): the
+// same handler resolves it, or on failure usercopy returns -1. Any other kernel
+// fault is a kernel bug.
+static void pagefault(struct trapframe *tf) {
+  struct proc *p = myproc();
+  if (p == 0) {
+    cprintf("page fault with no process: err %d eip 0x%x addr 0x%x\n", tf->err, tf->eip, rcr2());
+    panic("trap");
+  }
+  int incopy = tf->eip >= (uint)usercopy_begin && tf->eip < (uint)usercopy_end;
+  if (!fromuser(tf) && !incopy) {
+    cprintf("kernel page fault: err %d eip 0x%x addr 0x%x\n", tf->err, tf->eip, rcr2());
+    panic("trap");
+  }
+  int ok;
+  if (opt.cow_trap_off) {
+    // The lab's starting point: no copy-on-write handling; every fault kills.
+    cprintf("pid %d %s: trap %d err %d eip 0x%x addr 0x%x--kill proc\n", p->pid, p->name,
+            tf->trapno, tf->err, tf->eip, rcr2());
+    p->killed = 1;
+    ok = -1;
+  } else {
+    ok = handlePageFault(tf);
+  }
+  if (ok < 0 && incopy)
+    tf->eip = (uint)usercopy_fault;
+}
+
+void trap(struct trapframe *tf) {
+  struct proc *p = myproc();
+  if (tf->trapno == T_SYSCALL) {
+    if (p->killed)
+      exit(-1);
+    p->tf = tf;
+    p->repeats = 0;
+    syscall();
+    if (p->killed)
+      exit(-1);
+    return;
+  }
+
+  switch (tf->trapno) {
+  case T_IRQ0 + IRQ_TIMER:
+    acquire(&tickslock);
+    ticks++;
+    wakeup(&ticks);
+    release(&tickslock);
+    piceoi(IRQ_TIMER);
+    break;
+  case T_IRQ0 + IRQ_COM1:
+    consoleintr();
+    piceoi(IRQ_COM1);
+    break;
+  case T_IRQ0 + IRQ_SPURIOUS:
+    break;  // the master 8259's spurious IRQ 7: no end-of-interrupt is due
+  case T_IRQ0 + IRQ_SPURIOUS + 8:
+    piceoi(0);  // the slave's spurious IRQ 15: only the master saw a real IRQ 2
+    break;
+  case T_PGFLT:
+    pagefault(tf);
+    break;
+  default:
+    if (p == 0 || !fromuser(tf)) {
+      cprintf("unexpected trap %d from cpl %d: err %d eip 0x%x cr2 0x%x\n", tf->trapno,
+              tf->cs & 3, tf->err, tf->eip, rcr2());
+      panic("trap");
+    }
+    cprintf("pid %d %s: trap %d err %d eip 0x%x addr 0x%x--kill proc\n", p->pid, p->name,
+            tf->trapno, tf->err, tf->eip, rcr2());
+    p->killed = 1;
+  }
+
+  // Only traps from user mode end in exit or yield: inside the kernel (a
+  // usercopy fault) the system call finishes first and checks p->killed itself.
+  if (p && fromuser(tf)) {
+    if (p->killed)
+      exit(-1);
+    if (p->state == RUNNING && tf->trapno == T_IRQ0 + IRQ_TIMER)
+      yield();
+    if (p->killed)
+      exit(-1);
+  }
+}

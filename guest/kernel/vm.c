@@ -1,0 +1,365 @@
+// Virtual memory: segments, page tables, user address spaces, copy-on-write
+// fork (copyuvm) and its page-fault handler (handlePageFault).
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "mmu.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "defs.h"
+#include "x86.h"
+
+extern char data[];  // first address after the kernel's text and rodata (kernel.ld)
+pde_t *kpgdir;       // the scheduler's page table, and the kernel half of every other
+
+// Load the GDT: flat 4 GB code and data segments for rings 0 and 3, and
+// reload every segment register from it (the loader's GDT may be gone).
+void seginit(void) {
+  struct cpu *c = &cpu0;
+  c->gdt[SEG_KCODE] = SEG(STA_X | STA_R, 0, 0xffffffff, 0);
+  c->gdt[SEG_KDATA] = SEG(STA_W, 0, 0xffffffff, 0);
+  c->gdt[SEG_UCODE] = SEG(STA_X | STA_R, 0, 0xffffffff, DPL_USER);
+  c->gdt[SEG_UDATA] = SEG(STA_W, 0, 0xffffffff, DPL_USER);
+  lgdt(c->gdt, sizeof(c->gdt));
+  asm volatile("ljmp %0, $1f\n1:\n"
+               "movw %w1, %%ds\n movw %w1, %%es\n movw %w1, %%ss\n"
+               "movw %w2, %%fs\n movw %w2, %%gs\n"
+               :
+               : "i"(SEG_KCODE << 3), "r"(SEG_KDATA << 3), "r"(0)
+               : "memory");
+}
+
+// Return the address of the PTE in page table pgdir that corresponds to virtual
+// address va. If alloc!=0, create any required page table page.
+pte_t *walkpgdir(pde_t *pgdir, const void *va, int alloc) {
+  pde_t *pde = &pgdir[PDX(va)];
+  pte_t *pgtab;
+  if (*pde & PTE_P) {
+    pgtab = (pte_t *)P2V(PTE_ADDR(*pde));
+  } else {
+    if (!alloc || (pgtab = (pte_t *)kalloc()) == 0)
+      return 0;
+    memset(pgtab, 0, PGSIZE);
+    // Permissions combine across the PDE and the PTE (80386 PRM 5.2.4), so the
+    // PDE allows everything and each PTE says what it means.
+    *pde = V2P(pgtab) | PTE_P | PTE_W | PTE_U;
+  }
+  return &pgtab[PTX(va)];
+}
+
+// Map size bytes of virtual addresses starting at va to physical addresses
+// starting at pa, with permissions perm. va and size need not be page-aligned.
+// Returns 0, or -1 if a page table could not be allocated.
+int mappages(pde_t *pgdir, void *va, uint size, uint pa, int perm) {
+  char *a = (char *)PGROUNDDOWN((uint)va);
+  char *last = (char *)PGROUNDDOWN(((uint)va) + size - 1);
+  for (;;) {
+    pte_t *pte = walkpgdir(pgdir, a, 1);
+    if (pte == 0)
+      return -1;
+    if (*pte & PTE_P)
+      panic("remap");
+    *pte = pa | perm | PTE_P;
+    if (a == last)
+      break;
+    a += PGSIZE;
+    pa += PGSIZE;
+  }
+  return 0;
+}
+
+// Build the kernel half once: KERNBASE.. maps all of physical memory; the
+// kernel's text and rodata are read-only (CR0.WP makes that hold in ring 0).
+static void setupkernelmap(void) {
+  if ((kpgdir = (pde_t *)kalloc()) == 0)
+    panic("kvmalloc");
+  memset(kpgdir, 0, PGSIZE);
+  if (mappages(kpgdir, P2V(0), EXTMEM, 0, PTE_W) < 0 ||
+      mappages(kpgdir, (void *)KERNLINK, V2P(data) - EXTMEM, EXTMEM, 0) < 0 ||
+      mappages(kpgdir, data, phystop - V2P(data), V2P(data), PTE_W) < 0)
+    panic("kvmalloc: out of memory");
+}
+
+// Make a page directory holding only the kernel half. Every address space
+// shares the kernel's page tables (the PDEs above KERNBASE are copies), so a
+// process costs its directory and its own user page tables, nothing more.
+// Returns 0 if out of memory.
+pde_t *setupkvm(void) {
+  pde_t *pgdir = (pde_t *)kalloc();
+  if (pgdir == 0)
+    return 0;
+  memset(pgdir, 0, PGSIZE);
+  for (int i = PDX(KERNBASE); i < NPDENTRIES; i++)
+    pgdir[i] = kpgdir[i];
+  return pgdir;
+}
+
+// Build the kernel page table and switch to it (from entrypgdir).
+void kvmalloc(void) {
+  setupkernelmap();
+  switchkvm();
+}
+
+// Switch to the kernel-only page table, while no process runs.
+void switchkvm(void) { lcr3(V2P(kpgdir)); }
+
+// Switch the TSS's kernel stack and the page table to process p.
+void switchuvm(struct proc *p) {
+  if (p == 0 || p->kstack == 0 || p->pgdir == 0)
+    panic("switchuvm");
+  pushcli();
+  struct cpu *c = &cpu0;
+  c->gdt[SEG_TSS] = SEG16(STS_T32A, &c->ts, sizeof(c->ts) - 1, 0);
+  c->ts.ss0 = SEG_KDATA << 3;
+  c->ts.esp0 = (uint)p->kstack + KSTACKSIZE;
+  c->ts.iomb = 0xFFFF;  // beyond the limit: no I/O permission bitmap
+  ltr(SEG_TSS << 3);    // loads the busy bit, so the descriptor is rewritten each time
+  lcr3(V2P(p->pgdir));
+  popcli();
+}
+
+// Allocate zeroed frames to grow a process from oldsz to newsz (not page-aligned),
+// user-accessible with the extra permissions perm (PTE_W or 0).
+// Returns newsz, or 0 on error (what was allocated here is freed again).
+int allocuvm(pde_t *pgdir, uint oldsz, uint newsz, int perm) {
+  if (newsz >= KERNBASE || newsz < oldsz)
+    return 0;
+  for (uint a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE) {
+    char *mem = kalloc();
+    if (mem == 0) {
+      deallocuvm(pgdir, a, oldsz);
+      return 0;
+    }
+    memset(mem, 0, PGSIZE);
+    if (mappages(pgdir, (char *)a, PGSIZE, V2P(mem), perm | PTE_U) < 0) {
+      kfree(mem);
+      deallocuvm(pgdir, a, oldsz);
+      return 0;
+    }
+  }
+  return newsz;
+}
+
+// Shrink a process from oldsz to newsz, dropping one reference to each frame
+// (a frame shared by copy-on-write stays with its other users). A page table
+// left with nothing mapped is freed too, so that a process that grows and
+// shrinks again gives back every frame. Returns newsz. The caller flushes the TLB.
+int deallocuvm(pde_t *pgdir, uint oldsz, uint newsz) {
+  if (newsz >= oldsz)
+    return oldsz;
+  uint first = PGROUNDUP(newsz);
+  for (uint a = first; a < oldsz; a += PGSIZE) {
+    pte_t *pte = walkpgdir(pgdir, (char *)a, 0);
+    if (pte == 0) {
+      a = PGADDR(PDX(a) + 1, 0, 0) - PGSIZE;  // no page table: skip its 4 MB
+      continue;
+    }
+    if (*pte & PTE_P) {
+      kfree(P2V(PTE_ADDR(*pte)));
+      *pte = 0;
+    }
+    // Past the last page of a table that lies wholly above newsz: it is empty now.
+    uint tablebase = PGADDR(PDX(a), 0, 0);
+    if (PTX(a) == NPTENTRIES - 1 || a + PGSIZE >= oldsz) {
+      if (tablebase >= first) {
+        kfree(P2V(PTE_ADDR(pgdir[PDX(a)])));
+        pgdir[PDX(a)] = 0;
+      }
+    }
+  }
+  return newsz;
+}
+
+// Copy sz bytes from src (kernel memory, the archive) to user address addr in pgdir,
+// whose pages must be mapped. Returns 0, or -1 if a page is missing.
+int loaduvm(pde_t *pgdir, char *addr, const char *src, uint sz) {
+  uint done = 0;
+  while (done < sz) {
+    uint va = (uint)addr + done;
+    pte_t *pte = walkpgdir(pgdir, (char *)va, 0);
+    if (pte == 0 || !(*pte & PTE_P))
+      return -1;
+    uint off = va % PGSIZE;
+    uint n = PGSIZE - off < sz - done ? PGSIZE - off : sz - done;
+    memmove((char *)P2V(PTE_ADDR(*pte)) + off, src + done, n);
+    done += n;
+  }
+  return 0;
+}
+
+// Free a page directory, its user frames (one reference each) and its user page
+// tables; the kernel half is shared and stays.
+void freevm(pde_t *pgdir) {
+  if (pgdir == 0)
+    panic("freevm: no pgdir");
+  deallocuvm(pgdir, KERNBASE, 0);
+  for (int i = 0; i < PDX(KERNBASE); i++)
+    if (pgdir[i] & PTE_P)
+      kfree(P2V(PTE_ADDR(pgdir[i])));
+  kfree((char *)pgdir);
+}
+
+// Clear PTE_U on a page, to make the guard page below the user stack.
+void clearpteu(pde_t *pgdir, char *uva) {
+  pte_t *pte = walkpgdir(pgdir, uva, 0);
+  if (pte == 0)
+    panic("clearpteu");
+  *pte &= ~PTE_U;
+}
+
+// Flush the current address space's TLB entries after PTEs of pgdir changed,
+// as cow_flush= says: reload CR3, INVLPG the page va, or (the bug) nothing.
+static void cowflush(pde_t *pgdir, uint va) {
+  if (opt.cow_flush == COW_FLUSH_LCR3)
+    lcr3(V2P(pgdir));
+  else if (opt.cow_flush == COW_FLUSH_INVLPG)
+    invlpg((void *)va);
+}
+
+// Given a parent's page table, make one for a child with the same user memory.
+// Eager (fork=eager): copy every page into a new frame. Copy-on-write (the
+// default): allocate no frames for user pages; the child's PTEs point to the
+// parent's frames, writable pages lose PTE_W and gain PTE_COW in both tables,
+// read-only pages stay read-only (cow_mark=all marks them too), each shared
+// frame gains a reference, and the parent's TLB is flushed.
+// Returns the new directory, or 0 if out of memory.
+pde_t *copyuvm(pde_t *pgdir, uint sz) {
+  pde_t *d = setupkvm();
+  if (d == 0)
+    return 0;
+  for (uint i = 0; i < sz; i += PGSIZE) {
+    pte_t *pte = walkpgdir(pgdir, (void *)i, 0);
+    if (pte == 0 || !(*pte & PTE_P))
+      continue;  // a hole between program segments
+    uint pa = PTE_ADDR(*pte);
+    uint flags = PTE_FLAGS(*pte) & ~(PTE_A | PTE_D);
+    if (opt.fork_eager) {
+      char *mem = kalloc();
+      if (mem == 0)
+        goto bad;
+      memmove(mem, (char *)P2V(pa), PGSIZE);
+      if (mappages(d, (void *)i, PGSIZE, V2P(mem), flags) < 0) {
+        kfree(mem);
+        goto bad;
+      }
+      continue;
+    }
+    if ((flags & (PTE_W | PTE_COW)) || opt.cow_mark_all) {
+      flags = (flags & ~PTE_W) | PTE_COW;
+      *pte = pa | flags | PTE_P;
+      if (opt.cow_flush == COW_FLUSH_INVLPG)
+        invlpg((void *)i);
+    }
+    if (mappages(d, (void *)i, PGSIZE, pa, flags) < 0)
+      goto bad;
+    incref(pa);
+  }
+  if (!opt.fork_eager && opt.cow_flush == COW_FLUSH_LCR3)
+    lcr3(V2P(pgdir));
+  return d;
+
+bad:
+  freevm(d);
+  if (!opt.fork_eager && opt.cow_flush == COW_FLUSH_LCR3)
+    lcr3(V2P(pgdir));
+  return 0;
+}
+
+// A fault repeated this many times in a row at the same eip and address is
+// stopped, so that cow_fix=keepro's endless loop ends in a kill, not a hang.
+#define FAULT_REPEAT_LIMIT 10000
+
+static void killmessage(struct proc *p, struct trapframe *tf, uint va) {
+  cprintf("pid %d %s: trap %d err %d eip 0x%x addr 0x%x--kill proc\n", p->pid, p->name,
+          tf->trapno, tf->err, tf->eip, va);
+}
+
+// The page-fault handler (trap 14), for faults in user mode and for the kernel's
+// writes into user memory (CR0.WP=1). Reads CR2 and walks the page table: a
+// write to a present user page marked PTE_COW (any present user page under
+// cow_fault=naive) is copy-on-write: with one reference the page just becomes
+// writable again; with more, it gets a private copy and the old frame loses a
+// reference. Anything else, or no memory for the copy, kills the process.
+// Returns 0 if the faulting instruction can run again, -1 if the process was killed.
+int handlePageFault(struct trapframe *tf) {
+  struct proc *p = myproc();
+  uint va = rcr2();
+  if (p == 0)
+    panic("page fault with no process");
+
+  if (tf->eip == p->lastfaulteip && va == p->lastfaultaddr) {
+    if (++p->repeats >= FAULT_REPEAT_LIMIT) {
+      cprintf("pid %d %s: the same page fault %d times in a row\n", p->pid, p->name,
+              FAULT_REPEAT_LIMIT);
+      killmessage(p, tf, va);
+      p->killed = 1;
+      return -1;
+    }
+  } else {
+    p->lastfaulteip = tf->eip;
+    p->lastfaultaddr = va;
+    p->repeats = 0;
+  }
+
+  pte_t *pte = va < KERNBASE ? walkpgdir(p->pgdir, (void *)va, 0) : 0;
+  int cow = pte && (*pte & PTE_P) && (*pte & PTE_U) && (tf->err & FEC_WR) &&
+            ((*pte & PTE_COW) || opt.cow_fault_naive);
+  if (!cow) {
+    killmessage(p, tf, va);
+    p->killed = 1;
+    return -1;
+  }
+
+  uint pa = PTE_ADDR(*pte);
+  uint flags = PTE_FLAGS(*pte);
+  uint fixed = opt.cow_fix_keepro ? flags : (flags | PTE_W) & ~PTE_COW;
+  if (getrefcount(pa) == 1) {
+    *pte = pa | fixed;  // the last user of the frame: no copy needed
+  } else {
+    char *mem = kalloc();
+    if (mem == 0) {
+      cprintf("pid %d %s: out of memory for a copy-on-write page\n", p->pid, p->name);
+      killmessage(p, tf, va);
+      p->killed = 1;
+      return -1;
+    }
+    memmove(mem, P2V(pa), PGSIZE);
+    *pte = V2P(mem) | fixed;
+    kfree(P2V(pa));
+  }
+  cowflush(p->pgdir, PGROUNDDOWN(va));
+  p->pagefaults++;
+  return 0;
+}
+
+// Copy len bytes from p to user address va in page table pgdir, through the
+// kernel's mapping of the frames. Only for a fresh address space (exec), whose
+// pages are private: a COW or non-user page is refused. Returns 0 or -1.
+int copyout(pde_t *pgdir, uint va, const void *p, uint len) {
+  const char *buf = p;
+  while (len > 0) {
+    uint va0 = PGROUNDDOWN(va);
+    pte_t *pte = walkpgdir(pgdir, (char *)va0, 0);
+    if (pte == 0 || (*pte & (PTE_P | PTE_U | PTE_W)) != (PTE_P | PTE_U | PTE_W))
+      return -1;
+    uint n = PGSIZE - (va - va0);
+    if (n > len)
+      n = len;
+    memmove((char *)P2V(PTE_ADDR(*pte)) + (va - va0), buf, n);
+    len -= n;
+    buf += n;
+    va = va0 + PGSIZE;
+  }
+  return 0;
+}
+
+// Copy n bytes from kernel memory src to the current process's user address va,
+// writing through its page table so that CR0.WP turns a write to a COW page into
+// a page fault that handlePageFault resolves. Returns 0, or -1 if the range is
+// outside the process or a fault killed it.
+int copytouser(uint va, const void *src, uint n) {
+  struct proc *p = myproc();
+  if (va >= p->sz || n > p->sz - va)
+    return -1;
+  return usercopy(va, src, n);
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Boots the guest on qemu-system-i386 once and checks its console and exit status.
+#
+#   guest_qemu_test.sh [--kernel ELF --archive IMG --append CMDLINE | --disk IMG]
+#                      [--input TEXT] [--timeout SECONDS] --exit CODE
+#                      [--expect REGEX]... [--expect-count REGEX N]... [--forbid REGEX]...
+#
+# --exit is QEMU's exit code: the guest powers off through isa-debug-exit at 0xF4
+# with its status s, and QEMU exits with ((s << 1) | 1) & 0xFF; a kernel panic
+# writes 0x7E (253). --expect needs a console line matching the extended regex
+# (anchored at both ends), --expect-count exactly N such lines, --forbid none.
+# --input is fed to the guest's serial port (printf escapes allowed).
+set -uo pipefail
+
+kernel="" archive="" append="" disk="" input="" timeout_s=60 want_exit=""
+expects=() forbids=() counts=()
+while (($#)); do
+  case "$1" in
+    --kernel) kernel=$2; shift 2 ;;
+    --archive) archive=$2; shift 2 ;;
+    --append) append=$2; shift 2 ;;
+    --disk) disk=$2; shift 2 ;;
+    --input) input=$2; shift 2 ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    --exit) want_exit=$2; shift 2 ;;
+    --expect) expects+=("$2"); shift 2 ;;
+    --expect-count) counts+=("$2" "$3"); shift 3 ;;
+    --forbid) forbids+=("$2"); shift 2 ;;
+    *) echo "guest_qemu_test: unknown argument $1"; exit 2 ;;
+  esac
+done
+if [[ -z $want_exit ]]; then echo "guest_qemu_test: --exit is required"; exit 2; fi
+
+qemu=(qemu-system-i386 -machine pc -accel tcg -m 256 -display none -serial stdio
+      -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -monitor none)
+if [[ -n $disk ]]; then
+  qemu+=(-drive "file=$disk,format=raw,if=ide,index=0,snapshot=on")
+else
+  qemu+=(-kernel "$kernel" -append "$append" -initrd "$archive")
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# QEMU's serial console may turn \n into \r\n; strip the \r before matching.
+printf "$input" | timeout "$timeout_s" "${qemu[@]}" 2>&1 | tr -d '\r' >"$log"
+status=${PIPESTATUS[1]}
+
+echo "--- console (${qemu[*]})"
+cat "$log"
+echo "--- checks"
+fail=0
+if [[ $status == 124 ]]; then
+  echo "FAILED: QEMU did not stop within ${timeout_s}s"
+  fail=1
+elif [[ $status != "$want_exit" ]]; then
+  echo "FAILED: QEMU exit status $status, want $want_exit"
+  fail=1
+fi
+for re in "${expects[@]}"; do
+  if ! grep -Eqx -- "$re" "$log"; then
+    echo "FAILED: no line matches: $re"
+    fail=1
+  fi
+done
+for ((i = 0; i < ${#counts[@]}; i += 2)); do
+  n=$(grep -Ecx -- "${counts[i]}" "$log")
+  if [[ $n != "${counts[i + 1]}" ]]; then
+    echo "FAILED: $n lines match (want ${counts[i + 1]}): ${counts[i]}"
+    fail=1
+  fi
+done
+for re in "${forbids[@]}"; do
+  if grep -Eqx -- "$re" "$log"; then
+    echo "FAILED: a line matches the forbidden: $re"
+    fail=1
+  fi
+done
+((fail)) || echo "all checks passed"
+exit $fail
