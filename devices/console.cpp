@@ -2,7 +2,10 @@
 #include "devices/console.h"
 
 #include <poll.h>
+#include <termios.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "devices/clock.h"
 
@@ -11,6 +14,25 @@ namespace devices {
 void FileSink::put(uint8_t byte) {
   std::fputc(byte, file_);
   if (byte == '\n') std::fflush(file_);
+}
+
+TerminalSource::TerminalSource() {
+  static_assert(sizeof(termios) <= sizeof(saved_), "termios does not fit");
+  termios t{};
+  if (!isatty(0) || tcgetattr(0, &t) != 0) return;
+  std::memcpy(saved_, &t, sizeof t);
+  t.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+  t.c_iflag &= ~static_cast<tcflag_t>(ICRNL);
+  t.c_cc[VMIN] = 1;
+  t.c_cc[VTIME] = 0;
+  restore_ = tcsetattr(0, TCSANOW, &t) == 0;
+}
+
+TerminalSource::~TerminalSource() {
+  if (!restore_) return;
+  termios t{};
+  std::memcpy(&t, saved_, sizeof t);
+  tcsetattr(0, TCSANOW, &t);
 }
 
 int TerminalSource::next(uint64_t now) {

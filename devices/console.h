@@ -55,13 +55,21 @@ class ScriptSource : public ByteSource {
 };
 
 // The host terminal's standard input, polled without blocking. Not deterministic by nature.
+// When standard input is a terminal it is switched to raw mode (no line editing, no echo: the
+// guest echoes) for the source's lifetime; Ctrl-C still interrupts the emulator.
 class TerminalSource : public ByteSource {
  public:
+  TerminalSource();
+  ~TerminalSource() override;
+  TerminalSource(const TerminalSource&) = delete;
+  TerminalSource& operator=(const TerminalSource&) = delete;
   int next(uint64_t now) override;
 
  private:
   uint64_t lastPoll_ = 0;
   bool eof_ = false;
+  bool restore_ = false;
+  unsigned char saved_[64] = {};  // the original termios settings
 };
 
 // C escapes in a command-line script ("usertests\n"): \n \r \t \\ \e \xHH. Returns false (and

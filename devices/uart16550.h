@@ -25,6 +25,7 @@ class Uart16550 : public PortDevice, public Timed {
   uint64_t deadline() const override;
   void tick() override;
 
+  void setInput(ByteSource* input) { input_ = input; }
   uint16_t divisor() const { return static_cast<uint16_t>(dll_ | dlm_ << 8); }
   uint8_t lcr() const { return lcr_; }
   bool interruptAsserted() const { return irqLevel_; }

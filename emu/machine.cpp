@@ -1,0 +1,333 @@
+// The PC machine. Physical address map:
+//   0x00000000 - RAM end        RAM, except 0xA0000-0xB7FFF (nothing: reads all-ones) and
+//                               0xB8000-0xBFFFF (CGA text memory)
+//   0xFEC00000 - 0xFEC00FFF     I/O APIC
+//   0xFEE00000 - 0xFEE00FFF     local APIC
+//   4 GB - ROM size - 4 GB      a --bios ROM (read-only); its last 128 KB also below 1 MB
+//   anything else               nothing: reads all-ones, writes dropped, counted for the summary
+// With the A20 gate off, physical address bit 20 reads as 0 (the 8086 wrap-around).
+#include "emu/machine.h"
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+namespace emu {
+
+namespace {
+constexpr uint32_t kVgaHole = 0xA0000;
+constexpr uint32_t kCgaBase = devices::Cga::kBase;
+constexpr uint32_t kCgaEnd = devices::Cga::kBase + devices::Cga::kSize;
+// The longest the CPU runs without the devices looking at the time: 1 ms of guest time.
+constexpr uint64_t kMaxSlice = devices::kCpuHz / 1000;
+}  // namespace
+
+bool parseRtc(const std::string& text, int64_t& seconds) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (*end == '\0') {
+    seconds = v;
+    return true;
+  }
+  int y, mo, d, h = 0, mi = 0, s = 0;
+  char tail = 0;
+  int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
+  if (!(n == 3 || n == 6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return false;
+  if (n == 3 && text.size() != 10) return false;
+  // Days from 1970-01-01 by the same civil-date arithmetic the CMOS uses (in reverse).
+  int yy = y - (mo <= 2);
+  int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+  int64_t yoe = yy - era * 400;
+  int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  seconds = (era * 146097 + doe - 719468) * 86400 + h * 3600 + mi * 60 + s;
+  return true;
+}
+
+Machine::Machine(const MachineConfig& config)
+    : ram_(config.memMb << 20),
+      stdoutSink_(config.console ? nullptr : new devices::FileSink(stdout)),
+      console_(config.console ? config.console : stdoutSink_.get()),
+      lapic_(clock_, 0),
+      ioapic_(lapic_, 1),
+      router_(pic_, ioapic_, lapic_),
+      pit_(clock_, router_),
+      com1_(clock_, router_, 4, console_, nullptr),
+      ata_(router_, 14),
+      kbc_(router_),
+      cmos_(clock_, config.rtc, config.memMb << 20),
+      cga_(clock_),
+      debug_(console_) {
+  router_.attach(ports_);
+  pic_.attach(ports_);
+  pit_.attach(ports_);
+  com1_.attach(ports_, 0x3F8);
+  ata_.attach(ports_);
+  kbc_.attach(ports_);
+  cmos_.attach(ports_);
+  cga_.attach(ports_);
+  debug_.attach(ports_);
+  mmio_.map(devices::IoApic::kBase, 0x1000, &ioapic_);
+  mmio_.map(devices::LocalApic::kBase, 0x1000, &lapic_);
+  kbc_.onA20 = [this](bool on) { setA20(on); };
+  kbc_.onReset = [this] { resetRequested_ = true; };
+  mmu_ = std::make_unique<mmu::Mmu>(*this, config.tlb);
+  cpu_ = std::make_unique<Cpu>(*this, *mmu_);
+}
+
+Machine::~Machine() = default;
+
+std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::string& error) {
+  if (config.memMb < 2 || uint64_t{config.memMb} << 20 > devices::kMaxRamBytes) {
+    error = "--mem must be from 2 to " + std::to_string(devices::kMaxRamBytes >> 20) + " MB";
+    return nullptr;
+  }
+  if (config.kernel.empty() && config.disks.empty() && config.bios.empty()) {
+    error = "nothing to boot: give --kernel ELF, --disk IMAGE or --bios ROM";
+    return nullptr;
+  }
+  if (config.disks.size() > 2) {
+    error = "at most two --disk images (primary master and slave)";
+    return nullptr;
+  }
+  if (config.input && !config.inputFile.empty()) {
+    error = "--input and --input-file are exclusive";
+    return nullptr;
+  }
+  std::unique_ptr<Machine> m;
+  try {
+    m.reset(new Machine(config));
+  } catch (const std::exception& e) {
+    error = e.what();
+    return nullptr;
+  }
+  if (!m->load(config, error)) return nullptr;
+  return m;
+}
+
+bool Machine::load(const MachineConfig& config, std::string& error) {
+  // Console input: a script, a file, or the host terminal.
+  if (config.input) {
+    std::string script;
+    if (!devices::unescape(*config.input, script, error)) return false;
+    input_ = std::make_unique<devices::ScriptSource>(script);
+  } else if (!config.inputFile.empty()) {
+    std::vector<uint8_t> bytes;
+    if (!devices::readFile(config.inputFile, "input file", bytes, error)) return false;
+    input_ = std::make_unique<devices::ScriptSource>(std::string(bytes.begin(), bytes.end()));
+  } else {
+    input_ = std::make_unique<devices::TerminalSource>();
+  }
+  com1_.setInput(input_.get());
+
+  for (size_t i = 0; i < config.disks.size(); ++i) {
+    auto disk = devices::Disk::open(config.disks[i], config.snapshot, error);
+    if (!disk) return false;
+    ata_.setDisk(static_cast<unsigned>(i), std::move(disk));
+  }
+
+  devices::BootState state;
+  if (!config.bios.empty()) {
+    if (!config.kernel.empty()) {
+      error = "--bios and --kernel are exclusive: a user ROM boots by itself";
+      return false;
+    }
+    if (!devices::loadUserBios(config.bios, ram_, userRom_, error)) return false;
+    state.mode = devices::BootState::Mode::kResetVector;
+  } else {
+    devices::installFirmware(ram_, ata_.disk(0), ata_.disk(1));
+    devices::programChipsAsBios(ports_, lapic_);
+    if (!config.kernel.empty()) {
+      devices::MultibootOptions mb{config.kernel, config.cmdline, config.modules};
+      if (!devices::loadMultiboot(ram_, mb, state, error)) return false;
+    } else {
+      if (!config.modules.empty() || !config.cmdline.empty()) {
+        error = "--module and --cmdline need --kernel";
+        return false;
+      }
+      if (!devices::loadBootSector(*ata_.disk(0), ram_, state, error)) return false;
+    }
+  }
+
+  Cpu& c = *cpu_;
+  c.reset();
+  setA20(state.a20);
+  switch (state.mode) {
+    case devices::BootState::Mode::kResetVector: break;
+    case devices::BootState::Mode::kReal:
+      c.setSegmentReal(kCs, state.cs);
+      c.setSegmentReal(kDs, state.ds);
+      c.setSegmentReal(kEs, state.es);
+      c.setSegmentReal(kSs, state.ss);
+      c.setSegmentReal(kFs, 0);
+      c.setSegmentReal(kGs, 0);
+      c.setEip(state.eip);
+      c.setEflags(state.eflags);
+      break;
+    case devices::BootState::Mode::kProtected32:
+      c.enterFlatProtectedMode();
+      c.setEip(state.eip);
+      c.setEflags(state.eflags);
+      break;
+  }
+  const uint32_t regs[] = {state.eax, state.ecx, state.edx, state.ebx, state.esp, state.ebp, state.esi, state.edi};
+  if (state.mode != devices::BootState::Mode::kResetVector) {
+    for (unsigned r = 0; r < 8; ++r) c.setReg(static_cast<Reg>(r), regs[r]);
+  }
+  c.flushDecodedCode();
+  return true;
+}
+
+void Machine::setA20(bool on) {
+  uint32_t mask = on ? ~0u : ~(1u << 20);
+  if (mask == a20Mask_) return;
+  a20Mask_ = mask;
+  if (mmu_) mmu_->flushHostCache();  // frame() now answers differently above 1 MB
+}
+
+void Machine::noteUnassigned(uint32_t pa) {
+  if (unassignedMemory_++ == 0) firstUnassigned_ = pa;
+}
+
+uint8_t* Machine::frame(uint32_t pa) {
+  pa &= a20Mask_;
+  uint32_t base = pa & ~mmu::kPageMask;
+  if (base >= kVgaHole && base < 0x100000) {
+    if (base >= kCgaBase && base < kCgaEnd) return cga_.memory() + (base - kCgaBase);
+    if (base < kCgaBase) return nullptr;
+  }
+  return ram_.at(base, mmu::kPageSize);
+}
+
+uint32_t Machine::read(uint32_t pa, unsigned size) {
+  pa &= a20Mask_;
+  if (uint8_t* f = frame(pa)) {
+    const uint8_t* p = f + (pa & mmu::kPageMask);
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; ++i) v |= static_cast<uint32_t>(p[i]) << (8 * i);
+    return v;
+  }
+  uint32_t offset;
+  if (devices::MmioDevice* d = mmio_.find(pa, offset)) {
+    sync();
+    uint32_t v = d->mmioRead(offset, size);
+    updateIntr();
+    return v;
+  }
+  if (!userRom_.empty() && pa >= 0u - static_cast<uint32_t>(userRom_.size())) {
+    uint32_t off = pa - (0u - static_cast<uint32_t>(userRom_.size()));
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size && off + i < userRom_.size(); ++i) v |= static_cast<uint32_t>(userRom_[off + i]) << (8 * i);
+    return v;
+  }
+  noteUnassigned(pa);
+  return devices::allOnes(size);
+}
+
+void Machine::write(uint32_t pa, uint32_t value, unsigned size) {
+  pa &= a20Mask_;
+  if (uint8_t* f = frame(pa)) {
+    uint8_t* p = f + (pa & mmu::kPageMask);
+    for (unsigned i = 0; i < size; ++i) p[i] = static_cast<uint8_t>(value >> (8 * i));
+    return;
+  }
+  uint32_t offset;
+  if (devices::MmioDevice* d = mmio_.find(pa, offset)) {
+    sync();
+    d->mmioWrite(offset, value, size);
+    updateIntr();
+    return;
+  }
+  if (!userRom_.empty() && pa >= 0u - static_cast<uint32_t>(userRom_.size())) return;  // ROM
+  noteUnassigned(pa);
+}
+
+uint32_t Machine::ioRead(uint16_t port, unsigned size) {
+  sync();
+  uint32_t v = ports_.read(port, size);
+  updateIntr();
+  return v;
+}
+
+void Machine::ioWrite(uint16_t port, uint32_t value, unsigned size) {
+  sync();
+  ports_.write(port, value, size);
+  updateIntr();
+}
+
+uint8_t Machine::interruptAcknowledge() {
+  sync();
+  uint8_t v = router_.acknowledge();
+  updateIntr();
+  return v;
+}
+
+uint64_t Machine::nextDeadline() const {
+  return std::min({pit_.deadline(), lapic_.deadline(), com1_.deadline()});
+}
+
+void Machine::tickDevices() {
+  sync();
+  pit_.tick();
+  lapic_.tick();
+  com1_.tick();
+  updateIntr();
+}
+
+Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles) {
+  using Kind = Outcome::Kind;
+  Cpu& c = *cpu_;
+  for (;;) {
+    if (auto s = debug_.exitStatus()) return {Kind::kGuestExit, *s, debug_.exitReason()};
+    if (resetRequested_) return {Kind::kGuestReset, 0, "guest reset the machine (8042 or port 0x92)"};
+    if (c.instructions() >= maxInstructions) {
+      return {Kind::kInstructionLimit, 0, "stopped after " + std::to_string(c.instructions()) + " instructions (--max-insns)"};
+    }
+    if (c.cycles() >= maxCycles) {
+      return {Kind::kCycleLimit, 0, "stopped after " + std::to_string(c.cycles()) + " cycles (--max-cycles)"};
+    }
+    uint64_t device = nextDeadline();
+    uint64_t deadline = std::min({device, maxCycles, c.cycles() + kMaxSlice});
+    RunResult r = c.run(maxInstructions - c.instructions(), deadline);
+    tickDevices();
+    switch (r.reason) {
+      case StopReason::kHaltInterruptsOff:
+        if (debug_.exitStatus()) continue;
+        return {Kind::kHalted, 1, "guest halted with interrupts disabled"};
+      case StopReason::kHalt:
+        // Asleep with nothing that could ever wake it: no timer armed, no input to come.
+        if (device == devices::kNever && !router_.intr()) {
+          return {Kind::kHalted, 1, "guest halted with no interrupt source armed"};
+        }
+        continue;
+      case StopReason::kTripleFault:
+        return {Kind::kTripleFault, 1, "triple fault: " + c.stopMessage()};
+      case StopReason::kUnsupportedOpcode:
+        return {Kind::kUnsupported, 1, "unsupported instruction: " + c.stopMessage()};
+      default: continue;
+    }
+  }
+}
+
+std::string Machine::summary() const {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "%llu instructions, %llu cycles (%.3f s at 33 MHz)",
+                static_cast<unsigned long long>(cpu_->instructions()),
+                static_cast<unsigned long long>(cpu_->cycles()),
+                static_cast<double>(cpu_->cycles()) / devices::kCpuHz);
+  std::string s = buf;
+  if (unassignedMemory_) {
+    std::snprintf(buf, sizeof buf, "; %llu accesses to unassigned memory (first at 0x%08x)",
+                  static_cast<unsigned long long>(unassignedMemory_), firstUnassigned_);
+    s += buf;
+  }
+  if (uint64_t n = ports_.unassignedReads() + ports_.unassignedWrites()) {
+    std::snprintf(buf, sizeof buf, "; %llu accesses to unassigned ports (first 0x%04x)",
+                  static_cast<unsigned long long>(n), ports_.firstUnassigned());
+    s += buf;
+  }
+  return s;
+}
+
+}  // namespace emu

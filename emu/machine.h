@@ -1,0 +1,129 @@
+// The PC: the composition root that wires the CPU, the MMU, RAM and the devices, implements the
+// CPU's bus (RAM, MMIO, ports, INTA, the A20 gate) and runs the CPU in slices up to the next
+// device deadline.
+//
+// machine.cpp defines: MachineConfig, Machine (create, run, the CpuBus methods), parseRtc.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "devices/ata.h"
+#include "devices/bus.h"
+#include "devices/cga.h"
+#include "devices/clock.h"
+#include "devices/cmos.h"
+#include "devices/console.h"
+#include "devices/debugport.h"
+#include "devices/firmware.h"
+#include "devices/i8042.h"
+#include "devices/i8254.h"
+#include "devices/i8259.h"
+#include "devices/interrupts.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
+#include "devices/ram.h"
+#include "devices/uart16550.h"
+#include "emu/bus.h"
+#include "emu/cpu.h"
+#include "mmu/mmu.h"
+
+namespace emu {
+
+struct MachineConfig {
+  uint32_t memMb = 256;               // RAM size (--mem)
+  std::string kernel;                 // multiboot ELF (--kernel)
+  std::string cmdline;                // --cmdline
+  std::vector<std::string> modules;   // --module, "FILE [ARGS]"
+  std::vector<std::string> disks;     // --disk: master, then slave
+  bool snapshot = false;              // --snapshot: disk writes stay in memory
+  std::string bios;                   // --bios: a ROM image instead of the built-in firmware
+  std::optional<std::string> input;   // --input: a script for COM1 (C escapes allowed)
+  std::string inputFile;              // --input-file: a file for COM1
+  int64_t rtc = 946684800;            // --rtc: the CMOS clock at cycle 0 (2000-01-01 00:00:00)
+  devices::ByteSink* console = nullptr;  // COM1 and port 0xE9 output; nullptr: standard output
+  mmu::TlbGeometry tlb{};
+};
+
+// "2000-01-01", "2000-01-01T12:00:00" or seconds since 1970; false on anything else.
+bool parseRtc(const std::string& text, int64_t& seconds);
+
+class Machine final : public CpuBus {
+ public:
+  // Builds the machine and loads its images; nullptr and a one-line `error` if any is bad.
+  static std::unique_ptr<Machine> create(const MachineConfig& config, std::string& error);
+  ~Machine() override;
+
+  struct Outcome {
+    enum class Kind { kGuestExit, kGuestReset, kInstructionLimit, kCycleLimit, kHalted, kTripleFault, kUnsupported };
+    Kind kind;
+    int status;           // the emulator's exit status for this outcome
+    std::string message;  // one line (the triple fault adds the register dump)
+  };
+  // Runs until the guest exits or stops, or `maxInstructions` / `maxCycles` (totals) are reached.
+  Outcome run(uint64_t maxInstructions, uint64_t maxCycles);
+
+  // ---- CpuBus ----
+  uint8_t* frame(uint32_t pa) override;
+  uint32_t read(uint32_t pa, unsigned size) override;
+  void write(uint32_t pa, uint32_t value, unsigned size) override;
+  uint32_t ioRead(uint16_t port, unsigned size) override;
+  void ioWrite(uint16_t port, uint32_t value, unsigned size) override;
+  uint8_t interruptAcknowledge() override;
+
+  Cpu& cpu() { return *cpu_; }
+  mmu::Mmu& mmu() { return *mmu_; }
+  devices::Ram& ram() { return ram_; }
+  devices::Cga& cga() { return cga_; }
+  devices::LocalApic& lapic() { return lapic_; }
+  devices::Pit8254& pit() { return pit_; }
+  devices::Kbc8042& keyboard() { return kbc_; }
+  devices::PortBus& ports() { return ports_; }
+  bool a20() const { return a20Mask_ == ~0u; }
+  void setA20(bool on);
+
+  // Accesses to addresses with nothing behind them: count and the first one (run summary).
+  uint64_t unassignedMemory() const { return unassignedMemory_; }
+  uint32_t firstUnassignedMemory() const { return firstUnassigned_; }
+  std::string summary() const;  // one line for the end of a run
+
+ private:
+  explicit Machine(const MachineConfig& config);
+  bool load(const MachineConfig& config, std::string& error);
+  void sync() { clock_.set(cpu_->cycles()); }
+  void updateIntr() { cpu_->setIntr(router_.intr()); }
+  void tickDevices();
+  uint64_t nextDeadline() const;
+  void noteUnassigned(uint32_t pa);
+
+  devices::Clock clock_;
+  devices::Ram ram_;
+  std::unique_ptr<devices::FileSink> stdoutSink_;
+  devices::ByteSink* console_;
+  std::unique_ptr<devices::ByteSource> input_;
+  devices::PortBus ports_;
+  devices::MmioMap mmio_;
+  devices::LocalApic lapic_;
+  devices::IoApic ioapic_;
+  devices::PicPair pic_;
+  devices::InterruptRouter router_;
+  devices::Pit8254 pit_;
+  devices::Uart16550 com1_;
+  devices::AtaChannel ata_;
+  devices::Kbc8042 kbc_;
+  devices::Cmos cmos_;
+  devices::Cga cga_;
+  devices::DebugPorts debug_;
+  std::vector<uint8_t> userRom_;  // --bios: also at the top of the 4 GB space
+  uint32_t a20Mask_ = ~(1u << 20);
+  bool resetRequested_ = false;
+  uint64_t unassignedMemory_ = 0;
+  uint32_t firstUnassigned_ = 0;
+  std::unique_ptr<mmu::Mmu> mmu_;
+  std::unique_ptr<Cpu> cpu_;
+};
+
+}  // namespace emu

@@ -1,0 +1,44 @@
+// `xray86 run` for the PC machine.
+#include "emu/machine_cli.h"
+
+#include <cstdio>
+
+namespace emu {
+
+void addMachineOptions(CLI::App& run, MachineCli& cli) {
+  MachineConfig& c = cli.config;
+  run.add_option("--kernel", c.kernel, "Multiboot kernel (ELF32, or a.out kludge) to boot")->check(CLI::ExistingFile);
+  run.add_option("--cmdline", c.cmdline, "The kernel's command line (multiboot)");
+  run.add_option("--module", c.modules, "Multiboot module \"FILE [ARGS]\" (repeatable)");
+  run.add_option("--disk", c.disks, "Raw disk image: the first is the ATA master and the boot disk, the second the slave");
+  run.add_flag("--snapshot", c.snapshot, "Keep disk writes in memory; image files stay untouched");
+  run.add_option("--bios", c.bios, "Boot this ROM image from the reset vector instead of the built-in firmware");
+  run.add_option("--mem", c.memMb, "RAM in MB")->capture_default_str();
+  run.add_option("--input", c.input, "Script typed into COM1 (C escapes: \\n \\r \\t \\\\ \\xHH)");
+  run.add_option("--input-file", c.inputFile, "File typed into COM1");
+  run.add_option("--rtc", cli.rtc, "CMOS clock at start: seconds since 1970 or YYYY-MM-DD[THH:MM:SS] (default 2000-01-01)");
+  run.add_option("--max-insns", cli.maxInstructions, "Stop after this many instructions");
+  run.add_option("--max-cycles", cli.maxCycles, "Stop after this many cycles (33 MHz nominal)");
+  run.add_flag("--quiet", cli.quiet, "No summary line at the end");
+}
+
+int runMachineCli(MachineCli& cli) {
+  if (!cli.rtc.empty() && !parseRtc(cli.rtc, cli.config.rtc)) {
+    std::fprintf(stderr, "xray86: --rtc %s: expected seconds since 1970 or YYYY-MM-DD[THH:MM:SS]\n", cli.rtc.c_str());
+    return 2;
+  }
+  std::string error;
+  std::unique_ptr<Machine> m = Machine::create(cli.config, error);
+  if (!m) {
+    std::fprintf(stderr, "xray86: %s\n", error.c_str());
+    return 2;
+  }
+  Machine::Outcome r = m->run(cli.maxInstructions, cli.maxCycles);
+  std::fflush(stdout);
+  if (!cli.quiet || r.status != 0) {
+    std::fprintf(stderr, "xray86: %s; %s\n", r.message.c_str(), m->summary().c_str());
+  }
+  return r.status;
+}
+
+}  // namespace emu

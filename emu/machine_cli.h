@@ -1,0 +1,33 @@
+// The PC options of `xray86 run` and what they do: parse into a MachineConfig, build the
+// Machine, run it, print the summary and turn the outcome into the process exit status.
+//
+// machine_cli.cpp defines: MachineCli, addMachineOptions, runMachineCli.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "emu/machine.h"
+
+namespace emu {
+
+struct MachineCli {
+  MachineConfig config;
+  std::string rtc;                  // --rtc as given
+  uint64_t maxInstructions = ~uint64_t{0};
+  uint64_t maxCycles = ~uint64_t{0};
+  bool quiet = false;               // --quiet: no summary line on standard error
+};
+
+// Adds --kernel, --cmdline, --module, --disk, --snapshot, --bios, --mem, --input, --input-file,
+// --rtc, --max-insns, --max-cycles and --quiet to `run`.
+void addMachineOptions(CLI::App& run, MachineCli& cli);
+
+// Exit status: the guest's (exit port), 0 for a guest reset or a reached limit, 1 when the
+// guest stopped abnormally (halted for good, triple fault, unsupported instruction), 2 for bad
+// options or images (before the machine starts).
+int runMachineCli(MachineCli& cli);
+
+}  // namespace emu

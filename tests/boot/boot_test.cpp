@@ -1,0 +1,138 @@
+// Whole-machine boots of the images in this folder: raw disk through the built-in BIOS,
+// protected mode with A20 and ATA PIO, multiboot information, the APIC timer's exact count.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "emu/machine.h"
+
+using emu::Machine;
+using emu::MachineConfig;
+using Kind = Machine::Outcome::Kind;
+
+namespace {
+const std::string kImages = BOOT_IMAGES;
+const std::string kSources = BOOT_SOURCES;
+constexpr uint64_t kInsns = 5'000'000;
+constexpr uint64_t kCycles = ~uint64_t{0};
+
+std::unique_ptr<Machine> make(MachineConfig config, devices::StringSink& out) {
+  config.console = &out;
+  config.input = "";  // no terminal input in tests
+  std::string error;
+  auto m = Machine::create(config, error);
+  EXPECT_NE(m, nullptr) << error;
+  return m;
+}
+}  // namespace
+
+TEST(Boot, BootSectorPrintsThroughInt10AndExits) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.disks = {kImages + "/boot_hello.img"};
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.kind, Kind::kGuestExit) << r.message;
+  EXPECT_EQ(r.status, (0x21 << 1) | 1);
+  EXPECT_EQ(out.text, "Hello from INT 10h\r\n");        // mirrored to the debug console
+  EXPECT_EQ(m->cga().row(0), "Hello from INT 10h");      // and on the CGA screen
+  EXPECT_EQ(m->cga().cursor(), 80);                      // CR LF: start of row 1
+}
+
+TEST(Boot, ProtectedModeThroughA20GateAndIdePio) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.disks = {kImages + "/boot_pmode.img"};
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.kind, Kind::kGuestExit) << r.message;
+  EXPECT_EQ(r.status, (0x10 << 1) | 1) << "failed check " << ((r.status - 1) >> 1);
+  EXPECT_EQ(out.text, "protected mode, A20 open, sector 1 read\n");
+  EXPECT_TRUE(m->a20());
+}
+
+TEST(Boot, MultibootKernelChecksItsInformation) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.kernel = kImages + "/mb_kernel.elf";
+  c.cmdline = "xray86-test 42";
+  c.modules = {kSources + "/module.txt"};
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.kind, Kind::kGuestExit) << r.message;
+  EXPECT_EQ(r.status, (0x2A << 1) | 1) << "failed check " << ((r.status - 1) >> 1);
+  EXPECT_EQ(out.text, "multiboot information checked\n");
+}
+
+TEST(Boot, ApicTimerCountsExactlyTenPeriods) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.kernel = kImages + "/apic_timer.elf";
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.kind, Kind::kGuestExit) << r.message;
+  // 10 interrupts in 10.5 periods (derivation in apic_timer.S): status (10 << 1) | 1.
+  EXPECT_EQ(r.status, 21);
+  EXPECT_EQ(m->lapic().timerInterrupts(), 10u);
+}
+
+TEST(Boot, SameImageSameRun) {
+  devices::StringSink out1, out2;
+  MachineConfig c;
+  c.kernel = kImages + "/apic_timer.elf";
+  auto a = make(c, out1);
+  auto b = make(c, out2);
+  ASSERT_TRUE(a && b);
+  a->run(kInsns, kCycles);
+  b->run(kInsns, kCycles);
+  EXPECT_EQ(a->cpu().cycles(), b->cpu().cycles());
+  EXPECT_EQ(a->cpu().instructions(), b->cpu().instructions());
+}
+
+TEST(Boot, BadImagesStopBeforeTheMachineStarts) {
+  std::string error;
+  MachineConfig c;
+  c.disks = {"/nonexistent.img"};
+  EXPECT_EQ(Machine::create(c, error), nullptr);
+  EXPECT_EQ(error, "cannot open disk image /nonexistent.img: No such file or directory");
+  MachineConfig k;
+  k.kernel = kImages + "/boot_hello.img";  // a boot sector is not a multiboot kernel
+  EXPECT_EQ(Machine::create(k, error), nullptr);
+  EXPECT_EQ(error, "kernel " + k.kernel + " has no multiboot header in its first 8 KB");
+  MachineConfig none;
+  EXPECT_EQ(Machine::create(none, error), nullptr);
+  EXPECT_EQ(error, "nothing to boot: give --kernel ELF, --disk IMAGE or --bios ROM");
+}
+
+TEST(Boot, UnassignedMemoryReadsAllOnesAndIsCounted) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.memMb = 16;
+  c.kernel = kImages + "/apic_timer.elf";
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->read(0x20000000, 4), 0xFFFFFFFFu);
+  m->write(0x20000000, 0, 4);
+  EXPECT_EQ(m->unassignedMemory(), 2u);
+  EXPECT_EQ(m->firstUnassignedMemory(), 0x20000000u);
+  EXPECT_EQ(m->read(0xA0000, 1), 0xFFu);  // the VGA graphics window: nothing there
+}
+
+TEST(Boot, A20OffMasksAddressBit20) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.kernel = kImages + "/apic_timer.elf";
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  m->write(0x000500, 0x11, 1);
+  m->write(0x100500, 0x22, 1);  // multiboot entry: A20 on, separate bytes
+  EXPECT_EQ(m->read(0x000500, 1), 0x11u);
+  m->setA20(false);
+  EXPECT_EQ(m->read(0x100500, 1), 0x11u);  // bit 20 dropped
+  EXPECT_EQ(m->frame(0x100500), m->frame(0x000500));
+}
