@@ -1,0 +1,673 @@
+// The CPU: state, the run loop, the fetch path and decoded-instruction cache, slow memory paths.
+#include "emu/cpu.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "emu/decode.h"
+#include "emu/exec_common.h"
+#include "mmu/cost_model.h"
+
+namespace emu {
+
+namespace {
+// attention_ bits
+constexpr uint32_t kAttIntr = 1;    // INTR asserted and IF=1
+constexpr uint32_t kAttTrap = 2;    // TF=1: single-step trap after the next instruction
+constexpr uint32_t kAttShadow = 4;  // interrupts held off for one instruction
+constexpr uint32_t kAttHalt = 8;
+constexpr uint32_t kAttStop = 16;
+constexpr uint32_t kAttTrace = 32;  // an observer wants every retired instruction
+constexpr uint32_t kEmptyRange = 0xFFFF;  // lo = 0xFFFF, hi = 0
+}  // namespace
+
+const char* stopReasonName(StopReason reason) {
+  switch (reason) {
+    case StopReason::kInstructionLimit: return "instruction limit";
+    case StopReason::kCycleDeadline: return "cycle deadline";
+    case StopReason::kHalt: return "halted, waiting for an interrupt";
+    case StopReason::kHaltInterruptsOff: return "halted with interrupts disabled";
+    case StopReason::kTripleFault: return "triple fault";
+    case StopReason::kUnsupportedOpcode: return "unsupported opcode";
+  }
+  return "?";
+}
+
+Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu)
+    : bus_(bus),
+      mmu_(mmu),
+      cache_(new CacheEntry[size_t{1} << kCacheBits]),
+      codeFrame_(size_t{1} << 20, 0),
+      codeRange_(size_t{1} << 20, kEmptyRange) {
+  codeFrames_.reserve(4096);
+  for (size_t k = 0; k < (size_t{1} << kCacheBits); ++k) cache_[k].key = 0;
+  events_.bind(this, &mmu_);
+  mmu_.setCycleCounter(&cycles_);
+  reset();
+}
+
+Cpu::~Cpu() {
+  mmu_.setObserver(nullptr);
+  mmu_.setCycleCounter(nullptr);
+}
+
+void Cpu::reset() {
+  for (auto& r : r_) r = 0;
+  r_[kEdx] = 0x0633;  // family 6, model 3, stepping 3: the CPUID identity below ([386PRM] 10.1)
+  flags_ = flag::kFixed;
+  for (unsigned s = 0; s < 6; ++s) {
+    Segment seg;
+    seg.selector = 0;
+    seg.base = 0;
+    seg.limit = 0xFFFF;
+    seg.access = 0x93;
+    seg.flags = 0;
+    seg_[s] = seg;
+    deriveChecks(seg_[s]);
+  }
+  seg_[kCs].selector = 0xF000;
+  seg_[kCs].base = 0xFFFF0000;
+  seg_[kCs].access = 0x9B;
+  deriveChecks(seg_[kCs]);
+  eip_ = 0xFFF0;
+  ldtr_ = Segment{};
+  ldtr_.access = 0x82;
+  ldtr_.limit = 0;
+  tr_ = Segment{};
+  tr_.access = 0x8B;
+  tr_.limit = 0;
+  gdtr_ = DescriptorTable{0, 0xFFFF};
+  idtr_ = DescriptorTable{0, 0x3FF};
+  cr2_ = 0;
+  for (auto& d : dr_) d = 0;
+  dr_[6] = 0xFFFF0FF0;
+  dr_[7] = 0x400;
+  mmu_.writeCr4(0);
+  mmu_.writeCr3(0);
+  mmu_.writeCr0(0x10);  // ET: a 387-class coprocessor interface, as every i686 reports
+  halted_ = false;
+  shadow_ = 0;
+  stopRequested_ = false;
+  refreshMode();
+}
+
+void Cpu::setEip(uint32_t value) {
+  branch(value);
+  halted_ = false;  // a new EIP from outside (a loader, a test) leaves the HLT state
+  updateAttention();
+}
+
+void Cpu::setEflags(uint32_t value) {
+  flags_ = (value & flag::kWritable) | flag::kFixed;
+  updateAttention();
+}
+
+void Cpu::updateAttention() {
+  uint32_t a = 0;
+  if (intrLine_ && (flags_ & flag::kIf)) a |= kAttIntr;
+  if (flags_ & flag::kTf) a |= kAttTrap;
+  if (shadow_) a |= kAttShadow;
+  if (halted_) a |= kAttHalt;
+  if (stopRequested_) a |= kAttStop;
+  if (events_.instructionEvents()) a |= kAttTrace;
+  attention_ = a;
+}
+
+void Cpu::setIntr(bool level) {
+  intrLine_ = level;
+  updateAttention();
+}
+
+void Cpu::refreshMode() {
+  pe_ = (mmu_.cr0() & mmu::kCr0Pe) != 0;
+  codeBig_ = pe_ && seg_[kCs].big();
+  stackBig_ = pe_ && seg_[kSs].big();
+  cpl_ = pe_ ? static_cast<uint8_t>(seg_[kCs].selector & 3) : 0;
+  fetchLin_ = kNoPage;
+}
+
+void Cpu::deriveChecks(Segment& s) {
+  bool code = (s.access & 0x18) == 0x18;
+  bool dataSeg = (s.access & 0x18) == 0x10;
+  bool usable = s.present() && (code || dataSeg);
+  s.readable = usable && (dataSeg || (s.access & 0x2));
+  s.writable = usable && dataSeg && (s.access & 0x2);
+  if (dataSeg && (s.access & 0x4)) {  // expand-down: valid offsets above the limit
+    s.lo = s.limit + 1;
+    s.hi = s.big() ? 0xFFFFFFFFu : 0xFFFFu;
+    if (s.lo == 0 && s.limit == 0xFFFFFFFFu) s.lo = 0xFFFFFFFFu;  // degenerate: nothing valid
+  } else {
+    s.lo = 0;
+    s.hi = s.limit;
+  }
+}
+
+void Cpu::setSegment(SegReg s, const Segment& value) {
+  seg_[s] = value;
+  deriveChecks(seg_[s]);
+  if (s == kCs || s == kSs) refreshMode();
+}
+
+void Cpu::setSegmentReal(SegReg s, uint16_t selector) {
+  seg_[s].selector = selector;
+  seg_[s].base = uint32_t{selector} << 4;
+  if (s == kCs) {
+    seg_[s].flags &= ~0x4;  // real-mode code is 16-bit
+  }
+  deriveChecks(seg_[s]);
+  if (s == kCs || s == kSs) refreshMode();
+}
+
+bool Cpu::loadSegment(SegReg s, uint16_t selector) {
+  if (s == kCs) return false;
+  Segment saved[6];
+  std::memcpy(static_cast<void*>(saved), seg_, sizeof(seg_));
+  if (!loadSegmentChecked(s, selector)) {
+    std::memcpy(static_cast<void*>(seg_), saved, sizeof(seg_));
+    return false;
+  }
+  return true;
+}
+
+void Cpu::enterFlatProtectedMode(uint16_t cs, uint16_t ds) {
+  mmu_.writeCr0((mmu_.cr0() | mmu::kCr0Pe | 0x10) & ~mmu::kCr0Pg);
+  Segment code;
+  code.selector = cs;
+  code.base = 0;
+  code.limit = 0xFFFFFFFF;
+  code.access = 0x9B;  // present, DPL 0, execute/read, accessed
+  code.flags = 0xC;    // G, D
+  Segment data = code;
+  data.selector = ds;
+  data.access = 0x93;
+  for (unsigned s = 0; s < 6; ++s) {
+    seg_[s] = s == kCs ? code : data;
+    deriveChecks(seg_[s]);
+  }
+  flags_ = flag::kFixed;
+  refreshMode();
+  updateAttention();
+}
+
+void Cpu::setCr0(uint32_t value) {
+  mmu_.writeCr0(value | 0x10);
+  refreshMode();
+}
+void Cpu::setCr3(uint32_t value) {
+  mmu_.writeCr3(value);
+  fetchLin_ = kNoPage;
+}
+void Cpu::setCr4(uint32_t value) {
+  mmu_.writeCr4(value);
+  fetchLin_ = kNoPage;
+}
+
+EventContext Cpu::eventContext() const {
+  return EventContext{cycles_, icount_, curEip_, cpl_, mmu_.cr3()};
+}
+
+// ---- slow memory paths ---------------------------------------------------------------------
+
+void Cpu::slowStore(uint32_t pa, unsigned size, uint32_t value) {
+  bus_.write(pa, value, size);
+  mmu_.notePhysWrite(pa, size);
+  if (codeFrame_[pa >> 12] == 1) [[unlikely]] {
+    uint32_t range = codeRange_[pa >> 12];
+    uint32_t off = pa & mmu::kPageMask;
+    if (off < (range >> 16) && off + size > (range & 0xFFFF)) dropCodeFrame(pa >> 12);
+  }
+}
+
+bool Cpu::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user) {
+  uint32_t first = mmu::kPageSize - (linear & mmu::kPageMask);
+  if (first >= size) {
+    if (uint8_t* p = mmu_.hostRead(linear, user)) {
+      value = 0;
+      std::memcpy(&value, p, size);
+      return true;
+    }
+    uint32_t pa;
+    if (auto f = mmu_.translate(linear, mmu::Access::kRead, user, pa)) return pageFault(*f);
+    value = bus_.read(pa, size);
+    return true;
+  }
+  uint32_t pa0, pa1;
+  if (auto f = mmu_.translate(linear, mmu::Access::kRead, user, pa0)) return pageFault(*f);
+  if (auto f = mmu_.translate(linear + first, mmu::Access::kRead, user, pa1)) return pageFault(*f);
+  value = 0;
+  for (unsigned k = 0; k < size; ++k) {
+    uint32_t b = k < first ? bus_.read(pa0 + k, 1) : bus_.read(pa1 + (k - first), 1);
+    value |= (b & 0xFF) << (8 * k);
+  }
+  return true;
+}
+
+bool Cpu::prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user) {
+  ref.linear = linear;
+  uint32_t first = mmu::kPageSize - (linear & mmu::kPageMask);
+  if (first >= size) {
+    if (uint8_t* p = mmu_.hostWrite(linear, user)) {
+      ref.host = p;
+      return true;
+    }
+    ref.host = nullptr;
+    ref.split = 0;
+    if (auto f = mmu_.translate(linear, mmu::Access::kWrite, user, ref.pa0)) return pageFault(*f);
+    return true;
+  }
+  // Crossing a page: translate both pages before anything is stored (DESIGN.md).
+  ref.host = nullptr;
+  ref.split = first;
+  if (auto f = mmu_.translate(linear, mmu::Access::kWrite, user, ref.pa0)) return pageFault(*f);
+  if (auto f = mmu_.translate(linear + first, mmu::Access::kWrite, user, ref.pa1))
+    return pageFault(*f);
+  return true;
+}
+
+uint32_t Cpu::loadRef(const MemRef& ref, unsigned size) {
+  if (ref.host != nullptr) {
+    uint32_t v = 0;
+    std::memcpy(&v, ref.host, size);
+    return v;
+  }
+  if (ref.split == 0) return bus_.read(ref.pa0, size);
+  uint32_t v = 0;
+  for (unsigned k = 0; k < size; ++k) {
+    uint32_t b = k < ref.split ? bus_.read(ref.pa0 + k, 1) : bus_.read(ref.pa1 + (k - ref.split), 1);
+    v |= (b & 0xFF) << (8 * k);
+  }
+  return v;
+}
+
+void Cpu::storeRef(const MemRef& ref, unsigned size, uint32_t value) {
+  if (ref.host != nullptr) {
+    std::memcpy(ref.host, &value, size);
+    return;
+  }
+  if (ref.split == 0) {
+    slowStore(ref.pa0, size, value);
+    return;
+  }
+  for (unsigned k = 0; k < size; ++k) {
+    uint32_t b = (value >> (8 * k)) & 0xFF;
+    if (k < ref.split)
+      slowStore(ref.pa0 + k, 1, b);
+    else
+      slowStore(ref.pa1 + (k - ref.split), 1, b);
+  }
+}
+
+bool Cpu::writeLinear(uint32_t linear, unsigned size, uint32_t value, bool user) {
+  MemRef ref;
+  if (!prepareWrite(linear, size, ref, user)) return false;
+  storeRef(ref, size, value);
+  return true;
+}
+
+bool Cpu::probeWrite(uint32_t linear, unsigned size, bool user) {
+  uint32_t last = linear + size - 1;
+  uint32_t pa;
+  if (mmu_.hostWrite(linear, user) == nullptr) {
+    if (auto f = mmu_.translate(linear, mmu::Access::kWrite, user, pa)) return pageFault(*f);
+  }
+  if ((last ^ linear) & ~mmu::kPageMask) {
+    if (mmu_.hostWrite(last, user) == nullptr) {
+      if (auto f = mmu_.translate(last & ~mmu::kPageMask, mmu::Access::kWrite, user, pa))
+        return pageFault(*f);
+    }
+  }
+  return true;
+}
+
+bool Cpu::fetchBytes(uint32_t linear, uint8_t* out, unsigned count) {
+  while (count > 0) {
+    unsigned room = mmu::kPageSize - (linear & mmu::kPageMask);
+    unsigned n = room < count ? room : count;
+    if (uint8_t* p = mmu_.hostFetch(linear, user())) {
+      std::memcpy(out, p, n);
+    } else {
+      uint32_t pa;
+      if (auto f = mmu_.translate(linear, mmu::Access::kFetch, user(), pa)) return pageFault(*f);
+      for (unsigned k = 0; k < n; ++k) out[k] = static_cast<uint8_t>(bus_.read(pa + k, 1));
+    }
+    out += n;
+    linear += n;
+    count -= n;
+  }
+  return true;
+}
+
+// ---- decoded code and its invalidation -------------------------------------------------------
+
+void Cpu::dropCodeFrame(uint32_t pfn) {
+  codeFrame_[pfn] = 2;  // still listed in codeFrames_, no longer watched
+  codeRange_[pfn] = kEmptyRange;
+  mmu_.unwatchFrame(pfn, mmu::Mmu::kWatchCode);
+  uint8_t* host = bus_.frame(pfn << 12);
+  size_t n = size_t{1} << kCacheBits;
+  if (host == nullptr) {
+    // Code decoded from a non-RAM frame is never cached; nothing to drop.
+    return;
+  }
+  uintptr_t lo = reinterpret_cast<uintptr_t>(host), hi = lo + mmu::kPageSize;
+  for (size_t k = 0; k < n; ++k) {
+    uintptr_t hp = cache_[k].key >> 1;
+    if (hp >= lo && hp < hi) cache_[k].key = 0;
+  }
+}
+
+void Cpu::invalidateCode(uint32_t pa, uint32_t size) {
+  if (size == 0) return;
+  uint64_t last = uint64_t{pa} + size - 1;
+  if (last > 0xFFFFFFFFu) last = 0xFFFFFFFFu;
+  for (uint64_t f = pa >> 12; f <= (last >> 12); ++f)
+    if (codeFrame_[f] == 1) dropCodeFrame(static_cast<uint32_t>(f));
+}
+
+void Cpu::flushDecodedCode() {
+  for (uint32_t pfn : codeFrames_) {
+    if (codeFrame_[pfn] == 1) mmu_.unwatchFrame(pfn, mmu::Mmu::kWatchCode);
+    codeFrame_[pfn] = 0;
+    codeRange_[pfn] = kEmptyRange;
+  }
+  codeFrames_.clear();
+  for (size_t k = 0; k < (size_t{1} << kCacheBits); ++k) cache_[k].key = 0;
+  fetchLin_ = kNoPage;
+}
+
+// Decodes the instruction at `linear` (EIP in CS). Sets `cacheable` when it lies in one RAM page.
+bool Cpu::decodeAt(uint32_t linear, Insn& out, bool& cacheable) {
+  unsigned room = mmu::kPageSize - (linear & mmu::kPageMask);
+  cacheable = false;
+  if (fetchHost_ != nullptr && (linear & ~mmu::kPageMask) == fetchLin_) {
+    const uint8_t* p = fetchHost_ + (linear & mmu::kPageMask);
+    if (decodeInstruction(p, room, codeBig_, out) == DecodeStatus::kOk) {
+      cacheable = true;
+      return true;
+    }
+  }
+  uint8_t buf[15];
+  if (!fetchBytes(linear, buf, room < 15 ? room : 15)) return false;
+  if (decodeInstruction(buf, room < 15 ? room : 15, codeBig_, out) == DecodeStatus::kOk) return true;
+  // It continues into the next page, which must be translated (and may fault) now.
+  if (!fetchBytes(linear + room, buf + room, 15 - room)) return false;
+  decodeInstruction(buf, 15, codeBig_, out);
+  return true;
+}
+
+// ---- the run loop ----------------------------------------------------------------------------
+
+namespace {
+inline size_t cacheIndex(uintptr_t hp, unsigned bits) {
+  return (hp ^ (hp >> bits)) & ((size_t{1} << bits) - 1);
+}
+}  // namespace
+
+void Cpu::unsupportedStop(const Insn& insn) {
+  uint8_t modrm = insn.modrm;
+  char at[48];
+  std::snprintf(at, sizeof at, " at %04X:%08X", seg_[kCs].selector, curEip_);
+  stopMessage_ = describeOpcode(insn.op, modrm) + at;
+}
+
+// Unsupported opcode: #UD, and (unless told otherwise) stop the run before delivering it.
+bool opUnsupported(Cpu& c, const Insn& i) {
+  c.unsupportedStop(i);
+  if (!c.stopOnUnsupported_) return c.ud();
+  c.eip_ = c.curEip_;
+  --c.icount_;
+  c.stopRequested_ = true;
+  c.stopReason_ = StopReason::kUnsupportedOpcode;
+  c.updateAttention();
+  return true;
+}
+
+// Executes one instruction on the slow path: tracing, single-step, uncached fetch.
+void Cpu::executeOne(const Insn& insn) {
+  curEip_ = eip_;
+  cur_ = &insn;
+  eip_ = codeBig_ ? eip_ + insn.len : ((eip_ + insn.len) & 0xFFFF);
+  cycles_ += insn.cost;
+  ++icount_;
+  if (!insn.fn(*this, insn)) {
+    eip_ = curEip_;
+    --icount_;
+    raiseException(faultVector_, faultHasError_, faultError_);
+  }
+}
+
+RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
+  const uint64_t start = icount_;
+  const uint64_t end = maxInstructions > ~uint64_t{0} - icount_ ? ~uint64_t{0} : icount_ + maxInstructions;
+  stopRequested_ = false;
+  updateAttention();
+  StopReason reason = StopReason::kInstructionLimit;
+  const size_t cacheBits = kCacheBits;
+  for (;;) {
+    if (attention_) [[unlikely]] {
+      if (stopRequested_) {
+        reason = stopReason_;
+        break;
+      }
+      if (halted_) {
+        if (intrLine_ && (flags_ & flag::kIf)) {
+          halted_ = false;
+          updateAttention();
+        } else if (!(flags_ & flag::kIf)) {
+          reason = StopReason::kHaltInterruptsOff;
+          break;
+        } else {
+          if (cycleDeadline != kNoDeadline && cycles_ < cycleDeadline) cycles_ = cycleDeadline;
+          reason = StopReason::kHalt;
+          break;
+        }
+      }
+      if (shadow_) {
+        shadow_ = 0;
+        updateAttention();
+      } else if (attention_ & kAttIntr) {
+        // Maskable interrupt at an instruction boundary ([386PRM] 9.7).
+        if (cycles_ >= cycleDeadline) {
+          reason = StopReason::kCycleDeadline;
+          break;
+        }
+        curEip_ = eip_;
+        uint8_t v = bus_.interruptAcknowledge();
+        if (events_.active()) events_.interrupt(InterruptEvent{v, true});
+        if (!deliver(v, IntKind::kExternal, false, 0)) raiseException(faultVector_, faultHasError_, faultError_);
+        continue;
+      }
+      if (attention_ & (kAttTrap | kAttTrace | kAttStop)) {
+        if (icount_ >= end) break;
+        if (cycles_ >= cycleDeadline) {
+          reason = StopReason::kCycleDeadline;
+          break;
+        }
+        // Slow path: one instruction, then the single-step trap and the trace event.
+        bool trap = (flags_ & flag::kTf) != 0;
+        uint32_t lin = seg_[kCs].base + eip_;
+        if ((lin & ~mmu::kPageMask) != fetchLin_) {
+          fetchLin_ = kNoPage;
+          fetchHost_ = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
+          if (fetchHost_ != nullptr) fetchLin_ = lin & ~mmu::kPageMask;
+        }
+        Insn insn;
+        bool cacheable;
+        curEip_ = eip_;
+        if (!decodeAt(lin, insn, cacheable)) {
+          raiseException(faultVector_, faultHasError_, faultError_);
+          continue;
+        }
+        if (uint64_t{eip_} + insn.len - 1 > seg_[kCs].limit) {
+          gp(0);
+          raiseException(faultVector_, faultHasError_, faultError_);
+          continue;
+        }
+        uint64_t before = icount_;
+        uint8_t vectorBefore = faultVector_;
+        (void)vectorBefore;
+        executeOne(insn);
+        bool retired = icount_ != before;
+        if (retired && (attention_ & kAttTrace) && events_.active()) {
+          InstructionEvent e{};
+          e.eip = curEip_;
+          e.cs = seg_[kCs].selector;
+          e.length = insn.len;
+          uint8_t buf[15];
+          // Re-read the bytes for the trace; a fault here (code page gone) just leaves them 0.
+          uint32_t savedCr2 = cr2_;
+          if (fetchBytes(seg_[kCs].base + curEip_, buf, insn.len)) std::memcpy(e.bytes, buf, insn.len);
+          cr2_ = savedCr2;
+          events_.instruction(e);
+        }
+        if (trap && retired && !(stopRequested_)) {
+          // Single-step trap after the instruction ([386PRM] 12.3.1.4): DR6.BS.
+          dr_[6] |= 0x4000;
+          curEip_ = eip_;
+          raiseException(vec::kDb, false, 0);
+        }
+        continue;
+      }
+    }
+    if (icount_ >= end) [[unlikely]]
+      break;
+    if (cycles_ >= cycleDeadline) [[unlikely]] {
+      reason = StopReason::kCycleDeadline;
+      break;
+    }
+
+    // ---- the hot path: one cached instruction ----
+    uint32_t lin = seg_[kCs].base + eip_;
+    if ((lin & ~mmu::kPageMask) != fetchLin_) [[unlikely]] {
+      // Block entry: re-translate EIP through the TLB.
+      fetchHost_ = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
+      if (fetchHost_ == nullptr) {
+        uint32_t pa;
+        if (auto f = mmu_.translate(lin, mmu::Access::kFetch, user(), pa)) {
+          curEip_ = eip_;
+          pageFault(*f);
+          raiseException(faultVector_, faultHasError_, faultError_);
+          continue;
+        }
+        fetchHost_ = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
+      }
+      fetchLin_ = fetchHost_ != nullptr ? (lin & ~mmu::kPageMask) : kNoPage;
+      fetchPhys_ = 0;
+    }
+    const Insn* insn;
+    Insn scratch;
+    if (fetchHost_ != nullptr && fetchLin_ != kNoPage) [[likely]] {
+      uint8_t* hp = fetchHost_ + (lin & mmu::kPageMask);
+      uintptr_t key = (reinterpret_cast<uintptr_t>(hp) << 1) | (codeBig_ ? 1 : 0);
+      CacheEntry& e = cache_[cacheIndex(reinterpret_cast<uintptr_t>(hp), cacheBits)];
+      insn = &e.insn;
+      if (e.key != key) [[unlikely]] {
+        bool cacheable;
+        curEip_ = eip_;
+        if (!decodeAt(lin, scratch, cacheable)) {
+          raiseException(faultVector_, faultHasError_, faultError_);
+          continue;
+        }
+        insn = &scratch;
+        if (cacheable) {
+          uint32_t pa;
+          // A TLB hit (hostFetch just succeeded): gives the frame to watch for stores.
+          if (!mmu_.translate(lin, mmu::Access::kFetch, user(), pa)) {
+            uint32_t pfn = pa >> 12;
+            if (codeFrame_[pfn] != 1) {
+              if (codeFrame_[pfn] == 0) codeFrames_.push_back(pfn);
+              codeFrame_[pfn] = 1;
+              mmu_.watchFrame(pfn, mmu::Mmu::kWatchCode);
+            }
+            uint32_t off = pa & mmu::kPageMask, range = codeRange_[pfn];
+            uint32_t lo = range & 0xFFFF, hi = range >> 16;
+            if (off < lo) lo = off;
+            if (off + scratch.len > hi) hi = off + scratch.len;
+            codeRange_[pfn] = lo | (hi << 16);
+            e.key = key;
+            e.insn = scratch;
+            insn = &e.insn;
+          }
+        }
+      }
+    } else {
+      bool cacheable;
+      curEip_ = eip_;
+      if (!decodeAt(lin, scratch, cacheable)) {
+        raiseException(faultVector_, faultHasError_, faultError_);
+        continue;
+      }
+      insn = &scratch;
+    }
+    // The whole instruction must lie within CS ([386PRM] 9.8.13: #GP(0)).
+    if (uint64_t{eip_} + insn->len - 1 > seg_[kCs].limit) [[unlikely]] {
+      curEip_ = eip_;
+      gp(0);
+      raiseException(faultVector_, faultHasError_, faultError_);
+      continue;
+    }
+    curEip_ = eip_;
+    cur_ = insn;
+    eip_ = codeBig_ ? eip_ + insn->len : ((eip_ + insn->len) & 0xFFFF);
+    cycles_ += insn->cost;
+    ++icount_;
+    if (!insn->fn(*this, *insn)) [[unlikely]] {
+      eip_ = curEip_;
+      --icount_;
+      raiseException(faultVector_, faultHasError_, faultError_);
+    }
+  }
+  if (reason == StopReason::kTripleFault || reason == StopReason::kUnsupportedOpcode) {
+    // keep the message
+  }
+  return RunResult{reason, icount_ - start};
+}
+
+std::string Cpu::registerDump() const {
+  static const char* names[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
+  static const char* segNames[6] = {"ES", "CS", "SS", "DS", "FS", "GS"};
+  std::string out;
+  char line[160];
+  for (unsigned r = 0; r < 8; ++r) {
+    std::snprintf(line, sizeof line, "%s=%08X%s", names[r], r_[r], r % 4 == 3 ? "\n" : " ");
+    out += line;
+  }
+  std::snprintf(line, sizeof line, "EIP=%08X EFLAGS=%08X CPL=%u CR0=%08X CR2=%08X CR3=%08X CR4=%08X\n",
+                eip_, flags_, cpl_, mmu_.cr0(), cr2_, mmu_.cr3(), mmu_.cr4());
+  out += line;
+  for (unsigned s = 0; s < 6; ++s) {
+    std::snprintf(line, sizeof line, "%s=%04X base=%08X limit=%08X access=%02X flags=%X\n",
+                  segNames[s], seg_[s].selector, seg_[s].base, seg_[s].limit, seg_[s].access,
+                  seg_[s].flags);
+    out += line;
+  }
+  std::snprintf(line, sizeof line,
+                "GDTR=%08X/%04X IDTR=%08X/%04X LDTR=%04X TR=%04X cycles=%" PRIu64
+                " instructions=%" PRIu64 "\n",
+                gdtr_.base, gdtr_.limit, idtr_.base, idtr_.limit, ldtr_.selector, tr_.selector,
+                cycles_, icount_);
+  out += line;
+  return out;
+}
+
+std::string describeOpcode(uint16_t op, uint8_t modrm) {
+  char buf[96];
+  unsigned reg = (modrm >> 3) & 7;
+  if (op >= 0xD8 && op <= 0xDF) {
+    std::snprintf(buf, sizeof buf, "x87 FPU opcode %02X /%u (modrm %02X)", op, reg, modrm);
+  } else if (op == 0x19B) {
+    std::snprintf(buf, sizeof buf, "x87 opcode 9B");
+  } else if (op >= 0x100) {
+    unsigned b = op & 0xFF;
+    bool mmxSse = (b >= 0x10 && b <= 0x17) || (b >= 0x28 && b <= 0x2F) || (b >= 0x50 && b <= 0x7F) ||
+                  (b >= 0xC2 && b <= 0xC6) || b >= 0xD0 || b == 0x77 || b == 0xAE || b == 0x38 ||
+                  b == 0x3A;
+    std::snprintf(buf, sizeof buf, "%s opcode 0F %02X /%u", mmxSse ? "MMX/SSE" : "unassigned", b, reg);
+  } else {
+    std::snprintf(buf, sizeof buf, "unassigned opcode %02X /%u", op, reg);
+  }
+  return buf;
+}
+
+}  // namespace emu

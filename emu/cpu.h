@@ -1,0 +1,360 @@
+// The i386 CPU interpreter: registers, segmentation, exceptions and interrupts, the decoded-
+// instruction cache and the run loop. Memory goes through mmu::Mmu; ports, physical slow-path
+// accesses and interrupt acknowledge through emu::CpuBus.
+//
+// cpu.cpp defines:
+//   Cpu::Cpu, reset, the register/segment/control-state accessors, run, step, the fetch and
+//   decoded-instruction cache, code invalidation, registerDump, the slow memory paths.
+// decode.cpp defines:
+//   decodeInstruction (bytes -> Insn), the opcode handler table built from emu/opcodes.h.
+// segments.cpp defines:
+//   descriptor reads, segment loads with their checks, far JMP/CALL/RET, IRET, LAR/LSL/VERR/VERW,
+//   LTR/LLDT, I/O permission checks.
+// interrupts.cpp defines:
+//   exception and interrupt delivery through the IVT or IDT, #DF and triple fault.
+// exec_*.h (included by handlers.cpp) define the instruction handlers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emu/bus.h"
+#include "emu/events.h"
+#include "mmu/mmu.h"
+
+namespace emu {
+
+enum Reg : uint8_t { kEax, kEcx, kEdx, kEbx, kEsp, kEbp, kEsi, kEdi };
+enum SegReg : uint8_t { kEs, kCs, kSs, kDs, kFs, kGs };
+
+// EFLAGS bits (Intel SDM vol. 1 3.4.3; [386PRM] 2.3.4).
+namespace flag {
+constexpr uint32_t kCf = 1u << 0;
+constexpr uint32_t kPf = 1u << 2;
+constexpr uint32_t kAf = 1u << 4;
+constexpr uint32_t kZf = 1u << 6;
+constexpr uint32_t kSf = 1u << 7;
+constexpr uint32_t kTf = 1u << 8;
+constexpr uint32_t kIf = 1u << 9;
+constexpr uint32_t kDf = 1u << 10;
+constexpr uint32_t kOf = 1u << 11;
+constexpr uint32_t kIopl = 3u << 12;
+constexpr uint32_t kNt = 1u << 14;
+constexpr uint32_t kRf = 1u << 16;
+constexpr uint32_t kVm = 1u << 17;
+constexpr uint32_t kAc = 1u << 18;
+constexpr uint32_t kId = 1u << 21;
+constexpr uint32_t kArith = kCf | kPf | kAf | kZf | kSf | kOf;
+// Bits software can change at all (VM is not: virtual-8086 mode is not modelled); bit 1 reads 1.
+constexpr uint32_t kWritable = kArith | kTf | kIf | kDf | kIopl | kNt | kRf | kAc | kId;
+constexpr uint32_t kFixed = 1u << 1;
+}  // namespace flag
+
+// Exception vectors ([386PRM] 9.8).
+namespace vec {
+constexpr uint8_t kDe = 0, kDb = 1, kBp = 3, kOf = 4, kBr = 5, kUd = 6, kNm = 7, kDf = 8, kTs = 10,
+                  kNp = 11, kSs = 12, kGp = 13, kPf = 14;
+}
+
+// A segment register's visible selector and hidden descriptor cache ([386PRM] 5.1.4).
+//
+//   access (descriptor byte 5):  7 P | 6-5 DPL | 4 S | 3-0 type
+//     data (type bit 3 = 0): bit 2 expand-down, bit 1 writable, bit 0 accessed
+//     code (type bit 3 = 1): bit 2 conforming,  bit 1 readable, bit 0 accessed
+//   flags (descriptor byte 6, high nibble): 3 G | 2 D/B | 1 0 | 0 AVL
+struct Segment {
+  uint16_t selector = 0;
+  uint32_t base = 0;
+  uint32_t limit = 0xFFFF;  // in bytes, granularity already applied
+  uint8_t access = 0x93;    // present, DPL 0, read/write data, accessed
+  uint8_t flags = 0;
+  // Derived by Cpu::setSegment: valid offsets are lo..hi, and whether reads/writes are allowed.
+  uint32_t lo = 0, hi = 0xFFFF;
+  bool readable = true, writable = true;
+
+  bool present() const { return (access & 0x80) != 0; }
+  uint8_t dpl() const { return (access >> 5) & 3; }
+  bool big() const { return (flags & 0x4) != 0; }  // D/B
+  bool code() const { return (access & 0x18) == 0x18; }
+};
+
+struct DescriptorTable {
+  uint32_t base = 0;
+  uint16_t limit = 0xFFFF;
+};
+
+enum class StopReason : uint8_t {
+  kInstructionLimit,   // ran the number of instructions asked for
+  kCycleDeadline,      // reached the cycle deadline
+  kHalt,               // HLT with IF=1: waiting for INTR (time skipped to the deadline, if any)
+  kHaltInterruptsOff,  // HLT with IF=0: nothing can wake it but NMI or reset
+  kTripleFault,        // shutdown; stopMessage() holds a register dump
+  kUnsupportedOpcode,  // x87/MMX/SSE or an unassigned opcode; stopMessage() names it
+};
+const char* stopReasonName(StopReason reason);
+
+struct RunResult {
+  StopReason reason;
+  uint64_t instructions;  // retired during this call
+};
+
+// A decoded instruction: what the handler needs, nothing more (32 bytes).
+class Cpu;
+struct Insn;
+using Handler = bool (*)(Cpu&, const Insn&);  // false: an exception is pending (Cpu::fault_)
+
+struct Insn {
+  Handler fn;
+  uint32_t disp;   // memory operand displacement
+  uint32_t imm;    // first immediate (sign- or zero-extended as the opcode says)
+  uint16_t imm2;   // far pointer selector, ENTER nesting level
+  uint16_t op;     // opcode: 0x000-0x0FF one byte, 0x100-0x1FF after 0F
+  uint8_t len;
+  uint8_t modrm;
+  uint8_t base;    // register or kNoReg
+  uint8_t index;   // register or kNoReg
+  uint8_t scale;   // shift count 0-3
+  uint8_t seg;     // effective segment of the memory operand
+  uint8_t pfx;     // kPfx* bits
+  uint8_t cost;    // base cycles from the cost table
+
+  static constexpr uint8_t kNoReg = 8;
+  static constexpr uint8_t kPfxOp32 = 1, kPfxAddr32 = 2, kPfxRep = 4, kPfxRepne = 8,
+                           kPfxLock = 16, kPfxSegOverride = 32;
+  bool mem() const { return modrm < 0xC0; }
+  unsigned reg() const { return (modrm >> 3) & 7; }
+  unsigned rm() const { return modrm & 7; }
+  bool op32() const { return (pfx & kPfxOp32) != 0; }
+  bool addr32() const { return (pfx & kPfxAddr32) != 0; }
+};
+
+class Cpu final : public ContextSource {
+ public:
+  static constexpr uint64_t kNoDeadline = ~uint64_t{0};
+
+  Cpu(CpuBus& bus, mmu::Mmu& mmu);
+  ~Cpu() override;
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+
+  // Power-on state ([386PRM] 10.1): real mode, CS:IP = F000:FFF0 with CS base 0xFFFF0000,
+  // EFLAGS = 2, DX = 0x0300 | model, CR0 = 0x10; counters are not reset.
+  void reset();
+
+  // ---- Registers and state (tests, loaders, tools) -----------------------------------------
+  uint32_t reg(Reg r) const { return r_[r]; }
+  void setReg(Reg r, uint32_t value) { r_[r] = value; }
+  uint32_t eip() const { return eip_; }
+  void setEip(uint32_t value);  // also leaves the HLT state
+  uint32_t eflags() const { return flags_; }
+  void setEflags(uint32_t value);  // every writable bit; bit 1 reads 1
+  const Segment& segment(SegReg s) const { return seg_[s]; }
+  // Loads the hidden cache directly (as a descriptor load would) and derives the checks; for CS
+  // also the CPL (selector RPL in protected mode) and code size.
+  void setSegment(SegReg s, const Segment& value);
+  // Real-mode style: selector, base = selector * 16; limit and attributes kept.
+  void setSegmentReal(SegReg s, uint16_t selector);
+  // Protected mode: load through the GDT/LDT with every check a MOV to Sreg makes. Returns false
+  // (changing nothing) when that load would fault.
+  bool loadSegment(SegReg s, uint16_t selector);
+  // Flat 32-bit protected mode as the Multiboot spec leaves it (3.2): CR0.PE, CS a 4 GB code
+  // segment (selector `cs`), the others a 4 GB data segment (selector `ds`), CPL 0, IF=0.
+  void enterFlatProtectedMode(uint16_t cs = 0x08, uint16_t ds = 0x10);
+
+  DescriptorTable gdtr() const { return gdtr_; }
+  DescriptorTable idtr() const { return idtr_; }
+  void setGdtr(DescriptorTable t) { gdtr_ = t; }
+  void setIdtr(DescriptorTable t) { idtr_ = t; }
+  const Segment& ldtr() const { return ldtr_; }
+  const Segment& tr() const { return tr_; }
+  void setLdtr(const Segment& s) { ldtr_ = s; }
+  void setTr(const Segment& s) { tr_ = s; }
+
+  uint32_t cr0() const { return mmu_.cr0(); }
+  uint32_t cr2() const { return cr2_; }
+  uint32_t cr3() const { return mmu_.cr3(); }
+  uint32_t cr4() const { return mmu_.cr4(); }
+  void setCr0(uint32_t value);  // through the MMU, which flushes what hardware flushes
+  void setCr2(uint32_t value) { cr2_ = value; }
+  void setCr3(uint32_t value);
+  void setCr4(uint32_t value);
+  uint8_t cpl() const { return cpl_; }
+  bool protectedMode() const { return pe_; }
+
+  uint64_t cycles() const { return cycles_; }
+  void setCycles(uint64_t value) { cycles_ = value; }
+  uint64_t instructions() const { return icount_; }
+
+  // ---- Running ------------------------------------------------------------------------------
+  // The interrupt controller's INTR line. When it is high and IF=1, the CPU acknowledges
+  // (bus.interruptAcknowledge()) and takes the interrupt at the next instruction boundary.
+  void setIntr(bool level);
+  bool halted() const { return halted_; }
+
+  // Runs until `maxInstructions` retired, the cycle counter reaches `cycleDeadline`, or a stop.
+  RunResult run(uint64_t maxInstructions, uint64_t cycleDeadline = kNoDeadline);
+  RunResult step() { return run(1); }
+  // Why the last run stopped beyond the limits: the unsupported opcode, or the triple-fault dump.
+  const std::string& stopMessage() const { return stopMessage_; }
+  std::string registerDump() const;
+
+  // When false, an unsupported opcode is delivered to the guest as #UD instead of stopping.
+  void setStopOnUnsupportedOpcode(bool on) { stopOnUnsupported_ = on; }
+
+  EventBus& events() { return events_; }
+  EventContext eventContext() const override;
+
+  // Someone other than the CPU (DMA) wrote physical memory: drop decoded code from it.
+  void invalidateCode(uint32_t pa, uint32_t size);
+  void flushDecodedCode();
+
+  // ---- Internals used by the instruction handlers (emu/exec_*.h) --------------------------
+  // Not for other components: everything below may change.
+  struct MemRef {  // a translated (or host-mapped) memory operand, for read-modify-write
+    uint8_t* host = nullptr;
+    uint32_t pa0 = 0, pa1 = 0;  // slow path: physical address of the first byte, of the 2nd page
+    uint32_t linear = 0;
+    unsigned split = 0;  // bytes in the first page when the access crosses one, else 0
+  };
+
+  CpuBus& bus_;
+  mmu::Mmu& mmu_;
+  uint32_t r_[9] = {};  // EAX..EDI and a zero for absent address components
+  uint32_t eip_ = 0;
+  uint32_t flags_ = flag::kFixed;
+  Segment seg_[6];
+  Segment ldtr_, tr_;
+  DescriptorTable gdtr_, idtr_;
+  uint32_t cr2_ = 0;
+  uint32_t dr_[8] = {};
+  uint8_t cpl_ = 0;
+  bool pe_ = false;        // CR0.PE
+  bool codeBig_ = false;   // CS.D in protected mode
+  bool stackBig_ = false;  // SS.B
+  uint64_t cycles_ = 0;
+  uint64_t icount_ = 0;
+  uint64_t tscOffset_ = 0;  // RDTSC = cycles + offset (WRMSR 0x10 moves the offset only)
+  uint32_t sysenterCs_ = 0, sysenterEsp_ = 0, sysenterEip_ = 0;
+
+  // The instruction executing now.
+  uint32_t curEip_ = 0;
+  const Insn* cur_ = nullptr;
+
+  // A pending exception (faults are values: handlers return false after setting it).
+  uint8_t faultVector_ = 0;
+  bool faultHasError_ = false;
+  uint32_t faultError_ = 0;
+
+  // Instruction boundary work: nonzero when an interrupt may be taken, TF is set, an interrupt
+  // shadow is active or the CPU must leave the run loop. One test per instruction.
+  uint32_t attention_ = 0;
+  bool intrLine_ = false;
+  bool halted_ = false;
+  uint8_t shadow_ = 0;  // STI / MOV SS / POP SS: interrupts held off for one instruction
+  bool stopRequested_ = false;
+  StopReason stopReason_ = StopReason::kInstructionLimit;
+  std::string stopMessage_;
+  bool stopOnUnsupported_ = true;
+
+  // Fetch: the linear page EIP is in and its host mapping; invalid after every control transfer,
+  // mode change and TLB flush, so EIP is re-translated at each block entry.
+  static constexpr uint32_t kNoPage = 1;  // never page aligned
+  uint32_t fetchLin_ = kNoPage;
+  uint8_t* fetchHost_ = nullptr;
+  uint32_t fetchPhys_ = 0;
+
+  // Decoded-instruction cache: direct mapped, keyed by the host address of the first byte (the
+  // physical address, RAM being stable) and the code size.
+  struct CacheEntry {
+    uintptr_t key;
+    Insn insn;
+  };
+  static constexpr unsigned kCacheBits = 15;
+  std::unique_ptr<CacheEntry[]> cache_;
+  std::vector<uint8_t> codeFrame_;  // per 4 KB frame: 1 when decoded code from it is cached
+  // Per frame: the byte range [lo, hi) its cached instructions cover (lo | hi << 16), so a store
+  // to data sharing a page with code does not drop the code.
+  std::vector<uint32_t> codeRange_;
+  std::vector<uint32_t> codeFrames_;  // the frames marked in codeFrame_
+  uint32_t codeFramesAtFlush_ = 0;
+
+  EventBus events_;
+
+  // ---- helpers (cpu.cpp, memory.h) ----
+  bool user() const { return cpl_ == 3; }
+  void updateAttention();
+  void branch(uint32_t target) {
+    eip_ = target;
+    fetchLin_ = kNoPage;
+  }
+  void refreshMode();  // after CR0 / CS changes: pe_, codeBig_, cpl_, fetch page
+  bool fault(uint8_t vector) {
+    faultVector_ = vector;
+    faultHasError_ = false;
+    faultError_ = 0;
+    return false;
+  }
+  bool fault(uint8_t vector, uint32_t error) {
+    faultVector_ = vector;
+    faultHasError_ = true;
+    faultError_ = error;
+    return false;
+  }
+  bool gp(uint32_t error) { return fault(vec::kGp, error); }
+  bool ud() { return fault(vec::kUd); }
+  bool pageFault(const mmu::Fault& f) {
+    cr2_ = f.linear;
+    return fault(vec::kPf, f.errorCode);
+  }
+
+  // Linear-address accesses (no segmentation). `user`: CPL 3 access (descriptor tables and TSS
+  // are always supervisor). Sizes 1, 2, 4.
+  bool readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user);
+  bool writeLinear(uint32_t linear, unsigned size, uint32_t value, bool user);
+  // Translate [linear, linear+size) for writing without storing (both pages when it crosses).
+  bool probeWrite(uint32_t linear, unsigned size, bool user);
+  bool prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user);
+  uint32_t loadRef(const MemRef& ref, unsigned size);
+  void storeRef(const MemRef& ref, unsigned size, uint32_t value);
+  void slowStore(uint32_t pa, unsigned size, uint32_t value);
+  void dropCodeFrame(uint32_t pfn);
+  bool fetchBytes(uint32_t linear, uint8_t* out, unsigned count);
+
+  // Segment-relative checks: #GP(0), or #SS(0) for SS.
+  bool segFault(unsigned s) { return fault(s == kSs ? vec::kSs : vec::kGp, 0); }
+
+  // segments.cpp
+  bool readDescriptor(uint16_t selector, uint32_t& lo, uint32_t& hi);
+  bool loadSegmentChecked(unsigned s, uint16_t selector);
+  static Segment segmentFromDescriptor(uint16_t selector, uint32_t lo, uint32_t hi);
+  static void deriveChecks(Segment& s);
+  bool setAccessedBit(uint16_t selector, uint32_t hi);
+  bool farJump(uint16_t selector, uint32_t offset);
+  bool farCall(uint16_t selector, uint32_t offset, bool op32);
+  bool farReturn(bool op32, uint16_t popExtra);
+  bool interruptReturn(bool op32);
+  bool ioAllowed(uint16_t port, unsigned size);
+  void loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl);
+  void nullInvalidDataSegments();
+
+  // interrupts.cpp
+  enum class IntKind : uint8_t { kException, kSoftware, kExternal };
+  void raiseException(uint8_t vector, bool hasError, uint32_t error);
+  bool deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error);
+  bool softwareInterrupt(uint8_t vector);  // INT n / INT3 / INTO
+  void tripleFault();
+
+  bool decodeAt(uint32_t linear, Insn& out, bool& cacheable);
+  void executeOne(const Insn& insn);
+  void unsupportedStop(const Insn& insn);
+  bool deliverReal(uint8_t vector);
+  bool readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext);
+  uint32_t apicBase_ = 0xFEE00900;  // IA32_APIC_BASE: enabled, bootstrap processor
+};
+
+// What an instruction's first bytes mean, for errors and reports: "x87 escape D9 /0".
+std::string describeOpcode(uint16_t op, uint8_t modrm);
+
+}  // namespace emu

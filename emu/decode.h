@@ -1,0 +1,33 @@
+// The decoder: instruction bytes -> Insn, driven by the opcode table (emu/opcodes.h).
+//
+// decode.cpp defines:
+//   decodeInstruction, isImplemented, rowFor.
+#pragma once
+
+#include <cstdint>
+
+#include "emu/cpu.h"
+#include "emu/opcodes.h"
+
+namespace emu {
+
+enum class DecodeStatus : uint8_t {
+  kOk,        // `out` is complete (possibly an instruction that raises #UD or #GP when run)
+  kNeedMore,  // the instruction continues past `avail` bytes
+};
+
+// Decodes one instruction from `p` (at most `avail` bytes readable). `code32`: the code segment's
+// D bit (default operand and address size 32). Never reads past `avail`.
+DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, Insn& out);
+
+// Whether the table implements `op` (0x000-0x1FF) with ModR/M reg field `reg`.
+bool isImplemented(uint16_t op, unsigned reg);
+
+// The table row for an opcode (nullptr if none).
+const OpcodeRow* rowFor(uint16_t op, unsigned reg);
+
+// Handlers for decoded instructions that the table has no row for.
+bool opUnsupported(Cpu& c, const Insn& i);
+bool opTooLong(Cpu& c, const Insn& i);
+
+}  // namespace emu

@@ -1,0 +1,65 @@
+// The event bus: fans CPU and MMU events out to the attached observers.
+#include "emu/events.h"
+
+#include "mmu/mmu.h"
+
+namespace emu {
+
+void EventBus::bind(const ContextSource* source, mmu::Mmu* mmu) {
+  source_ = source;
+  mmu_ = mmu;
+}
+
+bool EventBus::attach(Observer* observer) {
+  if (count_ == kMaxObservers) return false;
+  observers_[count_++] = observer;
+  if (count_ == 1 && mmu_ != nullptr) mmu_->setObserver(this);
+  return true;
+}
+
+void EventBus::detach(Observer* observer) {
+  for (unsigned i = 0; i < count_; ++i) {
+    if (observers_[i] != observer) continue;
+    for (unsigned j = i + 1; j < count_; ++j) observers_[j - 1] = observers_[j];
+    observers_[--count_] = nullptr;
+    if (count_ == 0 && mmu_ != nullptr) mmu_->setObserver(nullptr);
+    return;
+  }
+}
+
+EventContext EventBus::context() const {
+  return source_ != nullptr ? source_->eventContext() : EventContext{};
+}
+
+void EventBus::exception(const ExceptionEvent& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onException(e);
+}
+void EventBus::interrupt(const InterruptEvent& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onInterrupt(e);
+}
+void EventBus::syscall(const SyscallEvent& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onSyscall(e);
+}
+void EventBus::instruction(const InstructionEvent& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onInstruction(e);
+}
+void EventBus::halt(const HaltEvent& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onHalt(e);
+}
+void EventBus::onTlbMiss(const mmu::TlbMiss& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onTlbMiss(e);
+}
+void EventBus::onTlbFlush(const mmu::TlbFlush& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onTlbFlush(e);
+}
+void EventBus::onPageFault(const mmu::PageFault& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onPageFault(e);
+}
+void EventBus::onCr3Write(const mmu::Cr3Write& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onCr3Write(e);
+}
+void EventBus::onStaleTlbUse(const mmu::StaleTlbUse& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onStaleTlbUse(e);
+}
+
+}  // namespace emu

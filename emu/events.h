@@ -1,0 +1,119 @@
+// The CPU's events and the bus that fans them (and the MMU's) out to observers.
+//
+// Observers are for looking, never for changing state: trace sinks, statistics, the view, tests.
+// With no observer attached the CPU pays one predictable branch per event site; the MMU is given
+// no observer at all, so its events cost it the same.
+//
+// events.cpp defines:
+//   EventBus::attach, EventBus::detach and the fan-out of every event.
+#pragma once
+
+#include <cstdint>
+
+#include "mmu/events.h"
+
+namespace mmu {
+class Mmu;
+}
+
+namespace emu {
+
+// An exception raised by the CPU (fault, trap or abort), before it is delivered.
+struct ExceptionEvent {
+  uint8_t vector;
+  bool hasErrorCode;
+  uint32_t errorCode;
+  uint32_t eip;  // the instruction the exception belongs to (the faulting one, for faults)
+};
+
+// An interrupt taken: external (INTR) or software (INT n, INT3, INTO).
+struct InterruptEvent {
+  uint8_t vector;
+  bool external;
+};
+
+// INT n executed at CPL 3: a system call in every kernel this emulator is meant for.
+struct SyscallEvent {
+  uint8_t vector;
+  uint32_t eax;
+};
+
+// One instruction retired (it completed, or it trapped after completing).
+struct InstructionEvent {
+  uint32_t eip;     // where it started
+  uint16_t cs;
+  uint8_t length;
+  uint8_t bytes[15];  // its encoding, `length` bytes
+};
+
+// HLT executed.
+struct HaltEvent {
+  uint32_t eip;
+  bool interruptsEnabled;
+};
+
+// Where the machine was when an event happened; observers read it from EventBus::context().
+struct EventContext {
+  uint64_t cycle = 0;
+  uint64_t instructions = 0;  // retired so far
+  uint32_t eip = 0;           // the current instruction
+  uint8_t cpl = 0;
+  uint32_t cr3 = 0;
+};
+
+class Observer : public mmu::MmuObserver {
+ public:
+  virtual void onException(const ExceptionEvent&) {}
+  virtual void onInterrupt(const InterruptEvent&) {}
+  virtual void onSyscall(const SyscallEvent&) {}
+  virtual void onInstruction(const InstructionEvent&) {}
+  virtual void onHalt(const HaltEvent&) {}
+};
+
+// Whoever can say what the context is right now (the CPU).
+class ContextSource {
+ public:
+  virtual ~ContextSource() = default;
+  virtual EventContext eventContext() const = 0;
+};
+
+class EventBus final : public mmu::MmuObserver {
+ public:
+  static constexpr unsigned kMaxObservers = 8;
+
+  // The CPU binds itself and its MMU once; the MMU gets this bus as its observer only while at
+  // least one observer is attached.
+  void bind(const ContextSource* source, mmu::Mmu* mmu);
+
+  // Returns false when kMaxObservers are already attached.
+  bool attach(Observer* observer);
+  void detach(Observer* observer);
+
+  bool active() const { return count_ != 0; }
+  // Also counts observers that want every retired instruction (a trace), which costs more.
+  void setInstructionEvents(bool on) { instructionEvents_ = on; }
+  bool instructionEvents() const { return instructionEvents_ && count_ != 0; }
+
+  EventContext context() const;
+
+  void exception(const ExceptionEvent& e);
+  void interrupt(const InterruptEvent& e);
+  void syscall(const SyscallEvent& e);
+  void instruction(const InstructionEvent& e);
+  void halt(const HaltEvent& e);
+
+  void onTlbMiss(const mmu::TlbMiss& e) override;
+  void onTlbFlush(const mmu::TlbFlush& e) override;
+  void onPageFault(const mmu::PageFault& e) override;
+  void onCr3Write(const mmu::Cr3Write& e) override;
+  void onStaleTlbUse(const mmu::StaleTlbUse& e) override;
+
+ private:
+  Observer* observers_[kMaxObservers] = {};
+  unsigned count_ = 0;
+  bool instructionEvents_ = false;
+  const ContextSource* source_ = nullptr;
+  mmu::Mmu* mmu_ = nullptr;
+};
+
+}  // namespace emu

@@ -1,0 +1,143 @@
+// System instructions that touch the MMU or model-specific state: MOV CRn/DRn, CPUID, RDTSC,
+// RDMSR/WRMSR.
+#include "emu/exec_system.h"
+
+namespace emu {
+
+namespace {
+// CR0 bits software may set on an i686 ([386PRM] 4.1.3, SDM vol. 3A 2.5): PE MP EM TS ET NE WP AM
+// NW CD PG.
+constexpr uint32_t kCr0Writable = 0xE005003Fu;
+// CR4 bits: TSD DE PSE PGE. Others (VME PVI PAE MCE PCE OSFXSR ...) are not modelled: #GP(0).
+constexpr uint32_t kCr4Writable = (1u << 2) | (1u << 3) | mmu::kCr4Pse | mmu::kCr4Pge;
+}  // namespace
+
+bool movToCr(Cpu& c, const Insn& i) {
+  if (!privileged(c)) return c.gp(0);
+  uint32_t v = c.r_[i.rm()];
+  switch (i.reg()) {
+    case 0:
+      if ((v & mmu::kCr0Pg) && !(v & mmu::kCr0Pe)) return c.gp(0);
+      if ((v & (1u << 29)) && !(v & (1u << 30))) return c.gp(0);  // NW without CD
+      c.setCr0(v & kCr0Writable);
+      c.cycles_ += cost::kMovCr0;
+      return true;
+    case 2:
+      c.cr2_ = v;
+      c.cycles_ += cost::kMovCr2;
+      return true;
+    case 3:
+      c.setCr3(v);
+      c.cycles_ += cost::kMovCr3;  // in the MMU section of the table; the MMU does not charge it
+      return true;
+    case 4:
+      if (v & ~kCr4Writable) return c.gp(0);
+      c.setCr4(v);
+      c.cycles_ += cost::kMovCr2;
+      return true;
+    default: return c.ud();
+  }
+}
+
+bool movFromCr(Cpu& c, const Insn& i) {
+  if (!privileged(c)) return c.gp(0);
+  uint32_t v;
+  switch (i.reg()) {
+    case 0: v = c.cr0(); break;
+    case 2: v = c.cr2_; break;
+    case 3: v = c.cr3(); break;
+    case 4: v = c.cr4(); break;
+    default: return c.ud();
+  }
+  c.r_[i.rm()] = v;
+  return true;
+}
+
+// Debug registers are stored but breakpoints are not modelled. DR4/DR5 alias DR6/DR7 (CR4.DE=0).
+bool movToDr(Cpu& c, const Insn& i) {
+  if (!privileged(c)) return c.gp(0);
+  unsigned n = i.reg();
+  if (n == 4 || n == 5) {
+    if (c.cr4() & (1u << 3)) return c.ud();
+    n += 2;
+  }
+  c.dr_[n] = c.r_[i.rm()];
+  return true;
+}
+
+bool movFromDr(Cpu& c, const Insn& i) {
+  if (!privileged(c)) return c.gp(0);
+  unsigned n = i.reg();
+  if (n == 4 || n == 5) {
+    if (c.cr4() & (1u << 3)) return c.ud();
+    n += 2;
+  }
+  c.r_[i.rm()] = c.dr_[n];
+  return true;
+}
+
+// CPUID: a Pentium Pro-class identity without an FPU, MMX or SSE (which are not modelled):
+// "GenuineIntel", family 6 model 3 stepping 3; features PSE TSC MSR CX8 PGE CMOV
+// (SDM vol. 2A CPUID, table 3-11).
+bool opCpuid(Cpu& c, const Insn&) {
+  uint32_t leaf = c.r_[kEax];
+  if (leaf == 0) {
+    c.r_[kEax] = 1;
+    c.r_[kEbx] = 0x756E6547;  // "Genu"
+    c.r_[kEdx] = 0x49656E69;  // "ineI"
+    c.r_[kEcx] = 0x6C65746E;  // "ntel"
+  } else if (leaf == 1) {
+    c.r_[kEax] = 0x0633;
+    c.r_[kEbx] = 0;
+    c.r_[kEcx] = 0;
+    c.r_[kEdx] = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
+  } else {
+    c.r_[kEax] = c.r_[kEbx] = c.r_[kEcx] = c.r_[kEdx] = 0;
+  }
+  return true;
+}
+
+// RDTSC: the cycle counter; #GP(0) outside ring 0 when CR4.TSD is set.
+bool opRdtsc(Cpu& c, const Insn&) {
+  if ((c.cr4() & (1u << 2)) && c.pe_ && c.cpl_ != 0) return c.gp(0);
+  uint64_t t = c.cycles_ + c.tscOffset_;
+  c.r_[kEax] = static_cast<uint32_t>(t);
+  c.r_[kEdx] = static_cast<uint32_t>(t >> 32);
+  return true;
+}
+
+// MSRs a kernel touches: TSC (0x10), APIC base (0x1B), SYSENTER CS/ESP/EIP (0x174-0x176).
+bool opRdmsr(Cpu& c, const Insn&) {
+  if (!privileged(c)) return c.gp(0);
+  uint64_t v;
+  switch (c.r_[kEcx]) {
+    case 0x10: v = c.cycles_ + c.tscOffset_; break;
+    case 0x1B: v = c.apicBase_; break;
+    case 0x174: v = c.sysenterCs_; break;
+    case 0x175: v = c.sysenterEsp_; break;
+    case 0x176: v = c.sysenterEip_; break;
+    default: return c.gp(0);
+  }
+  c.r_[kEax] = static_cast<uint32_t>(v);
+  c.r_[kEdx] = static_cast<uint32_t>(v >> 32);
+  return true;
+}
+
+bool opWrmsr(Cpu& c, const Insn&) {
+  if (!privileged(c)) return c.gp(0);
+  uint64_t v = (uint64_t{c.r_[kEdx]} << 32) | c.r_[kEax];
+  switch (c.r_[kEcx]) {
+    case 0x10: c.tscOffset_ = v - c.cycles_; break;  // the cycle counter itself never moves
+    case 0x1B:
+      // Only the enable bit (11) and the base (bits 12-31) are writable; BSP (8) stays.
+      c.apicBase_ = (static_cast<uint32_t>(v) & 0xFFFFF800u) | (c.apicBase_ & 0x100);
+      break;
+    case 0x174: c.sysenterCs_ = static_cast<uint32_t>(v); break;
+    case 0x175: c.sysenterEsp_ = static_cast<uint32_t>(v); break;
+    case 0x176: c.sysenterEip_ = static_cast<uint32_t>(v); break;
+    default: return c.gp(0);
+  }
+  return true;
+}
+
+}  // namespace emu
