@@ -16,6 +16,14 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
   run.add_option("--mem", c.memMb, "RAM in MB")->capture_default_str();
   run.add_option("--input", c.input, "Script typed into COM1 (C escapes: \\n \\r \\t \\\\ \\xHH)");
   run.add_option("--input-file", c.inputFile, "File typed into COM1");
+  run.add_option("--keys", c.keys, "Typed on the PS/2 keyboard (scan code set 1; C escapes)");
+  run.add_option_function<std::string>(
+         "--display",
+         [&c](const std::string& v) {
+           if (v != "text" && v != "none") throw CLI::ValidationError("--display", "expected text or none");
+           c.displayText = v == "text";
+         },
+         "text: mirror the CGA screen to the terminal; none (default)");
   run.add_option("--rtc", cli.rtc, "CMOS clock at start: seconds since 1970 or YYYY-MM-DD[THH:MM:SS] (default 2000-01-01)");
   run.add_option("--max-insns", cli.maxInstructions, "Stop after this many instructions");
   run.add_option("--max-cycles", cli.maxCycles, "Stop after this many cycles (33 MHz nominal)");

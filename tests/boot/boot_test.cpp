@@ -54,6 +54,18 @@ TEST(Boot, BiosServicesForBootSectors) {
   EXPECT_EQ(r.status, (0x30 << 1) | 1) << "failed check " << ((r.status - 1) >> 1);
 }
 
+TEST(Boot, Int16ReadsScriptedKeyboard) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.disks = {kImages + "/boot_bios.img"};
+  c.rtc = 1709210096;
+  c.keys = "x";  // scan codes 0x2D, 0xAD through the 8042; COM1 gets nothing
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.status, (0x30 << 1) | 1) << "failed check " << ((r.status - 1) >> 1);
+}
+
 TEST(Boot, ProtectedModeThroughA20GateAndIdePio) {
   devices::StringSink out;
   MachineConfig c;
