@@ -88,6 +88,8 @@ int exec(const char *path, char **argv) {
   curproc->sz = sz;
   curproc->tf->eip = elf->entry;
   curproc->tf->esp = sp;
+  curproc->pagefaults = 0;  // counts belong to the program, however it was started
+  curproc->lastfaulteip = curproc->lastfaultaddr = curproc->repeats = 0;
   switchuvm(curproc);
   freevm(oldpgdir);
   return argc;

@@ -13,24 +13,35 @@ extern char end[];  // first address after the kernel (kernel.ld)
 static char cmdline[CMDLINE];
 static uint archivestart, archiveend;  // physical
 
+#define LOWMEM (4 * 1024 * 1024)  // what entrypgdir maps
+
+// A kernel pointer to size bytes at physical pa handed over by the loader; they
+// must lie below 4 MB, the only memory mapped before kvmalloc.
+static void *lowptr(uint pa, uint size) {
+  if (pa >= LOWMEM || size > LOWMEM - pa)
+    panic("multiboot information above 4 MB");
+  return P2V(pa);
+}
+
 // Read the multiboot information: command line, archive module and the top of
 // the usable memory that contains 1 MB. Returns that top (physical).
 static uint bootinfo(uint magic, uint infopa) {
   if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
     panic("not started by a multiboot loader");
   // The loader puts the information below 4 MB, which entrypgdir maps.
-  struct multiboot_info *mbi = P2V(infopa);
+  struct multiboot_info *mbi = lowptr(infopa, sizeof(*mbi));
   if (mbi->flags & MB_INFO_CMDLINE)
-    safestrcpy(cmdline, P2V(mbi->cmdline), sizeof(cmdline));
+    safestrcpy(cmdline, lowptr(mbi->cmdline, 1), sizeof(cmdline));
   if ((mbi->flags & MB_INFO_MODS) && mbi->mods_count > 0) {
-    struct multiboot_mod *m = P2V(mbi->mods_addr);
+    struct multiboot_mod *m = lowptr(mbi->mods_addr, sizeof(*m));
     archivestart = m->mod_start;
     archiveend = m->mod_end;
   }
   uint top = 0;
   if (mbi->flags & MB_INFO_MMAP) {
     uint a = mbi->mmap_addr;
-    while (a < mbi->mmap_addr + mbi->mmap_length) {
+    lowptr(a, mbi->mmap_length);
+    while (a + sizeof(struct multiboot_mmap) <= mbi->mmap_addr + mbi->mmap_length) {
       struct multiboot_mmap *e = P2V(a);
       if (e->type == 1 && e->base_hi == 0 && e->base_lo <= EXTMEM) {
         uint long_end = e->len_hi || e->base_lo + e->len_lo < e->base_lo
@@ -46,6 +57,19 @@ static uint bootinfo(uint magic, uint infopa) {
   if (top == 0)
     top = DISKBOOT_TOP;
   return top;
+}
+
+// Hand the frames of physical [lo, hi) that the archive does not occupy to kinit.
+static void freeexcept(uint lo, uint hi, void (*kinit)(void *, void *)) {
+  uint as = PGROUNDDOWN(archivestart), ae = PGROUNDUP(archiveend);
+  if (ae <= lo || as >= hi) {
+    kinit(P2V(lo), P2V(hi));
+    return;
+  }
+  if (as > lo)
+    kinit(P2V(lo), P2V(as));
+  if (ae < hi)
+    kinit(P2V(ae), P2V(hi));
 }
 
 // Bootstrap processor starts here, on the boot stack, with entrypgdir.
@@ -64,11 +88,11 @@ int main(uint magic, uint infopa) {
   cprintf("xray86 guest kernel: %d MB, archive %d bytes\n", phystop >> 20, archiveend - archivestart);
   printoptions();
 
-  uint firstfree = V2P(end) > archiveend ? V2P(end) : archiveend;
-  uint lowtop = 4 * 1024 * 1024;  // what entrypgdir maps
-  if (firstfree > lowtop - 64 * PGSIZE)
-    panic("kernel and archive leave no room below 4 MB");
-  kinit1(P2V(PGROUNDUP(firstfree)), P2V(lowtop));
+  if (archiveend <= archivestart || archiveend > phystop ||
+      (archivestart < V2P(end) && archiveend > EXTMEM))
+    panic("the archive overlaps the kernel or lies beyond usable memory");
+  uint kernend = PGROUNDUP(V2P(end));
+  freeexcept(kernend, LOWMEM, kinit1);  // enough for kvmalloc's page tables
   kvmalloc();
   seginit();
   archiveinit(archivestart, archiveend);
@@ -77,7 +101,7 @@ int main(uint magic, uint infopa) {
   uartinit();
   tvinit();
   idtinit();
-  kinit2(P2V(lowtop), P2V(phystop));
+  freeexcept(LOWMEM, phystop, kinit2);
   userinit();
   scheduler();
 }

@@ -28,7 +28,7 @@ struct proc {
   int xstate;                  // exit status, for wait()
   struct file *ofile[NOFILE];  // open files
   char name[16];               // for the kill message and debugging
-  uint pagefaults;             // page faults resolved by handlePageFault
+  uint pagefaults;             // page faults resolved by handlePageFault since exec
   uint lastfaulteip;           // the last unresolved-looking fault, to stop
   uint lastfaultaddr;          //   a fault that repeats forever (cow_fix=keepro)
   uint repeats;

@@ -223,6 +223,35 @@ static void memtest(void) {
   result("kernel-memory", inchild(kernelread) == -1, "user code read kernel memory");
 }
 
+// malloc and free: blocks keep their contents, and freed memory is reused
+// (a second round of the same allocations does not grow the process).
+static void malloctest(void) {
+  enum { N = 200 };
+  static char *blocks[N];
+  int ok = 1;
+  for (int round = 0; round < 2; round++) {
+    char *top = sbrk(0);
+    for (int i = 0; i < N; i++) {
+      uint size = 100 + i * 37;
+      if ((blocks[i] = malloc(size)) == 0) {
+        result("malloc", 0, "malloc returned 0");
+        return;
+      }
+      memset(blocks[i], i, size);
+    }
+    for (int i = 0; i < N; i++)
+      for (uint j = 0; j < 100 + i * 37u; j += 50)
+        ok &= blocks[i][j] == (char)i;
+    for (int i = 0; i < N; i += 2)  // free in two interleaved passes to exercise merging
+      free(blocks[i]);
+    for (int i = 1; i < N; i += 2)
+      free(blocks[i]);
+    if (round == 1)
+      ok &= sbrk(0) == top;
+  }
+  result("malloc", ok, "contents lost or freed memory not reused");
+}
+
 int main(void) {
   printf(1, "usertests starting\n");
   exitwait();
@@ -237,6 +266,7 @@ int main(void) {
   badptrtest();
   readtexttest();
   memtest();
+  malloctest();
   printf(1, failed ? "SOME TESTS FAILED\n" : "ALL TESTS PASSED\n");
   exit(failed);
 }

@@ -4,15 +4,17 @@
 #   guest_qemu_test.sh [--kernel ELF --archive IMG --append CMDLINE | --disk IMG]
 #                      [--input TEXT] [--timeout SECONDS] --exit CODE
 #                      [--expect REGEX]... [--expect-count REGEX N]... [--forbid REGEX]...
+#                      [--page-faults N]
 #
 # --exit is QEMU's exit code: the guest powers off through isa-debug-exit at 0xF4
 # with its status s, and QEMU exits with ((s << 1) | 1) & 0xFF; a kernel panic
 # writes 0x7E (253). --expect needs a console line matching the extended regex
 # (anchored at both ends), --expect-count exactly N such lines, --forbid none.
 # --input is fed to the guest's serial port (printf escapes allowed).
+# --page-faults runs QEMU with -d int and needs exactly N page faults (v=0e) in its log.
 set -uo pipefail
 
-kernel="" archive="" append="" disk="" input="" timeout_s=60 want_exit=""
+kernel="" archive="" append="" disk="" input="" timeout_s=60 want_exit="" want_pf=""
 expects=() forbids=() counts=()
 while (($#)); do
   case "$1" in
@@ -26,6 +28,7 @@ while (($#)); do
     --expect) expects+=("$2"); shift 2 ;;
     --expect-count) counts+=("$2" "$3"); shift 3 ;;
     --forbid) forbids+=("$2"); shift 2 ;;
+    --page-faults) want_pf=$2; shift 2 ;;
     *) echo "guest_qemu_test: unknown argument $1"; exit 2 ;;
   esac
 done
@@ -40,7 +43,11 @@ else
 fi
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+intlog=$(mktemp)
+trap 'rm -f "$log" "$intlog"' EXIT
+if [[ -n $want_pf ]]; then
+  qemu+=(-d int -D "$intlog")
+fi
 # QEMU's serial console may turn \n into \r\n; strip the \r before matching.
 printf "$input" | timeout "$timeout_s" "${qemu[@]}" 2>&1 | tr -d '\r' >"$log"
 status=${PIPESTATUS[1]}
@@ -69,6 +76,14 @@ for ((i = 0; i < ${#counts[@]}; i += 2)); do
     fail=1
   fi
 done
+if [[ -n $want_pf ]]; then
+  pf=$(grep -c ' v=0e ' "$intlog")
+  echo "page faults in QEMU's interrupt log: $pf"
+  if [[ $pf != "$want_pf" ]]; then
+    echo "FAILED: $pf page faults, want $want_pf"
+    fail=1
+  fi
+fi
 for re in "${forbids[@]}"; do
   if grep -Eqx -- "$re" "$log"; then
     echo "FAILED: a line matches the forbidden: $re"
