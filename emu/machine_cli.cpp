@@ -7,7 +7,7 @@ namespace emu {
 
 void addMachineOptions(CLI::App& run, MachineCli& cli) {
   MachineConfig& c = cli.config;
-  run.add_option("--kernel", c.kernel, "Multiboot kernel (ELF32, or a.out kludge) to boot")->check(CLI::ExistingFile);
+  run.add_option("--kernel", c.kernel, "Multiboot kernel (ELF32, or a.out kludge) to boot");
   run.add_option("--cmdline", c.cmdline, "The kernel's command line (multiboot)");
   run.add_option("--module", c.modules, "Multiboot module \"FILE [ARGS]\" (repeatable)");
   run.add_option("--disk", c.disks, "Raw disk image: the first is the ATA master and the boot disk, the second the slave");
@@ -25,7 +25,6 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
          },
          "text: mirror the CGA screen to the terminal; none (default)");
   run.add_option("--rtc", cli.rtc, "CMOS clock at start: seconds since 1970 or YYYY-MM-DD[THH:MM:SS] (default 2000-01-01)");
-  run.add_option("--max-insns", cli.maxInstructions, "Stop after this many instructions");
   run.add_option("--max-cycles", cli.maxCycles, "Stop after this many cycles (33 MHz nominal)");
   run.add_flag("--quiet", cli.quiet, "No summary line at the end");
 }
