@@ -46,6 +46,9 @@ void EventBus::instruction(const InstructionEvent& e) {
 void EventBus::halt(const HaltEvent& e) {
   for (unsigned i = 0; i < count_; ++i) observers_[i]->onHalt(e);
 }
+void EventBus::io(const IoEvent& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onIo(e);
+}
 void EventBus::onTlbMiss(const mmu::TlbMiss& e) {
   for (unsigned i = 0; i < count_; ++i) observers_[i]->onTlbMiss(e);
 }

@@ -46,6 +46,17 @@ struct InstructionEvent {
   uint8_t bytes[15];  // its encoding, `length` bytes
 };
 
+// A port (IN/OUT) or MMIO access, published by the machine that routes it; `assigned` is false
+// when nothing answered (reads all-ones, writes dropped).
+struct IoEvent {
+  uint32_t address;  // port number, or physical address for MMIO
+  uint32_t value;    // read or written
+  uint8_t size;
+  bool write;
+  bool mmio;
+  bool assigned;
+};
+
 // HLT executed.
 struct HaltEvent {
   uint32_t eip;
@@ -68,6 +79,7 @@ class Observer : public mmu::MmuObserver {
   virtual void onSyscall(const SyscallEvent&) {}
   virtual void onInstruction(const InstructionEvent&) {}
   virtual void onHalt(const HaltEvent&) {}
+  virtual void onIo(const IoEvent&) {}
 };
 
 // Whoever can say what the context is right now (the CPU).
@@ -101,6 +113,7 @@ class EventBus final : public mmu::MmuObserver {
   void syscall(const SyscallEvent& e);
   void instruction(const InstructionEvent& e);
   void halt(const HaltEvent& e);
+  void io(const IoEvent& e);
 
   void onTlbMiss(const mmu::TlbMiss& e) override;
   void onTlbFlush(const mmu::TlbFlush& e) override;

@@ -258,6 +258,7 @@ uint32_t Machine::read(uint32_t pa, unsigned size) {
     sync();
     uint32_t v = d->mmioRead(offset, size);
     updateIntr();
+    if (cpu_ && cpu_->events().active()) cpu_->events().io(IoEvent{pa, v, static_cast<uint8_t>(size), false, true, true});
     return v;
   }
   if (!userRom_.empty() && pa >= 0u - static_cast<uint32_t>(userRom_.size())) {
@@ -267,6 +268,9 @@ uint32_t Machine::read(uint32_t pa, unsigned size) {
     return v;
   }
   noteUnassigned(pa);
+  if (cpu_ && cpu_->events().active()) {
+    cpu_->events().io(IoEvent{pa, devices::allOnes(size), static_cast<uint8_t>(size), false, true, false});
+  }
   return devices::allOnes(size);
 }
 
@@ -282,23 +286,33 @@ void Machine::write(uint32_t pa, uint32_t value, unsigned size) {
     sync();
     d->mmioWrite(offset, value, size);
     updateIntr();
+    if (cpu_ && cpu_->events().active()) cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, true});
     return;
   }
   if (!userRom_.empty() && pa >= 0u - static_cast<uint32_t>(userRom_.size())) return;  // ROM
   noteUnassigned(pa);
+  if (cpu_ && cpu_->events().active()) cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, false});
 }
 
 uint32_t Machine::ioRead(uint16_t port, unsigned size) {
   sync();
+  uint64_t missed = ports_.unassignedReads();
   uint32_t v = ports_.read(port, size);
   updateIntr();
+  if (cpu_->events().active()) {
+    cpu_->events().io(IoEvent{port, v, static_cast<uint8_t>(size), false, false, ports_.unassignedReads() == missed});
+  }
   return v;
 }
 
 void Machine::ioWrite(uint16_t port, uint32_t value, unsigned size) {
   sync();
+  uint64_t missed = ports_.unassignedWrites();
   ports_.write(port, value, size);
   updateIntr();
+  if (cpu_->events().active()) {
+    cpu_->events().io(IoEvent{port, value, static_cast<uint8_t>(size), true, false, ports_.unassignedWrites() == missed});
+  }
 }
 
 uint8_t Machine::interruptAcknowledge() {
@@ -331,12 +345,12 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
   Cpu& c = *cpu_;
   for (;;) {
     if (auto s = debug_.exitStatus()) return {Kind::kGuestExit, *s, debug_.exitReason()};
-    if (resetRequested_) return {Kind::kGuestReset, 0, "guest reset the machine (8042 or port 0x92)"};
+    if (resetRequested_) return {Kind::kGuestReset, exit_status::kOk, "guest reset the machine (8042 or port 0x92)"};
     if (c.instructions() >= maxInstructions) {
-      return {Kind::kInstructionLimit, 0, "stopped after " + std::to_string(c.instructions()) + " instructions (--max-insns)"};
+      return {Kind::kInstructionLimit, exit_status::kLimit, "stopped after " + std::to_string(c.instructions()) + " instructions (--max-insns)"};
     }
     if (c.cycles() >= maxCycles) {
-      return {Kind::kCycleLimit, 0, "stopped after " + std::to_string(c.cycles()) + " cycles (--max-cycles)"};
+      return {Kind::kCycleLimit, exit_status::kLimit, "stopped after " + std::to_string(c.cycles()) + " cycles (--max-cycles)"};
     }
     uint64_t device = nextDeadline();
     uint64_t deadline = std::min({device, maxCycles, c.cycles() + kMaxSlice});
@@ -346,17 +360,17 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
     switch (r.reason) {
       case StopReason::kHaltInterruptsOff:
         if (debug_.exitStatus()) continue;
-        return {Kind::kHalted, 1, "guest halted with interrupts disabled"};
+        return {Kind::kHalted, exit_status::kHalted, "guest halted with interrupts disabled"};
       case StopReason::kHalt:
         // Asleep with nothing that could ever wake it: no timer armed, no input to come.
         if (device == devices::kNever && !router_.intr()) {
-          return {Kind::kHalted, 1, "guest halted with no interrupt source armed"};
+          return {Kind::kHalted, exit_status::kHalted, "guest halted with no interrupt source armed"};
         }
         continue;
       case StopReason::kTripleFault:
-        return {Kind::kTripleFault, 1, "triple fault: " + c.stopMessage()};
+        return {Kind::kTripleFault, exit_status::kTripleFault, "triple fault: " + c.stopMessage()};
       case StopReason::kUnsupportedOpcode:
-        return {Kind::kUnsupported, 1, "unsupported instruction: " + c.stopMessage()};
+        return {Kind::kUnsupported, exit_status::kUnsupported, "unsupported instruction: " + c.stopMessage()};
       default: continue;
     }
   }

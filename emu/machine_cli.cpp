@@ -29,18 +29,23 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
   run.add_flag("--quiet", cli.quiet, "No summary line at the end");
 }
 
-int runMachineCli(MachineCli& cli) {
+int runMachineCli(MachineCli& cli, RunHooks* hooks) {
   if (!cli.rtc.empty() && !parseRtc(cli.rtc, cli.config.rtc)) {
     std::fprintf(stderr, "xray86: --rtc %s: expected seconds since 1970 or YYYY-MM-DD[THH:MM:SS]\n", cli.rtc.c_str());
-    return 2;
+    return exit_status::kBadUsage;
   }
   std::string error;
   std::unique_ptr<Machine> m = Machine::create(cli.config, error);
   if (!m) {
     std::fprintf(stderr, "xray86: %s\n", error.c_str());
-    return 2;
+    return exit_status::kBadUsage;
+  }
+  if (hooks && !hooks->attach(*m, error)) {
+    std::fprintf(stderr, "xray86: %s\n", error.c_str());
+    return exit_status::kBadUsage;
   }
   Machine::Outcome r = m->run(cli.maxInstructions, cli.maxCycles);
+  if (hooks) hooks->finish(*m, r);
   std::fflush(stdout);
   if (!cli.quiet || r.status != 0) {
     std::fprintf(stderr, "xray86: %s; %s\n", r.message.c_str(), m->summary().c_str());

@@ -27,9 +27,18 @@ struct MachineCli {
 // limit, -n/--max-instructions/--max-insns, copied into maxInstructions by the caller).
 void addMachineOptions(CLI::App& run, MachineCli& cli);
 
-// Exit status: the guest's (exit port), 0 for a guest reset or a reached limit, 1 when the
-// guest stopped abnormally (halted for good, triple fault, unsupported instruction), 2 for bad
-// options or images (before the machine starts).
-int runMachineCli(MachineCli& cli);
+// What `xray86 run` adds around a run (the trace, emu/trace/): attach() after the machine is
+// built (false and a one-line error: status 2), finish() once it stopped, with its outcome.
+class RunHooks {
+ public:
+  virtual ~RunHooks() = default;
+  virtual bool attach(Machine& m, std::string& error) = 0;
+  virtual void finish(Machine& m, const Machine::Outcome& outcome) = 0;
+};
+
+// Exit status (emu::exit_status in machine.h): the guest's (exit port), 0 for a guest reset,
+// distinct even statuses for a reached limit, a halt with interrupts off, a triple fault and an
+// unsupported instruction, 2 for bad options or images (before the machine starts).
+int runMachineCli(MachineCli& cli, RunHooks* hooks = nullptr);
 
 }  // namespace emu

@@ -16,6 +16,7 @@
 #include "emu/machine_cli.h"
 #include "emu/flat_bus.h"
 #include "emu/opcodes.h"
+#include "emu/trace/trace_cli.h"
 #include "mmu/mmu.h"
 
 extern const uint8_t kSieveImage[];
@@ -27,7 +28,7 @@ constexpr uint32_t kLoadAddress = 0x100000;  // demo.ld links the guest here
 constexpr uint32_t kStackTop = 0x400000;
 constexpr uint32_t kRamBytes = 8u << 20;
 
-int runDemo(uint32_t rounds, uint64_t maxInstructions) {
+int runDemo(uint32_t rounds, uint64_t maxInstructions, trace::TraceSession& session) {
   emu::FlatRamBus bus(kRamBytes);
   mmu::Mmu mmu(bus);
   emu::Cpu cpu(bus, mmu);
@@ -41,7 +42,14 @@ int runDemo(uint32_t rounds, uint64_t maxInstructions) {
   cpu.setReg(emu::kEsp, kStackTop);
   cpu.setReg(emu::kEbx, rounds);
 
+  std::string error;
+  if (!session.start(cpu, mmu, bus, error)) {
+    fmt::print(stderr, "xray86: {}\n", error);
+    return emu::exit_status::kBadUsage;
+  }
   emu::RunResult r = cpu.run(maxInstructions);
+  bool ok = r.reason == emu::StopReason::kHaltInterruptsOff && cpu.reg(emu::kEax) == 9592;
+  session.stop(cpu, mmu, !ok, {});
   fmt::print("xray86 run: built-in demo guest (sieve of Eratosthenes below 100000, {} round{})\n",
              rounds, rounds == 1 ? "" : "s");
   fmt::print("stopped:      {}\n", emu::stopReasonName(r.reason));
@@ -52,7 +60,6 @@ int runDemo(uint32_t rounds, uint64_t maxInstructions) {
   fmt::print("instructions: {}\n", cpu.instructions());
   fmt::print("cycles:       {} (80386 clock counts, mmu/cost_model.h)\n", cpu.cycles());
   fmt::print("registers:\n{}", cpu.registerDump());
-  bool ok = r.reason == emu::StopReason::kHaltInterruptsOff && cpu.reg(emu::kEax) == 9592;
   return ok ? 0 : 1;
 }
 
@@ -94,6 +101,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   emu::MachineCli pc;  // --kernel, --disk, --bios and the rest: the PC (docs/platform.md)
   emu::addMachineOptions(*run, pc);
+  trace::TraceCli traceOptions;  // --trace and friends, --symbols, --stats (docs/trace.md)
+  trace::addTraceOptions(*run, traceOptions);
   CLI::App* list = app.add_subcommand(
       "instructions", "List the implemented instructions and their opcodes (Markdown)");
   try {
@@ -111,9 +120,13 @@ int main(int argc, char** argv) {
   try {
     if (run->parsed() && pc.hasImage()) {
       if (run->count("--max-instructions")) pc.maxInstructions = limit;
-      return emu::runMachineCli(pc);
+      trace::TraceSession session(traceOptions, pc.config.kernel);
+      return emu::runMachineCli(pc, &session);
     }
-    if (run->parsed()) return runDemo(rounds, limit);
+    if (run->parsed()) {
+      trace::TraceSession session(traceOptions, "");
+      return runDemo(rounds, limit, session);
+    }
     if (list->parsed()) return listInstructions();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xray86: error: %s\n", e.what());

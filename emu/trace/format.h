@@ -1,0 +1,93 @@
+// Turning records into words: symbols, Capstone disassembly, page-table flags, error codes; and
+// the three sinks that write a trace (text, JSON lines, Perfetto/Chrome trace-event JSON).
+//
+// format.cpp defines: Describer, TextSink, JsonlSink, PerfettoSink, formatText.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "emu/trace/record.h"
+#include "emu/trace/symbols.h"
+
+namespace trace {
+
+// Names for what a record holds. Disassembly is Capstone's (Intel syntax), cached per EIP+bytes.
+class Describer {
+ public:
+  Describer(const SymbolTable& symbols, unsigned cowBit);
+  ~Describer();
+  Describer(const Describer&) = delete;
+  Describer& operator=(const Describer&) = delete;
+
+  std::string symbol(uint32_t address) const { return symbols_.describe(address); }
+  // The instruction of a record ("mov dword ptr [eax], 1"), or "?" when its bytes are unknown,
+  // and how many of its bytes the instruction takes (0 when unknown).
+  struct Decoded {
+    std::string text;
+    unsigned size = 0;
+  };
+  const Decoded& disassemble(const Record& r);
+  // The instruction's own bytes in hex, separated by `sep`.
+  std::string instructionBytes(const Record& r, const char* sep);
+  // "P W U A D COW" style names of the set bits of a PDE or PTE ("-" when none).
+  std::string pagingFlags(uint32_t word) const;
+  unsigned cowBit() const { return cowBit_; }
+
+ private:
+  const SymbolTable& symbols_;
+  unsigned cowBit_;
+  size_t cs32_ = 0, cs16_ = 0;  // Capstone handles (csh)
+  bool ok32_ = false, ok16_ = false;
+  std::unordered_map<std::string, Decoded> cache_;
+};
+
+// "not-present|write|user" (Intel SDM vol. 3A 4.7), with "|reserved" when RSVD is set.
+std::string errorCodeText(uint32_t errorCode);
+// "mov cr3", "invlpg", "cr0", "cr4".
+const char* flushKindText(mmu::FlushKind k);
+// "#PF" and friends ([386PRM] 9.8), or "vector 0x41".
+std::string vectorName(uint8_t vector);
+const char* accessText(mmu::Access a);  // "read", "write", "fetch"
+
+// The event's own fields, in the text format.
+std::string eventText(const Record& r, Describer& d, bool colour);
+// One whole text line (no newline).
+std::string formatText(const Record& r, Describer& d, bool colour);
+// One JSON object (no newline), schema in docs/trace.md.
+std::string formatJson(const Record& r, Describer& d);
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void write(const Record& r) = 0;
+  // Something ran in user mode in address space `cr3` (any event, traced or not): Perfetto
+  // closes the slice of a system call there.
+  virtual void userActivity(const emu::EventContext&) {}
+  virtual void finish() = 0;  // write the trailer and flush
+};
+
+// Output goes to a FILE* the sink does not own (stdout) or one it opened (--trace-out).
+class FileOut {
+ public:
+  FileOut(std::FILE* f, bool owned);
+  ~FileOut();
+  std::FILE* get() const { return f_; }
+
+ private:
+  std::FILE* f_;
+  bool owned_;
+};
+
+std::unique_ptr<Sink> makeTextSink(std::shared_ptr<FileOut> out, Describer& d, bool colour);
+std::unique_ptr<Sink> makeJsonlSink(std::shared_ptr<FileOut> out, Describer& d);
+std::unique_ptr<Sink> makePerfettoSink(std::shared_ptr<FileOut> out, Describer& d);
+
+// The text header line that names the columns.
+std::string textHeader();
+
+}  // namespace trace

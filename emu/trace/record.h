@@ -1,0 +1,79 @@
+// One trace event as the tracer keeps it: where the machine was, the instruction, and the
+// event's own fields. Sinks format records; the filter tests them; the run summary keeps the
+// last few.
+#pragma once
+
+#include <cstdint>
+
+#include "emu/events.h"
+#include "mmu/events.h"
+
+namespace trace {
+
+// Event kinds; --trace names them (kindName). kResolve belongs to `pf`.
+enum class Kind : uint8_t {
+  kPageFault, kResolve, kFlush, kMiss, kCr3, kException, kInterrupt, kSyscall, kIo, kInsn, kStale,
+};
+constexpr unsigned kKindCount = 11;
+const char* kindName(Kind k);  // "pf", "resolve", "tlb", "miss", "cr3", "exc", "int", "sys", "io", "insn", "stale"
+
+// How a page fault ended, seen once its instruction ran again (or the run ended).
+enum class Resolution : uint8_t {
+  kCopied,        // the page now maps another frame (a copy-on-write copy)
+  kMadeWritable,  // same frame, write permission added
+  kMapped,        // the page was not present and now is
+  kUnchanged,     // the access now succeeds with the same mapping (another CPU path fixed it)
+  kKilled,        // the instruction never completed: the address space went on without it
+  kUnresolved,    // the run ended first
+};
+const char* resolutionName(Resolution r);
+
+struct Record {
+  Kind kind = Kind::kPageFault;
+  emu::EventContext ctx;  // cycle, instructions retired, EIP, CPL, CR3
+  bool code32 = true;     // the instruction is 32-bit code (Capstone mode)
+  uint8_t length = 0;     // instruction bytes known (0: unreadable)
+  uint8_t bytes[15] = {};
+
+  // pf, resolve: CR2. miss, stale: the linear address. tlb: the page INVLPG named.
+  // io: the port or physical MMIO address. cr3: the new CR3.
+  uint32_t address = 0;
+  mmu::Access access = mmu::Access::kRead;
+  uint32_t errorCode = 0;  // pf, exc (when hasError)
+  mmu::WalkTrace walk;     // pf, miss: the words the walk read
+  uint32_t repeat = 0;     // pf: faults in a row at this EIP and CR2 (1: the first)
+  bool faulted = false;    // miss: the walk ended in a fault
+
+  // resolve
+  Resolution resolution = Resolution::kUnresolved;
+  uint32_t pteBefore = 0, pteAfter = 0;   // the leaf word (PTE, or PDE of a 4 MB page)
+  uint32_t frameBefore = 0, frameAfter = 0;
+  uint64_t faultCycle = 0;                // the fault this resolves
+  uint32_t faultEip = 0;
+
+  // tlb
+  mmu::FlushKind flushKind = mmu::FlushKind::kCr3Write;
+  uint32_t dropped = 0;
+  unsigned tlbValid = 0;  // valid entries after the flush (for the occupancy counter)
+
+  // cr3
+  uint32_t oldCr3 = 0;
+
+  // exc, int, sys
+  uint8_t vector = 0;
+  bool hasError = false;
+  bool external = false;
+  uint32_t eax = 0;
+
+  // io
+  uint32_t value = 0;
+  uint8_t size = 0;
+  bool write = false;
+  bool mmio = false;
+  bool assigned = true;
+
+  // stale
+  uint32_t wordAddr = 0, cachedPte = 0, memoryPte = 0, cachedFrame = 0;
+};
+
+}  // namespace trace

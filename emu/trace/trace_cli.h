@@ -1,0 +1,77 @@
+// The trace options of `xray86 run` and the session that wires them to a run: symbols, filter,
+// sink, tracer; then the run summary (--stats, and always when the run fails) with the last 32
+// events of a failing run.
+//
+// trace_cli.cpp defines: TraceCli, addTraceOptions, TraceSession, formatSummary.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "emu/machine_cli.h"
+#include "emu/trace/filter.h"
+#include "emu/trace/format.h"
+#include "emu/trace/symbols.h"
+#include "emu/trace/tracer.h"
+
+namespace trace {
+
+// The built-in guest's copy-on-write bit (guest/kernel/mmu.h: PTE_COW 0x200).
+constexpr unsigned kDefaultCowBit = 9;
+
+struct TraceCli {
+  std::string kinds;                 // --trace LIST
+  std::string out;                   // --trace-out F ("" or "-": standard output)
+  std::string format = "text";       // --trace-format
+  std::string filter;                // --trace-filter EXPR
+  std::vector<std::string> symbols;  // --symbols ELF ...
+  unsigned cowBit = kDefaultCowBit;  // --cow-bit N
+  bool stats = false;                // --stats
+};
+
+// Adds --trace, --trace-out, --trace-format, --trace-filter, --symbols, --cow-bit and --stats.
+void addTraceOptions(CLI::App& run, TraceCli& cli);
+
+// What the summary reports beyond the CPU and MMU counters (the PC's unassigned accesses).
+struct MachineExtras {
+  uint64_t unassignedPorts = 0, unassignedMemory = 0;
+  int firstPort = -1;
+  uint32_t firstMemory = 0;
+};
+
+class TraceSession final : public emu::RunHooks {
+ public:
+  // `kernel`: the multiboot ELF being booted, whose symbols are loaded automatically.
+  TraceSession(const TraceCli& cli, std::string kernel);
+  ~TraceSession() override;
+
+  // emu::RunHooks, for the PC machine.
+  bool attach(emu::Machine& m, std::string& error) override;
+  void finish(emu::Machine& m, const emu::Machine::Outcome& outcome) override;
+
+  // The same for any CPU (the flat-RAM demo): start before running, stop after.
+  bool start(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, std::string& error);
+  void stop(emu::Cpu& cpu, mmu::Mmu& mmu, bool failed, const MachineExtras& extras);
+
+ private:
+  TraceCli cli_;
+  std::string kernel_;
+  SymbolTable symbols_;
+  std::unique_ptr<Filter> filter_;
+  std::unique_ptr<Describer> describer_;
+  std::shared_ptr<FileOut> out_;
+  std::unique_ptr<Sink> sink_;
+  std::unique_ptr<Tracer> tracer_;
+  std::chrono::steady_clock::time_point hostStart_;
+};
+
+// The run summary, one fact a line. `hostSeconds` < 0 leaves out the host speed.
+std::string formatSummary(const emu::Cpu& cpu, const mmu::Mmu& mmu, const RunCounters* counters,
+                          const MachineExtras& extras, double hostSeconds);
+
+}  // namespace trace

@@ -1,0 +1,316 @@
+// The tracer. Page-fault resolution: a fault stays pending until the CPU is seen past it:
+//   - its instruction walks the tables for the same page again and succeeds (the fault dropped
+//     the TLB entry, Intel SDM vol. 3A 4.10.4.1, so the retry always misses unless something
+//     refilled it): the walk shows the PTE afterwards;
+//   - or, for a user-mode fault, any later event in the same address space at CPL 3 at another
+//     EIP (the instruction completed on a TLB entry the handler's own accesses filled);
+//   - the same EIP faulting on the same CR2 again is a repeat, not a resolution;
+//   - at the end of the run whatever is left is resolved from the tables as they are.
+// The PTE afterwards decides the words: another frame is a copy, the same frame with write
+// permission added is "made writable", a not-present page now present is "mapped", and an
+// access that would still fault means the instruction never completed (the process was killed).
+#include "emu/trace/tracer.h"
+
+#include <cstring>
+
+namespace trace {
+
+namespace {
+constexpr uint32_t kFrameMask = mmu::PagingBits::kFrame;
+constexpr uint32_t bit(Kind k) { return 1u << static_cast<unsigned>(k); }
+constexpr uint32_t kDefaultRing = bit(Kind::kPageFault) | bit(Kind::kResolve) | bit(Kind::kFlush) | bit(Kind::kCr3) |
+                                  bit(Kind::kException) | bit(Kind::kInterrupt) | bit(Kind::kSyscall) | bit(Kind::kStale);
+
+uint32_t leafOf(const mmu::WalkTrace& w) { return w.large || w.pteAddr == 0 ? w.pde : w.pte; }
+uint32_t frameOf(const mmu::WalkTrace& w) {
+  uint32_t leaf = leafOf(w);
+  if (!(leaf & mmu::PagingBits::kPresent)) return 0;
+  return w.large ? (leaf & mmu::PagingBits::kLargeFrame) : (leaf & kFrameMask);
+}
+}  // namespace
+
+Tracer::Tracer(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t kinds, const Filter* filter, Sink* sink,
+               unsigned cowBit)
+    : cpu_(cpu), mmu_(mmu), mem_(mem), kinds_(sink ? kinds : 0), ringKinds_(kinds ? kinds : kDefaultRing),
+      filter_(filter), sink_(sink), cowBit_(cowBit) {
+  (void)cowBit_;
+}
+
+bool Tracer::attach() {
+  if (!cpu_.events().attach(this)) return false;
+  attached_ = true;
+  if (wanted(Kind::kInsn)) cpu_.events().setInstructionEvents(true);
+  return true;
+}
+
+void Tracer::detach() {
+  if (!attached_) return;
+  cpu_.events().detach(this);
+  if (wanted(Kind::kInsn)) cpu_.events().setInstructionEvents(false);
+  attached_ = false;
+}
+
+void Tracer::finish() {
+  emu::EventContext ctx = cpu_.eventContext();
+  while (!pending_.empty()) resolve(0, ctx, true);
+  if (sink_) sink_->finish();
+}
+
+std::vector<Record> Tracer::recent() const {
+  std::vector<Record> out;
+  uint64_t n = ringCount_ < kRecent ? ringCount_ : kRecent;
+  for (uint64_t i = ringCount_ - n; i < ringCount_; ++i) out.push_back(ring_[i % kRecent]);
+  return out;
+}
+
+Record Tracer::start(Kind kind) {
+  Record r;
+  r.kind = kind;
+  r.ctx = cpu_.eventContext();
+  readInstruction(r);
+  return r;
+}
+
+void Tracer::readInstruction(Record& r) {
+  const emu::Segment& cs = cpu_.segment(emu::kCs);
+  r.code32 = cpu_.protectedMode() && cs.big();
+  uint32_t linear = cs.base + r.ctx.eip;
+  unsigned n = 0;
+  while (n < 15) {
+    uint32_t at = linear + n;
+    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), at, mmu::Access::kFetch, r.ctx.cpl == 3);
+    if (p.fault) break;
+    uint8_t* f = mem_.frame(p.physical);  // plain RAM only: reading a device could change it
+    if (f == nullptr) break;
+    unsigned room = mmu::kPageSize - (p.physical & mmu::kPageMask);
+    unsigned take = room < 15 - n ? room : 15 - n;
+    std::memcpy(r.bytes + n, f + (p.physical & mmu::kPageMask), take);
+    n += take;
+  }
+  r.length = static_cast<uint8_t>(n);
+}
+
+void Tracer::emit(const Record& r) {
+  if ((ringKinds_ >> static_cast<unsigned>(r.kind)) & 1) ring_[ringCount_++ % kRecent] = r;
+  if (!wanted(r.kind)) return;
+  if (filter_ && !filter_->matches(r)) return;
+  sink_->write(r);
+}
+
+void Tracer::userActivity(const emu::EventContext& ctx) {
+  if (ctx.cpl != 3) return;
+  if (sink_) sink_->userActivity(ctx);
+  for (size_t i = 0; i < pending_.size();) {
+    const Record& f = pending_[i].fault;
+    if (f.ctx.cpl == 3 && (f.ctx.cr3 & kFrameMask) == (ctx.cr3 & kFrameMask) && ctx.instructions > f.ctx.instructions &&
+        ctx.eip != f.ctx.eip) {
+      resolve(i, ctx, false);
+    } else {
+      ++i;
+    }
+  }
+}
+
+// Resolve pending_[index] from the tables as they are now (see the top of this file).
+void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded) {
+  Pending p = pending_[index];
+  pending_.erase(pending_.begin() + static_cast<long>(index));
+  const Record& f = p.fault;
+  Record r;
+  r.kind = Kind::kResolve;
+  r.ctx = ctx;
+  if (runEnded) r.ctx = f.ctx;  // name the faulting instruction, not wherever the run stopped
+  r.ctx.cycle = ctx.cycle;
+  r.ctx.instructions = ctx.instructions;
+  r.code32 = f.code32;
+  r.length = f.length;
+  std::memcpy(r.bytes, f.bytes, sizeof r.bytes);
+  if (!runEnded) {
+    r.ctx.eip = f.ctx.eip;
+    r.ctx.cpl = f.ctx.cpl;
+  }
+  r.address = f.address;
+  r.access = f.access;
+  r.faultCycle = f.ctx.cycle;
+  r.faultEip = f.ctx.eip;
+  r.pteBefore = p.leafBefore;
+  r.frameBefore = frameOf(f.walk);
+  mmu::WalkResult w = mmu_.probeTables(f.ctx.cr3, f.address, f.access, f.ctx.cpl == 3);
+  r.pteAfter = leafOf(w.walk);
+  r.frameAfter = frameOf(w.walk);
+  if (!w.translation) {
+    // Still faulting: the instruction never completed. At the end of the run that is a kill
+    // when the address space had been left for good; in the address space still current it
+    // was simply cut short.
+    bool current = (mmu_.cr3() & kFrameMask) == (f.ctx.cr3 & kFrameMask);
+    r.resolution = runEnded && current ? Resolution::kUnresolved : Resolution::kKilled;
+  } else if (!(p.leafBefore & mmu::PagingBits::kPresent)) {
+    r.resolution = Resolution::kMapped;
+  } else if (r.frameAfter != r.frameBefore) {
+    r.resolution = Resolution::kCopied;
+  } else if ((r.pteAfter & mmu::PagingBits::kWritable) && !(p.leafBefore & mmu::PagingBits::kWritable)) {
+    r.resolution = Resolution::kMadeWritable;
+  } else {
+    r.resolution = Resolution::kUnchanged;
+  }
+  ++counters_.resolutions[static_cast<unsigned>(r.resolution)];
+  emit(r);
+}
+
+// ---- events --------------------------------------------------------------------------------------
+
+void Tracer::onPageFault(const mmu::PageFault& e) {
+  Record r = start(Kind::kPageFault);
+  r.address = e.cr2;
+  r.errorCode = e.errorCode;
+  r.access = e.access;
+  r.walk = e.walk;
+  r.tlbValid = mmu_.tlb().validCount();
+  uint32_t space = e.cr3 & kFrameMask;
+  // A pending fault of this address space at the same EIP and CR2 repeats; any other pending
+  // fault of this address space at the same CPL is settled: its instruction got past it.
+  bool repeat = false;
+  for (size_t i = 0; i < pending_.size();) {
+    const Record& f = pending_[i].fault;
+    if ((f.ctx.cr3 & kFrameMask) != space || f.ctx.cpl != r.ctx.cpl) {
+      ++i;
+    } else if (f.ctx.eip == r.ctx.eip && f.address == e.cr2) {
+      repeat = true;
+      pending_.erase(pending_.begin() + static_cast<long>(i));
+    } else {
+      resolve(i, r.ctx, false);
+    }
+  }
+  LastFault& last = lastFault_[space];
+  if (repeat || (last.eip == r.ctx.eip && last.cr2 == e.cr2 && last.count > 0)) {
+    ++last.count;
+  } else {
+    last = {r.ctx.eip, e.cr2, 1};
+  }
+  r.repeat = last.count;
+  if (r.repeat > 1) ++counters_.repeatFaults;
+  pending_.push_back({r, leafOf(e.walk)});
+  if (pending_.size() > 64) resolve(0, r.ctx, false);  // bounded: a guest that never retries
+  emit(r);
+}
+
+void Tracer::onTlbMiss(const mmu::TlbMiss& e) {
+  emu::EventContext ctx = cpu_.eventContext();
+  if (!e.faulted) {
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      const Record& f = pending_[i].fault;
+      if (f.ctx.eip == ctx.eip && (f.ctx.cr3 & kFrameMask) == (ctx.cr3 & kFrameMask) && f.ctx.cpl == ctx.cpl &&
+          ((f.address ^ e.linear) & kFrameMask) == 0) {
+        resolve(i, ctx, false);
+        break;
+      }
+    }
+  }
+  userActivity(ctx);
+  if (!wanted(Kind::kMiss)) return;
+  Record r = start(Kind::kMiss);
+  r.address = e.linear;
+  r.access = e.access;
+  r.walk = e.walk;
+  r.faulted = e.faulted;
+  emit(r);
+}
+
+void Tracer::onTlbFlush(const mmu::TlbFlush& e) {
+  Record r = start(Kind::kFlush);
+  r.flushKind = e.kind;
+  r.address = e.address;
+  r.dropped = e.dropped;
+  r.tlbValid = mmu_.tlb().validCount();
+  emit(r);
+}
+
+void Tracer::onCr3Write(const mmu::Cr3Write& e) {
+  Record r = start(Kind::kCr3);
+  r.oldCr3 = e.oldCr3;
+  r.address = e.newCr3;
+  emit(r);
+}
+
+void Tracer::onStaleTlbUse(const mmu::StaleTlbUse& e) {
+  ++counters_.staleUses;
+  Record r = start(Kind::kStale);
+  r.address = e.linear;
+  r.access = e.access;
+  r.wordAddr = e.wordAddr;
+  r.cachedPte = e.cachedPte;
+  r.memoryPte = e.memoryPte;
+  r.cachedFrame = e.cachedFrame;
+  userActivity(r.ctx);
+  emit(r);
+}
+
+void Tracer::onException(const emu::ExceptionEvent& e) {
+  ++counters_.exceptions[e.vector];
+  if (e.vector == emu::vec::kPf) return;  // the page fault event said it all
+  Record r = start(Kind::kException);
+  r.ctx.eip = e.eip;
+  r.vector = e.vector;
+  r.hasError = e.hasErrorCode;
+  r.errorCode = e.errorCode;
+  emit(r);
+}
+
+void Tracer::onInterrupt(const emu::InterruptEvent& e) {
+  if (!e.external) {
+    ++counters_.softwareInts[e.vector];
+    return;  // INT n: a system call (sys) when made from user mode
+  }
+  ++counters_.interrupts[e.vector];
+  Record r = start(Kind::kInterrupt);
+  r.vector = e.vector;
+  r.external = true;
+  userActivity(r.ctx);
+  emit(r);
+}
+
+void Tracer::onSyscall(const emu::SyscallEvent& e) {
+  ++counters_.syscalls;
+  Record r = start(Kind::kSyscall);
+  r.vector = e.vector;
+  r.eax = e.eax;
+  emu::EventContext ctx = r.ctx;
+  // The INT itself is user activity for fault resolution, but it opens (not closes) a slice.
+  for (size_t i = 0; i < pending_.size();) {
+    const Record& f = pending_[i].fault;
+    if (f.ctx.cpl == 3 && (f.ctx.cr3 & kFrameMask) == (ctx.cr3 & kFrameMask) && ctx.instructions > f.ctx.instructions &&
+        ctx.eip != f.ctx.eip) {
+      resolve(i, ctx, false);
+    } else {
+      ++i;
+    }
+  }
+  emit(r);
+}
+
+void Tracer::onInstruction(const emu::InstructionEvent& e) {
+  Record r;
+  r.kind = Kind::kInsn;
+  r.ctx = cpu_.eventContext();
+  r.ctx.eip = e.eip;
+  const emu::Segment& cs = cpu_.segment(emu::kCs);
+  r.code32 = cpu_.protectedMode() && cs.big();
+  r.length = e.length;
+  std::memcpy(r.bytes, e.bytes, e.length);
+  emit(r);
+}
+
+void Tracer::onIo(const emu::IoEvent& e) {
+  if (!e.assigned) ++(e.mmio ? counters_.unassignedMmio : counters_.unassignedPorts);
+  if (!wanted(Kind::kIo)) return;
+  Record r = start(Kind::kIo);
+  r.address = e.address;
+  r.value = e.value;
+  r.size = e.size;
+  r.write = e.write;
+  r.mmio = e.mmio;
+  r.assigned = e.assigned;
+  emit(r);
+}
+
+}  // namespace trace

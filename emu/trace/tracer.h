@@ -1,0 +1,99 @@
+// The tracer: an emu::Observer that turns CPU, MMU and device events into records, follows each
+// page fault to its resolution, counts what the run summary reports, keeps the last 32 events
+// for a failing run, and hands the selected, filtered records to a sink.
+//
+// tracer.cpp defines: Tracer, RunCounters.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emu/cpu.h"
+#include "emu/events.h"
+#include "emu/trace/filter.h"
+#include "emu/trace/format.h"
+#include "emu/trace/record.h"
+#include "mmu/mmu.h"
+
+namespace trace {
+
+// What the tracer counts itself (the MMU counts hits, misses, flushes and faults).
+struct RunCounters {
+  std::array<uint64_t, 256> exceptions{};  // by vector
+  std::array<uint64_t, 256> interrupts{};  // external, by vector
+  std::array<uint64_t, 256> softwareInts{};  // INT n, by vector
+  uint64_t syscalls = 0;
+  uint64_t repeatFaults = 0;  // faults that repeated the previous one at the same EIP and CR2
+  uint64_t staleUses = 0;     // published stale uses (first use after each change)
+  uint64_t unassignedPorts = 0, unassignedMmio = 0;
+  std::array<uint64_t, 6> resolutions{};  // by Resolution
+};
+
+class Tracer final : public emu::Observer {
+ public:
+  static constexpr unsigned kRecent = 32;
+
+  // `kinds`: a bit per Kind that goes to `sink` (which may be null: counting and the recent
+  // events only); `filter` may be null. The tracer reads instruction bytes through `mem`.
+  Tracer(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t kinds, const Filter* filter,
+         Sink* sink, unsigned cowBit);
+
+  // Attach to the CPU's event bus (and ask for instruction events when `insn` is traced).
+  bool attach();
+  void detach();
+  // The run is over: resolve what is still pending, finish the sink.
+  void finish();
+
+  const RunCounters& counters() const { return counters_; }
+  // The last kRecent events (of the traced kinds, or of pf, tlb, cr3, exc, int, sys and stale
+  // when nothing is traced), oldest first.
+  std::vector<Record> recent() const;
+
+  void onException(const emu::ExceptionEvent& e) override;
+  void onInterrupt(const emu::InterruptEvent& e) override;
+  void onSyscall(const emu::SyscallEvent& e) override;
+  void onInstruction(const emu::InstructionEvent& e) override;
+  void onIo(const emu::IoEvent& e) override;
+  void onTlbMiss(const mmu::TlbMiss& e) override;
+  void onTlbFlush(const mmu::TlbFlush& e) override;
+  void onPageFault(const mmu::PageFault& e) override;
+  void onCr3Write(const mmu::Cr3Write& e) override;
+  void onStaleTlbUse(const mmu::StaleTlbUse& e) override;
+
+ private:
+  struct Pending {
+    Record fault;
+    uint32_t leafBefore;   // PTE (or 4 MB PDE) the fault saw
+  };
+  struct LastFault {
+    uint32_t eip = 0, cr2 = 0, count = 0;
+  };
+
+  Record start(Kind kind);           // context, instruction bytes
+  void readInstruction(Record& r);   // bytes at CS:EIP through a side-effect-free probe
+  void emit(const Record& r);        // ring, filter, sink
+  bool wanted(Kind k) const { return (kinds_ >> static_cast<unsigned>(k)) & 1; }
+  void userActivity(const emu::EventContext& ctx);
+  void resolve(size_t index, const emu::EventContext& ctx, bool runEnded);
+
+  emu::Cpu& cpu_;
+  mmu::Mmu& mmu_;
+  mmu::PhysMemory& mem_;
+  uint32_t kinds_;
+  uint32_t ringKinds_;
+  const Filter* filter_;
+  Sink* sink_;
+  unsigned cowBit_;
+  bool attached_ = false;
+  RunCounters counters_;
+  std::array<Record, kRecent> ring_;
+  uint64_t ringCount_ = 0;
+  std::vector<Pending> pending_;
+  std::map<uint32_t, LastFault> lastFault_;  // by page-directory base
+};
+
+}  // namespace trace
