@@ -642,23 +642,34 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
     }
 
     // ---- the hot path: run the block until it ends, control leaves it, or attention ----
-    uint64_t left = end - icount_;
-    const Insn* in = b->insns;
-    const Insn* last = in + (left < b->count ? left : b->count);
-    do {
-      uint32_t next = (eip_ + in->len) & ipMask_;
-      curEip_ = eip_;
-      eip_ = next;
-      cycles_ += in->cost;
-      ++icount_;
-      if (!in->fn(*this, *in)) [[unlikely]] {
-        eip_ = curEip_;
-        --icount_;
-        raiseException(faultVector_, faultHasError_, faultError_);
-        break;
-      }
-      if (eip_ != next || attention_) break;
-    } while (++in != last);
+    const uint32_t blockEip = eip_;
+    for (;;) {
+      uint64_t left = end - icount_;
+      const Insn* in = b->insns;
+      const Insn* last = in + (left < b->count ? left : b->count);
+      bool again = false;
+      do {
+        uint32_t next = (eip_ + in->len) & ipMask_;
+        curEip_ = eip_;
+        eip_ = next;
+        cycles_ += in->cost;
+        ++icount_;
+        if (!in->fn(*this, *in)) [[unlikely]] {
+          eip_ = curEip_;
+          --icount_;
+          raiseException(faultVector_, faultHasError_, faultError_);
+          break;
+        }
+        if (eip_ != next || attention_) {
+          // A loop back to this block's start: a block entry like any other (EIP translated
+          // through the TLB again), minus the lookup when it lands on the same frame.
+          again = eip_ == blockEip && !attention_ && icount_ < end && cycles_ < cycleDeadline &&
+                  mmu_.hostFetch(lin & ~mmu::kPageMask, user()) == page;
+          break;
+        }
+      } while (++in != last);
+      if (!again) break;
+    }
   }
   return RunResult{reason, icount_ - start};
 }
