@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "emu/cpu.h"
+#include "emu/machine_cli.h"
 #include "emu/flat_bus.h"
 #include "emu/opcodes.h"
 #include "mmu/mmu.h"
@@ -89,8 +90,10 @@ int main(int argc, char** argv) {
   uint64_t limit = 2'000'000'000;
   run->add_option("-r,--rounds", rounds, "How many times the demo runs its sieve (default 1)")
       ->check(CLI::Range(1u, 1000u));
-  run->add_option("-n,--max-instructions", limit, "Stop after this many instructions")
+  run->add_option("-n,--max-instructions,--max-insns", limit, "Stop after this many instructions")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  emu::MachineCli pc;  // --kernel, --disk, --bios and the rest: the PC (docs/platform.md)
+  emu::addMachineOptions(*run, pc);
   CLI::App* list = app.add_subcommand(
       "instructions", "List the implemented instructions and their opcodes (Markdown)");
   try {
@@ -106,6 +109,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    if (run->parsed() && pc.hasImage()) {
+      if (run->count("--max-instructions")) pc.maxInstructions = limit;
+      return emu::runMachineCli(pc);
+    }
     if (run->parsed()) return runDemo(rounds, limit);
     if (list->parsed()) return listInstructions();
   } catch (const std::exception& e) {
