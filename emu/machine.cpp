@@ -288,6 +288,7 @@ void Machine::write(uint32_t pa, uint32_t value, unsigned size) {
     d->mmioWrite(offset, value, size);
     updateIntr();
     if (cpu_ && cpu_->events().active()) cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, true});
+    checkSlice();
     return;
   }
   if (!userRom_.empty() && pa >= 0u - static_cast<uint32_t>(userRom_.size())) return;  // ROM
@@ -314,6 +315,7 @@ void Machine::ioWrite(uint16_t port, uint32_t value, unsigned size) {
   if (cpu_->events().active()) {
     cpu_->events().io(IoEvent{port, value, static_cast<uint8_t>(size), true, false, ports_.unassignedWrites() == missed});
   }
+  checkSlice();
 }
 
 uint8_t Machine::interruptAcknowledge() {
@@ -355,7 +357,9 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
     }
     uint64_t device = nextDeadline();
     uint64_t deadline = std::min({device, maxCycles, c.cycles() + kMaxSlice});
+    sliceEnd_ = deadline;
     RunResult r = c.run(maxInstructions - c.instructions(), deadline);
+    sliceEnd_ = ~uint64_t{0};
     tickDevices();
     if (displayText_) drawScreen(false);
     switch (r.reason) {
