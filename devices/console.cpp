@@ -2,6 +2,7 @@
 #include "devices/console.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -16,6 +17,18 @@ void FileSink::put(uint8_t byte) {
   if (byte == '\n') std::fflush(file_);
 }
 
+namespace {
+// The terminal settings to put back if a signal ends the process while in raw mode.
+termios gSavedTerminal;
+volatile sig_atomic_t gTerminalRaw = 0;
+
+void restoreTerminalAndDie(int sig) {
+  if (gTerminalRaw) tcsetattr(0, TCSANOW, &gSavedTerminal);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+}  // namespace
+
 TerminalSource::TerminalSource() {
   static_assert(sizeof(termios) <= sizeof(saved_), "termios does not fit");
   termios t{};
@@ -25,7 +38,14 @@ TerminalSource::TerminalSource() {
   t.c_iflag &= ~static_cast<tcflag_t>(ICRNL);
   t.c_cc[VMIN] = 1;
   t.c_cc[VTIME] = 0;
+  std::memcpy(&gSavedTerminal, saved_, sizeof t);
   restore_ = tcsetattr(0, TCSANOW, &t) == 0;
+  if (restore_) {
+    gTerminalRaw = 1;
+    signal(SIGINT, restoreTerminalAndDie);
+    signal(SIGTERM, restoreTerminalAndDie);
+    signal(SIGQUIT, restoreTerminalAndDie);
+  }
 }
 
 TerminalSource::~TerminalSource() {
@@ -33,6 +53,7 @@ TerminalSource::~TerminalSource() {
   termios t{};
   std::memcpy(&t, saved_, sizeof t);
   tcsetattr(0, TCSANOW, &t);
+  gTerminalRaw = 0;
 }
 
 int TerminalSource::next(uint64_t now) {

@@ -31,22 +31,22 @@ unsigned LocalApic::divisor() const {
   return code == 7 ? 1 : 2u << code;
 }
 
-int LocalApic::highest(const std::bitset<256>& bits) const {
-  for (int v = 255; v >= 16; --v) {
-    if (bits[v]) return v;
+int LocalApic::Bits::highest() const {
+  for (int i = 3; i >= 0; --i) {
+    if (w[i]) return i * 64 + 63 - __builtin_clzll(w[i]);
   }
   return -1;
 }
 
 uint32_t LocalApic::ppr() const {
   // SDM 10.8.3.1: PPR = TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] << 4.
-  int isrv = highest(isr_);
+  int isrv = isr_.highest();
   uint32_t isrClass = isrv < 0 ? 0 : static_cast<uint32_t>(isrv) & 0xF0;
   return (tpr_ & 0xF0) >= isrClass ? tpr_ & 0xFF : isrClass;
 }
 
 int LocalApic::pendingVector() const {
-  int v = highest(irr_);
+  int v = irr_.highest();
   if (v < 0) return -1;
   return (static_cast<uint32_t>(v) & 0xF0) > (ppr() & 0xF0) ? v : -1;
 }
@@ -54,8 +54,8 @@ int LocalApic::pendingVector() const {
 uint8_t LocalApic::acknowledge() {
   int v = pendingVector();
   if (v < 0) return static_cast<uint8_t>(svr_ & 0xFF);  // spurious: nothing goes in service
-  irr_[v] = false;
-  isr_[v] = true;
+  irr_.set(v, false);
+  isr_.set(v, true);
   return static_cast<uint8_t>(v);
 }
 
@@ -64,8 +64,8 @@ void LocalApic::accept(uint8_t vector, bool level) {
     esr_ |= 0x40;  // received illegal vector
     return;
   }
-  irr_[vector] = true;
-  tmr_[vector] = level;
+  irr_.set(vector, true);
+  tmr_.set(vector, level);
 }
 
 bool LocalApic::picPassThrough() const {
@@ -127,11 +127,9 @@ uint32_t LocalApic::read(unsigned reg) const {
     case 0x3E0: return divideConfig_;
     default:
       if (reg >= 0x100 && reg < 0x280) {
-        const std::bitset<256>& bits = reg < 0x180 ? isr_ : reg < 0x200 ? tmr_ : irr_;
-        unsigned first = ((reg & 0x7F) >> 4) * 32;
-        uint32_t v = 0;
-        for (unsigned i = 0; i < 32; ++i) v |= static_cast<uint32_t>(bits[first + i]) << i;
-        return v;
+        const Bits& bits = reg < 0x180 ? isr_ : reg < 0x200 ? tmr_ : irr_;
+        unsigned first = ((reg & 0x7F) >> 4) * 32;  // eight 32-bit registers per 256 bits
+        return static_cast<uint32_t>(bits.w[first >> 6] >> (first & 63));
       }
       return 0;
   }
@@ -144,10 +142,10 @@ void LocalApic::write(unsigned reg, uint32_t value) {
     case 0x020: id_ = value & 0xFF000000; break;
     case 0x080: tpr_ = value & 0xFF; break;
     case 0x0B0: {  // EOI: retire the highest in-service vector
-      int v = highest(isr_);
+      int v = isr_.highest();
       if (v >= 0) {
-        isr_[v] = false;
-        if (tmr_[v] && onLevelEoi) onLevelEoi(static_cast<uint8_t>(v));
+        isr_.set(v, false);
+        if (tmr_.test(v) && onLevelEoi) onLevelEoi(static_cast<uint8_t>(v));
       }
       break;
     }

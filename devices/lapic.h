@@ -3,7 +3,7 @@
 // lapic.cpp defines: LocalApic.
 #pragma once
 
-#include <bitset>
+#include <array>
 #include <cstdint>
 #include <functional>
 
@@ -49,7 +49,17 @@ class LocalApic : public MmioDevice, public Timed {
   uint32_t read(unsigned reg) const;
   void write(unsigned reg, uint32_t value);
   unsigned divisor() const;
-  int highest(const std::bitset<256>& bits) const;
+  // 256 bits as four words, so the highest set bit is a few count-leading-zeros away (this is
+  // asked on every I/O access that might change INTR).
+  struct Bits {
+    std::array<uint64_t, 4> w{};
+    bool test(unsigned v) const { return (w[v >> 6] >> (v & 63)) & 1; }
+    void set(unsigned v, bool on) {
+      uint64_t m = uint64_t{1} << (v & 63);
+      w[v >> 6] = on ? (w[v >> 6] | m) : (w[v >> 6] & ~m);
+    }
+    int highest() const;  // -1 when none
+  };
   uint32_t ppr() const;
   void startTimer(uint32_t initial);
 
@@ -63,7 +73,7 @@ class LocalApic : public MmioDevice, public Timed {
   uint64_t timerStart_ = 0;   // cycle at which the current count was initialCount_
   uint64_t nextExpiry_ = kNever;
   uint64_t timerFired_ = 0;
-  std::bitset<256> irr_, isr_, tmr_;
+  Bits irr_, isr_, tmr_;
 };
 
 }  // namespace devices

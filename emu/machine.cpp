@@ -120,6 +120,19 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
     input_ = std::make_unique<devices::TerminalSource>();
   }
   com1_.setInput(input_.get());
+  if (!config.keys.empty()) {
+    std::string keys;
+    if (!devices::unescape(config.keys, keys, error)) return false;
+    for (char ch : keys) {
+      if (devices::scanCodesFor(ch).empty()) {
+        error = std::string("--keys: no key types the character 0x") + "0123456789abcdef"[(ch >> 4) & 15] +
+                "0123456789abcdef"[ch & 15];
+        return false;
+      }
+    }
+    kbc_.type(keys);
+  }
+  displayText_ = config.displayText;
 
   for (size_t i = 0; i < config.disks.size(); ++i) {
     auto disk = devices::Disk::open(config.disks[i], config.snapshot, error);
@@ -135,6 +148,7 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
     }
     if (!devices::loadUserBios(config.bios, ram_, userRom_, error)) return false;
     state.mode = devices::BootState::Mode::kResetVector;
+    state.a20 = true;  // as QEMU starts: the reset vector at 0xFFFFFFF0 has address bit 20 set
   } else {
     devices::installFirmware(ram_, ata_.disk(0), ata_.disk(1));
     devices::programChipsAsBios(ports_, lapic_);
@@ -177,6 +191,38 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
   }
   c.flushDecodedCode();
   return true;
+}
+
+void Machine::drawScreen(bool force) {
+  // At most 30 frames per second of guest time, and only when something changed.
+  uint64_t now = cpu_->cycles();
+  if (!force && now - lastDraw_ < devices::kCpuHz / 30) return;
+  lastDraw_ = now;
+  const uint8_t* vram = cga_.memory();
+  uint32_t start = cga_.start() * 2u;
+  size_t bytes = devices::Cga::kColumns * devices::Cga::kRows * 2;
+  std::vector<uint8_t> screen(bytes);
+  for (size_t i = 0; i < bytes; ++i) screen[i] = vram[(start + i) % devices::Cga::kSize];
+  if (screen == shownScreen_ && cga_.cursor() == shownCursor_) return;
+  bool first = shownScreen_.empty();
+  shownScreen_ = screen;
+  shownCursor_ = cga_.cursor();
+  // Clear once, then cursor home and 25 rows of 80 characters each time.
+  std::string out = first ? "\x1b[2J\x1b[H" : "\x1b[H";
+  for (unsigned r = 0; r < devices::Cga::kRows; ++r) {
+    for (unsigned col = 0; col < devices::Cga::kColumns; ++col) {
+      uint8_t ch = screen[(r * devices::Cga::kColumns + col) * 2];
+      out += (ch >= 0x20 && ch < 0x7F) ? static_cast<char>(ch) : ' ';
+    }
+    out += "\x1b[K\r\n";
+  }
+  unsigned cursor = shownCursor_ - cga_.start();
+  if (cursor < devices::Cga::kColumns * devices::Cga::kRows) {
+    out += "\x1b[" + std::to_string(cursor / devices::Cga::kColumns + 1) + ";" +
+           std::to_string(cursor % devices::Cga::kColumns + 1) + "H";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
 }
 
 void Machine::setA20(bool on) {
@@ -276,6 +322,12 @@ void Machine::tickDevices() {
 }
 
 Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles) {
+  Outcome r = runSlices(maxInstructions, maxCycles);
+  if (displayText_) drawScreen(true);
+  return r;
+}
+
+Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles) {
   using Kind = Outcome::Kind;
   Cpu& c = *cpu_;
   for (;;) {
@@ -291,6 +343,7 @@ Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles) {
     uint64_t deadline = std::min({device, maxCycles, c.cycles() + kMaxSlice});
     RunResult r = c.run(maxInstructions - c.instructions(), deadline);
     tickDevices();
+    if (displayText_) drawScreen(false);
     switch (r.reason) {
       case StopReason::kHaltInterruptsOff:
         if (debug_.exitStatus()) continue;

@@ -43,6 +43,8 @@ struct MachineConfig {
   std::string bios;                   // --bios: a ROM image instead of the built-in firmware
   std::optional<std::string> input;   // --input: a script for COM1 (C escapes allowed)
   std::string inputFile;              // --input-file: a file for COM1
+  std::string keys;                   // --keys: typed on the keyboard (scan codes, C escapes)
+  bool displayText = false;           // --display text: mirror the CGA screen to the terminal
   int64_t rtc = 946684800;            // --rtc: the CMOS clock at cycle 0 (2000-01-01 00:00:00)
   devices::ByteSink* console = nullptr;  // COM1 and port 0xE9 output; nullptr: standard output
   mmu::TlbGeometry tlb{};
@@ -98,6 +100,13 @@ class Machine final : public CpuBus {
   void tickDevices();
   uint64_t nextDeadline() const;
   void noteUnassigned(uint32_t pa);
+  void drawScreen(bool force);  // --display text
+  Outcome runSlices(uint64_t maxInstructions, uint64_t maxCycles);
+
+  bool displayText_ = false;
+  uint64_t lastDraw_ = 0;
+  std::vector<uint8_t> shownScreen_;
+  uint16_t shownCursor_ = 0xFFFF;
 
   devices::Clock clock_;
   devices::Ram ram_;

@@ -7,7 +7,7 @@ namespace emu {
 
 void addMachineOptions(CLI::App& run, MachineCli& cli) {
   MachineConfig& c = cli.config;
-  run.add_option("--kernel", c.kernel, "Multiboot kernel (ELF32, or a.out kludge) to boot")->check(CLI::ExistingFile);
+  run.add_option("--kernel", c.kernel, "Multiboot kernel (ELF32, or a.out kludge) to boot");
   run.add_option("--cmdline", c.cmdline, "The kernel's command line (multiboot)");
   run.add_option("--module", c.modules, "Multiboot module \"FILE [ARGS]\" (repeatable)");
   run.add_option("--disk", c.disks, "Raw disk image: the first is the ATA master and the boot disk, the second the slave");
@@ -16,8 +16,15 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
   run.add_option("--mem", c.memMb, "RAM in MB")->capture_default_str();
   run.add_option("--input", c.input, "Script typed into COM1 (C escapes: \\n \\r \\t \\\\ \\xHH)");
   run.add_option("--input-file", c.inputFile, "File typed into COM1");
+  run.add_option("--keys", c.keys, "Typed on the PS/2 keyboard (scan code set 1; C escapes)");
+  run.add_option_function<std::string>(
+         "--display",
+         [&c](const std::string& v) {
+           if (v != "text" && v != "none") throw CLI::ValidationError("--display", "expected text or none");
+           c.displayText = v == "text";
+         },
+         "text: mirror the CGA screen to the terminal; none (default)");
   run.add_option("--rtc", cli.rtc, "CMOS clock at start: seconds since 1970 or YYYY-MM-DD[THH:MM:SS] (default 2000-01-01)");
-  run.add_option("--max-insns", cli.maxInstructions, "Stop after this many instructions");
   run.add_option("--max-cycles", cli.maxCycles, "Stop after this many cycles (33 MHz nominal)");
   run.add_flag("--quiet", cli.quiet, "No summary line at the end");
 }

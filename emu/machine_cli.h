@@ -19,10 +19,12 @@ struct MachineCli {
   uint64_t maxInstructions = ~uint64_t{0};
   uint64_t maxCycles = ~uint64_t{0};
   bool quiet = false;               // --quiet: no summary line on standard error
+  bool hasImage() const { return !config.kernel.empty() || !config.disks.empty() || !config.bios.empty(); }
 };
 
 // Adds --kernel, --cmdline, --module, --disk, --snapshot, --bios, --mem, --input, --input-file,
-// --rtc, --max-insns, --max-cycles and --quiet to `run`.
+// --keys, --display, --rtc, --max-cycles and --quiet to `run` (which has its own instruction
+// limit, -n/--max-instructions/--max-insns, copied into maxInstructions by the caller).
 void addMachineOptions(CLI::App& run, MachineCli& cli);
 
 // Exit status: the guest's (exit port), 0 for a guest reset or a reached limit, 1 when the

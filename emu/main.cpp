@@ -8,10 +8,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "emu/cpu.h"
+#include "emu/machine_cli.h"
 #include "emu/flat_bus.h"
+#include "emu/opcodes.h"
 #include "mmu/mmu.h"
 
 extern const uint8_t kSieveImage[];
@@ -52,6 +56,28 @@ int runDemo(uint32_t rounds, uint64_t maxInstructions) {
   return ok ? 0 : 1;
 }
 
+// Prints the implemented instructions, generated from the opcode table (emu/opcodes.h), as the
+// Markdown table README.md carries: one row per mnemonic with its opcodes.
+int listInstructions() {
+  std::vector<std::string> names;
+  std::map<std::string, std::string> opcodes;
+  for (const emu::OpcodeRow& row : emu::opcodeRows()) {
+    std::string op = row.opcode >= 0x100 ? fmt::format("0F {:02X}", row.opcode & 0xFF)
+                                         : fmt::format("{:02X}", row.opcode);
+    if (row.reg >= 0) op += fmt::format(" /{}", row.reg);
+    auto it = opcodes.find(row.name);
+    if (it == opcodes.end()) {
+      names.push_back(row.name);
+      opcodes[row.name] = op;
+    } else {
+      it->second += ", " + op;
+    }
+  }
+  fmt::print("| instruction | opcodes |\n|---|---|\n");
+  for (const std::string& n : names) fmt::print("| `{}` | {} |\n", n, opcodes[n]);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,8 +90,12 @@ int main(int argc, char** argv) {
   uint64_t limit = 2'000'000'000;
   run->add_option("-r,--rounds", rounds, "How many times the demo runs its sieve (default 1)")
       ->check(CLI::Range(1u, 1000u));
-  run->add_option("-n,--max-instructions", limit, "Stop after this many instructions")
+  run->add_option("-n,--max-instructions,--max-insns", limit, "Stop after this many instructions")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  emu::MachineCli pc;  // --kernel, --disk, --bios and the rest: the PC (docs/platform.md)
+  emu::addMachineOptions(*run, pc);
+  CLI::App* list = app.add_subcommand(
+      "instructions", "List the implemented instructions and their opcodes (Markdown)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -79,7 +109,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    if (run->parsed() && pc.hasImage()) {
+      if (run->count("--max-instructions")) pc.maxInstructions = limit;
+      return emu::runMachineCli(pc);
+    }
     if (run->parsed()) return runDemo(rounds, limit);
+    if (list->parsed()) return listInstructions();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xray86: error: %s\n", e.what());
     return 1;

@@ -19,7 +19,7 @@ constexpr uint64_t kCycles = ~uint64_t{0};
 
 std::unique_ptr<Machine> make(MachineConfig config, devices::StringSink& out) {
   config.console = &out;
-  config.input = "";  // no terminal input in tests
+  if (!config.input) config.input = "";  // never the terminal in tests
   std::string error;
   auto m = Machine::create(config, error);
   EXPECT_NE(m, nullptr) << error;
@@ -39,6 +39,31 @@ TEST(Boot, BootSectorPrintsThroughInt10AndExits) {
   EXPECT_EQ(out.text, "Hello from INT 10h\r\n");        // mirrored to the debug console
   EXPECT_EQ(m->cga().row(0), "Hello from INT 10h");      // and on the CGA screen
   EXPECT_EQ(m->cga().cursor(), 80);                      // CR LF: start of row 1
+}
+
+TEST(Boot, BiosServicesForBootSectors) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.disks = {kImages + "/boot_bios.img"};
+  c.rtc = 1709210096;  // 2024-02-29 12:34:56 UTC
+  c.input = "x";  // what INT 16h reads, through COM1
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.kind, Kind::kGuestExit) << r.message;
+  EXPECT_EQ(r.status, (0x30 << 1) | 1) << "failed check " << ((r.status - 1) >> 1);
+}
+
+TEST(Boot, Int16ReadsScriptedKeyboard) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.disks = {kImages + "/boot_bios.img"};
+  c.rtc = 1709210096;
+  c.keys = "x";  // scan codes 0x2D, 0xAD through the 8042; COM1 gets nothing
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.status, (0x30 << 1) | 1) << "failed check " << ((r.status - 1) >> 1);
 }
 
 TEST(Boot, ProtectedModeThroughA20GateAndIdePio) {
@@ -79,6 +104,18 @@ TEST(Boot, ApicTimerCountsExactlyTenPeriods) {
   // 10 interrupts in 10.5 periods (derivation in apic_timer.S): status (10 << 1) | 1.
   EXPECT_EQ(r.status, 21);
   EXPECT_EQ(m->lapic().timerInterrupts(), 10u);
+}
+
+TEST(Boot, UserRomStartsAtTheResetVector) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.bios = kImages + "/rom.bin";
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.kind, Kind::kGuestExit) << r.message;
+  EXPECT_EQ(r.status, (0x55 << 1) | 1);
+  EXPECT_EQ(out.text, "reset vector reached the user ROM\n");
 }
 
 TEST(Boot, SameImageSameRun) {

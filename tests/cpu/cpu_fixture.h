@@ -46,6 +46,73 @@ class CpuTest : public ::testing::Test {
     ASSERT_EQ(r.instructions, n);
   }
   uint32_t arith() const { return cpu.eflags() & flag::kArith; }
+
+  // ---- protected-mode scaffolding: GDT, IDT with a HLT stub per vector, TSS ----
+  static constexpr uint32_t kGdt = 0x500;
+  static constexpr uint32_t kIdt = 0x2000;
+  static constexpr uint32_t kStubs = 0x3000;  // vector v's handler: kStubs + 16 * v, a HLT
+  static constexpr uint32_t kTss = 0x4000;
+  static constexpr uint32_t kRing0Stack = 0x90000;
+  static constexpr uint16_t kCode0 = 0x08, kData0 = 0x10, kCode3 = 0x1B, kData3 = 0x23,
+                            kTssSel = 0x28, kCode16 = 0x30, kData16 = 0x38;
+
+  // A segment descriptor ([386PRM] 5.1.1 figure 5-3).
+  void descriptor(uint16_t sel, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags) {
+    uint32_t lo = (limit & 0xFFFF) | (base << 16);
+    uint32_t hi = ((base >> 16) & 0xFF) | (uint32_t{access} << 8) | (limit & 0xF0000) |
+                  (uint32_t{flags} << 20) | (base & 0xFF000000u);
+    bus.poke32(kGdt + (sel & ~7u), lo);
+    bus.poke32(kGdt + (sel & ~7u) + 4, hi);
+  }
+  // An IDT gate ([386PRM] 9.5 figure 9-3): type 0xE interrupt gate, 0xF trap gate.
+  void gate(uint8_t v, uint32_t offset, uint8_t type, uint8_t dpl, uint16_t sel = kCode0) {
+    bus.poke32(kIdt + v * 8u, (offset & 0xFFFF) | (uint32_t{sel} << 16));
+    bus.poke32(kIdt + v * 8u + 4, (offset & 0xFFFF0000u) | 0x8000 | (uint32_t{dpl} << 13) |
+                                      (uint32_t{type} << 8));
+  }
+  // Flat ring-0 protected mode with a real GDT, an IDT of interrupt gates to HLT stubs and a TSS
+  // whose SS0:ESP0 is kData0:kRing0Stack.
+  void protectedMode(std::initializer_list<uint8_t> code) {
+    flat32(code);
+    descriptor(kCode0, 0, 0xFFFFF, 0x9A, 0xC);
+    descriptor(kData0, 0, 0xFFFFF, 0x92, 0xC);
+    descriptor(kCode3, 0, 0xFFFFF, 0xFA, 0xC);
+    descriptor(kData3, 0, 0xFFFFF, 0xF2, 0xC);
+    descriptor(kTssSel, kTss, 0x67, 0x89, 0x0);
+    descriptor(kCode16, 0, 0xFFFF, 0x9A, 0x0);
+    descriptor(kData16, 0, 0xFFFF, 0x92, 0x0);
+    cpu.setGdtr(DescriptorTable{kGdt, 0x3F});
+    for (unsigned v = 0; v < 256; ++v) {
+      gate(static_cast<uint8_t>(v), kStubs + 16 * v, 0xE, 0);
+      bus.write(kStubs + 16 * v, 0xF4, 1);
+    }
+    cpu.setIdtr(DescriptorTable{kIdt, 0x7FF});
+    bus.poke32(kTss + 4, kRing0Stack);  // ESP0
+    bus.poke32(kTss + 8, kData0);       // SS0
+    bus.write(kTss + 0x66, 0x68, 2);    // I/O map base beyond the limit: CPL 3 IN/OUT -> #GP
+    ASSERT_TRUE(cpu.loadSegment(kSs, kData0));
+    ASSERT_TRUE(cpu.loadSegment(kDs, kData0));
+    ASSERT_TRUE(cpu.loadSegment(kEs, kData0));
+    Segment tr;
+    tr.selector = kTssSel;
+    tr.base = kTss;
+    tr.limit = 0x67;
+    tr.access = 0x8B;
+    cpu.setTr(tr);
+  }
+  // Runs until the CPU halts (a handler stub or the program's HLT); expects that stop.
+  void runToHalt(uint64_t limit = 1000) {
+    RunResult r = cpu.run(limit);
+    ASSERT_EQ(r.reason, StopReason::kHaltInterruptsOff) << stopReasonName(r.reason) << "\n"
+                                                         << cpu.registerDump();
+  }
+  // The vector whose HLT stub the CPU stopped in.
+  int stubVector() const {
+    uint32_t eip = cpu.eip() - 1;
+    if (eip < kStubs || eip >= kStubs + 16 * 256 || (eip - kStubs) % 16) return -1;
+    return static_cast<int>((eip - kStubs) / 16);
+  }
+  uint32_t stack(unsigned k) { return bus.peek32(cpu.reg(kEsp) + 4 * k); }
 };
 
 }  // namespace emu::test
