@@ -86,6 +86,7 @@ void Cpu::reset() {
   mmu_.writeCr3(0);
   mmu_.writeCr0(0x10);  // ET: a 387-class coprocessor interface, as every i686 reports
   halted_ = false;
+  shutdown_ = false;
   shadow_ = 0;
   stopRequested_ = false;
   refreshMode();
@@ -94,6 +95,7 @@ void Cpu::reset() {
 void Cpu::setEip(uint32_t value) {
   branch(value);
   halted_ = false;  // a new EIP from outside (a loader, a test) leaves the HLT state
+  shutdown_ = false;  // ... and the shutdown after a triple fault
   updateAttention();
 }
 
@@ -551,6 +553,7 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
   const uint64_t start = icount_;
   const uint64_t end =
       maxInstructions > ~uint64_t{0} - icount_ ? ~uint64_t{0} : icount_ + maxInstructions;
+  if (shutdown_) return RunResult{StopReason::kTripleFault, 0};  // shutdown: only reset leaves it
   stopRequested_ = false;
   updateAttention();
   StopReason reason = StopReason::kInstructionLimit;

@@ -253,6 +253,7 @@ class Cpu final : public ContextSource {
   bool halted_ = false;
   uint8_t shadow_ = 0;  // STI / MOV SS / POP SS: interrupts held off for one instruction
   bool stopRequested_ = false;
+  bool shutdown_ = false;  // after a triple fault, until reset() or setEip()
   StopReason stopReason_ = StopReason::kInstructionLimit;
   std::string stopMessage_;
   bool stopOnUnsupported_ = true;
