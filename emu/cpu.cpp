@@ -30,6 +30,7 @@ const char* stopReasonName(StopReason reason) {
     case StopReason::kHaltInterruptsOff: return "halted with interrupts disabled";
     case StopReason::kTripleFault: return "triple fault";
     case StopReason::kUnsupportedOpcode: return "unsupported opcode";
+    case StopReason::kStopRequested: return "stop requested";
   }
   return "?";
 }
@@ -112,6 +113,12 @@ void Cpu::updateAttention() {
   if (stopRequested_) a |= kAttStop;
   if (events_.instructionEvents()) a |= kAttTrace;
   attention_ = a;
+}
+
+void Cpu::requestStop() {
+  stopRequested_ = true;
+  stopReason_ = StopReason::kStopRequested;
+  updateAttention();
 }
 
 void Cpu::setIntr(bool level) {
@@ -338,6 +345,22 @@ bool Cpu::fetchBytes(uint32_t linear, uint8_t* out, unsigned count) {
   return true;
 }
 
+bool Cpu::peekBytes(uint32_t linear, uint8_t* out, unsigned count) const {
+  while (count > 0) {
+    unsigned room = mmu::kPageSize - (linear & mmu::kPageMask);
+    unsigned n = room < count ? room : count;
+    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), linear, mmu::Access::kFetch, user());
+    if (p.fault) return false;
+    uint8_t* f = bus_.frame(p.physical);
+    if (f == nullptr) return false;
+    std::memcpy(out, f + (p.physical & mmu::kPageMask), n);
+    out += n;
+    linear += n;
+    count -= n;
+  }
+  return true;
+}
+
 // ---- decoded code and its invalidation -------------------------------------------------------
 
 void Cpu::dropCodeFrame(uint32_t pfn) {
@@ -515,10 +538,9 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
           e.cs = seg_[kCs].selector;
           e.length = insn.len;
           uint8_t buf[15];
-          // Re-read the bytes for the trace; a fault here (code page gone) just leaves them 0.
-          uint32_t savedCr2 = cr2_;
-          if (fetchBytes(seg_[kCs].base + curEip_, buf, insn.len)) std::memcpy(e.bytes, buf, insn.len);
-          cr2_ = savedCr2;
+          // Re-read the bytes for the trace through a probe: no TLB fill or cycle, so tracing
+          // never changes the run; an unmapped code page (gone since) just leaves them 0.
+          if (peekBytes(seg_[kCs].base + curEip_, buf, insn.len)) std::memcpy(e.bytes, buf, insn.len);
           events_.instruction(e);
         }
         if (trap && retired && !(stopRequested_)) {
