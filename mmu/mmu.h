@@ -113,14 +113,16 @@ class Mmu {
   // Hot path. A host pointer to the byte at `linear` when the access is certain to succeed with
   // no side effect beyond a TLB hit (entry present, permission allowed, dirty already set for a
   // write, frame plain RAM and not watched); nullptr means "take translate()". The pointer is
-  // valid up to the end of the 4 KB page. With CR0.PG=0 linear addresses are physical.
+  // valid up to the end of the 4 KB page. With CR0.PG=0 linear addresses are physical. With
+  // paging on, each non-null return counts one TLB hit.
   uint8_t* hostRead(uint32_t linear, bool user);
   uint8_t* hostWrite(uint32_t linear, bool user);
   uint8_t* hostFetch(uint32_t linear, bool user);
 
   // Slow path: translate one access that does not cross a page. On success sets `phys`, commits
-  // the A/D bits and fills the TLB (charging their cost). On failure changes nothing, publishes
-  // PageFault and returns the fault; the CPU writes CR2 and delivers #PF.
+  // the A/D bits and fills the TLB (charging their cost). On failure sets no bit and fills
+  // nothing (it drops the TLB entries for that page, as a #PF does: SDM vol. 3A 4.10.4.1),
+  // publishes PageFault and returns the fault; the CPU writes CR2 and delivers #PF.
   [[nodiscard]] std::optional<Fault> translate(uint32_t linear, Access access, bool user,
                                                uint32_t& phys);
 
@@ -161,6 +163,18 @@ class Mmu {
   // CR3 & 0xFFFFF000; flushes count against the address space that was current before them).
   MmuStats stats() const;
   std::map<uint32_t, MmuStats> statsByAddressSpace() const;
+
+  // The physical frame number behind the host shortcut for `linear`, or kNoFrame when there is
+  // none. Not an access: counts no hit. (The CPU can learn which frame it decoded code from
+  // without a translate() that would count one.)
+  static constexpr uint32_t kNoFrame = ~0u;
+  uint32_t hostFrame(uint32_t linear, Access access, bool user) const {
+    const unsigned table = (access == Access::kRead    ? kHostRead
+                            : access == Access::kWrite ? kHostWrite
+                                                       : kHostFetch) + (user ? 1 : 0);
+    const HostEntry& h = host_[table][(linear >> 12) & (kHostSlots - 1)];
+    return h.tag == (linear & ~kPageMask) ? h.pfn : kNoFrame;
+  }
 
   // ---- Host cache (inline hot path) ------------------------------------------------------------
   static constexpr unsigned kHostSlots = 256;  // per table, direct-mapped on the linear page
