@@ -384,6 +384,7 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
         return {Kind::kTripleFault, exit_status::kTripleFault, "triple fault: " + c.stopMessage()};
       case StopReason::kUnsupportedOpcode:
         return {Kind::kUnsupported, exit_status::kUnsupported, "unsupported instruction: " + c.stopMessage()};
+      case StopReason::kStopRequested: return {Kind::kStopped, exit_status::kOk, "stopped on request"};
       default: continue;
     }
   }

@@ -17,6 +17,7 @@
 #include "emu/flat_bus.h"
 #include "emu/opcodes.h"
 #include "emu/trace/trace_cli.h"
+#include "emu/view/view_cli.h"
 #include "mmu/mmu.h"
 
 extern const uint8_t kSieveImage[];
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
   emu::addMachineOptions(*run, pc);
   trace::TraceCli traceOptions;  // --trace and friends, --symbols, --stats (docs/trace.md)
   trace::addTraceOptions(*run, traceOptions);
+  view::ViewCli viewOptions;  // --view, --view-png, --view-at (docs/view.md)
+  view::addViewOptions(*run, viewOptions);
   CLI::App* list = app.add_subcommand(
       "instructions", "List the implemented instructions and their opcodes (Markdown)");
   try {
@@ -120,8 +123,13 @@ int main(int argc, char** argv) {
   try {
     if (run->parsed() && pc.hasImage()) {
       if (run->count("--max-instructions")) pc.maxInstructions = limit;
+      if (viewOptions.enabled()) return view::runView(pc, viewOptions);
       trace::TraceSession session(traceOptions, pc.config.kernel);
       return emu::runMachineCli(pc, &session);
+    }
+    if (run->parsed() && viewOptions.enabled()) {
+      std::fprintf(stderr, "xray86: --view needs a PC image (--kernel, --disk or --bios)\n");
+      return 2;
     }
     if (run->parsed()) {
       trace::TraceSession session(traceOptions, "");

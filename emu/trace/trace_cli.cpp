@@ -109,7 +109,10 @@ bool TraceSession::attach(emu::Machine& m, std::string& error) { return start(m.
 
 void TraceSession::finish(emu::Machine& m, const emu::Machine::Outcome& outcome) {
   using Outcome = emu::Machine::Outcome;
-  bool failed = outcome.kind != Outcome::Kind::kGuestExit && outcome.kind != Outcome::Kind::kGuestReset;
+  // A failure is the emulator's verdict (limit, halt, triple fault, unsupported instruction),
+  // not a guest's own exit status.
+  bool failed = outcome.kind != Outcome::Kind::kGuestExit && outcome.kind != Outcome::Kind::kGuestReset &&
+                outcome.kind != Outcome::Kind::kStopped;
   MachineExtras x;
   x.unassignedPorts = m.ports().unassignedReads() + m.ports().unassignedWrites();
   x.firstPort = m.ports().firstUnassigned();
