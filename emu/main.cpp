@@ -102,10 +102,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   emu::MachineCli pc;  // --kernel, --disk, --bios and the rest: the PC (docs/platform.md)
   emu::addMachineOptions(*run, pc);
-  trace::TraceCli traceOptions;  // --trace and friends, --symbols, --stats (docs/trace.md)
-  trace::addTraceOptions(*run, traceOptions);
-  view::ViewCli viewOptions;  // --view, --view-png, --view-at (docs/view.md)
+  view::ViewCli viewOptions;  // --view, --view-png, --view-at, --cow-bit (docs/view.md)
   view::addViewOptions(*run, viewOptions);
+  trace::TraceCli traceOptions;  // --trace and friends, --symbols, --stats (docs/trace.md)
+  trace::addTraceOptions(*run, traceOptions);  // --cow-bit is the view's: one option for both
   CLI::App* list = app.add_subcommand(
       "instructions", "List the implemented instructions and their opcodes (Markdown)");
   try {
@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    traceOptions.cowBit = viewOptions.cowBit;
     if (run->parsed() && pc.hasImage()) {
       if (run->count("--max-instructions")) pc.maxInstructions = limit;
       if (viewOptions.enabled()) return view::runView(pc, viewOptions);

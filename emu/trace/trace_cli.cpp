@@ -26,8 +26,11 @@ void addTraceOptions(CLI::App& run, TraceCli& cli) {
                  "ELF32 files whose symbols name addresses (the --kernel ELF is loaded automatically). Example: "
                  "--symbols build/default/guest/user/_cowtest")
       ->expected(1, -1);
-  run.add_option("--cow-bit", cli.cowBit, "The PTE bit the guest uses for copy-on-write, 9-11 (default 9: PTE_COW 0x200)")
-      ->check(CLI::Range(9u, 11u));
+  // The view (emu/view/) may have added --cow-bit already; then the caller copies its value.
+  if (run.get_option_no_throw("--cow-bit") == nullptr) {
+    run.add_option("--cow-bit", cli.cowBit, "The PTE bit the guest marks copy-on-write pages with (default 9: PTE_COW 0x200)")
+        ->check(CLI::Range(0u, 11u));
+  }
   run.add_flag("--stats", cli.stats, "Print the run summary at the end (always printed when the run fails)");
 }
 

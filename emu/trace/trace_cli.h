@@ -34,7 +34,8 @@ struct TraceCli {
   bool stats = false;                // --stats
 };
 
-// Adds --trace, --trace-out, --trace-format, --trace-filter, --symbols, --cow-bit and --stats.
+// Adds --trace, --trace-out, --trace-format, --trace-filter, --symbols, --stats, and --cow-bit unless
+// `run` has it already (the view's).
 void addTraceOptions(CLI::App& run, TraceCli& cli);
 
 // What the summary reports beyond the CPU and MMU counters (the PC's unassigned accesses).
