@@ -68,7 +68,9 @@ void Cpu::reset() {
   }
   seg_[kCs].selector = 0xF000;
   seg_[kCs].base = 0xFFFF0000;
-  seg_[kCs].access = 0x9B;
+  // CS's hidden access rights after reset are "present, R/W, accessed" like the data segments
+  // (SDM vol. 3 table 9-1): real-mode code can store through a CS: override.
+  seg_[kCs].access = 0x93;
   deriveChecks(seg_[kCs]);
   eip_ = 0xFFF0;
   ldtr_ = Segment{};

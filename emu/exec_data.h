@@ -146,20 +146,12 @@ bool popE(Cpu& c, const Insn& i) {
   return true;
 }
 
-// PUSH Sreg: a 32-bit push writes the selector in the low word of a dword slot (and leaves the
-// high word alone, as Pentium-class CPUs do; Unicorn writes zeros there, so the diff test masks it).
+// PUSH Sreg: a 32-bit push takes a dword slot. Intel leaves its high word open (zero-extended, or
+// untouched by a 16-bit store, SDM vol. 2 PUSH); we zero-extend, as Unicorn (QEMU) does, so the
+// differential test compares the whole slot.
 template <unsigned W, unsigned S>
 bool pushSreg(Cpu& c, const Insn&) {
-  if constexpr (W == 4) {
-    uint32_t sp = stackAdd(c, stackPtr(c), -4);
-    if (!segRangeOk(c.seg_[kSs], sp, 4) || !c.seg_[kSs].writable) return c.segFault(kSs);
-    if (!c.probeWrite(c.seg_[kSs].base + sp, 4, c.user())) return false;
-    if (!writeMem<2>(c, kSs, sp, c.seg_[S].selector)) return false;
-    setStackPtr(c, sp);
-    return true;
-  } else {
-    return push<2>(c, c.seg_[S].selector);
-  }
+  return push<W == 4 ? 4 : 2>(c, c.seg_[S].selector);
 }
 
 template <unsigned W, unsigned S>
@@ -347,7 +339,13 @@ bool opEnter(Cpu& c, const Insn& i) {
   uint32_t p = sp;
   p = stackAdd(c, p, -static_cast<int32_t>(W));
   if (!writeMem<W>(c, kSs, p, getReg<W>(c, kEbp))) return false;
+  // Each frame pointer is read just before it is pushed (SDM vol. 2 ENTER: "Push([EBP - i*4])"
+  // in one loop), so when the old frames overlap the new one a copy can see an earlier push. The
+  // first pass above only proved every read and write can be made.
+  bp = c.stackBig_ ? c.r_[kEbp] : (c.r_[kEbp] & 0xFFFF);
   for (unsigned k = 1; k < level; ++k) {
+    bp = stackAdd(c, bp, -static_cast<int32_t>(W));
+    if (!readMem<W>(c, kSs, bp, copied[k])) return false;
     p = stackAdd(c, p, -static_cast<int32_t>(W));
     if (!writeMem<W>(c, kSs, p, copied[k])) return false;
   }
@@ -355,7 +353,10 @@ bool opEnter(Cpu& c, const Insn& i) {
     p = stackAdd(c, p, -static_cast<int32_t>(W));
     if (!writeMem<W>(c, kSs, p, frameTemp)) return false;
   }
-  setReg<W>(c, kEbp, frameTemp);
+  // The frame pointer takes the stack's address size, not the operand size (SDM vol. 2 ENTER:
+  // "IF StackSize = 32 THEN EBP <- FrameTemp ... ELSE BP <- FrameTemp"; QEMU and Bochs agree).
+  if (c.stackBig_) c.r_[kEbp] = frameTemp;
+  else setReg<2>(c, kEbp, frameTemp);
   setStackPtr(c, finalSp);
   c.cycles_ += level == 0 ? 0 : level == 1 ? 2 : 5 + 4 * (level - 1);
   return true;
