@@ -26,6 +26,9 @@ bool InterruptRouter::intr() const {
 
 uint8_t InterruptRouter::acknowledge() {
   if (lapic_.pendingVector() >= 0) return lapic_.acknowledge();
+  // With LINT0 masked the 8259 is not connected: an INTA that finds nothing in the local APIC
+  // gets its spurious vector.
+  if (!lapic_.picPassThrough()) return lapic_.acknowledge();
   return pic_.acknowledge();
 }
 

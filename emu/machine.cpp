@@ -148,6 +148,7 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
     }
     if (!devices::loadUserBios(config.bios, ram_, userRom_, error)) return false;
     state.mode = devices::BootState::Mode::kResetVector;
+    state.a20 = true;  // as QEMU starts: the reset vector at 0xFFFFFFF0 has address bit 20 set
   } else {
     devices::installFirmware(ram_, ata_.disk(0), ata_.disk(1));
     devices::programChipsAsBios(ports_, lapic_);

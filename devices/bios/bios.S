@@ -360,12 +360,24 @@ ata_sector:
         add     %ax, %dx
         mov     %dx, %es
         and     $0x0F, %di
+        call    ata_irq_on
         pop     %eax
         clc
         ret
 ata_fail:
+        call    ata_irq_on
         pop     %eax
         stc
+        ret
+/* Leave nIEN clear, as a kernel that takes IRQ 14 without writing 0x3F6 expects. */
+ata_irq_on:
+        push    %ax
+        push    %dx
+        mov     $0x3F6, %dx
+        xor     %al, %al
+        out     %al, %dx
+        pop     %dx
+        pop     %ax
         ret
 
 /* ---- INT 13h: disk --------------------------------------------------------------------------- */

@@ -106,6 +106,18 @@ TEST(Boot, ApicTimerCountsExactlyTenPeriods) {
   EXPECT_EQ(m->lapic().timerInterrupts(), 10u);
 }
 
+TEST(Boot, UserRomStartsAtTheResetVector) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.bios = kImages + "/rom.bin";
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.kind, Kind::kGuestExit) << r.message;
+  EXPECT_EQ(r.status, (0x55 << 1) | 1);
+  EXPECT_EQ(out.text, "reset vector reached the user ROM\n");
+}
+
 TEST(Boot, SameImageSameRun) {
   devices::StringSink out1, out2;
   MachineConfig c;
