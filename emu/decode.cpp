@@ -86,7 +86,8 @@ bool isImplemented(uint16_t op, unsigned reg) { return rowFor(op, reg) != nullpt
 // LOCK is allowed only on the read-modify-write instructions below, and only with a memory
 // destination; anywhere else it raises #UD ([386PRM] 17.2.1 and LOCK: "An undefined-opcode
 // exception will be generated if the LOCK prefix is used with any instruction not listed"). The
-// 386 list (BT* included) plus the i486/Pentium additions CMPXCHG, XADD, CMPXCHG8B.
+// list is the i686 one (Intel SDM vol. 2 LOCK), which our CPUID identity claims: the 386's plus
+// CMPXCHG, XADD, CMPXCHG8B, minus BT (which only reads its operand).
 bool lockable(unsigned op, unsigned reg) {
   if (op < 0x40 && (op & 7) < 2 && (op >> 3) != 7) return true;  // ALU r/m, reg (not CMP)
   switch (op) {
@@ -94,8 +95,8 @@ bool lockable(unsigned op, unsigned reg) {
     case 0x86: case 0x87: return true;                            // XCHG
     case 0xF6: case 0xF7: return reg == 2 || reg == 3;            // NOT, NEG
     case 0xFE: case 0xFF: return reg <= 1;                        // INC, DEC
-    case 0x1A3: case 0x1AB: case 0x1B3: case 0x1BB: return true;  // BT, BTS, BTR, BTC r/m, reg
-    case 0x1BA: return reg >= 4;                                  // BT, BTS, BTR, BTC r/m, imm
+    case 0x1AB: case 0x1B3: case 0x1BB: return true;              // BTS, BTR, BTC r/m, reg
+    case 0x1BA: return reg >= 5;                                  // BTS, BTR, BTC r/m, imm
     case 0x1B0: case 0x1B1: case 0x1C0: case 0x1C1: return true;  // CMPXCHG, XADD
     case 0x1C7: return reg == 1;                                  // CMPXCHG8B
     default: return false;

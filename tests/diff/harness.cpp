@@ -402,7 +402,14 @@ Totals DiffHarness::run(uint64_t instructions, unsigned maxReports) {
   return t;
 }
 
-bool DiffHarness::runOne(const std::vector<uint8_t>& code, const State& init, std::string& report) {
+uint32_t DiffHarness::ourDword(uint32_t address) const {
+  uint32_t v = 0;
+  for (unsigned k = 0; k < 4; ++k)
+    if (address + k < layout_.memSize) v |= uint32_t{const_cast<FlatRamBus&>(bus_).data()[address + k]} << (8 * k);
+  return v;
+}
+
+bool DiffHarness::runOne(const std::vector<uint8_t>& code, const State& init, std::string& report, State* oursOut) {
   Sequence seq;
   seq.code = code;
   // Instruction boundaries from our decoder, for the reproducer.
@@ -422,6 +429,7 @@ bool DiffHarness::runOne(const std::vector<uint8_t>& code, const State& init, st
   std::memcpy(before_.data(), ucMem_.data(), layout_.memSize);
   Outcome ours, theirs;
   std::string why = runBoth(seq, init, static_cast<uint32_t>(code.size()), ours, theirs);
+  if (oursOut) *oursOut = ours.state;
   if (why.empty()) return true;
   report = reproducer(seq, init, ours, theirs, why, 0);
   return false;

@@ -56,8 +56,11 @@ class DiffHarness {
   // reproducer for each of the first `maxReports` mismatches.
   Totals run(uint64_t instructions, unsigned maxReports = 10);
 
-  // Runs one hand-written sequence (regression tests): false and a reproducer on mismatch.
-  bool runOne(const std::vector<uint8_t>& code, const State& init, std::string& report);
+  // Runs one hand-written sequence (regression tests): false and a reproducer on mismatch. `ours`
+  // receives our CPU's final state.
+  bool runOne(const std::vector<uint8_t>& code, const State& init, std::string& report, State* ours = nullptr);
+  // Our CPU's memory after a run (linear = physical here), little-endian.
+  uint32_t ourDword(uint32_t address) const;
 
   const Layout& layout() const { return layout_; }
 
