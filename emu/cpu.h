@@ -192,6 +192,14 @@ class Cpu final : public ContextSource {
   // (bus.interruptAcknowledge()) and takes the interrupt at the next instruction boundary.
   void setIntr(bool level);
   bool halted() const { return halted_; }
+  // Ends the current run() at the next instruction boundary with reason kCycleDeadline. The bus
+  // calls it from an I/O access when a device's next event moved earlier than the deadline run()
+  // was given (a timer reprogrammed mid-slice), or when the guest asked to exit.
+  void endSlice() {
+    stopRequested_ = true;
+    stopReason_ = StopReason::kCycleDeadline;
+    updateAttention();
+  }
 
   // Runs until `maxInstructions` retired, the cycle counter reaches `cycleDeadline`, or a stop.
   RunResult run(uint64_t maxInstructions, uint64_t cycleDeadline = kNoDeadline);
