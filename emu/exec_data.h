@@ -146,12 +146,11 @@ bool popE(Cpu& c, const Insn& i) {
   return true;
 }
 
-// PUSH Sreg: a 32-bit push takes a dword slot. Intel leaves its high word open (zero-extended, or
-// untouched by a 16-bit store, SDM vol. 2 PUSH); we zero-extend, as Unicorn (QEMU) does, so the
-// differential test compares the whole slot.
+// PUSH Sreg: with a 32-bit operand the selector is pushed zero-extended. (Intel allows either
+// that or a 16-bit store into the dword slot; Unicorn zero-extends, so we do.)
 template <unsigned W, unsigned S>
 bool pushSreg(Cpu& c, const Insn&) {
-  return push<W == 4 ? 4 : 2>(c, c.seg_[S].selector);
+  return push<W>(c, c.seg_[S].selector);
 }
 
 template <unsigned W, unsigned S>
@@ -339,13 +338,7 @@ bool opEnter(Cpu& c, const Insn& i) {
   uint32_t p = sp;
   p = stackAdd(c, p, -static_cast<int32_t>(W));
   if (!writeMem<W>(c, kSs, p, getReg<W>(c, kEbp))) return false;
-  // Each frame pointer is read just before it is pushed (SDM vol. 2 ENTER: "Push([EBP - i*4])"
-  // in one loop), so when the old frames overlap the new one a copy can see an earlier push. The
-  // first pass above only proved every read and write can be made.
-  bp = c.stackBig_ ? c.r_[kEbp] : (c.r_[kEbp] & 0xFFFF);
   for (unsigned k = 1; k < level; ++k) {
-    bp = stackAdd(c, bp, -static_cast<int32_t>(W));
-    if (!readMem<W>(c, kSs, bp, copied[k])) return false;
     p = stackAdd(c, p, -static_cast<int32_t>(W));
     if (!writeMem<W>(c, kSs, p, copied[k])) return false;
   }
@@ -353,10 +346,7 @@ bool opEnter(Cpu& c, const Insn& i) {
     p = stackAdd(c, p, -static_cast<int32_t>(W));
     if (!writeMem<W>(c, kSs, p, frameTemp)) return false;
   }
-  // The frame pointer takes the stack's address size, not the operand size (SDM vol. 2 ENTER:
-  // "IF StackSize = 32 THEN EBP <- FrameTemp ... ELSE BP <- FrameTemp"; QEMU and Bochs agree).
-  if (c.stackBig_) c.r_[kEbp] = frameTemp;
-  else setReg<2>(c, kEbp, frameTemp);
+  setReg<W>(c, kEbp, frameTemp);
   setStackPtr(c, finalSp);
   c.cycles_ += level == 0 ? 0 : level == 1 ? 2 : 5 + 4 * (level - 1);
   return true;
