@@ -30,6 +30,7 @@ const char* stopReasonName(StopReason reason) {
     case StopReason::kHaltInterruptsOff: return "halted with interrupts disabled";
     case StopReason::kTripleFault: return "triple fault";
     case StopReason::kUnsupportedOpcode: return "unsupported opcode";
+    case StopReason::kStopRequested: return "stop requested";
   }
   return "?";
 }

@@ -92,6 +92,7 @@ enum class StopReason : uint8_t {
   kHaltInterruptsOff,  // HLT with IF=0: nothing can wake it but NMI or reset
   kTripleFault,        // shutdown; stopMessage() holds a register dump
   kUnsupportedOpcode,  // x87/MMX/SSE or an unassigned opcode; stopMessage() names it
+  kStopRequested,      // requestStop() was called (by an observer, a tool, a test)
 };
 const char* stopReasonName(StopReason reason);
 
@@ -192,6 +193,13 @@ class Cpu final : public ContextSource {
   // (bus.interruptAcknowledge()) and takes the interrupt at the next instruction boundary.
   void setIntr(bool level);
   bool halted() const { return halted_; }
+  // Ends the current run() at the next instruction boundary (after an exception being raised now
+  // is delivered). For observers that stop a run on an event; a call outside run() is dropped.
+  void requestStop() {
+    stopRequested_ = true;
+    stopReason_ = StopReason::kStopRequested;
+    updateAttention();
+  }
 
   // Runs until `maxInstructions` retired, the cycle counter reaches `cycleDeadline`, or a stop.
   RunResult run(uint64_t maxInstructions, uint64_t cycleDeadline = kNoDeadline);

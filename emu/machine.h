@@ -60,7 +60,7 @@ class Machine final : public CpuBus {
   ~Machine() override;
 
   struct Outcome {
-    enum class Kind { kGuestExit, kGuestReset, kInstructionLimit, kCycleLimit, kHalted, kTripleFault, kUnsupported };
+    enum class Kind { kGuestExit, kGuestReset, kInstructionLimit, kCycleLimit, kHalted, kTripleFault, kUnsupported, kStopRequested };
     Kind kind;
     int status;           // the emulator's exit status for this outcome
     std::string message;  // one line (the triple fault adds the register dump)
