@@ -38,11 +38,11 @@ const char* stopReasonName(StopReason reason) {
 Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu)
     : bus_(bus),
       mmu_(mmu),
-      cache_(new CacheEntry[size_t{1} << kCacheBits]),
+      blocks_(new Block[size_t{1} << kBlockBits]),
       codeFrame_(size_t{1} << 20, 0),
       codeRange_(size_t{1} << 20, kEmptyRange) {
   codeFrames_.reserve(4096);
-  for (size_t k = 0; k < (size_t{1} << kCacheBits); ++k) cache_[k].key = 0;
+  for (size_t k = 0; k < (size_t{1} << kBlockBits); ++k) blocks_[k].key = 0;
   events_.bind(this, &mmu_);
   mmu_.setCycleCounter(&cycles_);
   reset();
@@ -112,7 +112,7 @@ void Cpu::updateAttention() {
   if (halted_) a |= kAttHalt;
   if (stopRequested_) a |= kAttStop;
   if (events_.instructionEvents()) a |= kAttTrace;
-  attention_ = a;
+  attention_ = a | (attention_ & kAttEndBlock);
 }
 
 void Cpu::setIntr(bool level) {
@@ -125,7 +125,9 @@ void Cpu::refreshMode() {
   codeBig_ = pe_ && seg_[kCs].big();
   stackBig_ = pe_ && seg_[kSs].big();
   cpl_ = pe_ ? static_cast<uint8_t>(seg_[kCs].selector & 3) : 0;
+  ipMask_ = codeBig_ ? 0xFFFFFFFFu : 0xFFFFu;
   fetchLin_ = kNoPage;
+  endBlock();
 }
 
 void Cpu::deriveChecks(Segment& s) {
@@ -198,10 +200,12 @@ void Cpu::setCr0(uint32_t value) {
 void Cpu::setCr3(uint32_t value) {
   mmu_.writeCr3(value);
   fetchLin_ = kNoPage;
+  endBlock();
 }
 void Cpu::setCr4(uint32_t value) {
   mmu_.writeCr4(value);
   fetchLin_ = kNoPage;
+  endBlock();
 }
 
 EventContext Cpu::eventContext() const {
@@ -346,16 +350,14 @@ void Cpu::dropCodeFrame(uint32_t pfn) {
   codeRange_[pfn] = kEmptyRange;
   mmu_.unwatchFrame(pfn, mmu::Mmu::kWatchCode);
   uint8_t* host = bus_.frame(pfn << 12);
-  size_t n = size_t{1} << kCacheBits;
-  if (host == nullptr) {
-    // Code decoded from a non-RAM frame is never cached; nothing to drop.
-    return;
-  }
+  if (host == nullptr) return;  // code from a non-RAM frame is never cached
   uintptr_t lo = reinterpret_cast<uintptr_t>(host), hi = lo + mmu::kPageSize;
+  size_t n = size_t{1} << kBlockBits;
   for (size_t k = 0; k < n; ++k) {
-    uintptr_t hp = cache_[k].key >> 1;
-    if (hp >= lo && hp < hi) cache_[k].key = 0;
+    uintptr_t hp = blocks_[k].key >> 1;
+    if (hp >= lo && hp < hi) blocks_[k].key = 0;
   }
+  endBlock();  // the running block may be one of them
 }
 
 void Cpu::invalidateCode(uint32_t pa, uint32_t size) {
@@ -373,8 +375,9 @@ void Cpu::flushDecodedCode() {
     codeRange_[pfn] = kEmptyRange;
   }
   codeFrames_.clear();
-  for (size_t k = 0; k < (size_t{1} << kCacheBits); ++k) cache_[k].key = 0;
+  for (size_t k = 0; k < (size_t{1} << kBlockBits); ++k) blocks_[k].key = 0;
   fetchLin_ = kNoPage;
+  endBlock();
 }
 
 // Decodes the instruction at `linear` (EIP in CS). Sets `cacheable` when it lies in one RAM page.
@@ -399,11 +402,6 @@ bool Cpu::decodeAt(uint32_t linear, Insn& out, bool& cacheable) {
 
 // ---- the run loop ----------------------------------------------------------------------------
 
-namespace {
-inline size_t cacheIndex(uintptr_t hp, unsigned bits) {
-  return (hp ^ (hp >> bits)) & ((size_t{1} << bits) - 1);
-}
-}  // namespace
 
 void Cpu::unsupportedStop(const Insn& insn) {
   uint8_t modrm = insn.modrm;
@@ -427,8 +425,7 @@ bool opUnsupported(Cpu& c, const Insn& i) {
 // Executes one instruction on the slow path: tracing, single-step, uncached fetch.
 void Cpu::executeOne(const Insn& insn) {
   curEip_ = eip_;
-  cur_ = &insn;
-  eip_ = codeBig_ ? eip_ + insn.len : ((eip_ + insn.len) & 0xFFFF);
+  eip_ = (eip_ + insn.len) & ipMask_;
   cycles_ += insn.cost;
   ++icount_;
   if (!insn.fn(*this, insn)) {
@@ -438,15 +435,122 @@ void Cpu::executeOne(const Insn& insn) {
   }
 }
 
+namespace {
+// Instructions after which a block ends: unconditional transfers of control (what follows them
+// is reached only through another block entry), HLT, and opcodes that never complete.
+bool endsBlock(const Insn& in) {
+  switch (in.op) {
+    case 0x9A: case 0xC2: case 0xC3: case 0xCA: case 0xCB: case 0xCC: case 0xCD: case 0xCF:
+    case 0xE8: case 0xE9: case 0xEA: case 0xEB: case 0xF4: case 0x10B:
+      return true;
+    case 0xFF: {
+      unsigned r = in.reg();
+      return r >= 2 && r <= 5;
+    }
+    default:
+      return in.fn == &opUnsupported || in.fn == &opTooLong;
+  }
+}
+}  // namespace
+
+// Decodes the block starting at `linear` (host bytes at `host`) into its slot and watches the
+// frame it came from. Returns nullptr when not even the first instruction fits in the page.
+Cpu::Block* Cpu::buildBlock(uint32_t linear, uint8_t* host, uintptr_t key) {
+  Block& b = blocks_[(reinterpret_cast<uintptr_t>(host) ^ (reinterpret_cast<uintptr_t>(host) >> kBlockBits)) &
+                     ((size_t{1} << kBlockBits) - 1)];
+  unsigned off = linear & mmu::kPageMask;
+  unsigned pos = 0, count = 0;
+  while (count < kMaxBlockInsns && off + pos < mmu::kPageSize) {
+    Insn& in = b.insns[count];
+    if (decodeInstruction(host + pos, mmu::kPageSize - off - pos, codeBig_, in) != DecodeStatus::kOk)
+      break;  // continues into the next page: left to the slow path
+    ++count;
+    pos += in.len;
+    if (endsBlock(in)) break;
+  }
+  b.key = 0;
+  if (count == 0) return nullptr;
+  uint32_t pa;
+  // A TLB hit (hostFetch just succeeded): gives the frame to watch for stores.
+  if (mmu_.translate(linear, mmu::Access::kFetch, user(), pa)) return nullptr;
+  uint32_t pfn = pa >> 12;
+  if (codeFrame_[pfn] != 1) {
+    if (codeFrame_[pfn] == 0) codeFrames_.push_back(pfn);
+    codeFrame_[pfn] = 1;
+    mmu_.watchFrame(pfn, mmu::Mmu::kWatchCode);
+  }
+  uint32_t range = codeRange_[pfn];
+  uint32_t lo = range & 0xFFFF, hi = range >> 16;
+  if (off < lo) lo = off;
+  if (off + pos > hi) hi = off + pos;
+  codeRange_[pfn] = lo | (hi << 16);
+  b.key = key;
+  b.bytes = pos;
+  b.count = count;
+  return &b;
+}
+
+// One instruction the careful way: exact fetch across pages, the CS limit, the trace event and
+// the single-step trap. Returns false when the run must stop (instruction limit is the caller's).
+bool Cpu::stepSlow(bool trace) {
+  bool trap = (flags_ & flag::kTf) != 0;
+  uint32_t lin = seg_[kCs].base + eip_;
+  fetchLin_ = kNoPage;
+  fetchHost_ = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
+  if (fetchHost_ != nullptr) fetchLin_ = lin & ~mmu::kPageMask;
+  Insn insn;
+  bool cacheable;
+  curEip_ = eip_;
+  if (!decodeAt(lin, insn, cacheable)) {
+    raiseException(faultVector_, faultHasError_, faultError_);
+    return true;
+  }
+  // The whole instruction must lie within CS ([386PRM] 9.8.13: #GP(0)).
+  if (uint64_t{eip_} + insn.len - 1 > seg_[kCs].limit) {
+    gp(0);
+    raiseException(faultVector_, faultHasError_, faultError_);
+    return true;
+  }
+  uint64_t before = icount_;
+  executeOne(insn);
+  bool retired = icount_ != before;
+  if (retired && trace && events_.active()) {
+    InstructionEvent e{};
+    e.eip = curEip_;
+    e.cs = seg_[kCs].selector;
+    e.length = insn.len;
+    uint8_t buf[15];
+    // Re-read the bytes for the trace; should the code page be gone they are left 0.
+    uint32_t savedCr2 = cr2_;
+    uint8_t v = faultVector_;
+    bool he = faultHasError_;
+    uint32_t ec = faultError_;
+    if (fetchBytes(seg_[kCs].base + curEip_, buf, insn.len)) std::memcpy(e.bytes, buf, insn.len);
+    cr2_ = savedCr2;
+    faultVector_ = v;
+    faultHasError_ = he;
+    faultError_ = ec;
+    events_.instruction(e);
+  }
+  if (trap && retired && !stopRequested_) {
+    // Single-step trap after the instruction ([386PRM] 12.3.1.4): DR6.BS.
+    dr_[6] |= 0x4000;
+    curEip_ = eip_;
+    raiseException(vec::kDb, false, 0);
+  }
+  return true;
+}
+
 RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
   const uint64_t start = icount_;
-  const uint64_t end = maxInstructions > ~uint64_t{0} - icount_ ? ~uint64_t{0} : icount_ + maxInstructions;
+  const uint64_t end =
+      maxInstructions > ~uint64_t{0} - icount_ ? ~uint64_t{0} : icount_ + maxInstructions;
   stopRequested_ = false;
   updateAttention();
   StopReason reason = StopReason::kInstructionLimit;
-  const size_t cacheBits = kCacheBits;
   for (;;) {
     if (attention_) [[unlikely]] {
+      attention_ &= ~kAttEndBlock;
       if (stopRequested_) {
         reason = stopReason_;
         break;
@@ -465,9 +569,14 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
         }
       }
       if (shadow_) {
+        // The instruction after STI / MOV SS runs before any interrupt is recognised.
         shadow_ = 0;
         updateAttention();
-      } else if (attention_ & kAttIntr) {
+        if (icount_ >= end) break;
+        stepSlow((attention_ & kAttTrace) != 0);
+        continue;
+      }
+      if (attention_ & kAttIntr) {
         // Maskable interrupt at an instruction boundary ([386PRM] 9.7).
         if (cycles_ >= cycleDeadline) {
           reason = StopReason::kCycleDeadline;
@@ -476,58 +585,17 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
         curEip_ = eip_;
         uint8_t v = bus_.interruptAcknowledge();
         if (events_.active()) events_.interrupt(InterruptEvent{v, true});
-        if (!deliver(v, IntKind::kExternal, false, 0)) raiseException(faultVector_, faultHasError_, faultError_);
+        if (!deliver(v, IntKind::kExternal, false, 0))
+          raiseException(faultVector_, faultHasError_, faultError_);
         continue;
       }
-      if (attention_ & (kAttTrap | kAttTrace | kAttStop)) {
+      if (attention_ & (kAttTrap | kAttTrace)) {
         if (icount_ >= end) break;
         if (cycles_ >= cycleDeadline) {
           reason = StopReason::kCycleDeadline;
           break;
         }
-        // Slow path: one instruction, then the single-step trap and the trace event.
-        bool trap = (flags_ & flag::kTf) != 0;
-        uint32_t lin = seg_[kCs].base + eip_;
-        if ((lin & ~mmu::kPageMask) != fetchLin_) {
-          fetchLin_ = kNoPage;
-          fetchHost_ = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
-          if (fetchHost_ != nullptr) fetchLin_ = lin & ~mmu::kPageMask;
-        }
-        Insn insn;
-        bool cacheable;
-        curEip_ = eip_;
-        if (!decodeAt(lin, insn, cacheable)) {
-          raiseException(faultVector_, faultHasError_, faultError_);
-          continue;
-        }
-        if (uint64_t{eip_} + insn.len - 1 > seg_[kCs].limit) {
-          gp(0);
-          raiseException(faultVector_, faultHasError_, faultError_);
-          continue;
-        }
-        uint64_t before = icount_;
-        uint8_t vectorBefore = faultVector_;
-        (void)vectorBefore;
-        executeOne(insn);
-        bool retired = icount_ != before;
-        if (retired && (attention_ & kAttTrace) && events_.active()) {
-          InstructionEvent e{};
-          e.eip = curEip_;
-          e.cs = seg_[kCs].selector;
-          e.length = insn.len;
-          uint8_t buf[15];
-          // Re-read the bytes for the trace; a fault here (code page gone) just leaves them 0.
-          uint32_t savedCr2 = cr2_;
-          if (fetchBytes(seg_[kCs].base + curEip_, buf, insn.len)) std::memcpy(e.bytes, buf, insn.len);
-          cr2_ = savedCr2;
-          events_.instruction(e);
-        }
-        if (trap && retired && !(stopRequested_)) {
-          // Single-step trap after the instruction ([386PRM] 12.3.1.4): DR6.BS.
-          dr_[6] |= 0x4000;
-          curEip_ = eip_;
-          raiseException(vec::kDb, false, 0);
-        }
+        stepSlow((attention_ & kAttTrace) != 0);
         continue;
       }
     }
@@ -538,89 +606,71 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
       break;
     }
 
-    // ---- the hot path: one cached instruction ----
+    // ---- block entry: translate EIP through the TLB, find or build the decoded block ----
     uint32_t lin = seg_[kCs].base + eip_;
-    if ((lin & ~mmu::kPageMask) != fetchLin_) [[unlikely]] {
-      // Block entry: re-translate EIP through the TLB.
-      fetchHost_ = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
-      if (fetchHost_ == nullptr) {
-        uint32_t pa;
-        if (auto f = mmu_.translate(lin, mmu::Access::kFetch, user(), pa)) {
-          curEip_ = eip_;
-          pageFault(*f);
-          raiseException(faultVector_, faultHasError_, faultError_);
-          continue;
-        }
-        fetchHost_ = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
-      }
-      fetchLin_ = fetchHost_ != nullptr ? (lin & ~mmu::kPageMask) : kNoPage;
-      fetchPhys_ = 0;
-    }
-    const Insn* insn;
-    Insn scratch;
-    if (fetchHost_ != nullptr && fetchLin_ != kNoPage) [[likely]] {
-      uint8_t* hp = fetchHost_ + (lin & mmu::kPageMask);
-      uintptr_t key = (reinterpret_cast<uintptr_t>(hp) << 1) | (codeBig_ ? 1 : 0);
-      CacheEntry& e = cache_[cacheIndex(reinterpret_cast<uintptr_t>(hp), cacheBits)];
-      insn = &e.insn;
-      if (e.key != key) [[unlikely]] {
-        bool cacheable;
+    uint8_t* page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
+    if (page == nullptr) [[unlikely]] {
+      uint32_t pa;
+      if (auto f = mmu_.translate(lin, mmu::Access::kFetch, user(), pa)) {
         curEip_ = eip_;
-        if (!decodeAt(lin, scratch, cacheable)) {
-          raiseException(faultVector_, faultHasError_, faultError_);
-          continue;
-        }
-        insn = &scratch;
-        if (cacheable) {
-          uint32_t pa;
-          // A TLB hit (hostFetch just succeeded): gives the frame to watch for stores.
-          if (!mmu_.translate(lin, mmu::Access::kFetch, user(), pa)) {
-            uint32_t pfn = pa >> 12;
-            if (codeFrame_[pfn] != 1) {
-              if (codeFrame_[pfn] == 0) codeFrames_.push_back(pfn);
-              codeFrame_[pfn] = 1;
-              mmu_.watchFrame(pfn, mmu::Mmu::kWatchCode);
-            }
-            uint32_t off = pa & mmu::kPageMask, range = codeRange_[pfn];
-            uint32_t lo = range & 0xFFFF, hi = range >> 16;
-            if (off < lo) lo = off;
-            if (off + scratch.len > hi) hi = off + scratch.len;
-            codeRange_[pfn] = lo | (hi << 16);
-            e.key = key;
-            e.insn = scratch;
-            insn = &e.insn;
-          }
-        }
-      }
-    } else {
-      bool cacheable;
-      curEip_ = eip_;
-      if (!decodeAt(lin, scratch, cacheable)) {
+        pageFault(*f);
         raiseException(faultVector_, faultHasError_, faultError_);
         continue;
       }
-      insn = &scratch;
+      page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
+      if (page == nullptr) {  // code outside RAM: decoded each time, never cached
+        stepSlow(false);
+        continue;
+      }
     }
-    // The whole instruction must lie within CS ([386PRM] 9.8.13: #GP(0)).
-    if (uint64_t{eip_} + insn->len - 1 > seg_[kCs].limit) [[unlikely]] {
-      curEip_ = eip_;
-      gp(0);
-      raiseException(faultVector_, faultHasError_, faultError_);
+    fetchLin_ = lin & ~mmu::kPageMask;
+    fetchHost_ = page;
+    uint8_t* hp = page + (lin & mmu::kPageMask);
+    uintptr_t key = (reinterpret_cast<uintptr_t>(hp) << 1) | (codeBig_ ? 1 : 0);
+    Block* b = &blocks_[(reinterpret_cast<uintptr_t>(hp) ^ (reinterpret_cast<uintptr_t>(hp) >> kBlockBits)) &
+                        ((size_t{1} << kBlockBits) - 1)];
+    if (b->key != key) [[unlikely]] {
+      b = buildBlock(lin, hp, key);
+      if (b == nullptr) {  // the first instruction crosses into the next page
+        stepSlow(false);
+        continue;
+      }
+    }
+    // The whole block must lie within CS; otherwise the slow path finds the faulting one.
+    if (uint64_t{eip_} + b->bytes - 1 > seg_[kCs].limit) [[unlikely]] {
+      stepSlow(false);
       continue;
     }
-    curEip_ = eip_;
-    cur_ = insn;
-    eip_ = codeBig_ ? eip_ + insn->len : ((eip_ + insn->len) & 0xFFFF);
-    cycles_ += insn->cost;
-    ++icount_;
-    if (!insn->fn(*this, *insn)) [[unlikely]] {
-      eip_ = curEip_;
-      --icount_;
-      raiseException(faultVector_, faultHasError_, faultError_);
+
+    // ---- the hot path: run the block until it ends, control leaves it, or attention ----
+    const uint32_t blockEip = eip_;
+    for (;;) {
+      uint64_t left = end - icount_;
+      const Insn* in = b->insns;
+      const Insn* last = in + (left < b->count ? left : b->count);
+      bool again = false;
+      do {
+        uint32_t next = (eip_ + in->len) & ipMask_;
+        curEip_ = eip_;
+        eip_ = next;
+        cycles_ += in->cost;
+        ++icount_;
+        if (!in->fn(*this, *in)) [[unlikely]] {
+          eip_ = curEip_;
+          --icount_;
+          raiseException(faultVector_, faultHasError_, faultError_);
+          break;
+        }
+        if (eip_ != next || attention_) {
+          // A loop back to this block's start: a block entry like any other (EIP translated
+          // through the TLB again), minus the lookup when it lands on the same frame.
+          again = eip_ == blockEip && !attention_ && icount_ < end && cycles_ < cycleDeadline &&
+                  mmu_.hostFetch(lin & ~mmu::kPageMask, user()) == page;
+          break;
+        }
+      } while (++in != last);
+      if (!again) break;
     }
-  }
-  if (reason == StopReason::kTripleFault || reason == StopReason::kUnsupportedOpcode) {
-    // keep the message
   }
   return RunResult{reason, icount_ - start};
 }

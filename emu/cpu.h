@@ -200,6 +200,15 @@ class Cpu final : public ContextSource {
     stopReason_ = StopReason::kStopRequested;
     updateAttention();
   }
+  // Ends the current run() at the next instruction boundary with reason kCycleDeadline. The bus
+  // calls it from an I/O access when a device's next event moved earlier than the deadline run()
+  // was given (a timer reprogrammed mid-slice), or when the guest asked to exit. A stop already
+  // requested by requestStop() keeps its reason.
+  void endSlice() {
+    if (!(stopRequested_ && stopReason_ == StopReason::kStopRequested)) stopReason_ = StopReason::kCycleDeadline;
+    stopRequested_ = true;
+    updateAttention();
+  }
 
   // Runs until `maxInstructions` retired, the cycle counter reaches `cycleDeadline`, or a stop.
   RunResult run(uint64_t maxInstructions, uint64_t cycleDeadline = kNoDeadline);
@@ -248,7 +257,6 @@ class Cpu final : public ContextSource {
 
   // The instruction executing now.
   uint32_t curEip_ = 0;
-  const Insn* cur_ = nullptr;
 
   // A pending exception (faults are values: handlers return false after setting it).
   uint8_t faultVector_ = 0;
@@ -273,14 +281,20 @@ class Cpu final : public ContextSource {
   uint8_t* fetchHost_ = nullptr;
   uint32_t fetchPhys_ = 0;
 
-  // Decoded-instruction cache: direct mapped, keyed by the host address of the first byte (the
-  // physical address, RAM being stable) and the code size.
-  struct CacheEntry {
-    uintptr_t key;
-    Insn insn;
+  // Decoded blocks: straight-line runs of instructions inside one page, ending after an
+  // unconditional control transfer. Direct mapped, keyed by the host address of the first byte
+  // (the physical address, RAM being stable) and the code size; dropped when their bytes are
+  // written. EIP is re-translated through the TLB at every block entry.
+  static constexpr unsigned kBlockBits = 12;
+  static constexpr unsigned kMaxBlockInsns = 32;
+  struct Block {
+    uintptr_t key;   // host address << 1 | code32; 0: empty
+    uint32_t bytes;  // length in bytes
+    uint32_t count;  // instructions
+    Insn insns[kMaxBlockInsns];
   };
-  static constexpr unsigned kCacheBits = 15;
-  std::unique_ptr<CacheEntry[]> cache_;
+  std::unique_ptr<Block[]> blocks_;
+  uint32_t ipMask_ = 0xFFFF;  // EIP wraps at 64 KB in 16-bit code
   std::vector<uint8_t> codeFrame_;  // per 4 KB frame: 1 when decoded code from it is cached
   // Per frame: the byte range [lo, hi) its cached instructions cover (lo | hi << 16), so a store
   // to data sharing a page with code does not drop the code.
@@ -297,6 +311,10 @@ class Cpu final : public ContextSource {
     eip_ = target;
     fetchLin_ = kNoPage;
   }
+  // Leave the current decoded block after this instruction (translation or mode changed, or
+  // its code was written).
+  static constexpr uint32_t kAttEndBlock = 64;
+  void endBlock() { attention_ |= kAttEndBlock; }
   void refreshMode();  // after CR0 / CS changes: pe_, codeBig_, cpl_, fetch page
   bool fault(uint8_t vector) {
     faultVector_ = vector;
@@ -355,6 +373,8 @@ class Cpu final : public ContextSource {
   void tripleFault();
 
   bool decodeAt(uint32_t linear, Insn& out, bool& cacheable);
+  Block* buildBlock(uint32_t linear, uint8_t* host, uintptr_t key);
+  bool stepSlow(bool trace);
   void executeOne(const Insn& insn);
   void unsupportedStop(const Insn& insn);
   bool deliverReal(uint8_t vector);

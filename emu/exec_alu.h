@@ -11,7 +11,7 @@ enum AluOp : uint8_t { kAdd, kOr, kAdc, kSbb, kAnd, kSub, kXor, kCmp };
 
 // Computes `a OP b`, sets the flags, returns the result (CMP returns a: nothing is written).
 template <AluOp OP, unsigned W>
-inline uint32_t alu(Cpu& c, uint32_t a, uint32_t b) {
+XRAY86_HOT uint32_t alu(Cpu& c, uint32_t a, uint32_t b) {
   uint32_t cf = c.flags_ & flag::kCf;
   uint32_t r;
   switch (OP) {
@@ -110,7 +110,7 @@ bool testAI(Cpu& c, const Insn& i) {
 
 // INC/DEC leave CF alone ([386PRM] INC).
 template <unsigned W, bool DEC>
-inline uint32_t incDec(Cpu& c, uint32_t a) {
+XRAY86_HOT uint32_t incDec(Cpu& c, uint32_t a) {
   uint32_t cf = c.flags_ & flag::kCf;
   uint32_t f = DEC ? flagsSub<W>(a, 1, 0) : flagsAdd<W>(a, 1, 0);
   setArith(c, (f & ~flag::kCf) | cf);

@@ -8,6 +8,9 @@
 #include "emu/cpu.h"
 #include "mmu/cost_model.h"
 
+// Helpers on the hot path are forced inline: a call per flag computation costs more than it.
+#define XRAY86_HOT inline __attribute__((always_inline))
+
 namespace emu {
 
 template <unsigned W>
@@ -16,7 +19,7 @@ template <unsigned W>
 constexpr uint32_t kSign = 1u << (W * 8 - 1);
 
 template <unsigned W>
-inline uint32_t load(const uint8_t* p) {
+XRAY86_HOT uint32_t load(const uint8_t* p) {
   if constexpr (W == 1) {
     return *p;
   } else if constexpr (W == 2) {
@@ -31,7 +34,7 @@ inline uint32_t load(const uint8_t* p) {
 }
 
 template <unsigned W>
-inline void store(uint8_t* p, uint32_t v) {
+XRAY86_HOT void store(uint8_t* p, uint32_t v) {
   if constexpr (W == 1) {
     *p = static_cast<uint8_t>(v);
   } else if constexpr (W == 2) {
@@ -43,7 +46,7 @@ inline void store(uint8_t* p, uint32_t v) {
 }
 
 template <unsigned W>
-inline uint32_t sext(uint32_t v) {
+XRAY86_HOT uint32_t sext(uint32_t v) {
   if constexpr (W == 1) return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(v)));
   if constexpr (W == 2) return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(v)));
   return v;
@@ -52,14 +55,14 @@ inline uint32_t sext(uint32_t v) {
 // ---- registers --------------------------------------------------------------------------------
 // Byte registers: AL CL DL BL are the low bytes of EAX..EBX, AH CH DH BH their second bytes.
 template <unsigned W>
-inline uint32_t getReg(const Cpu& c, unsigned r) {
+XRAY86_HOT uint32_t getReg(const Cpu& c, unsigned r) {
   if constexpr (W == 1) return r < 4 ? c.r_[r] & 0xFF : (c.r_[r - 4] >> 8) & 0xFF;
   if constexpr (W == 2) return c.r_[r] & 0xFFFF;
   return c.r_[r];
 }
 
 template <unsigned W>
-inline void setReg(Cpu& c, unsigned r, uint32_t v) {
+XRAY86_HOT void setReg(Cpu& c, unsigned r, uint32_t v) {
   if constexpr (W == 1) {
     if (r < 4)
       c.r_[r] = (c.r_[r] & ~0xFFu) | (v & 0xFF);
@@ -73,7 +76,7 @@ inline void setReg(Cpu& c, unsigned r, uint32_t v) {
 }
 
 // The effective address of the ModR/M memory operand. Absent base/index read r_[8], always 0.
-inline uint32_t effectiveAddress(const Cpu& c, const Insn& i) {
+XRAY86_HOT uint32_t effectiveAddress(const Cpu& c, const Insn& i) {
   uint32_t a = i.disp + c.r_[i.base] + (c.r_[i.index] << i.scale);
   return i.addr32() ? a : (a & 0xFFFF);
 }
@@ -81,12 +84,12 @@ inline uint32_t effectiveAddress(const Cpu& c, const Insn& i) {
 // ---- memory through a segment ---------------------------------------------------------------
 // Segment limit and type checks ([386PRM] 6.3.1): offsets lo..hi are valid; #GP(0), #SS(0) for SS.
 template <unsigned W>
-inline bool segOk(const Segment& s, uint32_t off) {
+XRAY86_HOT bool segOk(const Segment& s, uint32_t off) {
   return uint64_t{off - s.lo} + (W - 1) <= uint64_t{s.hi - s.lo};
 }
 
 template <unsigned W>
-inline bool readMem(Cpu& c, unsigned s, uint32_t off, uint32_t& v) {
+XRAY86_HOT bool readMem(Cpu& c, unsigned s, uint32_t off, uint32_t& v) {
   const Segment& sg = c.seg_[s];
   if (!sg.readable || !segOk<W>(sg, off)) [[unlikely]]
     return c.segFault(s);
@@ -101,7 +104,7 @@ inline bool readMem(Cpu& c, unsigned s, uint32_t off, uint32_t& v) {
 }
 
 template <unsigned W>
-inline bool writeMem(Cpu& c, unsigned s, uint32_t off, uint32_t v) {
+XRAY86_HOT bool writeMem(Cpu& c, unsigned s, uint32_t off, uint32_t v) {
   const Segment& sg = c.seg_[s];
   if (!sg.writable || !segOk<W>(sg, off)) [[unlikely]]
     return c.segFault(s);
@@ -118,7 +121,7 @@ inline bool writeMem(Cpu& c, unsigned s, uint32_t off, uint32_t v) {
 // Read-modify-write: translate for writing first, so the load, the computation and the store
 // happen only when the store cannot fault.
 template <unsigned W>
-inline bool rmwMem(Cpu& c, unsigned s, uint32_t off, Cpu::MemRef& ref) {
+XRAY86_HOT bool rmwMem(Cpu& c, unsigned s, uint32_t off, Cpu::MemRef& ref) {
   const Segment& sg = c.seg_[s];
   if (!sg.writable || !segOk<W>(sg, off)) [[unlikely]]
     return c.segFault(s);
@@ -133,11 +136,11 @@ inline bool rmwMem(Cpu& c, unsigned s, uint32_t off, Cpu::MemRef& ref) {
 }
 
 template <unsigned W>
-inline uint32_t refLoad(Cpu& c, const Cpu::MemRef& ref) {
+XRAY86_HOT uint32_t refLoad(Cpu& c, const Cpu::MemRef& ref) {
   return ref.host != nullptr ? load<W>(ref.host) : c.loadRef(ref, W);
 }
 template <unsigned W>
-inline void refStore(Cpu& c, const Cpu::MemRef& ref, uint32_t v) {
+XRAY86_HOT void refStore(Cpu& c, const Cpu::MemRef& ref, uint32_t v) {
   if (ref.host != nullptr)
     store<W>(ref.host, v);
   else
@@ -151,7 +154,7 @@ inline bool segRangeOk(const Segment& s, uint32_t off, uint32_t size) {
 
 // ---- ModR/M operands ---------------------------------------------------------------------------
 template <unsigned W>
-inline bool readE(Cpu& c, const Insn& i, uint32_t& v) {
+XRAY86_HOT bool readE(Cpu& c, const Insn& i, uint32_t& v) {
   if (!i.mem()) {
     v = getReg<W>(c, i.rm());
     return true;
@@ -160,7 +163,7 @@ inline bool readE(Cpu& c, const Insn& i, uint32_t& v) {
 }
 
 template <unsigned W>
-inline bool writeE(Cpu& c, const Insn& i, uint32_t v) {
+XRAY86_HOT bool writeE(Cpu& c, const Insn& i, uint32_t v) {
   if (!i.mem()) {
     setReg<W>(c, i.rm(), v);
     return true;
@@ -183,7 +186,7 @@ inline void setStackPtr(Cpu& c, uint32_t sp) {
 }
 
 template <unsigned W>
-inline bool push(Cpu& c, uint32_t v) {
+XRAY86_HOT bool push(Cpu& c, uint32_t v) {
   uint32_t sp = stackAdd(c, stackPtr(c), -static_cast<int32_t>(W));
   if (!writeMem<W>(c, kSs, sp, v)) return false;
   setStackPtr(c, sp);
@@ -192,12 +195,12 @@ inline bool push(Cpu& c, uint32_t v) {
 
 // Reads the value `offset` bytes above the stack pointer without popping it.
 template <unsigned W>
-inline bool peek(Cpu& c, uint32_t offset, uint32_t& v) {
+XRAY86_HOT bool peek(Cpu& c, uint32_t offset, uint32_t& v) {
   return readMem<W>(c, kSs, stackAdd(c, stackPtr(c), static_cast<int32_t>(offset)), v);
 }
 
 template <unsigned W>
-inline bool pop(Cpu& c, uint32_t& v) {
+XRAY86_HOT bool pop(Cpu& c, uint32_t& v) {
   if (!peek<W>(c, 0, v)) return false;
   setStackPtr(c, stackAdd(c, stackPtr(c), W));
   return true;
@@ -218,15 +221,15 @@ inline constexpr ParityTable kParity{};
 
 // SF, ZF and PF of a W-byte result.
 template <unsigned W>
-inline uint32_t szp(uint32_t r) {
+XRAY86_HOT uint32_t szp(uint32_t r) {
   r &= kMask<W>;
   return kParity.pf[r & 0xFF] | (r == 0 ? flag::kZf : 0) | ((r >> (W * 8 - 8)) & flag::kSf);
 }
 
-inline void setArith(Cpu& c, uint32_t f) { c.flags_ = (c.flags_ & ~flag::kArith) | f; }
+XRAY86_HOT void setArith(Cpu& c, uint32_t f) { c.flags_ = (c.flags_ & ~flag::kArith) | f; }
 
 template <unsigned W>
-inline uint32_t flagsAdd(uint32_t a, uint32_t b, uint32_t cin) {
+XRAY86_HOT uint32_t flagsAdd(uint32_t a, uint32_t b, uint32_t cin) {
   uint64_t sum = uint64_t{a & kMask<W>} + (b & kMask<W>) + cin;
   uint32_t r = static_cast<uint32_t>(sum) & kMask<W>;
   uint32_t f = szp<W>(r) | ((a ^ b ^ r) & flag::kAf);
@@ -236,7 +239,7 @@ inline uint32_t flagsAdd(uint32_t a, uint32_t b, uint32_t cin) {
 }
 
 template <unsigned W>
-inline uint32_t flagsSub(uint32_t a, uint32_t b, uint32_t cin) {
+XRAY86_HOT uint32_t flagsSub(uint32_t a, uint32_t b, uint32_t cin) {
   a &= kMask<W>;
   b &= kMask<W>;
   uint32_t r = (a - b - cin) & kMask<W>;
@@ -248,12 +251,12 @@ inline uint32_t flagsSub(uint32_t a, uint32_t b, uint32_t cin) {
 
 // Logic ops: CF = OF = 0; AF is undefined and cleared, as Unicorn (QEMU's CC_OP_LOGIC) does.
 template <unsigned W>
-inline uint32_t flagsLogic(uint32_t r) {
+XRAY86_HOT uint32_t flagsLogic(uint32_t r) {
   return szp<W>(r);
 }
 
 // Jcc/SETcc/CMOVcc condition ([386PRM] appendix D): low bit negates.
-inline bool condition(uint32_t f, unsigned cc) {
+XRAY86_HOT bool condition(uint32_t f, unsigned cc) {
   bool t;
   switch (cc >> 1) {
     case 0: t = f & flag::kOf; break;

@@ -194,6 +194,7 @@ inline bool opInvlpg(Cpu& c, const Insn& i) {
   if (!privileged(c)) return c.gp(0);
   c.mmu_.invlpg(c.seg_[i.seg].base + effectiveAddress(c, i));
   c.fetchLin_ = Cpu::kNoPage;
+  c.endBlock();
   return true;
 }
 

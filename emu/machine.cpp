@@ -283,6 +283,7 @@ void Machine::write(uint32_t pa, uint32_t value, unsigned size) {
     sync();
     d->mmioWrite(offset, value, size);
     updateIntr();
+    checkSlice();
     return;
   }
   if (!userRom_.empty() && pa >= 0u - static_cast<uint32_t>(userRom_.size())) return;  // ROM
@@ -300,6 +301,7 @@ void Machine::ioWrite(uint16_t port, uint32_t value, unsigned size) {
   sync();
   ports_.write(port, value, size);
   updateIntr();
+  checkSlice();
 }
 
 uint8_t Machine::interruptAcknowledge() {
@@ -341,7 +343,9 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
     }
     uint64_t device = nextDeadline();
     uint64_t deadline = std::min({device, maxCycles, c.cycles() + kMaxSlice});
+    sliceEnd_ = deadline;
     RunResult r = c.run(maxInstructions - c.instructions(), deadline);
+    sliceEnd_ = ~uint64_t{0};
     tickDevices();
     if (displayText_) drawScreen(false);
     switch (r.reason) {

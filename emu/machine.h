@@ -97,12 +97,18 @@ class Machine final : public CpuBus {
   bool load(const MachineConfig& config, std::string& error);
   void sync() { clock_.set(cpu_->cycles()); }
   void updateIntr() { cpu_->setIntr(router_.intr()); }
+  // After a guest write: end the slice early if a timer now expires before the slice's end or
+  // the guest asked to stop, so that no event is taken late.
+  void checkSlice() {
+    if (nextDeadline() < sliceEnd_ || debug_.exitStatus() || resetRequested_) cpu_->endSlice();
+  }
   void tickDevices();
   uint64_t nextDeadline() const;
   void noteUnassigned(uint32_t pa);
   void drawScreen(bool force);  // --display text
   Outcome runSlices(uint64_t maxInstructions, uint64_t maxCycles);
 
+  uint64_t sliceEnd_ = ~uint64_t{0};  // the deadline the running slice was given
   bool displayText_ = false;
   uint64_t lastDraw_ = 0;
   std::vector<uint8_t> shownScreen_;

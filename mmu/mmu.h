@@ -162,6 +162,18 @@ class Mmu {
   MmuStats stats() const;
   std::map<uint32_t, MmuStats> statsByAddressSpace() const;
 
+  // The physical frame number behind the host shortcut for `linear`, or kNoFrame when there is
+  // none. Not an access: counts no hit. (The CPU can learn which frame it decoded code from
+  // without a translate() that would count one.)
+  static constexpr uint32_t kNoFrame = ~0u;
+  uint32_t hostFrame(uint32_t linear, Access access, bool user) const {
+    const unsigned table = (access == Access::kRead    ? kHostRead
+                            : access == Access::kWrite ? kHostWrite
+                                                       : kHostFetch) + (user ? 1 : 0);
+    const HostEntry& h = host_[table][(linear >> 12) & (kHostSlots - 1)];
+    return h.tag == (linear & ~kPageMask) ? h.pfn : kNoFrame;
+  }
+
   // ---- Host cache (inline hot path) ------------------------------------------------------------
   static constexpr unsigned kHostSlots = 256;  // per table, direct-mapped on the linear page
  private:

@@ -118,6 +118,21 @@ TEST(Boot, UserRomStartsAtTheResetVector) {
   EXPECT_EQ(out.text, "reset vector reached the user ROM\n");
 }
 
+TEST(Boot, TimerProgrammedMidSliceInterruptsOnTime) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.kernel = kImages + "/pit_hlt.elf";
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.kind, Kind::kGuestExit) << r.message;
+  // 20 PIT periods of 1000 ticks: elapsed / 27000 = 20; the first interrupt within 27,600 to
+  // 28,500 cycles, not at the end of the 33,000-cycle slice (derivation in pit_hlt.S).
+  EXPECT_EQ(r.status, (20 << 1) | 1);
+  EXPECT_EQ(m->ram().read32(0x500) / 5000, 5u) << m->ram().read32(0x500);
+  EXPECT_EQ(m->pit().irqCount(), 20u);
+}
+
 TEST(Boot, SameImageSameRun) {
   devices::StringSink out1, out2;
   MachineConfig c;

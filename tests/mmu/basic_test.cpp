@@ -83,6 +83,9 @@ TEST_F(MmuBasic, MissWalksSetsAccessedAndFills) {
   EXPECT_EQ(mmu.hostRead(0x400456, true), ram.data() + 0x200456);
   EXPECT_EQ(mmu.hostFetch(0x400456, true), ram.data() + 0x200456);  // unified TLB
   EXPECT_EQ(mmu.hostWrite(0x400456, true), nullptr);                 // clean: D must be set first
+  EXPECT_EQ(mmu.hostFrame(0x400456, Access::kFetch, true), 0x200u);
+  EXPECT_EQ(mmu.hostFrame(0x400456, Access::kWrite, true), mmu::Mmu::kNoFrame);
+  EXPECT_EQ(mmu.hostFrame(0x401000, Access::kRead, true), mmu::Mmu::kNoFrame);
   const mmu::MmuStats s = mmu.stats();
   EXPECT_EQ(s.tlbMisses, 1u);
   EXPECT_EQ(s.walks, 1u);
