@@ -113,14 +113,16 @@ class Mmu {
   // Hot path. A host pointer to the byte at `linear` when the access is certain to succeed with
   // no side effect beyond a TLB hit (entry present, permission allowed, dirty already set for a
   // write, frame plain RAM and not watched); nullptr means "take translate()". The pointer is
-  // valid up to the end of the 4 KB page. With CR0.PG=0 linear addresses are physical.
+  // valid up to the end of the 4 KB page. With CR0.PG=0 linear addresses are physical. With
+  // paging on, each non-null return counts one TLB hit.
   uint8_t* hostRead(uint32_t linear, bool user);
   uint8_t* hostWrite(uint32_t linear, bool user);
   uint8_t* hostFetch(uint32_t linear, bool user);
 
   // Slow path: translate one access that does not cross a page. On success sets `phys`, commits
-  // the A/D bits and fills the TLB (charging their cost). On failure changes nothing, publishes
-  // PageFault and returns the fault; the CPU writes CR2 and delivers #PF.
+  // the A/D bits and fills the TLB (charging their cost). On failure sets no bit and fills
+  // nothing (it drops the TLB entries for that page, as a #PF does: SDM vol. 3A 4.10.4.1),
+  // publishes PageFault and returns the fault; the CPU writes CR2 and delivers #PF.
   [[nodiscard]] std::optional<Fault> translate(uint32_t linear, Access access, bool user,
                                                uint32_t& phys);
 

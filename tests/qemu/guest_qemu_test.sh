@@ -4,7 +4,7 @@
 #   guest_qemu_test.sh [--kernel ELF --archive IMG --append CMDLINE | --disk IMG]
 #                      [--input TEXT] [--timeout SECONDS] --exit CODE
 #                      [--expect REGEX]... [--expect-count REGEX N]... [--forbid REGEX]...
-#                      [--page-faults N]
+#                      [--page-faults N] [--xray86 RUNNER | --compare RUNNER]
 #
 # --exit is QEMU's exit code: the guest powers off through isa-debug-exit at 0xF4
 # with its status s, and QEMU exits with ((s << 1) | 1) & 0xFF; a kernel panic
@@ -12,9 +12,13 @@
 # (anchored at both ends), --expect-count exactly N such lines, --forbid none.
 # --input is fed to the guest's serial port (printf escapes allowed).
 # --page-faults runs QEMU with -d int and needs exactly N page faults (v=0e) in its log.
+# --xray86 runs the multiboot guest on xray86 instead (RUNNER is guest_on_xray86)
+# with the same checks; --compare runs it on both and also needs the two
+# consoles and exit statuses to be identical, line for line.
 set -uo pipefail
 
 kernel="" archive="" append="" disk="" input="" timeout_s=60 want_exit="" want_pf=""
+xray86="" compare=""
 expects=() forbids=() counts=()
 while (($#)); do
   case "$1" in
@@ -29,6 +33,8 @@ while (($#)); do
     --expect-count) counts+=("$2" "$3"); shift 3 ;;
     --forbid) forbids+=("$2"); shift 2 ;;
     --page-faults) want_pf=$2; shift 2 ;;
+    --xray86) xray86=$2; shift 2 ;;
+    --compare) compare=$2; shift 2 ;;
     *) echo "guest_qemu_test: unknown argument $1"; exit 2 ;;
   esac
 done
@@ -49,13 +55,37 @@ if [[ -n $want_pf ]]; then
   qemu+=(-d int -D "$intlog")
 fi
 # QEMU's serial console may turn \n into \r\n; strip the \r before matching.
-printf "$input" | timeout "$timeout_s" "${qemu[@]}" 2>&1 | tr -d '\r' >"$log"
+xray86_args=("$kernel" "$archive" "$append")
+if [[ -n $disk ]]; then
+  xray86_args=(--disk "$disk")
+fi
+if [[ -n $xray86 ]]; then
+  runner=("$xray86" "${xray86_args[@]}")
+  want_pf=""  # QEMU's interrupt log only
+else
+  runner=("${qemu[@]}")
+fi
+printf "$input" | timeout "$timeout_s" "${runner[@]}" 2>&1 | tr -d '\r' >"$log"
 status=${PIPESTATUS[1]}
 
-echo "--- console (${qemu[*]})"
+echo "--- console (${runner[*]})"
 cat "$log"
 echo "--- checks"
 fail=0
+if [[ -n $compare ]]; then
+  xlog=$(mktemp)
+  printf "$input" | timeout "$timeout_s" "$compare" "${xray86_args[@]}" 2>&1 | tr -d '\r' >"$xlog"
+  xstatus=${PIPESTATUS[1]}
+  if ! diff -u --label qemu --label xray86 "$log" "$xlog"; then
+    echo "FAILED: the consoles of QEMU and xray86 differ (diff above)"
+    fail=1
+  fi
+  if [[ $xstatus != "$status" ]]; then
+    echo "FAILED: exit status $status on QEMU, $xstatus on xray86"
+    fail=1
+  fi
+  rm -f "$xlog"
+fi
 if [[ $status == 124 ]]; then
   echo "FAILED: QEMU did not stop within ${timeout_s}s"
   fail=1
