@@ -68,8 +68,7 @@ void Cpu::reset() {
     deriveChecks(seg_[s]);
   }
   seg_[kCs].selector = 0xF000;
-  seg_[kCs].base = 0xFFFF0000;
-  seg_[kCs].access = 0x9B;
+  seg_[kCs].base = 0xFFFF0000;  // CS: present, read/write, accessed, like the others
   deriveChecks(seg_[kCs]);
   eip_ = 0xFFF0;
   ldtr_ = Segment{};
@@ -88,6 +87,7 @@ void Cpu::reset() {
   mmu_.writeCr3(0);
   mmu_.writeCr0(0x10);  // ET: a 387-class coprocessor interface, as every i686 reports
   halted_ = false;
+  shutdown_ = false;
   shadow_ = 0;
   stopRequested_ = false;
   refreshMode();
@@ -96,6 +96,7 @@ void Cpu::reset() {
 void Cpu::setEip(uint32_t value) {
   branch(value);
   halted_ = false;  // a new EIP from outside (a loader, a test) leaves the HLT state
+  shutdown_ = false;  // ... and the shutdown after a triple fault
   updateAttention();
 }
 
@@ -124,7 +125,9 @@ void Cpu::refreshMode() {
   pe_ = (mmu_.cr0() & mmu::kCr0Pe) != 0;
   codeBig_ = pe_ && seg_[kCs].big();
   stackBig_ = pe_ && seg_[kSs].big();
-  cpl_ = pe_ ? static_cast<uint8_t>(seg_[kCs].selector & 3) : 0;
+  // CPL changes only with CS loads (setCpl); leaving protected mode makes it 0. Setting PE keeps
+  // CPL 0 until the far jump that loads a protected-mode CS ([386PRM] 10.3).
+  if (!pe_) cpl_ = 0;
   ipMask_ = codeBig_ ? 0xFFFFFFFFu : 0xFFFFu;
   fetchLin_ = kNoPage;
   endBlock();
@@ -149,14 +152,19 @@ void Cpu::deriveChecks(Segment& s) {
 void Cpu::setSegment(SegReg s, const Segment& value) {
   seg_[s] = value;
   deriveChecks(seg_[s]);
+  if (s == kCs) cpl_ = static_cast<uint8_t>(value.selector & 3);
   if (s == kCs || s == kSs) refreshMode();
 }
 
 void Cpu::setSegmentReal(SegReg s, uint16_t selector) {
+  // Real mode: base = selector * 16; the limit stays (so "unreal" limits survive), and the
+  // segment is a present, writable data-type segment, as after reset (SDM vol. 3A 9.1.1).
   seg_[s].selector = selector;
   seg_[s].base = uint32_t{selector} << 4;
+  seg_[s].access = 0x93;
   if (s == kCs) {
     seg_[s].flags &= ~0x4;  // real-mode code is 16-bit
+    cpl_ = 0;
   }
   deriveChecks(seg_[s]);
   if (s == kCs || s == kSs) refreshMode();
@@ -188,6 +196,7 @@ void Cpu::enterFlatProtectedMode(uint16_t cs, uint16_t ds) {
     seg_[s] = s == kCs ? code : data;
     deriveChecks(seg_[s]);
   }
+  cpl_ = static_cast<uint8_t>(cs & 3);
   flags_ = flag::kFixed;
   refreshMode();
   updateAttention();
@@ -545,6 +554,7 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
   const uint64_t start = icount_;
   const uint64_t end =
       maxInstructions > ~uint64_t{0} - icount_ ? ~uint64_t{0} : icount_ + maxInstructions;
+  if (shutdown_) return RunResult{StopReason::kTripleFault, 0};  // shutdown: only reset leaves it
   stopRequested_ = false;
   updateAttention();
   StopReason reason = StopReason::kInstructionLimit;

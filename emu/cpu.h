@@ -153,7 +153,7 @@ class Cpu final : public ContextSource {
   void setEflags(uint32_t value);  // every writable bit; bit 1 reads 1
   const Segment& segment(SegReg s) const { return seg_[s]; }
   // Loads the hidden cache directly (as a descriptor load would) and derives the checks; for CS
-  // also the CPL (selector RPL in protected mode) and code size.
+  // also the CPL (the selector's RPL) and the code size.
   void setSegment(SegReg s, const Segment& value);
   // Real-mode style: selector, base = selector * 16; limit and attributes kept.
   void setSegmentReal(SegReg s, uint16_t selector);
@@ -270,6 +270,7 @@ class Cpu final : public ContextSource {
   bool halted_ = false;
   uint8_t shadow_ = 0;  // STI / MOV SS / POP SS: interrupts held off for one instruction
   bool stopRequested_ = false;
+  bool shutdown_ = false;  // after a triple fault, until reset() or setEip()
   StopReason stopReason_ = StopReason::kInstructionLimit;
   std::string stopMessage_;
   bool stopOnUnsupported_ = true;

@@ -146,20 +146,11 @@ bool popE(Cpu& c, const Insn& i) {
   return true;
 }
 
-// PUSH Sreg: a 32-bit push writes the selector in the low word of a dword slot (and leaves the
-// high word alone, as Pentium-class CPUs do; Unicorn writes zeros there, so the diff test masks it).
+// PUSH Sreg: with a 32-bit operand the selector is pushed zero-extended. (Intel allows either
+// that or a 16-bit store into the dword slot; Unicorn zero-extends, so we do.)
 template <unsigned W, unsigned S>
 bool pushSreg(Cpu& c, const Insn&) {
-  if constexpr (W == 4) {
-    uint32_t sp = stackAdd(c, stackPtr(c), -4);
-    if (!segRangeOk(c.seg_[kSs], sp, 4) || !c.seg_[kSs].writable) return c.segFault(kSs);
-    if (!c.probeWrite(c.seg_[kSs].base + sp, 4, c.user())) return false;
-    if (!writeMem<2>(c, kSs, sp, c.seg_[S].selector)) return false;
-    setStackPtr(c, sp);
-    return true;
-  } else {
-    return push<2>(c, c.seg_[S].selector);
-  }
+  return push<W>(c, c.seg_[S].selector);
 }
 
 template <unsigned W, unsigned S>

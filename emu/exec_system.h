@@ -72,12 +72,13 @@ bool loadDescTable(Cpu& c, const Insn& i) {
   return true;
 }
 
-// SGDT/SIDT: the 386 stores the high base byte as 0 with a 16-bit operand... later CPUs store it;
-// we store all 32 bits as Unicorn does.
+// SGDT/SIDT m: limit and base; with a 16-bit operand only 24 bits of the base are stored (the
+// high byte 0), as Unicorn does ([386PRM] SGDT leaves that byte undefined).
 template <unsigned W, bool IDT>
 bool storeDescTable(Cpu& c, const Insn& i) {
   if (!i.mem()) return c.ud();
   DescriptorTable t = IDT ? c.idtr_ : c.gdtr_;
+  if (W == 2) t.base &= 0x00FFFFFF;
   uint32_t off = effectiveAddress(c, i);
   uint32_t off2 = i.addr32() ? off + 2 : ((off + 2) & 0xFFFF);
   const Segment& s = c.seg_[i.seg];

@@ -25,6 +25,7 @@ bool becomesDoubleFault(uint8_t first, uint8_t second) {
 
 void Cpu::tripleFault() {
   stopRequested_ = true;
+  shutdown_ = true;
   stopReason_ = StopReason::kTripleFault;
   stopMessage_ = "triple fault (shutdown)\n" + registerDump();
   halted_ = false;

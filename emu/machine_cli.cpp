@@ -1,7 +1,10 @@
 // `xray86 run` for the PC machine.
 #include "emu/machine_cli.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 
 namespace emu {
 
@@ -24,6 +27,7 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
            c.displayText = v == "text";
          },
          "text: mirror the CGA screen to the terminal; none (default)");
+  run.add_option("--console-file", cli.consoleFile, "Write COM1 and port 0xE9 output to this file instead of standard output");
   run.add_option("--rtc", cli.rtc, "CMOS clock at start: seconds since 1970 or YYYY-MM-DD[THH:MM:SS] (default 2000-01-01)");
   run.add_option("--max-cycles", cli.maxCycles, "Stop after this many cycles (33 MHz nominal)");
   run.add_flag("--quiet", cli.quiet, "No summary line at the end");
@@ -33,6 +37,17 @@ int runMachineCli(MachineCli& cli) {
   if (!cli.rtc.empty() && !parseRtc(cli.rtc, cli.config.rtc)) {
     std::fprintf(stderr, "xray86: --rtc %s: expected seconds since 1970 or YYYY-MM-DD[THH:MM:SS]\n", cli.rtc.c_str());
     return 2;
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
+  std::unique_ptr<devices::FileSink> sink;
+  if (!cli.consoleFile.empty()) {
+    file.reset(std::fopen(cli.consoleFile.c_str(), "wb"));
+    if (!file) {
+      std::fprintf(stderr, "xray86: cannot write console file %s: %s\n", cli.consoleFile.c_str(), std::strerror(errno));
+      return 2;
+    }
+    sink = std::make_unique<devices::FileSink>(file.get());
+    cli.config.console = sink.get();
   }
   std::string error;
   std::unique_ptr<Machine> m = Machine::create(cli.config, error);

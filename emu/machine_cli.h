@@ -19,11 +19,12 @@ struct MachineCli {
   uint64_t maxInstructions = ~uint64_t{0};
   uint64_t maxCycles = ~uint64_t{0};
   bool quiet = false;               // --quiet: no summary line on standard error
+  std::string consoleFile;          // --console-file: COM1 and port 0xE9 output go here
   bool hasImage() const { return !config.kernel.empty() || !config.disks.empty() || !config.bios.empty(); }
 };
 
 // Adds --kernel, --cmdline, --module, --disk, --snapshot, --bios, --mem, --input, --input-file,
-// --keys, --display, --rtc, --max-cycles and --quiet to `run` (which has its own instruction
+// --keys, --display, --console-file, --rtc, --max-cycles and --quiet to `run` (which has its own instruction
 // limit, -n/--max-instructions/--max-insns, copied into maxInstructions by the caller).
 void addMachineOptions(CLI::App& run, MachineCli& cli);
 

@@ -107,6 +107,7 @@ void Cpu::loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl
   cs.access |= 1;
   deriveChecks(cs);
   seg_[kCs] = cs;
+  cpl_ = newCpl;
   refreshMode();
 }
 

@@ -49,7 +49,8 @@ struct Cr3Write {
 };
 
 // A TLB entry was used after the page-table word behind it changed in memory and before any
-// flush dropped it: the guest relies on a stale translation.
+// flush dropped it: the guest relies on a stale translation. When the word that changed is the
+// PDE (wordAddr is in the page directory), cachedPte and memoryPte hold PDE values.
 struct StaleTlbUse {
   uint32_t linear;      // the page that was accessed
   Access access;

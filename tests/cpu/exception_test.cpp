@@ -134,6 +134,10 @@ TEST_F(Exceptions, TripleFaultStopsWithDump) {
   EXPECT_EQ(r.reason, StopReason::kTripleFault);
   EXPECT_NE(cpu.stopMessage().find("triple fault"), std::string::npos);
   EXPECT_NE(cpu.stopMessage().find("EIP="), std::string::npos);
+  // Shutdown persists: the CPU does nothing more until it is reset.
+  r = cpu.run(10);
+  EXPECT_EQ(r.reason, StopReason::kTripleFault);
+  EXPECT_EQ(r.instructions, 0u);
 }
 
 // Ring 3 -> INT 0x40 (DPL 3 gate) -> ring 0 on the TSS stack -> IRET -> ring 3 again.
