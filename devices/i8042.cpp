@@ -38,6 +38,7 @@ constexpr uint8_t kBreak = 0x80;  // set 1: break code = make code | 0x80
 
 std::vector<uint8_t> scanCodesFor(char c) {
   if (c == '\r') c = '\n';
+  if (c == '\x7f') c = '\b';  // terminals send DEL for the backspace key
   for (const Key& k : kKeys) {
     if (k.plain == c) return {k.code, static_cast<uint8_t>(k.code | kBreak)};
     if (k.shifted == c) {

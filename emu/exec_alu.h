@@ -3,6 +3,8 @@
 // (QEMU's x86 flag helpers) produces, and say so at the handler.
 #pragma once
 
+#include <cstdint>
+
 #include "emu/exec_common.h"
 
 namespace emu {
@@ -286,7 +288,9 @@ bool opIdiv(Cpu& c, const Insn& i) {
     n = static_cast<int32_t>((getReg<2>(c, kEdx) << 16) | getReg<2>(c, kEax));
   else
     n = static_cast<int64_t>((uint64_t{c.r_[kEdx]} << 32) | c.r_[kEax]);
-  // INT64_MIN / -1 cannot occur: |n| < 2^63.
+  // EDX:EAX = 2^63 divided by -1 would overflow the host division (and trap): the quotient does
+  // not fit in 32 bits anyway, so it is #DE like any other overflow.
+  if (dv == -1 && n == INT64_MIN) return c.fault(vec::kDe);
   int64_t q = n / dv;
   int64_t rem = n % dv;
   int64_t lim = int64_t{1} << (W * 8 - 1);

@@ -61,7 +61,7 @@ class FlatRamBus final : public CpuBus {
   // Copies bytes into RAM; false when they do not fit.
   bool load(uint32_t pa, const void* bytes, size_t n) {
     if (uint64_t{pa} + n > ram_.size()) return false;
-    std::memcpy(ram_.data() + pa, bytes, n);
+    if (n != 0) std::memcpy(ram_.data() + pa, bytes, n);
     return true;
   }
   uint32_t peek32(uint32_t pa) { return read(pa, 4); }

@@ -116,6 +116,8 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
     std::vector<uint8_t> bytes;
     if (!devices::readFile(config.inputFile, "input file", bytes, error)) return false;
     input_ = std::make_unique<devices::ScriptSource>(std::string(bytes.begin(), bytes.end()));
+  } else if (config.terminalKeyboard) {
+    keyboardTerminal_ = std::make_unique<devices::TerminalSource>();
   } else {
     input_ = std::make_unique<devices::TerminalSource>();
   }
@@ -312,7 +314,10 @@ uint8_t Machine::interruptAcknowledge() {
 }
 
 uint64_t Machine::nextDeadline() const {
-  return std::min({pit_.deadline(), lapic_.deadline(), com1_.deadline()});
+  uint64_t d = std::min({pit_.deadline(), lapic_.deadline(), com1_.deadline()});
+  // The terminal typing on the keyboard is looked at every millisecond of guest time.
+  if (keyboardTerminal_) d = std::min(d, cpu_->cycles() + devices::kCpuHz / 1000);
+  return d;
 }
 
 void Machine::tickDevices() {
@@ -320,6 +325,9 @@ void Machine::tickDevices() {
   pit_.tick();
   lapic_.tick();
   com1_.tick();
+  if (keyboardTerminal_) {
+    for (int ch; (ch = keyboardTerminal_->next(cpu_->cycles())) >= 0;) kbc_.type(std::string(1, static_cast<char>(ch)));
+  }
   updateIntr();
 }
 

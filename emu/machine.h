@@ -45,6 +45,7 @@ struct MachineConfig {
   std::string inputFile;              // --input-file: a file for COM1
   std::string keys;                   // --keys: typed on the keyboard (scan codes, C escapes)
   bool displayText = false;           // --display text: mirror the CGA screen to the terminal
+  bool terminalKeyboard = false;      // --terminal keyboard: the terminal types on the 8042, not COM1
   int64_t rtc = 946684800;            // --rtc: the CMOS clock at cycle 0 (2000-01-01 00:00:00)
   devices::ByteSink* console = nullptr;  // COM1 and port 0xE9 output; nullptr: standard output
   mmu::TlbGeometry tlb{};
@@ -119,6 +120,7 @@ class Machine final : public CpuBus {
   std::unique_ptr<devices::FileSink> stdoutSink_;
   devices::ByteSink* console_;
   std::unique_ptr<devices::ByteSource> input_;
+  std::unique_ptr<devices::TerminalSource> keyboardTerminal_;  // --terminal keyboard
   devices::PortBus ports_;
   devices::MmioMap mmio_;
   devices::LocalApic lapic_;

@@ -27,6 +27,13 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
            c.displayText = v == "text";
          },
          "text: mirror the CGA screen to the terminal; none (default)");
+  run.add_option_function<std::string>(
+         "--terminal",
+         [&c](const std::string& v) {
+           if (v != "serial" && v != "keyboard") throw CLI::ValidationError("--terminal", "expected serial or keyboard");
+           c.terminalKeyboard = v == "keyboard";
+         },
+         "Where keys typed in the terminal go without --input: serial (COM1, default) or keyboard (8042)");
   run.add_option("--console-file", cli.consoleFile, "Write COM1 and port 0xE9 output to this file instead of standard output");
   run.add_option("--rtc", cli.rtc, "CMOS clock at start: seconds since 1970 or YYYY-MM-DD[THH:MM:SS] (default 2000-01-01)");
   run.add_option("--max-cycles", cli.maxCycles, "Stop after this many cycles (33 MHz nominal)");
@@ -57,7 +64,9 @@ int runMachineCli(MachineCli& cli) {
   }
   Machine::Outcome r = m->run(cli.maxInstructions, cli.maxCycles);
   std::fflush(stdout);
-  if (!cli.quiet || r.status != 0) {
+  using Kind = Machine::Outcome::Kind;
+  bool abnormal = r.kind == Kind::kHalted || r.kind == Kind::kTripleFault || r.kind == Kind::kUnsupported;
+  if (!cli.quiet || abnormal) {
     std::fprintf(stderr, "xray86: %s; %s\n", r.message.c_str(), m->summary().c_str());
   }
   return r.status;
