@@ -92,7 +92,7 @@ enum class StopReason : uint8_t {
   kHaltInterruptsOff,  // HLT with IF=0: nothing can wake it but NMI or reset
   kTripleFault,        // shutdown; stopMessage() holds a register dump
   kUnsupportedOpcode,  // x87/MMX/SSE or an unassigned opcode; stopMessage() names it
-  kStopRequested,      // requestStop() was called (by an observer, a tool, a test)
+  kStopRequested,      // requestStop() was called (by an observer, e.g. the view)
 };
 const char* stopReasonName(StopReason reason);
 
@@ -193,18 +193,11 @@ class Cpu final : public ContextSource {
   // (bus.interruptAcknowledge()) and takes the interrupt at the next instruction boundary.
   void setIntr(bool level);
   bool halted() const { return halted_; }
-  // Ends the current run() at the next instruction boundary (after an exception being raised now
-  // is delivered). For observers that stop a run on an event; a call outside run() is dropped.
-  void requestStop() {
-    stopRequested_ = true;
-    stopReason_ = StopReason::kStopRequested;
-    updateAttention();
-  }
   // Ends the current run() at the next instruction boundary with reason kCycleDeadline. The bus
   // calls it from an I/O access when a device's next event moved earlier than the deadline run()
-  // was given (a timer reprogrammed mid-slice), or when the guest asked to exit. A stop already
-  // requested by requestStop() keeps its reason.
+  // was given (a timer reprogrammed mid-slice), or when the guest asked to exit.
   void endSlice() {
+    // A stop requestStop() asked for in the same slice keeps its reason.
     if (!(stopRequested_ && stopReason_ == StopReason::kStopRequested)) stopReason_ = StopReason::kCycleDeadline;
     stopRequested_ = true;
     updateAttention();
@@ -213,6 +206,9 @@ class Cpu final : public ContextSource {
   // Runs until `maxInstructions` retired, the cycle counter reaches `cycleDeadline`, or a stop.
   RunResult run(uint64_t maxInstructions, uint64_t cycleDeadline = kNoDeadline);
   RunResult step() { return run(1); }
+  // Makes run() return kStopRequested at the next instruction boundary. For observers that
+  // stop a run at an event (the view's "run to the next page fault"); changes no guest state.
+  void requestStop();
   // Why the last run stopped beyond the limits: the unsupported opcode, or the triple-fault dump.
   const std::string& stopMessage() const { return stopMessage_; }
   std::string registerDump() const;
@@ -348,6 +344,8 @@ class Cpu final : public ContextSource {
   void slowStore(uint32_t pa, unsigned size, uint32_t value);
   void dropCodeFrame(uint32_t pfn);
   bool fetchBytes(uint32_t linear, uint8_t* out, unsigned count);
+  // The same bytes read through Mmu::probe: no side effect at all (for the trace event).
+  bool peekBytes(uint32_t linear, uint8_t* out, unsigned count) const;
 
   // Segment-relative checks: #GP(0), or #SS(0) for SS.
   bool segFault(unsigned s) { return fault(s == kSs ? vec::kSs : vec::kGp, 0); }

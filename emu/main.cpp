@@ -16,6 +16,7 @@
 #include "emu/machine_cli.h"
 #include "emu/flat_bus.h"
 #include "emu/opcodes.h"
+#include "emu/view/view_cli.h"
 #include "mmu/mmu.h"
 
 extern const uint8_t kSieveImage[];
@@ -94,6 +95,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   emu::MachineCli pc;  // --kernel, --disk, --bios and the rest: the PC (docs/platform.md)
   emu::addMachineOptions(*run, pc);
+  view::ViewCli viewOptions;  // --view, --view-png, --view-at (docs/view.md)
+  view::addViewOptions(*run, viewOptions);
   CLI::App* list = app.add_subcommand(
       "instructions", "List the implemented instructions and their opcodes (Markdown)");
   try {
@@ -111,7 +114,12 @@ int main(int argc, char** argv) {
   try {
     if (run->parsed() && pc.hasImage()) {
       if (run->count("--max-instructions")) pc.maxInstructions = limit;
+      if (viewOptions.enabled()) return view::runView(pc, viewOptions);
       return emu::runMachineCli(pc);
+    }
+    if (run->parsed() && viewOptions.enabled()) {
+      std::fprintf(stderr, "xray86: --view needs a PC image (--kernel, --disk or --bios)\n");
+      return 2;
     }
     if (run->parsed()) return runDemo(rounds, limit);
     if (list->parsed()) return listInstructions();

@@ -292,7 +292,7 @@ struct Machine::Impl final : emu::Observer {
       case K::kHalted: return Stop{StopKind::kHalted, o.status, o.message};
       case K::kTripleFault: return Stop{StopKind::kTripleFault, o.status, o.message};
       case K::kUnsupported: return Stop{StopKind::kUnsupported, o.status, o.message};
-      case K::kStopRequested: break;
+      case K::kStopped: break;
     }
     switch (cause) {
       case Cause::kEvent: return Stop{StopKind::kEvent, 0, std::string("stopped on a ") + eventKindName(lastEvent->kind) + " event"};
