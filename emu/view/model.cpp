@@ -320,6 +320,8 @@ bool Recorder::arm(const When& when, std::string& error) {
     wantInsns_ = true;
   }
   armed_ = true;
+  // Already at NAME's first instruction (stopped at symbol:NAME): that call is the one.
+  if (when.kind == When::Kind::kReturn && cpu_.eip() == target_) enterCall();
   return true;
 }
 
@@ -414,14 +416,7 @@ void Recorder::onInstruction(const emu::InstructionEvent& e) {
       break;
     case When::Kind::kReturn:
       if (!entered_ && cpu_.eip() == target_) {
-        // The call's return address is at [ESP]: read it with a probe (no side effect).
-        uint32_t esp = cpu_.reg(emu::kEsp);
-        mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), esp, mmu::Access::kRead, cpu_.cpl() == 3);
-        if (p.fault || (p.physical & mmu::kPageMask) > mmu::kPageSize - 4) break;
-        entered_ = true;
-        targetEnd_ = mmu::readPagingWord(mem_, p.physical, true);
-        targetEsp_ = esp + 4;
-        targetCr3_ = cr3;
+        enterCall();
       } else if (entered_ && cpu_.eip() == targetEnd_ && cpu_.reg(emu::kEsp) == targetEsp_ &&
                  cr3 == targetCr3_) {
         stop();
@@ -429,6 +424,17 @@ void Recorder::onInstruction(const emu::InstructionEvent& e) {
       break;
     default: break;
   }
+}
+
+void Recorder::enterCall() {
+  // The call's return address is at [ESP]: read it with a probe (no side effect).
+  uint32_t esp = cpu_.reg(emu::kEsp);
+  mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), esp, mmu::Access::kRead, cpu_.cpl() == 3);
+  if (p.fault || (p.physical & mmu::kPageMask) > mmu::kPageSize - 4) return;
+  entered_ = true;
+  targetEnd_ = mmu::readPagingWord(mem_, p.physical, true);
+  targetEsp_ = esp + 4;
+  targetCr3_ = mmu_.cr3() & ~mmu::kPageMask;
 }
 
 void Recorder::onTlbFlush(const mmu::TlbFlush& e) {

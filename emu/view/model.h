@@ -156,6 +156,7 @@ class Recorder final : public emu::Observer {
   void add(uint64_t cycle, std::string text);
   void noteCr3(uint32_t cr3);
   void stop();
+  void enterCall();  // ret:NAME: note the call's return address and stack pointer
   uint32_t leafWord(uint32_t cr3, uint32_t linear) const;
 
   emu::Cpu& cpu_;

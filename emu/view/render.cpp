@@ -68,7 +68,7 @@ Rgb frameColour(uint16_t userMappers, bool kernel, bool table) {
   if (userMappers == 2) return {238, 150, 40};
   if (userMappers == 1) return {90, 180, 110};
   if (table) return {150, 100, 200};
-  if (kernel) return {52, 62, 88};
+  if (kernel) return {40, 45, 62};
   return {30, 30, 36};
 }
 
@@ -328,7 +328,7 @@ void Renderer::drawFrames(Session& s, const Layout& l) {
   uint32_t shownFrames = static_cast<uint32_t>(g.cols * g.rows) * g.per;
   shownFrames = std::min(shownFrames, c.frames());
   text(l.framesPanel.x, l.framesPanel.y,
-       fmt::format("physical frames 0-{:x} ({} KB a cell): user PTEs mapping each frame", shownFrames,
+       fmt::format("physical frames 0x0-0x{:x} ({} KB a cell): user PTEs mapping each frame", shownFrames,
                    4 * g.per),
        kTitle, l.framesPanel.w);
   // Batched by colour: one SDL call per colour.

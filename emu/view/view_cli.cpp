@@ -334,6 +334,18 @@ int runView(emu::MachineCli& pc, const ViewCli& cli) {
     std::fprintf(stderr, "xray86: --rtc %s: expected seconds since 1970 or YYYY-MM-DD[THH:MM:SS]\n", pc.rtc.c_str());
     return 2;
   }
+  // --console-file, as runMachineCli does it: the guest's console goes to a file.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
+  std::unique_ptr<devices::FileSink> sink;
+  if (!pc.consoleFile.empty()) {
+    file.reset(std::fopen(pc.consoleFile.c_str(), "wb"));
+    if (!file) {
+      std::fprintf(stderr, "xray86: cannot write console file %s\n", pc.consoleFile.c_str());
+      return 2;
+    }
+    sink = std::make_unique<devices::FileSink>(file.get());
+    pc.config.console = sink.get();
+  }
   std::string error;
   std::unique_ptr<emu::Machine> m = emu::Machine::create(pc.config, error);
   if (!m) {
