@@ -181,6 +181,31 @@ TEST_F(Exceptions, SyscallFromRing3SwitchesStacksAndIretReturns) {
   EXPECT_EQ(cpu.reg(kEsp), kRing0Stack - 24);
 }
 
+// [386PRM] chapter 17: INT n in protected mode 59 clocks at the same level, 99 to an inner
+// level; IRET 38 to the same level, 82 to an outer one; HLT 5; PUSH imm 2; IRET is charged only
+// its transfer cost.
+TEST_F(Exceptions, InterruptAndIretCosts) {
+  protectedMode({0xCD, 0x40, 0xF4});  // int 0x40; hlt
+  gate(0x40, 0x1200, 0xE, 0);
+  place({0xCF}, 0x1200);  // iret
+  uint64_t c0 = cpu.cycles();
+  runToHalt();
+  EXPECT_EQ(cpu.eip(), kCode + 3u);
+  EXPECT_EQ(cpu.cycles() - c0, 59u + 38u + 5u);
+}
+
+TEST_F(Exceptions, PrivilegeChangeCosts) {
+  // Ring 0 IRETs to ring 3 (82), which does INT 0x40 (99) into a handler that HLTs (5).
+  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00,
+                 0x11, 0x00, 0x00, 0xCF});
+  place({0xCD, 0x40}, 0x1100);
+  gate(0x40, kStubs + 16 * 0x40, 0xE, 3);
+  uint64_t c0 = cpu.cycles();
+  runToHalt();
+  EXPECT_EQ(stubVector(), 0x40);
+  EXPECT_EQ(cpu.cycles() - c0, 5 * 2u + 82u + 99u + 5u);  // five PUSHes of 2 clocks each
+}
+
 TEST_F(Exceptions, SyscallEventCarriesEax) {
   struct Recorder : Observer {
     int syscalls = 0;
