@@ -30,6 +30,7 @@ const char* stopReasonName(StopReason reason) {
     case StopReason::kHaltInterruptsOff: return "halted with interrupts disabled";
     case StopReason::kTripleFault: return "triple fault";
     case StopReason::kUnsupportedOpcode: return "unsupported opcode";
+    case StopReason::kStopRequested: return "stop requested";
   }
   return "?";
 }
@@ -113,6 +114,12 @@ void Cpu::updateAttention() {
   if (stopRequested_) a |= kAttStop;
   if (events_.instructionEvents()) a |= kAttTrace;
   attention_ = a | (attention_ & kAttEndBlock);
+}
+
+void Cpu::requestStop() {
+  stopRequested_ = true;
+  stopReason_ = StopReason::kStopRequested;
+  updateAttention();
 }
 
 void Cpu::setIntr(bool level) {
@@ -351,6 +358,22 @@ bool Cpu::fetchBytes(uint32_t linear, uint8_t* out, unsigned count) {
   return true;
 }
 
+bool Cpu::peekBytes(uint32_t linear, uint8_t* out, unsigned count) const {
+  while (count > 0) {
+    unsigned room = mmu::kPageSize - (linear & mmu::kPageMask);
+    unsigned n = room < count ? room : count;
+    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), linear, mmu::Access::kFetch, user());
+    if (p.fault) return false;
+    uint8_t* f = bus_.frame(p.physical);
+    if (f == nullptr) return false;
+    std::memcpy(out, f + (p.physical & mmu::kPageMask), n);
+    out += n;
+    linear += n;
+    count -= n;
+  }
+  return true;
+}
+
 // ---- decoded code and its invalidation -------------------------------------------------------
 
 void Cpu::dropCodeFrame(uint32_t pfn) {
@@ -528,16 +551,9 @@ bool Cpu::stepSlow(bool trace) {
     e.cs = seg_[kCs].selector;
     e.length = insn.len;
     uint8_t buf[15];
-    // Re-read the bytes for the trace; should the code page be gone they are left 0.
-    uint32_t savedCr2 = cr2_;
-    uint8_t v = faultVector_;
-    bool he = faultHasError_;
-    uint32_t ec = faultError_;
-    if (fetchBytes(seg_[kCs].base + curEip_, buf, insn.len)) std::memcpy(e.bytes, buf, insn.len);
-    cr2_ = savedCr2;
-    faultVector_ = v;
-    faultHasError_ = he;
-    faultError_ = ec;
+    // Re-read the bytes for the trace through a probe: no TLB fill, A bit or cycle, so tracing
+    // never changes the run; should the code page be gone they are left 0.
+    if (peekBytes(seg_[kCs].base + curEip_, buf, insn.len)) std::memcpy(e.bytes, buf, insn.len);
     events_.instruction(e);
   }
   if (trap && retired && !stopRequested_) {

@@ -92,6 +92,7 @@ enum class StopReason : uint8_t {
   kHaltInterruptsOff,  // HLT with IF=0: nothing can wake it but NMI or reset
   kTripleFault,        // shutdown; stopMessage() holds a register dump
   kUnsupportedOpcode,  // x87/MMX/SSE or an unassigned opcode; stopMessage() names it
+  kStopRequested,      // requestStop() was called (by an observer, e.g. the view)
 };
 const char* stopReasonName(StopReason reason);
 
@@ -204,6 +205,9 @@ class Cpu final : public ContextSource {
   // Runs until `maxInstructions` retired, the cycle counter reaches `cycleDeadline`, or a stop.
   RunResult run(uint64_t maxInstructions, uint64_t cycleDeadline = kNoDeadline);
   RunResult step() { return run(1); }
+  // Makes run() return kStopRequested at the next instruction boundary. For observers that
+  // stop a run at an event (the view's "run to the next page fault"); changes no guest state.
+  void requestStop();
   // Why the last run stopped beyond the limits: the unsupported opcode, or the triple-fault dump.
   const std::string& stopMessage() const { return stopMessage_; }
   std::string registerDump() const;
@@ -339,6 +343,8 @@ class Cpu final : public ContextSource {
   void slowStore(uint32_t pa, unsigned size, uint32_t value);
   void dropCodeFrame(uint32_t pfn);
   bool fetchBytes(uint32_t linear, uint8_t* out, unsigned count);
+  // The same bytes read through Mmu::probe: no side effect at all (for the trace event).
+  bool peekBytes(uint32_t linear, uint8_t* out, unsigned count) const;
 
   // Segment-relative checks: #GP(0), or #SS(0) for SS.
   bool segFault(unsigned s) { return fault(s == kSs ? vec::kSs : vec::kGp, 0); }

@@ -370,6 +370,7 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
         return {Kind::kTripleFault, 1, "triple fault: " + c.stopMessage()};
       case StopReason::kUnsupportedOpcode:
         return {Kind::kUnsupported, 1, "unsupported instruction: " + c.stopMessage()};
+      case StopReason::kStopRequested: return {Kind::kStopped, 0, "stopped on request"};
       default: continue;
     }
   }

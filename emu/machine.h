@@ -65,12 +65,14 @@ class Machine final : public CpuBus {
   ~Machine() override;
 
   struct Outcome {
-    enum class Kind { kGuestExit, kGuestReset, kInstructionLimit, kCycleLimit, kHalted, kTripleFault, kUnsupported };
+    enum class Kind { kGuestExit, kGuestReset, kInstructionLimit, kCycleLimit, kHalted, kTripleFault, kUnsupported, kStopped };
     Kind kind;
     int status;           // the emulator's exit status for this outcome
     std::string message;  // one line (the triple fault adds the register dump)
   };
-  // Runs until the guest exits or stops, or `maxInstructions` / `maxCycles` (totals) are reached.
+  // Runs until the guest exits or stops, or `maxInstructions` / `maxCycles` (totals) are reached,
+  // or an observer called cpu().requestStop() (kStopped; calling run() again continues the run
+  // exactly as if it had not stopped).
   Outcome run(uint64_t maxInstructions, uint64_t maxCycles);
 
   // ---- CpuBus ----

@@ -19,6 +19,7 @@
 #include "emu/machine_cli.h"
 #include "emu/flat_bus.h"
 #include "emu/opcodes.h"
+#include "emu/view/view_cli.h"
 #include "mmu/mmu.h"
 
 extern const uint8_t kSieveImage[];
@@ -115,6 +116,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   emu::MachineCli pc;  // --kernel, --disk, --bios and the rest: the PC (docs/platform.md)
   emu::addMachineOptions(*run, pc);
+  view::ViewCli viewOptions;  // --view, --view-png, --view-at (docs/view.md)
+  view::addViewOptions(*run, viewOptions);
   CLI::App* list = app.add_subcommand(
       "instructions", "List the implemented instructions and their opcodes (Markdown)");
   try {
@@ -137,6 +140,7 @@ int main(int argc, char** argv) {
         useBuiltinGuest(pc.config);
         pc.guestExitValue = true;
       }
+      if (viewOptions.enabled()) return view::runView(pc, viewOptions);
       return emu::runMachineCli(pc);
     }
     if (list->parsed()) return listInstructions();

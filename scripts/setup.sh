@@ -6,7 +6,7 @@ packages=(
   # build
   cmake ninja-build g++ gcc-multilib binutils pkg-config
   # libraries
-  libcapstone-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core libfmt-dev libcli11-dev
+  libcapstone-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core zlib1g-dev libfmt-dev libcli11-dev
   # tests, benchmarks and their oracles
   libgtest-dev libgmock-dev libbenchmark-dev libunicorn-dev qemu-system-x86
   bochs bochsbios vgabios xvfb xauth

@@ -1,0 +1,184 @@
+// What the view shows, computed without SDL: how a paging entry is classified, which frames the
+// address spaces seen map (and how many times), kernel symbols, the moments a run stops at, and
+// the observer that records events, counts them and asks the CPU to stop.
+//
+// Everything here reads the machine through side-effect-free probes (mmu::readPagingWord with
+// peek=true, Mmu::probe, Mmu::tlb()), so drawing can never change the run.
+//
+// model.cpp defines: classifyPte, classifyPde, Symbols, FrameCensus, parseWhen, Recorder.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emu/cpu.h"
+#include "emu/events.h"
+#include "mmu/mmu.h"
+
+namespace view {
+
+// The built-in guest's copy-on-write bit (guest/kernel/mmu.h: PTE_COW 0x200, an AVL bit).
+constexpr unsigned kDefaultCowBit = 9;
+
+// What a grid cell shows. The order is the legend's.
+enum class CellState : uint8_t {
+  kNotPresent,
+  kKernelRead,   // present, supervisor only, read-only
+  kKernelWrite,  // present, supervisor only, writable
+  kUserRead,     // present, user, read-only (and not COW)
+  kUserWrite,    // present, user, writable
+  kCow,          // present with the COW bit
+  kLarge,        // a PDE that maps 4 MB
+};
+constexpr unsigned kCellStates = 7;
+const char* cellStateName(CellState s);
+
+// A PTE (or the leaf of a walk) by its own bits; `pdeBits` adds the PDE's U/S and R/W, which
+// combine with the PTE's (SDM vol. 3A 4.6).
+CellState classifyPte(uint32_t pte, uint32_t pdeBits, unsigned cowBit);
+// A PDE by its own bits: not present, 4 MB page (with CR4.PSE), or a table (user or kernel).
+CellState classifyPde(uint32_t pde, bool pse, unsigned cowBit);
+
+// Function and object symbols of ELF32 files (the kernel's), for "name+0x12".
+class Symbols {
+ public:
+  // false and a one-line `error` when the file is not a readable ELF32 file with a symbol table.
+  bool load(const std::string& path, std::string& error);
+  std::string describe(uint32_t address) const;  // "" when nothing covers it
+  std::optional<uint32_t> find(const std::string& name) const;
+  bool empty() const { return symbols_.empty(); }
+
+ private:
+  struct Symbol {
+    uint32_t start, end;
+    std::string name;
+  };
+  std::vector<Symbol> symbols_;  // sorted by start
+};
+
+// The frames the address spaces map: how many present user PTEs map each frame (the sharing a
+// COW kernel's reference counts track), which frames only the kernel maps, and which hold page
+// tables. The address spaces are the CR3 values seen plus every frame of RAM that holds a page
+// directory with the current one's kernel half (a child built by fork() that has not run yet).
+// A directory that no longer shares that kernel half is taken to be gone (freed) and left out.
+class FrameCensus {
+ public:
+  void take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vector<uint32_t>& cr3s,
+            uint32_t ramBytes);
+  uint32_t frames() const { return static_cast<uint32_t>(userMappers_.size()); }
+  uint16_t userMappers(uint32_t pfn) const { return pfn < frames() ? userMappers_[pfn] : 0; }
+  bool kernelMapped(uint32_t pfn) const { return pfn < frames() && kernel_[pfn]; }
+  bool pageTable(uint32_t pfn) const { return pfn < frames() && table_[pfn]; }
+  uint32_t highestUsed() const { return highest_; }  // highest frame anything maps, +1
+  const std::vector<uint32_t>& liveSpaces() const { return live_; }
+
+ private:
+  std::vector<uint16_t> userMappers_;
+  std::vector<uint8_t> kernel_, table_;
+  std::vector<uint32_t> live_;
+  uint32_t highest_ = 0;
+};
+
+// A moment to stop at (--view-at WHEN, and the window's "run to" controls).
+struct When {
+  enum class Kind : uint8_t {
+    kExit,        // the run ended
+    kPageFault,   // pf:N, after the Nth page fault is resolved (its instruction completed)
+    kCycle,       // cycle:N, the first instruction boundary at or after cycle N
+    kSymbol,      // symbol:NAME, before the first instruction of NAME runs
+    kReturn,      // ret:NAME, when the first call of NAME returns to its caller
+    kNextFault,   // the window: the next page fault, at its handler's first instruction
+    kNextFlush,   // the window: after the next TLB flush
+    kNextCr3,     // the window: after the next CR3 write
+  };
+  Kind kind = Kind::kExit;
+  uint64_t n = 0;
+  std::string name;
+  std::string text;  // as given
+};
+// Parses exit, pf:N, cycle:N, symbol:NAME, ret:NAME; false and a one-line `error` otherwise.
+bool parseWhen(const std::string& text, When& when, std::string& error);
+
+// One line of the events panel.
+struct EventLine {
+  uint64_t cycle;
+  std::string text;
+};
+
+// Run counters the events panel shows (beyond the MMU's own statistics).
+struct ViewCounters {
+  uint64_t pageFaults = 0, cowFaults = 0, flushes = 0, cr3Writes = 0, staleUses = 0;
+};
+
+// The observer: keeps the CR3s seen, the last events as text, counters, and the page faults
+// still waiting for their resolution; stops the CPU at the armed moment.
+class Recorder final : public emu::Observer {
+ public:
+  static constexpr unsigned kMaxLines = 200;
+
+  Recorder(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, const Symbols& symbols,
+           unsigned cowBit);
+  ~Recorder() override;
+
+  // Arms a stop; false and an error when a symbol is unknown. Arming kExit arms nothing.
+  bool arm(const When& when, std::string& error);
+  void disarm();
+  bool reached() const { return reached_; }
+  // Whether the armed stop needs every retired instruction (symbol, ret, pf:N after the fault).
+  bool wantsInstructions() const { return wantInsns_; }
+
+  // Called between runs: notes resolutions of pending faults (by probing their pages).
+  void refresh();
+
+  const std::vector<uint32_t>& cr3s() const { return cr3s_; }
+  const std::deque<EventLine>& lines() const { return lines_; }  // newest first
+  const ViewCounters& counters() const { return counters_; }
+  // The last page fault (its CR2), for the view's selection.
+  std::optional<uint32_t> lastFaultAddress() const { return lastFault_; }
+  std::optional<uint32_t> lastFaultCr3() const { return lastFaultCr3_; }
+  std::string disassemble(uint32_t linear, bool user) const;
+
+  void onTlbFlush(const mmu::TlbFlush& e) override;
+  void onPageFault(const mmu::PageFault& e) override;
+  void onCr3Write(const mmu::Cr3Write& e) override;
+  void onStaleTlbUse(const mmu::StaleTlbUse& e) override;
+  void onInstruction(const emu::InstructionEvent& e) override;
+
+ private:
+  struct Pending {
+    uint32_t cr3, cr2, eip, pte;
+    uint64_t cycle;
+  };
+  void add(uint64_t cycle, std::string text);
+  void noteCr3(uint32_t cr3);
+  void stop();
+  void enterCall();  // ret:NAME: note the call's return address and stack pointer
+  uint32_t leafWord(uint32_t cr3, uint32_t linear) const;
+
+  emu::Cpu& cpu_;
+  mmu::Mmu& mmu_;
+  mmu::PhysMemory& mem_;
+  const Symbols& symbols_;
+  unsigned cowBit_;
+  size_t capstone_ = 0;
+  bool capstoneOk_ = false;
+  std::vector<uint32_t> cr3s_;
+  std::deque<EventLine> lines_;
+  ViewCounters counters_;
+  std::vector<Pending> pending_;
+  std::optional<uint32_t> lastFault_, lastFaultCr3_;
+
+  // The armed stop.
+  bool armed_ = false, reached_ = false, wantInsns_ = false;
+  When when_;
+  uint64_t faultsAtArm_ = 0;
+  uint32_t target_ = 0, targetEnd_ = 0;  // symbol range; ret: the return address
+  uint32_t targetEsp_ = 0, targetCr3_ = 0;
+  bool entered_ = false;  // ret:NAME: the call was seen
+};
+
+}  // namespace view

@@ -1,0 +1,546 @@
+// The view's panels, drawn with SDL2 (SDL_Renderer) and text with SDL2_ttf.
+#include "emu/view/render.h"
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <fmt/core.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace view {
+
+using mmu::PagingBits;
+
+namespace {
+constexpr const char* kFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
+constexpr Rgb kBackground{16, 16, 22};
+constexpr Rgb kPanel{24, 25, 33};
+constexpr Rgb kText{222, 222, 228};
+constexpr Rgb kDim{140, 142, 155};
+constexpr Rgb kTitle{255, 255, 255};
+constexpr Rgb kSelect{255, 255, 255};
+constexpr Rgb kStale{180, 40, 40};
+constexpr Rgb kTlbValid{44, 50, 70};
+constexpr Rgb kTlbEmpty{28, 28, 36};
+
+// Reads the 1024 words of the table at `pa` straight from RAM; zeros when it is not RAM.
+void readTable(mmu::PhysMemory& mem, uint32_t pa, uint32_t (&words)[1024]) {
+  uint8_t* f = mem.frame(pa & ~mmu::kPageMask);
+  if (f == nullptr) {
+    std::memset(words, 0, sizeof words);
+  } else {
+    std::memcpy(words, f, sizeof words);
+  }
+}
+// The PDE grid's state of a page table (see drawAddressSpace).
+CellState tableState(const uint32_t (&table)[1024], uint32_t pde, unsigned cowBit) {
+  static constexpr int kRank[kCellStates] = {0, 1, 2, 3, 4, 5, 0};  // by CellState
+  CellState best = CellState::kNotPresent;
+  for (uint32_t pte : table) {
+    CellState st = classifyPte(pte, pde, cowBit);
+    if (kRank[static_cast<unsigned>(st)] > kRank[static_cast<unsigned>(best)]) best = st;
+    if (best == CellState::kCow) break;
+  }
+  return best;
+}
+}  // namespace
+
+Rgb cellColour(CellState s) {
+  static constexpr std::array<Rgb, kCellStates> colours{{
+      {36, 38, 48},     // not present
+      {58, 74, 112},    // kernel read-only
+      {88, 116, 178},   // kernel writable
+      {70, 160, 90},    // user read-only
+      {236, 200, 60},   // user writable
+      {238, 96, 40},    // copy-on-write
+      {156, 92, 206},   // 4 MB page
+  }};
+  return colours[static_cast<unsigned>(s)];
+}
+
+Rgb frameColour(uint16_t userMappers, bool kernel, bool table) {
+  if (userMappers >= 3) return {232, 60, 70};
+  if (userMappers == 2) return {238, 150, 40};
+  if (userMappers == 1) return {90, 180, 110};
+  if (table) return {150, 100, 200};
+  if (kernel) return {40, 45, 62};
+  return {30, 30, 36};
+}
+
+const std::vector<std::pair<std::string, std::string>>& shortcuts() {
+  static const std::vector<std::pair<std::string, std::string>> keys{
+      {"space", "run / pause"},
+      {"s", "step one instruction"},
+      {"f", "run to the next page fault"},
+      {"t", "run to the next TLB flush"},
+      {"c", "run to the next CR3 switch"},
+      {"a / A", "next / previous address space (CR3s seen)"},
+      {"0", "follow the current CR3 again"},
+      {"arrows", "move the selected PTE"},
+      {"pgup / pgdn", "previous / next PDE"},
+      {"mouse", "click a PDE, PTE or frame to select it"},
+      {"+ / -", "faster / slower"},
+      {"p, F12", "save a screenshot (--view-png)"},
+      {"h, ?, F1", "this help"},
+      {"q, esc", "quit"},
+  };
+  return keys;
+}
+
+Renderer::Renderer(SDL_Renderer* renderer) : r_(renderer) {
+  if (!TTF_WasInit() && TTF_Init() != 0) error_ = std::string("SDL_ttf: ") + TTF_GetError();
+}
+
+Renderer::~Renderer() {
+  if (font_) TTF_CloseFont(font_);
+}
+
+bool Renderer::ok(std::string& error) const {
+  if (!error_.empty()) error = error_;
+  return error_.empty();
+}
+
+void Renderer::setFont(int size) {
+  if (size == fontSize_ && font_) return;
+  if (font_) TTF_CloseFont(font_);
+  font_ = TTF_OpenFont(kFontPath, size);
+  fontSize_ = size;
+  if (!font_) {
+    error_ = std::string(kFontPath) + ": " + TTF_GetError() + " (install fonts-dejavu-core)";
+    return;
+  }
+  int adv = 0;
+  if (TTF_GlyphMetrics(font_, 'M', nullptr, nullptr, nullptr, nullptr, &adv) == 0) charW_ = std::max(1, adv);
+}
+
+void Renderer::fill(const Rect& r, Rgb c) {
+  SDL_SetRenderDrawColor(r_, c.r, c.g, c.b, 255);
+  SDL_Rect sr{r.x, r.y, r.w, r.h};
+  SDL_RenderFillRect(r_, &sr);
+}
+
+void Renderer::frame(const Rect& r, Rgb c) {
+  SDL_SetRenderDrawColor(r_, c.r, c.g, c.b, 255);
+  SDL_Rect sr{r.x, r.y, r.w, r.h};
+  SDL_RenderDrawRect(r_, &sr);
+}
+
+int Renderer::text(int x, int y, const std::string& s, Rgb c, int maxW) {
+  if (!font_ || s.empty() || maxW <= 0) return 0;
+  SDL_Surface* surf = TTF_RenderUTF8_Blended(font_, s.c_str(), SDL_Color{c.r, c.g, c.b, 255});
+  if (!surf) return 0;
+  SDL_Texture* tex = SDL_CreateTextureFromSurface(r_, surf);
+  int w = std::min(surf->w, maxW);
+  if (tex) {
+    SDL_Rect src{0, 0, w, surf->h}, dst{x, y, w, surf->h};
+    SDL_RenderCopy(r_, tex, &src, &dst);
+    SDL_DestroyTexture(tex);
+  }
+  SDL_FreeSurface(surf);
+  return w;
+}
+
+Layout layoutFor(Session& s, int w, int h) {
+  const mmu::Tlb& dtlb = s.machine().mmu().tlb(false);
+  // Frames up to the highest one anything maps, in whole 4 MB rows.
+  uint32_t used = s.census().highestUsed();
+  uint32_t shown = std::min(s.census().frames(), std::max<uint32_t>(1024, (used + 1023) / 1024 * 1024));
+  return Layout(w, h, shown, dtlb.sets(), dtlb.ways(), s.machine().mmu().geometry().split);
+}
+
+void Renderer::draw(Session& s, const Chrome& chrome, int w, int h) {
+  Layout l = layoutFor(s, w, h);
+  setFont(l.font);
+  SDL_SetRenderDrawBlendMode(r_, SDL_BLENDMODE_NONE);
+  fill({0, 0, w, h}, kBackground);
+  if (!font_) return;
+  drawStatus(s, l, chrome);
+  drawAddressSpace(s, l);
+  drawLegend(l);
+  drawDetails(s, l);
+  drawFrames(s, l);
+  drawTlb(s, l);
+  drawEvents(s, l);
+  if (s.selection().help) drawHelp(l);
+}
+
+void Renderer::drawStatus(Session& s, const Layout& l, const Chrome& chrome) {
+  fill(l.status, kPanel);
+  emu::Cpu& cpu = s.machine().cpu();
+  std::string sym = s.symbols().describe(cpu.eip());
+  std::string top = fmt::format("xray86 view  [{}]  cycle {}  insns {}  EIP {:08x}{}{}  CPL {}  CR3 {:08x}{}{}",
+                                chrome.state, cpu.cycles(), cpu.instructions(), cpu.eip(),
+                                sym.empty() ? "" : " ", sym, cpu.cpl(), cpu.cr3(),
+                                chrome.speed.empty() ? "" : "  speed ", chrome.speed);
+  text(l.pad, l.pad / 2, top, kTitle, l.w - 2 * l.pad);
+  text(l.pad, l.pad / 2 + l.line,
+       "space run/pause  s step  f next #PF  t next flush  c next CR3  a address space  +/- speed  p screenshot  h help  q quit",
+       kDim, l.w - 2 * l.pad);
+}
+
+void Renderer::drawAddressSpace(Session& s, const Layout& l) {
+  mmu::Mmu& mmu = s.machine().mmu();
+  Selection& sel = s.selection();
+  uint32_t cr3 = s.shownCr3();
+  bool pse = (mmu.cr4() & mmu::kCr4Pse) != 0;
+  bool current = cr3 == (mmu.cr3() & ~mmu::kPageMask);
+  static uint32_t dir[1024], table[1024];
+  bool paging = (mmu.cr0() & mmu::kCr0Pg) != 0;
+  if (paging) {
+    readTable(s.machine(), cr3, dir);
+  } else {
+    std::memset(dir, 0, sizeof dir);
+  }
+  text(l.pdes.x, l.space.y, fmt::format("page directory {:08x}{}", cr3, current ? " (current)" : ""), kTitle,
+       32 * l.pdes.cell);
+  for (unsigned i = 0; i < 1024; ++i) {
+    Rect r = l.pdes.rect(i);
+    CellState st = classifyPde(dir[i], pse, s.cowBit());
+    if (st != CellState::kNotPresent && st != CellState::kLarge) {
+      // A table: the PDE's own U/S and R/W say little (xv6 sets both in every PDE), so the cell
+      // shows the most telling state among its PTEs: COW, then user writable, user read-only,
+      // kernel writable, kernel read-only.
+      readTable(s.machine(), dir[i] & PagingBits::kFrame, table);
+      st = tableState(table, dir[i], s.cowBit());
+    }
+    fill({r.x, r.y, r.w - (r.w > 3), r.h - (r.h > 3)}, cellColour(st));
+  }
+  frame(l.pdes.rect(sel.pde), kSelect);
+
+  uint32_t pde = dir[sel.pde];
+  uint32_t base = sel.pde << 22;
+  CellState whole = CellState::kNotPresent;
+  if ((pde & PagingBits::kPresent) && !(pse && (pde & PagingBits::kPageSize))) {
+    readTable(s.machine(), pde & PagingBits::kFrame, table);
+  } else {
+    std::memset(table, 0, sizeof table);
+    if (pde & PagingBits::kPresent) whole = CellState::kLarge;
+  }
+  text(l.ptes.x, l.space.y, fmt::format("PDE {:03x}: {:08x}-{:08x}", sel.pde, base, base + 0x3FFFFF), kTitle,
+       32 * l.ptes.cell);
+  for (unsigned j = 0; j < 1024; ++j) {
+    Rect r = l.ptes.rect(j);
+    CellState st = whole == CellState::kLarge ? whole : classifyPte(table[j], pde, s.cowBit());
+    fill({r.x, r.y, r.w - (r.w > 3), r.h - (r.h > 3)}, cellColour(st));
+  }
+  frame(l.ptes.rect(sel.pte), kSelect);
+}
+
+void Renderer::drawLegend(const Layout& l) {
+  int x = l.legend.x, y = l.legend.y, sq = l.line * 2 / 3;
+  for (unsigned i = 0; i < kCellStates; ++i) {
+    CellState st = static_cast<CellState>(i);
+    int need = sq + 4 + static_cast<int>(std::string(cellStateName(st)).size()) * charW_ + 12;
+    if (x + need > l.legend.x + l.legend.w) {
+      x = l.legend.x;
+      y += l.line;
+    }
+    fill({x, y + (l.line - sq) / 2, sq, sq}, cellColour(st));
+    x += sq + 4;
+    x += text(x, y, cellStateName(st), kDim) + 12;
+  }
+}
+
+void Renderer::drawDetails(Session& s, const Layout& l) {
+  mmu::Mmu& mmu = s.machine().mmu();
+  Selection& sel = s.selection();
+  uint32_t cr3 = s.shownCr3();
+  bool pse = (mmu.cr4() & mmu::kCr4Pse) != 0;
+  std::vector<std::pair<std::string, Rgb>> lines;
+  const std::vector<uint32_t>& live = s.census().liveSpaces();
+  std::string spaces;
+  for (uint32_t c : s.recorder().cr3s()) {
+    bool alive = std::find(live.begin(), live.end(), c) != live.end();
+    spaces += fmt::format("{}{:x}{}", spaces.empty() ? "" : " ", c >> 12, alive ? "" : "(gone)");
+  }
+  lines.push_back({fmt::format("address spaces seen (CR3 >> 12): {}", spaces), kDim});
+  uint32_t pdeAddr = cr3 + 4 * sel.pde;
+  uint32_t pde = mmu::readPagingWord(s.machine(), pdeAddr, true);
+  uint32_t base = sel.pde << 22;
+  lines.push_back({fmt::format("PDE {:03x} at {:08x} = {:08x}  {}", sel.pde, pdeAddr, pde,
+                               flagsText(pde, s.cowBit(), true)),
+                   kText});
+  uint32_t leaf = 0, page = base, size = 4u << 20;
+  if ((pde & PagingBits::kPresent) && pse && (pde & PagingBits::kPageSize)) {
+    leaf = pde;
+  } else if (pde & PagingBits::kPresent) {
+    uint32_t pteAddr = (pde & PagingBits::kFrame) + 4 * sel.pte;
+    leaf = mmu::readPagingWord(s.machine(), pteAddr, true);
+    page = base + (sel.pte << 12);
+    size = 4096;
+    lines.push_back({fmt::format("PTE {:03x} at {:08x} = {:08x}  {}", sel.pte, pteAddr, leaf,
+                                 flagsText(leaf, s.cowBit(), false)),
+                     kText});
+  }
+  lines.push_back({fmt::format("linear {:08x}-{:08x}: {}", page, page + size - 1,
+                               cellStateName(size == 4096 ? classifyPte(leaf, pde, s.cowBit())
+                                                          : classifyPde(pde, pse, s.cowBit()))),
+                   kTitle});
+  if (leaf & PagingBits::kPresent) {
+    uint32_t f = (size == 4096 ? leaf & PagingBits::kFrame : leaf & PagingBits::kLargeFrame);
+    uint16_t n = s.census().userMappers(f >> 12);
+    lines.push_back({fmt::format("frame {:08x}: mapped by {} user PTE{} across live address spaces{}", f, n,
+                                 n == 1 ? "" : "s", n >= 2 ? " (shared)" : ""),
+                     kText});
+    if (cr3 == (mmu.cr3() & ~mmu::kPageMask)) {
+      const mmu::TlbEntry* e = mmu.tlb(false).lookup(page);
+      if (e) {
+        lines.push_back({fmt::format("TLB: cached -> {:08x} {}{}{}", e->frame, e->writable ? "W" : "R",
+                                     e->user ? "U" : "S", e->stale ? "  STALE: memory changed since the fill" : ""),
+                         e->stale ? Rgb{255, 110, 110} : kText});
+      } else {
+        lines.push_back({"TLB: not cached", kDim});
+      }
+    }
+    std::string sym = s.symbols().describe(page);
+    if (sym.empty()) {
+      for (uint32_t a = page; a < page + std::min<uint32_t>(size, 4096); a += 16) {
+        sym = s.symbols().describe(a);
+        if (!sym.empty()) break;
+      }
+    }
+    if (!sym.empty()) lines.push_back({"symbol: " + sym, kText});
+  }
+  if (sel.frame) {
+    uint32_t f = *sel.frame;
+    const FrameCensus& c = s.census();
+    lines.push_back({fmt::format("selected frame {:08x}: {} user mapper{}{}{}", f << 12, c.userMappers(f),
+                                 c.userMappers(f) == 1 ? "" : "s", c.kernelMapped(f) ? ", kernel-mapped" : "",
+                                 c.pageTable(f) ? ", holds a page table" : ""),
+                     kText});
+  }
+  int y = l.details.y;
+  for (auto& [t, c] : lines) {
+    if (y + l.line > l.details.y + l.details.h) break;
+    text(l.details.x, y, t, c, l.details.w);
+    y += l.line;
+  }
+}
+
+void Renderer::drawFrames(Session& s, const Layout& l) {
+  const FrameCensus& c = s.census();
+  const Grid& g = l.frames;
+  uint32_t shownFrames = static_cast<uint32_t>(g.cols * g.rows) * g.per;
+  shownFrames = std::min(shownFrames, c.frames());
+  text(l.framesPanel.x, l.framesPanel.y,
+       fmt::format("physical frames 0x0-0x{:x} ({} KB a cell): user PTEs mapping each frame", shownFrames,
+                   4 * g.per),
+       kTitle, l.framesPanel.w);
+  // Batched by colour: one SDL call per colour.
+  std::vector<SDL_Rect> byColour[6];
+  const Rgb colours[6] = {frameColour(0, false, false), frameColour(0, true, false), frameColour(0, false, true),
+                          frameColour(1, false, false), frameColour(2, false, false), frameColour(3, false, false)};
+  for (uint32_t f = 0; f < shownFrames; f += g.per) {
+    uint16_t most = 0;
+    bool kernel = false, table = false;
+    for (uint32_t k = f; k < f + g.per && k < shownFrames; ++k) {
+      most = std::max(most, c.userMappers(k));
+      kernel |= c.kernelMapped(k);
+      table |= c.pageTable(k);
+    }
+    unsigned idx = most >= 3 ? 5 : most == 2 ? 4 : most == 1 ? 3 : table ? 2 : kernel ? 1 : 0;
+    Rect r = g.rect(f);
+    byColour[idx].push_back({r.x, r.y, r.w, r.h});
+  }
+  for (unsigned i = 0; i < 6; ++i) {
+    if (byColour[i].empty()) continue;
+    SDL_SetRenderDrawColor(r_, colours[i].r, colours[i].g, colours[i].b, 255);
+    SDL_RenderFillRects(r_, byColour[i].data(), static_cast<int>(byColour[i].size()));
+  }
+  // The selected page's frame (or the picked frame): outlined, or white when cells are tiny.
+  std::optional<uint32_t> mark = s.selection().frame;
+  if (!mark) {
+    uint32_t cr3 = s.shownCr3();
+    uint32_t linear = (s.selection().pde << 22) | (s.selection().pte << 12);
+    mmu::WalkResult w = s.machine().mmu().probeTables(cr3, linear, mmu::Access::kRead, false);
+    if (w.translation) mark = w.translation->physical(linear) >> 12;
+  }
+  if (mark && *mark < shownFrames) {
+    Rect r = g.rect(*mark);
+    if (r.w >= 4) {
+      frame(r, kSelect);
+    } else {
+      fill(r, kSelect);
+    }
+  }
+  // Legend under the grid.
+  int y = g.y + g.rows * g.cell + 2, x = l.framesPanel.x, sq = l.line * 2 / 3;
+  const char* names[6] = {"unmapped", "kernel only", "page table", "1 user PTE", "2", "3+"};
+  if (y + l.line <= l.framesPanel.y + l.framesPanel.h + l.pad) {
+    for (unsigned i = 0; i < 6; ++i) {
+      fill({x, y + (l.line - sq) / 2, sq, sq}, colours[i]);
+      x += sq + 3;
+      x += text(x, y, names[i], kDim) + 10;
+    }
+  }
+}
+
+void Renderer::drawTlb(Session& s, const Layout& l) {
+  mmu::Mmu& mmu = s.machine().mmu();
+  bool split = mmu.geometry().split;
+  int y = l.tlb.y;
+  for (int which = 0; which < (split ? 2 : 1); ++which) {
+    const mmu::Tlb& t = mmu.tlb(which == 1);
+    text(l.tlb.x, y,
+         fmt::format("{}TLB: {} sets x {} ways, {} valid (page>frame, W/R U/S, G, D; red: stale)",
+                     split ? (which ? "instruction " : "data ") : "", t.sets(), t.ways(), t.validCount()),
+         kTitle, l.tlb.w);
+    y += l.line;
+    int label = 3 * charW_;
+    int wayW = (l.tlb.w - label) / static_cast<int>(t.ways());
+    for (unsigned set = 0; set < t.sets(); ++set) {
+      text(l.tlb.x, y, fmt::format("{}", set), kDim);
+      for (unsigned way = 0; way < t.ways(); ++way) {
+        const mmu::TlbEntry& e = t.at(set, way);
+        Rect r{l.tlb.x + label + static_cast<int>(way) * wayW, y, wayW - 3, l.line - 1};
+        fill(r, !e.valid ? kTlbEmpty : e.stale ? kStale : kTlbValid);
+        if (e.valid) {
+          std::string t2 = e.large ? fmt::format("{:03x}>{:03x} 4M", e.pageBase >> 22, e.frame >> 22)
+                                   : fmt::format("{:05x}>{:05x}", e.pageBase >> 12, e.frame >> 12);
+          t2 += fmt::format(" {}{}{}{}", e.writable ? "W" : "R", e.user ? "U" : "S", e.global ? "G" : "",
+                            e.dirty ? "D" : "");
+          text(r.x + 2, y, t2, kText, r.w - 4);
+        }
+      }
+      y += l.line;
+    }
+  }
+}
+
+void Renderer::drawEvents(Session& s, const Layout& l) {
+  const ViewCounters& c = s.recorder().counters();
+  mmu::MmuStats st = s.machine().mmu().stats();
+  int y = l.events.y;
+  text(l.events.x, y, "events, newest first", kTitle, l.events.w);
+  y += l.line;
+  text(l.events.x, y,
+       fmt::format("faults {} (COW {})  flushes {}  CR3 writes {}  stale uses {}  TLB hits {} misses {}", c.pageFaults,
+                   c.cowFaults, c.flushes, c.cr3Writes, c.staleUses, st.tlbHits, st.tlbMisses),
+       kDim, l.events.w);
+  y += l.line;
+  for (const EventLine& e : s.recorder().lines()) {
+    if (y + l.line > l.events.y + l.events.h) break;
+    Rgb colour = e.text.rfind("#PF", 0) == 0 ? Rgb{255, 170, 120}
+                 : e.text.rfind("STALE", 0) == 0 ? Rgb{255, 110, 110}
+                                                 : kText;
+    text(l.events.x, y, fmt::format("{:>11} {}", e.cycle, e.text), colour, l.events.w);
+    y += l.line;
+  }
+}
+
+void Renderer::drawHelp(const Layout& l) {
+  const auto& keys = shortcuts();
+  int w = std::min(l.w - 4 * l.pad, 60 * charW_), h = static_cast<int>(keys.size() + 3) * l.line;
+  Rect box{(l.w - w) / 2, (l.h - h) / 2, w, h};
+  SDL_SetRenderDrawBlendMode(r_, SDL_BLENDMODE_BLEND);
+  SDL_SetRenderDrawColor(r_, 8, 8, 12, 235);
+  SDL_Rect sr{box.x, box.y, box.w, box.h};
+  SDL_RenderFillRect(r_, &sr);
+  SDL_SetRenderDrawBlendMode(r_, SDL_BLENDMODE_NONE);
+  frame(box, kSelect);
+  int y = box.y + l.line / 2;
+  text(box.x + l.pad * 2, y, "keyboard shortcuts (h to close)", kTitle);
+  y += l.line * 3 / 2;
+  for (const auto& [k, what] : keys) {
+    text(box.x + l.pad * 2, y, k, Rgb{236, 200, 60});
+    text(box.x + l.pad * 2 + 14 * charW_, y, what, kText);
+    y += l.line;
+  }
+}
+
+// ---- PNG (ISO/IEC 15948: signature, IHDR, IDAT with zlib data, IEND; each chunk CRC-32) ----
+
+namespace {
+void put32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(v >> s));
+}
+void chunk(std::vector<uint8_t>& out, const char* type, const std::vector<uint8_t>& data) {
+  put32(out, static_cast<uint32_t>(data.size()));
+  size_t start = out.size();
+  out.insert(out.end(), type, type + 4);
+  out.insert(out.end(), data.begin(), data.end());
+  uLong crc = crc32(0, out.data() + start, static_cast<uInt>(out.size() - start));
+  put32(out, static_cast<uint32_t>(crc));
+}
+}  // namespace
+
+bool writePng(const std::string& path, int w, int h, const uint32_t* pixels, int pitch, std::string& error) {
+  // Raw image: each row a filter byte (0, none) then RGB triples.
+  std::vector<uint8_t> raw;
+  raw.reserve(static_cast<size_t>(h) * (1 + 3 * static_cast<size_t>(w)));
+  for (int y = 0; y < h; ++y) {
+    raw.push_back(0);
+    const uint32_t* row = pixels + static_cast<size_t>(y) * pitch;
+    for (int x = 0; x < w; ++x) {
+      raw.push_back(static_cast<uint8_t>(row[x] >> 16));
+      raw.push_back(static_cast<uint8_t>(row[x] >> 8));
+      raw.push_back(static_cast<uint8_t>(row[x]));
+    }
+  }
+  uLongf size = compressBound(static_cast<uLong>(raw.size()));
+  std::vector<uint8_t> z(size);
+  if (compress2(z.data(), &size, raw.data(), static_cast<uLong>(raw.size()), 9) != Z_OK) {
+    error = "PNG: zlib failed";
+    return false;
+  }
+  z.resize(size);
+  std::vector<uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  std::vector<uint8_t> ihdr;
+  put32(ihdr, static_cast<uint32_t>(w));
+  put32(ihdr, static_cast<uint32_t>(h));
+  ihdr.insert(ihdr.end(), {8, 2, 0, 0, 0});  // 8 bits, truecolour, deflate, filter 0, no interlace
+  chunk(out, "IHDR", ihdr);
+  chunk(out, "IDAT", z);
+  chunk(out, "IEND", {});
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), std::fclose);
+  if (!f || std::fwrite(out.data(), 1, out.size(), f.get()) != out.size()) {
+    error = path + ": cannot write";
+    return false;
+  }
+  return true;
+}
+
+bool renderOffscreen(Session& s, const Chrome& chrome, int w, int h, std::vector<uint32_t>& pixels,
+                     std::string& error) {
+  SDL_Surface* surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGB888);
+  if (!surf) {
+    error = std::string("SDL: ") + SDL_GetError();
+    return false;
+  }
+  SDL_Renderer* r = SDL_CreateSoftwareRenderer(surf);
+  if (!r) {
+    error = std::string("SDL software renderer: ") + SDL_GetError();
+    SDL_FreeSurface(surf);
+    return false;
+  }
+  bool ok;
+  {
+    Renderer view(r);
+    ok = view.ok(error);
+    if (ok) {
+      view.draw(s, chrome, w, h);
+      SDL_RenderPresent(r);
+      ok = view.ok(error);
+    }
+  }
+  if (ok) {
+    pixels.resize(static_cast<size_t>(w) * h);
+    SDL_LockSurface(surf);
+    for (int y = 0; y < h; ++y) {
+      std::memcpy(&pixels[static_cast<size_t>(y) * w], static_cast<uint8_t*>(surf->pixels) + y * surf->pitch,
+                  static_cast<size_t>(w) * 4);
+    }
+    SDL_UnlockSurface(surf);
+    for (uint32_t& p : pixels) p &= 0xFFFFFF;
+  }
+  SDL_DestroyRenderer(r);
+  SDL_FreeSurface(surf);
+  return ok;
+}
+
+}  // namespace view

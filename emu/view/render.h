@@ -1,0 +1,83 @@
+// Drawing the view with SDL2 and SDL2_ttf: one Draw* function per panel, each reading what the
+// Session and the MMU hold. Also the PNG writer (zlib) for --view-png and screenshots.
+//
+// render.cpp defines: cellColour, frameColour, layoutFor, shortcuts, Renderer, writePng, renderOffscreen.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "emu/view/session.h"
+
+struct SDL_Renderer;
+typedef struct _TTF_Font TTF_Font;
+
+namespace view {
+
+struct Rgb {
+  uint8_t r, g, b;
+  bool operator==(const Rgb&) const = default;
+};
+
+// The colours of the cells (legend order) and of frames by their user mappers.
+Rgb cellColour(CellState s);
+// 0: mapped by no one; kernel only; a page table; then 1, 2, 3+ user PTEs.
+Rgb frameColour(uint16_t userMappers, bool kernel, bool table);
+
+// The layout of a w x h view of this session (frames shown: up to the highest one mapped).
+Layout layoutFor(Session& s, int w, int h);
+
+// Status line under the controls: run state and speed, supplied by the caller.
+struct Chrome {
+  std::string state;  // "paused", "running", "finished: ..."
+  std::string speed;
+};
+
+class Renderer {
+ public:
+  // The font is DejaVu Sans Mono (fonts-dejavu-core); false and an error if it cannot be opened.
+  explicit Renderer(SDL_Renderer* renderer);
+  ~Renderer();
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
+  bool ok(std::string& error) const;
+
+  // Draws everything into the renderer's target of w x h pixels.
+  void draw(Session& s, const Chrome& chrome, int w, int h);
+
+ private:
+  void setFont(int size);
+  void fill(const Rect& r, Rgb c);
+  void frame(const Rect& r, Rgb c);
+  // Draws `text` at (x, y) clipped to `maxW` pixels; returns its width.
+  int text(int x, int y, const std::string& s, Rgb c, int maxW = 1 << 20);
+  void drawStatus(Session& s, const Layout& l, const Chrome& chrome);
+  void drawAddressSpace(Session& s, const Layout& l);
+  void drawLegend(const Layout& l);
+  void drawDetails(Session& s, const Layout& l);
+  void drawFrames(Session& s, const Layout& l);
+  void drawTlb(Session& s, const Layout& l);
+  void drawEvents(Session& s, const Layout& l);
+  void drawHelp(const Layout& l);
+
+  SDL_Renderer* r_;
+  TTF_Font* font_ = nullptr;
+  int fontSize_ = 0;
+  int charW_ = 8;
+  std::string error_;
+};
+
+// The keyboard shortcuts, as the help overlay lists them.
+const std::vector<std::pair<std::string, std::string>>& shortcuts();
+
+// Writes w x h pixels (0x00RRGGBB words, `pitch` words a row) as an 8-bit RGB PNG.
+bool writePng(const std::string& path, int w, int h, const uint32_t* pixels, int pitch,
+              std::string& error);
+
+// Renders the view with SDL's software renderer into memory (no window, no video driver) and
+// returns the pixels as 0x00RRGGBB words, w*h of them; false and an error on failure.
+bool renderOffscreen(Session& s, const Chrome& chrome, int w, int h, std::vector<uint32_t>& pixels,
+                     std::string& error);
+
+}  // namespace view

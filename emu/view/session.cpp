@@ -1,0 +1,148 @@
+// The view's run driver and layout.
+#include "emu/view/session.h"
+
+#include <algorithm>
+
+namespace view {
+
+using mmu::PagingBits;
+
+Layout::Layout(int width, int height, uint32_t frameCount, unsigned tlbSets, unsigned tlbWays,
+               bool splitTlb)
+    : w(width), h(height) {
+  (void)tlbWays;
+  pad = std::max(4, w / 200);
+  line = std::clamp(h / 52, 10, 40);
+  font = std::max(8, line * 4 / 5);
+  status = {0, 0, w, 2 * line + pad};
+  int top = status.h + pad;
+  int leftW = w * 52 / 100;
+  // Address space: two 32x32 grids side by side, a title line above each.
+  int side = std::min((leftW - 3 * pad) / 2, h - top - 14 * line - 2 * pad);
+  int cell = std::max(2, side / 32);
+  space = {0, top, leftW, line + 32 * cell};
+  pdes = {pad, top + line, cell, 32, 32, 1};
+  ptes = {2 * pad + 32 * cell, top + line, cell, 32, 32, 1};
+  legend = {pad, space.y + space.h + pad, leftW - 2 * pad, 2 * line};
+  details = {pad, legend.y + legend.h + pad, leftW - 2 * pad, h - (legend.y + legend.h + 2 * pad)};
+
+  int rx = leftW + pad, rw = w - rx - pad;
+  int tlbH = line * (static_cast<int>(tlbSets) + 2);
+  if (splitTlb) tlbH *= 2;
+  int framesH = std::max(4 * line, (h - top) * 50 / 100);
+  framesPanel = {rx, top, rw, framesH};
+  // Frames: the largest cell (then the fewest frames per cell) that fits; rows hold a multiple of
+  // 32 cells (128 KB of RAM per 32 frames), so that columns line up with addresses.
+  int gridH = framesH - line;
+  uint32_t n = std::max<uint32_t>(frameCount, 1);
+  frames = {rx, top + line, 1, 1, 1, 1};
+  bool placed = false;
+  for (uint32_t per = 1; per <= 64 && !placed; per *= 2) {
+    uint32_t cells = (n + per - 1) / per;
+    for (int c = 16; c >= 1 && !placed; --c) {
+      int cols = std::max(32, rw / c / 32 * 32);
+      int rows = static_cast<int>((cells + cols - 1) / cols);
+      if (rows * c <= gridH) {
+        frames = {rx, top + line, c, cols, rows, per};
+        placed = true;
+      }
+    }
+  }
+  tlb = {rx, top + framesH + pad, rw, tlbH};
+  events = {rx, tlb.y + tlb.h + pad, rw, h - (tlb.y + tlb.h + 2 * pad)};
+}
+
+std::string flagsText(uint32_t word, unsigned cowBit, bool pde) {
+  if (!(word & PagingBits::kPresent)) return "-";
+  std::string s = "P";
+  s += word & PagingBits::kWritable ? " W" : " R";
+  s += word & PagingBits::kUser ? " U" : " S";
+  if (word & PagingBits::kAccessed) s += " A";
+  if (word & PagingBits::kDirty) s += " D";
+  if (pde && (word & PagingBits::kPageSize)) s += " PS";
+  if (word & PagingBits::kGlobal) s += " G";
+  if (cowBit < 32 && ((word >> cowBit) & 1)) s += " COW";
+  return s;
+}
+
+Session::Session(emu::Machine& machine, const Symbols& symbols, unsigned cowBit,
+                 uint64_t maxInstructions, uint64_t maxCycles)
+    : machine_(machine),
+      symbols_(symbols),
+      cowBit_(cowBit),
+      maxInstructions_(maxInstructions),
+      maxCycles_(maxCycles),
+      recorder_(machine.cpu(), machine.mmu(), machine, symbols, cowBit) {}
+
+emu::Machine::Outcome Session::runPiece(uint64_t maxInstructions, uint64_t maxCycles) {
+  using Kind = emu::Machine::Outcome::Kind;
+  emu::Cpu& cpu = machine_.cpu();
+  for (;;) {
+    // Retired-instruction events only while a moment needs them (they take the slow path).
+    cpu.events().setInstructionEvents(recorder_.wantsInstructions());
+    emu::Machine::Outcome r = machine_.run(std::min(maxInstructions, maxInstructions_),
+                                           std::min(maxCycles, maxCycles_));
+    cpu.events().setInstructionEvents(false);
+    if (r.kind == Kind::kStopped && !recorder_.reached()) continue;  // the recorder wants insns
+    bool limit = (r.kind == Kind::kInstructionLimit && cpu.instructions() < maxInstructions_) ||
+                 (r.kind == Kind::kCycleLimit && cpu.cycles() < maxCycles_);
+    if (r.kind != Kind::kStopped && !limit) outcome_ = r;
+    return r;
+  }
+}
+
+bool Session::runTo(const When& when, std::string& error) {
+  if (finished()) return true;
+  if (when.kind == When::Kind::kCycle) {
+    recorder_.disarm();
+    if (machine_.cpu().cycles() < when.n) runPiece(~uint64_t{0}, when.n);
+    return true;
+  }
+  if (!recorder_.arm(when, error)) return false;
+  while (!finished() && (when.kind == When::Kind::kExit || !recorder_.reached())) {
+    runPiece(~uint64_t{0}, ~uint64_t{0});
+  }
+  recorder_.disarm();
+  return true;
+}
+
+void Session::runFor(uint64_t instructions) {
+  if (finished()) return;
+  uint64_t now = machine_.cpu().instructions();
+  uint64_t end = instructions > ~uint64_t{0} - now ? ~uint64_t{0} : now + instructions;
+  runPiece(end, ~uint64_t{0});
+}
+
+uint32_t Session::shownCr3() const {
+  return selection_.pinnedCr3 ? *selection_.pinnedCr3 : (machine_.mmu().cr3() & ~mmu::kPageMask);
+}
+
+void Session::refresh() {
+  recorder_.refresh();
+  census_.take(machine_, machine_.mmu(), recorder_.cr3s(), machine_.ram().size());
+}
+
+void Session::autoSelect() {
+  uint32_t cr3 = shownCr3();
+  if (recorder_.lastFaultAddress() && recorder_.lastFaultCr3() == cr3) {
+    selection_.pde = *recorder_.lastFaultAddress() >> 22;
+    selection_.pte = (*recorder_.lastFaultAddress() >> 12) & 1023;
+    return;
+  }
+  for (unsigned i = 0; i < 1024; ++i) {
+    uint32_t pde = mmu::readPagingWord(machine_, cr3 + 4 * i, true);
+    if (!(pde & PagingBits::kPresent) || !(pde & PagingBits::kUser)) continue;
+    selection_.pde = i;
+    selection_.pte = 0;
+    if (pde & PagingBits::kPageSize) return;
+    for (unsigned j = 0; j < 1024; ++j) {
+      if (mmu::readPagingWord(machine_, (pde & PagingBits::kFrame) + 4 * j, true) & PagingBits::kPresent) {
+        selection_.pte = j;
+        return;
+      }
+    }
+    return;
+  }
+}
+
+}  // namespace view

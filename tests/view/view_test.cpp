@@ -1,0 +1,200 @@
+// The view, checked on the built-in guest's cowtest: which colour the cells of a copy-on-write
+// page and of its frame have after fork and after the first fault, the PNGs the command line
+// writes, and the real window under Xvfb driven by scripted keys.
+//
+// Nothing here is an address copied from a run: the COW page and its frame come from the MMU
+// (its mapping cursor and the recorded CR2), and every pixel position from view::layoutFor.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <sys/wait.h>
+#include <string>
+
+#include "devices/console.h"
+#include "emu/machine.h"
+#include "emu/view/render.h"
+#include "emu/view/session.h"
+#include "png_read.h"
+
+namespace {
+
+using view::CellState;
+
+constexpr int kW = 1280, kH = 800;  // --view-size's default
+
+class Discard : public devices::ByteSink {
+ public:
+  void put(uint8_t) override {}
+};
+
+std::unique_ptr<emu::Machine> cowtest(Discard& console) {
+  emu::MachineConfig cfg;
+  cfg.kernel = GUEST_KERNEL;
+  cfg.modules = {GUEST_ARCHIVE};
+  cfg.cmdline = "run=cowtest";
+  cfg.input = "";
+  cfg.console = &console;
+  std::string error;
+  auto m = emu::Machine::create(cfg, error);
+  EXPECT_TRUE(m) << error;
+  return m;
+}
+
+uint32_t rgb(view::Rgb c) { return static_cast<uint32_t>(c.r) << 16 | c.g << 8 | c.b; }
+
+uint32_t centre(const std::vector<uint32_t>& px, const view::Rect& r) {
+  return px[static_cast<size_t>(r.y + r.h / 2) * kW + r.x + r.w / 2];
+}
+
+void runTo(view::Session& s, const std::string& when) {
+  view::When w;
+  std::string error;
+  ASSERT_TRUE(view::parseWhen(when, w, error)) << error;
+  ASSERT_TRUE(s.runTo(w, error)) << error;
+  ASSERT_FALSE(s.finished()) << when << " came after the end of the run";
+  s.refresh();
+  s.autoSelect();
+}
+
+int run(const std::string& args) {
+  std::string cmd = std::string(XRAY86_BIN) + " run --kernel " + GUEST_KERNEL + " --module " + GUEST_ARCHIVE +
+                    " --cmdline run=cowtest --quiet " + args + " > " + OUT_DIR + "/console.txt";
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// The guest's exit status through the exit port is (code << 1) | 1 (isa-debug-exit): cowtest
+// exits 0, so xray86 exits 1.
+constexpr int kCowtestPassed = 1;
+
+TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
+  Discard console;
+  auto m = cowtest(console);
+  ASSERT_TRUE(m);
+  view::Symbols symbols;
+  std::string error;
+  ASSERT_TRUE(symbols.load(GUEST_KERNEL, error)) << error;
+  view::Session s(*m, symbols, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+
+  // Just after the parent's fork() returned: every private user page is COW in both processes.
+  runTo(s, "ret:fork");
+  uint32_t parent = m->mmu().cr3() & ~mmu::kPageMask;
+  std::map<uint32_t, uint32_t> cow;  // linear page -> frame, of the parent's COW pages
+  mmu::MappingCursor cursor = m->mmu().mappings(parent);
+  while (auto mp = cursor.next()) {
+    if (mp->user && mp->size == mmu::kPageSize && (mp->pte >> view::kDefaultCowBit) & 1) cow[mp->linear] = mp->physical;
+  }
+  ASSERT_FALSE(cow.empty());
+  std::vector<uint32_t> before;
+  ASSERT_TRUE(view::renderOffscreen(s, {"at ret:fork", ""}, kW, kH, before, error)) << error;
+  view::Layout l1 = view::layoutFor(s, kW, kH);
+  unsigned selectedPde = s.selection().pde;
+  uint32_t markedBefore = 0;  // the frame of the selected page: outlined, so not checked below
+  if (auto w = m->mmu().probeTables(parent, selectedPde << 22 | s.selection().pte << 12, mmu::Access::kRead, false);
+      w.translation) {
+    markedBefore = w.translation->frame;
+  }
+  auto census1 = s.census();
+
+  // After the first page fault from here is resolved (its instruction completed).
+  runTo(s, "pf:1");
+  ASSERT_TRUE(s.recorder().lastFaultAddress());
+  uint32_t page = *s.recorder().lastFaultAddress() & ~mmu::kPageMask;
+  ASSERT_EQ(cow.count(page), 1u) << "the first fault after fork is a write to a COW page";
+  uint32_t oldFrame = cow[page];
+  std::vector<uint32_t> after;
+  ASSERT_TRUE(view::renderOffscreen(s, {"at pf:1", ""}, kW, kH, after, error)) << error;
+  view::Layout l2 = view::layoutFor(s, kW, kH);
+  uint32_t cr3 = m->mmu().cr3() & ~mmu::kPageMask;
+  mmu::WalkResult now = m->mmu().probeTables(cr3, page, mmu::Access::kWrite, true);
+  ASSERT_TRUE(now.translation) << "the page is writable for the user now";
+  uint32_t newFrame = now.translation->frame;
+  ASSERT_NE(newFrame, oldFrame) << "COW copied the page (the frame had two mappers)";
+
+  // The page's PTE cell: COW colour in the parent after fork, writable colour after the fault
+  // (in the faulting process, which the view shows: it is current and the fault is selected).
+  ASSERT_EQ(page >> 22, selectedPde) << "the picture after fork shows the page's table";
+  unsigned pte = (page >> 12) & 1023;
+  EXPECT_EQ(centre(before, l1.ptes.rect(pte)), rgb(view::cellColour(CellState::kCow)));
+  EXPECT_EQ(s.selection().pde, page >> 22);
+  EXPECT_EQ(s.selection().pte, pte);
+  EXPECT_EQ(centre(after, l2.ptes.rect(pte)), rgb(view::cellColour(CellState::kUserWrite)));
+
+  // The old frame's sharing count: 2 (parent and child) after fork, 1 once the faulting process
+  // has its own copy; the census counts it and the frames grid colours it.
+  uint32_t f = oldFrame >> 12;
+  EXPECT_EQ(census1.userMappers(f), 2);
+  EXPECT_EQ(s.census().userMappers(f), 1);
+  EXPECT_EQ(s.census().userMappers(newFrame >> 12), 1);
+  ASSERT_NE(markedBefore, oldFrame);
+  EXPECT_EQ(centre(before, l1.frames.rect(f)), rgb(view::frameColour(2, false, false)));
+  EXPECT_EQ(centre(after, l2.frames.rect(f)), rgb(view::frameColour(1, false, false)));
+
+  // The command line draws the same two pictures, pixel for pixel, as PNG files.
+  std::string b = std::string(OUT_DIR) + "/after-fork.png", c = std::string(OUT_DIR) + "/after-fault.png";
+  std::remove(b.c_str());
+  std::remove(c.c_str());
+  ASSERT_EQ(run("--view-png " + b + " --view-at ret:fork --view-png " + c + " --view-at pf:1"), kCowtestPassed);
+  viewtest::Image ib, ic;
+  ASSERT_TRUE(viewtest::readPng(b, ib, error)) << error;
+  ASSERT_TRUE(viewtest::readPng(c, ic, error)) << error;
+  EXPECT_EQ(ib.w, kW);
+  EXPECT_EQ(ib.h, kH);
+  EXPECT_TRUE(ib.px == before) << "after-fork.png differs from the in-process picture";
+  EXPECT_TRUE(ic.px == after) << "after-fault.png differs from the in-process picture";
+}
+
+TEST(ViewPictures, BadMomentsAreOneLineErrors) {
+  // Status 2: bad usage, before the machine runs (emu/machine_cli.h).
+  EXPECT_EQ(run("--view-png /dev/null --view-at pf:0"), 2);
+  EXPECT_EQ(run("--view-png /dev/null --view-at symbol:no_such_function"), 2);
+  EXPECT_EQ(run("--view-png /dev/null --view-at sometime"), 2);
+  EXPECT_EQ(run("--view-png /dev/null --view-size 10x10"), 2);
+}
+
+TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
+  ASSERT_EQ(std::system("command -v xvfb-run > /dev/null"), 0)
+      << "xvfb-run is missing: install xvfb (scripts/setup.sh); the window test needs an X server";
+  std::string shot = std::string(OUT_DIR) + "/window.png";
+  std::remove(shot.c_str());
+  // f: run to the next page fault; p: screenshot; q: quit (the run is cut short: status 0).
+  std::string cmd = std::string("xvfb-run -a -s '-screen 0 1280x1024x24' ") + XRAY86_BIN + " run --kernel " +
+                    GUEST_KERNEL + " --module " + GUEST_ARCHIVE + " --cmdline run=cowtest --quiet --view" +
+                    " --view-keys 'f p q' --view-png " + shot + " > " + OUT_DIR + "/window-console.txt 2>&1";
+  int rc = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << cmd << " (see window-console.txt)";
+  viewtest::Image img;
+  std::string error;
+  ASSERT_TRUE(viewtest::readPng(shot, img, error)) << error;
+  ASSERT_EQ(img.w, kW);
+  ASSERT_EQ(img.h, kH);
+
+  // The same moment in process: the first page fault, stopped at its handler's first instruction.
+  Discard console;
+  auto m = cowtest(console);
+  ASSERT_TRUE(m);
+  view::Symbols symbols;
+  ASSERT_TRUE(symbols.load(GUEST_KERNEL, error)) << error;
+  view::Session s(*m, symbols, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  view::When next;
+  next.kind = view::When::Kind::kNextFault;
+  ASSERT_TRUE(s.arm(next, error));
+  while (!s.reached() && !s.finished()) s.runFor(1'000'000);
+  ASSERT_TRUE(s.reached());
+  s.refresh();
+  s.autoSelect();
+  uint32_t cr2 = *s.recorder().lastFaultAddress();
+  uint32_t cr3 = m->mmu().cr3() & ~mmu::kPageMask;
+  mmu::WalkResult w = m->mmu().probeTables(cr3, cr2, mmu::Access::kRead, true);
+  uint32_t leaf = w.walk.pteAddr ? w.walk.pte : 0;
+  CellState expected = view::classifyPte(leaf, w.walk.pde, view::kDefaultCowBit);
+  view::Layout l = view::layoutFor(s, kW, kH);
+  view::Rect cell = l.ptes.rect((cr2 >> 12) & 1023);
+  EXPECT_EQ(img.at(cell.x + cell.w / 2, cell.y + cell.h / 2), rgb(view::cellColour(expected)))
+      << "the faulting page's cell, state " << view::cellStateName(expected);
+  EXPECT_NE(expected, CellState::kNotPresent) << "cowtest's first fault is a write to a present page";
+}
+
+}  // namespace
