@@ -197,8 +197,9 @@ class Cpu final : public ContextSource {
   // calls it from an I/O access when a device's next event moved earlier than the deadline run()
   // was given (a timer reprogrammed mid-slice), or when the guest asked to exit.
   void endSlice() {
+    // A stop requestStop() asked for in the same slice keeps its reason.
+    if (!(stopRequested_ && stopReason_ == StopReason::kStopRequested)) stopReason_ = StopReason::kCycleDeadline;
     stopRequested_ = true;
-    stopReason_ = StopReason::kCycleDeadline;
     updateAttention();
   }
 

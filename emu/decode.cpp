@@ -68,6 +68,8 @@ bool hasModrm(Form f) {
   return f == Form::kM || f == Form::kMIb || f == Form::kMIbs || f == Form::kMIv;
 }
 
+bool opLockUd(Cpu& c, const Insn&) { return c.ud(); }
+
 }  // namespace
 
 std::span<const OpcodeRow> opcodeRows() { return {tables().rows, kRowCount}; }
@@ -80,6 +82,27 @@ const OpcodeRow* rowFor(uint16_t op, unsigned reg) {
 }
 
 bool isImplemented(uint16_t op, unsigned reg) { return rowFor(op, reg) != nullptr; }
+
+// LOCK is allowed only on the read-modify-write instructions below, and only with a memory
+// destination; anywhere else it raises #UD ([386PRM] 17.2.1 and LOCK: "An undefined-opcode
+// exception will be generated if the LOCK prefix is used with any instruction not listed"). The
+// list is the i686 one (Intel SDM vol. 2 LOCK), which our CPUID identity claims: the 386's plus
+// CMPXCHG, XADD, CMPXCHG8B, minus BT (which only reads its operand).
+bool lockable(unsigned op, unsigned reg) {
+  if (op < 0x40 && (op & 7) < 2 && (op >> 3) != 7) return true;  // ALU r/m, reg (not CMP)
+  switch (op) {
+    case 0x80: case 0x81: case 0x82: case 0x83: return reg != 7;  // ALU r/m, imm (not CMP)
+    case 0x86: case 0x87: return true;                            // XCHG
+    case 0xF6: case 0xF7: return reg == 2 || reg == 3;            // NOT, NEG
+    case 0xFE: case 0xFF: return reg <= 1;                        // INC, DEC
+    case 0x1AB: case 0x1B3: case 0x1BB: return true;              // BTS, BTR, BTC r/m, reg
+    case 0x1BA: return reg >= 5;                                  // BTS, BTR, BTC r/m, imm
+    case 0x1B0: case 0x1B1: case 0x1C0: case 0x1C1: return true;  // CMPXCHG, XADD
+    case 0x1C7: return reg == 1;                                  // CMPXCHG8B
+    default: return false;
+  }
+}
+
 
 DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, Insn& out) {
   const Tables& t = tables();
@@ -261,6 +284,7 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
   }
   out.len = static_cast<uint8_t>(n);
   out.fn = row.fn[row.row.width == Width::B ? 0 : (o32 ? 2 : 1)];
+  if ((pfx & Insn::kPfxLock) && (!out.mem() || !lockable(op, out.reg()))) out.fn = opLockUd;
   out.cost = out.mem() && hasModrm(form) ? row.costMem : row.costReg;
   return DecodeStatus::kOk;
 }

@@ -1,7 +1,7 @@
 // The decoder: instruction bytes -> Insn, driven by the opcode table (emu/opcodes.h).
 //
 // decode.cpp defines:
-//   decodeInstruction, isImplemented, rowFor.
+//   decodeInstruction, isImplemented, lockable, rowFor.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,10 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
 
 // Whether the table implements `op` (0x000-0x1FF) with ModR/M reg field `reg`.
 bool isImplemented(uint16_t op, unsigned reg);
+
+// Whether LOCK may prefix `op` with ModR/M reg field `reg` (given a memory destination); LOCK on
+// anything else raises #UD.
+bool lockable(unsigned op, unsigned reg);
 
 // The table row for an opcode (nullptr if none).
 const OpcodeRow* rowFor(uint16_t op, unsigned reg);

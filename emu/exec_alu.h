@@ -581,14 +581,16 @@ inline bool opCmpxchg8b(Cpu& c, const Insn& i) {
 
 // ---- BCD adjustment ---------------------------------------------------------------------------
 // DAA/DAS as Unicorn (QEMU's helper_daa/das) compute them: OF = 0, CF/AF/SF/ZF/PF as below.
+// The high-digit test looks at AL before the low-digit adjustment (old AL > 99H, SDM vol. 2 DAA);
+// [386PRM]'s "AL > 9FH" after it differs for AL = 9AH-9FH and FAH-FFH with AF set.
 inline bool opDaa(Cpu& c, const Insn&) {
-  uint32_t al = c.r_[kEax] & 0xFF, f = 0;
+  uint32_t al = c.r_[kEax] & 0xFF, old = al, f = 0;
   bool cf = c.flags_ & flag::kCf, af = c.flags_ & flag::kAf;
   if ((al & 0x0F) > 9 || af) {
     al = (al + 6) & 0xFF;
     f |= flag::kAf;
   }
-  if (al > 0x9F || cf) {
+  if (old > 0x99 || cf) {
     al = (al + 0x60) & 0xFF;
     f |= flag::kCf;
   }

@@ -338,7 +338,13 @@ bool opEnter(Cpu& c, const Insn& i) {
   uint32_t p = sp;
   p = stackAdd(c, p, -static_cast<int32_t>(W));
   if (!writeMem<W>(c, kSs, p, getReg<W>(c, kEbp))) return false;
+  // Each frame pointer is read just before it is pushed (SDM vol. 2 ENTER: "Push([EBP - i*4])"
+  // in one loop), so when the old frames overlap the new one a copy can see an earlier push. The
+  // first pass above only proved every read and write can be made.
+  bp = c.stackBig_ ? c.r_[kEbp] : (c.r_[kEbp] & 0xFFFF);
   for (unsigned k = 1; k < level; ++k) {
+    bp = stackAdd(c, bp, -static_cast<int32_t>(W));
+    if (!readMem<W>(c, kSs, bp, copied[k])) return false;
     p = stackAdd(c, p, -static_cast<int32_t>(W));
     if (!writeMem<W>(c, kSs, p, copied[k])) return false;
   }
@@ -346,7 +352,10 @@ bool opEnter(Cpu& c, const Insn& i) {
     p = stackAdd(c, p, -static_cast<int32_t>(W));
     if (!writeMem<W>(c, kSs, p, frameTemp)) return false;
   }
-  setReg<W>(c, kEbp, frameTemp);
+  // The frame pointer takes the stack's address size, not the operand size (SDM vol. 2 ENTER:
+  // "IF StackSize = 32 THEN EBP <- FrameTemp ... ELSE BP <- FrameTemp"; QEMU and Bochs agree).
+  if (c.stackBig_) c.r_[kEbp] = frameTemp;
+  else setReg<2>(c, kEbp, frameTemp);
   setStackPtr(c, finalSp);
   c.cycles_ += level == 0 ? 0 : level == 1 ? 2 : 5 + 4 * (level - 1);
   return true;

@@ -198,3 +198,59 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
 }
 
 }  // namespace
+
+namespace {
+
+// Entry classes from the bits alone (SDM vol. 3A 4.3: P bit 0, R/W bit 1, U/S bit 2, PS bit 7;
+// the COW bit is the guest's bit 9). U/S and R/W combine with the PDE's (SDM 4.6).
+TEST(ViewModel, ClassifiesEntriesByTheirBits) {
+  using view::classifyPde;
+  using view::classifyPte;
+  constexpr uint32_t kPdeUserWrite = 0x007;
+  EXPECT_EQ(classifyPte(0x00001006, kPdeUserWrite, 9), CellState::kNotPresent);  // P clear
+  EXPECT_EQ(classifyPte(0x00001001, kPdeUserWrite, 9), CellState::kKernelRead);
+  EXPECT_EQ(classifyPte(0x00001003, kPdeUserWrite, 9), CellState::kKernelWrite);
+  EXPECT_EQ(classifyPte(0x00001005, kPdeUserWrite, 9), CellState::kUserRead);
+  EXPECT_EQ(classifyPte(0x00001007, kPdeUserWrite, 9), CellState::kUserWrite);
+  EXPECT_EQ(classifyPte(0x00001007, 0x005, 9), CellState::kUserRead);    // the PDE is read-only
+  EXPECT_EQ(classifyPte(0x00001007, 0x003, 9), CellState::kKernelWrite);  // the PDE is supervisor
+  EXPECT_EQ(classifyPte(0x00001205, kPdeUserWrite, 9), CellState::kCow);
+  EXPECT_EQ(classifyPte(0x00001205, kPdeUserWrite, 10), CellState::kUserRead);  // --cow-bit 10
+  EXPECT_EQ(classifyPde(0x00400087, true, 9), CellState::kLarge);
+  EXPECT_EQ(classifyPde(0x00400087, false, 9), CellState::kUserWrite);  // PS ignored without PSE
+}
+
+TEST(ViewModel, ParsesMoments) {
+  view::When w;
+  std::string error;
+  ASSERT_TRUE(view::parseWhen("pf:3", w, error));
+  EXPECT_EQ(w.kind, view::When::Kind::kPageFault);
+  EXPECT_EQ(w.n, 3u);
+  ASSERT_TRUE(view::parseWhen("cycle:1000", w, error));
+  EXPECT_EQ(w.kind, view::When::Kind::kCycle);
+  EXPECT_EQ(w.n, 1000u);
+  ASSERT_TRUE(view::parseWhen("ret:fork", w, error));
+  EXPECT_EQ(w.kind, view::When::Kind::kReturn);
+  EXPECT_EQ(w.name, "fork");
+  ASSERT_TRUE(view::parseWhen("exit", w, error));
+  EXPECT_EQ(w.kind, view::When::Kind::kExit);
+  EXPECT_FALSE(view::parseWhen("pf:x", w, error));
+  EXPECT_FALSE(view::parseWhen("symbol:", w, error));
+  EXPECT_FALSE(view::parseWhen("cycle:99999999999999999999", w, error));
+}
+
+// Every cell a grid draws is the one a click on it selects.
+TEST(ViewLayout, GridCellsAndHitsAgree) {
+  view::Layout l(kW, kH, 16384, 8, 4, false);
+  for (uint32_t i : {0u, 1u, 31u, 32u, 555u, 1023u}) {
+    view::Rect r = l.ptes.rect(i);
+    EXPECT_EQ(l.ptes.hit(r.x + r.w / 2, r.y + r.h / 2), static_cast<long>(i));
+    r = l.pdes.rect(i);
+    EXPECT_EQ(l.pdes.hit(r.x, r.y), static_cast<long>(i));
+  }
+  view::Rect last = l.frames.rect(16383);
+  EXPECT_LE(last.y + last.h, l.framesPanel.y + l.framesPanel.h) << "all 16384 frames fit in the panel";
+  EXPECT_LE(l.pdes.x + 32 * l.pdes.cell, l.ptes.x) << "the two grids do not overlap";
+}
+
+}  // namespace

@@ -1,0 +1,304 @@
+// xray86's C++ API: build a PC from the options of `xray86 run`, run it to an exit, a limit, an
+// event or a symbol, look at its registers, memory, page tables and TLB without disturbing it,
+// and count what paging did. Made for Google Test suites that assert exact fault counts
+// (docs/api.md has a complete example).
+//
+// This header needs only the standard library. Link the CMake target xray86::xray86 (in the
+// build tree, or from an install through find_package(xray86)).
+//
+// Errors: every call that can fail throws xray86::Error with a one-line message a test can print
+// (Machine::create returns it as a value instead). Nothing a guest does and no bad option crashes
+// the caller: a guest that triple-faults or runs away ends its run with a Stop that says so.
+//
+// emu/api/machine.cpp defines: Machine, Options::fromArgs.
+// emu/api/filter.cpp defines:  Filter (its builders and matches).
+// emu/api/symbols.cpp defines: Symbols (ELF32 symbol tables).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace xray86 {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// ---- Options: what `xray86 run` takes (docs/platform.md) ----------------------------------------
+
+struct Options {
+  std::string kernel;                // --kernel: a multiboot ELF
+  std::string cmdline;               // --cmdline
+  std::vector<std::string> modules;  // --module "FILE [ARGS]"
+  std::vector<std::string> disks;    // --disk: master, then slave
+  bool snapshot = true;              // disk writes stay in memory (the API's default; --snapshot)
+  std::string bios;                  // --bios: a ROM image instead of the built-in firmware
+  uint32_t memMb = 256;              // --mem
+  std::optional<std::string> input;  // --input: typed into COM1 (C escapes); none: no input at all
+  std::string inputFile;             // --input-file
+  std::string keys;                  // --keys: typed on the PS/2 keyboard
+  int64_t rtc = 946684800;           // --rtc: seconds since 1970 at cycle 0
+  unsigned tlbSets = 8, tlbWays = 4;  // --tlb SETSxWAYS: the 80386's 32 entries by default
+  bool splitTlb = false;             // separate instruction and data TLBs of that geometry
+  uint64_t maxInstructions = 2'000'000'000;  // -n/--max-insns: Machine::run() stops here (total)
+  uint64_t maxCycles = ~uint64_t{0};         // --max-cycles (total)
+  std::vector<std::string> symbols;  // --symbols: ELF files naming addresses (the kernel's always)
+  bool echoConsole = false;          // also copy the guest's console to standard output
+
+  // The same options as the command line, e.g. {"--kernel", "k.elf", "--cmdline", "run=cowtest"}.
+  // Throws Error with the parser's message on an unknown option or a bad value.
+  static Options fromArgs(const std::vector<std::string>& args);
+};
+
+// ---- Events ------------------------------------------------------------------------------------
+
+enum class Access : uint8_t { kRead, kWrite, kFetch };
+enum class FlushKind : uint8_t { kCr3Write, kInvlpg, kCr0, kCr4 };
+
+enum class EventKind : uint8_t {
+  kPageFault,   // #PF raised by the MMU (before delivery): address = CR2
+  kTlbFlush,    // a flush: flushKind, address = the INVLPG page, dropped
+  kTlbMiss,     // a TLB miss and its walk: address = linear (counted; recorded only if asked)
+  kCr3Write,    // MOV to CR3: address = new CR3, oldCr3
+  kStaleTlbUse, // a TLB entry used after its PTE changed in memory and before a flush
+  kException,   // any exception vector (page faults too), before delivery
+  kInterrupt,   // an external interrupt taken
+  kSyscall,     // INT n from CPL 3: eax
+  kHalt,        // HLT
+};
+constexpr unsigned kEventKinds = 9;
+const char* eventKindName(EventKind kind);  // "pf", "tlb", "miss", "cr3", "stale", "exc", "int", "sys", "halt"
+
+// The #PF error code (Intel SDM vol. 3A 4.7).
+struct ErrorCode {
+  static constexpr uint32_t kPresent = 1;  // 0: not present, 1: protection violation
+  static constexpr uint32_t kWrite = 2;
+  static constexpr uint32_t kUser = 4;     // the access was made at CPL 3
+  static constexpr uint32_t kReserved = 8;
+};
+
+struct Event {
+  EventKind kind = EventKind::kPageFault;
+  // Where the machine was.
+  uint64_t cycle = 0;
+  uint64_t instructions = 0;  // retired before this event
+  uint32_t eip = 0;           // the instruction it belongs to
+  uint8_t cpl = 0;
+  uint32_t cr3 = 0;           // the address space (CR3 as loaded)
+  // The event's fields (which ones are set: see EventKind).
+  uint32_t address = 0;
+  uint32_t errorCode = 0;  // page faults, exceptions with an error code
+  Access access = Access::kRead;
+  uint8_t vector = 0;      // exceptions, interrupts, system calls
+  bool external = false;   // interrupts: from the interrupt controller (else INT n, INT3, INTO)
+  FlushKind flushKind = FlushKind::kCr3Write;
+  uint32_t dropped = 0;    // TLB entries a flush dropped
+  uint32_t oldCr3 = 0;
+  uint32_t eax = 0;        // system calls: the call number
+  uint32_t pdeAddr = 0, pde = 0, pteAddr = 0, pte = 0;  // page faults, misses: the walk
+  uint32_t cachedPte = 0, memoryPte = 0, cachedFrame = 0, wordAddr = 0;  // stale uses
+  uint32_t repeat = 0;     // page faults: faults in a row at this EIP and CR2 in this space (1: new)
+};
+
+// [first, last): the half-open ranges of --trace-filter's `in A..B`.
+struct Range {
+  uint32_t first = 0, last = 0;
+  bool contains(uint32_t v) const { return v >= first && v < last; }
+};
+
+// Which events to count. Every member left unset matches anything; an event that lacks a field a
+// test names (CR2 on a flush) does not match it.
+struct Filter {
+  std::optional<EventKind> kind;
+  std::optional<bool> present;     // page faults: protection violation (true) or not present
+  std::optional<bool> write;       // page faults: a write access
+  std::optional<bool> user;        // page faults: the U/S bit of the error code
+  std::optional<Range> cr2;        // page faults: CR2
+  std::optional<Range> eip;
+  std::string symbol;              // EIP inside this symbol (resolved by Machine when counting)
+  std::optional<uint8_t> cpl;
+  std::optional<uint32_t> cr3;     // the page-directory base (CR3 & ~0xFFF)
+  std::optional<uint8_t> vector;   // exceptions, interrupts, system calls
+
+  static Filter of(EventKind kind);
+  static Filter pageFaults() { return of(EventKind::kPageFault); }
+  // The copy-on-write class: a write to a present page (protection violation).
+  Filter& cowClass() { present = true; write = true; return *this; }
+  Filter& inCr2(uint32_t first, uint32_t last) { cr2 = Range{first, last}; return *this; }
+  Filter& inEip(uint32_t first, uint32_t last) { eip = Range{first, last}; return *this; }
+  Filter& inSymbol(std::string name) { symbol = std::move(name); return *this; }
+  Filter& atCpl(uint8_t level) { cpl = level; return *this; }
+  Filter& inSpace(uint32_t cr3Value) { cr3 = cr3Value & ~0xFFFu; return *this; }
+  Filter& userMode(bool u) { user = u; return *this; }
+
+  // `eipRange` is the symbol's range when `symbol` is set (Machine fills it in).
+  bool matches(const Event& e, const std::optional<Range>& eipRange = std::nullopt) const;
+};
+
+// ---- What inspection returns -------------------------------------------------------------------
+
+struct Registers {
+  uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
+  uint32_t eip, eflags;
+  uint16_t cs, ss, ds, es, fs, gs;
+  uint32_t cr0, cr2, cr3, cr4;
+  uint8_t cpl;
+};
+
+// The statistics of the run summary (issue 6), for the whole run or one address space.
+struct Counters {
+  uint64_t instructions = 0, cycles = 0;  // whole run only (0 per address space)
+  uint64_t tlbHits = 0, tlbMisses = 0, walks = 0, evictions = 0;
+  std::array<uint64_t, 4> flushes{};       // by FlushKind
+  std::array<uint64_t, 4> flushDropped{};  // entries dropped, by FlushKind
+  std::array<uint64_t, 8> pageFaultsByClass{};  // by error code & 7 (P | W | U)
+  uint64_t pageFaults = 0;
+  uint64_t reservedFaults = 0;
+  uint64_t repeatFaults = 0;   // faults repeating the previous one at the same EIP and CR2
+  uint64_t staleUses = 0;
+  std::array<uint64_t, 32> exceptions{};  // by vector
+  std::array<uint64_t, 256> interrupts{};  // external, by vector
+  uint64_t syscalls = 0;
+  uint64_t cr3Writes = 0;
+  uint64_t unassignedMemory = 0, unassignedPorts = 0;  // whole run only
+};
+
+// The PDE and PTE behind a linear address under some CR3, read without side effects.
+struct PageEntries {
+  uint32_t pdeAddr = 0, pde = 0;
+  uint32_t pteAddr = 0, pte = 0;  // 0 when the PDE is not present or maps 4 MB
+  bool large = false;
+  bool present = false;      // the whole walk found a page
+  uint32_t physical = 0;     // when present
+  bool user = false, writable = false;  // combined over PDE and PTE, when present
+};
+
+struct Mapping {
+  uint32_t linear = 0, physical = 0, size = 0;  // size: 4 KB or 4 MB
+  bool user = false, writable = false, global = false, accessed = false, dirty = false;
+  uint32_t pdeAddr = 0, pde = 0, pteAddr = 0, pte = 0;
+};
+
+struct TlbEntry {
+  unsigned set = 0, way = 0;
+  uint32_t linear = 0, physical = 0, size = 0;
+  bool user = false, writable = false, global = false, dirty = false, stale = false;
+  uint32_t pte = 0;  // the leaf word the entry was filled from
+};
+
+// Why a run ended.
+enum class StopKind : uint8_t {
+  kExited,            // the guest wrote the exit port (status holds what `xray86 run` returns)
+  kReset,             // the guest reset the machine
+  kInstructionLimit,  // the run's instruction budget (or Options::maxInstructions) is used up
+  kCycleLimit,
+  kEvent,             // runUntil: the event arrived (Machine::lastEvent())
+  kAddress,           // runTo: EIP reached the address or symbol
+  kRepeatedFault,     // the repeat detector (stopOnRepeatedFaults)
+  kRequested,         // a callback called Machine::stop()
+  kHalted,            // HLT with nothing left to wake it
+  kTripleFault,
+  kUnsupported,       // an instruction the CPU does not implement
+};
+const char* stopKindName(StopKind kind);
+
+struct Stop {
+  StopKind kind;
+  int status = 0;       // `xray86 run`'s exit status for this stop ((guest << 1) | 1 on kExited)
+  std::string message;  // one line
+  bool exited() const { return kind == StopKind::kExited; }
+};
+
+// ELF32 symbols, for `runTo("copyuvm")`, filters by symbol and naming addresses.
+class Symbols {
+ public:
+  struct Symbol {
+    uint32_t start = 0, end = 0;  // [start, end)
+    std::string name;
+  };
+  // Adds the function and object symbols of an ELF32 file; Error when it cannot.
+  void load(const std::string& path);
+  std::optional<Symbol> find(const std::string& name) const;  // the first file's wins
+  const Symbol* lookup(uint32_t address) const;
+  std::string describe(uint32_t address) const;  // "name+0x1c", or "" when none covers it
+  size_t size() const { return symbols_.size(); }
+
+ private:
+  std::vector<Symbol> symbols_;  // in load order
+};
+
+// ---- The machine -------------------------------------------------------------------------------
+
+class Machine {
+ public:
+  // Builds the PC and loads its images; Error with a one-line message if any is bad.
+  explicit Machine(const Options& options);
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+  // The same, with the error as a value: nullptr and `error` set.
+  static std::unique_ptr<Machine> create(const Options& options, std::string& error);
+
+  // -- Running. Every run also stops at the Options limits and when the guest stops. A run from
+  // inside a callback throws Error.
+  Stop run();                                  // until the guest exits (or a limit)
+  Stop runInstructions(uint64_t count);        // at most `count` more instructions
+  Stop runCycles(uint64_t count);              // at most `count` more cycles
+  Stop runUntil(EventKind kind);               // until the next event of that kind
+  Stop runUntil(const Filter& filter);         // until the next event that matches
+  Stop runTo(uint32_t eip);                    // until EIP is `eip` (before it executes)
+  Stop runTo(const std::string& symbol);       // until EIP is the symbol's first byte
+  Stop step();                                 // one instruction (or one interrupt delivery)
+  // From inside a callback: end the current run at the next instruction boundary (kRequested).
+  void stop();
+  // The repeat detector: a run stops (kRepeatedFault) once one address space faulted `count`
+  // times in a row at the same EIP and CR2. 0 turns it off (the default).
+  void stopOnRepeatedFaults(uint32_t count);
+  // The event a runUntil() or the repeat detector stopped on.
+  const std::optional<Event>& lastEvent() const;
+
+  // -- Inspection: none of these changes the machine.
+  Registers registers() const;
+  uint64_t cycles() const;
+  uint64_t instructions() const;
+  std::string console() const;  // COM1 and port 0xE9 output so far
+  // Physical memory (RAM and CGA text memory only; Error elsewhere, as on MMIO).
+  std::vector<uint8_t> readPhysical(uint32_t pa, size_t size) const;
+  uint32_t readPhysical32(uint32_t pa) const;
+  // Virtual memory through `cr3` as an access of that privilege would see it (for the current
+  // CR3 through the TLB, stale entries included). nullopt when some page would fault.
+  std::optional<std::vector<uint8_t>> readVirtual(uint32_t cr3, uint32_t va, size_t size,
+                                                  bool user = false) const;
+  std::optional<uint32_t> readVirtual32(uint32_t cr3, uint32_t va, bool user = false) const;
+  PageEntries pageEntries(uint32_t cr3, uint32_t va) const;
+  std::vector<Mapping> mappings(uint32_t cr3) const;  // the present ones, in linear order
+  std::vector<TlbEntry> tlb(bool instruction = false) const;  // valid entries
+  const Symbols& symbols() const;
+
+  // -- Counting, since the machine was built.
+  Counters counters() const;
+  std::map<uint32_t, Counters> countersByAddressSpace() const;  // by CR3 & ~0xFFF
+  uint64_t count(const Filter& filter) const;
+  std::vector<Event> events(const Filter& filter) const;
+  // TLB misses are counted always but recorded (for count/events) only after this.
+  void recordTlbMisses(bool on);
+
+  // -- Subscribing: `callback` sees every event of `kind` as it happens. Returns an id.
+  using Callback = std::function<void(const Event&)>;
+  int subscribe(EventKind kind, Callback callback);
+  void unsubscribe(int id);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace xray86

@@ -1,0 +1,15 @@
+// The differential run's settings (main.cpp parses them from the command line and environment).
+#pragma once
+
+#include <cstdint>
+
+namespace emu::diff {
+
+struct Options {
+  uint64_t seed = 1;        // CI's fixed seed
+  uint64_t count = 100000;  // generated instructions per mode
+};
+
+Options& options();
+
+}  // namespace emu::diff

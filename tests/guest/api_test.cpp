@@ -1,0 +1,183 @@
+// The API itself, on the built-in guest: options and errors, running to events, symbols and
+// limits, single steps, and inspection that agrees with itself (a virtual read through the page
+// tables equals the physical read of the frame the PTE names) and never changes the machine.
+#include "tests/guest/guest_fixture.h"
+
+using xray86::EventKind;
+using xray86::Filter;
+using xray86::Machine;
+using xray86::StopKind;
+
+TEST(Api, BadOptionsAreErrorsNotCrashes) {
+  xray86::Options o;
+  o.kernel = "/nonexistent/kernel.elf";
+  std::string error;
+  EXPECT_EQ(Machine::create(o, error), nullptr);
+  EXPECT_NE(error.find("/nonexistent/kernel.elf"), std::string::npos) << error;
+  EXPECT_THROW(Machine m(o), xray86::Error);
+
+  xray86::Options none;  // nothing to boot
+  EXPECT_EQ(Machine::create(none, error), nullptr);
+  EXPECT_NE(error.find("nothing to boot"), std::string::npos) << error;
+
+  xray86::Options mem = guest::options("run=free");
+  mem.memMb = 1;  // below the machine's 2 MB minimum
+  EXPECT_EQ(Machine::create(mem, error), nullptr);
+  EXPECT_NE(error.find("--mem"), std::string::npos) << error;
+
+  xray86::Options tlb = guest::options("run=free");
+  tlb.tlbSets = 3;  // not a power of two
+  EXPECT_EQ(Machine::create(tlb, error), nullptr);
+  EXPECT_FALSE(error.empty());
+
+  xray86::Options sym = guest::options("run=free");
+  sym.symbols = {GUEST_ARCHIVE};  // not an ELF file
+  EXPECT_EQ(Machine::create(sym, error), nullptr);
+  EXPECT_NE(error.find("not a little-endian ELF32 file"), std::string::npos) << error;
+
+  EXPECT_THROW(xray86::Options::fromArgs({"--no-such-option"}), xray86::Error);
+  EXPECT_THROW(xray86::Options::fromArgs({"--tlb", "8by4"}), xray86::Error);
+  EXPECT_THROW(xray86::Options::fromArgs({"--rtc", "yesterday"}), xray86::Error);
+}
+
+TEST(Api, OptionsFromTheCommandLine) {
+  xray86::Options o = xray86::Options::fromArgs({"--kernel", GUEST_KERNEL, "--module", GUEST_ARCHIVE,
+                                                 "--cmdline", "run=free", "--mem", "64", "--tlb", "16x2",
+                                                 "--max-insns", "123456", "--rtc", "2001-01-01"});
+  EXPECT_EQ(o.kernel, GUEST_KERNEL);
+  EXPECT_EQ(o.modules, std::vector<std::string>{GUEST_ARCHIVE});
+  EXPECT_EQ(o.cmdline, "run=free");
+  EXPECT_EQ(o.memMb, 64u);
+  EXPECT_EQ(o.tlbSets, 16u);
+  EXPECT_EQ(o.tlbWays, 2u);
+  EXPECT_EQ(o.maxInstructions, 123456u);
+  EXPECT_EQ(o.rtc, 978307200);  // 2001-01-01: 31 years of days (8 leap years) after 1970
+  Machine m(o);
+  EXPECT_EQ(m.tlb().size(), 0u);  // nothing translated yet
+  xray86::Stop s = m.run();
+  EXPECT_EQ(s.kind, StopKind::kInstructionLimit) << s.message;
+  EXPECT_EQ(m.instructions(), 123456u);
+}
+
+TEST(Api, RunsToTheExitAndKeepsTheConsole) {
+  Machine m(guest::options("run=free"));
+  xray86::Stop s = m.run();
+  ASSERT_EQ(s.kind, StopKind::kExited) << s.message << "\n" << m.console();
+  EXPECT_EQ(s.status, 1);  // free exits 0: the exit port gives (0 << 1) | 1
+  std::smatch match;
+  std::string console = m.console();
+  ASSERT_TRUE(std::regex_search(console, match, std::regex("free pages: ([0-9]+) ")));
+  // The guest's getNumFreePages() and the API's walk of the same free list agree: after `free`
+  // printed, nothing allocates or frees a frame before the power-off.
+  EXPECT_EQ(guest::freeFrames(m), std::stoi(match[1]));
+  // A stopped guest stays stopped.
+  EXPECT_EQ(m.run().kind, StopKind::kExited);
+}
+
+TEST(Api, StepsAndInstructionAndCycleBudgets) {
+  Machine m(guest::options("run=free"));
+  xray86::Registers r0 = m.registers();
+  EXPECT_EQ(r0.cr0 & 1, 1u);  // multiboot enters in protected mode
+  EXPECT_EQ(r0.cpl, 0);
+  xray86::Stop s = m.step();
+  EXPECT_EQ(s.kind, StopKind::kInstructionLimit);
+  EXPECT_EQ(m.instructions(), 1u);
+  EXPECT_NE(m.registers().eip, r0.eip);
+  m.runInstructions(999);
+  EXPECT_EQ(m.instructions(), 1000u);
+  uint64_t c = m.cycles();
+  s = m.runCycles(5000);
+  EXPECT_EQ(s.kind, StopKind::kCycleLimit);
+  // The run stops at the first instruction boundary at or past the budget; no 80386 instruction
+  // the kernel runs costs more than a few hundred clocks ([386PRM] chapter 17).
+  EXPECT_GE(m.cycles(), c + 5000);
+  EXPECT_LT(m.cycles(), c + 5000 + 500);
+}
+
+TEST(Api, RunUntilThePageFaultAndInspectIt) {
+  // cowfork's first page fault: a process writes its stack page after fork (protection, write,
+  // user: error code 7), whose PTE fork made read-only and COW.
+  Machine m(guest::options("run=cowfork 4 1", {"cowfork"}));
+  xray86::Stop s = m.runUntil(EventKind::kPageFault);
+  ASSERT_EQ(s.kind, StopKind::kEvent) << s.message << "\n" << m.console();
+  ASSERT_TRUE(m.lastEvent());
+  const xray86::Event& pf = *m.lastEvent();
+  EXPECT_EQ(pf.errorCode, 7u);
+  EXPECT_EQ(pf.cpl, 3);
+  xray86::Registers r = m.registers();
+  EXPECT_EQ(r.cr2, pf.address);  // CR2 written before delivery
+  EXPECT_EQ(r.cpl, 0);           // stopped in the kernel, at the handler's first instruction
+  xray86::PageEntries pe = m.pageEntries(pf.cr3, pf.address);
+  ASSERT_TRUE(pe.present);
+  EXPECT_TRUE(pe.user);
+  EXPECT_FALSE(pe.writable);
+  EXPECT_EQ(pe.pte & guest::kPteCow, guest::kPteCow);
+  EXPECT_EQ(pe.pte, pf.pte);  // the event's walk read the same word
+  // The same bytes by virtual address (through the faulting space) and by physical address.
+  uint32_t page = pf.address & ~0xFFFu;
+  auto v = m.readVirtual(pf.cr3, page, 4096, true);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, m.readPhysical(pe.pte & ~0xFFFu, 4096));
+  // The mapping list of that space holds the page, with the same PTE.
+  bool found = false;
+  for (const xray86::Mapping& mp : m.mappings(pf.cr3)) {
+    if (mp.linear == page) {
+      found = true;
+      EXPECT_EQ(mp.pte, pe.pte);
+      EXPECT_EQ(mp.physical, pe.pte & ~0xFFFu);
+    }
+  }
+  EXPECT_TRUE(found);
+  // A fault fills no TLB entry (SDM vol. 3A 4.10.2.3; docs/mmu.md): the page is not in the TLB.
+  for (const xray86::TlbEntry& e : m.tlb()) EXPECT_NE(e.linear, page);
+  // Inspection changed nothing: the same probe gives the same answer; MMIO is never read.
+  EXPECT_EQ(m.pageEntries(pf.cr3, pf.address).pte, pe.pte);
+  EXPECT_THROW(m.readPhysical(0xFEE00000, 4), xray86::Error);  // the local APIC: never read
+}
+
+TEST(Api, RunToASymbolAndSubscribe) {
+  Machine m(guest::options("run=cowfork 4 1", {"cowfork"}));
+  std::vector<xray86::Event> flushes;
+  int id = m.subscribe(EventKind::kTlbFlush, [&](const xray86::Event& e) { flushes.push_back(e); });
+  xray86::Stop s = m.runTo("copyuvm");
+  ASSERT_EQ(s.kind, StopKind::kAddress) << s.message;
+  auto copyuvm = m.symbols().find("copyuvm");
+  ASSERT_TRUE(copyuvm);
+  EXPECT_EQ(m.registers().eip, copyuvm->start);
+  EXPECT_EQ(m.symbols().describe(m.registers().eip), "copyuvm");
+  size_t before = flushes.size();
+  EXPECT_GT(before, 0u);  // boot and exec loaded CR3 before fork
+  EXPECT_EQ(before, m.count(Filter::of(EventKind::kTlbFlush)));
+  m.unsubscribe(id);
+  m.run();
+  EXPECT_EQ(flushes.size(), before);  // nothing after unsubscribe
+  EXPECT_THROW(m.runTo("no_such_function"), xray86::Error);
+  EXPECT_THROW(m.count(Filter::pageFaults().inSymbol("no_such_function")), xray86::Error);
+}
+
+TEST(Api, CallbacksCanStopARunAndTheirExceptionsComeBack) {
+  Machine m(guest::options("run=cowfork 4 1", {"cowfork"}));
+  int syscalls = 0;
+  m.subscribe(EventKind::kSyscall, [&](const xray86::Event&) {
+    if (++syscalls == 3) m.stop();
+  });
+  xray86::Stop s = m.run();
+  EXPECT_EQ(s.kind, StopKind::kRequested);
+  EXPECT_EQ(syscalls, 3);
+  EXPECT_THROW(m.subscribe(EventKind::kHalt, nullptr), xray86::Error);
+  int thrower = m.subscribe(EventKind::kPageFault, [&](const xray86::Event&) { throw std::runtime_error("from a callback"); });
+  EXPECT_THROW(m.run(), std::runtime_error);
+  m.unsubscribe(thrower);
+  m.subscribe(EventKind::kSyscall, [&](const xray86::Event&) { m.run(); });
+  EXPECT_THROW(m.run(), xray86::Error);  // no run inside a run
+}
+
+TEST(Api, TlbMissesAreRecordedOnlyOnRequest) {
+  Machine m(guest::options("run=free"));
+  EXPECT_THROW(m.count(Filter::of(EventKind::kTlbMiss)), xray86::Error);
+  m.recordTlbMisses(true);
+  m.run();
+  // Every miss the MMU counted during the run was recorded (recording began before the run).
+  EXPECT_EQ(m.count(Filter::of(EventKind::kTlbMiss)), m.counters().tlbMisses);
+  EXPECT_GT(m.counters().tlbMisses, 0u);
+}
