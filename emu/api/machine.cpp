@@ -148,8 +148,10 @@ struct Machine::Impl final : emu::Observer {
     if (e.kind != EventKind::kTlbMiss || recordMisses) recorded.push_back(e);
     for (size_t i = 0; i < subscriptions.size(); ++i) {
       if (subscriptions[i].kind != e.kind) continue;
+      // A copy: the callback may subscribe or unsubscribe (itself too), which moves the list.
+      Callback callback = subscriptions[i].callback;
       try {
-        subscriptions[i].callback(e);
+        callback(e);
       } catch (...) {
         // Unwinding through the CPU's run loop would leave an instruction half done: stop at the
         // next boundary and rethrow from run().

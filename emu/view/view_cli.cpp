@@ -87,6 +87,14 @@ class Window {
       return false;
     }
     inited_ = true;
+    // With no display SDL falls back to its offscreen driver: a window nobody sees, waiting for
+    // keys nobody presses. Only an explicit SDL_VIDEODRIVER (scripted --view-keys runs) may use it.
+    const char* driver = SDL_GetCurrentVideoDriver();
+    if (driver && (std::string(driver) == "offscreen" || std::string(driver) == "dummy") &&
+        !SDL_getenv("SDL_VIDEODRIVER")) {
+      error = "no display to open a window on (set DISPLAY); --view-png FILE --view-at WHEN draws pictures without one";
+      return false;
+    }
     window_ = SDL_CreateWindow("xray86 view", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
                                SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (!window_) {

@@ -78,6 +78,8 @@ class DiffHarness {
   int ucVector_ = -1;
 
   static void onInterrupt(uc_engine* uc, uint32_t intno, void* self);
+  // Opens (or reopens) the Unicorn engine over ucMem_.
+  bool openUnicorn();
 
   void buildImage();
   void setState(const State& s);

@@ -149,8 +149,17 @@ TEST(Api, RunToASymbolAndSubscribe) {
   EXPECT_GT(before, 0u);  // boot and exec loaded CR3 before fork
   EXPECT_EQ(before, m.count(Filter::of(EventKind::kTlbFlush)));
   m.unsubscribe(id);
+  // A callback may unsubscribe itself and subscribe others while the run goes on.
+  int once = 0, later = 0, self = 0;
+  self = m.subscribe(EventKind::kSyscall, [&](const xray86::Event&) {
+    ++once;
+    m.unsubscribe(self);
+    m.subscribe(EventKind::kSyscall, [&](const xray86::Event&) { ++later; });
+  });
   m.run();
   EXPECT_EQ(flushes.size(), before);  // nothing after unsubscribe
+  EXPECT_EQ(once, 1);
+  EXPECT_GT(later, 0);
   EXPECT_THROW(m.runTo("no_such_function"), xray86::Error);
   EXPECT_THROW(m.count(Filter::pageFaults().inSymbol("no_such_function")), xray86::Error);
 }
