@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -76,6 +77,8 @@ struct MultibootOptions {
   std::string kernel;
   std::string cmdline;               // the kernel's command line (after its file name)
   std::vector<std::string> modules;  // "FILE [ARGS]": the file to load, the whole string its line
+  // Files held in memory (a front end's built-in images), found by name before the file system.
+  std::map<std::string, std::span<const uint8_t>> files;
 };
 // Multiboot v1: loads the kernel (ELF32 segments at their physical addresses, or the a.out
 // kludge addresses when header flag 16 is set), the modules and the information structure.

@@ -168,9 +168,18 @@ struct InfoArea {
 };
 }  // namespace
 
+// Reads a kernel or module: from the in-memory files if it is one of them, else from disk.
+static bool fetchFile(const MultibootOptions& options, const std::string& name, const std::string& what,
+               std::vector<uint8_t>& out, std::string& error) {
+  auto it = options.files.find(name);
+  if (it == options.files.end()) return readFile(name, what, out, error);
+  out.assign(it->second.begin(), it->second.end());
+  return true;
+}
+
 bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state, std::string& error) {
   std::vector<uint8_t> f;
-  if (!readFile(options.kernel, "kernel", f, error)) return false;
+  if (!fetchFile(options, options.kernel, "kernel", f, error)) return false;
   size_t hdr = SIZE_MAX;
   for (size_t at = 0; at + 12 <= f.size() && at < 8192; at += 4) {
     if (get32(f, at) == kHeaderMagic && get32(f, at) + get32(f, at + 4) + get32(f, at + 8) == 0) {
@@ -208,7 +217,7 @@ bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state, 
     const std::string& spec = options.modules[i];
     std::string file = spec.substr(0, spec.find(' '));
     std::vector<uint8_t> m;
-    if (!readFile(file, "module", m, error)) return false;
+    if (!fetchFile(options, file, "module", m, error)) return false;
     std::string why;
     if (!placeable(ram, next, m.size() ? m.size() : 1, why)) {
       error = "module " + file + " at " + hex(static_cast<uint32_t>(next)) + " " + why;

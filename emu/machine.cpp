@@ -155,7 +155,7 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
     devices::installFirmware(ram_, ata_.disk(0), ata_.disk(1));
     devices::programChipsAsBios(ports_, lapic_);
     if (!config.kernel.empty()) {
-      devices::MultibootOptions mb{config.kernel, config.cmdline, config.modules};
+      devices::MultibootOptions mb{config.kernel, config.cmdline, config.modules, config.files};
       if (!devices::loadMultiboot(ram_, mb, state, error)) return false;
     } else {
       if (!config.modules.empty() || !config.cmdline.empty()) {

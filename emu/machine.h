@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,8 @@ struct MachineConfig {
   std::string kernel;                 // multiboot ELF (--kernel)
   std::string cmdline;                // --cmdline
   std::vector<std::string> modules;   // --module, "FILE [ARGS]"
+  // Kernel and module files held in memory (the built-in guest), found by name before the disk.
+  std::map<std::string, std::span<const uint8_t>> files;
   std::vector<std::string> disks;     // --disk: master, then slave
   bool snapshot = false;              // --snapshot: disk writes stay in memory
   std::string bios;                   // --bios: a ROM image instead of the built-in firmware

@@ -74,6 +74,7 @@ int runMachineCli(MachineCli& cli, RunHooks* hooks) {
   if (!cli.quiet || abnormal) {
     std::fprintf(stderr, "xray86: %s; %s\n", r.message.c_str(), m->summary().c_str());
   }
+  if (cli.guestExitValue && r.kind == Kind::kGuestExit && (r.status & 1)) return r.status >> 1;
   return r.status;
 }
 

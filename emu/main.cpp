@@ -1,7 +1,9 @@
 // xray86: the command-line front end.
 //
-//   xray86 run            runs the built-in demo guest (a sieve) on the CPU over flat RAM and
-//                         prints what it did. Later: the PC platform and the teaching kernel.
+//   xray86 run            boots the built-in teaching kernel (guest/) and runs its COW demo:
+//                         cowtest, then free / forkstorm / free, typed into its shell.
+//   xray86 run --kernel ELF | --disk IMG | --bios ROM   boots a user's image (docs/platform.md).
+//   xray86 run --cpu-demo runs the sieve on the bare CPU over flat RAM and prints the registers.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "emu/builtin_guest.h"
 #include "emu/cpu.h"
 #include "emu/machine_cli.h"
 #include "emu/flat_bus.h"
@@ -86,14 +89,32 @@ int listInstructions() {
   return 0;
 }
 
+// With no image, `run` boots the embedded teaching kernel with its archive. The shell is the
+// only program (run= must end the command line: it takes the rest), so a --cmdline the user
+// gives selects the lab variant in front of it; without --input the COW demo is typed in.
+void useBuiltinGuest(emu::MachineConfig& config) {
+  const emu::BuiltinGuest& guest = emu::builtinGuest();
+  config.kernel = emu::kBuiltinKernelName;
+  config.modules = {emu::kBuiltinArchiveName};
+  config.files[emu::kBuiltinKernelName] = guest.kernel;
+  config.files[emu::kBuiltinArchiveName] = guest.archive;
+  if (config.cmdline.find("run=") == std::string::npos) {
+    config.cmdline += config.cmdline.empty() ? "run=sh" : " run=sh";
+    if (!config.input && config.inputFile.empty()) config.input = emu::builtinDemoScript();
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"xray86: an i386 PC emulator for learning and teaching virtual memory"};
   app.require_subcommand(1);
   CLI::App* run = app.add_subcommand(
-      "run", "Run a guest. With no image: the built-in demo (a sieve compiled for i386) on the "
-             "CPU over flat RAM, then print the result, counters and final registers.");
+      "run", "Run a guest. With no image: the built-in teaching kernel and its copy-on-write "
+             "fork demonstration (--cmdline picks a lab variant, e.g. --cmdline cow_flush=none).");
+  bool cpuDemo = false;
+  run->add_flag("--cpu-demo", cpuDemo,
+                "Run the sieve demo on the bare CPU over flat RAM instead, and print the registers");
   uint32_t rounds = 1;
   uint64_t limit = 2'000'000'000;
   run->add_option("-r,--rounds", rounds, "How many times the demo runs its sieve (default 1)")
@@ -122,19 +143,19 @@ int main(int argc, char** argv) {
   }
   try {
     traceOptions.cowBit = viewOptions.cowBit;
-    if (run->parsed() && pc.hasImage()) {
-      if (run->count("--max-instructions")) pc.maxInstructions = limit;
-      if (viewOptions.enabled()) return view::runView(pc, viewOptions);
-      trace::TraceSession session(traceOptions, pc.config.kernel);
-      return emu::runMachineCli(pc, &session);
-    }
-    if (run->parsed() && viewOptions.enabled()) {
-      std::fprintf(stderr, "xray86: --view needs a PC image (--kernel, --disk or --bios)\n");
-      return 2;
+    if (run->parsed() && cpuDemo) {
+      trace::TraceSession session(traceOptions, {});
+      return runDemo(rounds, limit, session);
     }
     if (run->parsed()) {
-      trace::TraceSession session(traceOptions, "");
-      return runDemo(rounds, limit, session);
+      if (run->count("--max-instructions")) pc.maxInstructions = limit;
+      if (!pc.hasImage()) {
+        useBuiltinGuest(pc.config);
+        pc.guestExitValue = true;
+      }
+      if (viewOptions.enabled()) return view::runView(pc, viewOptions);
+      trace::TraceSession session(traceOptions, pc.config);
+      return emu::runMachineCli(pc, &session);
     }
     if (list->parsed()) return listInstructions();
   } catch (const std::exception& e) {

@@ -18,12 +18,12 @@ constexpr uint16_t kShnUndef = 0, kShnAbs = 0xFFF1;
 // A label with no size covers at most this much before the next symbol.
 constexpr uint32_t kMaxUnsizedSpan = 64 * 1024;
 
-uint16_t get16(const std::vector<uint8_t>& b, size_t at) { return static_cast<uint16_t>(b[at] | b[at + 1] << 8); }
-uint32_t get32(const std::vector<uint8_t>& b, size_t at) {
+uint16_t get16(std::span<const uint8_t> b, size_t at) { return static_cast<uint16_t>(b[at] | b[at + 1] << 8); }
+uint32_t get32(std::span<const uint8_t> b, size_t at) {
   return static_cast<uint32_t>(b[at]) | static_cast<uint32_t>(b[at + 1]) << 8 |
          static_cast<uint32_t>(b[at + 2]) << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
 }
-bool inside(const std::vector<uint8_t>& b, uint64_t off, uint64_t len) { return off <= b.size() && len <= b.size() - off; }
+bool inside(std::span<const uint8_t> b, uint64_t off, uint64_t len) { return off <= b.size() && len <= b.size() - off; }
 
 }  // namespace
 
@@ -37,7 +37,7 @@ bool SymbolTable::loadFile(const std::string& path, std::string& error) {
   return loadBytes(bytes, path, error);
 }
 
-bool SymbolTable::loadBytes(const std::vector<uint8_t>& b, const std::string& name, std::string& error) {
+bool SymbolTable::loadBytes(std::span<const uint8_t> b, const std::string& name, std::string& error) {
   // e_ident: 7F 'E' 'L' 'F', class 1 (32-bit), data 1 (little-endian).
   if (b.size() < 52 || std::memcmp(b.data(), "\x7F" "ELF", 4) != 0) {
     error = name + ": not an ELF file";

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,7 @@ class SymbolTable {
   // Adds the function and object symbols of an ELF32 file (its .symtab, else .dynsym). Returns
   // false with a one-line `error` when the file cannot be read or is not an ELF32 file with one.
   bool loadFile(const std::string& path, std::string& error);
-  bool loadBytes(const std::vector<uint8_t>& image, const std::string& name, std::string& error);
+  bool loadBytes(std::span<const uint8_t> image, const std::string& name, std::string& error);
 
   // The symbol whose range holds `address`. Ranges come from the symbol's size, or for a sized-0
   // symbol (assembly labels) reach to the next symbol. Where files overlap (user programs are all

@@ -34,7 +34,7 @@ void addTraceOptions(CLI::App& run, TraceCli& cli) {
   run.add_flag("--stats", cli.stats, "Print the run summary at the end (always printed when the run fails)");
 }
 
-TraceSession::TraceSession(const TraceCli& cli, std::string kernel) : cli_(cli), kernel_(std::move(kernel)) {}
+TraceSession::TraceSession(const TraceCli& cli, const emu::MachineConfig& config) : cli_(cli), config_(config) {}
 TraceSession::~TraceSession() = default;
 
 bool TraceSession::start(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, std::string& error) {
@@ -50,9 +50,11 @@ bool TraceSession::start(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, std
   }
   uint32_t kinds = 0;
   if (tracing && !parseKindList(cli_.kinds, kinds, error)) return false;
-  if (!kernel_.empty()) {
+  if (!config_.kernel.empty()) {
     std::string ignored;  // a kernel without symbols is still a kernel
-    symbols_.loadFile(kernel_, ignored);
+    auto inMemory = config_.files.find(config_.kernel);
+    if (inMemory != config_.files.end()) symbols_.loadBytes(inMemory->second, config_.kernel, ignored);
+    else symbols_.loadFile(config_.kernel, ignored);
   }
   for (const std::string& path : cli_.symbols) {
     if (!symbols_.loadFile(path, error)) {

@@ -47,8 +47,9 @@ struct MachineExtras {
 
 class TraceSession final : public emu::RunHooks {
  public:
-  // `kernel`: the multiboot ELF being booted, whose symbols are loaded automatically.
-  TraceSession(const TraceCli& cli, std::string kernel);
+  // `config`: the machine being booted; its --kernel ELF's symbols (a file, or the built-in
+  // guest's bytes in config.files) are loaded automatically.
+  TraceSession(const TraceCli& cli, const emu::MachineConfig& config);
   ~TraceSession() override;
 
   // emu::RunHooks, for the PC machine.
@@ -61,7 +62,7 @@ class TraceSession final : public emu::RunHooks {
 
  private:
   TraceCli cli_;
-  std::string kernel_;
+  emu::MachineConfig config_;
   SymbolTable symbols_;
   std::unique_ptr<Filter> filter_;
   std::unique_ptr<Describer> describer_;
