@@ -43,6 +43,9 @@ void EventBus::syscall(const SyscallEvent& e) {
 void EventBus::instruction(const InstructionEvent& e) {
   for (unsigned i = 0; i < count_; ++i) observers_[i]->onInstruction(e);
 }
+void EventBus::outerReturn(const ReturnEvent& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onReturn(e);
+}
 void EventBus::halt(const HaltEvent& e) {
   for (unsigned i = 0; i < count_; ++i) observers_[i]->onHalt(e);
 }

@@ -57,6 +57,15 @@ struct IoEvent {
   bool assigned;
 };
 
+// IRET or far RET to an outer privilege level (the kernel going back to user mode), published
+// once the return is complete: the context's CPL is the new one.
+struct ReturnEvent {
+  uint32_t eip;  // where execution continues
+  uint32_t eax;  // a system call's result, in every kernel this emulator is meant for
+  uint8_t fromCpl;  // the level the return was made at
+  uint8_t cpl;      // the new privilege level (the event context's CPL already)
+};
+
 // HLT executed.
 struct HaltEvent {
   uint32_t eip;
@@ -78,6 +87,7 @@ class Observer : public mmu::MmuObserver {
   virtual void onInterrupt(const InterruptEvent&) {}
   virtual void onSyscall(const SyscallEvent&) {}
   virtual void onInstruction(const InstructionEvent&) {}
+  virtual void onReturn(const ReturnEvent&) {}
   virtual void onHalt(const HaltEvent&) {}
   virtual void onIo(const IoEvent&) {}
 };
@@ -112,6 +122,7 @@ class EventBus final : public mmu::MmuObserver {
   void interrupt(const InterruptEvent& e);
   void syscall(const SyscallEvent& e);
   void instruction(const InstructionEvent& e);
+  void outerReturn(const ReturnEvent& e);
   void halt(const HaltEvent& e);
   void io(const IoEvent& e);
 

@@ -263,6 +263,7 @@ bool Cpu::farReturn(bool op32, uint16_t popExtra) {
   Segment ss;
   if (!checkOuterStack(*this, static_cast<uint16_t>(newSs), rpl, ss)) return false;
   if (!setAccessedBit(static_cast<uint16_t>(sel), hi)) return false;
+  uint8_t fromCpl = cpl_;
   loadCsProtected(static_cast<uint16_t>(sel), d, rpl);
   ss.access |= 1;
   seg_[kSs] = ss;
@@ -271,6 +272,7 @@ bool Cpu::farReturn(bool op32, uint16_t popExtra) {
   nullInvalidDataSegments();
   branch(ip);
   cycles_ += 69 - cost::kRetFar;
+  if (events_.active()) events_.outerReturn(ReturnEvent{ip, r_[kEax], fromCpl, rpl});
   return true;
 }
 
@@ -323,6 +325,7 @@ bool Cpu::interruptReturn(bool op32) {
   Segment ss;
   if (!checkOuterStack(*this, static_cast<uint16_t>(newSs), rpl, ss)) return false;
   if (!setAccessedBit(static_cast<uint16_t>(sel), hi)) return false;
+  uint8_t fromCpl = cpl_;
   loadCsProtected(static_cast<uint16_t>(sel), d, rpl);
   ss.access |= 1;
   seg_[kSs] = ss;
@@ -332,6 +335,7 @@ bool Cpu::interruptReturn(bool op32) {
   nullInvalidDataSegments();
   branch(ip);
   cycles_ += cost::kIretOuter;
+  if (events_.active()) events_.outerReturn(ReturnEvent{ip, r_[kEax], fromCpl, rpl});
   return true;
 }
 
