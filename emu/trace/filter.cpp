@@ -18,6 +18,10 @@ bool kindFromName(const std::string& name, uint32_t& bits) {
     bits |= 1u << static_cast<unsigned>(Kind::kPageFault) | 1u << static_cast<unsigned>(Kind::kResolve);
     return true;
   }
+  if (name == "sys") {  // a system call and its return
+    bits |= 1u << static_cast<unsigned>(Kind::kSyscall) | 1u << static_cast<unsigned>(Kind::kSysReturn);
+    return true;
+  }
   for (unsigned k = 0; k < kKindCount; ++k) {
     if (name == kindName(static_cast<Kind>(k))) {
       bits |= 1u << k;
@@ -27,7 +31,7 @@ bool kindFromName(const std::string& name, uint32_t& bits) {
   return false;
 }
 
-const char* kKindList = "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, all";
+const char* kKindList = "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, halt, all";
 
 class Parser {
  public:
@@ -246,7 +250,7 @@ class Parser {
 
 const char* kindName(Kind k) {
   static const char* names[kKindCount] = {"pf", "resolve", "tlb", "miss", "cr3", "exc",
-                                          "int", "sys", "io", "insn", "stale"};
+                                          "int", "sys", "io", "insn", "stale", "sysret", "halt"};
   return names[static_cast<unsigned>(k)];
 }
 
@@ -268,7 +272,7 @@ bool parseKindList(const std::string& text, uint32_t& kinds, std::string& error)
   for (;;) {
     size_t comma = text.find(',', start);
     std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (name == "resolve" || !kindFromName(name, kinds)) {
+    if (name == "resolve" || name == "sysret" || !kindFromName(name, kinds)) {
       error = "--trace: unknown kind '" + name + "' (" + kKindList + ")";
       return false;
     }

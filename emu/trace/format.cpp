@@ -33,6 +33,7 @@ const char* kindColour(Kind k) {
     case Kind::kCr3: return "\x1b[36m";
     case Kind::kException: return "\x1b[31m";
     case Kind::kSyscall: return "\x1b[34m";
+    case Kind::kSysReturn: return "\x1b[34m";
     default: return "";
   }
 }
@@ -214,7 +215,15 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
     case Kind::kException:
       return r.hasError ? fmt::format("{} error=0x{:x}", vectorName(r.vector), r.errorCode) : vectorName(r.vector);
     case Kind::kInterrupt: return fmt::format("vector=0x{:02x}", r.vector);
-    case Kind::kSyscall: return fmt::format("int 0x{:02x} eax={}", r.vector, r.eax);
+    case Kind::kSyscall: {
+      std::string name = d.syscallName(r.eax);
+      return fmt::format("int 0x{:02x} eax={}{}", r.vector, r.eax, name.empty() ? "" : " " + name);
+    }
+    case Kind::kSysReturn: {
+      std::string name = d.syscallName(r.eax);
+      return fmt::format("eax={}{} result={}", r.eax, name.empty() ? "" : " " + name, static_cast<int32_t>(r.value));
+    }
+    case Kind::kHalt: return r.interruptsOn ? "interrupts on" : "interrupts off";
     case Kind::kIo:
       return fmt::format("{} {} 0x{:0{}x} size={} value=0x{:0{}x}{}", r.mmio ? "mmio" : "port",
                          r.write ? "write" : "read", r.address, r.mmio ? 8 : 4, r.size, r.value, r.size * 2,
@@ -283,7 +292,15 @@ std::string formatJson(const Record& r, Describer& d) {
       if (r.hasError) s += fmt::format(",\"error\":{}", r.errorCode);
       break;
     case Kind::kInterrupt: s += fmt::format(",\"vector\":{}", r.vector); break;
-    case Kind::kSyscall: s += fmt::format(",\"vector\":{},\"eax\":{}", r.vector, r.eax); break;
+    case Kind::kSyscall:
+    case Kind::kSysReturn: {
+      s += fmt::format(",\"vector\":{},\"eax\":{}", r.vector, r.eax);
+      std::string name = d.syscallName(r.eax);
+      if (!name.empty()) s += ",\"name\":" + jsonString(name);
+      if (r.kind == Kind::kSysReturn) s += fmt::format(",\"result\":{}", static_cast<int32_t>(r.value));
+      break;
+    }
+    case Kind::kHalt: s += fmt::format(",\"interrupts\":{}", r.interruptsOn); break;
     case Kind::kIo:
       s += fmt::format(",\"space\":\"{}\",\"write\":{},\"addr\":{},\"size\":{},\"value\":{},\"assigned\":{}",
                        r.mmio ? "mmio" : "port", r.write, r.address, r.size, r.value, r.assigned);
@@ -354,9 +371,22 @@ class PerfettoSink final : public Sink {
     std::string ts = timestamp(r.ctx.cycle);
     if (r.kind == Kind::kSyscall) {
       closeSlice(tid, ts);
-      emit(fmt::format("{{\"name\":\"syscall {}\",\"cat\":\"sys\",\"ph\":\"B\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{}}}",
-                       r.eax, ts, tid, formatJson(r, d_)));
+      std::string name = d_.syscallName(r.eax);
+      emit(fmt::format("{{\"name\":{},\"cat\":\"sys\",\"ph\":\"B\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{}}}",
+                       jsonString("syscall " + (name.empty() ? fmt::format("{}", r.eax) : name)), ts, tid, formatJson(r, d_)));
       open_[tid] = true;
+      lastTs_ = ts;
+      return;
+    }
+    if (r.kind == Kind::kSysReturn) {
+      // The slice ends where the kernel returns; getNumFreePages' result is a free-frame count.
+      closeSlice(tid, ts, formatJson(r, d_));
+      const GuestInfo* info = d_.guestInfo();
+      if (info && info->freePagesCall && *info->freePagesCall == r.eax) {
+        emit(fmt::format("{{\"name\":\"free frames\",\"ph\":\"C\",\"ts\":{},\"pid\":1,\"args\":{{\"free\":{}}}}}", ts,
+                         static_cast<int32_t>(r.value)));
+      }
+      lastTs_ = ts;
       return;
     }
     if (r.ctx.cpl == 3) closeSlice(tid, ts);
@@ -381,6 +411,15 @@ class PerfettoSink final : public Sink {
     for (auto& [tid, open] : open_) {
       if (open) closeSlice(tid, lastTs_);
     }
+    // Tracks are named last, when the programs each address space ran are known.
+    const GuestInfo* info = d_.guestInfo();
+    for (const auto& [tid, cr3] : tracks_) {
+      std::string name = cr3 == 0 ? std::string("no paging (cr3 0)") : fmt::format("cr3 0x{:08x}", cr3);
+      std::string programs = info ? info->spaceName(cr3) : std::string();
+      if (!programs.empty()) name += " (" + programs + ")";
+      emit(fmt::format("{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":{},\"args\":{{\"name\":{}}}}}", tid,
+                       jsonString(name)));
+    }
     std::fprintf(out_->get(), "\n]}\n");
     std::fflush(out_->get());
   }
@@ -388,17 +427,15 @@ class PerfettoSink final : public Sink {
  private:
   uint32_t track(uint32_t cr3) {
     uint32_t tid = cr3 >> 12;
-    if (named_.emplace(tid, true).second) {
-      emit(fmt::format("{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":{},\"args\":{{\"name\":\"{}\"}}}}",
-                       tid, cr3 == 0 ? std::string("no paging (cr3 0)") : fmt::format("cr3 0x{:08x}", cr3 & ~0xFFFu)));
-    }
+    tracks_.emplace(tid, cr3 & ~0xFFFu);
     return tid;
   }
-  void closeSlice(uint32_t tid, const std::string& ts) {
+  void closeSlice(uint32_t tid, const std::string& ts, const std::string& args = {}) {
     auto it = open_.find(tid);
     if (it == open_.end() || !it->second) return;
     it->second = false;
-    emit(fmt::format("{{\"ph\":\"E\",\"ts\":{},\"pid\":1,\"tid\":{}}}", ts, tid));
+    if (args.empty()) emit(fmt::format("{{\"ph\":\"E\",\"ts\":{},\"pid\":1,\"tid\":{}}}", ts, tid));
+    else emit(fmt::format("{{\"ph\":\"E\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{}}}", ts, tid, args));
   }
   void emit(const std::string& event) {
     std::fputs(first_ ? "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n" : ",\n", out_->get());
@@ -409,7 +446,8 @@ class PerfettoSink final : public Sink {
   std::shared_ptr<FileOut> out_;
   Describer& d_;
   bool first_ = true;
-  std::map<uint32_t, bool> named_, open_;
+  std::map<uint32_t, bool> open_;
+  std::map<uint32_t, uint32_t> tracks_;  // tid -> page-directory base
   std::string lastTs_ = "0.000";
 };
 

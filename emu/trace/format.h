@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "emu/trace/guest_info.h"
 #include "emu/trace/record.h"
 #include "emu/trace/symbols.h"
 
@@ -37,10 +38,15 @@ class Describer {
   // "P W U A D COW" style names of the set bits of a PDE or PTE ("-" when none).
   std::string pagingFlags(uint32_t word) const;
   unsigned cowBit() const { return cowBit_; }
+  // What the tracer learned of the guest (system call and program names); may stay null.
+  void setGuestInfo(const GuestInfo* info) { info_ = info; }
+  const GuestInfo* guestInfo() const { return info_; }
+  std::string syscallName(uint32_t number) const { return info_ ? info_->syscallName(number) : std::string(); }
 
  private:
   const SymbolTable& symbols_;
   unsigned cowBit_;
+  const GuestInfo* info_ = nullptr;
   size_t cs32_ = 0, cs16_ = 0;  // Capstone handles (csh)
   bool ok32_ = false, ok16_ = false;
   std::unordered_map<std::string, Decoded> cache_;

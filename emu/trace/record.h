@@ -10,12 +10,14 @@
 
 namespace trace {
 
-// Event kinds; --trace names them (kindName). kResolve belongs to `pf`.
+// Event kinds; --trace names them (kindName). kResolve belongs to `pf`, kSysReturn to `sys`.
 enum class Kind : uint8_t {
   kPageFault, kResolve, kFlush, kMiss, kCr3, kException, kInterrupt, kSyscall, kIo, kInsn, kStale,
+  kSysReturn, kHalt,
 };
-constexpr unsigned kKindCount = 11;
-const char* kindName(Kind k);  // "pf", "resolve", "tlb", "miss", "cr3", "exc", "int", "sys", "io", "insn", "stale"
+constexpr unsigned kKindCount = 13;
+// "pf", "resolve", "tlb", "miss", "cr3", "exc", "int", "sys", "io", "insn", "stale", "sysret", "halt"
+const char* kindName(Kind k);
 
 // How a page fault ended, seen once its instruction ran again (or the run ended).
 enum class Resolution : uint8_t {
@@ -59,13 +61,14 @@ struct Record {
   // cr3
   uint32_t oldCr3 = 0;
 
-  // exc, int, sys
+  // exc, int, sys, sysret (eax: the call number; value: its result), halt
   uint8_t vector = 0;
   bool hasError = false;
   bool external = false;
   uint32_t eax = 0;
+  bool interruptsOn = false;  // halt: IF was set (an interrupt can wake it)
 
-  // io
+  // io, sysret
   uint32_t value = 0;
   uint8_t size = 0;
   bool write = false;

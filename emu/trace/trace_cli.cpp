@@ -10,6 +10,18 @@
 
 namespace trace {
 
+namespace {
+bool readFile(const std::string& path, std::vector<uint8_t>& bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  uint8_t buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
+  std::fclose(f);
+  return true;
+}
+}  // namespace
+
 void addTraceOptions(CLI::App& run, TraceCli& cli) {
   run.add_option("--trace", cli.kinds,
                  "Trace these events, comma-separated: pf (page faults and their resolution), tlb (flushes), miss "
@@ -61,12 +73,25 @@ bool TraceSession::start(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, std
       error = "--symbols " + error;
       return false;
     }
+    std::vector<uint8_t> bytes;
+    if (readFile(path, bytes)) programs_.add(bytes, path);  // a user program names address spaces
+  }
+  // The programs of the modules (the built-in guest's archive, or an xv6-style ELF module).
+  for (const std::string& module : config_.modules) {
+    std::string path = module.substr(0, module.find(' '));
+    auto inMemory = config_.files.find(path);
+    std::vector<uint8_t> bytes;
+    std::span<const uint8_t> image;
+    if (inMemory != config_.files.end()) image = inMemory->second;
+    else if (readFile(path, bytes)) image = bytes;
+    if (programs_.addArchive(image) == 0) programs_.add(image, path);
   }
   if (!cli_.filter.empty()) {
     filter_ = Filter::parse(cli_.filter, symbols_, error);
     if (!filter_) return false;
   }
   describer_ = std::make_unique<Describer>(symbols_, cli_.cowBit);
+  describer_->setGuestInfo(&info_);
   if (tracing) {
     bool toStdout = cli_.out.empty() || cli_.out == "-";
     if (toStdout) {
@@ -85,6 +110,7 @@ bool TraceSession::start(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, std
     else sink_ = makeTextSink(out_, *describer_, toStdout && isatty(fileno(stdout)));
   }
   tracer_ = std::make_unique<Tracer>(cpu, mmu, mem, kinds, filter_.get(), sink_.get(), cli_.cowBit);
+  tracer_->learn(&info_, &symbols_, &programs_);
   if (!tracer_->attach()) {
     error = "too many event observers";
     return false;
@@ -104,7 +130,7 @@ void TraceSession::stop(emu::Cpu& cpu, mmu::Mmu& mmu, bool failed, const Machine
     for (const Record& r : last) std::fprintf(stderr, "%s\n", formatText(r, *describer_, false).c_str());
   }
   if (cli_.stats || failed) {
-    std::string s = formatSummary(cpu, mmu, &tracer_->counters(), extras, host);
+    std::string s = formatSummary(cpu, mmu, &tracer_->counters(), extras, host, &info_);
     std::fwrite(s.data(), 1, s.size(), stderr);
   }
   std::fflush(stderr);
@@ -127,7 +153,7 @@ void TraceSession::finish(emu::Machine& m, const emu::Machine::Outcome& outcome)
 }
 
 std::string formatSummary(const emu::Cpu& cpu, const mmu::Mmu& mmu, const RunCounters* c, const MachineExtras& x,
-                          double hostSeconds) {
+                          double hostSeconds, const GuestInfo* info) {
   mmu::MmuStats s = mmu.stats();
   std::string out = "xray86 run summary\n";
   auto line = [&](const char* what, const std::string& value) { out += fmt::format("  {:<22} {}\n", what, value); };
@@ -161,9 +187,11 @@ std::string formatSummary(const emu::Cpu& cpu, const mmu::Mmu& mmu, const RunCou
   });
   for (size_t i = 0; i < spaces.size() && i < 8; ++i) {
     const mmu::MmuStats& st = spaces[i].second;
+    std::string programs = info ? info->spaceName(spaces[i].first) : std::string();
     line(fmt::format("  in cr3 0x{:08x}", spaces[i].first).c_str(),
-         fmt::format("{} faults, {} TLB misses, {} flushes", st.pageFaultTotal(), st.tlbMisses,
-                     st.flushes[0] + st.flushes[1] + st.flushes[2] + st.flushes[3]));
+         fmt::format("{} faults, {} TLB misses, {} flushes{}", st.pageFaultTotal(), st.tlbMisses,
+                     st.flushes[0] + st.flushes[1] + st.flushes[2] + st.flushes[3],
+                     programs.empty() ? "" : " (" + programs + ")"));
   }
   if (spaces.size() > 8) line("  in other spaces", fmt::format("{} address spaces more", spaces.size() - 8));
   line("stale TLB uses", fmt::format("{}", s.staleUses));

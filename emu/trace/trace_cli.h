@@ -64,6 +64,8 @@ class TraceSession final : public emu::RunHooks {
   TraceCli cli_;
   emu::MachineConfig config_;
   SymbolTable symbols_;
+  Programs programs_;
+  GuestInfo info_;
   std::unique_ptr<Filter> filter_;
   std::unique_ptr<Describer> describer_;
   std::shared_ptr<FileOut> out_;
@@ -72,8 +74,9 @@ class TraceSession final : public emu::RunHooks {
   std::chrono::steady_clock::time_point hostStart_;
 };
 
-// The run summary, one fact a line. `hostSeconds` < 0 leaves out the host speed.
+// The run summary, one fact a line. `hostSeconds` < 0 leaves out the host speed. `info` (may be
+// null) names address spaces by the programs they ran.
 std::string formatSummary(const emu::Cpu& cpu, const mmu::Mmu& mmu, const RunCounters* counters,
-                          const MachineExtras& extras, double hostSeconds);
+                          const MachineExtras& extras, double hostSeconds, const GuestInfo* info = nullptr);
 
 }  // namespace trace

@@ -2,13 +2,21 @@
 //   - its instruction walks the tables for the same page again and succeeds (the fault dropped
 //     the TLB entry, Intel SDM vol. 3A 4.10.4.1, so the retry always misses unless something
 //     refilled it): the walk shows the PTE afterwards;
-//   - or, for a user-mode fault, any later event in the same address space at CPL 3 at another
-//     EIP (the instruction completed on a TLB entry the handler's own accesses filled);
-//   - the same EIP faulting on the same CR2 again is a repeat, not a resolution;
-//   - at the end of the run whatever is left is resolved from the tables as they are.
+//   - for a user-mode fault, the kernel's return to user mode in that address space (IRET to an
+//     outer level): back to the faulting EIP with the tables now allowing the access, it is
+//     resolved there; back to the faulting EIP with the access still refused, it will fault again
+//     (a repeat); anywhere else, the instruction was abandoned: the process was killed and what
+//     runs there now is another (a freed page directory reused);
+//   - the same EIP faulting on the same CR2 again is a repeat, not a resolution; another fault of
+//     the same address space at the same CPL settles it (its instruction got past it);
+//   - at the end of the run whatever is left is resolved from the tables as they are: an access
+//     that would still fault is a kill when the address space had been left, else unresolved.
 // The PTE afterwards decides the words: another frame is a copy, the same frame with write
-// permission added is "made writable", a not-present page now present is "mapped", and an
-// access that would still fault means the instruction never completed (the process was killed).
+// permission added is "made writable", a not-present page now present is "mapped".
+//
+// System calls: INT n from CPL 3 opens a call in its address space, the return to user mode at
+// the instruction after it closes it with EAX as the result (sysret). The call numbers are named
+// from the kernel's `syscalls` table of function pointers (xv6's) when the symbols have it.
 #include "emu/trace/tracer.h"
 
 #include <cstring>
@@ -36,6 +44,12 @@ Tracer::Tracer(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t kind
   (void)cowBit_;
 }
 
+void Tracer::learn(GuestInfo* info, const SymbolTable* symbols, const Programs* programs) {
+  info_ = info;
+  symbols_ = symbols;
+  programs_ = programs;
+}
+
 bool Tracer::attach() {
   if (!cpu_.events().attach(this)) return false;
   attached_ = true;
@@ -53,6 +67,7 @@ void Tracer::detach() {
 void Tracer::finish() {
   emu::EventContext ctx = cpu_.eventContext();
   while (!pending_.empty()) resolve(0, ctx, true);
+  nameSpace(mmu_.cr3());
   if (sink_) sink_->finish();
 }
 
@@ -98,21 +113,11 @@ void Tracer::emit(const Record& r) {
 }
 
 void Tracer::userActivity(const emu::EventContext& ctx) {
-  if (ctx.cpl != 3) return;
-  if (sink_) sink_->userActivity(ctx);
-  for (size_t i = 0; i < pending_.size();) {
-    const Record& f = pending_[i].fault;
-    if (f.ctx.cpl == 3 && (f.ctx.cr3 & kFrameMask) == (ctx.cr3 & kFrameMask) && ctx.instructions > f.ctx.instructions &&
-        ctx.eip != f.ctx.eip) {
-      resolve(i, ctx, false);
-    } else {
-      ++i;
-    }
-  }
+  if (ctx.cpl == 3 && sink_) sink_->userActivity(ctx);
 }
 
 // Resolve pending_[index] from the tables as they are now (see the top of this file).
-void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded) {
+void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded, bool killed) {
   Pending p = pending_[index];
   pending_.erase(pending_.begin() + static_cast<long>(index));
   const Record& f = p.fault;
@@ -138,7 +143,9 @@ void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded) 
   mmu::WalkResult w = mmu_.probeTables(f.ctx.cr3, f.address, f.access, f.ctx.cpl == 3);
   r.pteAfter = leafOf(w.walk);
   r.frameAfter = frameOf(w.walk);
-  if (!w.translation) {
+  if (killed) {
+    r.resolution = Resolution::kKilled;
+  } else if (!w.translation) {
     // Still faulting: the instruction never completed. At the end of the run that is a kill
     // when the address space had been left for good; in the address space still current it
     // was simply cut short.
@@ -154,6 +161,11 @@ void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded) 
     r.resolution = Resolution::kUnchanged;
   }
   ++counters_.resolutions[static_cast<unsigned>(r.resolution)];
+  // The instruction got past its fault: a later fault there is a new one, not a repeat.
+  if (r.resolution != Resolution::kKilled && r.resolution != Resolution::kUnresolved) {
+    LastFault& last = lastFault_[f.ctx.cr3 & kFrameMask];
+    if (last.eip == f.ctx.eip && last.cr2 == f.address) last.count = 0;
+  }
   emit(r);
 }
 
@@ -226,6 +238,7 @@ void Tracer::onTlbFlush(const mmu::TlbFlush& e) {
 }
 
 void Tracer::onCr3Write(const mmu::Cr3Write& e) {
+  nameSpace(e.newCr3);
   Record r = start(Kind::kCr3);
   r.oldCr3 = e.oldCr3;
   r.address = e.newCr3;
@@ -271,21 +284,81 @@ void Tracer::onInterrupt(const emu::InterruptEvent& e) {
 
 void Tracer::onSyscall(const emu::SyscallEvent& e) {
   ++counters_.syscalls;
+  if (!syscallTableRead_) readSyscallTable();
   Record r = start(Kind::kSyscall);
   r.vector = e.vector;
   r.eax = e.eax;
-  emu::EventContext ctx = r.ctx;
-  // The INT itself is user activity for fault resolution, but it opens (not closes) a slice.
+  // INT imm8 is two bytes: the call returns to the instruction after it.
+  openCalls_[r.ctx.cr3 & kFrameMask] = OpenCall{e.eax, r.ctx.eip + 2, e.vector};
+  emit(r);
+}
+
+void Tracer::onReturn(const emu::ReturnEvent& e) {
+  emu::EventContext ctx = cpu_.eventContext();  // CPL is the new one; EIP the IRET's
+  uint32_t space = ctx.cr3 & kFrameMask;
+  auto call = openCalls_.find(space);
+  if (call != openCalls_.end() && call->second.returnEip == e.eip && e.cpl == 3) {
+    Record r;
+    r.kind = Kind::kSysReturn;
+    r.ctx = ctx;
+    r.ctx.cpl = e.fromCpl;  // the IRET ran in the kernel: read its bytes as the kernel
+    readInstruction(r);
+    r.vector = call->second.vector;
+    r.eax = call->second.number;
+    r.value = e.eax;
+    openCalls_.erase(call);
+    emit(r);
+  }
   for (size_t i = 0; i < pending_.size();) {
     const Record& f = pending_[i].fault;
-    if (f.ctx.cpl == 3 && (f.ctx.cr3 & kFrameMask) == (ctx.cr3 & kFrameMask) && ctx.instructions > f.ctx.instructions &&
-        ctx.eip != f.ctx.eip) {
+    if ((f.ctx.cr3 & kFrameMask) != space || f.ctx.cpl != e.cpl) {
+      ++i;
+    } else if (f.ctx.eip != e.eip) {
+      resolve(i, ctx, false, true);
+    } else if (mmu_.probeTables(f.ctx.cr3, f.address, f.access, f.ctx.cpl == 3).translation) {
       resolve(i, ctx, false);
     } else {
-      ++i;
+      ++i;  // back to an access that will fault again
     }
   }
+  userActivity(ctx);
+}
+
+void Tracer::onHalt(const emu::HaltEvent& e) {
+  if (!wanted(Kind::kHalt)) return;
+  Record r = start(Kind::kHalt);
+  r.interruptsOn = e.interruptsEnabled;
   emit(r);
+}
+
+// xv6's `static int (*syscalls[])(void)`: entry N points at the function of call N.
+void Tracer::readSyscallTable() {
+  syscallTableRead_ = true;
+  if (info_ == nullptr || symbols_ == nullptr) return;
+  std::optional<SymbolTable::Symbol> table = symbols_->find("syscalls");
+  if (!table || table->end <= table->start) return;
+  uint32_t entries = (table->end - table->start) / 4;
+  for (uint32_t n = 0; n < entries && n < 1024; ++n) {
+    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), table->start + 4 * n, mmu::Access::kRead, false);
+    uint8_t* f = p.fault ? nullptr : mem_.frame(p.physical);
+    if (f == nullptr || (p.physical & mmu::kPageMask) > mmu::kPageSize - 4) continue;
+    uint32_t target;
+    std::memcpy(&target, f + (p.physical & mmu::kPageMask), 4);
+    const SymbolTable::Symbol* fn = target ? symbols_->lookup(target) : nullptr;
+    if (fn == nullptr || fn->start != target) continue;
+    std::string name = fn->name.rfind("sys_", 0) == 0 ? fn->name.substr(4) : fn->name;
+    if (name == "getNumFreePages") info_->freePagesCall = n;
+    info_->syscallNames[n] = name;
+  }
+}
+
+// Names the address space `cr3` by the program it maps, appending to what ran there before.
+void Tracer::nameSpace(uint32_t cr3) {
+  if (info_ == nullptr || programs_ == nullptr || programs_->empty()) return;
+  std::string name = programs_->identify(mmu_, mem_, cr3);
+  if (name.empty()) return;
+  std::vector<std::string>& seen = info_->spaceNames[cr3 & kFrameMask];
+  if (seen.empty() || seen.back() != name) seen.push_back(name);
 }
 
 void Tracer::onInstruction(const emu::InstructionEvent& e) {

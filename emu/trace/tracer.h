@@ -16,6 +16,8 @@
 #include "emu/events.h"
 #include "emu/trace/filter.h"
 #include "emu/trace/format.h"
+#include "emu/trace/guest_info.h"
+#include "emu/trace/programs.h"
 #include "emu/trace/record.h"
 #include "mmu/mmu.h"
 
@@ -42,6 +44,11 @@ class Tracer final : public emu::Observer {
   Tracer(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t kinds, const Filter* filter,
          Sink* sink, unsigned cowBit);
 
+  // What to learn about the guest while it runs (all optional, none owned): system call names
+  // from the kernel's `syscalls` table in `symbols`, and program names for address spaces from
+  // `programs`, written into `info` (which a Describer may show).
+  void learn(GuestInfo* info, const SymbolTable* symbols, const Programs* programs);
+
   // Attach to the CPU's event bus (and ask for instruction events when `insn` is traced).
   bool attach();
   void detach();
@@ -56,6 +63,8 @@ class Tracer final : public emu::Observer {
   void onException(const emu::ExceptionEvent& e) override;
   void onInterrupt(const emu::InterruptEvent& e) override;
   void onSyscall(const emu::SyscallEvent& e) override;
+  void onReturn(const emu::ReturnEvent& e) override;
+  void onHalt(const emu::HaltEvent& e) override;
   void onInstruction(const emu::InstructionEvent& e) override;
   void onIo(const emu::IoEvent& e) override;
   void onTlbMiss(const mmu::TlbMiss& e) override;
@@ -69,6 +78,10 @@ class Tracer final : public emu::Observer {
     Record fault;
     uint32_t leafBefore;   // PTE (or 4 MB PDE) the fault saw
   };
+  struct OpenCall {
+    uint32_t number = 0, returnEip = 0;
+    uint8_t vector = 0;
+  };
   struct LastFault {
     uint32_t eip = 0, cr2 = 0, count = 0;
   };
@@ -78,7 +91,10 @@ class Tracer final : public emu::Observer {
   void emit(const Record& r);        // ring, filter, sink
   bool wanted(Kind k) const { return (kinds_ >> static_cast<unsigned>(k)) & 1; }
   void userActivity(const emu::EventContext& ctx);
-  void resolve(size_t index, const emu::EventContext& ctx, bool runEnded);
+  // How the fault ended, from the tables now; `killed`: its instruction was abandoned.
+  void resolve(size_t index, const emu::EventContext& ctx, bool runEnded, bool killed = false);
+  void readSyscallTable();
+  void nameSpace(uint32_t cr3);
 
   emu::Cpu& cpu_;
   mmu::Mmu& mmu_;
@@ -94,6 +110,11 @@ class Tracer final : public emu::Observer {
   uint64_t ringCount_ = 0;
   std::vector<Pending> pending_;
   std::map<uint32_t, LastFault> lastFault_;  // by page-directory base
+  std::map<uint32_t, OpenCall> openCalls_;   // system calls not yet returned, by page-directory base
+  GuestInfo* info_ = nullptr;
+  const SymbolTable* symbols_ = nullptr;
+  const Programs* programs_ = nullptr;
+  bool syscallTableRead_ = false;
 };
 
 }  // namespace trace

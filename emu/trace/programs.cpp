@@ -1,0 +1,118 @@
+// Naming address spaces by program. ELF32 layout: System V ABI "Object Files" (the ELF header,
+// section headers, program headers); the archive: guest/kernel/archive.h. Every offset read from
+// a file is bounds-checked.
+#include "emu/trace/programs.h"
+
+#include <cstring>
+
+namespace trace {
+
+namespace {
+
+uint16_t get16(std::span<const uint8_t> b, size_t at) { return static_cast<uint16_t>(b[at] | b[at + 1] << 8); }
+uint32_t get32(std::span<const uint8_t> b, size_t at) {
+  return static_cast<uint32_t>(b[at]) | static_cast<uint32_t>(b[at + 1]) << 8 |
+         static_cast<uint32_t>(b[at + 2]) << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
+}
+bool inside(std::span<const uint8_t> b, uint64_t off, uint64_t len) { return off <= b.size() && len <= b.size() - off; }
+
+constexpr uint32_t kShtProgbits = 1;
+constexpr uint32_t kShfExecinstr = 4;
+constexpr uint32_t kPtLoad = 1, kPfX = 1;
+constexpr uint32_t kUserTop = 0x80000000u;  // xv6's KERNBASE: programs live below it
+
+// The code of an ELF32 file: its ".text" section, else its first executable loaded segment.
+bool findCode(std::span<const uint8_t> b, uint32_t& address, uint32_t& offset, uint32_t& size) {
+  if (b.size() < 52 || std::memcmp(b.data(), "\x7F" "ELF", 4) != 0 || b[4] != 1 || b[5] != 1) return false;
+  uint32_t shoff = get32(b, 32);
+  uint16_t shentsize = get16(b, 46), shnum = get16(b, 48), shstrndx = get16(b, 50);
+  if (shentsize >= 40 && shstrndx < shnum && inside(b, shoff, uint64_t{shentsize} * shnum)) {
+    size_t strsh = shoff + size_t{shstrndx} * shentsize;
+    uint32_t stroff = get32(b, strsh + 16), strsize = get32(b, strsh + 20);
+    if (inside(b, stroff, strsize)) {
+      for (unsigned i = 0; i < shnum; ++i) {
+        size_t sh = shoff + size_t{i} * shentsize;
+        uint32_t nameOff = get32(b, sh);
+        if (get32(b, sh + 4) != kShtProgbits || !(get32(b, sh + 8) & kShfExecinstr) || nameOff + 6 > strsize) continue;
+        if (std::memcmp(b.data() + stroff + nameOff, ".text", 6) != 0) continue;
+        address = get32(b, sh + 12);
+        offset = get32(b, sh + 16);
+        size = get32(b, sh + 20);
+        return inside(b, offset, size) && size != 0;
+      }
+    }
+  }
+  uint32_t phoff = get32(b, 28);
+  uint16_t phentsize = get16(b, 42), phnum = get16(b, 44);
+  if (phentsize < 32 || !inside(b, phoff, uint64_t{phentsize} * phnum)) return false;
+  for (unsigned i = 0; i < phnum; ++i) {
+    size_t ph = phoff + size_t{i} * phentsize;
+    if (get32(b, ph) != kPtLoad || !(get32(b, ph + 24) & kPfX) || get32(b, ph + 16) == 0) continue;
+    offset = get32(b, ph + 4);
+    address = get32(b, ph + 8);
+    size = get32(b, ph + 16);
+    return inside(b, offset, size);
+  }
+  return false;
+}
+
+std::string programName(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.size() > 1 && name[0] == '_') name.erase(0, 1);
+  return name;
+}
+
+}  // namespace
+
+bool Programs::add(std::span<const uint8_t> image, const std::string& name) {
+  uint32_t address = 0, offset = 0, size = 0;
+  if (!findCode(image, address, offset, size) || address >= kUserTop) return false;
+  uint32_t n = size < kCompared ? size : kCompared;
+  if (n > kUserTop - address) n = kUserTop - address;
+  Program p{programName(name), address, std::vector<uint8_t>(image.begin() + offset, image.begin() + offset + n)};
+  programs_.push_back(std::move(p));
+  return true;
+}
+
+size_t Programs::addArchive(std::span<const uint8_t> a) {
+  // Header: magic[8], count, total; then entries of name[24], offset, size.
+  constexpr size_t kHeader = 16, kEntry = 32, kName = 24;
+  if (a.size() < kHeader || std::memcmp(a.data(), "XRAY86AR", 8) != 0) return 0;
+  uint32_t count = get32(a, 8);
+  if (!inside(a, kHeader, uint64_t{count} * kEntry)) return 0;
+  size_t added = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    size_t e = kHeader + size_t{i} * kEntry;
+    uint32_t offset = get32(a, e + kName), size = get32(a, e + kName + 4);
+    if (!inside(a, offset, size)) continue;
+    std::string name(reinterpret_cast<const char*>(a.data() + e), strnlen(reinterpret_cast<const char*>(a.data() + e), kName));
+    if (add(a.subspan(offset, size), name)) ++added;
+  }
+  return added;
+}
+
+std::string Programs::identify(const mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t cr3) const {
+  const Program* best = nullptr;
+  for (const Program& p : programs_) {
+    bool same = true;
+    for (uint32_t done = 0; same && done < p.code.size();) {
+      uint32_t va = p.address + done;
+      mmu::ProbeResult r = mmu.probe(cr3, va, mmu::Access::kFetch, true);
+      uint8_t* frame = r.fault ? nullptr : mem.frame(r.physical);
+      if (frame == nullptr) {
+        same = false;
+        break;
+      }
+      uint32_t inPage = r.physical & mmu::kPageMask;
+      uint32_t take = mmu::kPageSize - inPage;
+      if (take > p.code.size() - done) take = static_cast<uint32_t>(p.code.size() - done);
+      same = std::memcmp(frame + inPage, p.code.data() + done, take) == 0;
+      done += take;
+    }
+    if (same && (best == nullptr || p.code.size() > best->code.size())) best = &p;
+  }
+  return best ? best->name : std::string();
+}
+
+}  // namespace trace
