@@ -25,7 +25,8 @@ bool readFile(const std::string& path, std::vector<uint8_t>& bytes) {
 void addTraceOptions(CLI::App& run, TraceCli& cli) {
   run.add_option("--trace", cli.kinds,
                  "Trace these events, comma-separated: pf (page faults and their resolution), tlb (flushes), miss "
-                 "(TLB misses and their walks), cr3, exc, int, sys, io, insn, stale, all. Example: --trace pf,tlb");
+                 "(TLB misses and their walks), cr3, exc, int, sys (system calls and their results), io, insn, stale, "
+                 "halt, all. Example: --trace pf,tlb");
   run.add_option("--trace-out", cli.out, "Write the trace to this file instead of standard output. Example: --trace-out run.jsonl");
   run.add_option("--trace-format", cli.format,
                  "text (aligned columns, colour on a terminal), jsonl (one JSON object a line, docs/trace.md), or "
