@@ -194,6 +194,11 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
       return s;
     }
     case Kind::kResolve: {
+      // A killed process's tables may be freed and reused by now: their words mean nothing.
+      if (r.resolution == Resolution::kKilled) {
+        return fmt::format("cr2=0x{:08x} fault@{} eip=0x{:08x} killed (the instruction never completed)", r.address,
+                           r.faultCycle, r.faultEip);
+      }
       std::string s = fmt::format("cr2=0x{:08x} fault@{} eip=0x{:08x} pte={} {}", r.address, r.faultCycle,
                                   r.faultEip, word(r.pteAfter), resolutionName(r.resolution));
       if (r.resolution == Resolution::kCopied) s += fmt::format(" 0x{:08x} \u2192 0x{:08x}", r.frameBefore, r.frameAfter);
