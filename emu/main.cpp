@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
         useBuiltinGuest(pc.config);
         pc.guestExitValue = true;
       }
-      if (viewOptions.enabled()) return view::runView(pc, viewOptions);
+      if (viewOptions.enabled()) return view::runView(pc, viewOptions, traceOptions);
       trace::TraceSession session(traceOptions, pc.config);
       return emu::runMachineCli(pc, &session);
     }

@@ -47,6 +47,35 @@ void addTraceOptions(CLI::App& run, TraceCli& cli) {
   run.add_flag("--stats", cli.stats, "Print the run summary at the end (always printed when the run fails)");
 }
 
+bool loadGuestNames(const emu::MachineConfig& config, const std::vector<std::string>& symbolFiles,
+                    SymbolTable& symbols, Programs& programs, std::string& error) {
+  if (!config.kernel.empty()) {
+    std::string ignored;  // a kernel without symbols is still a kernel
+    auto inMemory = config.files.find(config.kernel);
+    if (inMemory != config.files.end()) symbols.loadBytes(inMemory->second, config.kernel, ignored);
+    else symbols.loadFile(config.kernel, ignored);
+  }
+  for (const std::string& path : symbolFiles) {
+    if (!symbols.loadFile(path, error)) {
+      error = "--symbols " + error;
+      return false;
+    }
+    std::vector<uint8_t> bytes;
+    if (readFile(path, bytes)) programs.add(bytes, path);  // a user program names address spaces
+  }
+  // The programs of the modules (the built-in guest's archive, or an xv6-style ELF module).
+  for (const std::string& module : config.modules) {
+    std::string path = module.substr(0, module.find(' '));
+    auto inMemory = config.files.find(path);
+    std::vector<uint8_t> bytes;
+    std::span<const uint8_t> image;
+    if (inMemory != config.files.end()) image = inMemory->second;
+    else if (readFile(path, bytes)) image = bytes;
+    if (programs.addArchive(image) == 0) programs.add(image, path);
+  }
+  return true;
+}
+
 TraceSession::TraceSession(const TraceCli& cli, const emu::MachineConfig& config) : cli_(cli), config_(config) {}
 TraceSession::~TraceSession() = default;
 
@@ -63,30 +92,7 @@ bool TraceSession::start(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, std
   }
   uint32_t kinds = 0;
   if (tracing && !parseKindList(cli_.kinds, kinds, error)) return false;
-  if (!config_.kernel.empty()) {
-    std::string ignored;  // a kernel without symbols is still a kernel
-    auto inMemory = config_.files.find(config_.kernel);
-    if (inMemory != config_.files.end()) symbols_.loadBytes(inMemory->second, config_.kernel, ignored);
-    else symbols_.loadFile(config_.kernel, ignored);
-  }
-  for (const std::string& path : cli_.symbols) {
-    if (!symbols_.loadFile(path, error)) {
-      error = "--symbols " + error;
-      return false;
-    }
-    std::vector<uint8_t> bytes;
-    if (readFile(path, bytes)) programs_.add(bytes, path);  // a user program names address spaces
-  }
-  // The programs of the modules (the built-in guest's archive, or an xv6-style ELF module).
-  for (const std::string& module : config_.modules) {
-    std::string path = module.substr(0, module.find(' '));
-    auto inMemory = config_.files.find(path);
-    std::vector<uint8_t> bytes;
-    std::span<const uint8_t> image;
-    if (inMemory != config_.files.end()) image = inMemory->second;
-    else if (readFile(path, bytes)) image = bytes;
-    if (programs_.addArchive(image) == 0) programs_.add(image, path);
-  }
+  if (!loadGuestNames(config_, cli_.symbols, symbols_, programs_, error)) return false;
   if (!cli_.filter.empty()) {
     filter_ = Filter::parse(cli_.filter, symbols_, error);
     if (!filter_) return false;

@@ -2,7 +2,7 @@
 // sink, tracer; then the run summary (--stats, and always when the run fails) with the last 32
 // events of a failing run.
 //
-// trace_cli.cpp defines: TraceCli, addTraceOptions, TraceSession, formatSummary.
+// trace_cli.cpp defines: TraceCli, addTraceOptions, loadGuestNames, TraceSession, formatSummary.
 #pragma once
 
 #include <chrono>
@@ -37,6 +37,13 @@ struct TraceCli {
 // Adds --trace, --trace-out, --trace-format, --trace-filter, --symbols, --stats, and --cow-bit unless
 // `run` has it already (the view's).
 void addTraceOptions(CLI::App& run, TraceCli& cli);
+
+// What names the guest in a trace (and in the view): the symbols of the --kernel ELF (a file, or
+// the built-in guest's bytes in config.files; a kernel without symbols is still a kernel) and of
+// `symbolFiles` (--symbols), and the user programs among those files and in the modules. False
+// with a one-line `error` when a --symbols file cannot be read.
+bool loadGuestNames(const emu::MachineConfig& config, const std::vector<std::string>& symbolFiles,
+                    SymbolTable& symbols, Programs& programs, std::string& error);
 
 // What the summary reports beyond the CPU and MMU counters (the PC's unassigned accesses).
 struct MachineExtras {

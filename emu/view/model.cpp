@@ -1,13 +1,8 @@
-// The view's model: entry classes, the frame census, kernel symbols, stop moments, the recorder.
+// The view's model: entry classes, the frame census, stop moments, the recorder.
 #include "emu/view/model.h"
-
-#include <capstone/capstone.h>
-#include <fmt/core.h>
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 namespace view {
 
@@ -40,97 +35,6 @@ CellState classifyPde(uint32_t pde, bool pse, unsigned cowBit) {
   if (!(pde & PagingBits::kPresent)) return CellState::kNotPresent;
   if (pse && (pde & PagingBits::kPageSize)) return CellState::kLarge;
   return classifyPte(pde, PagingBits::kUser | PagingBits::kWritable, cowBit);
-}
-
-// ---- Symbols: ELF32 .symtab (System V ABI, "Object Files": section header 40 bytes, Elf32_Sym
-// 16 bytes) ----
-
-namespace {
-uint32_t le32(const std::vector<uint8_t>& b, size_t at) {
-  return at + 4 <= b.size() ? static_cast<uint32_t>(b[at]) | b[at + 1] << 8 | b[at + 2] << 16 |
-                                  static_cast<uint32_t>(b[at + 3]) << 24
-                            : 0;
-}
-uint16_t le16(const std::vector<uint8_t>& b, size_t at) {
-  return at + 2 <= b.size() ? static_cast<uint16_t>(b[at] | b[at + 1] << 8) : 0;
-}
-}  // namespace
-
-bool Symbols::load(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot read";
-    return false;
-  }
-  std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (b.size() < 52 || std::memcmp(b.data(), "\x7f" "ELF", 4) != 0 || b[4] != 1) {
-    error = path + ": not an ELF32 file";
-    return false;
-  }
-  uint32_t shoff = le32(b, 0x20);
-  uint16_t shentsize = le16(b, 0x2E), shnum = le16(b, 0x30);
-  if (shentsize < 40 || uint64_t{shoff} + uint64_t{shentsize} * shnum > b.size()) {
-    error = path + ": bad section headers";
-    return false;
-  }
-  std::vector<Symbol> found;
-  for (unsigned i = 0; i < shnum; ++i) {
-    size_t sh = shoff + size_t{i} * shentsize;
-    if (le32(b, sh + 4) != 2) continue;  // SHT_SYMTAB
-    uint32_t off = le32(b, sh + 16), size = le32(b, sh + 20), link = le32(b, sh + 24);
-    if (link >= shnum || uint64_t{off} + size > b.size()) continue;
-    size_t strSh = shoff + size_t{link} * shentsize;
-    uint32_t strOff = le32(b, strSh + 16), strSize = le32(b, strSh + 20);
-    if (uint64_t{strOff} + strSize > b.size()) continue;
-    for (uint32_t s = off; s + 16 <= off + size; s += 16) {
-      uint32_t name = le32(b, s), value = le32(b, s + 4), sz = le32(b, s + 8);
-      uint8_t type = b[s + 12] & 0xF;
-      uint16_t shndx = le16(b, s + 14);
-      // STT_NOTYPE (assembly labels), STT_OBJECT, STT_FUNC; defined in a section.
-      if (type > 2 || shndx == 0 || shndx >= 0xFF00 || name == 0 || name >= strSize) continue;
-      const char* p = reinterpret_cast<const char*>(b.data()) + strOff + name;
-      size_t len = strnlen(p, strSize - name);
-      if (len == 0 || p[0] == '.' || p[0] == '$') continue;
-      found.push_back({value, value + sz, std::string(p, len)});
-    }
-  }
-  if (found.empty()) {
-    error = path + ": no symbol table";
-    return false;
-  }
-  std::sort(found.begin(), found.end(),
-            [](const Symbol& a, const Symbol& c) { return a.start < c.start; });
-  // A sized-0 symbol reaches to the next one.
-  for (size_t i = 0; i < found.size(); ++i) {
-    if (found[i].end == found[i].start) {
-      found[i].end = i + 1 < found.size() ? found[i + 1].start : found[i].start + 1;
-      if (found[i].end == found[i].start) found[i].end = found[i].start + 1;
-    }
-  }
-  symbols_.insert(symbols_.end(), found.begin(), found.end());
-  std::sort(symbols_.begin(), symbols_.end(),
-            [](const Symbol& a, const Symbol& c) { return a.start < c.start; });
-  return true;
-}
-
-std::string Symbols::describe(uint32_t address) const {
-  auto it = std::upper_bound(symbols_.begin(), symbols_.end(), address,
-                             [](uint32_t a, const Symbol& s) { return a < s.start; });
-  while (it != symbols_.begin()) {
-    --it;
-    if (address >= it->start && address < it->end) {
-      return address == it->start ? it->name : fmt::format("{}+0x{:x}", it->name, address - it->start);
-    }
-    if (it->start + 0x100000 < address) break;  // nothing that far back covers it
-  }
-  return "";
-}
-
-std::optional<uint32_t> Symbols::find(const std::string& name) const {
-  for (const Symbol& s : symbols_) {
-    if (s.name == name) return s.start;
-  }
-  return std::nullopt;
 }
 
 // ---- FrameCensus ----
@@ -286,37 +190,27 @@ bool parseWhen(const std::string& text, When& when, std::string& error) {
 
 // ---- Recorder ----
 
-Recorder::Recorder(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, const Symbols& symbols,
-                   unsigned cowBit)
-    : cpu_(cpu), mmu_(mmu), mem_(mem), symbols_(symbols), cowBit_(cowBit) {
-  csh h = 0;
-  capstoneOk_ = cs_open(CS_ARCH_X86, CS_MODE_32, &h) == CS_ERR_OK;
-  capstone_ = h;
-  noteCr3(mmu.cr3());
+Recorder::Recorder(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, const trace::SymbolTable& symbols)
+    : cpu_(cpu), mmu_(mmu), mem_(mem), symbols_(symbols) {
+  if (mmu.cr0() & mmu::kCr0Pg) noteCr3(mmu.cr3());  // CR3 means nothing before paging is on
   cpu_.events().attach(this);
 }
 
-Recorder::~Recorder() {
-  cpu_.events().detach(this);
-  if (capstoneOk_) {
-    csh h = capstone_;
-    cs_close(&h);
-  }
-}
+Recorder::~Recorder() { cpu_.events().detach(this); }
 
 bool Recorder::arm(const When& when, std::string& error) {
   disarm();
   when_ = when;
-  faultsAtArm_ = counters_.pageFaults;
+  faultsAtArm_ = pageFaults_;
   if (when.kind == When::Kind::kExit || when.kind == When::Kind::kCycle) return true;
   if (when.kind == When::Kind::kSymbol || when.kind == When::Kind::kReturn) {
-    std::optional<uint32_t> a = symbols_.find(when.name);
-    if (!a) {
+    std::optional<trace::SymbolTable::Symbol> s = symbols_.find(when.name);
+    if (!s) {
       error = "--view-at " + when.text + ": no symbol " + when.name +
               (symbols_.empty() ? " (no symbols: boot a --kernel ELF)" : "");
       return false;
     }
-    target_ = *a;
+    target_ = s->start;
     wantInsns_ = true;
   }
   armed_ = true;
@@ -335,63 +229,21 @@ void Recorder::stop() {
   cpu_.requestStop();
 }
 
-void Recorder::add(uint64_t cycle, std::string text) {
-  lines_.push_front({cycle, std::move(text)});
-  if (lines_.size() > kMaxLines) lines_.pop_back();
-}
-
 void Recorder::noteCr3(uint32_t cr3) {
   cr3 &= ~mmu::kPageMask;
   if (std::find(cr3s_.begin(), cr3s_.end(), cr3) == cr3s_.end()) cr3s_.push_back(cr3);
 }
 
-uint32_t Recorder::leafWord(uint32_t cr3, uint32_t linear) const {
-  mmu::WalkResult w = mmu_.probeTables(cr3, linear, mmu::Access::kRead, false);
-  if (w.walk.pteAddr != 0) return w.walk.pte;
-  return w.walk.large ? w.walk.pde : 0;
-}
-
-std::string Recorder::disassemble(uint32_t linear, bool user) const {
-  if (!capstoneOk_) return "?";
-  uint8_t bytes[15];
-  for (unsigned i = 0; i < sizeof bytes; ++i) {
-    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), linear + i, mmu::Access::kFetch, user);
-    if (p.fault) return i == 0 ? "?" : "?";
-    uint8_t* f = mem_.frame(p.physical & ~mmu::kPageMask);
-    if (f == nullptr) return "?";
-    bytes[i] = f[p.physical & mmu::kPageMask];
-  }
-  cs_insn* insn = nullptr;
-  size_t n = cs_disasm(capstone_, bytes, sizeof bytes, linear, 1, &insn);
-  if (n == 0) return "?";
-  std::string s = std::string(insn[0].mnemonic) + (insn[0].op_str[0] ? " " : "") + insn[0].op_str;
-  cs_free(insn, n);
-  return s;
-}
-
 void Recorder::onPageFault(const mmu::PageFault& e) {
   emu::EventContext ctx = cpu_.events().context();
-  ++counters_.pageFaults;
-  uint32_t leaf = e.walk.pteAddr != 0 ? e.walk.pte : (e.walk.large ? e.walk.pde : 0);
-  bool cow = (leaf & PagingBits::kPresent) && cowBit_ < 32 && ((leaf >> cowBit_) & 1) &&
-             (e.errorCode & mmu::ErrorCode::kWrite);
-  if (cow) ++counters_.cowFaults;
-  std::string where = symbols_.describe(ctx.eip);
-  add(ctx.cycle,
-      fmt::format("#PF cr2={:08x} {}{}{} eip={:08x}{}{} '{}' pte={:08x}{}", e.cr2,
-                  e.errorCode & mmu::ErrorCode::kPresent ? "P" : "-",
-                  e.errorCode & mmu::ErrorCode::kWrite ? "W" : "R",
-                  e.errorCode & mmu::ErrorCode::kUser ? "U" : "S", ctx.eip, where.empty() ? "" : " ",
-                  where, disassemble(ctx.eip, ctx.cpl == 3), leaf, cow ? " COW" : ""));
-  if (pending_.size() >= 64) pending_.erase(pending_.begin());
-  pending_.push_back({e.cr3 & ~mmu::kPageMask, e.cr2, ctx.eip, leaf, ctx.cycle});
+  ++pageFaults_;
   lastFault_ = e.cr2;
   lastFaultCr3_ = e.cr3 & ~mmu::kPageMask;
   if (!armed_ || reached_) return;
   if (when_.kind == When::Kind::kNextFault) {
     stop();
   } else if (when_.kind == When::Kind::kPageFault) {
-    uint64_t seen = counters_.pageFaults - faultsAtArm_;
+    uint64_t seen = pageFaults_ - faultsAtArm_;
     if (seen == when_.n) {
       // Wait for the faulting instruction to complete: every retired instruction from here on.
       target_ = ctx.eip;
@@ -437,65 +289,13 @@ void Recorder::enterCall() {
   targetCr3_ = mmu_.cr3() & ~mmu::kPageMask;
 }
 
-void Recorder::onTlbFlush(const mmu::TlbFlush& e) {
-  emu::EventContext ctx = cpu_.events().context();
-  ++counters_.flushes;
-  const char* kind = e.kind == mmu::FlushKind::kCr3Write ? "mov cr3"
-                     : e.kind == mmu::FlushKind::kInvlpg ? "invlpg"
-                     : e.kind == mmu::FlushKind::kCr0    ? "cr0"
-                                                         : "cr4";
-  if (e.kind == mmu::FlushKind::kInvlpg) {
-    add(ctx.cycle, fmt::format("flush {} {:08x}: {} entr{} dropped", kind, e.address, e.dropped,
-                               e.dropped == 1 ? "y" : "ies"));
-  } else {
-    add(ctx.cycle, fmt::format("flush {}: {} entr{} dropped", kind, e.dropped, e.dropped == 1 ? "y" : "ies"));
-  }
+void Recorder::onTlbFlush(const mmu::TlbFlush&) {
   if (armed_ && !reached_ && when_.kind == When::Kind::kNextFlush) stop();
 }
 
 void Recorder::onCr3Write(const mmu::Cr3Write& e) {
-  emu::EventContext ctx = cpu_.events().context();
-  ++counters_.cr3Writes;
   noteCr3(e.newCr3);
-  std::string where = symbols_.describe(ctx.eip);
-  add(ctx.cycle, fmt::format("cr3 {:08x} -> {:08x} at {:08x} {}", e.oldCr3, e.newCr3, ctx.eip, where));
   if (armed_ && !reached_ && when_.kind == When::Kind::kNextCr3) stop();
-}
-
-void Recorder::onStaleTlbUse(const mmu::StaleTlbUse& e) {
-  emu::EventContext ctx = cpu_.events().context();
-  ++counters_.staleUses;
-  add(ctx.cycle, fmt::format("STALE TLB use {:08x}: entry from {:08x}, memory now {:08x} (frame {:08x})",
-                             e.linear, e.cachedPte, e.memoryPte, e.cachedFrame));
-}
-
-void Recorder::refresh() {
-  uint64_t now = cpu_.cycles();
-  for (size_t i = 0; i < pending_.size();) {
-    const Pending& p = pending_[i];
-    uint32_t leaf = leafWord(p.cr3, p.cr2);
-    std::string what;
-    if (leaf != p.pte) {
-      if (!(p.pte & PagingBits::kPresent) && (leaf & PagingBits::kPresent)) {
-        what = fmt::format("mapped to frame {:08x}", leaf & PagingBits::kFrame);
-      } else if ((leaf & PagingBits::kPresent) && (leaf & PagingBits::kFrame) != (p.pte & PagingBits::kFrame)) {
-        what = fmt::format("copied: frame {:08x} -> {:08x}", p.pte & PagingBits::kFrame, leaf & PagingBits::kFrame);
-      } else if ((leaf & PagingBits::kWritable) && !(p.pte & PagingBits::kWritable)) {
-        what = fmt::format("made writable in place (frame {:08x})", leaf & PagingBits::kFrame);
-      } else if (!(leaf & PagingBits::kPresent)) {
-        what = "unmapped";
-      }
-    }
-    // A fault no change answers within a second of guest time was not fixed (a killed process).
-    bool expired = what.empty() && now - p.cycle > 33'000'000;
-    if (!what.empty() || expired) {
-      add(now, fmt::format("  resolved {:08x} (#PF at eip {:08x}): {}", p.cr2, p.eip,
-                           expired ? "no change (killed?)" : what));
-      pending_.erase(pending_.begin() + static_cast<long>(i));
-    } else {
-      ++i;
-    }
-  }
 }
 
 }  // namespace view

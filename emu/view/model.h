@@ -1,15 +1,15 @@
 // What the view shows, computed without SDL: how a paging entry is classified, which frames the
-// address spaces seen map (and how many times), kernel symbols, the moments a run stops at, and
-// the observer that records events, counts them and asks the CPU to stop.
+// address spaces seen map (and how many times), the moments a run stops at, and the observer
+// that notes the CR3s seen and the last page fault and asks the CPU to stop. Symbols are the
+// trace's (trace::SymbolTable); the events panel's records too (events.h).
 //
 // Everything here reads the machine through side-effect-free probes (mmu::readPagingWord with
 // peek=true, Mmu::probe, Mmu::tlb()), so drawing can never change the run.
 //
-// model.cpp defines: classifyPte, classifyPde, Symbols, FrameCensus, parseWhen, Recorder.
+// model.cpp defines: classifyPte, classifyPde, FrameCensus, parseWhen, Recorder.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +17,7 @@
 
 #include "emu/cpu.h"
 #include "emu/events.h"
+#include "emu/trace/symbols.h"
 #include "mmu/mmu.h"
 
 namespace view {
@@ -42,23 +43,6 @@ const char* cellStateName(CellState s);
 CellState classifyPte(uint32_t pte, uint32_t pdeBits, unsigned cowBit);
 // A PDE by its own bits: not present, 4 MB page (with CR4.PSE), or a table (user or kernel).
 CellState classifyPde(uint32_t pde, bool pse, unsigned cowBit);
-
-// Function and object symbols of ELF32 files (the kernel's), for "name+0x12".
-class Symbols {
- public:
-  // false and a one-line `error` when the file is not a readable ELF32 file with a symbol table.
-  bool load(const std::string& path, std::string& error);
-  std::string describe(uint32_t address) const;  // "" when nothing covers it
-  std::optional<uint32_t> find(const std::string& name) const;
-  bool empty() const { return symbols_.empty(); }
-
- private:
-  struct Symbol {
-    uint32_t start, end;
-    std::string name;
-  };
-  std::vector<Symbol> symbols_;  // sorted by start
-};
 
 // The frames the address spaces map: how many present user PTEs map each frame (the sharing a
 // COW kernel's reference counts track), which frames only the kernel maps, and which hold page
@@ -103,25 +87,11 @@ struct When {
 // Parses exit, pf:N, cycle:N, symbol:NAME, ret:NAME; false and a one-line `error` otherwise.
 bool parseWhen(const std::string& text, When& when, std::string& error);
 
-// One line of the events panel.
-struct EventLine {
-  uint64_t cycle;
-  std::string text;
-};
-
-// Run counters the events panel shows (beyond the MMU's own statistics).
-struct ViewCounters {
-  uint64_t pageFaults = 0, cowFaults = 0, flushes = 0, cr3Writes = 0, staleUses = 0;
-};
-
-// The observer: keeps the CR3s seen, the last events as text, counters, and the page faults
-// still waiting for their resolution; stops the CPU at the armed moment.
+// The observer: keeps the CR3s seen (in the order first seen), counts page faults, remembers
+// the last one, and stops the CPU at the armed moment.
 class Recorder final : public emu::Observer {
  public:
-  static constexpr unsigned kMaxLines = 200;
-
-  Recorder(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, const Symbols& symbols,
-           unsigned cowBit);
+  Recorder(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, const trace::SymbolTable& symbols);
   ~Recorder() override;
 
   // Arms a stop; false and an error when a symbol is unknown. Arming kExit arms nothing.
@@ -131,45 +101,28 @@ class Recorder final : public emu::Observer {
   // Whether the armed stop needs every retired instruction (symbol, ret, pf:N after the fault).
   bool wantsInstructions() const { return wantInsns_; }
 
-  // Called between runs: notes resolutions of pending faults (by probing their pages).
-  void refresh();
-
   const std::vector<uint32_t>& cr3s() const { return cr3s_; }
-  const std::deque<EventLine>& lines() const { return lines_; }  // newest first
-  const ViewCounters& counters() const { return counters_; }
+  uint64_t pageFaults() const { return pageFaults_; }
   // The last page fault (its CR2), for the view's selection.
   std::optional<uint32_t> lastFaultAddress() const { return lastFault_; }
   std::optional<uint32_t> lastFaultCr3() const { return lastFaultCr3_; }
-  std::string disassemble(uint32_t linear, bool user) const;
 
   void onTlbFlush(const mmu::TlbFlush& e) override;
   void onPageFault(const mmu::PageFault& e) override;
   void onCr3Write(const mmu::Cr3Write& e) override;
-  void onStaleTlbUse(const mmu::StaleTlbUse& e) override;
   void onInstruction(const emu::InstructionEvent& e) override;
 
  private:
-  struct Pending {
-    uint32_t cr3, cr2, eip, pte;
-    uint64_t cycle;
-  };
-  void add(uint64_t cycle, std::string text);
   void noteCr3(uint32_t cr3);
   void stop();
   void enterCall();  // ret:NAME: note the call's return address and stack pointer
-  uint32_t leafWord(uint32_t cr3, uint32_t linear) const;
 
   emu::Cpu& cpu_;
   mmu::Mmu& mmu_;
   mmu::PhysMemory& mem_;
-  const Symbols& symbols_;
-  unsigned cowBit_;
-  size_t capstone_ = 0;
-  bool capstoneOk_ = false;
+  const trace::SymbolTable& symbols_;
   std::vector<uint32_t> cr3s_;
-  std::deque<EventLine> lines_;
-  ViewCounters counters_;
-  std::vector<Pending> pending_;
+  uint64_t pageFaults_ = 0;
   std::optional<uint32_t> lastFault_, lastFaultCr3_;
 
   // The armed stop.

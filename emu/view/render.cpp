@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <memory>
 
 namespace view {
@@ -165,6 +166,7 @@ void Renderer::draw(Session& s, const Chrome& chrome, int w, int h) {
   drawDetails(s, l);
   drawFrames(s, l);
   drawTlb(s, l);
+  drawSpaces(s, l);
   drawEvents(s, l);
   if (s.selection().help) drawHelp(l);
 }
@@ -196,8 +198,10 @@ void Renderer::drawAddressSpace(Session& s, const Layout& l) {
   } else {
     std::memset(dir, 0, sizeof dir);
   }
-  text(l.pdes.x, l.space.y, fmt::format("page directory {:08x}{}", cr3, current ? " (current)" : ""), kTitle,
-       32 * l.pdes.cell);
+  std::string name = s.guestInfo().spaceName(cr3);
+  text(l.pdes.x, l.space.y,
+       fmt::format("page directory {:08x}{}{}{}", cr3, name.empty() ? "" : " ", name, current ? " (current)" : ""),
+       kTitle, 32 * l.pdes.cell);
   for (unsigned i = 0; i < 1024; ++i) {
     Rect r = l.pdes.rect(i);
     CellState st = classifyPde(dir[i], pse, s.cowBit());
@@ -252,13 +256,6 @@ void Renderer::drawDetails(Session& s, const Layout& l) {
   uint32_t cr3 = s.shownCr3();
   bool pse = (mmu.cr4() & mmu::kCr4Pse) != 0;
   std::vector<std::pair<std::string, Rgb>> lines;
-  const std::vector<uint32_t>& live = s.census().liveSpaces();
-  std::string spaces;
-  for (uint32_t c : s.recorder().cr3s()) {
-    bool alive = std::find(live.begin(), live.end(), c) != live.end();
-    spaces += fmt::format("{}{:x}{}", spaces.empty() ? "" : " ", c >> 12, alive ? "" : "(gone)");
-  }
-  lines.push_back({fmt::format("address spaces seen (CR3 >> 12): {}", spaces), kDim});
   uint32_t pdeAddr = cr3 + 4 * sel.pde;
   uint32_t pde = mmu::readPagingWord(s.machine(), pdeAddr, true);
   uint32_t base = sel.pde << 22;
@@ -412,23 +409,89 @@ void Renderer::drawTlb(Session& s, const Layout& l) {
   }
 }
 
-void Renderer::drawEvents(Session& s, const Layout& l) {
-  const ViewCounters& c = s.recorder().counters();
-  mmu::MmuStats st = s.machine().mmu().stats();
-  int y = l.events.y;
-  text(l.events.x, y, "events, newest first", kTitle, l.events.w);
+void Renderer::drawSpaces(Session& s, const Layout& l) {
+  std::vector<AddressSpace> spaces = s.addressSpaces();
+  uint32_t shown = s.shownCr3();
+  int y = l.spaces.y;
+  text(l.spaces.x, y, "address spaces seen, named by program (a / A: choose, 0: follow CR3)", kTitle, l.spaces.w);
   y += l.line;
+  // In columns of 40 characters; the shown one is always in view.
+  int colW = 40 * charW_;
+  int cols = std::max(1, l.spaces.w / colW);
+  int rows = std::max(1, (l.spaces.y + l.spaces.h - y) / l.line);
+  size_t room = static_cast<size_t>(cols * rows);
+  size_t first = 0;
+  for (size_t i = 0; i < spaces.size(); ++i) {
+    if (spaces[i].cr3 == shown && i >= room) first = i + 1 - room;
+  }
+  for (size_t i = first; i < spaces.size() && i < first + room; ++i) {
+    const AddressSpace& a = spaces[i];
+    size_t k = i - first;
+    int x = l.spaces.x + static_cast<int>(k / static_cast<size_t>(rows)) * colW;
+    int yy = y + static_cast<int>(k % static_cast<size_t>(rows)) * l.line;
+    std::string t = fmt::format("{}0x{:08x} {}{}", a.cr3 == shown ? "> " : "  ", a.cr3, a.name.empty() ? "-" : a.name,
+                                a.current ? " (current)" : !a.live ? " (gone)" : !a.loaded ? " (not run yet)" : "");
+    if (i + 1 == first + room && i + 1 < spaces.size()) t = fmt::format("  ... {} more", spaces.size() - i);
+    text(x, yy, t, a.cr3 == shown ? kTitle : a.live ? kText : kDim, colW - charW_);
+  }
+}
+
+namespace {
+// The trace's colours for its kinds (emu/trace/format.cpp, on a terminal), as RGB.
+Rgb kindColour(trace::Kind k) {
+  switch (k) {
+    case trace::Kind::kPageFault: return {255, 120, 105};
+    case trace::Kind::kResolve: return {120, 214, 130};
+    case trace::Kind::kFlush: return {228, 200, 96};
+    case trace::Kind::kStale: return {236, 110, 236};
+    case trace::Kind::kCr3: return {110, 200, 222};
+    case trace::Kind::kException: return {240, 90, 90};
+    default: return kText;
+  }
+}
+}  // namespace
+
+void Renderer::drawEvents(Session& s, const Layout& l) {
+  mmu::MmuStats st = s.machine().mmu().stats();
+  const trace::RunCounters& c = s.traceCounters();
+  int y = l.events.y;
+  text(l.events.x, y, fmt::format("events, newest first: the trace's lines (--trace {})", kPanelKinds), kTitle,
+       l.events.w);
+  y += l.line;
+  std::string res;
+  for (unsigned r = 0; r < c.resolutions.size(); ++r) {
+    if (c.resolutions[r]) {
+      res += fmt::format("{}{} {}", res.empty() ? "" : ", ", trace::resolutionName(static_cast<trace::Resolution>(r)),
+                         c.resolutions[r]);
+    }
+  }
+  uint64_t flushes = st.flushes[0] + st.flushes[1] + st.flushes[2] + st.flushes[3];
   text(l.events.x, y,
-       fmt::format("faults {} (COW {})  flushes {}  CR3 writes {}  stale uses {}  TLB hits {} misses {}", c.pageFaults,
-                   c.cowFaults, c.flushes, c.cr3Writes, c.staleUses, st.tlbHits, st.tlbMisses),
+       fmt::format("page faults {}{}  repeat faults {}  TLB flushes {}  stale TLB uses {}  TLB {} hits, {} misses",
+                   st.pageFaultTotal(), res.empty() ? "" : " (" + res + ")", c.repeatFaults, flushes, st.staleUses,
+                   st.tlbHits, st.tlbMisses),
        kDim, l.events.w);
   y += l.line;
-  for (const EventLine& e : s.recorder().lines()) {
-    if (y + l.line > l.events.y + l.events.h) break;
-    Rgb colour = e.text.rfind("#PF", 0) == 0 ? Rgb{255, 170, 120}
-                 : e.text.rfind("STALE", 0) == 0 ? Rgb{255, 110, 110}
-                                                 : kText;
-    text(l.events.x, y, fmt::format("{:>11} {}", e.cycle, e.text), colour, l.events.w);
+  // Columns as wide as their widest visible entry (the font is monospaced).
+  size_t rows = static_cast<size_t>(std::max(0, (l.events.y + l.events.h - y) / l.line - 1));
+  const std::deque<trace::Record>& records = s.events().records();
+  std::vector<std::pair<EventColumns, trace::Kind>> shown;
+  EventColumns head{"cycle", "cr3", "eip", "function", "instruction", "event", "fields"};
+  size_t wc = head.cycle.size(), wf = head.function.size(), wi = head.instruction.size();
+  for (size_t i = 0; i < records.size() && i < rows; ++i) {
+    shown.push_back({eventColumns(records[i], s.describer()), records[i].kind});
+    wc = std::max(wc, shown.back().first.cycle.size());
+    wf = std::max(wf, shown.back().first.function.size());
+    wi = std::max(wi, shown.back().first.instruction.size());
+  }
+  auto row = [&](const EventColumns& e) {
+    return fmt::format("{:>{}} {:<8} {:<8} {:<{}} {:<{}} {:<7} {}", e.cycle, wc, e.cr3, e.eip, e.function, wf,
+                       e.instruction, wi, e.kind, e.fields);
+  };
+  text(l.events.x, y, row(head), kDim, l.events.w);
+  y += l.line;
+  for (const auto& [e, kind] : shown) {
+    text(l.events.x, y, row(e), kindColour(kind), l.events.w);
     y += l.line;
   }
 }

@@ -58,6 +58,7 @@ class Renderer {
   void drawDetails(Session& s, const Layout& l);
   void drawFrames(Session& s, const Layout& l);
   void drawTlb(Session& s, const Layout& l);
+  void drawSpaces(Session& s, const Layout& l);
   void drawEvents(Session& s, const Layout& l);
   void drawHelp(const Layout& l);
 

@@ -16,24 +16,32 @@ Layout::Layout(int width, int height, uint32_t frameCount, unsigned tlbSets, uns
   font = std::max(8, line * 4 / 5);
   status = {0, 0, w, 2 * line + pad};
   int top = status.h + pad;
+  // Events: the whole width at the bottom (a trace line is long), about a quarter of the height.
+  int eventLines = std::max(5, (h - top) * 26 / 100 / line);
+  events = {pad, h - pad - eventLines * line, w - 2 * pad, eventLines * line};
+  int bottom = events.y - pad;  // the panels above end here
   int leftW = w * 52 / 100;
-  // Address space: two 32x32 grids side by side, a title line above each.
-  int side = std::min((leftW - 3 * pad) / 2, h - top - 14 * line - 2 * pad);
+  // Address space: two 32x32 grids side by side, a title line above each; the legend (2 lines)
+  // and at least 8 lines of details below.
+  int side = std::min((leftW - 3 * pad) / 2, bottom - top - 11 * line - 2 * pad);
   int cell = std::max(2, side / 32);
   space = {0, top, leftW, line + 32 * cell};
   pdes = {pad, top + line, cell, 32, 32, 1};
   ptes = {2 * pad + 32 * cell, top + line, cell, 32, 32, 1};
   legend = {pad, space.y + space.h + pad, leftW - 2 * pad, 2 * line};
-  details = {pad, legend.y + legend.h + pad, leftW - 2 * pad, h - (legend.y + legend.h + 2 * pad)};
+  details = {pad, legend.y + legend.h + pad, leftW - 2 * pad, std::max(line, bottom - (legend.y + legend.h + pad))};
 
+  // Right: frames, the TLB, the address spaces.
   int rx = leftW + pad, rw = w - rx - pad;
-  int tlbH = line * (static_cast<int>(tlbSets) + 2);
+  int tlbH = line * (static_cast<int>(tlbSets) + 1);
   if (splitTlb) tlbH *= 2;
-  int framesH = std::max(4 * line, (h - top) * 50 / 100);
+  int spacesH = line * 5;
+  int framesH = std::max(4 * line, bottom - top - tlbH - spacesH - 2 * pad);
   framesPanel = {rx, top, rw, framesH};
-  // Frames: the largest cell (then the fewest frames per cell) that fits; rows hold a multiple of
-  // 32 cells (128 KB of RAM per 32 frames), so that columns line up with addresses.
-  int gridH = framesH - line;
+  // Frames: the largest cell (then the fewest frames per cell) that fits under the title and
+  // above the legend; rows hold a multiple of 32 cells (128 KB of RAM per 32 frames), so that
+  // columns line up with addresses.
+  int gridH = framesH - 2 * line;
   uint32_t n = std::max<uint32_t>(frameCount, 1);
   frames = {rx, top + line, 1, 1, 1, 1};
   bool placed = false;
@@ -49,7 +57,7 @@ Layout::Layout(int width, int height, uint32_t frameCount, unsigned tlbSets, uns
     }
   }
   tlb = {rx, top + framesH + pad, rw, tlbH};
-  events = {rx, tlb.y + tlb.h + pad, rw, h - (tlb.y + tlb.h + 2 * pad)};
+  spaces = {rx, tlb.y + tlb.h + pad, rw, std::max(line, bottom - (tlb.y + tlb.h + pad))};
 }
 
 std::string flagsText(uint32_t word, unsigned cowBit, bool pde) {
@@ -65,14 +73,24 @@ std::string flagsText(uint32_t word, unsigned cowBit, bool pde) {
   return s;
 }
 
-Session::Session(emu::Machine& machine, const Symbols& symbols, unsigned cowBit,
-                 uint64_t maxInstructions, uint64_t maxCycles)
+Session::Session(emu::Machine& machine, const trace::SymbolTable& symbols, const trace::Programs& programs,
+                 unsigned cowBit, uint64_t maxInstructions, uint64_t maxCycles)
     : machine_(machine),
       symbols_(symbols),
+      programs_(programs),
       cowBit_(cowBit),
       maxInstructions_(maxInstructions),
       maxCycles_(maxCycles),
-      recorder_(machine.cpu(), machine.mmu(), machine, symbols, cowBit) {}
+      recorder_(machine.cpu(), machine.mmu(), machine, symbols),
+      describer_(symbols, cowBit),
+      tracer_(machine.cpu(), machine.mmu(), machine, panelKindBits(), nullptr, &log_, cowBit) {
+  describer_.setGuestInfo(&info_);
+  // The tracer names each address space by the program it maps, at every CR3 write.
+  tracer_.learn(&info_, &symbols_, &programs_);
+  attached_ = tracer_.attach();
+}
+
+Session::~Session() { tracer_.detach(); }
 
 emu::Machine::Outcome Session::runPiece(uint64_t maxInstructions, uint64_t maxCycles) {
   using Kind = emu::Machine::Outcome::Kind;
@@ -86,7 +104,10 @@ emu::Machine::Outcome Session::runPiece(uint64_t maxInstructions, uint64_t maxCy
     if (r.kind == Kind::kStopped && !recorder_.reached()) continue;  // the recorder wants insns
     bool limit = (r.kind == Kind::kInstructionLimit && cpu.instructions() < maxInstructions_) ||
                  (r.kind == Kind::kCycleLimit && cpu.cycles() < maxCycles_);
-    if (r.kind != Kind::kStopped && !limit) outcome_ = r;
+    if (r.kind != Kind::kStopped && !limit) {
+      outcome_ = r;
+      tracer_.finish();  // the faults still pending get their resolution (killed, unresolved)
+    }
     return r;
   }
 }
@@ -118,7 +139,6 @@ uint32_t Session::shownCr3() const {
 }
 
 void Session::refresh() {
-  recorder_.refresh();
   census_.take(machine_, machine_.mmu(), recorder_.cr3s(), machine_.ram().size());
 }
 
@@ -143,6 +163,25 @@ void Session::autoSelect() {
     }
     return;
   }
+}
+
+}  // namespace view
+
+namespace view {
+
+std::vector<AddressSpace> Session::addressSpaces() const {
+  uint32_t cur = machine_.mmu().cr3() & ~mmu::kPageMask;
+  const std::vector<uint32_t>& live = census_.liveSpaces();
+  const std::vector<uint32_t>& seen = recorder_.cr3s();
+  auto has = [](const std::vector<uint32_t>& v, uint32_t c) { return std::find(v.begin(), v.end(), c) != v.end(); };
+  std::vector<AddressSpace> out;
+  for (uint32_t c : seen) out.push_back({c, info_.spaceName(c), c == cur, has(live, c), true});
+  for (uint32_t c : live) {
+    // Never loaded, so the tracer has not named it: the same trace::Programs names it now.
+    if (!has(seen, c)) out.push_back({c, programs_.identify(machine_.mmu(), machine_, c), c == cur, true, false});
+  }
+  std::stable_partition(out.begin(), out.end(), [](const AddressSpace& a) { return a.live; });
+  return out;
 }
 
 }  // namespace view

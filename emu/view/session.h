@@ -1,5 +1,5 @@
-// A run under the view: the Machine, the recorder, the frame census and what the viewer has
-// selected. It runs the machine in pieces (to a moment, for an instruction budget); stopping and
+// A run under the view: the Machine, the recorder, the trace's tracer with the events panel's
+// sink, the frame census and what the viewer has selected. It runs the machine in pieces (to a moment, for an instruction budget); stopping and
 // continuing never changes the run, because Machine::run() continues exactly where it stopped
 // and the view only reads state through probes.
 //
@@ -9,8 +9,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "emu/machine.h"
+#include "emu/trace/format.h"
+#include "emu/trace/guest_info.h"
+#include "emu/trace/programs.h"
+#include "emu/trace/symbols.h"
+#include "emu/trace/tracer.h"
+#include "emu/view/events.h"
 #include "emu/view/model.h"
 
 namespace view {
@@ -39,7 +46,7 @@ struct Grid {
 struct Layout {
   Layout(int w, int h, uint32_t frames, unsigned tlbSets, unsigned tlbWays, bool splitTlb);
   int w, h, pad, line, font;
-  Rect status, space, legend, details, framesPanel, tlb, events;
+  Rect status, space, legend, details, framesPanel, tlb, spaces, events;
   Grid pdes, ptes, frames;
 };
 
@@ -54,10 +61,25 @@ struct Selection {
   bool help = false;
 };
 
+// An address space of the list the viewer chooses from: a CR3 seen, or a page directory the
+// census found in RAM that was never loaded (a child fork() built that has not run yet).
+struct AddressSpace {
+  uint32_t cr3 = 0;   // page-directory base
+  std::string name;   // the programs it ran (trace::GuestInfo), or the one it maps; may be ""
+  bool current = false, live = false, loaded = false;
+};
+
 class Session {
  public:
-  Session(emu::Machine& machine, const Symbols& symbols, unsigned cowBit, uint64_t maxInstructions,
-          uint64_t maxCycles);
+  // `symbols` and `programs` (trace::loadGuestNames) name addresses and address spaces; the
+  // session keeps references to them.
+  Session(emu::Machine& machine, const trace::SymbolTable& symbols, const trace::Programs& programs,
+          unsigned cowBit, uint64_t maxInstructions, uint64_t maxCycles);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  // False when the CPU's event bus had no room for the view's observers.
+  bool attached() const { return attached_; }
 
   // Runs until `when` happens or the run ends; false and a one-line error for an unknown symbol.
   bool runTo(const When& when, std::string& error);
@@ -71,7 +93,7 @@ class Session {
   bool finished() const { return outcome_.has_value(); }
   const std::optional<emu::Machine::Outcome>& outcome() const { return outcome_; }
 
-  // Re-reads what the panels show (resolutions of faults, the frame census).
+  // Re-reads what the panels show (the frame census).
   void refresh();
   // Selects the last page fault's page if it is in the shown space, else the first user page.
   void autoSelect();
@@ -80,7 +102,15 @@ class Session {
   emu::Machine& machine() { return machine_; }
   Recorder& recorder() { return recorder_; }
   const FrameCensus& census() const { return census_; }
-  const Symbols& symbols() const { return symbols_; }
+  const trace::SymbolTable& symbols() const { return symbols_; }
+  // The events panel: the trace's records (newest first), the words to draw them with, and the
+  // tracer's run counters.
+  const EventLog& events() const { return log_; }
+  trace::Describer& describer() { return describer_; }
+  const trace::RunCounters& traceCounters() const { return tracer_.counters(); }
+  const trace::GuestInfo& guestInfo() const { return info_; }
+  // The live address spaces first (in the order first seen), then those gone.
+  std::vector<AddressSpace> addressSpaces() const;
   Selection& selection() { return selection_; }
   unsigned cowBit() const { return cowBit_; }
 
@@ -88,10 +118,16 @@ class Session {
   emu::Machine::Outcome runPiece(uint64_t maxInstructions, uint64_t maxCycles);
 
   emu::Machine& machine_;
-  const Symbols& symbols_;
+  const trace::SymbolTable& symbols_;
+  const trace::Programs& programs_;
   unsigned cowBit_;
   uint64_t maxInstructions_, maxCycles_;
   Recorder recorder_;
+  trace::GuestInfo info_;
+  trace::Describer describer_;
+  EventLog log_;
+  trace::Tracer tracer_;
+  bool attached_ = false;
   FrameCensus census_;
   Selection selection_;
   std::optional<emu::Machine::Outcome> outcome_;

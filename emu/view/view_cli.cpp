@@ -37,19 +37,25 @@ std::string outcomeText(const Session& s) {
   return s.finished() ? "finished: " + s.outcome()->message : "";
 }
 
-int finish(Session& s, const emu::MachineCli& pc, bool closed) {
-  std::fflush(stdout);
+// The end of a run under the view, as runMachineCli ends one: the trace session's output and
+// summary, the summary line, and the exit status (the guest's own for the built-in guest).
+int finish(Session& s, const emu::MachineCli& pc, trace::TraceSession& traced) {
+  using Kind = emu::Machine::Outcome::Kind;
   emu::Machine& m = s.machine();
   if (!s.finished()) {
+    traced.finish(m, {Kind::kStopped, 0, "view closed"});
+    std::fflush(stdout);
     if (!pc.quiet) {
       std::fprintf(stderr, "xray86: view closed at cycle %llu; %s\n",
                    static_cast<unsigned long long>(m.cpu().cycles()), m.summary().c_str());
     }
     return 0;
   }
-  (void)closed;
   const emu::Machine::Outcome& r = *s.outcome();
+  traced.finish(m, r);
+  std::fflush(stdout);
   if (!pc.quiet || r.status != 0) std::fprintf(stderr, "xray86: %s; %s\n", r.message.c_str(), m.summary().c_str());
+  if (pc.guestExitValue && r.kind == Kind::kGuestExit && (r.status & 1)) return r.status >> 1;
   return r.status;
 }
 
@@ -237,7 +243,10 @@ class Window {
       case SDLK_t: runTo(When::Kind::kNextFlush); break;
       case SDLK_c: runTo(When::Kind::kNextCr3); break;
       case SDLK_a: {
-        const std::vector<uint32_t>& live = s_.census().liveSpaces();
+        std::vector<uint32_t> live;  // the list's live address spaces, in its order
+        for (const AddressSpace& a : s_.addressSpaces()) {
+          if (a.live) live.push_back(a.cr3);
+        }
         if (live.empty()) break;
         uint32_t cur = s_.shownCr3();
         auto it = std::find(live.begin(), live.end(), cur);
@@ -315,7 +324,7 @@ void addViewOptions(CLI::App& run, ViewCli& cli) {
       ->capture_default_str();
 }
 
-int runView(emu::MachineCli& pc, const ViewCli& cli) {
+int runView(emu::MachineCli& pc, const ViewCli& cli, const trace::TraceCli& traceCli) {
   int w = 0, h = 0;
   if (!parseSize(cli.size, w, h)) {
     std::fprintf(stderr, "xray86: --view-size %s: expected WxH, from 320x200 to 8192x8192\n", cli.size.c_str());
@@ -360,10 +369,21 @@ int runView(emu::MachineCli& pc, const ViewCli& cli) {
     std::fprintf(stderr, "xray86: %s\n", error.c_str());
     return 2;
   }
-  Symbols symbols;
-  if (!pc.config.kernel.empty()) symbols.load(pc.config.kernel, error);  // a kernel without symbols is fine
-  error.clear();
-  Session s(*m, symbols, cli.cowBit, pc.maxInstructions, pc.maxCycles);
+  // The trace's names: kernel symbols (the built-in guest's too), --symbols, the user programs.
+  trace::SymbolTable symbols;
+  trace::Programs programs;
+  if (!trace::loadGuestNames(pc.config, traceCli.symbols, symbols, programs, error)) {
+    std::fprintf(stderr, "xray86: %s\n", error.c_str());
+    return 2;
+  }
+  Session s(*m, symbols, programs, cli.cowBit, pc.maxInstructions, pc.maxCycles);
+  // --trace, --stats and the summary of a failing run work as without the view (a second
+  // tracer: the view's keeps only the panel's records).
+  trace::TraceSession traced(traceCli, pc.config);
+  if (!s.attached() || !traced.attach(*m, error)) {
+    std::fprintf(stderr, "xray86: %s\n", s.attached() ? error.c_str() : "too many event observers");
+    return 2;
+  }
 
   if (!cli.window) {
     for (size_t i = 0; i < moments.size(); ++i) {
@@ -386,7 +406,7 @@ int runView(emu::MachineCli& pc, const ViewCli& cli) {
     }
     When end;
     s.runTo(end, error);
-    return finish(s, pc, false);
+    return finish(s, pc, traced);
   }
 
   for (const When& when : moments) {
@@ -401,7 +421,7 @@ int runView(emu::MachineCli& pc, const ViewCli& cli) {
     return 2;
   }
   win.loop();
-  return finish(s, pc, true);
+  return finish(s, pc, traced);
 }
 
 }  // namespace view

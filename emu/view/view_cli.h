@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "emu/machine_cli.h"
+#include "emu/trace/trace_cli.h"
 #include "emu/view/model.h"
 
 namespace view {
@@ -28,7 +29,8 @@ struct ViewCli {
 // Adds --view, --view-png, --view-at, --view-keys, --view-size and --cow-bit to `run`.
 void addViewOptions(CLI::App& run, ViewCli& cli);
 
-// Runs the PC machine of `pc` under the view; the exit status is runMachineCli's.
-int runView(emu::MachineCli& pc, const ViewCli& cli);
+// Runs the PC machine of `pc` under the view, with the trace options of `traceCli` (--symbols
+// name addresses and programs in the view too); the exit status is runMachineCli's.
+int runView(emu::MachineCli& pc, const ViewCli& cli, const trace::TraceCli& traceCli);
 
 }  // namespace view

@@ -1,6 +1,7 @@
 // The view, checked on the built-in guest's cowtest: which colour the cells of a copy-on-write
 // page and of its frame have after fork and after the first fault, the PNGs the command line
-// writes, and the real window under Xvfb driven by scripted keys.
+// writes, the events panel's lines against the trace's, the address spaces' names, and the real
+// window under Xvfb driven by scripted keys.
 //
 // Nothing here is an address copied from a run: the COW page and its frame come from the MMU
 // (its mapping cursor and the recorded CR2), and every pixel position from view::layoutFor.
@@ -8,12 +9,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <sys/wait.h>
 #include <string>
 
 #include "devices/console.h"
 #include "emu/machine.h"
+#include "emu/trace/trace_cli.h"
 #include "emu/view/render.h"
 #include "emu/view/session.h"
 #include "png_read.h"
@@ -29,18 +32,34 @@ class Discard : public devices::ByteSink {
   void put(uint8_t) override {}
 };
 
-std::unique_ptr<emu::Machine> cowtest(Discard& console) {
+emu::MachineConfig cowtestConfig(Discard& console) {
   emu::MachineConfig cfg;
   cfg.kernel = GUEST_KERNEL;
   cfg.modules = {GUEST_ARCHIVE};
   cfg.cmdline = "run=cowtest";
   cfg.input = "";
   cfg.console = &console;
+  return cfg;
+}
+
+std::unique_ptr<emu::Machine> cowtest(Discard& console) {
   std::string error;
-  auto m = emu::Machine::create(cfg, error);
+  auto m = emu::Machine::create(cowtestConfig(console), error);
   EXPECT_TRUE(m) << error;
   return m;
 }
+
+// The kernel's symbols and the archive's programs, as `xray86 run` loads them.
+struct Names {
+  trace::SymbolTable symbols;
+  trace::Programs programs;
+  explicit Names(Discard& console) {
+    std::string error;
+    EXPECT_TRUE(trace::loadGuestNames(cowtestConfig(console), {}, symbols, programs, error)) << error;
+    EXPECT_FALSE(symbols.empty());
+    EXPECT_FALSE(programs.empty());
+  }
+};
 
 uint32_t rgb(view::Rgb c) { return static_cast<uint32_t>(c.r) << 16 | c.g << 8 | c.b; }
 
@@ -73,10 +92,10 @@ TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
   Discard console;
   auto m = cowtest(console);
   ASSERT_TRUE(m);
-  view::Symbols symbols;
+  Names names(console);
   std::string error;
-  ASSERT_TRUE(symbols.load(GUEST_KERNEL, error)) << error;
-  view::Session s(*m, symbols, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  view::Session s(*m, names.symbols, names.programs, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  ASSERT_TRUE(s.attached());
 
   // Just after the parent's fork() returned: every private user page is COW in both processes.
   runTo(s, "ret:fork");
@@ -146,6 +165,86 @@ TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
   EXPECT_TRUE(ic.px == after) << "after-fault.png differs from the in-process picture";
 }
 
+// The events panel holds the trace's own records and draws their words: at a moment after the
+// first copy-on-write fault, its lines (oldest first) are the last lines `--trace` with the
+// panel's kinds writes before that moment, byte for byte; and every column it draws is a piece
+// of that line, in the line's order.
+TEST(ViewEvents, PanelLinesAreTheTracesTextLines) {
+  Discard console;
+  auto m = cowtest(console);
+  ASSERT_TRUE(m);
+  Names names(console);
+  view::Session s(*m, names.symbols, names.programs, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  ASSERT_TRUE(s.attached());
+  runTo(s, "ret:fork");
+  runTo(s, "pf:2");
+  uint64_t now = m->cpu().cycles();
+  std::vector<std::string> panel;  // oldest first
+  bool copied = false;
+  for (const trace::Record& r : s.events().records()) {
+    std::string line = trace::formatText(r, s.describer(), false);
+    panel.insert(panel.begin(), line);
+    copied |= r.kind == trace::Kind::kResolve && r.resolution == trace::Resolution::kCopied;
+    view::EventColumns c = view::eventColumns(r, s.describer());
+    size_t at = 0;
+    for (const std::string* piece : {&c.cycle, &c.cr3, &c.eip, &c.function, &c.instruction, &c.kind, &c.fields}) {
+      size_t found = line.find(*piece, at);
+      ASSERT_NE(found, std::string::npos) << "'" << *piece << "' is not in order in: " << line;
+      at = found + piece->size();
+    }
+  }
+  ASSERT_FALSE(panel.empty());
+  EXPECT_TRUE(copied) << "a COW fault's resolution, copied A -> B, is among the panel's lines";
+
+  // The same run traced from the command line; its lines up to the moment.
+  std::string out = std::string(OUT_DIR) + "/panel-trace.txt";
+  std::remove(out.c_str());
+  ASSERT_EQ(run(std::string("--trace ") + view::kPanelKinds + " --trace-out " + out), kCowtestPassed);
+  std::ifstream in(out);
+  std::vector<std::string> traced;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;  // the column header
+    if (std::stoull(line) <= now) traced.push_back(line);
+  }
+  ASSERT_GE(traced.size(), panel.size());
+  EXPECT_EQ(panel.size(), std::min<size_t>(traced.size(), view::EventLog::kKept));
+  std::vector<std::string> last(traced.end() - static_cast<long>(panel.size()), traced.end());
+  EXPECT_EQ(panel, last);
+}
+
+// Address spaces are named by the program whose code they map (trace::Programs through the
+// tracer's trace::GuestInfo): right after fork() returned in cowtest, the current space and the
+// child's, built but never loaded into CR3, both map cowtest.
+TEST(ViewSpaces, NamedByTheProgramTheyMap) {
+  Discard console;
+  auto m = cowtest(console);
+  ASSERT_TRUE(m);
+  Names names(console);
+  view::Session s(*m, names.symbols, names.programs, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  runTo(s, "ret:fork");
+  uint32_t cr3 = m->mmu().cr3() & ~mmu::kPageMask;
+  const view::AddressSpace* current = nullptr;
+  const view::AddressSpace* child = nullptr;
+  std::vector<view::AddressSpace> spaces = s.addressSpaces();
+  for (const view::AddressSpace& a : spaces) {
+    if (a.current) current = &a;
+    if (a.live && !a.loaded) child = &a;
+  }
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->cr3, cr3);
+  EXPECT_EQ(current->name, "cowtest");
+  EXPECT_EQ(current->name, s.guestInfo().spaceName(cr3));
+  ASSERT_TRUE(child) << "fork() built the child's page directory; it has not run yet";
+  EXPECT_EQ(child->name, "cowtest");
+  EXPECT_NE(child->cr3, cr3);
+  // Live spaces come first.
+  bool gone = false;
+  for (const view::AddressSpace& a : spaces) {
+    EXPECT_FALSE(gone && a.live) << "a live space after a gone one";
+    gone |= !a.live;
+  }
+}
+
 TEST(ViewPictures, BadMomentsAreOneLineErrors) {
   // Status 2: bad usage, before the machine runs (emu/machine_cli.h).
   EXPECT_EQ(run("--view-png /dev/null --view-at pf:0"), 2);
@@ -175,9 +274,8 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
   Discard console;
   auto m = cowtest(console);
   ASSERT_TRUE(m);
-  view::Symbols symbols;
-  ASSERT_TRUE(symbols.load(GUEST_KERNEL, error)) << error;
-  view::Session s(*m, symbols, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  Names names(console);
+  view::Session s(*m, names.symbols, names.programs, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
   view::When next;
   next.kind = view::When::Kind::kNextFault;
   ASSERT_TRUE(s.arm(next, error));
@@ -251,6 +349,13 @@ TEST(ViewLayout, GridCellsAndHitsAgree) {
   view::Rect last = l.frames.rect(16383);
   EXPECT_LE(last.y + last.h, l.framesPanel.y + l.framesPanel.h) << "all 16384 frames fit in the panel";
   EXPECT_LE(l.pdes.x + 32 * l.pdes.cell, l.ptes.x) << "the two grids do not overlap";
+  // The events band spans the width under every other panel.
+  EXPECT_GE(l.events.w, kW * 9 / 10);
+  for (const view::Rect* r : {&l.space, &l.legend, &l.details, &l.framesPanel, &l.tlb, &l.spaces}) {
+    EXPECT_LE(r->y + r->h, l.events.y);
+  }
+  EXPECT_LE(l.framesPanel.y + l.framesPanel.h, l.tlb.y);
+  EXPECT_LE(l.tlb.y + l.tlb.h, l.spaces.y);
 }
 
 }  // namespace
