@@ -1,19 +1,49 @@
-// Filters over recorded events, and the names of event and stop kinds.
+// Filters as text in --trace-filter's language (emu/trace/filter.h parses and evaluates them; the
+// builders here only write it), and the names of event and stop kinds.
+#include <cctype>
+#include <cstdio>
+
 #include "xray86/xray86.h"
 
 namespace xray86 {
 
+namespace {
+
+// True when `text` has a top-level-looking "or" (the word or "||"): it needs parentheses before
+// another test is and-ed to it. Parentheses that are not needed change nothing.
+bool hasOr(const std::string& text) {
+  if (text.find("||") != std::string::npos) return true;
+  auto word = [&](size_t i) {
+    return i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' ||
+                               text[i] == '-' || text[i] == '.');
+  };
+  for (size_t at = text.find("or"); at != std::string::npos; at = text.find("or", at + 1)) {
+    if ((at == 0 || !word(at - 1)) && !word(at + 2)) return true;
+  }
+  return false;
+}
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%x", v);
+  return buf;
+}
+
+}  // namespace
+
 const char* eventKindName(EventKind kind) {
   switch (kind) {
-    case EventKind::kPageFault: return "pf";
+    case EventKind::kPageFault: return "fault";
     case EventKind::kTlbFlush: return "tlb";
     case EventKind::kTlbMiss: return "miss";
     case EventKind::kCr3Write: return "cr3";
     case EventKind::kStaleTlbUse: return "stale";
     case EventKind::kException: return "exc";
     case EventKind::kInterrupt: return "int";
-    case EventKind::kSyscall: return "sys";
+    case EventKind::kSyscall: return "syscall";
     case EventKind::kHalt: return "halt";
+    case EventKind::kResolve: return "resolve";
+    case EventKind::kSysReturn: return "sysret";
   }
   return "?";
 }
@@ -35,30 +65,24 @@ const char* stopKindName(StopKind kind) {
   return "?";
 }
 
-Filter Filter::of(EventKind k) {
-  Filter f;
-  f.kind = k;
-  return f;
+Filter Filter::of(EventKind kind) { return Filter(std::string("kind=") + eventKindName(kind)); }
+
+Filter& Filter::where(const std::string& expression) {
+  if (expression.empty()) return *this;
+  if (text_.empty()) {
+    text_ = expression;
+    return *this;
+  }
+  std::string left = hasOr(text_) ? "(" + text_ + ")" : text_;
+  std::string right = hasOr(expression) ? "(" + expression + ")" : expression;
+  text_ = left + " and " + right;
+  return *this;
 }
 
-bool Filter::matches(const Event& e, const std::optional<Range>& eipRange) const {
-  if (kind && e.kind != *kind) return false;
-  bool pf = e.kind == EventKind::kPageFault;
-  // Error-code classes and CR2 exist only for page faults.
-  if (present && (!pf || ((e.errorCode & ErrorCode::kPresent) != 0) != *present)) return false;
-  if (write && (!pf || ((e.errorCode & ErrorCode::kWrite) != 0) != *write)) return false;
-  if (user && (!pf || ((e.errorCode & ErrorCode::kUser) != 0) != *user)) return false;
-  if (cr2 && (!pf || !cr2->contains(e.address))) return false;
-  if (eip && !eip->contains(e.eip)) return false;
-  if (!symbol.empty() && (!eipRange || !eipRange->contains(e.eip))) return false;
-  if (cpl && e.cpl != *cpl) return false;
-  if (cr3 && (e.cr3 & ~0xFFFu) != *cr3) return false;
-  if (vector) {
-    bool hasVector = e.kind == EventKind::kException || e.kind == EventKind::kInterrupt ||
-                     e.kind == EventKind::kSyscall;
-    if (!hasVector || e.vector != *vector) return false;
-  }
-  return true;
+Filter& Filter::range(const char* field, uint32_t first, uint32_t last) {
+  return where(std::string(field) + " in " + hex(first) + ".." + hex(last));
 }
+
+Filter& Filter::inSpace(uint32_t cr3) { return where("cr3=" + hex(cr3 & ~0xFFFu)); }
 
 }  // namespace xray86

@@ -1,5 +1,9 @@
-// xray86::Machine over emu::Machine: an observer on the CPU's event bus records and counts every
-// event, calls subscribers and stops runs (Cpu::requestStop) on the conditions a run asked for.
+// xray86::Machine over emu::Machine. The trace's Tracer (emu/trace/tracer.h) turns the CPU's and
+// MMU's events into records and follows each page fault to its resolution; this file is its
+// sink: it keeps every record, calls subscribers, and stops runs (Cpu::requestStop) on the
+// conditions a run asked for, testing them with the trace's own filter. It also observes the
+// event bus itself, for what the tracer does not record: the counters per address space, TLB
+// misses (only when asked: they are many) and the instruction boundaries of runTo().
 // Inspection goes through the MMU's probes and the bus's frame pointers, never through an
 // access that could change the machine (no MMIO reads, no A/D bits, no TLB fills).
 #include <CLI/CLI.hpp>
@@ -10,6 +14,9 @@
 
 #include "emu/machine.h"
 #include "emu/machine_cli.h"
+#include "emu/trace/filter.h"
+#include "emu/trace/symbols.h"
+#include "emu/trace/tracer.h"
 #include "xray86/xray86.h"
 
 namespace xray86 {
@@ -33,6 +40,16 @@ class ConsoleSink final : public devices::ByteSink {
   bool echo_;
 };
 
+// The built-in guest's copy-on-write bit (guest/kernel/mmu.h: PTE_COW 0x200); the tracer keeps it
+// for its words, which the API does not print.
+constexpr unsigned kCowBit = 9;
+
+constexpr uint32_t bit(trace::Kind k) { return 1u << static_cast<unsigned>(k); }
+// What the tracer hands over: every kind but instructions, port/MMIO accesses and TLB misses
+// (this file records misses itself, and only when asked).
+constexpr uint32_t kTracedKinds = ((1u << trace::kKindCount) - 1) & ~bit(trace::Kind::kInsn) &
+                                  ~bit(trace::Kind::kIo) & ~bit(trace::Kind::kMiss);
+
 Access toAccess(mmu::Access a) {
   switch (a) {
     case mmu::Access::kRead: return Access::kRead;
@@ -40,6 +57,62 @@ Access toAccess(mmu::Access a) {
     case mmu::Access::kFetch: return Access::kFetch;
   }
   return Access::kRead;
+}
+
+std::optional<EventKind> toEventKind(trace::Kind k) {
+  using K = trace::Kind;
+  switch (k) {
+    case K::kPageFault: return EventKind::kPageFault;
+    case K::kResolve: return EventKind::kResolve;
+    case K::kFlush: return EventKind::kTlbFlush;
+    case K::kMiss: return EventKind::kTlbMiss;
+    case K::kCr3: return EventKind::kCr3Write;
+    case K::kException: return EventKind::kException;
+    case K::kInterrupt: return EventKind::kInterrupt;
+    case K::kSyscall: return EventKind::kSyscall;
+    case K::kStale: return EventKind::kStaleTlbUse;
+    case K::kSysReturn: return EventKind::kSysReturn;
+    case K::kHalt: return EventKind::kHalt;
+    case K::kIo:
+    case K::kInsn: break;
+  }
+  return std::nullopt;
+}
+
+Event toEvent(const trace::Record& r) {
+  Event e;
+  e.kind = toEventKind(r.kind).value_or(EventKind::kHalt);
+  e.cycle = r.ctx.cycle;
+  e.instructions = r.ctx.instructions;
+  e.eip = r.ctx.eip;
+  e.cpl = r.ctx.cpl;
+  e.cr3 = r.ctx.cr3;
+  e.address = r.address;
+  e.errorCode = r.errorCode;
+  e.access = toAccess(r.access);
+  e.vector = r.vector;
+  e.external = r.external;
+  e.flushKind = static_cast<FlushKind>(r.flushKind);
+  e.dropped = r.dropped;
+  e.oldCr3 = r.oldCr3;
+  e.eax = r.eax;
+  e.value = r.kind == trace::Kind::kSysReturn ? r.value : 0;
+  e.pdeAddr = r.walk.pdeAddr;
+  e.pde = r.walk.pde;
+  e.pteAddr = r.walk.pteAddr;
+  e.pte = r.walk.pte;
+  e.cachedPte = r.cachedPte;
+  e.memoryPte = r.memoryPte;
+  e.cachedFrame = r.cachedFrame;
+  e.wordAddr = r.wordAddr;
+  e.repeat = r.repeat;
+  e.resolution = static_cast<Resolution>(r.resolution);
+  e.pteBefore = r.pteBefore;
+  e.pteAfter = r.pteAfter;
+  e.frameBefore = r.frameBefore;
+  e.frameAfter = r.frameAfter;
+  e.faultCycle = r.faultCycle;
+  return e;
 }
 
 // Why a requested stop happened (the CPU only knows that one was requested).
@@ -62,20 +135,18 @@ void addMmuStats(Counters& c, const mmu::MmuStats& s) {
 
 }  // namespace
 
-struct Machine::Impl final : emu::Observer {
+struct Machine::Impl final : emu::Observer, trace::Sink {
   Options options;
   ConsoleSink console;
   std::unique_ptr<emu::Machine> m;
   Symbols symbols;
+  std::unique_ptr<trace::Tracer> tracer;
+  bool tracerAttached = false, finished = false;
 
-  std::vector<Event> recorded;
+  std::vector<trace::Record> recorded;
   bool recordMisses = false;
-  Counters eventCounts;                     // what the observer counts (the MMU counts the rest)
+  Counters eventCounts;                     // what is counted here (the MMU counts the rest)
   std::map<uint32_t, Counters> eventCountsBySpace;
-  struct LastFault {
-    uint32_t eip = 0, cr2 = 0, count = 0;
-  };
-  std::map<uint32_t, LastFault> lastFault;  // by page-directory base
 
   struct Subscription {
     int id;
@@ -86,8 +157,7 @@ struct Machine::Impl final : emu::Observer {
   int nextId = 1;
 
   // The current run's stop conditions.
-  std::optional<Filter> stopFilter;
-  std::optional<Range> stopFilterEip;
+  std::unique_ptr<trace::Filter> stopFilter;
   std::optional<uint32_t> stopEip;
   uint32_t repeatLimit = 0;
   Cause cause = Cause::kNone;
@@ -104,54 +174,25 @@ struct Machine::Impl final : emu::Observer {
     cpu().requestStop();
   }
 
-  Event start(EventKind kind) const {
-    emu::EventContext ctx = m->cpu().events().context();
-    Event e;
-    e.kind = kind;
-    e.cycle = ctx.cycle;
-    e.instructions = ctx.instructions;
-    e.eip = ctx.eip;
-    e.cpl = ctx.cpl;
-    e.cr3 = ctx.cr3;
-    return e;
-  }
+  Counters& space(uint32_t cr3) { return eventCountsBySpace[cr3 & ~0xFFFu]; }
 
-  void count(Counters& c, const Event& e) {
-    switch (e.kind) {
-      case EventKind::kException:
-        if (e.vector < c.exceptions.size()) ++c.exceptions[e.vector];
-        break;
-      case EventKind::kInterrupt:
-        if (e.external) ++c.interrupts[e.vector];
-        break;
-      case EventKind::kSyscall: ++c.syscalls; break;
-      case EventKind::kCr3Write: ++c.cr3Writes; break;
-      case EventKind::kPageFault:
-        if (e.repeat > 1) ++c.repeatFaults;
-        break;
-      default: break;
+  // ---- trace::Sink: every record the tracer makes, and the misses made here ----
+  void write(const trace::Record& r) override {
+    if (r.kind == trace::Kind::kPageFault && r.repeat > 1) {
+      ++eventCounts.repeatFaults;
+      ++space(r.ctx.cr3).repeatFaults;
     }
-  }
-
-  void publish(Event& e) {
-    if (e.kind == EventKind::kPageFault) {
-      LastFault& last = lastFault[e.cr3 & ~0xFFFu];
-      if (last.count > 0 && last.eip == e.eip && last.cr2 == e.address) {
-        ++last.count;
-      } else {
-        last = LastFault{e.eip, e.address, 1};
-      }
-      e.repeat = last.count;
-    }
-    count(eventCounts, e);
-    count(eventCountsBySpace[e.cr3 & ~0xFFFu], e);
-    if (e.kind != EventKind::kTlbMiss || recordMisses) recorded.push_back(e);
+    if (r.kind != trace::Kind::kMiss || recordMisses) recorded.push_back(r);
+    std::optional<EventKind> kind = toEventKind(r.kind);
+    if (!kind) return;
+    std::optional<Event> event;
     for (size_t i = 0; i < subscriptions.size(); ++i) {
-      if (subscriptions[i].kind != e.kind) continue;
+      if (subscriptions[i].kind != *kind) continue;
+      if (!event) event = toEvent(r);
       // A copy: the callback may subscribe or unsubscribe (itself too), which moves the list.
       Callback callback = subscriptions[i].callback;
       try {
-        callback(e);
+        callback(*event);
       } catch (...) {
         // Unwinding through the CPU's run loop would leave an instruction half done: stop at the
         // next boundary and rethrow from run().
@@ -159,105 +200,85 @@ struct Machine::Impl final : emu::Observer {
         requestStop(Cause::kUser);
       }
     }
-    if (stopFilter && stopFilter->matches(e, stopFilterEip)) {
-      lastEvent = e;
+    if (stopFilter && stopFilter->matches(r)) {
+      lastEvent = toEvent(r);
       requestStop(Cause::kEvent);
     }
-    if (repeatLimit != 0 && e.kind == EventKind::kPageFault && e.repeat >= repeatLimit) {
-      lastEvent = e;
+    if (repeatLimit != 0 && r.kind == trace::Kind::kPageFault && r.repeat >= repeatLimit) {
+      lastEvent = toEvent(r);
       requestStop(Cause::kRepeat);
     }
   }
+  void finish() override {}
 
-  // ---- emu::Observer ----
+  // The guest has ended for good: resolve the faults still pending, as a trace does at its end.
+  void finishTrace() {
+    if (finished || !tracerAttached) return;
+    finished = true;
+    running = true;  // a callback called from here may not start a run either
+    tracer->finish();
+    running = false;
+  }
+
+  // ---- emu::Observer: counters, misses, runTo ----
   void onException(const emu::ExceptionEvent& x) override {
-    Event e = start(EventKind::kException);
-    e.vector = x.vector;
-    e.errorCode = x.hasErrorCode ? x.errorCode : 0;
-    e.eip = x.eip;
-    publish(e);
+    emu::EventContext ctx = cpu().events().context();
+    if (x.vector < eventCounts.exceptions.size()) {
+      ++eventCounts.exceptions[x.vector];
+      ++space(ctx.cr3).exceptions[x.vector];
+    }
   }
   void onInterrupt(const emu::InterruptEvent& x) override {
-    Event e = start(EventKind::kInterrupt);
-    e.vector = x.vector;
-    e.external = x.external;
-    publish(e);
+    if (!x.external) return;
+    ++eventCounts.interrupts[x.vector];
+    ++space(cpu().events().context().cr3).interrupts[x.vector];
   }
-  void onSyscall(const emu::SyscallEvent& x) override {
-    Event e = start(EventKind::kSyscall);
-    e.vector = x.vector;
-    e.eax = x.eax;
-    publish(e);
+  void onSyscall(const emu::SyscallEvent&) override {
+    ++eventCounts.syscalls;
+    ++space(cpu().events().context().cr3).syscalls;
   }
-  void onHalt(const emu::HaltEvent& x) override {
-    Event e = start(EventKind::kHalt);
-    e.eip = x.eip;
-    publish(e);
+  void onCr3Write(const mmu::Cr3Write&) override {
+    ++eventCounts.cr3Writes;
+    ++space(cpu().events().context().cr3).cr3Writes;
   }
   void onInstruction(const emu::InstructionEvent&) override {
     // Asked for only by runTo(): the instruction retired and EIP holds the next one.
     if (stopEip && cpu().eip() == *stopEip) requestStop(Cause::kAddress);
   }
   void onTlbMiss(const mmu::TlbMiss& x) override {
-    if (!recordMisses && !wants(EventKind::kTlbMiss)) return;
-    Event e = start(EventKind::kTlbMiss);
-    e.address = x.linear;
-    e.access = toAccess(x.access);
-    e.pdeAddr = x.walk.pdeAddr;
-    e.pde = x.walk.pde;
-    e.pteAddr = x.walk.pteAddr;
-    e.pte = x.walk.pte;
-    publish(e);
-  }
-  void onTlbFlush(const mmu::TlbFlush& x) override {
-    Event e = start(EventKind::kTlbFlush);
-    e.flushKind = static_cast<FlushKind>(x.kind);
-    e.address = x.address;
-    e.dropped = x.dropped;
-    publish(e);
-  }
-  void onPageFault(const mmu::PageFault& x) override {
-    Event e = start(EventKind::kPageFault);
-    e.address = x.cr2;
-    e.errorCode = x.errorCode;
-    e.cr3 = x.cr3;
-    e.access = toAccess(x.access);
-    e.pdeAddr = x.walk.pdeAddr;
-    e.pde = x.walk.pde;
-    e.pteAddr = x.walk.pteAddr;
-    e.pte = x.walk.pte;
-    publish(e);
-  }
-  void onCr3Write(const mmu::Cr3Write& x) override {
-    Event e = start(EventKind::kCr3Write);
-    e.address = x.newCr3;
-    e.oldCr3 = x.oldCr3;
-    publish(e);
-  }
-  void onStaleTlbUse(const mmu::StaleTlbUse& x) override {
-    Event e = start(EventKind::kStaleTlbUse);
-    e.address = x.linear;
-    e.access = toAccess(x.access);
-    e.wordAddr = x.wordAddr;
-    e.cachedPte = x.cachedPte;
-    e.memoryPte = x.memoryPte;
-    e.cachedFrame = x.cachedFrame;
-    publish(e);
+    if (!recordMisses && !wants(trace::Kind::kMiss)) return;
+    // The tracer's record of a miss (its instruction bytes left out: nothing here prints them).
+    trace::Record r;
+    r.kind = trace::Kind::kMiss;
+    r.ctx = cpu().events().context();
+    r.address = x.linear;
+    r.access = x.access;
+    r.walk = x.walk;
+    r.faulted = x.faulted;
+    write(r);
   }
 
-  bool wants(EventKind k) const {
-    if (stopFilter && (!stopFilter->kind || *stopFilter->kind == k)) return true;
+  bool wants(trace::Kind k) const {
+    if (stopFilter && (stopFilter->kinds() & bit(k))) return true;
+    std::optional<EventKind> kind = toEventKind(k);
     for (const Subscription& s : subscriptions) {
-      if (s.kind == k) return true;
+      if (kind && s.kind == *kind) return true;
     }
     return false;
   }
 
-  std::optional<Range> symbolRange(const Filter& f) const {
-    if (f.symbol.empty()) return std::nullopt;
-    auto s = symbols.find(f.symbol);
-    if (!s) throw Error("unknown symbol " + f.symbol);
-    return Range{s->start, s->end};
+  // The filter's expression parsed against this machine's symbols (nullptr: match everything).
+  std::unique_ptr<trace::Filter> parse(const Filter& f) const {
+    if (f.text().find_first_not_of(" \t\n") == std::string::npos) return nullptr;
+    std::string error;
+    std::unique_ptr<trace::Filter> p = trace::Filter::parse(f.text(), symbols.table(), error);
+    if (!p) {
+      // "--trace-filter: column N: why" names the option; here the expression is the argument.
+      const std::string prefix = "--trace-filter: ";
+      if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
+      throw Error("filter \"" + f.text() + "\": " + error);
+    }
+    return p;
   }
 
   // One run to the given totals (further capped by the Options limits).
@@ -271,11 +292,13 @@ struct Machine::Impl final : emu::Observer {
       o = m->run(maxInstructions, maxCycles);
     } catch (...) {
       running = false;
+      stopFilter.reset();
       throw;
     }
     running = false;
+    using K = emu::Machine::Outcome::Kind;
+    if (o.kind != K::kStopped && o.kind != K::kInstructionLimit && o.kind != K::kCycleLimit) finishTrace();
     stopFilter.reset();
-    stopFilterEip.reset();
     if (stopEip) {
       stopEip.reset();
       cpu().events().setInstructionEvents(false);
@@ -285,7 +308,6 @@ struct Machine::Impl final : emu::Observer {
       callbackError = nullptr;
       std::rethrow_exception(e);
     }
-    using K = emu::Machine::Outcome::Kind;
     switch (o.kind) {
       case K::kGuestExit: return Stop{StopKind::kExited, o.status, o.message};
       case K::kGuestReset: return Stop{StopKind::kReset, o.status, o.message};
@@ -390,7 +412,7 @@ Machine::Machine(const Options& options) : impl_(std::make_unique<Impl>(options)
     throw Error(e.what());
   }
   if (!I.m) throw Error(error);
-  for (const std::string& f : options.symbols) I.symbols.load(f);
+  // The kernel's symbols first, then the others, as `xray86 run` loads them.
   if (!options.kernel.empty()) {
     try {
       I.symbols.load(options.kernel);
@@ -398,11 +420,22 @@ Machine::Machine(const Options& options) : impl_(std::make_unique<Impl>(options)
       // A kernel without a symbol table still runs; symbol lookups just find nothing in it.
     }
   }
-  if (!I.m->cpu().events().attach(&I)) throw Error("the CPU's event bus has no room for another observer");
+  for (const std::string& f : options.symbols) I.symbols.load(f);
+  // The tracer first: a miss that resolves a fault gives the resolution before the miss.
+  I.tracer = std::make_unique<trace::Tracer>(I.cpu(), I.m->mmu(), *I.m, kTracedKinds, nullptr, &I, kCowBit);
+  if (!I.tracer->attach()) throw Error("the CPU's event bus has no room for another observer");
+  I.tracerAttached = true;
+  if (!I.m->cpu().events().attach(&I)) {
+    I.tracer->detach();
+    throw Error("the CPU's event bus has no room for another observer");
+  }
 }
 
 Machine::~Machine() {
-  if (impl_ && impl_->m) impl_->m->cpu().events().detach(impl_.get());
+  if (impl_ && impl_->m) {
+    impl_->m->cpu().events().detach(impl_.get());
+    if (impl_->tracerAttached) impl_->tracer->detach();
+  }
 }
 
 std::unique_ptr<Machine> Machine::create(const Options& options, std::string& error) {
@@ -435,8 +468,8 @@ Stop Machine::runUntil(EventKind kind) { return runUntil(Filter::of(kind)); }
 
 Stop Machine::runUntil(const Filter& filter) {
   impl_->checkIdle("runUntil()");
-  impl_->stopFilterEip = impl_->symbolRange(filter);
-  impl_->stopFilter = filter;
+  impl_->stopFilter = impl_->parse(filter);
+  if (!impl_->stopFilter) impl_->stopFilter = impl_->parse(Filter("kind=all"));
   impl_->lastEvent.reset();
   return impl_->run(~uint64_t{0}, ~uint64_t{0});
 }
@@ -609,20 +642,30 @@ std::map<uint32_t, Counters> Machine::countersByAddressSpace() const {
   return out;
 }
 
+namespace {
+// The records `f` selects (all of them when it is null).
+template <typename Visit>
+void forEachMatch(const std::vector<trace::Record>& records, const trace::Filter* f, bool misses, Visit visit) {
+  if (f && !misses && f->kinds() == bit(trace::Kind::kMiss)) {
+    throw Error("TLB misses are not recorded: call recordTlbMisses(true) before the run");
+  }
+  for (const trace::Record& r : records) {
+    if (!f || f->matches(r)) visit(r);
+  }
+}
+}  // namespace
+
 uint64_t Machine::count(const Filter& filter) const {
-  return events(filter).size();
+  std::unique_ptr<trace::Filter> f = impl_->parse(filter);
+  uint64_t n = 0;
+  forEachMatch(impl_->recorded, f.get(), impl_->recordMisses, [&](const trace::Record&) { ++n; });
+  return n;
 }
 
 std::vector<Event> Machine::events(const Filter& filter) const {
-  const Impl& I = *impl_;
-  if (filter.kind == EventKind::kTlbMiss && !I.recordMisses) {
-    throw Error("TLB misses are not recorded: call recordTlbMisses(true) before the run");
-  }
-  std::optional<Range> eip = I.symbolRange(filter);
+  std::unique_ptr<trace::Filter> f = impl_->parse(filter);
   std::vector<Event> out;
-  for (const Event& e : I.recorded) {
-    if (filter.matches(e, eip)) out.push_back(e);
-  }
+  forEachMatch(impl_->recorded, f.get(), impl_->recordMisses, [&](const trace::Record& r) { out.push_back(toEvent(r)); });
   return out;
 }
 

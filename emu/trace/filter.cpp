@@ -5,11 +5,25 @@
 #include <cctype>
 #include <optional>
 
+#include "mmu/mmu.h"
+
 namespace trace {
 
 namespace {
 
-bool kindFromName(const std::string& name, uint32_t& bits) {
+constexpr uint32_t bit(Kind k) { return 1u << static_cast<unsigned>(k); }
+
+// `records`: also the names of single record kinds that only a filter takes (a --trace list
+// selects a fault with its resolution and a call with its return, never one without the other).
+bool kindFromName(const std::string& name, uint32_t& bits, bool records) {
+  if (records && name == "fault") {
+    bits |= bit(Kind::kPageFault);
+    return true;
+  }
+  if (records && name == "syscall") {
+    bits |= bit(Kind::kSyscall);
+    return true;
+  }
   if (name == "all") {
     bits |= (1u << kKindCount) - 1;
     return true;
@@ -32,6 +46,33 @@ bool kindFromName(const std::string& name, uint32_t& bits) {
 }
 
 const char* kKindList = "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, halt, all";
+const char* kFilterKindList =
+    "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, halt, all, fault, resolve, syscall, sysret";
+const char* kFieldList = "kind, cr3, eip, cr2, addr, cpl, cycle, insns, vector, eax, repeat";
+
+// Tests without an operator: the #PF error-code classes (Intel SDM vol. 3A 4.7: bit 0 P, bit 1
+// W/R, bit 2 U/S, bit 3 RSVD), spelled as the trace prints them (format.cpp, errorCodeText), and
+// the ways a fault ends (resolutionName).
+struct ClassWord {
+  const char* name;
+  Filter::Field field;
+  uint32_t a, b;
+};
+constexpr ClassWord kClassWords[] = {
+    {"not-present", Filter::Field::kErrorClass, mmu::ErrorCode::kPresent, 0},
+    {"protection", Filter::Field::kErrorClass, mmu::ErrorCode::kPresent, mmu::ErrorCode::kPresent},
+    {"read", Filter::Field::kErrorClass, mmu::ErrorCode::kWrite, 0},
+    {"write", Filter::Field::kErrorClass, mmu::ErrorCode::kWrite, mmu::ErrorCode::kWrite},
+    {"kernel", Filter::Field::kErrorClass, mmu::ErrorCode::kUser, 0},
+    {"user", Filter::Field::kErrorClass, mmu::ErrorCode::kUser, mmu::ErrorCode::kUser},
+    {"reserved", Filter::Field::kErrorClass, mmu::ErrorCode::kReserved, mmu::ErrorCode::kReserved},
+    {"copied", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kCopied), 0},
+    {"made-writable", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kMadeWritable), 0},
+    {"mapped", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kMapped), 0},
+    {"unchanged", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kUnchanged), 0},
+    {"killed", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kKilled), 0},
+    {"unresolved", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kUnresolved), 0},
+};
 
 class Parser {
  public:
@@ -67,7 +108,8 @@ class Parser {
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       while (pos_ < text_.size() &&
-             (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_' || text_[pos_] == '.')) {
+             (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_' || text_[pos_] == '.' ||
+              text_[pos_] == '-')) {
         if (text_[pos_] == '.' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '.') break;
         ++pos_;
       }
@@ -169,9 +211,14 @@ class Parser {
   }
   int parseTest() {
     Token field = peek();
-    if (field.kind != Tok::kWord) return fail("expected a field (kind, cr3, eip, cr2, addr, cpl, cycle, insns), '(' or 'not'");
+    if (field.kind != Tok::kWord) {
+      return fail(std::string("expected a field (") + kFieldList + "), an error-code class, '(' or 'not'");
+    }
     next();
     using F = Filter::Field;
+    for (const ClassWord& w : kClassWords) {
+      if (field.text == w.name) return add({Filter::Op::kEq, w.field, w.a, w.b, -1, -1});
+    }
     F f;
     if (field.text == "kind") f = F::kKind;
     else if (field.text == "cr3") f = F::kCr3;
@@ -181,9 +228,14 @@ class Parser {
     else if (field.text == "cpl") f = F::kCpl;
     else if (field.text == "cycle") f = F::kCycle;
     else if (field.text == "insns") f = F::kInsns;
+    else if (field.text == "vector") f = F::kVector;
+    else if (field.text == "eax") f = F::kEax;
+    else if (field.text == "repeat") f = F::kRepeat;
     else {
       errorColumn_ = field.column;
-      error_ = "unknown field '" + field.text + "' (kind, cr3, eip, cr2, addr, cpl, cycle, insns)";
+      error_ = "unknown field '" + field.text + "' (" + kFieldList +
+               "; or not-present, protection, read, write, kernel, user, reserved, copied, made-writable, mapped, "
+               "unchanged, killed, unresolved)";
       return -1;
     }
     Token op = peek();
@@ -195,8 +247,8 @@ class Parser {
       uint32_t bits = 0;
       do {
         const Token& k = peek();
-        if (k.kind != Tok::kWord || !kindFromName(k.text, bits)) {
-          return fail("unknown kind '" + k.text + "' (" + kKindList + ")");
+        if (k.kind != Tok::kWord || !kindFromName(k.text, bits, true)) {
+          return fail("unknown kind '" + k.text + "' (" + kFilterKindList + ")");
         }
         next();
       } while (accept(","));
@@ -272,7 +324,7 @@ bool parseKindList(const std::string& text, uint32_t& kinds, std::string& error)
   for (;;) {
     size_t comma = text.find(',', start);
     std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (name == "resolve" || name == "sysret" || !kindFromName(name, kinds)) {
+    if (name == "resolve" || name == "sysret" || !kindFromName(name, kinds, false)) {
       error = "--trace: unknown kind '" + name + "' (" + kKindList + ")";
       return false;
     }
@@ -293,6 +345,38 @@ std::unique_ptr<Filter> Filter::parse(const std::string& text, const SymbolTable
 }
 
 bool Filter::matches(const Record& r) const { return eval(root_, r); }
+
+uint32_t Filter::kinds() const {
+  uint32_t bits = 0;
+  for (unsigned k = 0; k < kKindCount; ++k) {
+    if (possible(root_, k).first) bits |= 1u << k;
+  }
+  return bits;
+}
+
+std::pair<bool, bool> Filter::possible(int index, unsigned k) const {
+  const Node& n = nodes_[static_cast<size_t>(index)];
+  switch (n.op) {
+    case Op::kAnd: {
+      auto [lt, lf] = possible(n.left, k);
+      auto [rt, rf] = possible(n.right, k);
+      return {lt && rt, lf || rf};
+    }
+    case Op::kOr: {
+      auto [lt, lf] = possible(n.left, k);
+      auto [rt, rf] = possible(n.right, k);
+      return {lt || rt, lf && rf};
+    }
+    case Op::kNot: {
+      auto [t, f] = possible(n.left, k);
+      return {f, t};
+    }
+    default: break;
+  }
+  if (n.field != Field::kKind) return {true, true};
+  bool in = (n.a >> k) & 1;
+  return {in, !in};
+}
 
 bool Filter::eval(int index, const Record& r) const {
   const Node& n = nodes_[static_cast<size_t>(index)];
@@ -316,11 +400,32 @@ bool Filter::eval(int index, const Record& r) const {
       break;
     case Field::kAddr:
       if (r.kind == Kind::kException || r.kind == Kind::kInterrupt || r.kind == Kind::kSyscall ||
-          r.kind == Kind::kInsn || (r.kind == Kind::kFlush && r.flushKind != mmu::FlushKind::kInvlpg)) {
+          r.kind == Kind::kInsn || r.kind == Kind::kSysReturn || r.kind == Kind::kHalt ||
+          (r.kind == Kind::kFlush && r.flushKind != mmu::FlushKind::kInvlpg)) {
         return false;
       }
       v = r.address;
       break;
+    case Field::kVector:
+      if (r.kind != Kind::kException && r.kind != Kind::kInterrupt && r.kind != Kind::kSyscall &&
+          r.kind != Kind::kSysReturn) {
+        return false;
+      }
+      v = r.vector;
+      break;
+    case Field::kEax:
+      if (r.kind != Kind::kSyscall && r.kind != Kind::kSysReturn) return false;
+      v = r.eax;
+      break;
+    case Field::kRepeat:
+      if (r.kind != Kind::kPageFault) return false;
+      v = r.repeat;
+      break;
+    case Field::kErrorClass:
+      if (r.kind != Kind::kPageFault && r.kind != Kind::kResolve) return false;
+      return (r.errorCode & n.a) == n.b;
+    case Field::kResolution:
+      return r.kind == Kind::kResolve && static_cast<uint64_t>(r.resolution) == n.a;
   }
   switch (n.op) {
     case Op::kEq: return v == n.a;

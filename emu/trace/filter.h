@@ -1,4 +1,5 @@
-// --trace-filter: which events reach the trace. The grammar (docs/trace.md has examples):
+// --trace-filter: which events reach the trace; the C++ API counts with the same language
+// (xray86::Filter). The grammar (docs/trace.md has examples):
 //
 //   expr  := and { ("or" | "||") and }
 //   and   := unary { ("and" | "&&") unary }
@@ -7,20 +8,30 @@
 //          | FIELD CMP NUMBER
 //          | FIELD "in" NUMBER ".." NUMBER       the half-open range [first, last)
 //          | "eip" ("in" | "=") SYMBOL           EIP inside that function or object
-//   FIELD := "cr3" | "eip" | "cr2" | "addr" | "cpl" | "cycle" | "insns"
+//          | CLASS
+//   FIELD := "cr3" | "eip" | "cr2" | "addr" | "cpl" | "cycle" | "insns" | "vector" | "eax" | "repeat"
+//   KIND  := a --trace name ("pf": a page fault and its resolution, "sys": a system call and its
+//            return, "tlb", "miss", ...) | "fault" | "resolve" | "syscall" | "sysret" (one record kind)
+//   CLASS := "not-present" | "protection" | "read" | "write" | "kernel" | "user" | "reserved"
+//            (the #PF error code, spelled as the trace prints it; pf and resolve records)
+//          | "copied" | "made-writable" | "mapped" | "unchanged" | "killed" | "unresolved"
+//            (how a fault ended; resolve records)
 //   CMP   := "=" | "!=" | "<" | "<=" | ">" | ">="
 //   NUMBER:= decimal, or hex with 0x
 //
 // `cr3` compares the page-directory base (CR3 & ~0xFFF); `cr2` exists only for page faults and
 // their resolutions, `addr` for events with an address (pf, resolve, miss, stale, invlpg, io,
-// cr3): a test on a field an event lacks is false.
+// cr3), `vector` for exc, int, sys and sysret, `eax` (the call number) for sys and sysret,
+// `repeat` (faults in a row at this EIP and CR2) for faults: a test on a field or class an
+// event lacks is false.
 //
-// filter.cpp defines: Filter::parse, Filter::matches.
+// filter.cpp defines: Filter::parse, Filter::matches, Filter::kinds, parseKindList, kindName, resolutionName.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "emu/trace/record.h"
@@ -33,8 +44,15 @@ class Filter {
   // Parses `text`; on failure returns nullptr and a one-line `error` naming the column.
   static std::unique_ptr<Filter> parse(const std::string& text, const SymbolTable& symbols, std::string& error);
   bool matches(const Record& r) const;
+  // The kinds a matching record can have, a bit per Kind (every test but `kind` is taken as
+  // possibly true and possibly false): what a caller must record for the filter to see.
+  uint32_t kinds() const;
 
-  enum class Field : uint8_t { kKind, kCr3, kEip, kCr2, kAddr, kCpl, kCycle, kInsns };
+  enum class Field : uint8_t {
+    kKind, kCr3, kEip, kCr2, kAddr, kCpl, kCycle, kInsns, kVector, kEax, kRepeat,
+    kErrorClass,  // (errorCode & a) == b
+    kResolution,  // resolution == a
+  };
   enum class Op : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kIn, kAnd, kOr, kNot };
   struct Node {
     Op op;
@@ -45,6 +63,8 @@ class Filter {
 
  private:
   bool eval(int node, const Record& r) const;
+  // For a record of kind `k`: whether node `n` can be true (first) and can be false (second).
+  std::pair<bool, bool> possible(int n, unsigned k) const;
   std::vector<Node> nodes_;
   int root_ = -1;
 };

@@ -41,7 +41,7 @@ struct Record {
   // io: the port or physical MMIO address. cr3: the new CR3.
   uint32_t address = 0;
   mmu::Access access = mmu::Access::kRead;
-  uint32_t errorCode = 0;  // pf, exc (when hasError)
+  uint32_t errorCode = 0;  // pf, resolve (the fault's), exc (when hasError)
   mmu::WalkTrace walk;     // pf, miss: the words the walk read
   uint32_t repeat = 0;     // pf: faults in a row at this EIP and CR2 (1: the first)
   bool faulted = false;    // miss: the walk ended in a fault

@@ -136,6 +136,7 @@ void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded, 
   }
   r.address = f.address;
   r.access = f.access;
+  r.errorCode = f.errorCode;  // so that a filter's error-code classes select a fault's resolution too
   r.faultCycle = f.ctx.cycle;
   r.faultEip = f.ctx.eip;
   r.pteBefore = p.leafBefore;

@@ -10,9 +10,13 @@
 // (Machine::create returns it as a value instead). Nothing a guest does and no bad option crashes
 // the caller: a guest that triple-faults or runs away ends its run with a Stop that says so.
 //
+// Events, their filters and the symbols come from the trace (emu/trace/): a Filter is an
+// expression in --trace-filter's language, evaluated by the trace's own filter on the trace's own
+// records, so `count(EXPR)` and the lines of `xray86 run --trace ... --trace-filter EXPR` agree.
+//
 // emu/api/machine.cpp defines: Machine, Options::fromArgs.
-// emu/api/filter.cpp defines:  Filter (its builders and matches).
-// emu/api/symbols.cpp defines: Symbols (ELF32 symbol tables).
+// emu/api/filter.cpp defines:  Filter (its builders), eventKindName, stopKindName.
+// emu/api/symbols.cpp defines: Symbols (over the trace's ELF32 symbol tables).
 #pragma once
 
 #include <array>
@@ -24,6 +28,10 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+namespace trace {
+class SymbolTable;
+}
 
 namespace xray86 {
 
@@ -63,19 +71,34 @@ struct Options {
 enum class Access : uint8_t { kRead, kWrite, kFetch };
 enum class FlushKind : uint8_t { kCr3Write, kInvlpg, kCr0, kCr4 };
 
+// The trace's record kinds (docs/trace.md), but for instructions and port/MMIO accesses.
 enum class EventKind : uint8_t {
   kPageFault,   // #PF raised by the MMU (before delivery): address = CR2
   kTlbFlush,    // a flush: flushKind, address = the INVLPG page, dropped
   kTlbMiss,     // a TLB miss and its walk: address = linear (counted; recorded only if asked)
   kCr3Write,    // MOV to CR3: address = new CR3, oldCr3
   kStaleTlbUse, // a TLB entry used after its PTE changed in memory and before a flush
-  kException,   // any exception vector (page faults too), before delivery
-  kInterrupt,   // an external interrupt taken
-  kSyscall,     // INT n from CPL 3: eax
+  kException,   // an exception other than #PF (that is kPageFault), before delivery
+  kInterrupt,   // an external interrupt taken (INT n from user mode is kSyscall)
+  kSyscall,     // INT n from CPL 3: vector, eax (the call number)
   kHalt,        // HLT
+  kResolve,     // how a page fault ended, once its instruction ran again (or the guest ended)
+  kSysReturn,   // the return to user mode after a system call: eax (its number), value (result)
 };
-constexpr unsigned kEventKinds = 9;
-const char* eventKindName(EventKind kind);  // "pf", "tlb", "miss", "cr3", "stale", "exc", "int", "sys", "halt"
+constexpr unsigned kEventKinds = 11;
+// The filter language's word for one kind: "fault", "tlb", "miss", "cr3", "stale", "exc", "int",
+// "syscall", "halt", "resolve", "sysret".
+const char* eventKindName(EventKind kind);
+
+// How a page fault ended (the trace's `resolve` words).
+enum class Resolution : uint8_t {
+  kCopied,        // the page now maps another frame (a copy-on-write copy)
+  kMadeWritable,  // same frame, write permission added
+  kMapped,        // the page was not present and now is
+  kUnchanged,     // the access now succeeds with the same mapping
+  kKilled,        // the instruction never completed: its address space went on without it
+  kUnresolved,    // the guest ended first
+};
 
 // The #PF error code (Intel SDM vol. 3A 4.7).
 struct ErrorCode {
@@ -102,10 +125,16 @@ struct Event {
   FlushKind flushKind = FlushKind::kCr3Write;
   uint32_t dropped = 0;    // TLB entries a flush dropped
   uint32_t oldCr3 = 0;
-  uint32_t eax = 0;        // system calls: the call number
+  uint32_t eax = 0;        // system calls and their returns: the call number
+  uint32_t value = 0;      // system call returns: the result (EAX)
   uint32_t pdeAddr = 0, pde = 0, pteAddr = 0, pte = 0;  // page faults, misses: the walk
   uint32_t cachedPte = 0, memoryPte = 0, cachedFrame = 0, wordAddr = 0;  // stale uses
   uint32_t repeat = 0;     // page faults: faults in a row at this EIP and CR2 in this space (1: new)
+  // Resolutions: address, errorCode and access are the fault's; eip and cpl its instruction's.
+  Resolution resolution = Resolution::kUnresolved;
+  uint32_t pteBefore = 0, pteAfter = 0;      // the leaf word (PTE, or PDE of a 4 MB page)
+  uint32_t frameBefore = 0, frameAfter = 0;
+  uint64_t faultCycle = 0;                   // the fault's cycle
 };
 
 // [first, last): the half-open ranges of --trace-filter's `in A..B`.
@@ -114,33 +143,39 @@ struct Range {
   bool contains(uint32_t v) const { return v >= first && v < last; }
 };
 
-// Which events to count. Every member left unset matches anything; an event that lacks a field a
-// test names (CR2 on a flush) does not match it.
-struct Filter {
-  std::optional<EventKind> kind;
-  std::optional<bool> present;     // page faults: protection violation (true) or not present
-  std::optional<bool> write;       // page faults: a write access
-  std::optional<bool> user;        // page faults: the U/S bit of the error code
-  std::optional<Range> cr2;        // page faults: CR2
-  std::optional<Range> eip;
-  std::string symbol;              // EIP inside this symbol (resolved by Machine when counting)
-  std::optional<uint8_t> cpl;
-  std::optional<uint32_t> cr3;     // the page-directory base (CR3 & ~0xFFF)
-  std::optional<uint8_t> vector;   // exceptions, interrupts, system calls
+// Which events to count: an expression in --trace-filter's language (docs/trace.md), e.g.
+//   "kind=fault and protection and write and user and cr2 in 0x4000..0xc000"
+//   "kind=tlb and eip in copyuvm"        (symbols from the kernel and Options::symbols)
+// An empty expression matches every event. The text is parsed where it is used (count, events,
+// runUntil): a bad one throws Error with the parser's one-line message naming the column.
+// Note `kind=pf` is, as in `--trace pf`, a fault *and* its resolution: `kind=fault` is the fault.
+//
+// The builders below write the same language, each adding "and TEST":
+//   Filter::pageFaults().cowClass().atCpl(3).inCr2(a, b)
+//     == "kind=fault and protection and write and cpl=3 and cr2 in 0xA..0xB"
+class Filter {
+ public:
+  Filter() = default;
+  Filter(std::string expression) : text_(std::move(expression)) {}  // NOLINT: m.count("kind=tlb")
+  Filter(const char* expression) : text_(expression) {}             // NOLINT
 
-  static Filter of(EventKind kind);
-  static Filter pageFaults() { return of(EventKind::kPageFault); }
-  // The copy-on-write class: a write to a present page (protection violation).
-  Filter& cowClass() { present = true; write = true; return *this; }
-  Filter& inCr2(uint32_t first, uint32_t last) { cr2 = Range{first, last}; return *this; }
-  Filter& inEip(uint32_t first, uint32_t last) { eip = Range{first, last}; return *this; }
-  Filter& inSymbol(std::string name) { symbol = std::move(name); return *this; }
-  Filter& atCpl(uint8_t level) { cpl = level; return *this; }
-  Filter& inSpace(uint32_t cr3Value) { cr3 = cr3Value & ~0xFFFu; return *this; }
-  Filter& userMode(bool u) { user = u; return *this; }
+  static Filter of(EventKind kind);                        // "kind=WORD" (eventKindName)
+  static Filter pageFaults() { return of(EventKind::kPageFault); }  // "kind=fault"
+  Filter& where(const std::string& expression);            // and (expression)
+  Filter& cowClass() { return where("protection and write"); }  // a write to a present page
+  Filter& userMode(bool user) { return where(user ? "user" : "kernel"); }  // the error code's U/S
+  Filter& inCr2(uint32_t first, uint32_t last) { return range("cr2", first, last); }
+  Filter& inEip(uint32_t first, uint32_t last) { return range("eip", first, last); }
+  Filter& inSymbol(const std::string& name) { return where("eip in " + name); }
+  Filter& atCpl(uint8_t level) { return where("cpl=" + std::to_string(level)); }
+  Filter& inSpace(uint32_t cr3);                            // cr3=0x... (the page-directory base)
+  Filter& withVector(uint8_t vector) { return where("vector=" + std::to_string(vector)); }
 
-  // `eipRange` is the symbol's range when `symbol` is set (Machine fills it in).
-  bool matches(const Event& e, const std::optional<Range>& eipRange = std::nullopt) const;
+  const std::string& text() const { return text_; }
+
+ private:
+  Filter& range(const char* field, uint32_t first, uint32_t last);
+  std::string text_;
 };
 
 // ---- What inspection returns -------------------------------------------------------------------
@@ -217,22 +252,31 @@ struct Stop {
   bool exited() const { return kind == StopKind::kExited; }
 };
 
-// ELF32 symbols, for `runTo("copyuvm")`, filters by symbol and naming addresses.
+// ELF32 symbols, for `runTo("copyuvm")`, filters by symbol and naming addresses: the trace's
+// symbol tables (trace::SymbolTable), so names mean the same in the API and in a trace.
 class Symbols {
  public:
   struct Symbol {
     uint32_t start = 0, end = 0;  // [start, end)
     std::string name;
   };
-  // Adds the function and object symbols of an ELF32 file; Error when it cannot.
+  Symbols();
+  ~Symbols();
+  Symbols(Symbols&&) noexcept;
+  Symbols& operator=(Symbols&&) noexcept;
+
+  // Adds the function and object symbols of an ELF32 file; Error when it cannot. Where two files
+  // cover the same addresses (user programs all link at 0) the file loaded first wins.
   void load(const std::string& path);
-  std::optional<Symbol> find(const std::string& name) const;  // the first file's wins
-  const Symbol* lookup(uint32_t address) const;
+  std::optional<Symbol> find(const std::string& name) const;
+  std::optional<Symbol> lookup(uint32_t address) const;  // the symbol covering `address`
   std::string describe(uint32_t address) const;  // "name+0x1c", or "" when none covers it
-  size_t size() const { return symbols_.size(); }
+  size_t size() const;
+
+  const trace::SymbolTable& table() const { return *table_; }  // for the library itself
 
  private:
-  std::vector<Symbol> symbols_;  // in load order
+  std::unique_ptr<trace::SymbolTable> table_;
 };
 
 // ---- The machine -------------------------------------------------------------------------------
@@ -283,12 +327,14 @@ class Machine {
   std::vector<TlbEntry> tlb(bool instruction = false) const;  // valid entries
   const Symbols& symbols() const;
 
-  // -- Counting, since the machine was built.
+  // -- Counting, since the machine was built. Faults still pending when the guest ends (exits,
+  // resets, halts for good, triple-faults) get their resolution then, as at the end of a trace.
   Counters counters() const;
   std::map<uint32_t, Counters> countersByAddressSpace() const;  // by CR3 & ~0xFFF
   uint64_t count(const Filter& filter) const;
   std::vector<Event> events(const Filter& filter) const;
-  // TLB misses are counted always but recorded (for count/events) only after this.
+  // TLB misses are counted always but recorded (for count/events) only after this; a filter
+  // that can match nothing but misses throws Error until then.
   void recordTlbMisses(bool on);
 
   // -- Subscribing: `callback` sees every event of `kind` as it happens. Returns an id.

@@ -33,7 +33,7 @@ TEST(Api, BadOptionsAreErrorsNotCrashes) {
   xray86::Options sym = guest::options("run=free");
   sym.symbols = {GUEST_ARCHIVE};  // not an ELF file
   EXPECT_EQ(Machine::create(sym, error), nullptr);
-  EXPECT_NE(error.find("not a little-endian ELF32 file"), std::string::npos) << error;
+  EXPECT_NE(error.find("not an ELF file"), std::string::npos) << error;
 
   EXPECT_THROW(xray86::Options::fromArgs({"--no-such-option"}), xray86::Error);
   EXPECT_THROW(xray86::Options::fromArgs({"--tlb", "8by4"}), xray86::Error);

@@ -37,7 +37,7 @@ Compared crossCheck(const std::string& cmdline, const std::string& tag,
   EXPECT_EQ(q.exitCode, s.status) << "QEMU console:\n" << q.console << "\nxray86 console:\n" << m.console();
   std::vector<Key> xs, qs;
   Filter f = Filter::pageFaults();
-  if (range) f.cr2 = range;
+  if (range) f.inCr2(range->first, range->last);
   for (const xray86::Event& e : m.events(f)) xs.emplace_back(e.cpl, e.errorCode & 0xF, e.eip, e.address);
   for (const guest::QemuFault& e : q.faults) {
     if (!range || range->contains(e.cr2)) qs.emplace_back(e.cpl, e.errorCode & 0xF, e.eip, e.cr2);
