@@ -59,11 +59,17 @@ TEST(StudentCow, CowtestPassesAndFreesEveryFrame) {
   EXPECT_EQ(start, end) << "frames leaked";
   // What the kernel did: no fault repeated (a PTE left read-only), no stale TLB entry used (a
   // missing flush), and exactly the two kernel-mode COW faults of the kernel-write check (a
-  // read() and a wait() storing into shared pages; a kernel without CR0.WP shows none).
+  // read() and a wait() storing into shared pages; a kernel without CR0.WP shows none). Filters
+  // are the language of `xray86 run --trace-filter` (docs/trace.md).
   xray86::Counters c = m->counters();
   EXPECT_EQ(c.repeatFaults, 0u);
   EXPECT_EQ(c.staleUses, 0u);
-  EXPECT_EQ(m->count(xray86::Filter::pageFaults().atCpl(0).inCr2(0, 0x80000000)), 2u);
+  EXPECT_EQ(m->count("kind=fault and protection and write and kernel and cr2 < 0x80000000"), 2u);
+  // Exactly two user-mode faults never complete: the two children cowtest expects killed, the
+  // one writing its read-only code page (check text-readonly) and the one that runs out of
+  // memory in a copy (cow-oom). Every other fault's instruction ran again and went on.
+  EXPECT_EQ(m->count("kind=resolve and user and killed"), 2u);
+  EXPECT_EQ(m->count("kind=resolve and unresolved"), 0u);
 }
 
 // One fork of 8 heap pages where the child writes 3: exactly 3 COW faults in the heap, one per
@@ -79,7 +85,9 @@ TEST(StudentCow, ForkCopiesOnlyWhatIsWritten) {
   ASSERT_TRUE(std::regex_search(out, h, std::regex("heap 0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)"))) << out;
   uint32_t first = static_cast<uint32_t>(std::stoul(h[1], nullptr, 16));
   uint32_t last = static_cast<uint32_t>(std::stoul(h[2], nullptr, 16));
-  EXPECT_EQ(m->count(xray86::Filter::pageFaults().cowClass().atCpl(3).inCr2(first, last)), 3u);
+  EXPECT_EQ(m->count(xray86::Filter("kind=fault and protection and write and user").inCr2(first, last)), 3u);
+  // Each copied: the parent still shares every heap page while the child writes.
+  EXPECT_EQ(m->count(xray86::Filter("kind=resolve and copied").inCr2(first, last)), 3u);
   EXPECT_EQ(m->counters().pageFaults, 5u);
   int before = number(out, "free pages ([0-9]+) before fork");
   int atExit = number(out, "(-?[0-9]+) at the child's exit");

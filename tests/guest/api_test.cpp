@@ -190,3 +190,67 @@ TEST(Api, TlbMissesAreRecordedOnlyOnRequest) {
   EXPECT_EQ(m.count(Filter::of(EventKind::kTlbMiss)), m.counters().tlbMisses);
   EXPECT_GT(m.counters().tlbMisses, 0u);
 }
+
+// Filters are --trace-filter expressions evaluated by the trace's own filter on the trace's own
+// records: the same expression gives the same count through the API as the lines
+// `xray86 run --trace pf --trace-filter EXPR` writes. Bad expressions are one-line Errors.
+TEST(Api, FilterCountsAreTheTracesLines) {
+  // cowfork 8 3 (cow_test.cpp derives its faults): the child writes 3 heap pages, each one COW
+  // fault (a user write to a present page: protection|write|user) resolved by a copy, because
+  // the parent still maps every heap page. Under `kind=pf` each is a fault line and a resolve
+  // line (the resolution carries its fault's error code and CR2): 3 + 3 = 6.
+  const std::string cmdline = "run=cowfork 8 3";
+  Machine m(guest::options(cmdline, {"cowfork"}));
+  ASSERT_EQ(m.run().kind, StopKind::kExited) << m.console();
+  guest::CowforkReport r = guest::parseCowfork(m.console());
+  ASSERT_EQ(r.heapEnd - r.heapStart, 8 * guest::kPgSize) << m.console();
+  char range[64];
+  std::snprintf(range, sizeof range, "cr2 in 0x%x..0x%x", r.heapStart, r.heapEnd);
+  const std::string heapCow = std::string("kind=pf and protection and write and user and ") + range;
+  EXPECT_EQ(m.count(heapCow), 6u);
+  EXPECT_EQ(m.count("kind=fault and protection and write and user and " + std::string(range)), 3u);
+  EXPECT_EQ(m.count("kind=resolve and copied and " + std::string(range)), 3u);
+  // The builders write the same language.
+  Filter built = Filter::pageFaults().cowClass().userMode(true).inCr2(r.heapStart, r.heapEnd);
+  EXPECT_EQ(built.text(), "kind=fault and protection and write and user and " + std::string(range));
+  EXPECT_EQ(m.count(built), 3u);
+  EXPECT_EQ(Filter("kind=tlb or kind=cr3").atCpl(0).text(), "(kind=tlb or kind=cr3) and cpl=0");
+
+  // The same expression through the command line: a header line, then one line per record.
+  std::string out = std::string(QEMU_WORK_DIR) + "/filter_cross_check.txt";
+  std::remove(out.c_str());
+  std::string cmd = std::string(XRAY86_BINARY) + " run --quiet --kernel " GUEST_KERNEL " --module " GUEST_ARCHIVE
+                    " --cmdline '" + cmdline + "' --trace pf --trace-filter '" + heapCow + "' --trace-out " + out +
+                    " >/dev/null 2>&1";
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << cmd;
+  EXPECT_EQ(WEXITSTATUS(status), 1) << cmd;  // cowfork exits 0: (0 << 1) | 1
+  std::istringstream lines(guest::slurp(out));
+  std::string line;
+  size_t faults = 0, resolves = 0, total = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;  // the column header
+    ++total;
+    faults += line.find(" pf ") != std::string::npos;
+    resolves += line.find(" resolve ") != std::string::npos && line.find(" copied ") != std::string::npos;
+  }
+  EXPECT_EQ(total, m.count(heapCow));
+  EXPECT_EQ(faults, 3u);
+  EXPECT_EQ(resolves, 3u);
+
+  // A bad expression: the parser's message, with the expression and the column.
+  try {
+    m.count("kind=pf and wrte");
+    ADD_FAILURE() << "no Error";
+  } catch (const xray86::Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("filter \"kind=pf and wrte\": column 13: unknown field 'wrte'", 0), 0u)
+        << e.what();
+  }
+  EXPECT_THROW(m.events("cr2 in 0x1000"), xray86::Error);
+  EXPECT_THROW(m.runUntil(Filter("kind=nonsense")), xray86::Error);
+  // Symbols resolve through the machine's tables (the kernel's and Options::symbols).
+  EXPECT_THROW(m.count("eip in no_such_function"), xray86::Error);
+  // fork write-protects the parent's pages and reloads CR3 once in copyuvm (cow_flush=lcr3, the
+  // default): one flush there.
+  EXPECT_EQ(m.count("kind=tlb and eip in copyuvm"), 1u);
+}
