@@ -41,17 +41,30 @@ class ByteSource {
   virtual int next(uint64_t now) = 0;
 };
 
-// A fixed script, every byte available from cycle 0: the same input for every run.
+// A fixed script: the same input for every run. Unpaced, every byte is there from cycle 0. Paced,
+// it is typed a line at a time, as a person at the console would: each line (through its '\n')
+// waits for release(), which the machine calls when the guest waits for input; so a line's echo
+// follows the output of the command before it instead of piling up at the first prompt.
 class ScriptSource : public ByteSource {
  public:
-  explicit ScriptSource(std::string script) : script_(std::move(script)) {}
+  explicit ScriptSource(std::string script, bool paced = false)
+      : script_(std::move(script)), paced_(paced) {}
   int next(uint64_t) override {
-    return pos_ < script_.size() ? static_cast<uint8_t>(script_[pos_++]) : -1;
+    if (pos_ >= script_.size() || (paced_ && !released_)) return -1;
+    uint8_t c = static_cast<uint8_t>(script_[pos_++]);
+    if (paced_ && c == '\n') released_ = false;
+    return c;
   }
+  // Paced: the next line may be typed.
+  void release() { released_ = true; }
+  // Paced, with a line held back.
+  bool waiting() const { return paced_ && !released_ && pos_ < script_.size(); }
 
  private:
   std::string script_;
   size_t pos_ = 0;
+  bool paced_;
+  bool released_ = false;
 };
 
 // The host terminal's standard input, polled without blocking. Not deterministic by nature.

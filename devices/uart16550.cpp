@@ -82,6 +82,8 @@ uint32_t Uart16550::ioRead(uint16_t port, unsigned) {
     case 5:
       receive();
       v = static_cast<uint8_t>(0x60 | (rx_.empty() ? 0 : 0x01) | (overrun_ ? 0x02 : 0));
+      if (rx_.empty()) ++emptyPolls_;
+      else emptyPolls_ = 0;
       overrun_ = false;  // reading LSR clears the error bits
       break;
     case 6:
@@ -115,6 +117,8 @@ void Uart16550::ioWrite(uint16_t port, uint32_t value, unsigned) {
         threPending_ = true;
       } else {
         if (output_) output_->put(v);
+        lastTransmit_ = clock_.now();
+        emptyPolls_ = 0;
         threPending_ = true;  // sent at once: THR is empty again
       }
       break;

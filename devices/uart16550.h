@@ -29,6 +29,13 @@ class Uart16550 : public PortDevice, public Timed {
   uint16_t divisor() const { return static_cast<uint16_t>(dll_ | dlm_ << 8); }
   uint8_t lcr() const { return lcr_; }
   bool interruptAsserted() const { return irqLevel_; }
+  // The cycle of the last byte transmitted (0: none yet).
+  uint64_t lastTransmit() const { return lastTransmit_; }
+  // Reads of LSR that found no received byte, since the last byte transmitted or received: a
+  // guest polling for input reads it over and over without writing anything in between.
+  uint32_t emptyPolls() const { return emptyPolls_; }
+  // The receive interrupt is enabled (an interrupt-driven console waits for input that way).
+  bool receiveInterruptEnabled() const { return ier_ & 0x01; }
 
  private:
   uint8_t iir() const;  // the highest-priority interrupt identification
@@ -48,6 +55,8 @@ class Uart16550 : public PortDevice, public Timed {
   bool overrun_ = false;
   bool threPending_ = false;  // THR-empty interrupt waiting to be seen in IIR
   bool irqLevel_ = false;
+  uint64_t lastTransmit_ = 0;
+  uint32_t emptyPolls_ = 0;
 };
 
 }  // namespace devices

@@ -108,14 +108,20 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::strin
 
 bool Machine::load(const MachineConfig& config, std::string& error) {
   // Console input: a script, a file, or the host terminal.
-  if (config.input) {
+  // A script is typed a line at a time (devices::ScriptSource): the next line when the guest
+  // waits for input (see kIdleQuiet).
+  if (config.input || !config.inputFile.empty()) {
     std::string script;
-    if (!devices::unescape(*config.input, script, error)) return false;
-    input_ = std::make_unique<devices::ScriptSource>(script);
-  } else if (!config.inputFile.empty()) {
-    std::vector<uint8_t> bytes;
-    if (!devices::readFile(config.inputFile, "input file", bytes, error)) return false;
-    input_ = std::make_unique<devices::ScriptSource>(std::string(bytes.begin(), bytes.end()));
+    if (config.input) {
+      if (!devices::unescape(*config.input, script, error)) return false;
+    } else {
+      std::vector<uint8_t> bytes;
+      if (!devices::readFile(config.inputFile, "input file", bytes, error)) return false;
+      script.assign(bytes.begin(), bytes.end());
+    }
+    auto source = std::make_unique<devices::ScriptSource>(script, true);
+    script_ = source.get();
+    input_ = std::move(source);
   } else if (config.terminalKeyboard) {
     keyboardTerminal_ = std::make_unique<devices::TerminalSource>();
   } else {
@@ -327,8 +333,44 @@ uint8_t Machine::interruptAcknowledge() {
   return v;
 }
 
+namespace {
+// How the machine tells that the guest waits for the next line of a script:
+//  - it idles in HLT with interrupts on (nothing runnable) and has written nothing to the serial
+//    port for kIdleQuiet cycles (an idle moment while output drains is not waiting);
+//  - it polls the UART's line status kPolls times finding no byte and sending none (a polling
+//    console, or a firmware service waiting for a key);
+//  - a kernel that idles in a loop instead of HLT (an xv6 scheduler with nothing to run): it has
+//    run user code, and for kQuiet cycles it has neither switched address spaces (a busy process
+//    is rescheduled, and CR3 reloaded, at every timer tick) nor written to the serial port, with
+//    its receive interrupt on.
+constexpr uint64_t kIdleQuiet = devices::kCpuHz / 200;  // 5 ms
+constexpr uint32_t kPolls = 64;
+constexpr uint64_t kQuiet = devices::kCpuHz / 10;  // 100 ms
+}  // namespace
+
+bool Machine::guestWaitsForInput() {
+  uint64_t now = cpu_->cycles();
+  uint64_t writes = mmu_->stats().flushes[static_cast<unsigned>(mmu::FlushKind::kCr3Write)];
+  if (writes != cr3Writes_) {
+    cr3Writes_ = writes;
+    lastCr3Write_ = now;
+  }
+  if (cpu_->cpl() == 3) sawUser_ = true;
+  if (com1_.emptyPolls() >= kPolls) return true;
+  uint64_t since = std::max({com1_.lastTransmit(), scriptReleased_, lastCr3Write_});
+  return !sawIdleHalt_ && sawUser_ && com1_.receiveInterruptEnabled() && now >= since + kQuiet;
+}
+
+void Machine::releaseScript() {
+  script_->release();
+  scriptReleased_ = cpu_->cycles();
+  com1_.tick();
+  updateIntr();
+}
+
 uint64_t Machine::nextDeadline() const {
   uint64_t d = std::min({pit_.deadline(), lapic_.deadline(), com1_.deadline()});
+  // A script's next line is looked at every slice (kMaxSlice) anyway.
   // The terminal typing on the keyboard is looked at every millisecond of guest time.
   if (keyboardTerminal_) d = std::min(d, cpu_->cycles() + devices::kCpuHz / 1000);
   return d;
@@ -339,6 +381,7 @@ void Machine::tickDevices() {
   pit_.tick();
   lapic_.tick();
   com1_.tick();
+  if (script_ && script_->waiting() && guestWaitsForInput()) releaseScript();
   if (keyboardTerminal_) {
     for (int ch; (ch = keyboardTerminal_->next(cpu_->cycles())) >= 0;) kbc_.type(std::string(1, static_cast<char>(ch)));
   }
@@ -375,6 +418,11 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
         if (debug_.exitStatus()) continue;
         return {Kind::kHalted, exit_status::kHalted, "guest halted with interrupts disabled"};
       case StopReason::kHalt:
+        sawIdleHalt_ = true;
+        if (script_ && script_->waiting() && cpu_->cycles() >= std::max(com1_.lastTransmit(), scriptReleased_) + kIdleQuiet) {
+          releaseScript();  // the guest waits for the next line
+          continue;
+        }
         // Asleep with nothing that could ever wake it: no timer armed, no input to come.
         if (device == devices::kNever && !router_.intr()) {
           return {Kind::kHalted, exit_status::kHalted, "guest halted with no interrupt source armed"};

@@ -17,8 +17,8 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
   run.add_flag("--snapshot", c.snapshot, "Keep disk writes in memory; image files stay untouched");
   run.add_option("--bios", c.bios, "Boot this ROM image from the reset vector instead of the built-in firmware");
   run.add_option("--mem", c.memMb, "RAM in MB")->capture_default_str();
-  run.add_option("--input", c.input, "Script typed into COM1 (C escapes: \\n \\r \\t \\\\ \\xHH)");
-  run.add_option("--input-file", c.inputFile, "File typed into COM1");
+  run.add_option("--input", c.input, "Script typed into COM1 a line at a time, each when the guest waits for input (C escapes: \\n \\r \\t \\\\ \\xHH). Example: --input 'free\\nexit\\n'");
+  run.add_option("--input-file", c.inputFile, "File typed into COM1, a line at a time like --input");
   run.add_option("--keys", c.keys, "Typed on the PS/2 keyboard (scan code set 1; C escapes)");
   run.add_option_function<std::string>(
          "--display",

@@ -98,3 +98,45 @@ TEST(Console, UnescapeScripts) {
   EXPECT_FALSE(unescape("bad\\q", out, err));
   EXPECT_EQ(err, "input script: unknown escape \\q");
 }
+
+// A paced script gives one line (through its '\n') per release(), none before the first.
+TEST(ScriptSource, PacedTypesALineAtATime) {
+  ScriptSource s{"ab\nc\n", true};
+  EXPECT_TRUE(s.waiting());
+  EXPECT_EQ(s.next(0), -1);
+  s.release();
+  EXPECT_FALSE(s.waiting());
+  EXPECT_EQ(s.next(0), 'a');
+  EXPECT_EQ(s.next(0), 'b');
+  EXPECT_EQ(s.next(0), '\n');
+  EXPECT_TRUE(s.waiting());
+  EXPECT_EQ(s.next(0), -1);
+  s.release();
+  EXPECT_EQ(s.next(0), 'c');
+  EXPECT_EQ(s.next(0), '\n');
+  EXPECT_FALSE(s.waiting());  // nothing left to hold back
+  EXPECT_EQ(s.next(0), -1);
+}
+
+// LSR reads that find no byte count as polls for input until a byte is sent or arrives.
+TEST(Uart16550, EmptyPollsCountUntilTrafficResets) {
+  Clock clock;
+  FakeIrq irq;
+  StringSink out;
+  ScriptSource in{"x\n", true};
+  Uart16550 uart{clock, irq, 4, &out, &in};
+  PortBus bus;
+  uart.attach(bus, 0x3F8);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(bus.read(0x3FD, 1) & 1, 0u);
+  EXPECT_EQ(uart.emptyPolls(), 3u);
+  bus.write(0x3F8, '>', 1);  // a prompt: the guest is talking, not waiting
+  EXPECT_EQ(uart.emptyPolls(), 0u);
+  EXPECT_EQ(uart.lastTransmit(), clock.now());
+  bus.read(0x3FD, 1);
+  in.release();
+  EXPECT_EQ(bus.read(0x3FD, 1) & 1, 1u);  // the line arrived: data ready
+  EXPECT_EQ(uart.emptyPolls(), 0u);
+  EXPECT_FALSE(uart.receiveInterruptEnabled());
+  bus.write(0x3F9, 0x01, 1);
+  EXPECT_TRUE(uart.receiveInterruptEnabled());
+}
