@@ -182,6 +182,13 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
       ++eventCounts.repeatFaults;
       ++space(r.ctx.cr3).repeatFaults;
     }
+    if (r.kind == trace::Kind::kResolve) {
+      auto how = static_cast<size_t>(r.resolution);
+      if (how < eventCounts.resolutions.size()) {
+        ++eventCounts.resolutions[how];
+        ++space(r.ctx.cr3).resolutions[how];
+      }
+    }
     if (r.kind != trace::Kind::kMiss || recordMisses) recorded.push_back(r);
     std::optional<EventKind> kind = toEventKind(r.kind);
     if (!kind) return;
@@ -229,9 +236,14 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
     }
   }
   void onInterrupt(const emu::InterruptEvent& x) override {
-    if (!x.external) return;
+    Counters& here = space(cpu().events().context().cr3);
+    if (!x.external) {
+      ++eventCounts.softwareInterrupts[x.vector];
+      ++here.softwareInterrupts[x.vector];
+      return;
+    }
     ++eventCounts.interrupts[x.vector];
-    ++space(cpu().events().context().cr3).interrupts[x.vector];
+    ++here.interrupts[x.vector];
   }
   void onSyscall(const emu::SyscallEvent&) override {
     ++eventCounts.syscalls;

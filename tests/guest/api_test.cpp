@@ -201,7 +201,23 @@ TEST(Api, FilterCountsAreTheTracesLines) {
   // line (the resolution carries its fault's error code and CR2): 3 + 3 = 6.
   const std::string cmdline = "run=cowfork 8 3";
   Machine m(guest::options(cmdline, {"cowfork"}));
+  // Resolutions and system-call returns are events too: 5 faults (3 heap, one stack page per
+  // process), each resolved once.
+  int resolutions = 0;
+  m.subscribe(EventKind::kResolve, [&](const xray86::Event& e) {
+    ++resolutions;
+    EXPECT_NE(e.resolution, xray86::Resolution::kUnresolved);
+  });
   ASSERT_EQ(m.run().kind, StopKind::kExited) << m.console();
+  EXPECT_EQ(resolutions, 5);
+  EXPECT_EQ(m.count("kind=resolve"), 5u);
+  // fork's return to the parent: run= makes cowfork pid 1, so its child is pid 2 (proc.c hands
+  // out pids in order). The child leaves the kernel through forkret, not through the call it never
+  // made, so it has no return record.
+  auto forks = m.events(Filter("kind=sysret").where("eax=" + std::to_string(guest::kSysFork)));
+  ASSERT_EQ(forks.size(), 1u);
+  EXPECT_EQ(forks[0].value, 2u);
+  EXPECT_EQ(forks[0].kind, EventKind::kSysReturn);
   guest::CowforkReport r = guest::parseCowfork(m.console());
   ASSERT_EQ(r.heapEnd - r.heapStart, 8 * guest::kPgSize) << m.console();
   char range[64];
