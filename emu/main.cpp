@@ -144,6 +144,10 @@ int main(int argc, char** argv) {
   try {
     traceOptions.cowBit = viewOptions.cowBit;
     if (run->parsed() && cpuDemo) {
+      if (viewOptions.enabled()) {
+        std::fprintf(stderr, "xray86: --view and --view-png draw a PC run; --cpu-demo has none\n");
+        return 2;
+      }
       trace::TraceSession session(traceOptions, {});
       return runDemo(rounds, limit, session);
     }

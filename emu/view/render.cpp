@@ -84,7 +84,7 @@ const std::vector<std::pair<std::string, std::string>>& shortcuts() {
       {"0", "follow the current CR3 again"},
       {"arrows", "move the selected PTE"},
       {"pgup / pgdn", "previous / next PDE"},
-      {"mouse", "click a PDE, PTE or frame to select it"},
+      {"mouse", "click a PDE, PTE, frame or live address space"},
       {"+ / -", "faster / slower"},
       {"p, F12", "save a screenshot (--view-png)"},
       {"h, ?, F1", "this help"},
@@ -412,6 +412,7 @@ void Renderer::drawTlb(Session& s, const Layout& l) {
 void Renderer::drawSpaces(Session& s, const Layout& l) {
   std::vector<AddressSpace> spaces = s.addressSpaces();
   uint32_t shown = s.shownCr3();
+  spaceHits_.clear();
   int y = l.spaces.y;
   text(l.spaces.x, y, "address spaces seen, named by program (a / A: choose, 0: follow CR3)", kTitle, l.spaces.w);
   y += l.line;
@@ -431,9 +432,20 @@ void Renderer::drawSpaces(Session& s, const Layout& l) {
     int yy = y + static_cast<int>(k % static_cast<size_t>(rows)) * l.line;
     std::string t = fmt::format("{}0x{:08x} {}{}", a.cr3 == shown ? "> " : "  ", a.cr3, a.name.empty() ? "-" : a.name,
                                 a.current ? " (current)" : !a.live ? " (gone)" : !a.loaded ? " (not run yet)" : "");
-    if (i + 1 == first + room && i + 1 < spaces.size()) t = fmt::format("  ... {} more", spaces.size() - i);
+    if (i + 1 == first + room && i + 1 < spaces.size()) {
+      t = fmt::format("  ... {} more", spaces.size() - i);
+    } else if (a.live) {
+      spaceHits_.push_back({Rect{x, yy, colW - charW_, l.line}, a.cr3});
+    }
     text(x, yy, t, a.cr3 == shown ? kTitle : a.live ? kText : kDim, colW - charW_);
   }
+}
+
+std::optional<uint32_t> Renderer::spaceAt(int x, int y) const {
+  for (const auto& [r, cr3] : spaceHits_) {
+    if (r.contains(x, y)) return cr3;
+  }
+  return std::nullopt;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,8 @@ class Renderer {
 
   // Draws everything into the renderer's target of w x h pixels.
   void draw(Session& s, const Chrome& chrome, int w, int h);
+  // The address space whose entry in the list was drawn at (x, y) by the last draw, if any.
+  std::optional<uint32_t> spaceAt(int x, int y) const;
 
  private:
   void setFont(int size);
@@ -67,6 +70,7 @@ class Renderer {
   int fontSize_ = 0;
   int charW_ = 8;
   std::string error_;
+  std::vector<std::pair<Rect, uint32_t>> spaceHits_;  // the list's entries as last drawn
 };
 
 // The keyboard shortcuts, as the help overlay lists them.

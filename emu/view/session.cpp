@@ -96,11 +96,13 @@ emu::Machine::Outcome Session::runPiece(uint64_t maxInstructions, uint64_t maxCy
   using Kind = emu::Machine::Outcome::Kind;
   emu::Cpu& cpu = machine_.cpu();
   for (;;) {
-    // Retired-instruction events only while a moment needs them (they take the slow path).
-    cpu.events().setInstructionEvents(recorder_.wantsInstructions());
+    // Retired-instruction events only while a moment needs them (they take the slow path), or
+    // while another observer asked for them (--trace insn).
+    bool others = cpu.events().instructionEvents();
+    cpu.events().setInstructionEvents(others || recorder_.wantsInstructions());
     emu::Machine::Outcome r = machine_.run(std::min(maxInstructions, maxInstructions_),
                                            std::min(maxCycles, maxCycles_));
-    cpu.events().setInstructionEvents(false);
+    cpu.events().setInstructionEvents(others);
     if (r.kind == Kind::kStopped && !recorder_.reached()) continue;  // the recorder wants insns
     bool limit = (r.kind == Kind::kInstructionLimit && cpu.instructions() < maxInstructions_) ||
                  (r.kind == Kind::kCycleLimit && cpu.cycles() < maxCycles_);

@@ -1,9 +1,10 @@
 // A run under the view: the Machine, the recorder, the trace's tracer with the events panel's
-// sink, the frame census and what the viewer has selected. It runs the machine in pieces (to a moment, for an instruction budget); stopping and
-// continuing never changes the run, because Machine::run() continues exactly where it stopped
-// and the view only reads state through probes.
+// sink, the frame census, the address spaces and what the viewer has selected. It runs the
+// machine in pieces (to a moment, for an instruction budget); stopping and continuing never
+// changes the run, because Machine::run() continues exactly where it stopped and the view only
+// reads state through probes.
 //
-// session.cpp defines: Session, Layout, flagsText.
+// session.cpp defines: Layout, flagsText, Session (with addressSpaces).
 #pragma once
 
 #include <cstdint>

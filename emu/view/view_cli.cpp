@@ -54,7 +54,8 @@ int finish(Session& s, const emu::MachineCli& pc, trace::TraceSession& traced) {
   const emu::Machine::Outcome& r = *s.outcome();
   traced.finish(m, r);
   std::fflush(stdout);
-  if (!pc.quiet || r.status != 0) std::fprintf(stderr, "xray86: %s; %s\n", r.message.c_str(), m.summary().c_str());
+  bool abnormal = r.kind == Kind::kHalted || r.kind == Kind::kTripleFault || r.kind == Kind::kUnsupported;
+  if (!pc.quiet || abnormal) std::fprintf(stderr, "xray86: %s; %s\n", r.message.c_str(), m.summary().c_str());
   if (pc.guestExitValue && r.kind == Kind::kGuestExit && (r.status & 1)) return r.status >> 1;
   return r.status;
 }
@@ -215,6 +216,10 @@ class Window {
         sel.frame.reset();
       } else if (long f = l.frames.hit(x, y); f >= 0) {
         sel.frame = static_cast<uint32_t>(f);
+      } else if (std::optional<uint32_t> cr3 = view_->spaceAt(x, y)) {
+        sel.pinnedCr3 = *cr3;  // shown until 0 (or a "run to" stop) follows CR3 again
+        sel.frame.reset();
+        s_.autoSelect();
       }
     }
     if (e.type != SDL_KEYDOWN) return;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sys/wait.h>
 #include <string>
@@ -210,6 +211,42 @@ TEST(ViewEvents, PanelLinesAreTheTracesTextLines) {
   EXPECT_EQ(panel.size(), std::min<size_t>(traced.size(), view::EventLog::kKept));
   std::vector<std::string> last(traced.end() - static_cast<long>(panel.size()), traced.end());
   EXPECT_EQ(panel, last);
+
+  // --trace under the view: the same file, byte for byte, while pictures are drawn (drawing
+  // never changes the run, and the trace session runs beside the view's tracer).
+  std::string viewed = std::string(OUT_DIR) + "/panel-trace-viewed.txt";
+  std::remove(viewed.c_str());
+  ASSERT_EQ(run("--view-png " + std::string(OUT_DIR) + "/panel.png --view-at pf:1 --trace " + view::kPanelKinds +
+                " --trace-out " + viewed),
+            kCowtestPassed);
+  auto slurp = [](const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  };
+  std::string plain = slurp(out);
+  EXPECT_FALSE(plain.empty());
+  EXPECT_TRUE(plain == slurp(viewed)) << out << " and " << viewed << " differ";
+}
+
+// --trace insn under the view: stopping at a moment (here a cycle) and going on must not turn
+// off the instruction events the trace session asked for. 100,000 instructions (the limit) give
+// 100,000 insn lines after the header, the same as without the view.
+TEST(ViewEvents, InstructionTraceGoesOnAfterAMoment) {
+  constexpr int kLimitReached = 4;  // emu::exit_status: the instruction limit (docs/trace.md)
+  std::string plain = std::string(OUT_DIR) + "/insn-plain.txt", viewed = std::string(OUT_DIR) + "/insn-viewed.txt";
+  ASSERT_EQ(run("--max-insns 100000 --trace insn --trace-out " + plain), kLimitReached);
+  ASSERT_EQ(run("--max-insns 100000 --view-png " + std::string(OUT_DIR) + "/insn.png --view-at cycle:200000" +
+                " --trace insn --trace-out " + viewed),
+            kLimitReached);
+  auto lines = [](const std::string& path) {
+    std::ifstream f(path);
+    std::vector<std::string> v;
+    for (std::string line; std::getline(f, line);) v.push_back(line);
+    return v;
+  };
+  std::vector<std::string> a = lines(plain), b = lines(viewed);
+  EXPECT_EQ(a.size(), 100001u);
+  EXPECT_TRUE(a == b) << plain << " and " << viewed << " differ";
 }
 
 // Address spaces are named by the program whose code they map (trace::Programs through the
