@@ -362,7 +362,8 @@ bool Cpu::peekBytes(uint32_t linear, uint8_t* out, unsigned count) const {
   while (count > 0) {
     unsigned room = mmu::kPageSize - (linear & mmu::kPageMask);
     unsigned n = room < count ? room : count;
-    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), linear, mmu::Access::kFetch, user());
+    // As the kernel: an IRET to user mode has already changed CPL when its own bytes are read.
+    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), linear, mmu::Access::kFetch, false);
     if (p.fault) return false;
     uint8_t* f = bus_.frame(p.physical);
     if (f == nullptr) return false;
@@ -526,12 +527,12 @@ Cpu::Block* Cpu::buildBlock(uint32_t linear, uint8_t* host, uintptr_t key) {
 bool Cpu::stepSlow(bool trace) {
   bool trap = (flags_ & flag::kTf) != 0;
   uint32_t lin = seg_[kCs].base + eip_;
+  curEip_ = eip_;
   fetchLin_ = kNoPage;
   fetchHost_ = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
   if (fetchHost_ != nullptr) fetchLin_ = lin & ~mmu::kPageMask;
   Insn insn;
   bool cacheable;
-  curEip_ = eip_;
   if (!decodeAt(lin, insn, cacheable)) {
     raiseException(faultVector_, faultHasError_, faultError_);
     return true;
@@ -543,17 +544,21 @@ bool Cpu::stepSlow(bool trace) {
     return true;
   }
   uint64_t before = icount_;
+  uint8_t cplBefore = cpl_;  // a far transfer or IRET changes these; the event is about before
+  uint16_t csBefore = seg_[kCs].selector;
+  uint32_t csBaseBefore = seg_[kCs].base;
   executeOne(insn);
   bool retired = icount_ != before;
   if (retired && trace && events_.active()) {
     InstructionEvent e{};
     e.eip = curEip_;
-    e.cs = seg_[kCs].selector;
+    e.cs = csBefore;
+    e.cpl = cplBefore;
     e.length = insn.len;
     uint8_t buf[15];
     // Re-read the bytes for the trace through a probe: no TLB fill, A bit or cycle, so tracing
     // never changes the run; should the code page be gone they are left 0.
-    if (peekBytes(seg_[kCs].base + curEip_, buf, insn.len)) std::memcpy(e.bytes, buf, insn.len);
+    if (peekBytes(csBaseBefore + curEip_, buf, insn.len)) std::memcpy(e.bytes, buf, insn.len);
     events_.instruction(e);
   }
   if (trap && retired && !stopRequested_) {
@@ -636,8 +641,8 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
     uint8_t* page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
     if (page == nullptr) [[unlikely]] {
       uint32_t pa;
+      curEip_ = eip_;  // the walk's TLB-miss event belongs to the instruction being fetched
       if (auto f = mmu_.translate(lin, mmu::Access::kFetch, user(), pa)) {
-        curEip_ = eip_;
         pageFault(*f);
         raiseException(faultVector_, faultHasError_, faultError_);
         continue;

@@ -41,7 +41,8 @@ struct SyscallEvent {
 // One instruction retired (it completed, or it trapped after completing).
 struct InstructionEvent {
   uint32_t eip;     // where it started
-  uint16_t cs;
+  uint16_t cs;      // CS and CPL it ran with (an IRET or far transfer changes them)
+  uint8_t cpl;
   uint8_t length;
   uint8_t bytes[15];  // its encoding, `length` bytes
 };

@@ -93,7 +93,9 @@ void Tracer::readInstruction(Record& r) {
   unsigned n = 0;
   while (n < 15) {
     uint32_t at = linear + n;
-    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), at, mmu::Access::kFetch, r.ctx.cpl == 3);
+    // As the kernel: right after an IRET to user mode the context is CPL 3 but the instruction
+    // is still the kernel's. A probe for display needs no privilege check.
+    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), at, mmu::Access::kFetch, false);
     if (p.fault) break;
     uint8_t* f = mem_.frame(p.physical);  // plain RAM only: reading a device could change it
     if (f == nullptr) break;
@@ -367,6 +369,7 @@ void Tracer::onInstruction(const emu::InstructionEvent& e) {
   r.kind = Kind::kInsn;
   r.ctx = cpu_.eventContext();
   r.ctx.eip = e.eip;
+  r.ctx.cpl = e.cpl;
   const emu::Segment& cs = cpu_.segment(emu::kCs);
   r.code32 = cpu_.protectedMode() && cs.big();
   r.length = e.length;

@@ -218,9 +218,12 @@ static void guardpage(void) {
   *(volatile char *)(guard + 16) = 1;
 }
 static void kernelread(void) { (void)*(volatile int *)(KERNBASE + 0x100000); }
+// CLI at CPL 3 with IOPL 0 raises #GP(0) (Intel SDM vol. 2, CLI): the kernel kills the process.
+static void privileged(void) { __asm__ volatile("cli"); }
 static void memtest(void) {
   result("guard-page", inchild(guardpage) == -1, "the guard page was writable");
   result("kernel-memory", inchild(kernelread) == -1, "user code read kernel memory");
+  result("privileged", inchild(privileged) == -1, "user code turned interrupts off");
 }
 
 // malloc and free: blocks keep their contents, and freed memory is reused
