@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "devices/console.h"
 #include "emu/machine.h"
@@ -18,6 +17,7 @@
 #include "emu/trace/guest_info.h"
 #include "emu/trace/programs.h"
 #include "emu/trace/symbols.h"
+#include "emu/trace/trace_cli.h"
 #include "emu/trace/tracer.h"
 
 namespace {
@@ -29,16 +29,6 @@ class DropSink : public devices::ByteSink {
 };
 
 enum class Mode { kBare, kCounting, kTraced };
-
-bool readFile(const char* path, std::vector<uint8_t>& bytes) {
-  std::FILE* f = std::fopen(path, "rb");
-  if (f == nullptr) return false;
-  uint8_t buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-  std::fclose(f);
-  return true;
-}
 
 void forkstorm(benchmark::State& state, Mode mode) {
   bool traced = mode == Mode::kTraced;
@@ -57,15 +47,11 @@ void forkstorm(benchmark::State& state, Mode mode) {
       state.SkipWithError(error.c_str());
       return;
     }
-    trace::SymbolTable symbols;  // as `xray86 run --kernel` loads them, for symbol+offset
-    if (mode != Mode::kBare && !symbols.loadFile(XRAY86_GUEST_KERNEL, error)) {
-      state.SkipWithError(error.c_str());
-      return;
-    }
-    trace::Programs programs;  // the archive's programs name address spaces, as in TraceSession
-    std::vector<uint8_t> archive;
-    if (mode != Mode::kBare && (!readFile(XRAY86_GUEST_ARCHIVE, archive) || programs.addArchive(archive) == 0)) {
-      state.SkipWithError("cannot read the guest's archive");
+    // What `xray86 run` loads: the kernel's symbols, and the archive's programs to name spaces.
+    trace::SymbolTable symbols;
+    trace::Programs programs;
+    if (mode != Mode::kBare && (!trace::loadGuestNames(config, {}, symbols, programs, error) || programs.empty())) {
+      state.SkipWithError(error.empty() ? "no programs in the guest's archive" : error.c_str());
       return;
     }
     trace::GuestInfo info;

@@ -4,42 +4,34 @@
 #include "emu/trace/programs.h"
 
 #include <cstring>
+#include <vector>
+
+#include "emu/trace/elf.h"
 
 namespace trace {
 
 namespace {
 
-uint16_t get16(std::span<const uint8_t> b, size_t at) { return static_cast<uint16_t>(b[at] | b[at + 1] << 8); }
-uint32_t get32(std::span<const uint8_t> b, size_t at) {
-  return static_cast<uint32_t>(b[at]) | static_cast<uint32_t>(b[at + 1]) << 8 |
-         static_cast<uint32_t>(b[at + 2]) << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
-}
-bool inside(std::span<const uint8_t> b, uint64_t off, uint64_t len) { return off <= b.size() && len <= b.size() - off; }
+using elf::get16;
+using elf::get32;
+using elf::inside;
 
-constexpr uint32_t kShtProgbits = 1;
-constexpr uint32_t kShfExecinstr = 4;
 constexpr uint32_t kPtLoad = 1, kPfX = 1;
 constexpr uint32_t kUserTop = 0x80000000u;  // xv6's KERNBASE: programs live below it
 
 // The code of an ELF32 file: its ".text" section, else its first executable loaded segment.
 bool findCode(std::span<const uint8_t> b, uint32_t& address, uint32_t& offset, uint32_t& size) {
-  if (b.size() < 52 || std::memcmp(b.data(), "\x7F" "ELF", 4) != 0 || b[4] != 1 || b[5] != 1) return false;
-  uint32_t shoff = get32(b, 32);
-  uint16_t shentsize = get16(b, 46), shnum = get16(b, 48), shstrndx = get16(b, 50);
-  if (shentsize >= 40 && shstrndx < shnum && inside(b, shoff, uint64_t{shentsize} * shnum)) {
-    size_t strsh = shoff + size_t{shstrndx} * shentsize;
-    uint32_t stroff = get32(b, strsh + 16), strsize = get32(b, strsh + 20);
-    if (inside(b, stroff, strsize)) {
-      for (unsigned i = 0; i < shnum; ++i) {
-        size_t sh = shoff + size_t{i} * shentsize;
-        uint32_t nameOff = get32(b, sh);
-        if (get32(b, sh + 4) != kShtProgbits || !(get32(b, sh + 8) & kShfExecinstr) || nameOff + 6 > strsize) continue;
-        if (std::memcmp(b.data() + stroff + nameOff, ".text", 6) != 0) continue;
-        address = get32(b, sh + 12);
-        offset = get32(b, sh + 16);
-        size = get32(b, sh + 20);
-        return inside(b, offset, size) && size != 0;
+  if (*elf::checkHeader(b)) return false;
+  std::vector<elf::Section> sections;
+  if (elf::sections(b, sections)) {
+    for (const elf::Section& s : sections) {
+      if (s.type != elf::kShtProgbits || !(s.flags & elf::kShfExecinstr) || elf::sectionName(b, sections, s) != ".text") {
+        continue;
       }
+      address = s.addr;
+      offset = s.offset;
+      size = s.size;
+      return inside(b, offset, size) && size != 0;
     }
   }
   uint32_t phoff = get32(b, 28);

@@ -7,23 +7,19 @@
 #include <fstream>
 #include <iterator>
 
+#include "emu/trace/elf.h"
+
 namespace trace {
 
 namespace {
 
-constexpr uint32_t kShtSymtab = 2;
-constexpr uint32_t kShtDynsym = 11;
+using elf::get16;
+using elf::get32;
+using elf::inside;
 constexpr uint8_t kSttNotype = 0, kSttObject = 1, kSttFunc = 2;
 constexpr uint16_t kShnUndef = 0, kShnAbs = 0xFFF1;
 // A label with no size covers at most this much before the next symbol.
 constexpr uint32_t kMaxUnsizedSpan = 64 * 1024;
-
-uint16_t get16(std::span<const uint8_t> b, size_t at) { return static_cast<uint16_t>(b[at] | b[at + 1] << 8); }
-uint32_t get32(std::span<const uint8_t> b, size_t at) {
-  return static_cast<uint32_t>(b[at]) | static_cast<uint32_t>(b[at + 1]) << 8 |
-         static_cast<uint32_t>(b[at + 2]) << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
-}
-bool inside(std::span<const uint8_t> b, uint64_t off, uint64_t len) { return off <= b.size() && len <= b.size() - off; }
 
 }  // namespace
 
@@ -38,42 +34,31 @@ bool SymbolTable::loadFile(const std::string& path, std::string& error) {
 }
 
 bool SymbolTable::loadBytes(std::span<const uint8_t> b, const std::string& name, std::string& error) {
-  // e_ident: 7F 'E' 'L' 'F', class 1 (32-bit), data 1 (little-endian).
-  if (b.size() < 52 || std::memcmp(b.data(), "\x7F" "ELF", 4) != 0) {
-    error = name + ": not an ELF file";
+  if (const char* wrong = elf::checkHeader(b); *wrong) {
+    error = name + ": " + wrong;
     return false;
   }
-  if (b[4] != 1 || b[5] != 1) {
-    error = name + ": not a little-endian ELF32 file";
-    return false;
-  }
-  uint32_t shoff = get32(b, 32);
-  uint16_t shentsize = get16(b, 46), shnum = get16(b, 48);
-  if (shentsize < 40 || !inside(b, shoff, uint64_t{shentsize} * shnum)) {
+  std::vector<elf::Section> sections;
+  if (!elf::sections(b, sections)) {
     error = name + ": bad section header table";
     return false;
   }
-  auto section = [&](unsigned i) { return shoff + size_t{i} * shentsize; };
-  int symtab = -1;
-  for (unsigned want : {kShtSymtab, kShtDynsym}) {
-    for (unsigned i = 0; i < shnum && symtab < 0; ++i) {
-      if (get32(b, section(i) + 4) == want) symtab = static_cast<int>(i);
+  const elf::Section* symtab = nullptr;
+  for (uint32_t want : {elf::kShtSymtab, elf::kShtDynsym}) {
+    for (const elf::Section& sec : sections) {
+      if (sec.type == want && symtab == nullptr) symtab = &sec;
     }
-    if (symtab >= 0) break;
   }
-  if (symtab < 0) {
+  if (symtab == nullptr) {
     error = name + ": no symbol table";
     return false;
   }
-  size_t sh = section(static_cast<unsigned>(symtab));
-  uint32_t off = get32(b, sh + 16), size = get32(b, sh + 20), link = get32(b, sh + 24);
-  uint32_t entsize = get32(b, sh + 36);
-  if (entsize < 16 || link >= shnum || !inside(b, off, size)) {
+  uint32_t off = symtab->offset, size = symtab->size, entsize = symtab->entsize;
+  if (entsize < 16 || symtab->link >= sections.size() || !inside(b, off, size)) {
     error = name + ": bad symbol table";
     return false;
   }
-  size_t strsh = section(link);
-  uint32_t stroff = get32(b, strsh + 16), strsize = get32(b, strsh + 20);
+  uint32_t stroff = sections[symtab->link].offset, strsize = sections[symtab->link].size;
   if (!inside(b, stroff, strsize)) {
     error = name + ": bad string table";
     return false;

@@ -137,7 +137,12 @@ inline QemuRun runQemu(const std::string& cmdline, const std::string& tag) {
   std::string log = dir + "/" + tag + ".int.log", out = dir + "/" + tag + ".console";
   std::remove(log.c_str());
   std::remove(out.c_str());
+  // -icount: QEMU's virtual clock follows the instructions it runs instead of the host clock, so
+  // where the timer interrupts a scenario does not depend on how busy the host is. Without it a
+  // loaded host lets a tick land inside cow_trap=off's fork, the child runs first, and QEMU logs
+  // a second fault (the child's) before init's kill panics the kernel.
   std::string cmd = "timeout 120 qemu-system-i386 -machine pc -accel tcg -m 256 -display none -monitor none"
+                    " -icount shift=0,align=off,sleep=off"
                     " -serial file:" + out + " -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot"
                     " -kernel " GUEST_KERNEL " -initrd " GUEST_ARCHIVE " -append '" + cmdline +
                     "' -d int -D " + log + " </dev/null >/dev/null 2>&1";
