@@ -158,6 +158,7 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
 
   // The current run's stop conditions.
   std::unique_ptr<trace::Filter> stopFilter;
+  uint32_t stopKinds = 0;  // stopFilter->kinds(), asked on every TLB miss
   std::optional<uint32_t> stopEip;
   uint32_t repeatLimit = 0;
   Cause cause = Cause::kNone;
@@ -271,7 +272,7 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
   }
 
   bool wants(trace::Kind k) const {
-    if (stopFilter && (stopFilter->kinds() & bit(k))) return true;
+    if (stopFilter && (stopKinds & bit(k))) return true;
     std::optional<EventKind> kind = toEventKind(k);
     for (const Subscription& s : subscriptions) {
       if (kind && s.kind == *kind) return true;
@@ -482,6 +483,7 @@ Stop Machine::runUntil(const Filter& filter) {
   impl_->checkIdle("runUntil()");
   impl_->stopFilter = impl_->parse(filter);
   if (!impl_->stopFilter) impl_->stopFilter = impl_->parse(Filter("kind=all"));
+  impl_->stopKinds = impl_->stopFilter->kinds();
   impl_->lastEvent.reset();
   return impl_->run(~uint64_t{0}, ~uint64_t{0});
 }

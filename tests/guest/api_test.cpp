@@ -270,3 +270,29 @@ TEST(Api, FilterCountsAreTheTracesLines) {
   // default): one flush there.
   EXPECT_EQ(m.count("kind=tlb and eip in copyuvm"), 1u);
 }
+
+// runUntil takes the filter language too, misses included (recorded for it alone).
+TEST(Api, RunUntilAnExpression) {
+  Machine m(guest::options("run=cowfork 4 1", {"cowfork"}));
+  // The first copy-on-write copy: the resolution of the first fault after fork (cow_test.cpp:
+  // the first process to write its stack page gets a copy while the other still shares it).
+  xray86::Stop s = m.runUntil("kind=resolve and copied");
+  ASSERT_EQ(s.kind, StopKind::kEvent) << s.message;
+  xray86::Event r = *m.lastEvent();
+  EXPECT_EQ(r.kind, EventKind::kResolve);
+  EXPECT_EQ(r.resolution, xray86::Resolution::kCopied);
+  EXPECT_EQ(r.errorCode, 7u);  // the fault's: protection|write|user
+  EXPECT_NE(r.frameAfter, r.frameBefore);
+  // The page tables agree with the record: the page now maps the new frame, writable.
+  xray86::PageEntries pe = m.pageEntries(r.cr3, r.address);
+  ASSERT_TRUE(pe.present);
+  EXPECT_EQ(pe.physical & ~0xFFFu, r.frameAfter);
+  EXPECT_TRUE(pe.writable);
+  EXPECT_EQ(m.count("kind=fault"), 1u);  // the run stopped at its first resolution
+  // A TLB miss at CPL 3: recorded for this stop although recordTlbMisses is off.
+  s = m.runUntil("kind=miss and cpl=3");
+  ASSERT_EQ(s.kind, StopKind::kEvent) << s.message;
+  EXPECT_EQ(m.lastEvent()->kind, EventKind::kTlbMiss);
+  EXPECT_EQ(m.lastEvent()->cpl, 3);
+  EXPECT_THROW(m.count("kind=miss"), xray86::Error);  // still not recorded for counting
+}
