@@ -296,3 +296,23 @@ TEST(Api, RunUntilAnExpression) {
   EXPECT_EQ(m.lastEvent()->cpl, 3);
   EXPECT_THROW(m.count("kind=miss"), xray86::Error);  // still not recorded for counting
 }
+
+// Symbols are the trace's tables (trace::SymbolTable): names, ranges and "name+0x4".
+TEST(Api, SymbolsOnTheirOwn) {
+  xray86::Symbols s;
+  s.load(GUEST_KERNEL);
+  auto copyuvm = s.find("copyuvm");
+  ASSERT_TRUE(copyuvm);
+  EXPECT_GE(copyuvm->start, guest::kKernBase);  // the kernel is linked above KERNBASE
+  EXPECT_GT(copyuvm->end, copyuvm->start);
+  auto at = s.lookup(copyuvm->start + 4);
+  ASSERT_TRUE(at);
+  EXPECT_EQ(at->name, "copyuvm");
+  EXPECT_EQ(s.describe(copyuvm->start + 4), "copyuvm+0x4");
+  EXPECT_FALSE(s.lookup(0));  // nothing in the kernel's file covers address 0
+  EXPECT_THROW(s.load("/nonexistent.elf"), xray86::Error);
+  xray86::Symbols moved(std::move(s));
+  EXPECT_TRUE(moved.find("copyuvm"));
+  EXPECT_EQ(s.size(), 0u);  // a moved-from Symbols is left empty and usable
+  EXPECT_FALSE(s.find("copyuvm"));
+}
