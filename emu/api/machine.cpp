@@ -158,6 +158,7 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
 
   // The current run's stop conditions.
   std::unique_ptr<trace::Filter> stopFilter;
+  uint32_t stopKinds = 0;  // stopFilter->kinds(), asked on every TLB miss
   std::optional<uint32_t> stopEip;
   uint32_t repeatLimit = 0;
   Cause cause = Cause::kNone;
@@ -181,6 +182,13 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
     if (r.kind == trace::Kind::kPageFault && r.repeat > 1) {
       ++eventCounts.repeatFaults;
       ++space(r.ctx.cr3).repeatFaults;
+    }
+    if (r.kind == trace::Kind::kResolve) {
+      auto how = static_cast<size_t>(r.resolution);
+      if (how < eventCounts.resolutions.size()) {
+        ++eventCounts.resolutions[how];
+        ++space(r.ctx.cr3).resolutions[how];
+      }
     }
     if (r.kind != trace::Kind::kMiss || recordMisses) recorded.push_back(r);
     std::optional<EventKind> kind = toEventKind(r.kind);
@@ -229,9 +237,14 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
     }
   }
   void onInterrupt(const emu::InterruptEvent& x) override {
-    if (!x.external) return;
+    Counters& here = space(cpu().events().context().cr3);
+    if (!x.external) {
+      ++eventCounts.softwareInterrupts[x.vector];
+      ++here.softwareInterrupts[x.vector];
+      return;
+    }
     ++eventCounts.interrupts[x.vector];
-    ++space(cpu().events().context().cr3).interrupts[x.vector];
+    ++here.interrupts[x.vector];
   }
   void onSyscall(const emu::SyscallEvent&) override {
     ++eventCounts.syscalls;
@@ -259,7 +272,7 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
   }
 
   bool wants(trace::Kind k) const {
-    if (stopFilter && (stopFilter->kinds() & bit(k))) return true;
+    if (stopFilter && (stopKinds & bit(k))) return true;
     std::optional<EventKind> kind = toEventKind(k);
     for (const Subscription& s : subscriptions) {
       if (kind && s.kind == *kind) return true;
@@ -470,6 +483,7 @@ Stop Machine::runUntil(const Filter& filter) {
   impl_->checkIdle("runUntil()");
   impl_->stopFilter = impl_->parse(filter);
   if (!impl_->stopFilter) impl_->stopFilter = impl_->parse(Filter("kind=all"));
+  impl_->stopKinds = impl_->stopFilter->kinds();
   impl_->lastEvent.reset();
   return impl_->run(~uint64_t{0}, ~uint64_t{0});
 }

@@ -7,8 +7,12 @@ namespace xray86 {
 
 Symbols::Symbols() : table_(std::make_unique<trace::SymbolTable>()) {}
 Symbols::~Symbols() = default;
-Symbols::Symbols(Symbols&&) noexcept = default;
-Symbols& Symbols::operator=(Symbols&&) noexcept = default;
+// A moved-from Symbols stays usable: it is left a table (an empty one, or the other's).
+Symbols::Symbols(Symbols&& other) noexcept : Symbols() { table_.swap(other.table_); }
+Symbols& Symbols::operator=(Symbols&& other) noexcept {
+  table_.swap(other.table_);
+  return *this;
+}
 
 void Symbols::load(const std::string& path) {
   std::string error;

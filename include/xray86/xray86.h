@@ -156,8 +156,9 @@ struct Range {
 class Filter {
  public:
   Filter() = default;
-  Filter(std::string expression) : text_(std::move(expression)) {}  // NOLINT: m.count("kind=tlb")
-  Filter(const char* expression) : text_(expression) {}             // NOLINT
+  // Implicit, so that a string is a filter: m.count("kind=tlb and eip in copyuvm").
+  Filter(std::string expression) : text_(std::move(expression)) {}
+  Filter(const char* expression) : text_(expression) {}
 
   static Filter of(EventKind kind);                        // "kind=WORD" (eventKindName)
   static Filter pageFaults() { return of(EventKind::kPageFault); }  // "kind=fault"
@@ -199,8 +200,10 @@ struct Counters {
   uint64_t reservedFaults = 0;
   uint64_t repeatFaults = 0;   // faults repeating the previous one at the same EIP and CR2
   uint64_t staleUses = 0;
-  std::array<uint64_t, 32> exceptions{};  // by vector
+  std::array<uint64_t, 6> resolutions{};  // how page faults ended, by Resolution
+  std::array<uint64_t, 32> exceptions{};  // by vector (#PF too)
   std::array<uint64_t, 256> interrupts{};  // external, by vector
+  std::array<uint64_t, 256> softwareInterrupts{};  // INT n (any CPL), by vector
   uint64_t syscalls = 0;
   uint64_t cr3Writes = 0;
   uint64_t unassignedMemory = 0, unassignedPorts = 0;  // whole run only

@@ -201,7 +201,23 @@ TEST(Api, FilterCountsAreTheTracesLines) {
   // line (the resolution carries its fault's error code and CR2): 3 + 3 = 6.
   const std::string cmdline = "run=cowfork 8 3";
   Machine m(guest::options(cmdline, {"cowfork"}));
+  // Resolutions and system-call returns are events too: 5 faults (3 heap, one stack page per
+  // process), each resolved once.
+  int resolutions = 0;
+  m.subscribe(EventKind::kResolve, [&](const xray86::Event& e) {
+    ++resolutions;
+    EXPECT_NE(e.resolution, xray86::Resolution::kUnresolved);
+  });
   ASSERT_EQ(m.run().kind, StopKind::kExited) << m.console();
+  EXPECT_EQ(resolutions, 5);
+  EXPECT_EQ(m.count("kind=resolve"), 5u);
+  // fork's return to the parent: run= makes cowfork pid 1, so its child is pid 2 (proc.c hands
+  // out pids in order). The child leaves the kernel through forkret, not through the call it never
+  // made, so it has no return record.
+  auto forks = m.events(Filter("kind=sysret").where("eax=" + std::to_string(guest::kSysFork)));
+  ASSERT_EQ(forks.size(), 1u);
+  EXPECT_EQ(forks[0].value, 2u);
+  EXPECT_EQ(forks[0].kind, EventKind::kSysReturn);
   guest::CowforkReport r = guest::parseCowfork(m.console());
   ASSERT_EQ(r.heapEnd - r.heapStart, 8 * guest::kPgSize) << m.console();
   char range[64];
@@ -253,4 +269,50 @@ TEST(Api, FilterCountsAreTheTracesLines) {
   // fork write-protects the parent's pages and reloads CR3 once in copyuvm (cow_flush=lcr3, the
   // default): one flush there.
   EXPECT_EQ(m.count("kind=tlb and eip in copyuvm"), 1u);
+}
+
+// runUntil takes the filter language too, misses included (recorded for it alone).
+TEST(Api, RunUntilAnExpression) {
+  Machine m(guest::options("run=cowfork 4 1", {"cowfork"}));
+  // The first copy-on-write copy: the resolution of the first fault after fork (cow_test.cpp:
+  // the first process to write its stack page gets a copy while the other still shares it).
+  xray86::Stop s = m.runUntil("kind=resolve and copied");
+  ASSERT_EQ(s.kind, StopKind::kEvent) << s.message;
+  xray86::Event r = *m.lastEvent();
+  EXPECT_EQ(r.kind, EventKind::kResolve);
+  EXPECT_EQ(r.resolution, xray86::Resolution::kCopied);
+  EXPECT_EQ(r.errorCode, 7u);  // the fault's: protection|write|user
+  EXPECT_NE(r.frameAfter, r.frameBefore);
+  // The page tables agree with the record: the page now maps the new frame, writable.
+  xray86::PageEntries pe = m.pageEntries(r.cr3, r.address);
+  ASSERT_TRUE(pe.present);
+  EXPECT_EQ(pe.physical & ~0xFFFu, r.frameAfter);
+  EXPECT_TRUE(pe.writable);
+  EXPECT_EQ(m.count("kind=fault"), 1u);  // the run stopped at its first resolution
+  // A TLB miss at CPL 3: recorded for this stop although recordTlbMisses is off.
+  s = m.runUntil("kind=miss and cpl=3");
+  ASSERT_EQ(s.kind, StopKind::kEvent) << s.message;
+  EXPECT_EQ(m.lastEvent()->kind, EventKind::kTlbMiss);
+  EXPECT_EQ(m.lastEvent()->cpl, 3);
+  EXPECT_THROW(m.count("kind=miss"), xray86::Error);  // still not recorded for counting
+}
+
+// Symbols are the trace's tables (trace::SymbolTable): names, ranges and "name+0x4".
+TEST(Api, SymbolsOnTheirOwn) {
+  xray86::Symbols s;
+  s.load(GUEST_KERNEL);
+  auto copyuvm = s.find("copyuvm");
+  ASSERT_TRUE(copyuvm);
+  EXPECT_GE(copyuvm->start, guest::kKernBase);  // the kernel is linked above KERNBASE
+  EXPECT_GT(copyuvm->end, copyuvm->start);
+  auto at = s.lookup(copyuvm->start + 4);
+  ASSERT_TRUE(at);
+  EXPECT_EQ(at->name, "copyuvm");
+  EXPECT_EQ(s.describe(copyuvm->start + 4), "copyuvm+0x4");
+  EXPECT_FALSE(s.lookup(0));  // nothing in the kernel's file covers address 0
+  EXPECT_THROW(s.load("/nonexistent.elf"), xray86::Error);
+  xray86::Symbols moved(std::move(s));
+  EXPECT_TRUE(moved.find("copyuvm"));
+  EXPECT_EQ(s.size(), 0u);  // a moved-from Symbols is left empty and usable
+  EXPECT_FALSE(s.find("copyuvm"));
 }

@@ -91,6 +91,13 @@ TEST(CowLab, ChildWritingKOfNPagesTakesKFaults) {
   EXPECT_EQ(m.count("kind=resolve and copied"), uint64_t{kK} + 1);
   EXPECT_EQ(m.count("kind=resolve and made-writable"), 1u);
   EXPECT_EQ(m.count("kind=resolve"), uint64_t{kK} + 2);
+  EXPECT_EQ(c.resolutions[static_cast<size_t>(xray86::Resolution::kCopied)], uint64_t{kK} + 1);
+  EXPECT_EQ(c.resolutions[static_cast<size_t>(xray86::Resolution::kMadeWritable)], 1u);
+  EXPECT_EQ(spaces[r.spaces.child].resolutions[static_cast<size_t>(xray86::Resolution::kCopied)] +
+                spaces[r.spaces.child].resolutions[static_cast<size_t>(xray86::Resolution::kMadeWritable)],
+            uint64_t{kK} + 1);
+  // System calls are INT 0x40 from user mode (guest/kernel/traps.h); the kernel itself makes none.
+  EXPECT_EQ(c.softwareInterrupts[0x40], c.syscalls);
 
   // Frames, as the guest counted them: at the child's exit the 3 fork frames, one stack copy and
   // the K heap copies are in use; N does not appear.
@@ -150,6 +157,11 @@ TEST(CowLab, WithoutTheTrapHandlerNoShellStarts) {
   ASSERT_EQ(pf.size(), 1u);
   EXPECT_EQ(pf[0].errorCode, 7u);
   EXPECT_EQ(pf[0].cpl, 3);
+  // The trace's view of it: the write never completed. init's exit panics in init's own kernel
+  // context, so the machine powers off with the fault pending in the address space still loaded,
+  // which the trace calls "unresolved" (docs/trace.md).
+  EXPECT_EQ(m.count("kind=resolve and unresolved and protection and write and user"), 1u);
+  EXPECT_EQ(m.count("kind=resolve"), 1u);
 }
 
 // writetext writes its own (read-only, not COW) code page: the correct kernel kills it (one
