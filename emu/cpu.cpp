@@ -487,9 +487,8 @@ bool endsBlock(const Insn& in) {
 
 // Decodes the block starting at `linear` (host bytes at `host`) into its slot and watches the
 // frame it came from. Returns nullptr when not even the first instruction fits in the page.
-Cpu::Block* Cpu::buildBlock(uint32_t linear, uint8_t* host, uintptr_t key) {
-  Block& b = blocks_[(reinterpret_cast<uintptr_t>(host) ^ (reinterpret_cast<uintptr_t>(host) >> kBlockBits)) &
-                     ((size_t{1} << kBlockBits) - 1)];
+Cpu::Block* Cpu::buildBlock(uint32_t linear, uint8_t* host, uintptr_t key, size_t slot) {
+  Block& b = blocks_[slot];
   unsigned off = linear & mmu::kPageMask;
   unsigned pos = 0, count = 0;
   while (count < kMaxBlockInsns && off + pos < mmu::kPageSize) {
@@ -657,10 +656,14 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
     fetchHost_ = page;
     uint8_t* hp = page + (lin & mmu::kPageMask);
     uintptr_t key = (reinterpret_cast<uintptr_t>(hp) << 1) | (codeBig_ ? 1 : 0);
-    Block* b = &blocks_[(reinterpret_cast<uintptr_t>(hp) ^ (reinterpret_cast<uintptr_t>(hp) >> kBlockBits)) &
-                        ((size_t{1} << kBlockBits) - 1)];
+    // The slot comes from the physical address, never the host pointer: which blocks share a slot
+    // (and so how often one is rebuilt, with the TLB lookups that costs) must not depend on where
+    // the host happened to allocate guest memory, or two runs of one image would count differently.
+    uint32_t pa = (mmu_.hostFrame(lin, mmu::Access::kFetch, user()) << 12) | (lin & mmu::kPageMask);
+    size_t slot = (pa ^ (pa >> kBlockBits)) & ((size_t{1} << kBlockBits) - 1);
+    Block* b = &blocks_[slot];
     if (b->key != key) [[unlikely]] {
-      b = buildBlock(lin, hp, key);
+      b = buildBlock(lin, hp, key, slot);
       if (b == nullptr) {  // the first instruction crosses into the next page
         stepSlow(false);
         continue;

@@ -372,7 +372,7 @@ class Cpu final : public ContextSource {
   void tripleFault();
 
   bool decodeAt(uint32_t linear, Insn& out, bool& cacheable);
-  Block* buildBlock(uint32_t linear, uint8_t* host, uintptr_t key);
+  Block* buildBlock(uint32_t linear, uint8_t* host, uintptr_t key, size_t slot);
   bool stepSlow(bool trace);
   void executeOne(const Insn& insn);
   void unsupportedStop(const Insn& insn);
