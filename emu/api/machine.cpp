@@ -15,7 +15,10 @@
 #include "emu/machine.h"
 #include "emu/machine_cli.h"
 #include "emu/trace/filter.h"
+#include "emu/trace/guest_info.h"
+#include "emu/trace/programs.h"
 #include "emu/trace/symbols.h"
+#include "emu/trace/trace_cli.h"
 #include "emu/trace/tracer.h"
 #include "xray86/xray86.h"
 
@@ -140,6 +143,8 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
   ConsoleSink console;
   std::unique_ptr<emu::Machine> m;
   Symbols symbols;
+  trace::Programs programs;  // name address spaces (trace::GuestInfo)
+  trace::GuestInfo info;
   std::unique_ptr<trace::Tracer> tracer;
   bool tracerAttached = false, finished = false;
 
@@ -436,6 +441,8 @@ Machine::Machine(const Options& options) : impl_(std::make_unique<Impl>(options)
   for (const std::string& f : options.symbols) I.symbols.load(f);
   // The tracer first: a miss that resolves a fault gives the resolution before the miss.
   I.tracer = std::make_unique<trace::Tracer>(I.cpu(), I.m->mmu(), *I.m, kTracedKinds, nullptr, &I, kCowBit);
+  trace::loadPrograms(c, options.symbols, I.programs);
+  I.tracer->learn(&I.info, &I.symbols.table(), &I.programs);
   if (!I.tracer->attach()) throw Error("the CPU's event bus has no room for another observer");
   I.tracerAttached = true;
   if (!I.m->cpu().events().attach(&I)) {
@@ -635,6 +642,8 @@ std::vector<TlbEntry> Machine::tlb(bool instruction) const {
 }
 
 const Symbols& Machine::symbols() const { return impl_->symbols; }
+std::string Machine::programName(uint32_t cr3) const { return impl_->info.spaceName(cr3); }
+std::string Machine::syscallName(uint32_t number) const { return impl_->info.syscallName(number); }
 
 // ---- Counting ----------------------------------------------------------------------------------
 

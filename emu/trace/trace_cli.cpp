@@ -60,6 +60,13 @@ bool loadGuestNames(const emu::MachineConfig& config, const std::vector<std::str
       error = "--symbols " + error;
       return false;
     }
+  }
+  loadPrograms(config, symbolFiles, programs);
+  return true;
+}
+
+void loadPrograms(const emu::MachineConfig& config, const std::vector<std::string>& symbolFiles, Programs& programs) {
+  for (const std::string& path : symbolFiles) {
     std::vector<uint8_t> bytes;
     if (readFile(path, bytes)) programs.add(bytes, path);  // a user program names address spaces
   }
@@ -73,7 +80,6 @@ bool loadGuestNames(const emu::MachineConfig& config, const std::vector<std::str
     else if (readFile(path, bytes)) image = bytes;
     if (programs.addArchive(image) == 0) programs.add(image, path);
   }
-  return true;
 }
 
 TraceSession::TraceSession(const TraceCli& cli, const emu::MachineConfig& config) : cli_(cli), config_(config) {}

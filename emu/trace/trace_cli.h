@@ -2,7 +2,7 @@
 // sink, tracer; then the run summary (--stats, and always when the run fails) with the last 32
 // events of a failing run.
 //
-// trace_cli.cpp defines: TraceCli, addTraceOptions, loadGuestNames, TraceSession, formatSummary.
+// trace_cli.cpp defines: TraceCli, addTraceOptions, loadGuestNames, loadPrograms, TraceSession, formatSummary.
 #pragma once
 
 #include <chrono>
@@ -44,6 +44,8 @@ void addTraceOptions(CLI::App& run, TraceCli& cli);
 // with a one-line `error` when a --symbols file cannot be read.
 bool loadGuestNames(const emu::MachineConfig& config, const std::vector<std::string>& symbolFiles,
                     SymbolTable& symbols, Programs& programs, std::string& error);
+// The program half of that alone: the user programs among `symbolFiles` and in the modules.
+void loadPrograms(const emu::MachineConfig& config, const std::vector<std::string>& symbolFiles, Programs& programs);
 
 // What the summary reports beyond the CPU and MMU counters (the PC's unassigned accesses).
 struct MachineExtras {

@@ -329,6 +329,14 @@ class Machine {
   std::vector<Mapping> mappings(uint32_t cr3) const;  // the present ones, in linear order
   std::vector<TlbEntry> tlb(bool instruction = false) const;  // valid entries
   const Symbols& symbols() const;
+  // The programs seen running in the address space `cr3` (CR3 & ~0xFFF), in order, e.g.
+  // "sh, cowtest": an address space maps a program's code (the user programs among
+  // Options::symbols and the ELF files of the modules, such as the built-in guest's archive);
+  // a freed page directory may serve another process later. "" when none was recognised.
+  std::string programName(uint32_t cr3) const;
+  // The name of system call `number` from the kernel's `syscalls` table ("fork" for sys_fork),
+  // known once the guest made its first system call; "" when unknown.
+  std::string syscallName(uint32_t number) const;
 
   // -- Counting, since the machine was built. Faults still pending when the guest ends (exits,
   // resets, halts for good, triple-faults) get their resolution then, as at the end of a trace.

@@ -316,3 +316,24 @@ TEST(Api, SymbolsOnTheirOwn) {
   EXPECT_EQ(s.size(), 0u);  // a moved-from Symbols is left empty and usable
   EXPECT_FALSE(s.find("copyuvm"));
 }
+
+// Address spaces are named by the program whose code they map, and system calls by the kernel's
+// syscalls table. run=cowfork 8 3: the kernel starts cowfork directly (no shell); its child
+// shares its code until it exits, so every space that faulted is cowfork's. guest/kernel/
+// syscall.h numbers fork 1 and getNumFreePages 16.
+TEST(Api, NamesOfProgramsAndSystemCalls) {
+  Machine m(guest::options("run=cowfork 8 3"));
+  ASSERT_EQ(m.run().kind, StopKind::kExited) << m.console();
+  std::map<uint32_t, xray86::Counters> spaces = m.countersByAddressSpace();
+  size_t faulted = 0;
+  for (const auto& [cr3, c] : spaces) {
+    if (c.pageFaults == 0) continue;
+    ++faulted;
+    EXPECT_EQ(m.programName(cr3), "cowfork") << std::hex << cr3;
+  }
+  EXPECT_EQ(faulted, 2u);  // the parent's space and the child's
+  EXPECT_EQ(m.syscallName(1), "fork");
+  EXPECT_EQ(m.syscallName(16), "getNumFreePages");
+  EXPECT_EQ(m.syscallName(999), "");
+  EXPECT_EQ(m.programName(0x12345000), "");
+}
