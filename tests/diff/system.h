@@ -44,6 +44,12 @@ struct SystemLayout {
   static constexpr uint32_t kStack0 = 0x11F00;  // the TSS's ESP0 (ring-0 stack for exceptions)
   static constexpr uint32_t kCode = 0x12000;
   static constexpr uint32_t kCodeSize = 0x1000;
+  // Half the sequences run with paging on: one page directory and one page table, identity
+  // mapped, with a few pages that fault (see SystemHarness::buildImage); restored before every
+  // sequence like the descriptor tables, so accessed and dirty bits start clear.
+  static constexpr uint32_t kPageDir = 0x13000;
+  static constexpr uint32_t kPageTable = 0x14000;
+  static constexpr uint32_t kPagingEnd = 0x15000;
   static constexpr unsigned kVectors = 32;
   static constexpr uint16_t kGdtLimit = 0xAF;
   static constexpr uint16_t kLdtLimit = 0x17;
@@ -69,11 +75,14 @@ class SystemGenerator {
   // whose outcome would leave the code it was generated for (a failed transfer, a load of SS, a
   // transfer to 16-bit code).
   Sequence next(unsigned maxInsns);
+  // Whether the last sequence was generated to run with paging on.
+  bool paging() const { return paging_; }
   uint32_t randomRegister();
   Rng& rng() { return rng_; }
 
  private:
   Rng rng_;
+  bool paging_ = false;
 };
 
 class SystemHarness : private Observer {
@@ -85,12 +94,15 @@ class SystemHarness : private Observer {
 
   Totals run(uint64_t instructions, unsigned maxReports = 10);
   // One hand-written sequence from CPL 0 (regression tests): false and a reproducer on mismatch.
-  bool runOne(const std::vector<uint8_t>& code, const State& init, std::string& report, State* ours = nullptr);
+  bool runOne(const std::vector<uint8_t>& code, const State& init, std::string& report, State* ours = nullptr,
+              bool paging = false);
   uint32_t ourDword(uint32_t address) const;
   // Whether the Unicorn calibration found its error code and segment caches (else those parts
   // are not compared, and run() counts that as a mismatch).
   bool calibrated() const { return errorOffset_ >= 0 && segOffset_ >= 0; }
   const Cpu& cpu() const { return cpu_; }
+  // Sequences that ended in exception vector v (both agreeing), for the coverage line.
+  const uint64_t* vectorCounts() const { return vectorCounts_; }
 
  private:
   struct Hidden {  // a segment register's hidden part, as both report it
@@ -115,26 +127,28 @@ class SystemHarness : private Observer {
   uc_engine* uc_ = nullptr;
   uc_context* ucFresh_ = nullptr;
   uc_context* ucScratch_ = nullptr;
-  std::vector<uint8_t> ucMem_, before_, tables_;
+  std::vector<uint8_t> ucMem_, before_, tables_, pageTables_;
   int ucVector_ = -1;
   int ourVector_ = -1;
   uint32_t ourError_ = 0;
   long errorOffset_ = -1;  // where CPUX86State.error_code lies in a saved Unicorn context
   long segOffset_ = -1;    // where segs[0] lies, and the stride of SegmentCache
   unsigned segStride_ = 0;
+  uint64_t vectorCounts_[32] = {};
 
   void onException(const ExceptionEvent& e) override;
   static void onInterrupt(uc_engine* uc, uint32_t intno, void* self);
   bool openUnicorn();
   void calibrate();
   void buildImage();
-  void setState(const State& s);
+  void setState(const State& s, bool paging);
   Outcome2 runUnicorn(uint32_t stop);
   Outcome2 runOurs(uint32_t stop);
   std::string compare(const Sequence& seq, Outcome2& ours, const Outcome2& theirs);
-  std::string runBoth(const Sequence& seq, const State& init, uint32_t stop, Outcome2& ours, Outcome2& theirs);
-  std::string reproducer(const Sequence& seq, const State& init, const Outcome2& ours, const Outcome2& theirs,
-                         const std::string& why, uint64_t index);
+  std::string runBoth(const Sequence& seq, const State& init, bool paging, uint32_t stop, Outcome2& ours,
+                      Outcome2& theirs);
+  std::string reproducer(const Sequence& seq, const State& init, bool paging, const Outcome2& ours,
+                         const Outcome2& theirs, const std::string& why, uint64_t index);
   void place(const std::vector<uint8_t>& code);
 };
 

@@ -20,6 +20,10 @@ TEST(UnicornDiff, SystemInstructions) {
               static_cast<unsigned long long>(o.seed), static_cast<unsigned long long>(t.sequences),
               static_cast<unsigned long long>(t.generated), static_cast<unsigned long long>(t.executed),
               static_cast<unsigned long long>(t.exceptions), static_cast<unsigned long long>(t.mismatches));
+  std::printf("system: exceptions by vector:");
+  for (int v = 0; v < 32; ++v)
+    if (h.vectorCounts()[v]) std::printf(" #%d %llu", v, static_cast<unsigned long long>(h.vectorCounts()[v]));
+  std::printf("\n");
   EXPECT_GE(t.generated, o.systemCount);
   EXPECT_EQ(t.mismatches, 0u);
 }

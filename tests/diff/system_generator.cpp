@@ -73,6 +73,7 @@ namespace {
 
 // The model of the machine the generator keeps while it writes a sequence.
 struct Model {
+  bool paging = false;  // CR0.PG with SystemLayout's page tables (CR0 and CR3 writes keep them)
   uint8_t cpl = 0;
   uint8_t iopl = 0;
   bool end = false;  // the next instruction may not run where the generator thinks
@@ -132,7 +133,7 @@ uint16_t randomSelector(Rng& rng) {
 
 // A selector for a data segment register at CPL `cpl`: half the time one that loads.
 uint16_t dataSelector(Rng& rng, uint8_t cpl) {
-  if (rng.chance(50)) return randomSelector(rng);
+  if (rng.chance(35)) return randomSelector(rng);
   static const uint16_t ring3[] = {0x23, 0x07, 0x83, 0x1B, 0x93};
   static const uint16_t ring0[] = {0x10, 0x48, 0x60, 0x08, 0x58, 0x23, 0x79, 0x9A};
   return cpl == 3 ? ring3[rng.below(5)] : ring0[rng.below(8)];
@@ -425,9 +426,10 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
         uint32_t v;
         switch (cr) {
           // CR0: PE kept and PG off (no page tables here); MP, EM, TS, NE, WP, AM at random.
-          case 0: v = 0x11 | (rng.u32() & 0x0005002E); break;
+          case 0: v = 0x11 | (rng.u32() & 0x0005002E) | (m.paging ? 0x80000000u : 0); break;
           case 2: v = rng.u32(); break;
-          case 3: v = rng.u32() & 0xFFFFF018; break;
+          // CR3: under paging the same page directory (PWT/PCD at random), else anything.
+          case 3: v = m.paging ? SystemLayout::kPageDir | (rng.u32() & 0x18) : rng.u32() & 0xFFFFF018; break;
           // CR4: TSD, DE, PSE, PGE. Excluded: VME, PVI, MCE, PCE (and PAE), which QEMU's Pentium
           // II accepts; our CPU does not model them and raises #GP(0) for them by design
           // (emu/system.cpp, kCr4Writable). Reserved bits (11 and up): Unicorn 2.0.1 loads them
@@ -492,6 +494,7 @@ Sequence SystemGenerator::next(unsigned maxInsns) {
   Sequence seq;
   Writer w(seq, rng_);
   Model m;
+  m.paging = paging_ = rng_.chance(50);
   // Half the sequences go to CPL 3 first (a far RET or IRET, themselves under test), some with the
   // data segment registers loaded for ring 3 beforehand (the others become null on the way out).
   if (rng_.chance(50)) {
