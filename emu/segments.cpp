@@ -112,20 +112,20 @@ void Cpu::loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl
 }
 
 // After a return to an outer level, data segment registers the new level may not use become
-// null ([386PRM] RET, IRET).
+// null ([386PRM] RET, IRET). That includes a null selector with a nonzero RPL (its cached DPL is
+// 0): it reads 0 afterwards, as on QEMU and Bochs; a null selector cached as usable (from real
+// mode) becomes unusable.
 void Cpu::nullInvalidDataSegments() {
   for (unsigned s : {kEs, kDs, kFs, kGs}) {
     const Segment& d = seg_[s];
     bool conformingCode = (d.access & 0x1C) == 0x1C;
-    if ((d.selector & 0xFFFC) != 0 && !conformingCode && d.dpl() < cpl_) {
+    if (!conformingCode && d.dpl() < cpl_) {
       Segment n;
       n.selector = 0;
       n.limit = 0;
       n.access = 0;
       deriveChecks(n);
       seg_[s] = n;
-    } else if ((d.selector & 0xFFFC) == 0 && d.present() && cpl_ > 0) {
-      // A null selector cached as usable (from real mode) becomes unusable at CPL > 0.
     }
   }
 }

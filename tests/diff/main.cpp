@@ -1,6 +1,7 @@
 // diff_tests' main: Google Test's options, plus the differential run's seed and length.
 //   --seed=N / XRAY86_DIFF_SEED=N     the generator's seed (default 1, what CI runs)
 //   --count=N / XRAY86_DIFF_COUNT=N   instructions per mode (default 100000)
+//   --system-count=N / XRAY86_DIFF_SYSTEM_COUNT=N   system instructions (default 50000)
 // The command line wins over the environment.
 #include <gtest/gtest.h>
 
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
     const char* flag;
     const char* env;
     uint64_t* value;
-  } settings[] = {{"--seed=", "XRAY86_DIFF_SEED", &o.seed}, {"--count=", "XRAY86_DIFF_COUNT", &o.count}};
+  } settings[] = {{"--seed=", "XRAY86_DIFF_SEED", &o.seed}, {"--count=", "XRAY86_DIFF_COUNT", &o.count},
+                   {"--system-count=", "XRAY86_DIFF_SYSTEM_COUNT", &o.systemCount}};
   for (const Setting& s : settings) {
     if (const char* e = std::getenv(s.env)) {
       if (!emu::diff::parseNumber(e, *s.value)) {

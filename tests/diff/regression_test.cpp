@@ -7,6 +7,7 @@
 #include "emu/flat_bus.h"
 #include "mmu/mmu.h"
 #include "tests/diff/harness.h"
+#include "tests/diff/system.h"
 
 namespace emu::diff {
 namespace {
@@ -128,6 +129,27 @@ TEST(DiffRegression, LockOutsideReadModifyWriteMemoryRaisesUd) {
       EXPECT_EQ(cpu.eip(), 0x1000u + c.code.size());
     }
   }
+}
+
+// A far RET from CPL 0 to CPL 3 with ES holding a null selector whose RPL is 1: ES reads 0
+// afterwards. [386PRM] RET: segment registers not valid at the new level become null; a null
+// selector's cached DPL is 0 < 3 (Bochs' validate_seg_reg and QEMU agree). Our CPU kept 0001h.
+TEST(DiffRegression, ReturnToOuterLevelNullsANullSelectorWithRpl) {
+  SystemHarness h(1);
+  ASSERT_TRUE(h.calibrated());
+  State init;
+  init.eflags = 0x2;
+  init.r[kEsp] = 0x8000;
+  // mov eax, 1; mov es, ax; push 23h (SS); push 7800h (ESP); push 1Bh (CS); push 1201Ch; retf
+  // (1201Ch = SystemLayout::kCode + 28, the byte after the RETF).
+  std::vector<uint8_t> code = {0xB8, 0x01, 0x00, 0x00, 0x00, 0x8E, 0xC0, 0x68, 0x23, 0x00, 0x00, 0x00, 0x68, 0x00,
+                               0x78, 0x00, 0x00, 0x68, 0x1B, 0x00, 0x00, 0x00, 0x68, 0x1C, 0x20, 0x01, 0x00, 0xCB};
+  std::string report;
+  State ours;
+  EXPECT_TRUE(h.runOne(code, init, report, &ours)) << report;
+  EXPECT_EQ(ours.sel[kEs], 0u);
+  EXPECT_EQ(ours.sel[kCs], 0x1Bu);
+  EXPECT_EQ(ours.r[kEsp], 0x7800u);
 }
 
 }  // namespace
