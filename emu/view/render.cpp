@@ -388,6 +388,14 @@ void Renderer::drawFrames(Session& s, const Layout& l) {
     SDL_SetRenderDrawColor(r_, colours[i].r, colours[i].g, colours[i].b, 255);
     SDL_RenderFillRects(r_, byColour[i].data(), static_cast<int>(byColour[i].size()));
   }
+  // Each row's first frame number, on rows a text line apart.
+  int every = std::max(1, (l.line + g.cell - 1) / g.cell);
+  for (int row = 0; row < g.rows; row += every) {
+    uint32_t f = g.first + static_cast<uint32_t>(row * g.cols) * g.per;
+    int y = g.y + row * g.cell + (g.cell - l.line) / 2 * (every == 1);
+    if (f >= shownEnd || y + l.line > g.y + g.rows * g.cell + 2) break;  // not over the legend
+    text(l.framesPanel.x, y, fmt::format("{:x}", f), kDim, l.frameLabelW - charW_ / 2);
+  }
   // The picked frame (or the selected page's): outlined, or white when cells are tiny.
   std::optional<uint32_t> mark = s.selection().frame;
   if (!mark) mark = s.selectedPageFrame();

@@ -39,19 +39,24 @@ Layout::Layout(int width, int height, uint32_t firstFrame, uint32_t frameCount, 
   int framesH = std::max(4 * line, bottom - top - tlbH - spacesH - 2 * pad);
   framesPanel = {rx, top, rw, framesH};
   // Frames: the largest cell (then the fewest frames per cell) that fits under the title and
-  // above the legend; rows hold a multiple of 16 cells (64 KB of RAM per 16 frames), so that
+  // above the legend; a row holds a power of two of cells, at least 16 (64 KB of RAM), so that
   // columns line up with addresses. Up to 32 pixels a cell: big enough to click.
+  // Each row's first frame number is written left of the grid: 5 hex digits and a space of the
+  // monospaced font (DejaVu Sans Mono advances 0.6 em).
+  frameLabelW = font * 6 * 6 / 10;
+  int gx = rx + frameLabelW, gw = rw - frameLabelW;
   int gridH = framesH - 2 * line;
   uint32_t n = std::max<uint32_t>(frameCount, 1);
-  frames = {rx, top + line, 1, 1, 1, 1, firstFrame, firstFrame + frameCount};
+  frames = {gx, top + line, 1, 1, 1, 1, firstFrame, firstFrame + frameCount};
   bool placed = false;
   for (uint32_t per = 1; per <= 64 && !placed; per *= 2) {
     uint32_t cells = (n + per - 1) / per;
     for (int c = 32; c >= 1 && !placed; --c) {
-      int cols = std::max(16, rw / c / 16 * 16);
+      int cols = 16;
+      while (cols * 2 * c <= gw) cols *= 2;
       int rows = static_cast<int>((cells + cols - 1) / cols);
-      if (rows * c <= gridH && cols * c <= rw) {
-        frames = {rx, top + line, c, cols, rows, per, firstFrame, firstFrame + frameCount};
+      if (rows * c <= gridH && cols * c <= gw) {
+        frames = {gx, top + line, c, cols, rows, per, firstFrame, firstFrame + frameCount};
         placed = true;
       }
     }

@@ -49,11 +49,12 @@ struct Grid {
 
 // Where every panel goes in a window of w x h pixels (pure arithmetic, shared with the tests).
 // The frames grid shows `frameCount` frames from `firstFrame` (a multiple of 32), in rows of a
-// multiple of 16 cells, with the largest cells that fit.
+// power of two of cells (at least 16), with the largest cells that fit.
 struct Layout {
   Layout(int w, int h, uint32_t firstFrame, uint32_t frameCount, unsigned tlbSets, unsigned tlbWays,
          bool splitTlb);
   int w, h, pad, line, font;
+  int frameLabelW = 0;  // the frame numbers left of the frames grid
   Rect status, space, legend, details, framesPanel, tlb, spaces, events;
   Grid pdes, ptes, frames;
 };

@@ -375,10 +375,11 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
       << "xvfb-run is missing: install xvfb (scripts/setup.sh); the window test needs an X server";
   std::string shot = std::string(OUT_DIR) + "/window.png";
   std::remove(shot.c_str());
-  // f: run to the next page fault; p: screenshot; q: quit (the run is cut short: status 0).
+  // f: run to the next page fault; ]: pick the next frame in use after the faulting page's;
+  // p: screenshot; q: quit (the run is cut short: status 0).
   std::string cmd = std::string("xvfb-run -a -s '-screen 0 1280x1024x24' ") + XRAY86_BIN + " run --kernel " +
                     GUEST_KERNEL + " --module " + GUEST_ARCHIVE + " --cmdline run=cowtest --quiet --view" +
-                    " --view-keys 'f p q' --view-png " + shot + " > " + OUT_DIR + "/window-console.txt 2>&1";
+                    " --view-keys 'f ] p q' --view-png " + shot + " > " + OUT_DIR + "/window-console.txt 2>&1";
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << cmd << " (see window-console.txt)";
   viewtest::Image img;
@@ -410,6 +411,17 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
   EXPECT_EQ(img.at(cell.x + cell.w / 2, cell.y + cell.h / 2), rgb(view::cellColour(expected)))
       << "the faulting page's cell, state " << view::cellStateName(expected);
   EXPECT_NE(expected, CellState::kNotPresent) << "cowtest's first fault is a write to a present page";
+
+  // The frame ] picked is outlined in white (kSelect, render.cpp) at its cell's top-left corner.
+  s.stepFrame(true);
+  ASSERT_TRUE(s.selection().frame);
+  ASSERT_TRUE(l.frames.shows(*s.selection().frame)) << "the next frame in use is in the grid";
+  view::Rect picked = l.frames.rect(*s.selection().frame);
+  EXPECT_EQ(img.at(picked.x, picked.y), 0xFFFFFFu);
+  EXPECT_EQ(img.at(picked.x + picked.w / 2, picked.y + picked.h / 2),
+            rgb(view::frameColour(s.census().userMappers(*s.selection().frame),
+                                  s.census().kernelMapped(*s.selection().frame),
+                                  s.census().pageTable(*s.selection().frame))));
 }
 
 }  // namespace
