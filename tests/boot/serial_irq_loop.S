@@ -8,6 +8,7 @@
  * "> ab\n> cde\n" and the status is 7 (xray86 exits with (7 << 1) | 1 = 15).
  * Segments ([386PRM] 5.1, 6.3): 0x08 ring-0 code, 0x10 ring-0 data, 0x1B ring-3 code, 0x23
  * ring-3 data, 0x28 the TSS whose SS0:ESP0 the interrupt from ring 3 switches to. */
+#include "pc.inc"
         .set    MB_MAGIC, 0x1BADB002
         .set    MB_FLAGS, 0
         .set    COM1, 0x3F8
@@ -33,33 +34,9 @@ start:
         movl    $0x10, tss + 8          /* SS0 */
         mov     $0x28, %ax
         ltr     %ax
-        /* IDT entry 0x24: a 32-bit interrupt gate to `serial`, DPL 0. */
-        mov     $serial, %eax
-        mov     %ax, idt + 0x24*8
-        movw    $0x08, idt + 0x24*8 + 2
-        movw    $0x8E00, idt + 0x24*8 + 4
-        shr     $16, %eax
-        mov     %ax, idt + 0x24*8 + 6
+        IDT_GATE 0x24, serial
         lidt    idtdesc
-        /* 8259 pair: vectors 0x20 / 0x28, only IRQ 4 open. */
-        mov     $0x11, %al
-        out     %al, $0x20
-        out     %al, $0xA0
-        mov     $0x20, %al
-        out     %al, $0x21
-        mov     $0x28, %al
-        out     %al, $0xA1
-        mov     $0x04, %al
-        out     %al, $0x21
-        mov     $0x02, %al
-        out     %al, $0xA1
-        mov     $0x01, %al
-        out     %al, $0x21
-        out     %al, $0xA1
-        mov     $0xEF, %al
-        out     %al, $0x21
-        mov     $0xFF, %al
-        out     %al, $0xA1
+        PIC_INIT 0xEF, 0xFF             /* only IRQ 4 open */
         /* COM1: interrupt when a byte arrives; OUT2 gates the IRQ line on a PC. */
         mov     $COM1 + 4, %dx
         mov     $0x0B, %al
