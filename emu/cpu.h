@@ -187,6 +187,8 @@ class Cpu final : public ContextSource {
   uint64_t cycles() const { return cycles_; }
   void setCycles(uint64_t value) { cycles_ = value; }
   uint64_t instructions() const { return icount_; }
+  // Returns to CPL 3 (IRET or far RET to an outer level): whether the guest has run user code.
+  uint64_t userEntries() const { return userEntries_; }
 
   // ---- Running ------------------------------------------------------------------------------
   // The interrupt controller's INTR line. When it is high and IF=1, the CPU acknowledges
@@ -252,6 +254,7 @@ class Cpu final : public ContextSource {
   uint32_t sysenterCs_ = 0, sysenterEsp_ = 0, sysenterEip_ = 0;
 
   // The instruction executing now.
+  uint64_t userEntries_ = 0;
   uint32_t curEip_ = 0;
 
   // A pending exception (faults are values: handlers return false after setting it).

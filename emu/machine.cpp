@@ -340,12 +340,13 @@ namespace {
 //  - it polls the UART's line status kPolls times finding no byte and sending none (a polling
 //    console, or a firmware service waiting for a key);
 //  - a kernel that idles in a loop instead of HLT (an xv6 scheduler with nothing to run): it has
-//    run user code, and for kQuiet cycles it has neither switched address spaces (a busy process
-//    is rescheduled, and CR3 reloaded, at every timer tick) nor written to the serial port, with
-//    its receive interrupt on.
+//    entered user mode, its receive interrupt is on, and for kQuiet cycles it has neither loaded
+//    CR3 nor sent anything on the serial port. xv6 preempts a busy process at every timer tick
+//    and reloads CR3 to run it again; its ticks come every 10 million LAPIC counts (0.3 s here),
+//    so a second of guest time without a CR3 load is an idle scheduler.
 constexpr uint64_t kIdleQuiet = devices::kCpuHz / 200;  // 5 ms
 constexpr uint32_t kPolls = 64;
-constexpr uint64_t kQuiet = devices::kCpuHz / 10;  // 100 ms
+constexpr uint64_t kQuiet = devices::kCpuHz;  // 1 s
 }  // namespace
 
 bool Machine::guestWaitsForInput() {
@@ -355,10 +356,11 @@ bool Machine::guestWaitsForInput() {
     cr3Writes_ = writes;
     lastCr3Write_ = now;
   }
-  if (cpu_->cpl() == 3) sawUser_ = true;
   if (com1_.emptyPolls() >= kPolls) return true;
+  // Only once user code has run: boot-time work, such as filling the free list, comes before
+  // any process and is not waiting.
   uint64_t since = std::max({com1_.lastTransmit(), scriptReleased_, lastCr3Write_});
-  return !sawIdleHalt_ && sawUser_ && com1_.receiveInterruptEnabled() && now >= since + kQuiet;
+  return !sawIdleHalt_ && cpu_->userEntries() > 0 && com1_.receiveInterruptEnabled() && now >= since + kQuiet;
 }
 
 void Machine::releaseScript() {

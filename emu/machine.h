@@ -141,7 +141,6 @@ class Machine final : public CpuBus {
   devices::ScriptSource* script_ = nullptr;  // input_ when it is a paced script
   uint64_t scriptReleased_ = 0;              // the cycle the last line was let go
   bool sawIdleHalt_ = false;                 // the guest has idled in HLT with interrupts on
-  bool sawUser_ = false;                     // a slice has ended at CPL 3
   uint64_t cr3Writes_ = 0, lastCr3Write_ = 0;  // MOV CR3 count and when it last changed
   bool guestWaitsForInput();                 // after a slice: is it time for the next line?
   void releaseScript();                      // type the next line of the script

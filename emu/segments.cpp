@@ -272,6 +272,7 @@ bool Cpu::farReturn(bool op32, uint16_t popExtra) {
   nullInvalidDataSegments();
   branch(ip);
   cycles_ += 69 - cost::kRetFar;
+  if (rpl == 3) ++userEntries_;
   if (events_.active()) events_.outerReturn(ReturnEvent{ip, r_[kEax], fromCpl, rpl});
   return true;
 }
@@ -335,6 +336,7 @@ bool Cpu::interruptReturn(bool op32) {
   nullInvalidDataSegments();
   branch(ip);
   cycles_ += cost::kIretOuter;
+  if (rpl == 3) ++userEntries_;
   if (events_.active()) events_.outerReturn(ReturnEvent{ip, r_[kEax], fromCpl, rpl});
   return true;
 }

@@ -61,6 +61,7 @@ const char* stopKindName(StopKind kind) {
     case StopKind::kHalted: return "halted";
     case StopKind::kTripleFault: return "triple fault";
     case StopKind::kUnsupported: return "unsupported instruction";
+    case StopKind::kConsole: return "console text";
   }
   return "?";
 }

@@ -32,12 +32,14 @@ class ConsoleSink final : public devices::ByteSink {
   explicit ConsoleSink(bool echo) : echo_(echo) {}
   void put(uint8_t byte) override {
     text += static_cast<char>(byte);
+    if (afterByte) afterByte();
     if (echo_) {
       std::fputc(byte, stdout);
       if (byte == '\n') std::fflush(stdout);
     }
   }
   std::string text;
+  std::function<void()> afterByte;  // runUntilConsole's check
 
  private:
   bool echo_;
@@ -119,7 +121,7 @@ Event toEvent(const trace::Record& r) {
 }
 
 // Why a requested stop happened (the CPU only knows that one was requested).
-enum class Cause : uint8_t { kNone, kEvent, kAddress, kRepeat, kUser };
+enum class Cause : uint8_t { kNone, kEvent, kAddress, kRepeat, kUser, kConsole };
 
 void addMmuStats(Counters& c, const mmu::MmuStats& s) {
   c.tlbHits += s.tlbHits;
@@ -171,7 +173,16 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
   bool running = false;
   std::exception_ptr callbackError;
 
-  explicit Impl(const Options& o) : options(o), console(o.echoConsole) {}
+  explicit Impl(const Options& o) : options(o), console(o.echoConsole) {
+    console.afterByte = [this] {
+      if (!stopText || console.text.size() < stopTextFrom + stopText->size()) return;
+      if (console.text.compare(console.text.size() - stopText->size(), stopText->size(), *stopText) == 0) {
+        requestStop(Cause::kConsole);
+      }
+    };
+  }
+  std::optional<std::string> stopText;  // runUntilConsole
+  size_t stopTextFrom = 0;
 
   emu::Cpu& cpu() const { return m->cpu(); }
 
@@ -311,12 +322,15 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
     } catch (...) {
       running = false;
       stopFilter.reset();
+      stopText.reset();
       throw;
     }
     running = false;
     using K = emu::Machine::Outcome::Kind;
     if (o.kind != K::kStopped && o.kind != K::kInstructionLimit && o.kind != K::kCycleLimit) finishTrace();
     stopFilter.reset();
+    std::optional<std::string> text = std::move(stopText);
+    stopText.reset();
     if (stopEip) {
       stopEip.reset();
       cpu().events().setInstructionEvents(false);
@@ -339,6 +353,7 @@ struct Machine::Impl final : emu::Observer, trace::Sink {
     switch (cause) {
       case Cause::kEvent: return Stop{StopKind::kEvent, 0, std::string("stopped on a ") + eventKindName(lastEvent->kind) + " event"};
       case Cause::kAddress: return Stop{StopKind::kAddress, 0, "EIP reached the address"};
+      case Cause::kConsole: return Stop{StopKind::kConsole, 0, "the console printed \"" + text.value_or("") + "\""};
       case Cause::kRepeat:
         return Stop{StopKind::kRepeatedFault, 0,
                     "the same page fault " + std::to_string(lastEvent->repeat) + " times in a row"};
@@ -506,6 +521,14 @@ Stop Machine::runTo(const std::string& symbol) {
   auto s = impl_->symbols.find(symbol);
   if (!s) throw Error("unknown symbol " + symbol);
   return runTo(s->start);
+}
+
+Stop Machine::runUntilConsole(const std::string& text) {
+  impl_->checkIdle("runUntilConsole()");
+  if (text.empty()) throw Error("runUntilConsole: empty text");
+  impl_->stopText = text;
+  impl_->stopTextFrom = impl_->console.text.size();
+  return impl_->run(~uint64_t{0}, ~uint64_t{0});
 }
 
 Stop Machine::step() { return runInstructions(1); }

@@ -69,6 +69,14 @@ class TraceSession final : public emu::RunHooks {
   bool start(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, std::string& error);
   void stop(emu::Cpu& cpu, mmu::Mmu& mmu, bool failed, const MachineExtras& extras);
 
+  // What the session runs and names the guest with, for an observer that follows the same run
+  // (the view): the tracer (null before attach/start; its tap() sees every record), the names
+  // it loaded, and the address-space names the tracer learns.
+  Tracer* tracer() { return tracer_.get(); }
+  const SymbolTable& symbols() const { return symbols_; }
+  const Programs& programs() const { return programs_; }
+  const GuestInfo& guestInfo() const { return info_; }
+
  private:
   TraceCli cli_;
   emu::MachineConfig config_;

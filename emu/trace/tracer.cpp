@@ -65,10 +65,20 @@ void Tracer::detach() {
 }
 
 void Tracer::finish() {
+  settle();
+  if (sink_) sink_->finish();
+  if (tap_) tap_->finish();
+}
+
+void Tracer::settle() {
   emu::EventContext ctx = cpu_.eventContext();
   while (!pending_.empty()) resolve(0, ctx, true);
   nameSpace(mmu_.cr3());
-  if (sink_) sink_->finish();
+}
+
+void Tracer::tap(Sink* sink, uint32_t kinds) {
+  tap_ = sink;
+  tapKinds_ = sink ? kinds : 0;
 }
 
 std::vector<Record> Tracer::recent() const {
@@ -109,7 +119,8 @@ void Tracer::readInstruction(Record& r) {
 
 void Tracer::emit(const Record& r) {
   if ((ringKinds_ >> static_cast<unsigned>(r.kind)) & 1) ring_[ringCount_++ % kRecent] = r;
-  if (!wanted(r.kind)) return;
+  if ((tapKinds_ >> static_cast<unsigned>(r.kind)) & 1) tap_->write(r);
+  if (!((kinds_ >> static_cast<unsigned>(r.kind)) & 1)) return;
   if (filter_ && !filter_->matches(r)) return;
   sink_->write(r);
 }

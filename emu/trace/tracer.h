@@ -54,6 +54,14 @@ class Tracer final : public emu::Observer {
   void detach();
   // The run is over: resolve what is still pending, finish the sink.
   void finish();
+  // The run is over: resolve what is still pending (as finish() does) but leave the sink open;
+  // finish() later resolves nothing more. For an observer that wants the last resolutions now.
+  void settle();
+  // A second sink that gets every record of `kinds` (Kind bits), whatever the first sink's kinds
+  // and filter; null removes it. The view's events panel follows the trace session's tracer
+  // through it. Set it before the run (records before it are not replayed); `insn` in `kinds`
+  // takes effect at attach().
+  void tap(Sink* sink, uint32_t kinds);
 
   const RunCounters& counters() const { return counters_; }
   // The last kRecent events (of the traced kinds, or of pf, tlb, cr3, exc, int, sys and stale
@@ -89,7 +97,7 @@ class Tracer final : public emu::Observer {
   Record start(Kind kind);           // context, instruction bytes
   void readInstruction(Record& r);   // bytes at CS:EIP through a side-effect-free probe
   void emit(const Record& r);        // ring, filter, sink
-  bool wanted(Kind k) const { return (kinds_ >> static_cast<unsigned>(k)) & 1; }
+  bool wanted(Kind k) const { return ((kinds_ | tapKinds_) >> static_cast<unsigned>(k)) & 1; }
   void userActivity(const emu::EventContext& ctx);
   // How the fault ended, from the tables now; `killed`: its instruction was abandoned.
   void resolve(size_t index, const emu::EventContext& ctx, bool runEnded, bool killed = false);
@@ -103,6 +111,8 @@ class Tracer final : public emu::Observer {
   uint32_t ringKinds_;
   const Filter* filter_;
   Sink* sink_;
+  Sink* tap_ = nullptr;
+  uint32_t tapKinds_ = 0;
   unsigned cowBit_;
   bool attached_ = false;
   RunCounters counters_;

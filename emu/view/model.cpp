@@ -57,9 +57,17 @@ void FrameCensus::take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vec
   kernel_.assign(n, 0);
   table_.assign(n, 0);
   live_.clear();
-  highest_ = 0;
+  kernelPde_.assign(1024, false);
+  highest_ = usedFirst_ = usedEnd_ = 0;
   if (!(mmu.cr0() & mmu::kCr0Pg)) return;
   bool pse = (mmu.cr4() & mmu::kCr4Pse) != 0;
+  pse_ = pse;
+  uint32_t usedLo = ~0u, usedHi = 0;
+  auto used = [&](uint32_t pfn) {
+    if (pfn >= n) return;
+    usedLo = std::min(usedLo, pfn);
+    usedHi = std::max(usedHi, pfn + 1);
+  };
   uint32_t cur = mmu.cr3() & ~mmu::kPageMask;
   static uint32_t curDir[1024], dir[1024], table[1024];
   if (!readTable(mem, cur, curDir)) return;
@@ -72,7 +80,7 @@ void FrameCensus::take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vec
   // The kernel half: the current directory's present PDEs that map no user page (a supervisor
   // 4 MB page, or a table without a user PTE). Kernels share it in every address space; xv6-style
   // kernels set U/S in every PDE, so the PDE's own bit cannot tell.
-  std::vector<bool> kernelPde(1024, false);
+  std::vector<bool>& kernelPde = kernelPde_;
   unsigned probe = 1024;
   for (unsigned i = 0; i < 1024; ++i) {
     uint32_t pde = curDir[i];
@@ -123,17 +131,20 @@ void FrameCensus::take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vec
     }
     live_.push_back(space);
     mark(table_, space >> 12);
+    bool userHalf = false;  // the kernel's own directory (no user half) is not in the used range
     for (unsigned i = 0; i < 1024; ++i) {
       uint32_t pde = dir[i];
       if (!(pde & PagingBits::kPresent)) continue;
       if (kernelPde[i] && !current) continue;  // the shared kernel half: counted once, below
       bool userPde = (pde & PagingBits::kUser) != 0;
+      userHalf |= !kernelPde[i];
       if (pse && (pde & PagingBits::kPageSize)) {
         uint32_t base = (pde & PagingBits::kLargeFrame) >> 12;
         for (uint32_t f = base; f < base + 1024 && f < n; ++f) {
           if (userPde) {
             if (userMappers_[f] < 0xFFFF) ++userMappers_[f];
             highest_ = std::max(highest_, f + 1);
+            used(f);
           } else {
             mark(kernel_, f);
           }
@@ -141,6 +152,7 @@ void FrameCensus::take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vec
         continue;
       }
       mark(table_, pde >> 12);
+      if (!kernelPde[i]) used(pde >> 12);
       if (!readTable(mem, pde & PagingBits::kFrame, table)) continue;
       for (unsigned j = 0; j < 1024; ++j) {
         uint32_t pte = table[j];
@@ -150,12 +162,49 @@ void FrameCensus::take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vec
         if (userPde && (pte & PagingBits::kUser)) {
           if (userMappers_[pfn] < 0xFFFF) ++userMappers_[pfn];
           highest_ = std::max(highest_, pfn + 1);
+          used(pfn);
         } else if (current) {
           mark(kernel_, pfn);
         }
       }
     }
+    if (userHalf) used(space >> 12);
   }
+  if (usedHi > 0) {
+    usedFirst_ = usedLo;
+    usedEnd_ = usedHi;
+  }
+}
+
+std::vector<FrameMapper> FrameCensus::mappersOf(mmu::PhysMemory& mem, uint32_t pfn) const {
+  std::vector<FrameMapper> out;
+  static uint32_t dir[1024], table[1024];
+  for (size_t k = 0; k < live_.size(); ++k) {
+    uint32_t space = live_[k];
+    bool current = k == 0;  // take() lists the current space first
+    if (!readTable(mem, space, dir)) continue;
+    for (unsigned i = 0; i < 1024; ++i) {
+      uint32_t pde = dir[i];
+      if (!(pde & PagingBits::kPresent)) continue;
+      if (kernelPde_[i] && !current) continue;  // the shared kernel half: listed once
+      bool userPde = (pde & PagingBits::kUser) != 0;
+      if (pse_ && (pde & PagingBits::kPageSize)) {
+        uint32_t base = (pde & PagingBits::kLargeFrame) >> 12;
+        if (pfn >= base && pfn < base + 1024) {
+          out.push_back({space, (i << 22) | ((pfn - base) << 12), pde, pde, userPde, true, kernelPde_[i]});
+        }
+        continue;
+      }
+      if (!readTable(mem, pde & PagingBits::kFrame, table)) continue;
+      for (unsigned j = 0; j < 1024; ++j) {
+        uint32_t pte = table[j];
+        if (!(pte & PagingBits::kPresent) || (pte >> 12) != pfn) continue;
+        out.push_back({space, (i << 22) | (j << 12), pte, pde, userPde && (pte & PagingBits::kUser), false,
+                       static_cast<bool>(kernelPde_[i])});
+      }
+    }
+  }
+  return out;
 }
 
 // ---- When ----

@@ -6,7 +6,7 @@
 // Everything here reads the machine through side-effect-free probes (mmu::readPagingWord with
 // peek=true, Mmu::probe, Mmu::tlb()), so drawing can never change the run.
 //
-// model.cpp defines: classifyPte, classifyPde, FrameCensus, parseWhen, Recorder.
+// model.cpp defines: classifyPte, classifyPde, FrameCensus (with mappersOf), parseWhen, Recorder.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +44,17 @@ CellState classifyPte(uint32_t pte, uint32_t pdeBits, unsigned cowBit);
 // A PDE by its own bits: not present, 4 MB page (with CR4.PSE), or a table (user or kernel).
 CellState classifyPde(uint32_t pde, bool pse, unsigned cowBit);
 
+// A present entry that maps a frame: a PTE, or a 4 MB PDE (`large`), of address space `cr3`.
+struct FrameMapper {
+  uint32_t cr3 = 0;     // page-directory base
+  uint32_t linear = 0;  // the page's linear address
+  uint32_t entry = 0;   // the PTE (or PDE) word
+  uint32_t pde = 0;     // the PDE above it (its U/S and R/W combine with the PTE's)
+  bool user = false;    // U/S set in PDE and PTE: one of the frame's user mappers
+  bool large = false;
+  bool kernelHalf = false;  // a mapping of the kernel half, the same in every address space
+};
+
 // The frames the address spaces map: how many present user PTEs map each frame (the sharing a
 // COW kernel's reference counts track), which frames only the kernel maps, and which hold page
 // tables. The address spaces are the CR3 values seen plus every frame of RAM that holds a page
@@ -58,13 +69,23 @@ class FrameCensus {
   bool kernelMapped(uint32_t pfn) const { return pfn < frames() && kernel_[pfn]; }
   bool pageTable(uint32_t pfn) const { return pfn < frames() && table_[pfn]; }
   uint32_t highestUsed() const { return highest_; }  // highest frame anything maps, +1
+  // The frames in use by the address spaces' user halves: [usedFirst, usedEnd) spans every frame
+  // a user PTE maps and every page directory and page table of a live space (but not the kernel
+  // half's tables). Empty (0, 0) before paging or with no user page.
+  uint32_t usedFirst() const { return usedFirst_; }
+  uint32_t usedEnd() const { return usedEnd_; }
   const std::vector<uint32_t>& liveSpaces() const { return live_; }
+  // Every present entry of the live spaces that maps frame `pfn` (live spaces in order; the
+  // kernel half once, from the current space), read from RAM as take() left it.
+  std::vector<FrameMapper> mappersOf(mmu::PhysMemory& mem, uint32_t pfn) const;
 
  private:
   std::vector<uint16_t> userMappers_;
   std::vector<uint8_t> kernel_, table_;
   std::vector<uint32_t> live_;
-  uint32_t highest_ = 0;
+  std::vector<bool> kernelPde_;  // the kernel half: PDE indexes of the current directory
+  bool pse_ = false;
+  uint32_t highest_ = 0, usedFirst_ = 0, usedEnd_ = 0;
 };
 
 // A moment to stop at (--view-at WHEN, and the window's "run to" controls).

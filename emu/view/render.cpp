@@ -84,6 +84,8 @@ const std::vector<std::pair<std::string, std::string>>& shortcuts() {
       {"0", "follow the current CR3 again"},
       {"arrows", "move the selected PTE"},
       {"pgup / pgdn", "previous / next PDE"},
+      {"[ / ]", "previous / next frame in use (its details)"},
+      {"z", "frames: the range in use / all of RAM"},
       {"mouse", "click a PDE, PTE, frame or live address space"},
       {"+ / -", "faster / slower"},
       {"p, F12", "save a screenshot (--view-png)"},
@@ -146,12 +148,24 @@ int Renderer::text(int x, int y, const std::string& s, Rgb c, int maxW) {
   return w;
 }
 
+FrameRange framesShown(Session& s) {
+  const FrameCensus& c = s.census();
+  uint32_t all = c.frames();
+  if (s.selection().allFrames || c.usedEnd() == 0) return {0, all, true};
+  // The frames in use, widened to multiples of 32 frames (128 KB), at least 64 frames.
+  uint32_t first = c.usedFirst() / 32 * 32;
+  uint32_t end = std::min(all, (c.usedEnd() + 31) / 32 * 32);
+  if (end - first < 64) {  // widened downwards first: the built-in kernel allocates from the top
+    first = end >= 64 ? end - 64 : 0;
+    end = std::min(all, first + 64);
+  }
+  return {first, end - first, first == 0 && end == all};
+}
+
 Layout layoutFor(Session& s, int w, int h) {
   const mmu::Tlb& dtlb = s.machine().mmu().tlb(false);
-  // Frames up to the highest one anything maps, in whole 4 MB rows.
-  uint32_t used = s.census().highestUsed();
-  uint32_t shown = std::min(s.census().frames(), std::max<uint32_t>(1024, (used + 1023) / 1024 * 1024));
-  return Layout(w, h, shown, dtlb.sets(), dtlb.ways(), s.machine().mmu().geometry().split);
+  FrameRange f = framesShown(s);
+  return Layout(w, h, f.first, f.count, dtlb.sets(), dtlb.ways(), s.machine().mmu().geometry().split);
 }
 
 void Renderer::draw(Session& s, const Chrome& chrome, int w, int h) {
@@ -181,7 +195,7 @@ void Renderer::drawStatus(Session& s, const Layout& l, const Chrome& chrome) {
                                 chrome.speed.empty() ? "" : "  speed ", chrome.speed);
   text(l.pad, l.pad / 2, top, kTitle, l.w - 2 * l.pad);
   text(l.pad, l.pad / 2 + l.line,
-       "space run/pause  s step  f next #PF  t next flush  c next CR3  a address space  +/- speed  p screenshot  h help  q quit",
+       "space run/pause  s step  f next #PF  t next flush  c next CR3  a address space  [ ] frame  z zoom  +/- speed  p shot  h help  q quit",
        kDim, l.w - 2 * l.pad);
 }
 
@@ -250,12 +264,44 @@ void Renderer::drawLegend(const Layout& l) {
   }
 }
 
+// A frame's details: its number and address, how many user PTEs map it, and which entries of
+// which address spaces (named by program) map it at which linear addresses.
+void Renderer::frameLines(Session& s, uint32_t pfn, std::vector<std::pair<std::string, Rgb>>& lines) {
+  const FrameCensus& c = s.census();
+  uint16_t n = c.userMappers(pfn);
+  lines.push_back({fmt::format("frame {:#x} at {:08x}: {} user PTE{} map it{}{}{}", pfn, pfn << 12, n, n == 1 ? "" : "s",
+                               n >= 2 ? " (shared)" : "", c.pageTable(pfn) ? "; holds a page table" : "",
+                               c.kernelMapped(pfn) ? "; kernel-mapped" : ""),
+                   kTitle});
+  std::vector<FrameMapper> mappers = s.frameMappers(pfn);
+  unsigned listed = 0, kernel = 0;
+  const FrameMapper* firstKernel = nullptr;
+  for (const FrameMapper& m : mappers) {
+    if (m.kernelHalf) {
+      if (kernel++ == 0) firstKernel = &m;
+      continue;
+    }
+    if (++listed > kMappersListed) continue;
+    std::string name = s.spaceName(m.cr3);
+    lines.push_back({fmt::format("  cr3 {:08x} {:<8} linear {:08x}  {}{}", m.cr3, name.empty() ? "-" : name, m.linear,
+                                 flagsText(m.entry, s.cowBit(), m.large), m.user ? "" : " (supervisor)"),
+                     m.user ? kText : kDim});
+  }
+  if (listed > kMappersListed) lines.push_back({fmt::format("  ... {} more", listed - kMappersListed), kDim});
+  if (firstKernel) {
+    lines.push_back({fmt::format("  kernel half (every space): linear {:08x}{}", firstKernel->linear,
+                                 kernel > 1 ? fmt::format(" and {} more", kernel - 1) : ""),
+                     kDim});
+  }
+}
+
 void Renderer::drawDetails(Session& s, const Layout& l) {
   mmu::Mmu& mmu = s.machine().mmu();
   Selection& sel = s.selection();
   uint32_t cr3 = s.shownCr3();
   bool pse = (mmu.cr4() & mmu::kCr4Pse) != 0;
   std::vector<std::pair<std::string, Rgb>> lines;
+  if (sel.frame) frameLines(s, *sel.frame, lines);  // a frame picked in the grid comes first
   uint32_t pdeAddr = cr3 + 4 * sel.pde;
   uint32_t pde = mmu::readPagingWord(s.machine(), pdeAddr, true);
   uint32_t base = sel.pde << 22;
@@ -280,10 +326,7 @@ void Renderer::drawDetails(Session& s, const Layout& l) {
                    kTitle});
   if (leaf & PagingBits::kPresent) {
     uint32_t f = (size == 4096 ? leaf & PagingBits::kFrame : leaf & PagingBits::kLargeFrame);
-    uint16_t n = s.census().userMappers(f >> 12);
-    lines.push_back({fmt::format("frame {:08x}: mapped by {} user PTE{} across live address spaces{}", f, n,
-                                 n == 1 ? "" : "s", n >= 2 ? " (shared)" : ""),
-                     kText});
+    if (!sel.frame) frameLines(s, f >> 12, lines);
     if (cr3 == (mmu.cr3() & ~mmu::kPageMask)) {
       const mmu::TlbEntry* e = mmu.tlb(false).lookup(page);
       if (e) {
@@ -303,14 +346,6 @@ void Renderer::drawDetails(Session& s, const Layout& l) {
     }
     if (!sym.empty()) lines.push_back({"symbol: " + sym, kText});
   }
-  if (sel.frame) {
-    uint32_t f = *sel.frame;
-    const FrameCensus& c = s.census();
-    lines.push_back({fmt::format("selected frame {:08x}: {} user mapper{}{}{}", f << 12, c.userMappers(f),
-                                 c.userMappers(f) == 1 ? "" : "s", c.kernelMapped(f) ? ", kernel-mapped" : "",
-                                 c.pageTable(f) ? ", holds a page table" : ""),
-                     kText});
-  }
   int y = l.details.y;
   for (auto& [t, c] : lines) {
     if (y + l.line > l.details.y + l.details.h) break;
@@ -322,45 +357,52 @@ void Renderer::drawDetails(Session& s, const Layout& l) {
 void Renderer::drawFrames(Session& s, const Layout& l) {
   const FrameCensus& c = s.census();
   const Grid& g = l.frames;
-  uint32_t shownFrames = static_cast<uint32_t>(g.cols * g.rows) * g.per;
-  shownFrames = std::min(shownFrames, c.frames());
+  FrameRange range = framesShown(s);
+  uint32_t shownEnd = std::min(g.end, c.frames());
+  std::string scale = g.per == 1 ? "1 frame (4 KB)" : fmt::format("{} frames ({} KB)", g.per, 4 * g.per);
   text(l.framesPanel.x, l.framesPanel.y,
-       fmt::format("physical frames 0x0-0x{:x} ({} KB a cell): user PTEs mapping each frame", shownFrames,
-                   4 * g.per),
+       range.all ? fmt::format("physical frames 0x{:x}-0x{:x}, all RAM (z: in use); a cell: {}", g.first,
+                               shownEnd ? shownEnd - 1 : 0, scale)
+                 : fmt::format("physical frames 0x{:x}-0x{:x} in use (z: all 0x{:x}); a cell: {}", g.first,
+                               shownEnd ? shownEnd - 1 : 0, c.frames(), scale),
        kTitle, l.framesPanel.w);
-  // Batched by colour: one SDL call per colour.
+  // Batched by colour: one SDL call per colour. Cells of 6 pixels or more keep a 1-pixel gap.
+  int gap = g.cell >= 6 ? 1 : 0;
   std::vector<SDL_Rect> byColour[6];
   const Rgb colours[6] = {frameColour(0, false, false), frameColour(0, true, false), frameColour(0, false, true),
                           frameColour(1, false, false), frameColour(2, false, false), frameColour(3, false, false)};
-  for (uint32_t f = 0; f < shownFrames; f += g.per) {
+  for (uint32_t f = g.first; f < shownEnd; f += g.per) {
     uint16_t most = 0;
     bool kernel = false, table = false;
-    for (uint32_t k = f; k < f + g.per && k < shownFrames; ++k) {
+    for (uint32_t k = f; k < f + g.per && k < shownEnd; ++k) {
       most = std::max(most, c.userMappers(k));
       kernel |= c.kernelMapped(k);
       table |= c.pageTable(k);
     }
     unsigned idx = most >= 3 ? 5 : most == 2 ? 4 : most == 1 ? 3 : table ? 2 : kernel ? 1 : 0;
     Rect r = g.rect(f);
-    byColour[idx].push_back({r.x, r.y, r.w, r.h});
+    byColour[idx].push_back({r.x, r.y, r.w - gap, r.h - gap});
   }
   for (unsigned i = 0; i < 6; ++i) {
     if (byColour[i].empty()) continue;
     SDL_SetRenderDrawColor(r_, colours[i].r, colours[i].g, colours[i].b, 255);
     SDL_RenderFillRects(r_, byColour[i].data(), static_cast<int>(byColour[i].size()));
   }
-  // The selected page's frame (or the picked frame): outlined, or white when cells are tiny.
-  std::optional<uint32_t> mark = s.selection().frame;
-  if (!mark) {
-    uint32_t cr3 = s.shownCr3();
-    uint32_t linear = (s.selection().pde << 22) | (s.selection().pte << 12);
-    mmu::WalkResult w = s.machine().mmu().probeTables(cr3, linear, mmu::Access::kRead, false);
-    if (w.translation) mark = w.translation->physical(linear) >> 12;
+  // Each row's first frame number, on rows a text line apart.
+  int every = std::max(1, (l.line + g.cell - 1) / g.cell);
+  for (int row = 0; row < g.rows; row += every) {
+    uint32_t f = g.first + static_cast<uint32_t>(row * g.cols) * g.per;
+    int y = g.y + row * g.cell + (g.cell - l.line) / 2 * (every == 1);
+    if (f >= shownEnd || y + l.line > g.y + g.rows * g.cell + 2) break;  // not over the legend
+    text(l.framesPanel.x, y, fmt::format("{:x}", f), kDim, l.frameLabelW - charW_ / 2);
   }
-  if (mark && *mark < shownFrames) {
+  // The picked frame (or the selected page's): outlined, or white when cells are tiny.
+  std::optional<uint32_t> mark = s.selection().frame;
+  if (!mark) mark = s.selectedPageFrame();
+  if (mark && *mark >= g.first && *mark < shownEnd) {
     Rect r = g.rect(*mark);
     if (r.w >= 4) {
-      frame(r, kSelect);
+      frame({r.x, r.y, r.w - gap, r.h - gap}, kSelect);
     } else {
       fill(r, kSelect);
     }

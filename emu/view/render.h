@@ -1,7 +1,7 @@
 // Drawing the view with SDL2 and SDL2_ttf: one Draw* function per panel, each reading what the
 // Session and the MMU hold. Also the PNG writer (zlib) for --view-png and screenshots.
 //
-// render.cpp defines: cellColour, frameColour, layoutFor, shortcuts, Renderer, writePng, renderOffscreen.
+// render.cpp defines: cellColour, frameColour, framesShown, layoutFor, shortcuts, Renderer, writePng, renderOffscreen.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +26,15 @@ Rgb cellColour(CellState s);
 // 0: mapped by no one; kernel only; a page table; then 1, 2, 3+ user PTEs.
 Rgb frameColour(uint16_t userMappers, bool kernel, bool table);
 
-// The layout of a w x h view of this session (frames shown: up to the highest one mapped).
+// The frames the frames grid shows: by default the range in use (FrameCensus::usedFirst/End,
+// widened to multiples of 32 frames, at least 64), with Selection::allFrames all of RAM.
+struct FrameRange {
+  uint32_t first = 0, count = 0;
+  bool all = false;  // the whole of RAM
+};
+FrameRange framesShown(Session& s);
+
+// The layout of a w x h view of this session.
 Layout layoutFor(Session& s, int w, int h);
 
 // Status line under the controls: run state and speed, supplied by the caller.
@@ -59,6 +67,8 @@ class Renderer {
   void drawAddressSpace(Session& s, const Layout& l);
   void drawLegend(const Layout& l);
   void drawDetails(Session& s, const Layout& l);
+  static constexpr unsigned kMappersListed = 6;  // mappers a frame's details list by name
+  void frameLines(Session& s, uint32_t pfn, std::vector<std::pair<std::string, Rgb>>& lines);
   void drawFrames(Session& s, const Layout& l);
   void drawTlb(Session& s, const Layout& l);
   void drawSpaces(Session& s, const Layout& l);

@@ -7,8 +7,8 @@ namespace view {
 
 using mmu::PagingBits;
 
-Layout::Layout(int width, int height, uint32_t frameCount, unsigned tlbSets, unsigned tlbWays,
-               bool splitTlb)
+Layout::Layout(int width, int height, uint32_t firstFrame, uint32_t frameCount, unsigned tlbSets,
+               unsigned tlbWays, bool splitTlb)
     : w(width), h(height) {
   (void)tlbWays;
   pad = std::max(4, w / 200);
@@ -39,19 +39,24 @@ Layout::Layout(int width, int height, uint32_t frameCount, unsigned tlbSets, uns
   int framesH = std::max(4 * line, bottom - top - tlbH - spacesH - 2 * pad);
   framesPanel = {rx, top, rw, framesH};
   // Frames: the largest cell (then the fewest frames per cell) that fits under the title and
-  // above the legend; rows hold a multiple of 32 cells (128 KB of RAM per 32 frames), so that
-  // columns line up with addresses.
+  // above the legend; a row holds a power of two of cells, at least 16 (64 KB of RAM), so that
+  // columns line up with addresses. Up to 32 pixels a cell: big enough to click.
+  // Each row's first frame number is written left of the grid: 5 hex digits and a space of the
+  // monospaced font (DejaVu Sans Mono advances 0.6 em).
+  frameLabelW = font * 6 * 6 / 10;
+  int gx = rx + frameLabelW, gw = rw - frameLabelW;
   int gridH = framesH - 2 * line;
   uint32_t n = std::max<uint32_t>(frameCount, 1);
-  frames = {rx, top + line, 1, 1, 1, 1};
+  frames = {gx, top + line, 1, 1, 1, 1, firstFrame, firstFrame + frameCount};
   bool placed = false;
   for (uint32_t per = 1; per <= 64 && !placed; per *= 2) {
     uint32_t cells = (n + per - 1) / per;
-    for (int c = 16; c >= 1 && !placed; --c) {
-      int cols = std::max(32, rw / c / 32 * 32);
+    for (int c = 32; c >= 1 && !placed; --c) {
+      int cols = 16;
+      while (cols * 2 * c <= gw) cols *= 2;
       int rows = static_cast<int>((cells + cols - 1) / cols);
-      if (rows * c <= gridH) {
-        frames = {rx, top + line, c, cols, rows, per};
+      if (rows * c <= gridH && cols * c <= gw) {
+        frames = {gx, top + line, c, cols, rows, per, firstFrame, firstFrame + frameCount};
         placed = true;
       }
     }
@@ -73,24 +78,28 @@ std::string flagsText(uint32_t word, unsigned cowBit, bool pde) {
   return s;
 }
 
-Session::Session(emu::Machine& machine, const trace::SymbolTable& symbols, const trace::Programs& programs,
-                 unsigned cowBit, uint64_t maxInstructions, uint64_t maxCycles)
+Session::Session(emu::Machine& machine, trace::TraceSession& traced, unsigned cowBit, uint64_t maxInstructions,
+                 uint64_t maxCycles)
     : machine_(machine),
-      symbols_(symbols),
-      programs_(programs),
+      traced_(traced),
+      symbols_(traced.symbols()),
+      programs_(traced.programs()),
       cowBit_(cowBit),
       maxInstructions_(maxInstructions),
       maxCycles_(maxCycles),
-      recorder_(machine.cpu(), machine.mmu(), machine, symbols),
-      describer_(symbols, cowBit),
-      tracer_(machine.cpu(), machine.mmu(), machine, panelKindBits(), nullptr, &log_, cowBit) {
-  describer_.setGuestInfo(&info_);
-  // The tracer names each address space by the program it maps, at every CR3 write.
-  tracer_.learn(&info_, &symbols_, &programs_);
-  attached_ = tracer_.attach();
+      recorder_(machine.cpu(), machine.mmu(), machine, symbols_),
+      describer_(symbols_, cowBit),
+      tracer_(traced.tracer()) {
+  // The trace session's tracer names each address space by the program it maps, at every CR3
+  // write; the panel sees every record of its kinds, whatever --trace and --trace-filter select.
+  describer_.setGuestInfo(&traced.guestInfo());
+  attached_ = tracer_ != nullptr;
+  if (tracer_) tracer_->tap(&log_, panelKindBits());
 }
 
-Session::~Session() { tracer_.detach(); }
+Session::~Session() {
+  if (tracer_) tracer_->tap(nullptr, 0);
+}
 
 emu::Machine::Outcome Session::runPiece(uint64_t maxInstructions, uint64_t maxCycles) {
   using Kind = emu::Machine::Outcome::Kind;
@@ -108,7 +117,9 @@ emu::Machine::Outcome Session::runPiece(uint64_t maxInstructions, uint64_t maxCy
                  (r.kind == Kind::kCycleLimit && cpu.cycles() < maxCycles_);
     if (r.kind != Kind::kStopped && !limit) {
       outcome_ = r;
-      tracer_.finish();  // the faults still pending get their resolution (killed, unresolved)
+      // The faults still pending get their resolution (killed, unresolved) now, for the panel;
+      // the trace session finishes its sink when the view ends.
+      if (tracer_) tracer_->settle();
     }
     return r;
   }
@@ -138,6 +149,27 @@ void Session::runFor(uint64_t instructions) {
 
 uint32_t Session::shownCr3() const {
   return selection_.pinnedCr3 ? *selection_.pinnedCr3 : (machine_.mmu().cr3() & ~mmu::kPageMask);
+}
+
+std::optional<uint32_t> Session::selectedPageFrame() const {
+  uint32_t linear = (selection_.pde << 22) | (selection_.pte << 12);
+  mmu::WalkResult w = machine_.mmu().probeTables(shownCr3(), linear, mmu::Access::kRead, false);
+  if (!w.translation) return std::nullopt;
+  return w.translation->physical(linear) >> 12;
+}
+
+void Session::stepFrame(bool forward) {
+  uint32_t n = census_.frames();
+  if (n == 0) return;
+  std::optional<uint32_t> from = selection_.frame ? selection_.frame : selectedPageFrame();
+  uint32_t at = from && *from < n ? *from : (forward ? n - 1 : 0);
+  for (uint32_t k = 1; k <= n; ++k) {
+    uint32_t f = forward ? (at + k) % n : (at + n - k % n) % n;
+    if (census_.userMappers(f) > 0 || census_.pageTable(f)) {
+      selection_.frame = f;
+      return;
+    }
+  }
 }
 
 void Session::refresh() {
@@ -177,13 +209,19 @@ std::vector<AddressSpace> Session::addressSpaces() const {
   const std::vector<uint32_t>& seen = recorder_.cr3s();
   auto has = [](const std::vector<uint32_t>& v, uint32_t c) { return std::find(v.begin(), v.end(), c) != v.end(); };
   std::vector<AddressSpace> out;
-  for (uint32_t c : seen) out.push_back({c, info_.spaceName(c), c == cur, has(live, c), true});
+  for (uint32_t c : seen) out.push_back({c, guestInfo().spaceName(c), c == cur, has(live, c), true});
   for (uint32_t c : live) {
-    // Never loaded, so the tracer has not named it: the same trace::Programs names it now.
-    if (!has(seen, c)) out.push_back({c, programs_.identify(machine_.mmu(), machine_, c), c == cur, true, false});
+    if (!has(seen, c)) out.push_back({c, spaceName(c), c == cur, true, false});
   }
   std::stable_partition(out.begin(), out.end(), [](const AddressSpace& a) { return a.live; });
   return out;
+}
+
+std::string Session::spaceName(uint32_t cr3) const {
+  std::string name = guestInfo().spaceName(cr3);
+  // Never loaded, so the tracer has not named it: the same trace::Programs names it now.
+  if (name.empty()) name = programs_.identify(machine_.mmu(), machine_, cr3 & ~mmu::kPageMask);
+  return name;
 }
 
 }  // namespace view

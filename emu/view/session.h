@@ -1,10 +1,10 @@
-// A run under the view: the Machine, the recorder, the trace's tracer with the events panel's
-// sink, the frame census, the address spaces and what the viewer has selected. It runs the
+// A run under the view: the Machine, the recorder, the trace session's tracer tapped for the
+// events panel, the frame census, the address spaces and what the viewer has selected. It runs the
 // machine in pieces (to a moment, for an instruction budget); stopping and continuing never
 // changes the run, because Machine::run() continues exactly where it stopped and the view only
 // reads state through probes.
 //
-// session.cpp defines: Layout, flagsText, Session (with addressSpaces).
+// session.cpp defines: Layout, flagsText, Session (with addressSpaces, spaceName).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@
 #include "emu/trace/guest_info.h"
 #include "emu/trace/programs.h"
 #include "emu/trace/symbols.h"
+#include "emu/trace/trace_cli.h"
 #include "emu/trace/tracer.h"
 #include "emu/view/events.h"
 #include "emu/view/model.h"
@@ -28,25 +29,32 @@ struct Rect {
   bool contains(int px, int py) const { return px >= x && px < x + w && py >= y && py < y + h; }
 };
 
-// A grid of square cells, `cols` wide, each holding `per` consecutive items (frames).
+// A grid of square cells, `cols` wide, each holding `per` consecutive items (frames), the first
+// cell holding item `first`; items from `end` on are not in the grid.
 struct Grid {
   int x = 0, y = 0, cell = 1, cols = 32, rows = 32;
-  uint32_t per = 1;
+  uint32_t per = 1, first = 0, end = 1024;
   Rect rect(uint32_t index) const {
-    uint32_t c = index / per;
+    uint32_t c = (index - first) / per;
     return {x + static_cast<int>(c % cols) * cell, y + static_cast<int>(c / cols) * cell, cell, cell};
   }
+  bool shows(uint32_t index) const { return index >= first && index < end; }
   // The item under a point, or -1.
   long hit(int px, int py) const {
     if (px < x || py < y || px >= x + cols * cell || py >= y + rows * cell) return -1;
-    return static_cast<long>(((py - y) / cell) * cols + (px - x) / cell) * per;
+    uint32_t i = first + static_cast<uint32_t>(((py - y) / cell) * cols + (px - x) / cell) * per;
+    return i < end ? static_cast<long>(i) : -1;
   }
 };
 
 // Where every panel goes in a window of w x h pixels (pure arithmetic, shared with the tests).
+// The frames grid shows `frameCount` frames from `firstFrame` (a multiple of 32), in rows of a
+// power of two of cells (at least 16), with the largest cells that fit.
 struct Layout {
-  Layout(int w, int h, uint32_t frames, unsigned tlbSets, unsigned tlbWays, bool splitTlb);
+  Layout(int w, int h, uint32_t firstFrame, uint32_t frameCount, unsigned tlbSets, unsigned tlbWays,
+         bool splitTlb);
   int w, h, pad, line, font;
+  int frameLabelW = 0;  // the frame numbers left of the frames grid
   Rect status, space, legend, details, framesPanel, tlb, spaces, events;
   Grid pdes, ptes, frames;
 };
@@ -58,7 +66,8 @@ std::string flagsText(uint32_t word, unsigned cowBit, bool pde);
 struct Selection {
   std::optional<uint32_t> pinnedCr3;  // nullopt: follow the current CR3
   unsigned pde = 0, pte = 0;
-  std::optional<uint32_t> frame;  // a frame picked in the frames grid
+  std::optional<uint32_t> frame;  // a frame picked in the frames grid (its number)
+  bool allFrames = false;         // the frames grid: all of RAM, not the range in use
   bool help = false;
 };
 
@@ -72,14 +81,15 @@ struct AddressSpace {
 
 class Session {
  public:
-  // `symbols` and `programs` (trace::loadGuestNames) name addresses and address spaces; the
-  // session keeps references to them.
-  Session(emu::Machine& machine, const trace::SymbolTable& symbols, const trace::Programs& programs,
-          unsigned cowBit, uint64_t maxInstructions, uint64_t maxCycles);
+  // `traced` is the run's trace session (--trace, --stats), already attached to `machine`: the
+  // events panel follows its tracer through Tracer::tap (one tracer for both), and its symbols,
+  // programs and address-space names name things here. The session keeps a reference to it.
+  Session(emu::Machine& machine, trace::TraceSession& traced, unsigned cowBit, uint64_t maxInstructions,
+          uint64_t maxCycles);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-  // False when the CPU's event bus had no room for the view's observers.
+  // False when the trace session has no tracer (not attached).
   bool attached() const { return attached_; }
 
   // Runs until `when` happens or the run ends; false and a one-line error for an unknown symbol.
@@ -99,6 +109,11 @@ class Session {
   // Selects the last page fault's page if it is in the shown space, else the first user page.
   void autoSelect();
   uint32_t shownCr3() const;
+  // The frame the selected page maps (a probe of the shown space), if it is present.
+  std::optional<uint32_t> selectedPageFrame() const;
+  // Picks the next (`forward`) or previous frame in use (a user mapper or a page table) after
+  // the picked frame, or the selected page's; wraps around.
+  void stepFrame(bool forward);
 
   emu::Machine& machine() { return machine_; }
   Recorder& recorder() { return recorder_; }
@@ -108,8 +123,13 @@ class Session {
   // tracer's run counters.
   const EventLog& events() const { return log_; }
   trace::Describer& describer() { return describer_; }
-  const trace::RunCounters& traceCounters() const { return tracer_.counters(); }
-  const trace::GuestInfo& guestInfo() const { return info_; }
+  const trace::RunCounters& traceCounters() const { return tracer_->counters(); }
+  const trace::GuestInfo& guestInfo() const { return traced_.guestInfo(); }
+  // The programs an address space ran (the tracer's names), or for one never loaded into CR3
+  // the program it maps; "" when neither is known.
+  std::string spaceName(uint32_t cr3) const;
+  // Every present PTE (or 4 MB PDE) of the live address spaces that maps frame `pfn`.
+  std::vector<FrameMapper> frameMappers(uint32_t pfn) { return census_.mappersOf(machine_, pfn); }
   // The live address spaces first (in the order first seen), then those gone.
   std::vector<AddressSpace> addressSpaces() const;
   Selection& selection() { return selection_; }
@@ -119,15 +139,15 @@ class Session {
   emu::Machine::Outcome runPiece(uint64_t maxInstructions, uint64_t maxCycles);
 
   emu::Machine& machine_;
+  trace::TraceSession& traced_;
   const trace::SymbolTable& symbols_;
   const trace::Programs& programs_;
   unsigned cowBit_;
   uint64_t maxInstructions_, maxCycles_;
   Recorder recorder_;
-  trace::GuestInfo info_;
   trace::Describer describer_;
   EventLog log_;
-  trace::Tracer tracer_;
+  trace::Tracer* tracer_;
   bool attached_ = false;
   FrameCensus census_;
   Selection selection_;

@@ -215,7 +215,7 @@ class Window {
         sel.pte = static_cast<unsigned>(j);
         sel.frame.reset();
       } else if (long f = l.frames.hit(x, y); f >= 0) {
-        sel.frame = static_cast<uint32_t>(f);
+        sel.frame = static_cast<uint32_t>(f);  // its details: mappers by address space and linear address
       } else if (std::optional<uint32_t> cr3 = view_->spaceAt(x, y)) {
         sel.pinnedCr3 = *cr3;  // shown until 0 (or a "run to" stop) follows CR3 again
         sel.frame.reset();
@@ -267,6 +267,9 @@ class Window {
       case SDLK_DOWN: sel.pte = (sel.pte + 32) % 1024; break;
       case SDLK_PAGEUP: sel.pde = (sel.pde + 1023) % 1024; break;
       case SDLK_PAGEDOWN: sel.pde = (sel.pde + 1) % 1024; break;
+      case SDLK_LEFTBRACKET: s_.stepFrame(false); break;
+      case SDLK_RIGHTBRACKET: s_.stepFrame(true); break;
+      case SDLK_z: sel.allFrames = !sel.allFrames; break;
       case SDLK_PLUS:
       case SDLK_EQUALS:
       case SDLK_KP_PLUS: speed_ = std::min(speed_ + 1, kSpeedCount - 1); break;
@@ -374,21 +377,15 @@ int runView(emu::MachineCli& pc, const ViewCli& cli, const trace::TraceCli& trac
     std::fprintf(stderr, "xray86: %s\n", error.c_str());
     return 2;
   }
-  // The trace's names: kernel symbols (the built-in guest's too), --symbols, the user programs.
-  trace::SymbolTable symbols;
-  trace::Programs programs;
-  if (!trace::loadGuestNames(pc.config, traceCli.symbols, symbols, programs, error)) {
+  // One tracer for the run: the trace session's (--trace, --stats, the summary of a failing
+  // run), which also loads the names (kernel symbols, --symbols, the user programs); the view's
+  // events panel taps it.
+  trace::TraceSession traced(traceCli, pc.config);
+  if (!traced.attach(*m, error)) {
     std::fprintf(stderr, "xray86: %s\n", error.c_str());
     return 2;
   }
-  Session s(*m, symbols, programs, cli.cowBit, pc.maxInstructions, pc.maxCycles);
-  // --trace, --stats and the summary of a failing run work as without the view (a second
-  // tracer: the view's keeps only the panel's records).
-  trace::TraceSession traced(traceCli, pc.config);
-  if (!s.attached() || !traced.attach(*m, error)) {
-    std::fprintf(stderr, "xray86: %s\n", s.attached() ? error.c_str() : "too many event observers");
-    return 2;
-  }
+  Session s(*m, traced, cli.cowBit, pc.maxInstructions, pc.maxCycles);
 
   if (!cli.window) {
     for (size_t i = 0; i < moments.size(); ++i) {

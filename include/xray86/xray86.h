@@ -245,6 +245,7 @@ enum class StopKind : uint8_t {
   kHalted,            // HLT with nothing left to wake it
   kTripleFault,
   kUnsupported,       // an instruction the CPU does not implement
+  kConsole,           // runUntilConsole: the console printed the text
 };
 const char* stopKindName(StopKind kind);
 
@@ -303,6 +304,9 @@ class Machine {
   Stop runUntil(const Filter& filter);         // until the next event that matches
   Stop runTo(uint32_t eip);                    // until EIP is `eip` (before it executes)
   Stop runTo(const std::string& symbol);       // until EIP is the symbol's first byte
+  // Until the console (COM1 and port 0xE9) prints `text`, counting only what is printed from now
+  // on: "$ " for a shell's prompt, for kernels that never power off (MIT's xv6).
+  Stop runUntilConsole(const std::string& text);
   Stop step();                                 // one instruction (or one interrupt delivery)
   // From inside a callback: end the current run at the next instruction boundary (kRequested).
   void stop();

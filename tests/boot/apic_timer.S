@@ -8,6 +8,7 @@
  * window [t0, t0 + 10.5P] the expiries are k = 1..10, so the count is exactly 10 whatever
  * each instruction costs (as long as the store follows the read within P/2 cycles and one
  * handler runs in less than P). It exits through port 0xF4 with the count: status 21. */
+#include "pc.inc"
         .set    MB_MAGIC, 0x1BADB002
         .set    MB_FLAGS, 0
         .set    LAPIC, 0xFEE00000
@@ -23,13 +24,7 @@ start:
         mov     %ax, %ds
         mov     %ax, %es
         mov     %ax, %ss
-        /* IDT entry 32: interrupt gate to tick, selector 0x08, DPL 0. */
-        mov     $tick, %eax
-        mov     %ax, idt + 32*8
-        movw    $0x08, idt + 32*8 + 2
-        movw    $0x8E00, idt + 32*8 + 4
-        shr     $16, %eax
-        mov     %ax, idt + 32*8 + 6
+        IDT_GATE 32, tick
         lidt    idtdesc
         /* Mask the 8259s: only the APIC timer interrupts. */
         mov     $0xFF, %al

@@ -16,6 +16,7 @@
  * ends 33,000 cycles in (1 ms); an interrupt held back to the slice's end would give 6. The
  * 20th edge comes 20,000 ticks (553,142 cycles) after the first tick, so the total divided by
  * 27,000 is 20 (status 41). */
+#include "pc.inc"
         .set    MB_MAGIC, 0x1BADB002
         .set    MB_FLAGS, 0
         .text
@@ -30,32 +31,9 @@ start:
         mov     %ax, %ds
         mov     %ax, %es
         mov     %ax, %ss
-        mov     $tick, %eax
-        mov     %ax, idt + 32*8
-        movw    $0x08, idt + 32*8 + 2
-        movw    $0x8E00, idt + 32*8 + 4
-        shr     $16, %eax
-        mov     %ax, idt + 32*8 + 6
+        IDT_GATE 32, tick
         lidt    idtdesc
-        /* 8259 pair: vectors 0x20 / 0x28, only IRQ 0 open. */
-        mov     $0x11, %al
-        out     %al, $0x20
-        out     %al, $0xA0
-        mov     $0x20, %al
-        out     %al, $0x21
-        mov     $0x28, %al
-        out     %al, $0xA1
-        mov     $0x04, %al
-        out     %al, $0x21
-        mov     $0x02, %al
-        out     %al, $0xA1
-        mov     $0x01, %al
-        out     %al, $0x21
-        out     %al, $0xA1
-        mov     $0xFE, %al
-        out     %al, $0x21
-        mov     $0xFF, %al
-        out     %al, $0xA1
+        PIC_INIT 0xFE, 0xFF             /* only IRQ 0 open */
         mov     $0x34, %al              /* channel 0, LSB then MSB, mode 2 */
         out     %al, $0x43
         rdtsc

@@ -337,3 +337,27 @@ TEST(Api, NamesOfProgramsAndSystemCalls) {
   EXPECT_EQ(m.syscallName(999), "");
   EXPECT_EQ(m.programName(0x12345000), "");
 }
+
+// Kernels that never power off are driven by their console: the built-in shell with a script
+// prints "$ " when it waits, the script's first line runs `free` (one line "free pages: N"),
+// and the run goes on to the exit after that.
+TEST(Api, RunUntilTheConsolePrints) {
+  xray86::Options o = guest::options("run=sh");
+  o.input = "free\nexit\n";
+  Machine m(o);
+  xray86::Stop s = m.runUntilConsole("$ ");
+  ASSERT_EQ(s.kind, StopKind::kConsole) << s.message << m.console();
+  EXPECT_EQ(s.message, "the console printed \"$ \"");
+  std::string atPrompt = m.console();
+  EXPECT_EQ(atPrompt.substr(atPrompt.size() - 2), "$ ");
+  EXPECT_EQ(atPrompt.find("free pages"), std::string::npos);  // nothing typed yet: paced input
+  s = m.runUntilConsole("free pages: ");
+  ASSERT_EQ(s.kind, StopKind::kConsole) << s.message;
+  // Only what is printed after the call counts: asking for the prompt again finds the next one.
+  s = m.runUntilConsole("$ ");
+  ASSERT_EQ(s.kind, StopKind::kConsole);
+  std::string after = m.console();
+  EXPECT_EQ(after.substr(atPrompt.size()).find("free\nfree pages: "), 0u) << after;
+  EXPECT_EQ(m.run().kind, StopKind::kExited);
+  EXPECT_THROW(m.runUntilConsole(""), xray86::Error);
+}

@@ -53,6 +53,12 @@ stats_determinism)
   for i in 2 3 4; do
     diff "$OUT/stats1.cmp" "$OUT/stats$i.cmp" || fail "runs 1 and $i counted differently"
   done
+  # And the trace of the default demo, byte for byte.
+  for i in 1 2; do
+    MALLOC_TOP_PAD_=$((i * 151552)) "$XRAY86" run --quiet --trace pf,tlb,cr3,sys --trace-format jsonl \
+      --trace-out "$OUT/demo$i.jsonl" > /dev/null || fail "demo run $i failed"
+  done
+  cmp "$OUT/demo1.jsonl" "$OUT/demo2.jsonl" || fail "two runs of the demo gave different traces"
   ;;
 *) fail "unknown test $1" ;;
 esac

@@ -19,6 +19,7 @@
  *   test 5     write 0x404000, not present; the handler ignores the first two faults, so
  *              the same instruction faults on the same address three times (repeat 1, 2, 3)
  */
+#include "../boot/pc.inc"
         .set    MB_MAGIC, 0x1BADB002
         .set    MB_FLAGS, 0x00000003
         .set    PD, 0x300000
@@ -43,13 +44,7 @@ reload:
         mov     %ax, %ds
         mov     %ax, %es
         mov     %ax, %ss
-        /* IDT entry 14: a 32-bit interrupt gate to pf_handler. */
-        mov     $pf_handler, %eax
-        mov     %ax, idt + 14 * 8
-        movw    $0x08, idt + 14 * 8 + 2
-        movw    $0x8E00, idt + 14 * 8 + 4
-        shr     $16, %eax
-        mov     %ax, idt + 14 * 8 + 6
+        IDT_GATE 14, pf_handler
         lidt    idt_desc
         call    setup_paging
         call    test_not_present

@@ -50,15 +50,16 @@ std::unique_ptr<emu::Machine> cowtest(Discard& console) {
   return m;
 }
 
-// The kernel's symbols and the archive's programs, as `xray86 run` loads them.
-struct Names {
-  trace::SymbolTable symbols;
-  trace::Programs programs;
-  explicit Names(Discard& console) {
+// The trace session of a run under the view without --trace (it counts, names the guest and
+// feeds the events panel), attached as `xray86 run --view*` attaches it: the kernel's symbols
+// and the archive's programs loaded.
+struct Traced {
+  trace::TraceSession session;
+  Traced(Discard& console, emu::Machine& m) : session(trace::TraceCli{}, cowtestConfig(console)) {
     std::string error;
-    EXPECT_TRUE(trace::loadGuestNames(cowtestConfig(console), {}, symbols, programs, error)) << error;
-    EXPECT_FALSE(symbols.empty());
-    EXPECT_FALSE(programs.empty());
+    EXPECT_TRUE(session.attach(m, error)) << error;
+    EXPECT_FALSE(session.symbols().empty());
+    EXPECT_FALSE(session.programs().empty());
   }
 };
 
@@ -93,9 +94,9 @@ TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
   Discard console;
   auto m = cowtest(console);
   ASSERT_TRUE(m);
-  Names names(console);
+  Traced traced(console, *m);
   std::string error;
-  view::Session s(*m, names.symbols, names.programs, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  view::Session s(*m, traced.session, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
   ASSERT_TRUE(s.attached());
 
   // Just after the parent's fork() returned: every private user page is COW in both processes.
@@ -166,6 +167,85 @@ TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
   EXPECT_TRUE(ic.px == after) << "after-fault.png differs from the in-process picture";
 }
 
+// The frames grid shows the frames in use (what user PTEs map, plus the live spaces' page
+// directories and tables), not all of RAM, in cells big enough to click; every cell has the
+// colour of its census count; a click on a cell picks that frame, whose details list the two
+// address spaces (named by program) that share it after fork; z shows all of RAM again.
+TEST(ViewFrames, ZoomedToTheFramesInUse) {
+  Discard console;
+  auto m = cowtest(console);
+  ASSERT_TRUE(m);
+  Traced traced(console, *m);
+  std::string error;
+  view::Session s(*m, traced.session, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  runTo(s, "ret:fork");
+  const view::FrameCensus& c = s.census();
+  view::FrameRange range = view::framesShown(s);
+  EXPECT_FALSE(range.all);
+  EXPECT_EQ(range.first % 32, 0u) << "rows start at a multiple of 32 frames";
+  uint32_t end = range.first + range.count;
+  uint32_t shared = 0, sharedCount = 0;
+  for (uint32_t f = 0; f < c.frames(); ++f) {
+    if (c.userMappers(f) == 0) continue;
+    EXPECT_GE(f, range.first);
+    EXPECT_LT(f, end);
+    if (c.userMappers(f) == 2 && sharedCount++ == 0) shared = f;
+  }
+  ASSERT_GT(sharedCount, 0u) << "fork shared the parent's frames";
+  unsigned cowtests = 0;
+  for (uint32_t dir : c.liveSpaces()) {
+    if (s.spaceName(dir) != "cowtest") continue;  // the kernel's own directory has no user half
+    ++cowtests;
+    EXPECT_GE(dir >> 12, range.first) << "the user spaces' page directories are in the range";
+    EXPECT_LT(dir >> 12, end);
+  }
+  EXPECT_EQ(cowtests, 2u) << "the parent and the child fork() built";
+  EXPECT_LT(range.count, c.frames() / 4) << "cowtest's frames are a small part of 64 MB";
+
+  std::vector<uint32_t> px;
+  ASSERT_TRUE(view::renderOffscreen(s, {"at ret:fork", ""}, kW, kH, px, error)) << error;
+  view::Layout l = view::layoutFor(s, kW, kH);
+  EXPECT_EQ(l.frames.first, range.first);
+  EXPECT_EQ(l.frames.end, end);
+  EXPECT_EQ(l.frames.per, 1u);
+  EXPECT_GE(l.frames.cell, 8) << "cells big enough to see and to click";
+  std::optional<uint32_t> marked = s.selectedPageFrame();  // outlined: its centre is still its colour
+  for (uint32_t f = range.first; f < end; ++f) {
+    EXPECT_EQ(centre(px, l.frames.rect(f)), rgb(view::frameColour(c.userMappers(f), c.kernelMapped(f), c.pageTable(f))))
+        << "frame " << f << (marked == f ? " (marked)" : "");
+  }
+  view::Rect cell = l.frames.rect(shared);
+  EXPECT_EQ(l.frames.hit(cell.x + cell.w / 2, cell.y + cell.h / 2), static_cast<long>(shared));
+  EXPECT_EQ(l.frames.hit(l.frames.x - 1, l.frames.y), -1);
+
+  // The shared frame's mappers: the parent (current) and the child fork() built, at the same
+  // linear address, both cowtest, both COW.
+  uint32_t parent = m->mmu().cr3() & ~mmu::kPageMask;
+  std::vector<view::FrameMapper> user;
+  for (const view::FrameMapper& mp : s.frameMappers(shared)) {
+    if (mp.user) user.push_back(mp);
+  }
+  ASSERT_EQ(user.size(), 2u);
+  EXPECT_EQ(user[0].cr3, parent) << "the current space is listed first";
+  EXPECT_NE(user[1].cr3, parent);
+  EXPECT_EQ(user[0].linear, user[1].linear);
+  for (const view::FrameMapper& mp : user) {
+    EXPECT_EQ(s.spaceName(mp.cr3), "cowtest");
+    EXPECT_EQ(view::classifyPte(mp.entry, mp.pde, view::kDefaultCowBit), CellState::kCow);
+  }
+
+  // z: all of RAM, from frame 0, in smaller cells.
+  s.selection().allFrames = true;
+  view::FrameRange all = view::framesShown(s);
+  EXPECT_TRUE(all.all);
+  EXPECT_EQ(all.first, 0u);
+  EXPECT_EQ(all.count, c.frames());
+  view::Layout la = view::layoutFor(s, kW, kH);
+  EXPECT_EQ(la.frames.first, 0u);
+  EXPECT_GE(static_cast<uint64_t>(la.frames.cols) * la.frames.rows * la.frames.per, c.frames());
+  EXPECT_LT(la.frames.cell, l.frames.cell);
+}
+
 // The events panel holds the trace's own records and draws their words: at a moment after the
 // first copy-on-write fault, its lines (oldest first) are the last lines `--trace` with the
 // panel's kinds writes before that moment, byte for byte; and every column it draws is a piece
@@ -174,8 +254,8 @@ TEST(ViewEvents, PanelLinesAreTheTracesTextLines) {
   Discard console;
   auto m = cowtest(console);
   ASSERT_TRUE(m);
-  Names names(console);
-  view::Session s(*m, names.symbols, names.programs, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  Traced traced(console, *m);
+  view::Session s(*m, traced.session, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
   ASSERT_TRUE(s.attached());
   runTo(s, "ret:fork");
   runTo(s, "pf:2");
@@ -202,14 +282,14 @@ TEST(ViewEvents, PanelLinesAreTheTracesTextLines) {
   std::remove(out.c_str());
   ASSERT_EQ(run(std::string("--trace ") + view::kPanelKinds + " --trace-out " + out), kCowtestPassed);
   std::ifstream in(out);
-  std::vector<std::string> traced;
+  std::vector<std::string> fromTrace;
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;  // the column header
-    if (std::stoull(line) <= now) traced.push_back(line);
+    if (std::stoull(line) <= now) fromTrace.push_back(line);
   }
-  ASSERT_GE(traced.size(), panel.size());
-  EXPECT_EQ(panel.size(), std::min<size_t>(traced.size(), view::EventLog::kKept));
-  std::vector<std::string> last(traced.end() - static_cast<long>(panel.size()), traced.end());
+  ASSERT_GE(fromTrace.size(), panel.size());
+  EXPECT_EQ(panel.size(), std::min<size_t>(fromTrace.size(), view::EventLog::kKept));
+  std::vector<std::string> last(fromTrace.end() - static_cast<long>(panel.size()), fromTrace.end());
   EXPECT_EQ(panel, last);
 
   // --trace under the view: the same file, byte for byte, while pictures are drawn (drawing
@@ -256,8 +336,8 @@ TEST(ViewSpaces, NamedByTheProgramTheyMap) {
   Discard console;
   auto m = cowtest(console);
   ASSERT_TRUE(m);
-  Names names(console);
-  view::Session s(*m, names.symbols, names.programs, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  Traced traced(console, *m);
+  view::Session s(*m, traced.session, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
   runTo(s, "ret:fork");
   uint32_t cr3 = m->mmu().cr3() & ~mmu::kPageMask;
   const view::AddressSpace* current = nullptr;
@@ -295,10 +375,11 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
       << "xvfb-run is missing: install xvfb (scripts/setup.sh); the window test needs an X server";
   std::string shot = std::string(OUT_DIR) + "/window.png";
   std::remove(shot.c_str());
-  // f: run to the next page fault; p: screenshot; q: quit (the run is cut short: status 0).
+  // f: run to the next page fault; ]: pick the next frame in use after the faulting page's;
+  // p: screenshot; q: quit (the run is cut short: status 0).
   std::string cmd = std::string("xvfb-run -a -s '-screen 0 1280x1024x24' ") + XRAY86_BIN + " run --kernel " +
                     GUEST_KERNEL + " --module " + GUEST_ARCHIVE + " --cmdline run=cowtest --quiet --view" +
-                    " --view-keys 'f p q' --view-png " + shot + " > " + OUT_DIR + "/window-console.txt 2>&1";
+                    " --view-keys 'f ] p q' --view-png " + shot + " > " + OUT_DIR + "/window-console.txt 2>&1";
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << cmd << " (see window-console.txt)";
   viewtest::Image img;
@@ -311,8 +392,8 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
   Discard console;
   auto m = cowtest(console);
   ASSERT_TRUE(m);
-  Names names(console);
-  view::Session s(*m, names.symbols, names.programs, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  Traced traced(console, *m);
+  view::Session s(*m, traced.session, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
   view::When next;
   next.kind = view::When::Kind::kNextFault;
   ASSERT_TRUE(s.arm(next, error));
@@ -330,6 +411,17 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
   EXPECT_EQ(img.at(cell.x + cell.w / 2, cell.y + cell.h / 2), rgb(view::cellColour(expected)))
       << "the faulting page's cell, state " << view::cellStateName(expected);
   EXPECT_NE(expected, CellState::kNotPresent) << "cowtest's first fault is a write to a present page";
+
+  // The frame ] picked is outlined in white (kSelect, render.cpp) at its cell's top-left corner.
+  s.stepFrame(true);
+  ASSERT_TRUE(s.selection().frame);
+  ASSERT_TRUE(l.frames.shows(*s.selection().frame)) << "the next frame in use is in the grid";
+  view::Rect picked = l.frames.rect(*s.selection().frame);
+  EXPECT_EQ(img.at(picked.x, picked.y), 0xFFFFFFu);
+  EXPECT_EQ(img.at(picked.x + picked.w / 2, picked.y + picked.h / 2),
+            rgb(view::frameColour(s.census().userMappers(*s.selection().frame),
+                                  s.census().kernelMapped(*s.selection().frame),
+                                  s.census().pageTable(*s.selection().frame))));
 }
 
 }  // namespace
@@ -376,7 +468,7 @@ TEST(ViewModel, ParsesMoments) {
 
 // Every cell a grid draws is the one a click on it selects.
 TEST(ViewLayout, GridCellsAndHitsAgree) {
-  view::Layout l(kW, kH, 16384, 8, 4, false);
+  view::Layout l(kW, kH, 0, 16384, 8, 4, false);
   for (uint32_t i : {0u, 1u, 31u, 32u, 555u, 1023u}) {
     view::Rect r = l.ptes.rect(i);
     EXPECT_EQ(l.ptes.hit(r.x + r.w / 2, r.y + r.h / 2), static_cast<long>(i));
