@@ -37,6 +37,15 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
   run.add_option("--console-file", cli.consoleFile, "Write COM1 and port 0xE9 output to this file instead of standard output");
   run.add_option("--rtc", cli.rtc, "CMOS clock at start: seconds since 1970 or YYYY-MM-DD[THH:MM:SS] (default 2000-01-01)");
   run.add_option("--max-cycles", cli.maxCycles, "Stop after this many cycles (33 MHz nominal)");
+  run.add_option_function<std::string>(
+         "--tlb",
+         [&c](const std::string& v) {
+           std::string error;
+           if (!parseTlb(v, c.tlb, error)) throw CLI::ValidationError(error);
+         },
+         "TLB geometry SETSxWAYS (default 8x4, the 80386's 32 entries). Example: --tlb 1x1 makes every "
+         "page switch a miss");
+  run.add_flag("--split-tlb", c.tlb.split, "Separate instruction and data TLBs, each of the --tlb geometry");
   run.add_flag("--quiet", cli.quiet, "No summary line at the end");
 }
 
