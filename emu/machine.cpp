@@ -22,6 +22,26 @@ constexpr uint32_t kCgaEnd = devices::Cga::kBase + devices::Cga::kSize;
 constexpr uint64_t kMaxSlice = devices::kCpuHz / 1000;
 }  // namespace
 
+bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& error) {
+  unsigned sets = 0, ways = 0;
+  char x = 0, tail = 0;
+  if (std::sscanf(text.c_str(), "%u%c%u%c", &sets, &x, &ways, &tail) != 3 || x != 'x' || text[0] == '-') {
+    error = "--tlb " + text + ": expected SETSxWAYS, e.g. 8x4";
+    return false;
+  }
+  if (sets == 0 || sets > 4096 || (sets & (sets - 1)) != 0) {
+    error = "--tlb " + text + ": sets must be a power of two from 1 to 4096";
+    return false;
+  }
+  if (ways == 0 || ways > 64) {
+    error = "--tlb " + text + ": ways must be 1 to 64";
+    return false;
+  }
+  geometry.sets = sets;
+  geometry.ways = ways;
+  return true;
+}
+
 bool parseRtc(const std::string& text, int64_t& seconds) {
   if (text.empty()) return false;
   char* end = nullptr;

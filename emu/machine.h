@@ -2,7 +2,7 @@
 // CPU's bus (RAM, MMIO, ports, INTA, the A20 gate) and runs the CPU in slices up to the next
 // device deadline.
 //
-// machine.cpp defines: MachineConfig, Machine (create, run, the CpuBus methods), parseRtc.
+// machine.cpp defines: MachineConfig, Machine (create, run, the CpuBus methods), parseRtc, parseTlb.
 #pragma once
 
 #include <cstdint>
@@ -57,6 +57,9 @@ struct MachineConfig {
 
 // "2000-01-01", "2000-01-01T12:00:00" or seconds since 1970; false on anything else.
 bool parseRtc(const std::string& text, int64_t& seconds);
+// --tlb SETSxWAYS ("8x4", the 80386's): sets a power of two from 1 to 4096, ways 1 to 64 (what
+// mmu::Mmu accepts). False with a one-line `error` otherwise; `split` is left as it is.
+bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& error);
 
 // Exit statuses of `xray86 run`: the one definition (docs/trace.md lists them). A guest's own
 // status comes from the exit port as (code << 1) | 1 (QEMU's isa-debug-exit), always odd, so the

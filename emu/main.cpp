@@ -114,12 +114,13 @@ int main(int argc, char** argv) {
              "fork demonstration (--cmdline picks a lab variant, e.g. --cmdline cow_flush=none).");
   bool cpuDemo = false;
   run->add_flag("--cpu-demo", cpuDemo,
-                "Run the sieve demo on the bare CPU over flat RAM instead, and print the registers");
+                "Run the sieve demo on the bare CPU over flat RAM instead, and print the registers. Example: --cpu-demo");
   uint32_t rounds = 1;
   uint64_t limit = 2'000'000'000;
-  run->add_option("-r,--rounds", rounds, "How many times the demo runs its sieve (default 1)")
+  run->add_option("-r,--rounds", rounds, "How many times the demo runs its sieve (default 1). Example: --cpu-demo --rounds 10")
       ->check(CLI::Range(1u, 1000u));
-  run->add_option("-n,--max-instructions,--max-insns", limit, "Stop after this many instructions")
+  run->add_option("-n,--max-instructions,--max-insns", limit,
+                  "Stop after this many instructions (exit status 4). Example: --max-insns 100000000")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   emu::MachineCli pc;  // --kernel, --disk, --bios and the rest: the PC (docs/platform.md)
   emu::addMachineOptions(*run, pc);

@@ -378,8 +378,6 @@ Options Options::fromArgs(const std::vector<std::string>& args) {
   if (app.get_option_no_throw("--max-insns") == nullptr) {
     app.add_option("-n,--max-instructions,--max-insns", maxInstructions, "Stop after this many instructions");
   }
-  std::string tlb;
-  if (app.get_option_no_throw("--tlb") == nullptr) app.add_option("--tlb", tlb, "TLB geometry SETSxWAYS");
   std::vector<std::string> symbolFiles;
   if (app.get_option_no_throw("--symbols") == nullptr) app.add_option("--symbols", symbolFiles, "ELF symbol files");
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
@@ -405,15 +403,9 @@ Options Options::fromArgs(const std::vector<std::string>& args) {
   }
   o.maxInstructions = maxInstructions;
   o.maxCycles = cli.maxCycles;
-  if (!tlb.empty()) {
-    unsigned sets = 0, ways = 0;
-    char x = 0, tail = 0;
-    if (std::sscanf(tlb.c_str(), "%u%c%u%c", &sets, &x, &ways, &tail) != 3 || x != 'x') {
-      throw Error("--tlb " + tlb + ": expected SETSxWAYS, e.g. 8x4");
-    }
-    o.tlbSets = sets;
-    o.tlbWays = ways;
-  }
+  o.tlbSets = c.tlb.sets;
+  o.tlbWays = c.tlb.ways;
+  o.splitTlb = c.tlb.split;
   o.symbols = symbolFiles;
   return o;
 }

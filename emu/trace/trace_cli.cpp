@@ -44,7 +44,7 @@ void addTraceOptions(CLI::App& run, TraceCli& cli) {
     run.add_option("--cow-bit", cli.cowBit, "The PTE bit the guest marks copy-on-write pages with (default 9: PTE_COW 0x200)")
         ->check(CLI::Range(0u, 11u));
   }
-  run.add_flag("--stats", cli.stats, "Print the run summary at the end (always printed when the run fails)");
+  run.add_flag("--stats", cli.stats, "Print the run summary on standard error at the end (always printed when the run fails). Example: --stats");
 }
 
 bool loadGuestNames(const emu::MachineConfig& config, const std::vector<std::string>& symbolFiles,

@@ -321,13 +321,14 @@ class Window {
 }  // namespace
 
 void addViewOptions(CLI::App& run, ViewCli& cli) {
-  run.add_flag("--view", cli.window, "Open the SDL window: page tables, frames, TLB and faults, drawn live");
+  run.add_flag("--view", cli.window, "Open the SDL window: page tables, frames, TLB and faults, drawn live (h in the window lists the keys). Example: --view");
   run.add_option("--view-png", cli.png,
-                 "Write the view as a PNG (headless, repeatable, one per --view-at); with --view: the screenshot file");
-  run.add_option("--view-at", cli.at, "When to draw --view-png: exit, pf:N, cycle:N, symbol:NAME, ret:NAME");
-  run.add_option("--view-keys", cli.keys, "Keys the window presses by itself, in order, e.g. \"f p q\"");
-  run.add_option("--view-size", cli.size, "Size of the window or pictures, WxH")->capture_default_str();
-  run.add_option("--cow-bit", cli.cowBit, "The PTE bit the guest marks copy-on-write pages with")
+                 "Write the view as a PNG (headless, repeatable, one per --view-at); with --view: the screenshot file. "
+                 "Example: --view-png before.png after.png --view-at ret:fork pf:1");
+  run.add_option("--view-at", cli.at, "When to draw --view-png: exit, pf:N, cycle:N, symbol:NAME, ret:NAME. Example: --view-png fork.png --view-at ret:fork");
+  run.add_option("--view-keys", cli.keys, "Keys the window presses by itself, in order. Example: --view --view-keys \"f p q\"");
+  run.add_option("--view-size", cli.size, "Size of the window or pictures, WxH. Example: --view-size 1920x1200")->capture_default_str();
+  run.add_option("--cow-bit", cli.cowBit, "The PTE bit the guest marks copy-on-write pages with (default 9: PTE_COW 0x200). Example: --cow-bit 8")
       ->check(CLI::Range(0u, 11u))
       ->capture_default_str();
 }

@@ -45,6 +45,21 @@ bad_options)
   expect2 --trace pf --trace-format xml
   expect2 --trace pf --trace-out /nonexistent/dir/trace.txt
   expect2 --trace pf --symbols /nonexistent.elf
+  expect2 --tlb 3x4
+  expect2 --tlb 8by4
+  expect2 --tlb 8x0
+  ;;
+tlb_geometry)
+  # --tlb sets the TLB's size: the flushes' "valid=" (entries left) never exceeds it. With the
+  # default 8x4 paging.S reaches 10 valid entries (paging.golden); with 1x1 at most 1, with 2x2
+  # at most 4; the kernel's own checks pass either way (status 1).
+  for g in 1x1:1 2x2:4 8x4:10; do
+    geometry=${g%:*} want=${g#*:}
+    run --tlb "$geometry" --trace tlb --trace-out "$OUT/tlb-$geometry.txt"; st=$?
+    [ $st -eq 1 ] || fail "--tlb $geometry: exit status $st"
+    max=$(grep -o 'valid=[0-9]*' "$OUT/tlb-$geometry.txt" | cut -d= -f2 | sort -n | tail -1)
+    [ "$max" = "$want" ] || fail "--tlb $geometry: at most $max valid entries, expected $want"
+  done
   ;;
 *) fail "unknown test $1" ;;
 esac
