@@ -381,8 +381,13 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
       // CR0's; so the register form of SMSW is generated with a 16-bit operand only.
       if (rng.chance(20) || (kind == 2 && !mem)) w.add8(0x66);
       if (mem) {
+        // Exclusion: SGDT/SIDT's 6 bytes never cross a page. QEMU stores the limit, then faults
+        // on the base's page, leaving the limit written; we translate both pages first and store
+        // nothing (DESIGN.md: no partial side effects); the manuals do not order the two stores.
+        uint32_t addr = dataAddress(rng, 6);
+        if ((addr & 0xFFF) > 0xFFA) addr -= 8;
         w.add({0x36, 0x0F, op, static_cast<uint8_t>(0x05 | reg << 3)});
-        w.add32(dataAddress(rng, 6));
+        w.add32(addr);
       } else {
         w.add({0x0F, op, static_cast<uint8_t>(0xC0 | reg << 3 | anyReg(rng))});
       }
