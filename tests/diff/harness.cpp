@@ -13,14 +13,33 @@
 #include "emu/decode.h"
 
 namespace emu::diff {
-namespace {
 
-constexpr int kUcReg[8] = {UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX,
-                           UC_X86_REG_ESP, UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI};
-constexpr int kUcSeg[6] = {UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS,
-                           UC_X86_REG_DS, UC_X86_REG_FS, UC_X86_REG_GS};
+const int kUcReg[8] = {UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX,
+                       UC_X86_REG_ESP, UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI};
+const int kUcSeg[6] = {UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_DS, UC_X86_REG_FS, UC_X86_REG_GS};
 const char* const kRegName[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
 const char* const kSegName[6] = {"ES", "CS", "SS", "DS", "FS", "GS"};
+
+Outcome readUnicornOutcome(uc_engine* uc, uc_err err, int vector) {
+  Outcome o;
+  for (int k = 0; k < 8; ++k) uc_reg_read(uc, kUcReg[k], &o.state.r[k]);
+  uc_reg_read(uc, UC_X86_REG_EIP, &o.state.eip);
+  uc_reg_read(uc, UC_X86_REG_EFLAGS, &o.state.eflags);
+  for (int k = 0; k < 6; ++k) {
+    uint32_t v = 0;
+    uc_reg_read(uc, kUcSeg[k], &v);
+    o.state.sel[k] = static_cast<uint16_t>(v);
+  }
+  o.vector = vector;
+  if (err == UC_ERR_INSN_INVALID) {
+    o.vector = vec::kUd;
+  } else if (err != UC_ERR_OK) {
+    o.problem = std::string("uc_emu_start: ") + uc_strerror(err);
+  }
+  return o;
+}
+
+namespace {
 constexpr uint16_t kRealData = 0x1000;  // 16-bit mode: DS = ES = SS = FS = GS
 
 std::string hex(uint32_t v, int width = 8) {
@@ -187,24 +206,9 @@ State DiffHarness::ourState() const {
 }
 
 Outcome DiffHarness::runUnicorn(uint32_t stop) {
-  Outcome o;
   ucVector_ = -1;
   uc_err err = uc_emu_start(uc_, layout_.code, layout_.code + stop, 0, 0);
-  for (int k = 0; k < 8; ++k) uc_reg_read(uc_, kUcReg[k], &o.state.r[k]);
-  uc_reg_read(uc_, UC_X86_REG_EIP, &o.state.eip);
-  uc_reg_read(uc_, UC_X86_REG_EFLAGS, &o.state.eflags);
-  for (int k = 0; k < 6; ++k) {
-    uint32_t v = 0;
-    uc_reg_read(uc_, kUcSeg[k], &v);
-    o.state.sel[k] = static_cast<uint16_t>(v);
-  }
-  o.vector = ucVector_;
-  if (err == UC_ERR_INSN_INVALID) {
-    o.vector = vec::kUd;
-  } else if (err != UC_ERR_OK) {
-    o.problem = std::string("uc_emu_start: ") + uc_strerror(err);
-  }
-  return o;
+  return readUnicornOutcome(uc_, err, ucVector_);
 }
 
 Outcome DiffHarness::runOurs(uint32_t stop) {

@@ -34,6 +34,17 @@ struct Outcome {
   std::string problem;    // a stop that is neither the end nor an exception
 };
 
+// Unicorn's register numbers in State's order (EAX..EDI; ES, CS, SS, DS, FS, GS) and their
+// names for reports (harness.cpp).
+extern const int kUcReg[8];
+extern const int kUcSeg[6];
+extern const char* const kRegName[8];
+extern const char* const kSegName[6];
+
+// What a uc_emu_start that returned `err` left: registers, EIP, EFLAGS, selectors, and `vector`
+// (what the interrupt hook saw); an invalid instruction is #UD, any other error a problem.
+Outcome readUnicornOutcome(uc_engine* uc, uc_err err, int vector);
+
 struct Totals {
   uint64_t sequences = 0;
   uint64_t generated = 0;   // instructions under test

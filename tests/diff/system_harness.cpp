@@ -20,13 +20,7 @@
 namespace emu::diff {
 namespace {
 
-constexpr int kUcReg[8] = {UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX,
-                           UC_X86_REG_ESP, UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI};
-constexpr int kUcSeg[6] = {UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS,
-                           UC_X86_REG_DS, UC_X86_REG_FS, UC_X86_REG_GS};
 constexpr int kUcCr[5] = {UC_X86_REG_CR0, UC_X86_REG_CR1, UC_X86_REG_CR2, UC_X86_REG_CR3, UC_X86_REG_CR4};
-const char* const kRegName[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
-const char* const kSegName[6] = {"ES", "CS", "SS", "DS", "FS", "GS"};
 using L = SystemLayout;
 
 std::string hex(uint32_t v, int width = 8) {
@@ -316,20 +310,7 @@ SystemHarness::Outcome2 SystemHarness::runUnicorn(uint32_t stop) {
   Outcome& o = r.o;
   ucVector_ = -1;
   uc_err err = uc_emu_start(uc_, L::kCode, L::kCode + stop, 0, 0);  // a count would add a hook whose removal flushes every TB
-  for (int k = 0; k < 8; ++k) uc_reg_read(uc_, kUcReg[k], &o.state.r[k]);
-  uc_reg_read(uc_, UC_X86_REG_EIP, &o.state.eip);
-  uc_reg_read(uc_, UC_X86_REG_EFLAGS, &o.state.eflags);
-  for (int k = 0; k < 6; ++k) {
-    uint32_t v = 0;
-    uc_reg_read(uc_, kUcSeg[k], &v);
-    o.state.sel[k] = static_cast<uint16_t>(v);
-  }
-  o.vector = ucVector_;
-  if (err == UC_ERR_INSN_INVALID) {
-    o.vector = vec::kUd;
-  } else if (err != UC_ERR_OK) {
-    o.problem = std::string("uc_emu_start: ") + uc_strerror(err);
-  }
+  o = readUnicornOutcome(uc_, err, ucVector_);
   uc_x86_mmr mmr;
   uc_reg_read(uc_, UC_X86_REG_GDTR, &mmr);
   r.gdtBase = static_cast<uint32_t>(mmr.base);
