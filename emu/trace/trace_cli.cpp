@@ -8,17 +8,23 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "devices/firmware.h"
+
 namespace trace {
 
 namespace {
-bool readFile(const std::string& path, std::vector<uint8_t>& bytes) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  uint8_t buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-  std::fclose(f);
-  return true;
+// The programs of the modules: the built-in guest's archive, or an xv6-style ELF module.
+void loadModulePrograms(const emu::MachineConfig& config, Programs& programs) {
+  for (const std::string& module : config.modules) {
+    std::string path = module.substr(0, module.find(' '));
+    auto inMemory = config.files.find(path);
+    std::vector<uint8_t> bytes;
+    std::span<const uint8_t> image;
+    std::string ignored;  // the machine reports a module it cannot read
+    if (inMemory != config.files.end()) image = inMemory->second;
+    else if (devices::readFile(path, "module", bytes, ignored)) image = bytes;
+    if (programs.addArchive(image) == 0) programs.add(image, path);
+  }
 }
 }  // namespace
 
@@ -55,31 +61,26 @@ bool loadGuestNames(const emu::MachineConfig& config, const std::vector<std::str
     if (inMemory != config.files.end()) symbols.loadBytes(inMemory->second, config.kernel, ignored);
     else symbols.loadFile(config.kernel, ignored);
   }
+  // Each --symbols file is read once: its symbols, and the program it may be.
   for (const std::string& path : symbolFiles) {
-    if (!symbols.loadFile(path, error)) {
-      error = "--symbols " + error;
+    std::vector<uint8_t> bytes;
+    if (!devices::readFile(path, "symbol file", bytes, error) || !symbols.loadBytes(bytes, path, error)) {
+      error = "--symbols: " + error;
       return false;
     }
+    programs.add(bytes, path);
   }
-  loadPrograms(config, symbolFiles, programs);
+  loadModulePrograms(config, programs);
   return true;
 }
 
 void loadPrograms(const emu::MachineConfig& config, const std::vector<std::string>& symbolFiles, Programs& programs) {
   for (const std::string& path : symbolFiles) {
     std::vector<uint8_t> bytes;
-    if (readFile(path, bytes)) programs.add(bytes, path);  // a user program names address spaces
+    std::string ignored;  // the caller loads the symbols and reports an unreadable file
+    if (devices::readFile(path, "symbol file", bytes, ignored)) programs.add(bytes, path);
   }
-  // The programs of the modules (the built-in guest's archive, or an xv6-style ELF module).
-  for (const std::string& module : config.modules) {
-    std::string path = module.substr(0, module.find(' '));
-    auto inMemory = config.files.find(path);
-    std::vector<uint8_t> bytes;
-    std::span<const uint8_t> image;
-    if (inMemory != config.files.end()) image = inMemory->second;
-    else if (readFile(path, bytes)) image = bytes;
-    if (programs.addArchive(image) == 0) programs.add(image, path);
-  }
+  loadModulePrograms(config, programs);
 }
 
 TraceSession::TraceSession(const TraceCli& cli, const emu::MachineConfig& config) : cli_(cli), config_(config) {}

@@ -44,7 +44,8 @@ void addTraceOptions(CLI::App& run, TraceCli& cli);
 // with a one-line `error` when a --symbols file cannot be read.
 bool loadGuestNames(const emu::MachineConfig& config, const std::vector<std::string>& symbolFiles,
                     SymbolTable& symbols, Programs& programs, std::string& error);
-// The program half of that alone: the user programs among `symbolFiles` and in the modules.
+// The program half of that alone, for a caller that loads the symbols itself (the API): the user
+// programs among `symbolFiles` and in the modules.
 void loadPrograms(const emu::MachineConfig& config, const std::vector<std::string>& symbolFiles, Programs& programs);
 
 // What the summary reports beyond the CPU and MMU counters (the PC's unassigned accesses).
