@@ -362,6 +362,7 @@ class Cpu final : public ContextSource {
   bool farJump(uint16_t selector, uint32_t offset);
   bool farCall(uint16_t selector, uint32_t offset, bool op32);
   bool farReturn(bool op32, uint16_t popExtra);
+  void returnedOutward(uint32_t ip, uint8_t fromCpl);
   bool interruptReturn(bool op32);
   bool ioAllowed(uint16_t port, unsigned size);
   void loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl);

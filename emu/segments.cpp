@@ -223,6 +223,13 @@ static bool checkOuterStack(Cpu& c, uint16_t ssSel, uint8_t rpl, Segment& ss) {
   return c.setAccessedBit(ssSel, hi);
 }
 
+// A far RET or IRET to an outer level has completed: count an entry to user mode and tell the
+// observers (the tracer closes system calls and settles page faults there).
+void Cpu::returnedOutward(uint32_t ip, uint8_t fromCpl) {
+  if (cpl_ == 3) ++userEntries_;
+  if (events_.active()) events_.outerReturn(ReturnEvent{ip, r_[kEax], fromCpl, cpl_});
+}
+
 bool Cpu::farReturn(bool op32, uint16_t popExtra) {
   unsigned w = op32 ? 4 : 2;
   uint32_t ip, sel;
@@ -272,8 +279,7 @@ bool Cpu::farReturn(bool op32, uint16_t popExtra) {
   nullInvalidDataSegments();
   branch(ip);
   cycles_ += 69 - cost::kRetFar;
-  if (rpl == 3) ++userEntries_;
-  if (events_.active()) events_.outerReturn(ReturnEvent{ip, r_[kEax], fromCpl, rpl});
+  returnedOutward(ip, fromCpl);
   return true;
 }
 
@@ -336,8 +342,7 @@ bool Cpu::interruptReturn(bool op32) {
   nullInvalidDataSegments();
   branch(ip);
   cycles_ += cost::kIretOuter;
-  if (rpl == 3) ++userEntries_;
-  if (events_.active()) events_.outerReturn(ReturnEvent{ip, r_[kEax], fromCpl, rpl});
+  returnedOutward(ip, fromCpl);
   return true;
 }
 
