@@ -94,19 +94,7 @@ prompt:
         mov     $' ', %al
         jmp     putc
 
-/* Send %al once the transmitter holding register is empty (LSR bit 5); keeps %al. */
-putc:
-        push    %eax
-        mov     %al, %ah
-        mov     $COM1 + 5, %dx
-1:      in      %dx, %al
-        test    $0x20, %al
-        jz      1b
-        mov     $COM1, %dx
-        mov     %ah, %al
-        out     %al, %dx
-        pop     %eax
-        ret
+        COM1_PUTC
 
         .data
         .p2align 3

@@ -5,6 +5,7 @@
  * A scripted --input is typed a line at a time; the machine sees this kernel wait for the next
  * line by its repeated empty polls. With "ab\ncde\n" the console reads "> ab\n> cde\n" and the
  * status is 7 (xray86 exits with (7 << 1) | 1 = 15). */
+#include "pc.inc"
         .set    MB_MAGIC, 0x1BADB002
         .set    MB_FLAGS, 0
         .set    COM1, 0x3F8
@@ -39,14 +40,4 @@ next:
         cli
         hlt
 
-/* Send %al once the transmitter holding register is empty (LSR bit 5). */
-putc:
-        mov     %al, %ah
-        mov     $COM1 + 5, %dx
-1:      in      %dx, %al
-        test    $0x20, %al
-        jz      1b
-        mov     $COM1, %dx
-        mov     %ah, %al
-        out     %al, %dx
-        ret
+        COM1_PUTC
