@@ -59,6 +59,12 @@ class ScriptSource : public ByteSource {
   void release() { released_ = true; }
   // Paced, with a line held back.
   bool waiting() const { return paced_ && !released_ && pos_ < script_.size(); }
+  // Lines (a last one without '\n' counts) not yet typed in full.
+  size_t linesLeft() const {
+    size_t n = 0;
+    for (size_t i = pos_; i < script_.size(); ++i) n += script_[i] == '\n';
+    return n + (pos_ < script_.size() && script_.back() != '\n');
+  }
 
  private:
   std::string script_;

@@ -412,6 +412,14 @@ void Machine::tickDevices() {
 
 Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles) {
   Outcome r = runSlices(maxInstructions, maxCycles);
+  // A run that stopped short with lines of the script never typed: say so, since the likely
+  // cause is a guest that never waited for input (or a limit too small for the script).
+  bool short_ = r.kind == Outcome::Kind::kInstructionLimit || r.kind == Outcome::Kind::kCycleLimit ||
+                r.kind == Outcome::Kind::kHalted;
+  if (short_ && script_ && script_->linesLeft() > 0) {
+    size_t n = script_->linesLeft();
+    r.message += "; " + std::to_string(n) + (n == 1 ? " line" : " lines") + " of --input not typed yet";
+  }
   if (displayText_) drawScreen(true);
   return r;
 }

@@ -102,6 +102,7 @@ TEST(Console, UnescapeScripts) {
 // A paced script gives one line (through its '\n') per release(), none before the first.
 TEST(ScriptSource, PacedTypesALineAtATime) {
   ScriptSource s{"ab\nc\n", true};
+  EXPECT_EQ(s.linesLeft(), 2u);
   EXPECT_TRUE(s.waiting());
   EXPECT_EQ(s.next(0), -1);
   s.release();
@@ -116,6 +117,9 @@ TEST(ScriptSource, PacedTypesALineAtATime) {
   EXPECT_EQ(s.next(0), '\n');
   EXPECT_FALSE(s.waiting());  // nothing left to hold back
   EXPECT_EQ(s.next(0), -1);
+  EXPECT_EQ(s.linesLeft(), 0u);
+  ScriptSource t{"x\ny", true};  // a last line without its newline still counts
+  EXPECT_EQ(t.linesLeft(), 2u);
 }
 
 // LSR reads that find no byte count as polls for input until a byte is sent or arrives.
