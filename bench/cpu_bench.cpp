@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "emu/cpu.h"
-#include "emu/flat_bus.h"
+#include "emu/cpu/cpu.h"
+#include "emu/cpu/flat_bus.h"
 #include "mmu/mmu.h"
 
 extern const uint8_t kSieveImage[];
@@ -73,7 +73,7 @@ void AluMemoryMix(benchmark::State& state) {
 }
 BENCHMARK(AluMemoryMix)->Unit(benchmark::kMillisecond);
 
-// The demo guest: a sieve of Eratosthenes compiled with gcc -m32 -O2 (emu/demo/sieve.c).
+// The demo guest: a sieve of Eratosthenes compiled with gcc -m32 -O2 (emu/cli/demo/sieve.c).
 void Sieve(benchmark::State& state) {
   Machine m(kSieveImage, kSieveImage_size);
   uint64_t total = 0;

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "devices/console.h"
-#include "emu/machine.h"
+#include "emu/machine/machine.h"
 #include "emu/trace/filter.h"
 #include "emu/trace/format.h"
 #include "emu/trace/guest_info.h"
@@ -66,7 +66,7 @@ void forkstorm(benchmark::State& state, Mode mode) {
         sink = trace::makeTextSink(out, describer, false);
         trace::parseKindList("pf,tlb", kinds, error);  // exactly what --trace pf,tlb selects
       }
-      tracer = std::make_unique<trace::Tracer>(m->cpu(), m->mmu(), *m, kinds, nullptr, sink.get(), 9);
+      tracer = std::make_unique<trace::Tracer>(m->cpu().events(), m->mmu(), *m, kinds, nullptr, sink.get());
       tracer->learn(&info, &symbols, &programs);
       tracer->attach();
     }

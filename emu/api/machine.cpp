@@ -12,8 +12,8 @@
 #include <cstdio>
 #include <exception>
 
-#include "emu/machine.h"
-#include "emu/machine_cli.h"
+#include "emu/machine/machine.h"
+#include "emu/cli/machine_cli.h"
 #include "emu/trace/filter.h"
 #include "emu/trace/guest_info.h"
 #include "emu/trace/programs.h"
@@ -447,7 +447,7 @@ Machine::Machine(const Options& options) : impl_(std::make_unique<Impl>(options)
   }
   for (const std::string& f : options.symbols) I.symbols.load(f);
   // The tracer first: a miss that resolves a fault gives the resolution before the miss.
-  I.tracer = std::make_unique<trace::Tracer>(I.cpu(), I.m->mmu(), *I.m, kTracedKinds, nullptr, &I, kCowBit);
+  I.tracer = std::make_unique<trace::Tracer>(I.cpu().events(), I.m->mmu(), *I.m, kTracedKinds, nullptr, &I);
   trace::loadPrograms(c, options.symbols, I.programs);
   I.tracer->learn(&I.info, &I.symbols.table(), &I.programs);
   if (!I.tracer->attach()) throw Error("the CPU's event bus has no room for another observer");

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "emu/events.h"
+#include "emu/events/events.h"
 #include "mmu/events.h"
 
 namespace trace {

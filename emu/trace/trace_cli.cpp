@@ -123,7 +123,7 @@ bool TraceSession::start(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, std
     else if (cli_.format == "perfetto") sink_ = makePerfettoSink(out_, *describer_);
     else sink_ = makeTextSink(out_, *describer_, toStdout && isatty(fileno(stdout)));
   }
-  tracer_ = std::make_unique<Tracer>(cpu, mmu, mem, kinds, filter_.get(), sink_.get(), cli_.cowBit);
+  tracer_ = std::make_unique<Tracer>(cpu.events(), mmu, mem, kinds, filter_.get(), sink_.get());
   tracer_->learn(&info_, &symbols_, &programs_);
   if (!tracer_->attach()) {
     error = "too many event observers";

@@ -13,7 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "emu/machine_cli.h"
+#include "emu/cli/machine_cli.h"
 #include "emu/trace/filter.h"
 #include "emu/trace/format.h"
 #include "emu/trace/symbols.h"

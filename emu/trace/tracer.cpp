@@ -25,6 +25,7 @@ namespace trace {
 
 namespace {
 constexpr uint32_t kFrameMask = mmu::PagingBits::kFrame;
+constexpr uint8_t kPageFaultVector = 14;  // #PF
 constexpr uint32_t bit(Kind k) { return 1u << static_cast<unsigned>(k); }
 constexpr uint32_t kDefaultRing = bit(Kind::kPageFault) | bit(Kind::kResolve) | bit(Kind::kFlush) | bit(Kind::kCr3) |
                                   bit(Kind::kException) | bit(Kind::kInterrupt) | bit(Kind::kSyscall) | bit(Kind::kStale);
@@ -37,12 +38,10 @@ uint32_t frameOf(const mmu::WalkTrace& w) {
 }
 }  // namespace
 
-Tracer::Tracer(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t kinds, const Filter* filter, Sink* sink,
-               unsigned cowBit)
-    : cpu_(cpu), mmu_(mmu), mem_(mem), kinds_(sink ? kinds : 0), ringKinds_(kinds ? kinds : kDefaultRing),
-      filter_(filter), sink_(sink), cowBit_(cowBit) {
-  (void)cowBit_;
-}
+Tracer::Tracer(emu::EventBus& events, const mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t kinds,
+               const Filter* filter, Sink* sink)
+    : events_(events), mmu_(mmu), mem_(mem), kinds_(sink ? kinds : 0),
+      ringKinds_(kinds ? kinds : kDefaultRing), filter_(filter), sink_(sink) {}
 
 void Tracer::learn(GuestInfo* info, const SymbolTable* symbols, const Programs* programs) {
   info_ = info;
@@ -51,16 +50,16 @@ void Tracer::learn(GuestInfo* info, const SymbolTable* symbols, const Programs* 
 }
 
 bool Tracer::attach() {
-  if (!cpu_.events().attach(this)) return false;
+  if (!events_.attach(this)) return false;
   attached_ = true;
-  if (wanted(Kind::kInsn)) cpu_.events().setInstructionEvents(true);
+  if (wanted(Kind::kInsn)) events_.setInstructionEvents(true);
   return true;
 }
 
 void Tracer::detach() {
   if (!attached_) return;
-  cpu_.events().detach(this);
-  if (wanted(Kind::kInsn)) cpu_.events().setInstructionEvents(false);
+  events_.detach(this);
+  if (wanted(Kind::kInsn)) events_.setInstructionEvents(false);
   attached_ = false;
 }
 
@@ -71,7 +70,7 @@ void Tracer::finish() {
 }
 
 void Tracer::settle() {
-  emu::EventContext ctx = cpu_.eventContext();
+  emu::EventContext ctx = events_.context();
   while (!pending_.empty()) resolve(0, ctx, true);
   nameSpace(mmu_.cr3());
 }
@@ -91,15 +90,14 @@ std::vector<Record> Tracer::recent() const {
 Record Tracer::start(Kind kind) {
   Record r;
   r.kind = kind;
-  r.ctx = cpu_.eventContext();
+  r.ctx = events_.context();
   readInstruction(r);
   return r;
 }
 
 void Tracer::readInstruction(Record& r) {
-  const emu::Segment& cs = cpu_.segment(emu::kCs);
-  r.code32 = cpu_.protectedMode() && cs.big();
-  uint32_t linear = cs.base + r.ctx.eip;
+  r.code32 = r.ctx.code32;
+  uint32_t linear = r.ctx.csBase + r.ctx.eip;
   unsigned n = 0;
   while (n < 15) {
     uint32_t at = linear + n;
@@ -221,7 +219,7 @@ void Tracer::onPageFault(const mmu::PageFault& e) {
 }
 
 void Tracer::onTlbMiss(const mmu::TlbMiss& e) {
-  emu::EventContext ctx = cpu_.eventContext();
+  emu::EventContext ctx = events_.context();
   if (!e.faulted) {
     for (size_t i = 0; i < pending_.size(); ++i) {
       const Record& f = pending_[i].fault;
@@ -274,7 +272,7 @@ void Tracer::onStaleTlbUse(const mmu::StaleTlbUse& e) {
 
 void Tracer::onException(const emu::ExceptionEvent& e) {
   ++counters_.exceptions[e.vector];
-  if (e.vector == emu::vec::kPf) return;  // the page fault event said it all
+  if (e.vector == kPageFaultVector) return;  // the page fault event said it all
   Record r = start(Kind::kException);
   r.ctx.eip = e.eip;
   r.vector = e.vector;
@@ -308,7 +306,7 @@ void Tracer::onSyscall(const emu::SyscallEvent& e) {
 }
 
 void Tracer::onReturn(const emu::ReturnEvent& e) {
-  emu::EventContext ctx = cpu_.eventContext();  // CPL is the new one; EIP the IRET's
+  emu::EventContext ctx = events_.context();  // CPL is the new one; EIP the IRET's
   uint32_t space = ctx.cr3 & kFrameMask;
   auto call = openCalls_.find(space);
   if (call != openCalls_.end() && call->second.returnEip == e.eip && e.cpl == 3) {
@@ -378,11 +376,10 @@ void Tracer::nameSpace(uint32_t cr3) {
 void Tracer::onInstruction(const emu::InstructionEvent& e) {
   Record r;
   r.kind = Kind::kInsn;
-  r.ctx = cpu_.eventContext();
+  r.ctx = events_.context();
   r.ctx.eip = e.eip;
   r.ctx.cpl = e.cpl;
-  const emu::Segment& cs = cpu_.segment(emu::kCs);
-  r.code32 = cpu_.protectedMode() && cs.big();
+  r.code32 = r.ctx.code32;
   r.length = e.length;
   std::memcpy(r.bytes, e.bytes, e.length);
   emit(r);

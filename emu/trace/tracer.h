@@ -12,8 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "emu/cpu.h"
-#include "emu/events.h"
+#include "emu/events/events.h"
 #include "emu/trace/filter.h"
 #include "emu/trace/format.h"
 #include "emu/trace/guest_info.h"
@@ -40,9 +39,11 @@ class Tracer final : public emu::Observer {
   static constexpr unsigned kRecent = 32;
 
   // `kinds`: a bit per Kind that goes to `sink` (which may be null: counting and the recent
-  // events only); `filter` may be null. The tracer reads instruction bytes through `mem`.
-  Tracer(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t kinds, const Filter* filter,
-         Sink* sink, unsigned cowBit);
+  // events only); `filter` may be null. The tracer observes `events` (whose context says where
+  // the machine is) and reads instruction bytes and page tables through the MMU's side-effect-
+  // free probes and `mem`'s frames.
+  Tracer(emu::EventBus& events, const mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t kinds,
+         const Filter* filter, Sink* sink);
 
   // What to learn about the guest while it runs (all optional, none owned): system call names
   // from the kernel's `syscalls` table in `symbols`, and program names for address spaces from
@@ -104,8 +105,8 @@ class Tracer final : public emu::Observer {
   void readSyscallTable();
   void nameSpace(uint32_t cr3);
 
-  emu::Cpu& cpu_;
-  mmu::Mmu& mmu_;
+  emu::EventBus& events_;
+  const mmu::Mmu& mmu_;
   mmu::PhysMemory& mem_;
   uint32_t kinds_;
   uint32_t ringKinds_;
@@ -113,7 +114,6 @@ class Tracer final : public emu::Observer {
   Sink* sink_;
   Sink* tap_ = nullptr;
   uint32_t tapKinds_ = 0;
-  unsigned cowBit_;
   bool attached_ = false;
   RunCounters counters_;
   std::array<Record, kRecent> ring_;

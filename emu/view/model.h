@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "emu/cpu.h"
-#include "emu/events.h"
+#include "emu/cpu/cpu.h"
+#include "emu/events/events.h"
 #include "emu/trace/symbols.h"
 #include "mmu/mmu.h"
 

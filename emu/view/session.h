@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "emu/machine.h"
+#include "emu/machine/machine.h"
 #include "emu/trace/format.h"
 #include "emu/trace/guest_info.h"
 #include "emu/trace/programs.h"

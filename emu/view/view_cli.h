@@ -10,7 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "emu/machine_cli.h"
+#include "emu/cli/machine_cli.h"
 #include "emu/trace/trace_cli.h"
 #include "emu/view/model.h"
 

@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "emu/machine.h"
+#include "emu/machine/machine.h"
 
 using emu::Machine;
 using emu::MachineConfig;

@@ -2,7 +2,7 @@
 // a raw disk, checked against what its QEMU tests (tests/qemu/CMakeLists.txt) expect there.
 #include <gtest/gtest.h>
 
-#include "emu/machine.h"
+#include "emu/machine/machine.h"
 
 using emu::Machine;
 using emu::MachineConfig;

@@ -7,8 +7,8 @@
 #include <initializer_list>
 #include <vector>
 
-#include "emu/cpu.h"
-#include "emu/flat_bus.h"
+#include "emu/cpu/cpu.h"
+#include "emu/cpu/flat_bus.h"
 #include "mmu/mmu.h"
 
 namespace emu::test {

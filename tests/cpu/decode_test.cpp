@@ -6,8 +6,8 @@
 #include <sstream>
 #include <string>
 
-#include "emu/decode.h"
-#include "emu/opcodes.h"
+#include "emu/cpu/decode.h"
+#include "emu/cpu/opcodes.h"
 #include "tests/cpu/cpu_fixture.h"
 
 namespace emu::test {

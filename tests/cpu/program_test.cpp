@@ -80,7 +80,7 @@ TEST_F(Programs, RealModeFarCallAndReturn) {
   EXPECT_EQ(cpu.reg(kEsp) & 0xFFFF, 0x8000u);
 }
 
-// The demo guest (emu/demo/sieve.c, gcc -m32 -O2): pi(100000) = 9592 primes, and the same run
+// The demo guest (emu/cli/demo/sieve.c, gcc -m32 -O2): pi(100000) = 9592 primes, and the same run
 // twice gives the same instruction and cycle counts (time is the cycle counter only).
 TEST_F(Programs, DemoSieveCountsPrimesDeterministically) {
   uint64_t counts[2][2];

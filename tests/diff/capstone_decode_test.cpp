@@ -8,10 +8,10 @@
 #include <set>
 #include <string>
 
-#include "emu/cpu.h"
-#include "emu/decode.h"
-#include "emu/flat_bus.h"
-#include "emu/opcodes.h"
+#include "emu/cpu/cpu.h"
+#include "emu/cpu/decode.h"
+#include "emu/cpu/flat_bus.h"
+#include "emu/cpu/opcodes.h"
 #include "mmu/mmu.h"
 #include "tests/diff/generator.h"
 #include "tests/diff/harness.h"

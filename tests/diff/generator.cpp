@@ -2,8 +2,8 @@
 // prefixes, opcode, ModR/M, SIB, displacement, immediate.
 #include "tests/diff/generator.h"
 
-#include "emu/cpu.h"
-#include "emu/decode.h"
+#include "emu/cpu/cpu.h"
+#include "emu/cpu/decode.h"
 
 #include <algorithm>
 #include <array>

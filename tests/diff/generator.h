@@ -1,5 +1,5 @@
 // Random instruction sequences for the differential tests: every row of the opcode table
-// (emu/opcodes.h) that can run in a sandbox, with random prefixes, ModR/M, SIB, displacements and
+// (emu/cpu/opcodes.h) that can run in a sandbox, with random prefixes, ModR/M, SIB, displacements and
 // immediates. Memory operands are kept inside a data window by "setup" instructions (MOV reg,
 // imm32) placed before each generated instruction that give its base and index registers values
 // whose sum lands there; the stack pointer, string pointers and counts are set the same way.
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "emu/opcodes.h"
+#include "emu/cpu/opcodes.h"
 
 namespace emu::diff {
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "emu/decode.h"
+#include "emu/cpu/decode.h"
 
 namespace emu::diff {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "emu/cpu.h"
-#include "emu/flat_bus.h"
+#include "emu/cpu/cpu.h"
+#include "emu/cpu/flat_bus.h"
 #include "mmu/mmu.h"
 #include "tests/diff/generator.h"
 

@@ -3,8 +3,8 @@
 // on our CPU alone, since QEMU does not model it.
 #include <gtest/gtest.h>
 
-#include "emu/cpu.h"
-#include "emu/flat_bus.h"
+#include "emu/cpu/cpu.h"
+#include "emu/cpu/flat_bus.h"
 #include "mmu/mmu.h"
 #include "tests/diff/harness.h"
 #include "tests/diff/system.h"

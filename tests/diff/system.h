@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "emu/cpu.h"
-#include "emu/events.h"
-#include "emu/flat_bus.h"
+#include "emu/cpu/cpu.h"
+#include "emu/events/events.h"
+#include "emu/cpu/flat_bus.h"
 #include "mmu/mmu.h"
 #include "tests/diff/generator.h"
 #include "tests/diff/harness.h"

@@ -145,7 +145,7 @@ bool present(const SystemLayout::Desc& d) { return (d.access & 0x80) != 0; }
 
 // A code selector for a far transfer: mostly the code segments, with a random RPL.
 // Never the call gate (88h) or a TSS (28h, 30h): our CPU models neither call gates nor task
-// switches and raises #GP(selector) for a transfer to one (emu/segments.cpp), where QEMU follows
+// switches and raises #GP(selector) for a transfer to one (emu/cpu/segments.cpp), where QEMU follows
 // the gate or switches tasks; LAR, LSL, VERR, VERW and segment loads still name them.
 uint16_t codeSelector(Rng& rng) {
   static const uint16_t code[] = {0x08, 0x18, 0x40, 0x58, 0x68, 0x70, 0x90, 0xA8, 0x0C};
@@ -437,7 +437,7 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
           case 3: v = m.paging ? SystemLayout::kPageDir | (rng.u32() & 0x18) : rng.u32() & 0xFFFFF018; break;
           // CR4: TSD, DE, PSE, PGE. Excluded: VME, PVI, MCE, PCE (and PAE), which QEMU's Pentium
           // II accepts; our CPU does not model them and raises #GP(0) for them by design
-          // (emu/system.cpp, kCr4Writable). Reserved bits (11 and up): Unicorn 2.0.1 loads them
+          // (emu/cpu/system.cpp, kCr4Writable). Reserved bits (11 and up): Unicorn 2.0.1 loads them
           // where the SDM (MOV CR, "#GP(0) if an attempt is made to write 1 to any reserved bit
           // in CR4") and our CPU raise #GP(0).
           default: v = rng.u32() & 0x9C; break;

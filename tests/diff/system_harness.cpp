@@ -14,7 +14,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "emu/decode.h"
+#include "emu/cpu/decode.h"
 #include "tests/diff/system.h"
 
 namespace emu::diff {

@@ -13,7 +13,7 @@
 #include <cstring>
 #include <vector>
 
-#include "emu/cpu.h"
+#include "emu/cpu/cpu.h"
 #include "tests/mmu/flat_ram.h"
 
 namespace {

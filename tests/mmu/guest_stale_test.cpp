@@ -5,7 +5,7 @@
 // it must publish nothing.
 #include <gtest/gtest.h>
 
-#include "emu/machine.h"
+#include "emu/machine/machine.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <iterator>
 #include <string>
 
-#include "emu/machine.h"
+#include "emu/machine/machine.h"
 
 int main(int argc, char** argv) {
   emu::MachineConfig config;

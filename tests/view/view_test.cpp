@@ -16,7 +16,7 @@
 #include <string>
 
 #include "devices/console.h"
-#include "emu/machine.h"
+#include "emu/machine/machine.h"
 #include "emu/trace/trace_cli.h"
 #include "emu/view/render.h"
 #include "emu/view/session.h"
@@ -363,7 +363,7 @@ TEST(ViewSpaces, NamedByTheProgramTheyMap) {
 }
 
 TEST(ViewPictures, BadMomentsAreOneLineErrors) {
-  // Status 2: bad usage, before the machine runs (emu/machine_cli.h).
+  // Status 2: bad usage, before the machine runs (emu/cli/machine_cli.h).
   EXPECT_EQ(run("--view-png /dev/null --view-at pf:0"), 2);
   EXPECT_EQ(run("--view-png /dev/null --view-at symbol:no_such_function"), 2);
   EXPECT_EQ(run("--view-png /dev/null --view-at sometime"), 2);

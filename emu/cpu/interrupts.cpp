@@ -1,8 +1,8 @@
 // Exception and interrupt delivery ([386PRM] chapter 9): the real-mode IVT, protected-mode IDT
 // interrupt and trap gates, the ring 3 -> ring 0 stack switch through the TSS, #DF and the
 // triple fault.
-#include "emu/cpu.h"
-#include "emu/exec_common.h"
+#include "emu/cpu/cpu.h"
+#include "emu/cpu/exec_common.h"
 
 namespace emu {
 

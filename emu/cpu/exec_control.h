@@ -2,7 +2,7 @@
 // Far transfers and IRET live in segments.cpp (they load descriptors).
 #pragma once
 
-#include "emu/exec_common.h"
+#include "emu/cpu/exec_common.h"
 
 namespace emu {
 

@@ -1,4 +1,4 @@
-// The decoder: instruction bytes -> Insn, driven by the opcode table (emu/opcodes.h).
+// The decoder: instruction bytes -> Insn, driven by the opcode table (emu/cpu/opcodes.h).
 //
 // decode.cpp defines:
 //   decodeInstruction, isImplemented, lockable, rowFor.
@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "emu/cpu.h"
-#include "emu/opcodes.h"
+#include "emu/cpu/cpu.h"
+#include "emu/cpu/opcodes.h"
 
 namespace emu {
 

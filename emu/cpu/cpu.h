@@ -6,7 +6,7 @@
 //   Cpu::Cpu, reset, the register/segment/control-state accessors, run, step, the fetch and
 //   decoded-instruction cache, code invalidation, registerDump, the slow memory paths.
 // decode.cpp defines:
-//   decodeInstruction (bytes -> Insn), the opcode handler table built from emu/opcodes.h.
+//   decodeInstruction (bytes -> Insn), the opcode handler table built from emu/cpu/opcodes.h.
 // segments.cpp defines:
 //   descriptor reads, segment loads with their checks, far JMP/CALL/RET, IRET, LAR/LSL/VERR/VERW,
 //   LTR/LLDT, I/O permission checks.
@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "emu/bus.h"
-#include "emu/events.h"
+#include "emu/cpu/bus.h"
+#include "emu/events/events.h"
 #include "mmu/mmu.h"
 
 namespace emu {

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "emu/exec_common.h"
+#include "emu/cpu/exec_common.h"
 
 namespace emu {
 

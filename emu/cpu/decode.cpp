@@ -1,14 +1,14 @@
-// The decoder and the handler table, both generated from XRAY86_OPCODES (emu/opcodes.h).
+// The decoder and the handler table, both generated from XRAY86_OPCODES (emu/cpu/opcodes.h).
 // Prefixes, ModR/M, SIB and displacement forms follow [386PRM] 17.2.
-#include "emu/decode.h"
+#include "emu/cpu/decode.h"
 
 #include <array>
 
-#include "emu/exec_alu.h"
-#include "emu/exec_control.h"
-#include "emu/exec_data.h"
-#include "emu/exec_string.h"
-#include "emu/exec_system.h"
+#include "emu/cpu/exec_alu.h"
+#include "emu/cpu/exec_control.h"
+#include "emu/cpu/exec_data.h"
+#include "emu/cpu/exec_string.h"
+#include "emu/cpu/exec_system.h"
 
 namespace emu {
 namespace {

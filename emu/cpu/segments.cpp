@@ -3,9 +3,9 @@
 //
 // Not modelled: call gates, task gates and hardware task switches (JMP/CALL to a TSS, IRET with
 // NT=1), virtual-8086 mode. They raise #GP with the selector, as an unusable descriptor would.
-#include "emu/cpu.h"
-#include "emu/exec_common.h"
-#include "emu/exec_system.h"
+#include "emu/cpu/cpu.h"
+#include "emu/cpu/exec_common.h"
+#include "emu/cpu/exec_system.h"
 
 namespace emu {
 

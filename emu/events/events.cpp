@@ -1,5 +1,5 @@
 // The event bus: fans CPU and MMU events out to the attached observers.
-#include "emu/events.h"
+#include "emu/events/events.h"
 
 #include "mmu/mmu.h"
 

@@ -1,6 +1,6 @@
 // System instructions that touch the MMU or model-specific state: MOV CRn/DRn, CPUID, RDTSC,
 // RDMSR/WRMSR.
-#include "emu/exec_system.h"
+#include "emu/cpu/exec_system.h"
 
 namespace emu {
 

@@ -6,7 +6,7 @@
 //   4 GB - ROM size - 4 GB      a --bios ROM (read-only); its last 128 KB also below 1 MB
 //   anything else               nothing: reads all-ones, writes dropped, counted for the summary
 // With the A20 gate off, physical address bit 20 reads as 0 (the 8086 wrap-around).
-#include "emu/machine.h"
+#include "emu/machine/machine.h"
 
 #include <cstdio>
 #include <cstring>

@@ -80,6 +80,8 @@ struct EventContext {
   uint32_t eip = 0;           // the current instruction
   uint8_t cpl = 0;
   uint32_t cr3 = 0;
+  uint32_t csBase = 0;   // CS's base: the instruction's linear address is csBase + eip
+  bool code32 = false;   // 32-bit code (protected mode with CS.D set), else 16-bit
 };
 
 class Observer : public mmu::MmuObserver {

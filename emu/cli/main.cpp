@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "emu/builtin_guest.h"
-#include "emu/cpu.h"
-#include "emu/machine_cli.h"
-#include "emu/flat_bus.h"
-#include "emu/opcodes.h"
+#include "emu/machine/builtin_guest.h"
+#include "emu/cpu/cpu.h"
+#include "emu/cli/machine_cli.h"
+#include "emu/cpu/flat_bus.h"
+#include "emu/cpu/opcodes.h"
 #include "emu/trace/trace_cli.h"
 #include "emu/view/view_cli.h"
 #include "mmu/mmu.h"
@@ -67,7 +67,7 @@ int runDemo(uint32_t rounds, uint64_t maxInstructions, trace::TraceSession& sess
   return ok ? 0 : 1;
 }
 
-// Prints the implemented instructions, generated from the opcode table (emu/opcodes.h), as the
+// Prints the implemented instructions, generated from the opcode table (emu/cpu/opcodes.h), as the
 // Markdown table README.md carries: one row per mnemonic with its opcodes.
 int listInstructions() {
   std::vector<std::string> names;

@@ -29,8 +29,8 @@
 #include "devices/lapic.h"
 #include "devices/ram.h"
 #include "devices/uart16550.h"
-#include "emu/bus.h"
-#include "emu/cpu.h"
+#include "emu/cpu/bus.h"
+#include "emu/cpu/cpu.h"
 #include "mmu/mmu.h"
 
 namespace emu {

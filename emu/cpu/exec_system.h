@@ -2,7 +2,7 @@
 // registers, TLB and cache control, CPUID, RDTSC, MSRs.
 #pragma once
 
-#include "emu/exec_common.h"
+#include "emu/cpu/exec_common.h"
 
 namespace emu {
 

@@ -1,12 +1,12 @@
 // The CPU: state, the run loop, the fetch path and decoded-instruction cache, slow memory paths.
-#include "emu/cpu.h"
+#include "emu/cpu/cpu.h"
 
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 
-#include "emu/decode.h"
-#include "emu/exec_common.h"
+#include "emu/cpu/decode.h"
+#include "emu/cpu/exec_common.h"
 #include "mmu/cost_model.h"
 
 namespace emu {
@@ -224,7 +224,8 @@ void Cpu::setCr4(uint32_t value) {
 }
 
 EventContext Cpu::eventContext() const {
-  return EventContext{cycles_, icount_, curEip_, cpl_, mmu_.cr3()};
+  const Segment& cs = segment(kCs);
+  return EventContext{cycles_, icount_, curEip_, cpl_, mmu_.cr3(), cs.base, protectedMode() && cs.big()};
 }
 
 // ---- slow memory paths ---------------------------------------------------------------------

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "emu/cpu.h"
+#include "emu/cpu/cpu.h"
 #include "mmu/cost_model.h"
 
 // Helpers on the hot path are forced inline: a call per flag computation costs more than it.

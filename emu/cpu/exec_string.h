@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include "emu/exec_common.h"
+#include "emu/cpu/exec_common.h"
 
 namespace emu {
 

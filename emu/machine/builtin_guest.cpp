@@ -1,5 +1,5 @@
 // The built-in guest: spans over the bytes builtin_guest.S embeds.
-#include "emu/builtin_guest.h"
+#include "emu/machine/builtin_guest.h"
 
 extern "C" {
 extern const uint8_t xray86_builtin_kernel[], xray86_builtin_kernel_end[];

@@ -8,7 +8,7 @@
 #include <deque>
 #include <vector>
 
-#include "emu/bus.h"
+#include "emu/cpu/bus.h"
 
 namespace emu {
 

@@ -1,5 +1,5 @@
 // `xray86 run` for the PC machine.
-#include "emu/machine_cli.h"
+#include "emu/cli/machine_cli.h"
 
 #include <cerrno>
 #include <cstdio>

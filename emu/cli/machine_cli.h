@@ -9,7 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "emu/machine.h"
+#include "emu/machine/machine.h"
 
 namespace emu {
 

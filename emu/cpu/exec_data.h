@@ -1,7 +1,7 @@
 // Data movement handlers: MOV and friends, the stack, flags transfers, conversions.
 #pragma once
 
-#include "emu/exec_common.h"
+#include "emu/cpu/exec_common.h"
 
 namespace emu {
 
