@@ -12,13 +12,9 @@
 
 #include "devices/console.h"
 #include "emu/machine/machine.h"
+#include "emu/run/run.h"
 #include "emu/trace/filter.h"
 #include "emu/trace/format.h"
-#include "emu/trace/guest_info.h"
-#include "emu/trace/programs.h"
-#include "emu/trace/symbols.h"
-#include "emu/trace/trace_cli.h"
-#include "emu/trace/tracer.h"
 
 namespace {
 
@@ -42,38 +38,51 @@ void forkstorm(benchmark::State& state, Mode mode) {
     config.input = "";
     config.console = &console;
     std::string error;
-    std::unique_ptr<emu::Machine> m = emu::Machine::create(config, error);
-    if (!m) {
-      state.SkipWithError(error.c_str());
-      return;
-    }
-    // What `xray86 run` loads: the kernel's symbols, and the archive's programs to name spaces.
-    trace::SymbolTable symbols;
-    trace::Programs programs;
-    if (mode != Mode::kBare && (!trace::loadGuestNames(config, {}, symbols, programs, error) || programs.empty())) {
-      state.SkipWithError(error.empty() ? "no programs in the guest's archive" : error.c_str());
-      return;
-    }
-    trace::GuestInfo info;
-    trace::Describer describer(symbols, 9);  // PTE_COW, guest/kernel/mmu.h
-    auto out = std::make_shared<trace::FileOut>(std::fopen("/dev/null", "wb"), true);
-    std::unique_ptr<trace::Sink> sink;
-    std::unique_ptr<trace::Tracer> tracer;
-    describer.setGuestInfo(&info);
-    if (mode != Mode::kBare) {
-      uint32_t kinds = 0;
+    emu::Machine* m = nullptr;
+    emu::Machine::Outcome::Kind end;
+    std::string message;
+    std::unique_ptr<emu::Machine> bare;
+    std::unique_ptr<run::Run> r;
+    if (mode == Mode::kBare) {
+      bare = emu::Machine::create(config, error);
+      if (!bare) {
+        state.SkipWithError(error.c_str());
+        return;
+      }
+      emu::Machine::Outcome o = bare->run(~uint64_t{0}, ~uint64_t{0});
+      end = o.kind;
+      message = o.message;
+      m = bare.get();
+    } else {
+      // What `xray86 run` builds: the Run (the kernel's symbols, the archive's programs to name
+      // address spaces, the one tracer), with --trace pf,tlb's text sink when traced.
+      run::Config rc;
+      rc.machine = config;
+      r = run::Run::create(rc, error);
+      if (!r || r->programs().empty()) {
+        state.SkipWithError(error.empty() ? "no programs in the guest's archive" : error.c_str());
+        return;
+      }
+      trace::Describer describer(r->symbols(), r->cowBit());
+      describer.setGuestInfo(&r->guestInfo());
+      auto out = std::make_shared<trace::FileOut>(std::fopen("/dev/null", "wb"), true);
+      std::unique_ptr<trace::Sink> sink;
       if (traced) {
+        uint32_t kinds = 0;
         sink = trace::makeTextSink(out, describer, false);
         trace::parseKindList("pf,tlb", kinds, error);  // exactly what --trace pf,tlb selects
+        r->tracer().setSink(sink.get(), kinds);
       }
-      tracer = std::make_unique<trace::Tracer>(m->cpu().events(), m->mmu(), *m, kinds, nullptr, sink.get());
-      tracer->learn(&info, &symbols, &programs);
-      tracer->attach();
+      run::Stop stop = r->run();
+      r->finish();
+      if (sink) r->tracer().setSink(sink.get(), 0);
+      end = stop.kind == run::StopKind::kExited ? emu::Machine::Outcome::Kind::kGuestExit
+                                                : emu::Machine::Outcome::Kind::kStopped;
+      message = stop.message;
+      m = &r->machine();
     }
-    emu::Machine::Outcome r = m->run(~uint64_t{0}, ~uint64_t{0});
-    if (tracer) tracer->finish();
-    if (r.kind != emu::Machine::Outcome::Kind::kGuestExit) {
-      state.SkipWithError(r.message.c_str());
+    if (end != emu::Machine::Outcome::Kind::kGuestExit) {
+      state.SkipWithError(message.c_str());
       return;
     }
     instructions += m->cpu().instructions();

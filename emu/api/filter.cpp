@@ -31,23 +31,6 @@ std::string hex(uint32_t v) {
 
 }  // namespace
 
-const char* eventKindName(EventKind kind) {
-  switch (kind) {
-    case EventKind::kPageFault: return "fault";
-    case EventKind::kTlbFlush: return "tlb";
-    case EventKind::kTlbMiss: return "miss";
-    case EventKind::kCr3Write: return "cr3";
-    case EventKind::kStaleTlbUse: return "stale";
-    case EventKind::kException: return "exc";
-    case EventKind::kInterrupt: return "int";
-    case EventKind::kSyscall: return "syscall";
-    case EventKind::kHalt: return "halt";
-    case EventKind::kResolve: return "resolve";
-    case EventKind::kSysReturn: return "sysret";
-  }
-  return "?";
-}
-
 const char* stopKindName(StopKind kind) {
   switch (kind) {
     case StopKind::kExited: return "guest exited";

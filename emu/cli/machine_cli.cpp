@@ -1,10 +1,5 @@
-// `xray86 run` for the PC machine.
+// The PC options of `xray86 run`.
 #include "emu/cli/machine_cli.h"
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
 
 namespace emu {
 
@@ -47,44 +42,6 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
          "page switch a miss");
   run.add_flag("--split-tlb", c.tlb.split, "Separate instruction and data TLBs, each of the --tlb geometry. Example: --tlb 4x2 --split-tlb");
   run.add_flag("--quiet", cli.quiet, "No summary line at the end. Example: --quiet");
-}
-
-int runMachineCli(MachineCli& cli, RunHooks* hooks) {
-  if (!cli.rtc.empty() && !parseRtc(cli.rtc, cli.config.rtc)) {
-    std::fprintf(stderr, "xray86: --rtc %s: expected seconds since 1970 or YYYY-MM-DD[THH:MM:SS]\n", cli.rtc.c_str());
-    return exit_status::kBadUsage;
-  }
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
-  std::unique_ptr<devices::FileSink> sink;
-  if (!cli.consoleFile.empty()) {
-    file.reset(std::fopen(cli.consoleFile.c_str(), "wb"));
-    if (!file) {
-      std::fprintf(stderr, "xray86: cannot write console file %s: %s\n", cli.consoleFile.c_str(), std::strerror(errno));
-      return 2;
-    }
-    sink = std::make_unique<devices::FileSink>(file.get());
-    cli.config.console = sink.get();
-  }
-  std::string error;
-  std::unique_ptr<Machine> m = Machine::create(cli.config, error);
-  if (!m) {
-    std::fprintf(stderr, "xray86: %s\n", error.c_str());
-    return exit_status::kBadUsage;
-  }
-  if (hooks && !hooks->attach(*m, error)) {
-    std::fprintf(stderr, "xray86: %s\n", error.c_str());
-    return exit_status::kBadUsage;
-  }
-  Machine::Outcome r = m->run(cli.maxInstructions, cli.maxCycles);
-  if (hooks) hooks->finish(*m, r);
-  std::fflush(stdout);
-  using Kind = Machine::Outcome::Kind;
-  bool abnormal = r.kind == Kind::kHalted || r.kind == Kind::kTripleFault || r.kind == Kind::kUnsupported;
-  if (!cli.quiet || abnormal) {
-    std::fprintf(stderr, "xray86: %s; %s\n", r.message.c_str(), m->summary().c_str());
-  }
-  if (cli.guestExitValue && r.kind == Kind::kGuestExit && (r.status & 1)) return r.status >> 1;
-  return r.status;
 }
 
 }  // namespace emu

@@ -1,7 +1,7 @@
-// The PC options of `xray86 run` and what they do: parse into a MachineConfig, build the
-// Machine, run it, print the summary and turn the outcome into the process exit status.
+// The PC options of `xray86 run`, parsed into a MachineConfig (the command line and the API's
+// Options::fromArgs share them).
 //
-// machine_cli.cpp defines: MachineCli, addMachineOptions, runMachineCli.
+// machine_cli.cpp defines: MachineCli, addMachineOptions.
 #pragma once
 
 #include <cstdint>
@@ -30,19 +30,5 @@ struct MachineCli {
 // --keys, --display, --console-file, --rtc, --max-cycles and --quiet to `run` (which has its own instruction
 // limit, -n/--max-instructions/--max-insns, copied into maxInstructions by the caller).
 void addMachineOptions(CLI::App& run, MachineCli& cli);
-
-// What `xray86 run` adds around a run (the trace, emu/trace/): attach() after the machine is
-// built (false and a one-line error: status 2), finish() once it stopped, with its outcome.
-class RunHooks {
- public:
-  virtual ~RunHooks() = default;
-  virtual bool attach(Machine& m, std::string& error) = 0;
-  virtual void finish(Machine& m, const Machine::Outcome& outcome) = 0;
-};
-
-// Exit status (emu::exit_status in machine.h): the guest's (exit port), 0 for a guest reset,
-// distinct even statuses for a reached limit, a halt with interrupts off, a triple fault and an
-// unsupported instruction, 2 for bad options or images (before the machine starts).
-int runMachineCli(MachineCli& cli, RunHooks* hooks = nullptr);
 
 }  // namespace emu

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -16,11 +17,12 @@
 
 #include "emu/machine/builtin_guest.h"
 #include "emu/cpu/cpu.h"
-#include "emu/cli/machine_cli.h"
+#include "emu/cli/run_command.h"
+#include "emu/cli/trace_output.h"
 #include "emu/cpu/flat_bus.h"
 #include "emu/cpu/opcodes.h"
-#include "emu/trace/trace_cli.h"
-#include "emu/view/view_cli.h"
+#include "emu/trace/summary.h"
+#include "emu/trace/tracer.h"
 #include "mmu/mmu.h"
 
 extern const uint8_t kSieveImage[];
@@ -32,7 +34,7 @@ constexpr uint32_t kLoadAddress = 0x100000;  // demo.ld links the guest here
 constexpr uint32_t kStackTop = 0x400000;
 constexpr uint32_t kRamBytes = 8u << 20;
 
-int runDemo(uint32_t rounds, uint64_t maxInstructions, trace::TraceSession& session) {
+int runDemo(uint32_t rounds, uint64_t maxInstructions, const cli::TraceCli& traceOptions) {
   emu::FlatRamBus bus(kRamBytes);
   mmu::Mmu mmu(bus);
   emu::Cpu cpu(bus, mmu);
@@ -46,14 +48,29 @@ int runDemo(uint32_t rounds, uint64_t maxInstructions, trace::TraceSession& sess
   cpu.setReg(emu::kEsp, kStackTop);
   cpu.setReg(emu::kEbx, rounds);
 
+  // The bare CPU has no Run (no PC, no guest to name): a tracer of its own, the same output.
   std::string error;
-  if (!session.start(cpu, mmu, bus, error)) {
+  trace::SymbolTable noSymbols;
+  cli::TraceOutput out;
+  trace::Tracer tracer(cpu.events(), mmu, bus);
+  if (!out.open(traceOptions, noSymbols, nullptr, run::kDefaultCowBit, error)) {
     fmt::print(stderr, "xray86: {}\n", error);
     return emu::exit_status::kBadUsage;
   }
+  out.attach(tracer);
+  if (!tracer.attach()) {
+    fmt::print(stderr, "xray86: the CPU's event bus has no room for another observer\n");
+    return emu::exit_status::kBadUsage;
+  }
+  cpu.events().setInstructionEvents(tracer.wanted(trace::Kind::kInsn));
+  auto hostStart = std::chrono::steady_clock::now();
   emu::RunResult r = cpu.run(maxInstructions);
+  double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - hostStart).count();
   bool ok = r.reason == emu::StopReason::kHaltInterruptsOff && cpu.reg(emu::kEax) == 9592;
-  session.stop(cpu, mmu, !ok, {});
+  tracer.finish();
+  tracer.detach();
+  out.report(tracer, !ok,
+             trace::formatSummary(cpu.instructions(), cpu.cycles(), mmu, &tracer.counters(), {}, host));
   fmt::print("xray86 run: built-in demo guest (sieve of Eratosthenes below 100000, {} round{})\n",
              rounds, rounds == 1 ? "" : "s");
   fmt::print("stopped:      {}\n", emu::stopReasonName(r.reason));
@@ -122,12 +139,14 @@ int main(int argc, char** argv) {
   run->add_option("-n,--max-instructions,--max-insns", limit,
                   "Stop after this many instructions (exit status 4). Example: --max-insns 100000000")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
-  emu::MachineCli pc;  // --kernel, --disk, --bios and the rest: the PC (docs/platform.md)
-  emu::addMachineOptions(*run, pc);
-  view::ViewCli viewOptions;  // --view, --view-png, --view-at, --cow-bit (docs/view.md)
-  view::addViewOptions(*run, viewOptions);
-  trace::TraceCli traceOptions;  // --trace and friends, --symbols, --stats (docs/trace.md)
-  trace::addTraceOptions(*run, traceOptions);  // --cow-bit is the view's: one option for both
+  cli::RunOptions options;
+  emu::addMachineOptions(*run, options.pc);  // --kernel, --disk, --bios, ... (docs/platform.md)
+  view::addViewOptions(*run, options.view);  // --view, --view-png, --view-at (docs/view.md)
+  cli::addTraceOptions(*run, options.trace);  // --trace and friends, --symbols, --stats
+  run->add_option("--cow-bit", options.cowBit,
+                  "The PTE bit the guest marks copy-on-write pages with (default 9: PTE_COW 0x200); "
+                  "names COW in the trace and colours it in the view. Example: --cow-bit 11")
+      ->check(CLI::Range(0u, 11u));
   CLI::App* list = app.add_subcommand(
       "instructions", "List the implemented instructions and their opcodes (Markdown)");
   try {
@@ -140,27 +159,24 @@ int main(int argc, char** argv) {
     std::string what = e.what();
     if (what.empty()) what = "bad usage";
     std::fprintf(stderr, "xray86: error: %s (see xray86 --help)\n", what.c_str());
-    return 2;
+    return emu::exit_status::kBadUsage;
   }
   try {
-    traceOptions.cowBit = viewOptions.cowBit;
     if (run->parsed() && cpuDemo) {
-      if (viewOptions.enabled()) {
+      if (options.view.enabled()) {
         std::fprintf(stderr, "xray86: --view and --view-png draw a PC run; --cpu-demo has none\n");
-        return 2;
+        return emu::exit_status::kBadUsage;
       }
-      trace::TraceSession session(traceOptions, {});
-      return runDemo(rounds, limit, session);
+      return runDemo(rounds, limit, options.trace);
     }
     if (run->parsed()) {
+      emu::MachineCli& pc = options.pc;
       if (run->count("--max-instructions")) pc.maxInstructions = limit;
       if (!pc.hasImage()) {
         useBuiltinGuest(pc.config);
         pc.guestExitValue = true;
       }
-      if (viewOptions.enabled()) return view::runView(pc, viewOptions, traceOptions);
-      trace::TraceSession session(traceOptions, pc.config);
-      return emu::runMachineCli(pc, &session);
+      return cli::runCommand(options);
     }
     if (list->parsed()) return listInstructions();
   } catch (const std::exception& e) {

@@ -16,14 +16,6 @@ constexpr uint32_t bit(Kind k) { return 1u << static_cast<unsigned>(k); }
 // `records`: also the names of single record kinds that only a filter takes (a --trace list
 // selects a fault with its resolution and a call with its return, never one without the other).
 bool kindFromName(const std::string& name, uint32_t& bits, bool records) {
-  if (records && name == "fault") {
-    bits |= bit(Kind::kPageFault);
-    return true;
-  }
-  if (records && name == "syscall") {
-    bits |= bit(Kind::kSyscall);
-    return true;
-  }
   if (name == "all") {
     bits |= (1u << kKindCount) - 1;
     return true;
@@ -37,7 +29,8 @@ bool kindFromName(const std::string& name, uint32_t& bits, bool records) {
     return true;
   }
   for (unsigned k = 0; k < kKindCount; ++k) {
-    if (name == kindName(static_cast<Kind>(k))) {
+    Kind kind = static_cast<Kind>(k);
+    if (name == kindName(kind) || (records && name == xray86::eventKindName(kind))) {
       bits |= 1u << k;
       return true;
     }
@@ -300,12 +293,6 @@ class Parser {
 
 }  // namespace
 
-const char* kindName(Kind k) {
-  static const char* names[kKindCount] = {"pf", "resolve", "tlb", "miss", "cr3", "exc",
-                                          "int", "sys", "io", "insn", "stale", "sysret", "halt"};
-  return names[static_cast<unsigned>(k)];
-}
-
 const char* resolutionName(Resolution r) {
   switch (r) {
     case Resolution::kCopied: return "copied";
@@ -401,7 +388,7 @@ bool Filter::eval(int index, const Record& r) const {
     case Field::kAddr:
       if (r.kind == Kind::kException || r.kind == Kind::kInterrupt || r.kind == Kind::kSyscall ||
           r.kind == Kind::kInsn || r.kind == Kind::kSysReturn || r.kind == Kind::kHalt ||
-          (r.kind == Kind::kFlush && r.flushKind != mmu::FlushKind::kInvlpg)) {
+          (r.kind == Kind::kTlbFlush && r.flushKind != mmu::FlushKind::kInvlpg)) {
         return false;
       }
       v = r.address;

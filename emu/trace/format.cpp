@@ -28,9 +28,9 @@ const char* kindColour(Kind k) {
   switch (k) {
     case Kind::kPageFault: return "\x1b[1;31m";
     case Kind::kResolve: return "\x1b[32m";
-    case Kind::kFlush: return "\x1b[33m";
-    case Kind::kStale: return "\x1b[1;35m";
-    case Kind::kCr3: return "\x1b[36m";
+    case Kind::kTlbFlush: return "\x1b[33m";
+    case Kind::kStaleTlbUse: return "\x1b[1;35m";
+    case Kind::kCr3Write: return "\x1b[36m";
     case Kind::kException: return "\x1b[31m";
     case Kind::kSyscall: return "\x1b[34m";
     case Kind::kSysReturn: return "\x1b[34m";
@@ -205,18 +205,18 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
       if (r.resolution == Resolution::kMapped) s += fmt::format(" \u2192 0x{:08x}", r.frameAfter);
       return s;
     }
-    case Kind::kFlush: {
+    case Kind::kTlbFlush: {
       std::string s = flushKindText(r.flushKind);
       if (r.flushKind == mmu::FlushKind::kInvlpg) s += fmt::format(" 0x{:08x}", r.address);
       return s + fmt::format(" dropped={} valid={}", r.dropped, r.tlbValid);
     }
-    case Kind::kMiss: {
+    case Kind::kTlbMiss: {
       std::string s = fmt::format("addr=0x{:08x} {} pde={}", r.address, accessText(r.access), word(r.walk.pde));
       if (!r.walk.large && r.walk.pteAddr != 0) s += " pte=" + word(r.walk.pte);
       if (r.faulted) s += " fault";
       return s;
     }
-    case Kind::kCr3: return fmt::format("0x{:08x} \u2192 0x{:08x}", r.oldCr3, r.address);
+    case Kind::kCr3Write: return fmt::format("0x{:08x} \u2192 0x{:08x}", r.oldCr3, r.address);
     case Kind::kException:
       return r.hasError ? fmt::format("{} error=0x{:x}", vectorName(r.vector), r.errorCode) : vectorName(r.vector);
     case Kind::kInterrupt: return fmt::format("vector=0x{:02x}", r.vector);
@@ -234,7 +234,7 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
                          r.write ? "write" : "read", r.address, r.mmio ? 8 : 4, r.size, r.value, r.size * 2,
                          r.assigned ? "" : " unassigned");
     case Kind::kInsn: return "";
-    case Kind::kStale:
+    case Kind::kStaleTlbUse:
       return fmt::format("addr=0x{:08x} {} word@0x{:08x} tlb={} memory={} frame=0x{:08x}", r.address,
                          accessText(r.access), r.wordAddr, word(r.cachedPte), word(r.memoryPte), r.cachedFrame);
   }
@@ -282,16 +282,16 @@ std::string formatJson(const Record& r, Describer& d) {
       s += word("pte_before", r.pteBefore) + word("pte", r.pteAfter);
       s += fmt::format(",\"frame_before\":{},\"frame\":{}", r.frameBefore, r.frameAfter);
       break;
-    case Kind::kFlush:
+    case Kind::kTlbFlush:
       s += fmt::format(",\"flush\":\"{}\",\"dropped\":{},\"valid\":{}", flushKindText(r.flushKind), r.dropped, r.tlbValid);
       if (r.flushKind == mmu::FlushKind::kInvlpg) s += fmt::format(",\"addr\":{}", r.address);
       break;
-    case Kind::kMiss:
+    case Kind::kTlbMiss:
       s += fmt::format(",\"addr\":{},\"access\":\"{}\",\"fault\":{}", r.address, accessText(r.access), r.faulted);
       s += word("pde", r.walk.pde);
       if (!r.walk.large && r.walk.pteAddr != 0) s += word("pte", r.walk.pte);
       break;
-    case Kind::kCr3: s += fmt::format(",\"old\":{},\"new\":{}", r.oldCr3, r.address); break;
+    case Kind::kCr3Write: s += fmt::format(",\"old\":{},\"new\":{}", r.oldCr3, r.address); break;
     case Kind::kException:
       s += fmt::format(",\"vector\":{},\"name\":\"{}\"", r.vector, vectorName(r.vector));
       if (r.hasError) s += fmt::format(",\"error\":{}", r.errorCode);
@@ -311,7 +311,7 @@ std::string formatJson(const Record& r, Describer& d) {
                        r.mmio ? "mmio" : "port", r.write, r.address, r.size, r.value, r.assigned);
       break;
     case Kind::kInsn: break;
-    case Kind::kStale:
+    case Kind::kStaleTlbUse:
       s += fmt::format(",\"addr\":{},\"access\":\"{}\",\"word_addr\":{}", r.address, accessText(r.access), r.wordAddr);
       s += word("tlb_pte", r.cachedPte) + word("memory_pte", r.memoryPte);
       s += fmt::format(",\"frame\":{}", r.cachedFrame);
@@ -398,10 +398,10 @@ class PerfettoSink final : public Sink {
     std::string name = kindName(r.kind);
     if (r.kind == Kind::kPageFault) name = "pf " + errorCodeText(r.errorCode);
     if (r.kind == Kind::kResolve) name = std::string("resolve ") + resolutionName(r.resolution);
-    if (r.kind == Kind::kFlush) name = std::string("flush ") + flushKindText(r.flushKind);
+    if (r.kind == Kind::kTlbFlush) name = std::string("flush ") + flushKindText(r.flushKind);
     emit(fmt::format("{{\"name\":{},\"cat\":\"{}\",\"ph\":\"i\",\"s\":\"t\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{}}}",
                      jsonString(name), kindName(r.kind), ts, tid, formatJson(r, d_)));
-    if (r.kind == Kind::kFlush || r.kind == Kind::kPageFault) {
+    if (r.kind == Kind::kTlbFlush || r.kind == Kind::kPageFault) {
       emit(fmt::format("{{\"name\":\"TLB entries\",\"ph\":\"C\",\"ts\":{},\"pid\":1,\"args\":{{\"valid\":{}}}}}", ts,
                        r.tlbValid));
     }

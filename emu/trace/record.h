@@ -7,27 +7,18 @@
 
 #include "emu/events/events.h"
 #include "mmu/events.h"
+#include "xray86/event_kinds.h"
 
 namespace trace {
 
-// Event kinds; --trace names them (kindName). kResolve belongs to `pf`, kSysReturn to `sys`.
-enum class Kind : uint8_t {
-  kPageFault, kResolve, kFlush, kMiss, kCr3, kException, kInterrupt, kSyscall, kIo, kInsn, kStale,
-  kSysReturn, kHalt,
-};
-constexpr unsigned kKindCount = 13;
-// "pf", "resolve", "tlb", "miss", "cr3", "exc", "int", "sys", "io", "insn", "stale", "sysret", "halt"
-const char* kindName(Kind k);
-
-// How a page fault ended, seen once its instruction ran again (or the run ended).
-enum class Resolution : uint8_t {
-  kCopied,        // the page now maps another frame (a copy-on-write copy)
-  kMadeWritable,  // same frame, write permission added
-  kMapped,        // the page was not present and now is
-  kUnchanged,     // the access now succeeds with the same mapping (another CPU path fixed it)
-  kKilled,        // the instruction never completed: the address space went on without it
-  kUnresolved,    // the run ended first
-};
+// Event kinds and resolutions: the one list the C++ API uses too (include/xray86/event_kinds.h).
+// --trace names the kinds (kindName); kResolve belongs to `pf`, kSysReturn to `sys`.
+using Kind = xray86::EventKind;
+using Resolution = xray86::Resolution;
+constexpr unsigned kKindCount = xray86::kEventKinds;
+// The trace's word: "pf", "resolve", "tlb", "miss", "cr3", "exc", "int", "sys", "io", "insn",
+// "stale", "sysret", "halt".
+constexpr const char* kindName(Kind k) { return xray86::traceKindName(k); }
 const char* resolutionName(Resolution r);
 
 struct Record {

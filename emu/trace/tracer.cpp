@@ -19,6 +19,7 @@
 // from the kernel's `syscalls` table of function pointers (xv6's) when the symbols have it.
 #include "emu/trace/tracer.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace trace {
@@ -27,8 +28,8 @@ namespace {
 constexpr uint32_t kFrameMask = mmu::PagingBits::kFrame;
 constexpr uint8_t kPageFaultVector = 14;  // #PF
 constexpr uint32_t bit(Kind k) { return 1u << static_cast<unsigned>(k); }
-constexpr uint32_t kDefaultRing = bit(Kind::kPageFault) | bit(Kind::kResolve) | bit(Kind::kFlush) | bit(Kind::kCr3) |
-                                  bit(Kind::kException) | bit(Kind::kInterrupt) | bit(Kind::kSyscall) | bit(Kind::kStale);
+constexpr uint32_t kDefaultRing = bit(Kind::kPageFault) | bit(Kind::kResolve) | bit(Kind::kTlbFlush) | bit(Kind::kCr3Write) |
+                                  bit(Kind::kException) | bit(Kind::kInterrupt) | bit(Kind::kSyscall) | bit(Kind::kStaleTlbUse);
 
 uint32_t leafOf(const mmu::WalkTrace& w) { return w.large || w.pteAddr == 0 ? w.pde : w.pte; }
 uint32_t frameOf(const mmu::WalkTrace& w) {
@@ -38,10 +39,22 @@ uint32_t frameOf(const mmu::WalkTrace& w) {
 }
 }  // namespace
 
-Tracer::Tracer(emu::EventBus& events, const mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t kinds,
-               const Filter* filter, Sink* sink)
-    : events_(events), mmu_(mmu), mem_(mem), kinds_(sink ? kinds : 0),
-      ringKinds_(kinds ? kinds : kDefaultRing), filter_(filter), sink_(sink) {}
+Tracer::Tracer(emu::EventBus& events, const mmu::Mmu& mmu, mmu::PhysMemory& mem)
+    : events_(events), mmu_(mmu), mem_(mem), ringKinds_(kDefaultRing) {}
+
+void Tracer::setSink(Sink* sink, uint32_t kinds, const Filter* filter) {
+  auto slot = std::find_if(sinks_.begin(), sinks_.end(), [sink](const SinkSlot& s) { return s.sink == sink; });
+  if (kinds == 0) {
+    if (slot != sinks_.end()) sinks_.erase(slot);
+  } else if (slot != sinks_.end()) {
+    slot->kinds = kinds;
+    slot->filter = filter;
+  } else {
+    sinks_.push_back(SinkSlot{sink, kinds, filter});
+  }
+  kinds_ = 0;
+  for (const SinkSlot& s : sinks_) kinds_ |= s.kinds;
+}
 
 void Tracer::learn(GuestInfo* info, const SymbolTable* symbols, const Programs* programs) {
   info_ = info;
@@ -52,32 +65,26 @@ void Tracer::learn(GuestInfo* info, const SymbolTable* symbols, const Programs* 
 bool Tracer::attach() {
   if (!events_.attach(this)) return false;
   attached_ = true;
-  if (wanted(Kind::kInsn)) events_.setInstructionEvents(true);
   return true;
 }
 
 void Tracer::detach() {
   if (!attached_) return;
   events_.detach(this);
-  if (wanted(Kind::kInsn)) events_.setInstructionEvents(false);
   attached_ = false;
 }
 
 void Tracer::finish() {
   settle();
-  if (sink_) sink_->finish();
-  if (tap_) tap_->finish();
+  if (finished_) return;
+  finished_ = true;
+  for (const SinkSlot& s : sinks_) s.sink->finish();
 }
 
 void Tracer::settle() {
   emu::EventContext ctx = events_.context();
   while (!pending_.empty()) resolve(0, ctx, true);
   nameSpace(mmu_.cr3());
-}
-
-void Tracer::tap(Sink* sink, uint32_t kinds) {
-  tap_ = sink;
-  tapKinds_ = sink ? kinds : 0;
 }
 
 std::vector<Record> Tracer::recent() const {
@@ -117,14 +124,16 @@ void Tracer::readInstruction(Record& r) {
 
 void Tracer::emit(const Record& r) {
   if ((ringKinds_ >> static_cast<unsigned>(r.kind)) & 1) ring_[ringCount_++ % kRecent] = r;
-  if ((tapKinds_ >> static_cast<unsigned>(r.kind)) & 1) tap_->write(r);
-  if (!((kinds_ >> static_cast<unsigned>(r.kind)) & 1)) return;
-  if (filter_ && !filter_->matches(r)) return;
-  sink_->write(r);
+  uint32_t b = bit(r.kind);
+  if (!(kinds_ & b)) return;
+  for (const SinkSlot& s : sinks_) {
+    if ((s.kinds & b) && (!s.filter || s.filter->matches(r))) s.sink->write(r);
+  }
 }
 
 void Tracer::userActivity(const emu::EventContext& ctx) {
-  if (ctx.cpl == 3 && sink_) sink_->userActivity(ctx);
+  if (ctx.cpl != 3) return;
+  for (const SinkSlot& s : sinks_) s.sink->userActivity(ctx);
 }
 
 // Resolve pending_[index] from the tables as they are now (see the top of this file).
@@ -173,6 +182,7 @@ void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded, 
     r.resolution = Resolution::kUnchanged;
   }
   ++counters_.resolutions[static_cast<unsigned>(r.resolution)];
+  ++countersOf(r.ctx.cr3).resolutions[static_cast<unsigned>(r.resolution)];
   // The instruction got past its fault: a later fault there is a new one, not a repeat.
   if (r.resolution != Resolution::kKilled && r.resolution != Resolution::kUnresolved) {
     LastFault& last = lastFault_[f.ctx.cr3 & kFrameMask];
@@ -212,7 +222,10 @@ void Tracer::onPageFault(const mmu::PageFault& e) {
     last = {r.ctx.eip, e.cr2, 1};
   }
   r.repeat = last.count;
-  if (r.repeat > 1) ++counters_.repeatFaults;
+  if (r.repeat > 1) {
+    ++counters_.repeatFaults;
+    ++countersOf(r.ctx.cr3).repeatFaults;
+  }
   pending_.push_back({r, leafOf(e.walk)});
   if (pending_.size() > 64) resolve(0, r.ctx, false);  // bounded: a guest that never retries
   emit(r);
@@ -231,8 +244,8 @@ void Tracer::onTlbMiss(const mmu::TlbMiss& e) {
     }
   }
   userActivity(ctx);
-  if (!wanted(Kind::kMiss)) return;
-  Record r = start(Kind::kMiss);
+  if (!wanted(Kind::kTlbMiss)) return;
+  Record r = start(Kind::kTlbMiss);
   r.address = e.linear;
   r.access = e.access;
   r.walk = e.walk;
@@ -241,7 +254,7 @@ void Tracer::onTlbMiss(const mmu::TlbMiss& e) {
 }
 
 void Tracer::onTlbFlush(const mmu::TlbFlush& e) {
-  Record r = start(Kind::kFlush);
+  Record r = start(Kind::kTlbFlush);
   r.flushKind = e.kind;
   r.address = e.address;
   r.dropped = e.dropped;
@@ -250,8 +263,10 @@ void Tracer::onTlbFlush(const mmu::TlbFlush& e) {
 }
 
 void Tracer::onCr3Write(const mmu::Cr3Write& e) {
+  ++counters_.cr3Writes;
+  ++countersOf(events_.context().cr3).cr3Writes;
   nameSpace(e.newCr3);
-  Record r = start(Kind::kCr3);
+  Record r = start(Kind::kCr3Write);
   r.oldCr3 = e.oldCr3;
   r.address = e.newCr3;
   emit(r);
@@ -259,7 +274,7 @@ void Tracer::onCr3Write(const mmu::Cr3Write& e) {
 
 void Tracer::onStaleTlbUse(const mmu::StaleTlbUse& e) {
   ++counters_.staleUses;
-  Record r = start(Kind::kStale);
+  Record r = start(Kind::kStaleTlbUse);
   r.address = e.linear;
   r.access = e.access;
   r.wordAddr = e.wordAddr;
@@ -272,6 +287,7 @@ void Tracer::onStaleTlbUse(const mmu::StaleTlbUse& e) {
 
 void Tracer::onException(const emu::ExceptionEvent& e) {
   ++counters_.exceptions[e.vector];
+  ++countersOf(events_.context().cr3).exceptions[e.vector];
   if (e.vector == kPageFaultVector) return;  // the page fault event said it all
   Record r = start(Kind::kException);
   r.ctx.eip = e.eip;
@@ -284,9 +300,11 @@ void Tracer::onException(const emu::ExceptionEvent& e) {
 void Tracer::onInterrupt(const emu::InterruptEvent& e) {
   if (!e.external) {
     ++counters_.softwareInts[e.vector];
+    ++countersOf(events_.context().cr3).softwareInts[e.vector];
     return;  // INT n: a system call (sys) when made from user mode
   }
   ++counters_.interrupts[e.vector];
+  ++countersOf(events_.context().cr3).interrupts[e.vector];
   Record r = start(Kind::kInterrupt);
   r.vector = e.vector;
   r.external = true;
@@ -296,6 +314,7 @@ void Tracer::onInterrupt(const emu::InterruptEvent& e) {
 
 void Tracer::onSyscall(const emu::SyscallEvent& e) {
   ++counters_.syscalls;
+  ++countersOf(events_.context().cr3).syscalls;
   if (!syscallTableRead_) readSyscallTable();
   Record r = start(Kind::kSyscall);
   r.vector = e.vector;

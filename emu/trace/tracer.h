@@ -22,47 +22,57 @@
 
 namespace trace {
 
-// What the tracer counts itself (the MMU counts hits, misses, flushes and faults).
-struct RunCounters {
-  std::array<uint64_t, 256> exceptions{};  // by vector
-  std::array<uint64_t, 256> interrupts{};  // external, by vector
-  std::array<uint64_t, 256> softwareInts{};  // INT n, by vector
+// What the tracer counts itself (the MMU counts hits, misses, flushes and faults), for the whole
+// run and for each address space.
+struct EventCounters {
+  std::array<uint64_t, 256> exceptions{};    // by vector (#PF too)
+  std::array<uint64_t, 256> interrupts{};    // external, by vector
+  std::array<uint64_t, 256> softwareInts{};  // INT n (any CPL), by vector
   uint64_t syscalls = 0;
+  uint64_t cr3Writes = 0;
   uint64_t repeatFaults = 0;  // faults that repeated the previous one at the same EIP and CR2
-  uint64_t staleUses = 0;     // published stale uses (first use after each change)
+  std::array<uint64_t, xray86::kResolutions> resolutions{};  // by Resolution
+};
+struct RunCounters : EventCounters {
+  uint64_t staleUses = 0;  // published stale uses (first use after each change)
   uint64_t unassignedPorts = 0, unassignedMmio = 0;
-  std::array<uint64_t, 6> resolutions{};  // by Resolution
+  // By page-directory base (CR3 & ~0xFFF), counted where the event happened; a resolution counts
+  // in the address space of its record.
+  std::map<uint32_t, EventCounters> bySpace;
 };
 
 class Tracer final : public emu::Observer {
  public:
   static constexpr unsigned kRecent = 32;
 
-  // `kinds`: a bit per Kind that goes to `sink` (which may be null: counting and the recent
-  // events only); `filter` may be null. The tracer observes `events` (whose context says where
-  // the machine is) and reads instruction bytes and page tables through the MMU's side-effect-
-  // free probes and `mem`'s frames.
-  Tracer(emu::EventBus& events, const mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t kinds,
-         const Filter* filter, Sink* sink);
+  // The tracer observes `events` (whose context says where the machine is) and reads
+  // instruction bytes and page tables through the MMU's side-effect-free probes and `mem`'s
+  // frames. Records go to the sinks added with setSink().
+  Tracer(emu::EventBus& events, const mmu::Mmu& mmu, mmu::PhysMemory& mem);
 
   // What to learn about the guest while it runs (all optional, none owned): system call names
   // from the kernel's `syscalls` table in `symbols`, and program names for address spaces from
   // `programs`, written into `info` (which a Describer may show).
   void learn(GuestInfo* info, const SymbolTable* symbols, const Programs* programs);
 
-  // Attach to the CPU's event bus (and ask for instruction events when `insn` is traced).
+  // Attach to the CPU's event bus. Instruction events (`insn`) are the bus owner's to ask for
+  // (emu::EventBus::setInstructionEvents) when wanted(Kind::kInsn).
   bool attach();
   void detach();
-  // The run is over: resolve what is still pending, finish the sink.
+  // The run is over: resolve what is still pending, finish the sinks (once).
   void finish();
-  // The run is over: resolve what is still pending (as finish() does) but leave the sink open;
+  // The run is over: resolve what is still pending (as finish() does) but leave the sinks open;
   // finish() later resolves nothing more. For an observer that wants the last resolutions now.
   void settle();
-  // A second sink that gets every record of `kinds` (Kind bits), whatever the first sink's kinds
-  // and filter; null removes it. The view's events panel follows the trace session's tracer
-  // through it. Set it before the run (records before it are not replayed); `insn` in `kinds`
-  // takes effect at attach().
-  void tap(Sink* sink, uint32_t kinds);
+  // Adds a sink that gets every record of `kinds` (a bit per Kind) that `filter` (may be null)
+  // matches; the same sink again changes its kinds and filter, and kinds 0 removes it. Records
+  // made before a sink is added are not replayed. Sinks are written in the order added.
+  void setSink(Sink* sink, uint32_t kinds, const Filter* filter = nullptr);
+  // The kinds the last kRecent events are kept of (recent()); by default pf, tlb, cr3, exc, int,
+  // sys and stale.
+  void setRecentKinds(uint32_t kinds) { ringKinds_ = kinds; }
+  // Whether some sink takes records of kind `k`.
+  bool wanted(Kind k) const { return (kinds_ >> static_cast<unsigned>(k)) & 1; }
 
   const RunCounters& counters() const { return counters_; }
   // The last kRecent events (of the traced kinds, or of pf, tlb, cr3, exc, int, sys and stale
@@ -98,8 +108,8 @@ class Tracer final : public emu::Observer {
   Record start(Kind kind);           // context, instruction bytes
   void readInstruction(Record& r);   // bytes at CS:EIP through a side-effect-free probe
   void emit(const Record& r);        // ring, filter, sink
-  bool wanted(Kind k) const { return ((kinds_ | tapKinds_) >> static_cast<unsigned>(k)) & 1; }
   void userActivity(const emu::EventContext& ctx);
+  EventCounters& countersOf(uint32_t cr3) { return counters_.bySpace[cr3 & ~0xFFFu]; }
   // How the fault ended, from the tables now; `killed`: its instruction was abandoned.
   void resolve(size_t index, const emu::EventContext& ctx, bool runEnded, bool killed = false);
   void readSyscallTable();
@@ -108,13 +118,15 @@ class Tracer final : public emu::Observer {
   emu::EventBus& events_;
   const mmu::Mmu& mmu_;
   mmu::PhysMemory& mem_;
-  uint32_t kinds_;
+  struct SinkSlot {
+    Sink* sink;
+    uint32_t kinds;
+    const Filter* filter;
+  };
+  std::vector<SinkSlot> sinks_;
+  uint32_t kinds_ = 0;  // the union of the sinks' kinds
   uint32_t ringKinds_;
-  const Filter* filter_;
-  Sink* sink_;
-  Sink* tap_ = nullptr;
-  uint32_t tapKinds_ = 0;
-  bool attached_ = false;
+  bool attached_ = false, finished_ = false;
   RunCounters counters_;
   std::array<Record, kRecent> ring_;
   uint64_t ringCount_ = 0;

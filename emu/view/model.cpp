@@ -207,75 +207,10 @@ std::vector<FrameMapper> FrameCensus::mappersOf(mmu::PhysMemory& mem, uint32_t p
   return out;
 }
 
-// ---- When ----
-
-bool parseWhen(const std::string& text, When& when, std::string& error) {
-  when = When{};
-  when.text = text;
-  auto number = [&](const std::string& s, uint64_t& out) {
-    if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-    out = std::stoull(s);
-    return true;
-  };
-  size_t colon = text.find(':');
-  std::string head = text.substr(0, colon), arg = colon == std::string::npos ? "" : text.substr(colon + 1);
-  if (text == "exit") return true;
-  if (head == "pf" && number(arg, when.n) && when.n >= 1) {
-    when.kind = When::Kind::kPageFault;
-    return true;
-  }
-  if (head == "cycle" && number(arg, when.n)) {
-    when.kind = When::Kind::kCycle;
-    return true;
-  }
-  if ((head == "symbol" || head == "ret") && !arg.empty()) {
-    when.kind = head == "symbol" ? When::Kind::kSymbol : When::Kind::kReturn;
-    when.name = arg;
-    return true;
-  }
-  error = "--view-at " + text + ": expected exit, pf:N (N >= 1), cycle:N, symbol:NAME or ret:NAME";
-  return false;
-}
-
 // ---- Recorder ----
 
-Recorder::Recorder(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, const trace::SymbolTable& symbols)
-    : cpu_(cpu), mmu_(mmu), mem_(mem), symbols_(symbols) {
+Recorder::Recorder(const mmu::Mmu& mmu) {
   if (mmu.cr0() & mmu::kCr0Pg) noteCr3(mmu.cr3());  // CR3 means nothing before paging is on
-  cpu_.events().attach(this);
-}
-
-Recorder::~Recorder() { cpu_.events().detach(this); }
-
-bool Recorder::arm(const When& when, std::string& error) {
-  disarm();
-  when_ = when;
-  faultsAtArm_ = pageFaults_;
-  if (when.kind == When::Kind::kExit || when.kind == When::Kind::kCycle) return true;
-  if (when.kind == When::Kind::kSymbol || when.kind == When::Kind::kReturn) {
-    std::optional<trace::SymbolTable::Symbol> s = symbols_.find(when.name);
-    if (!s) {
-      error = "--view-at " + when.text + ": no symbol " + when.name +
-              (symbols_.empty() ? " (no symbols: boot a --kernel ELF)" : "");
-      return false;
-    }
-    target_ = s->start;
-    wantInsns_ = true;
-  }
-  armed_ = true;
-  // Already at NAME's first instruction (stopped at symbol:NAME): that call is the one.
-  if (when.kind == When::Kind::kReturn && cpu_.eip() == target_) enterCall();
-  return true;
-}
-
-void Recorder::disarm() {
-  armed_ = reached_ = wantInsns_ = entered_ = false;
-}
-
-void Recorder::stop() {
-  reached_ = true;
-  wantInsns_ = false;
-  cpu_.requestStop();
 }
 
 void Recorder::noteCr3(uint32_t cr3) {
@@ -284,67 +219,11 @@ void Recorder::noteCr3(uint32_t cr3) {
 }
 
 void Recorder::onPageFault(const mmu::PageFault& e) {
-  emu::EventContext ctx = cpu_.events().context();
   ++pageFaults_;
   lastFault_ = e.cr2;
   lastFaultCr3_ = e.cr3 & ~mmu::kPageMask;
-  if (!armed_ || reached_) return;
-  if (when_.kind == When::Kind::kNextFault) {
-    stop();
-  } else if (when_.kind == When::Kind::kPageFault) {
-    uint64_t seen = pageFaults_ - faultsAtArm_;
-    if (seen == when_.n) {
-      // Wait for the faulting instruction to complete: every retired instruction from here on.
-      target_ = ctx.eip;
-      targetCr3_ = e.cr3 & ~mmu::kPageMask;
-      wantInsns_ = true;
-      cpu_.requestStop();  // the session turns instruction events on and runs on
-    } else if (seen > when_.n) {
-      stop();  // the Nth fault never completed (its process was killed): stop at the next one
-    }
-  }
 }
 
-void Recorder::onInstruction(const emu::InstructionEvent& e) {
-  if (!armed_ || reached_) return;
-  uint32_t cr3 = mmu_.cr3() & ~mmu::kPageMask;
-  switch (when_.kind) {
-    case When::Kind::kPageFault:
-      if (wantInsns_ && e.eip == target_ && cr3 == targetCr3_) stop();
-      break;
-    case When::Kind::kSymbol:
-      if (cpu_.eip() == target_) stop();
-      break;
-    case When::Kind::kReturn:
-      if (!entered_ && cpu_.eip() == target_) {
-        enterCall();
-      } else if (entered_ && cpu_.eip() == targetEnd_ && cpu_.reg(emu::kEsp) == targetEsp_ &&
-                 cr3 == targetCr3_) {
-        stop();
-      }
-      break;
-    default: break;
-  }
-}
-
-void Recorder::enterCall() {
-  // The call's return address is at [ESP]: read it with a probe (no side effect).
-  uint32_t esp = cpu_.reg(emu::kEsp);
-  mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), esp, mmu::Access::kRead, cpu_.cpl() == 3);
-  if (p.fault || (p.physical & mmu::kPageMask) > mmu::kPageSize - 4) return;
-  entered_ = true;
-  targetEnd_ = mmu::readPagingWord(mem_, p.physical, true);
-  targetEsp_ = esp + 4;
-  targetCr3_ = mmu_.cr3() & ~mmu::kPageMask;
-}
-
-void Recorder::onTlbFlush(const mmu::TlbFlush&) {
-  if (armed_ && !reached_ && when_.kind == When::Kind::kNextFlush) stop();
-}
-
-void Recorder::onCr3Write(const mmu::Cr3Write& e) {
-  noteCr3(e.newCr3);
-  if (armed_ && !reached_ && when_.kind == When::Kind::kNextCr3) stop();
-}
+void Recorder::onCr3Write(const mmu::Cr3Write& e) { noteCr3(e.newCr3); }
 
 }  // namespace view

@@ -6,7 +6,7 @@
 // Everything here reads the machine through side-effect-free probes (mmu::readPagingWord with
 // peek=true, Mmu::probe, Mmu::tlb()), so drawing can never change the run.
 //
-// model.cpp defines: classifyPte, classifyPde, FrameCensus (with mappersOf), parseWhen, Recorder.
+// model.cpp defines: classifyPte, classifyPde, FrameCensus (with mappersOf), Recorder.
 #pragma once
 
 #include <cstdint>
@@ -15,15 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "emu/cpu/cpu.h"
 #include "emu/events/events.h"
 #include "emu/trace/symbols.h"
 #include "mmu/mmu.h"
 
 namespace view {
-
-// The built-in guest's copy-on-write bit (guest/kernel/mmu.h: PTE_COW 0x200, an AVL bit).
-constexpr unsigned kDefaultCowBit = 9;
 
 // What a grid cell shows. The order is the legend's.
 enum class CellState : uint8_t {
@@ -88,39 +84,11 @@ class FrameCensus {
   uint32_t highest_ = 0, usedFirst_ = 0, usedEnd_ = 0;
 };
 
-// A moment to stop at (--view-at WHEN, and the window's "run to" controls).
-struct When {
-  enum class Kind : uint8_t {
-    kExit,        // the run ended
-    kPageFault,   // pf:N, after the Nth page fault is resolved (its instruction completed)
-    kCycle,       // cycle:N, the first instruction boundary at or after cycle N
-    kSymbol,      // symbol:NAME, before the first instruction of NAME runs
-    kReturn,      // ret:NAME, when the first call of NAME returns to its caller
-    kNextFault,   // the window: the next page fault, at its handler's first instruction
-    kNextFlush,   // the window: after the next TLB flush
-    kNextCr3,     // the window: after the next CR3 write
-  };
-  Kind kind = Kind::kExit;
-  uint64_t n = 0;
-  std::string name;
-  std::string text;  // as given
-};
-// Parses exit, pf:N, cycle:N, symbol:NAME, ret:NAME; false and a one-line `error` otherwise.
-bool parseWhen(const std::string& text, When& when, std::string& error);
-
-// The observer: keeps the CR3s seen (in the order first seen), counts page faults, remembers
-// the last one, and stops the CPU at the armed moment.
+// The observer the view keeps beside the run: the CR3s seen (in the order first seen), the page
+// faults counted, the last one. (Stopping at a moment is the Run's: run::Until.)
 class Recorder final : public emu::Observer {
  public:
-  Recorder(emu::Cpu& cpu, mmu::Mmu& mmu, mmu::PhysMemory& mem, const trace::SymbolTable& symbols);
-  ~Recorder() override;
-
-  // Arms a stop; false and an error when a symbol is unknown. Arming kExit arms nothing.
-  bool arm(const When& when, std::string& error);
-  void disarm();
-  bool reached() const { return reached_; }
-  // Whether the armed stop needs every retired instruction (symbol, ret, pf:N after the fault).
-  bool wantsInstructions() const { return wantInsns_; }
+  explicit Recorder(const mmu::Mmu& mmu);
 
   const std::vector<uint32_t>& cr3s() const { return cr3s_; }
   uint64_t pageFaults() const { return pageFaults_; }
@@ -128,31 +96,15 @@ class Recorder final : public emu::Observer {
   std::optional<uint32_t> lastFaultAddress() const { return lastFault_; }
   std::optional<uint32_t> lastFaultCr3() const { return lastFaultCr3_; }
 
-  void onTlbFlush(const mmu::TlbFlush& e) override;
   void onPageFault(const mmu::PageFault& e) override;
   void onCr3Write(const mmu::Cr3Write& e) override;
-  void onInstruction(const emu::InstructionEvent& e) override;
 
  private:
   void noteCr3(uint32_t cr3);
-  void stop();
-  void enterCall();  // ret:NAME: note the call's return address and stack pointer
 
-  emu::Cpu& cpu_;
-  mmu::Mmu& mmu_;
-  mmu::PhysMemory& mem_;
-  const trace::SymbolTable& symbols_;
   std::vector<uint32_t> cr3s_;
   uint64_t pageFaults_ = 0;
   std::optional<uint32_t> lastFault_, lastFaultCr3_;
-
-  // The armed stop.
-  bool armed_ = false, reached_ = false, wantInsns_ = false;
-  When when_;
-  uint64_t faultsAtArm_ = 0;
-  uint32_t target_ = 0, targetEnd_ = 0;  // symbol range; ret: the return address
-  uint32_t targetEsp_ = 0, targetCr3_ = 0;
-  bool entered_ = false;  // ret:NAME: the call was seen
 };
 
 }  // namespace view

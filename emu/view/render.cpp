@@ -496,9 +496,9 @@ Rgb kindColour(trace::Kind k) {
   switch (k) {
     case trace::Kind::kPageFault: return {255, 120, 105};
     case trace::Kind::kResolve: return {120, 214, 130};
-    case trace::Kind::kFlush: return {228, 200, 96};
-    case trace::Kind::kStale: return {236, 110, 236};
-    case trace::Kind::kCr3: return {110, 200, 222};
+    case trace::Kind::kTlbFlush: return {228, 200, 96};
+    case trace::Kind::kStaleTlbUse: return {236, 110, 236};
+    case trace::Kind::kCr3Write: return {110, 200, 222};
     case trace::Kind::kException: return {240, 90, 90};
     default: return kText;
   }

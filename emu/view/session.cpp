@@ -78,73 +78,62 @@ std::string flagsText(uint32_t word, unsigned cowBit, bool pde) {
   return s;
 }
 
-Session::Session(emu::Machine& machine, trace::TraceSession& traced, unsigned cowBit, uint64_t maxInstructions,
-                 uint64_t maxCycles)
-    : machine_(machine),
-      traced_(traced),
-      symbols_(traced.symbols()),
-      programs_(traced.programs()),
-      cowBit_(cowBit),
-      maxInstructions_(maxInstructions),
-      maxCycles_(maxCycles),
-      recorder_(machine.cpu(), machine.mmu(), machine, symbols_),
-      describer_(symbols_, cowBit),
-      tracer_(traced.tracer()) {
-  // The trace session's tracer names each address space by the program it maps, at every CR3
-  // write; the panel sees every record of its kinds, whatever --trace and --trace-filter select.
-  describer_.setGuestInfo(&traced.guestInfo());
-  attached_ = tracer_ != nullptr;
-  if (tracer_) tracer_->tap(&log_, panelKindBits());
+Session::Session(run::Run& run)
+    : run_(run),
+      machine_(run.machine()),
+      symbols_(run.symbols()),
+      programs_(run.programs()),
+      cowBit_(run.cowBit()),
+      recorder_(run.machine().mmu()),
+      describer_(symbols_, cowBit_) {
+  // The run's tracer names each address space by the program it maps, at every CR3 write; the
+  // panel sees every record of its kinds, whatever --trace and --trace-filter select.
+  describer_.setGuestInfo(&run.guestInfo());
+  run_.tracer().setSink(&log_, panelKindBits());
+  run_.attach(&recorder_);
 }
 
 Session::~Session() {
-  if (tracer_) tracer_->tap(nullptr, 0);
+  run_.detach(&recorder_);
+  run_.tracer().setSink(&log_, 0);
 }
 
-emu::Machine::Outcome Session::runPiece(uint64_t maxInstructions, uint64_t maxCycles) {
-  using Kind = emu::Machine::Outcome::Kind;
-  emu::Cpu& cpu = machine_.cpu();
-  for (;;) {
-    // Retired-instruction events only while a moment needs them (they take the slow path), or
-    // while another observer asked for them (--trace insn).
-    bool others = cpu.events().instructionEvents();
-    cpu.events().setInstructionEvents(others || recorder_.wantsInstructions());
-    emu::Machine::Outcome r = machine_.run(std::min(maxInstructions, maxInstructions_),
-                                           std::min(maxCycles, maxCycles_));
-    cpu.events().setInstructionEvents(others);
-    if (r.kind == Kind::kStopped && !recorder_.reached()) continue;  // the recorder wants insns
-    bool limit = (r.kind == Kind::kInstructionLimit && cpu.instructions() < maxInstructions_) ||
-                 (r.kind == Kind::kCycleLimit && cpu.cycles() < maxCycles_);
-    if (r.kind != Kind::kStopped && !limit) {
-      outcome_ = r;
-      // The faults still pending get their resolution (killed, unresolved) now, for the panel;
-      // the trace session finishes its sink when the view ends.
-      if (tracer_) tracer_->settle();
-    }
-    return r;
+void Session::note(const run::Stop& stop) {
+  using K = run::StopKind;
+  if (stop.kind == K::kReached) reached_ = true;
+  if (stop.kind == K::kReached || stop.kind == K::kPaused || stop.kind == K::kRequested ||
+      stop.kind == K::kRepeatedFault) {
+    return;
   }
+  outcome_ = stop;
+  // A limit ends the view's run too: the faults still pending get their resolution (killed,
+  // unresolved) now, for the panel, as at the guest's end; the sinks finish when the view ends.
+  run_.tracer().settle();
 }
 
-bool Session::runTo(const When& when, std::string& error) {
+bool Session::runTo(const run::Until& until, std::string& error) {
   if (finished()) return true;
-  if (when.kind == When::Kind::kCycle) {
-    recorder_.disarm();
-    if (machine_.cpu().cycles() < when.n) runPiece(~uint64_t{0}, when.n);
-    return true;
-  }
-  if (!recorder_.arm(when, error)) return false;
-  while (!finished() && (when.kind == When::Kind::kExit || !recorder_.reached())) {
-    runPiece(~uint64_t{0}, ~uint64_t{0});
-  }
-  recorder_.disarm();
+  std::optional<run::Stop> stop = run_.run(until, error);
+  if (!stop) return false;
+  note(*stop);
   return true;
 }
 
 void Session::runFor(uint64_t instructions) {
   if (finished()) return;
-  uint64_t now = machine_.cpu().instructions();
+  uint64_t now = run_.instructions();
   uint64_t end = instructions > ~uint64_t{0} - now ? ~uint64_t{0} : now + instructions;
-  runPiece(end, ~uint64_t{0});
+  note(run_.resume(end));
+}
+
+bool Session::arm(const run::Until& until, std::string& error) {
+  reached_ = false;
+  return run_.arm(until, error);
+}
+
+void Session::disarm() {
+  reached_ = false;
+  run_.disarm();
 }
 
 uint32_t Session::shownCr3() const {

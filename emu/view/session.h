@@ -1,8 +1,8 @@
-// A run under the view: the Machine, the recorder, the trace session's tracer tapped for the
-// events panel, the frame census, the address spaces and what the viewer has selected. It runs the
-// machine in pieces (to a moment, for an instruction budget); stopping and continuing never
-// changes the run, because Machine::run() continues exactly where it stopped and the view only
-// reads state through probes.
+// A run under the view: the run::Run, the recorder, the run's tracer tapped for the events
+// panel, the frame census, the address spaces and what the viewer has selected. It runs in
+// pieces (to a moment, for an instruction budget); stopping and continuing never changes the
+// run, because the Run continues exactly where it stopped and the view only reads state through
+// probes.
 //
 // session.cpp defines: Layout, flagsText, Session (with addressSpaces, spaceName).
 #pragma once
@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "emu/machine/machine.h"
+#include "emu/run/run.h"
 #include "emu/trace/format.h"
 #include "emu/trace/guest_info.h"
 #include "emu/trace/programs.h"
 #include "emu/trace/symbols.h"
-#include "emu/trace/trace_cli.h"
 #include "emu/trace/tracer.h"
 #include "emu/view/events.h"
 #include "emu/view/model.h"
@@ -81,28 +81,26 @@ struct AddressSpace {
 
 class Session {
  public:
-  // `traced` is the run's trace session (--trace, --stats), already attached to `machine`: the
-  // events panel follows its tracer through Tracer::tap (one tracer for both), and its symbols,
-  // programs and address-space names name things here. The session keeps a reference to it.
-  Session(emu::Machine& machine, trace::TraceSession& traced, unsigned cowBit, uint64_t maxInstructions,
-          uint64_t maxCycles);
+  // The events panel follows the run's one tracer (a sink of its kinds), and the run's symbols,
+  // programs and address-space names name things here. The session keeps a reference to `run`.
+  explicit Session(run::Run& run);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-  // False when the trace session has no tracer (not attached).
-  bool attached() const { return attached_; }
 
-  // Runs until `when` happens or the run ends; false and a one-line error for an unknown symbol.
-  bool runTo(const When& when, std::string& error);
+  // Runs until `until` happens or the run ends; false and a one-line error for an unknown symbol
+  // or a bad expression.
+  bool runTo(const run::Until& until, std::string& error);
   // Runs up to `instructions` more (stopping early at the end of the run or an armed moment).
   void runFor(uint64_t instructions);
   // Arms a moment for runFor (the window's "run to next ..."); reached() says when it came.
-  bool arm(const When& when, std::string& error) { return recorder_.arm(when, error); }
-  void disarm() { recorder_.disarm(); }
-  bool reached() const { return recorder_.reached(); }
+  bool arm(const run::Until& until, std::string& error);
+  void disarm();
+  bool reached() const { return reached_; }
 
+  // The run is over (the guest ended, or a limit): how.
   bool finished() const { return outcome_.has_value(); }
-  const std::optional<emu::Machine::Outcome>& outcome() const { return outcome_; }
+  const std::optional<run::Stop>& outcome() const { return outcome_; }
 
   // Re-reads what the panels show (the frame census).
   void refresh();
@@ -123,8 +121,8 @@ class Session {
   // tracer's run counters.
   const EventLog& events() const { return log_; }
   trace::Describer& describer() { return describer_; }
-  const trace::RunCounters& traceCounters() const { return tracer_->counters(); }
-  const trace::GuestInfo& guestInfo() const { return traced_.guestInfo(); }
+  const trace::RunCounters& traceCounters() const { return run_.tracer().counters(); }
+  const trace::GuestInfo& guestInfo() const { return run_.guestInfo(); }
   // The programs an address space ran (the tracer's names), or for one never loaded into CR3
   // the program it maps; "" when neither is known.
   std::string spaceName(uint32_t cr3) const;
@@ -136,22 +134,20 @@ class Session {
   unsigned cowBit() const { return cowBit_; }
 
  private:
-  emu::Machine::Outcome runPiece(uint64_t maxInstructions, uint64_t maxCycles);
+  void note(const run::Stop& stop);
 
+  run::Run& run_;
   emu::Machine& machine_;
-  trace::TraceSession& traced_;
   const trace::SymbolTable& symbols_;
   const trace::Programs& programs_;
   unsigned cowBit_;
-  uint64_t maxInstructions_, maxCycles_;
   Recorder recorder_;
   trace::Describer describer_;
   EventLog log_;
-  trace::Tracer* tracer_;
-  bool attached_ = false;
   FrameCensus census_;
   Selection selection_;
-  std::optional<emu::Machine::Outcome> outcome_;
+  bool reached_ = false;
+  std::optional<run::Stop> outcome_;
 };
 
 }  // namespace view

@@ -37,27 +37,24 @@ std::string outcomeText(const Session& s) {
   return s.finished() ? "finished: " + s.outcome()->message : "";
 }
 
-// The end of a run under the view, as runMachineCli ends one: the trace session's output and
-// summary, the summary line, and the exit status (the guest's own for the built-in guest).
-int finish(Session& s, const emu::MachineCli& pc, trace::TraceSession& traced) {
-  using Kind = emu::Machine::Outcome::Kind;
-  emu::Machine& m = s.machine();
-  if (!s.finished()) {
-    traced.finish(m, {Kind::kStopped, 0, "view closed"});
-    std::fflush(stdout);
-    if (!pc.quiet) {
-      std::fprintf(stderr, "xray86: view closed at cycle %llu; %s\n",
-                   static_cast<unsigned long long>(m.cpu().cycles()), m.summary().c_str());
+// The moments of --view-at; false and a one-line error for a bad one.
+bool parseMoments(const ViewCli& cli, std::vector<run::Until>& moments, std::string& error) {
+  for (const std::string& a : cli.at) {
+    std::optional<run::Until> u = run::Until::parse(a, error);
+    if (!u) {
+      error = "--view-at " + error;
+      return false;
     }
-    return 0;
+    moments.push_back(*u);
   }
-  const emu::Machine::Outcome& r = *s.outcome();
-  traced.finish(m, r);
-  std::fflush(stdout);
-  bool abnormal = r.kind == Kind::kHalted || r.kind == Kind::kTripleFault || r.kind == Kind::kUnsupported;
-  if (!pc.quiet || abnormal) std::fprintf(stderr, "xray86: %s; %s\n", r.message.c_str(), m.summary().c_str());
-  if (pc.guestExitValue && r.kind == Kind::kGuestExit && (r.status & 1)) return r.status >> 1;
-  return r.status;
+  if (!cli.window && moments.empty()) moments.push_back(run::Until::end());
+  return true;
+}
+
+// How the view's part of the run ended: the run's end, or the window closed before it.
+run::Stop ending(const Session& s) {
+  if (s.finished()) return *s.outcome();
+  return run::Stop{run::StopKind::kRequested, emu::exit_status::kOk, "view closed", {}};
 }
 
 // SDL key codes for the names --view-keys takes.
@@ -79,7 +76,7 @@ SDL_Keycode keyNamed(const std::string& k) {
 
 class Window {
  public:
-  Window(Session& s, const emu::MachineCli& pc, const ViewCli& cli) : s_(s), pc_(pc), cli_(cli) {}
+  Window(Session& s, bool quiet, const ViewCli& cli) : s_(s), quiet_(quiet), cli_(cli) {}
   ~Window() {
     if (view_) view_.reset();
     if (renderer_) SDL_DestroyRenderer(renderer_);
@@ -140,7 +137,7 @@ class Window {
         dirty = true;
       }
       if (quit_) break;
-      bool idle = !running_ && !s_.recorder().reached();
+      bool idle = !running_ && !s_.reached();
       if (idle && !script_.empty() && !shot_) {
         SDL_Event k{};
         k.type = SDL_KEYDOWN;
@@ -189,12 +186,10 @@ class Window {
     if (s_.finished()) running_ = false;
   }
 
-  void runTo(When::Kind kind) {
+  void runTo(run::Until::Kind kind) {
     if (s_.finished()) return;
-    When w;
-    w.kind = kind;
     std::string error;
-    s_.arm(w, error);
+    s_.arm(run::Until::make(kind, 0), error);
     running_ = true;
   }
 
@@ -244,9 +239,9 @@ class Window {
         }
         break;
       case SDLK_RIGHT: sel.pte = (sel.pte + 1) % 1024; break;
-      case SDLK_f: runTo(When::Kind::kNextFault); break;
-      case SDLK_t: runTo(When::Kind::kNextFlush); break;
-      case SDLK_c: runTo(When::Kind::kNextCr3); break;
+      case SDLK_f: runTo(run::Until::Kind::kNextFault); break;
+      case SDLK_t: runTo(run::Until::Kind::kNextFlush); break;
+      case SDLK_c: runTo(run::Until::Kind::kNextCr3); break;
       case SDLK_a: {
         std::vector<uint32_t> live;  // the list's live address spaces, in its order
         for (const AddressSpace& a : s_.addressSpaces()) {
@@ -299,7 +294,7 @@ class Window {
         std::fprintf(stderr, "xray86: screenshot: %s\n", SDL_GetError());
       } else if (!writePng(path, w, h, px.data(), w, error)) {
         std::fprintf(stderr, "xray86: %s\n", error.c_str());
-      } else if (!pc_.quiet) {
+      } else if (!quiet_) {
         std::fprintf(stderr, "xray86: view saved %s at cycle %llu\n", path.c_str(),
                      static_cast<unsigned long long>(s_.machine().cpu().cycles()));
       }
@@ -308,7 +303,7 @@ class Window {
   }
 
   Session& s_;
-  const emu::MachineCli& pc_;
+  bool quiet_;
   const ViewCli& cli_;
   SDL_Window* window_ = nullptr;
   SDL_Renderer* renderer_ = nullptr;
@@ -325,106 +320,69 @@ void addViewOptions(CLI::App& run, ViewCli& cli) {
   run.add_option("--view-png", cli.png,
                  "Write the view as a PNG (headless, repeatable, one per --view-at); with --view: the screenshot file. "
                  "Example: --view-png before.png after.png --view-at ret:fork pf:1");
-  run.add_option("--view-at", cli.at, "When to draw --view-png: exit, pf:N, cycle:N, symbol:NAME, ret:NAME. Example: --view-png fork.png --view-at ret:fork");
+  run.add_option("--view-at", cli.at, "When to draw --view-png: exit, pf:N, cycle:N, insn:N, symbol:NAME, ret:NAME, console:TEXT, "
+                 "event:EXPR. Example: --view-png fork.png --view-at ret:fork");
   run.add_option("--view-keys", cli.keys, "Keys the window presses by itself, in order. Example: --view --view-keys \"f p q\"");
   run.add_option("--view-size", cli.size, "Size of the window or pictures, WxH. Example: --view-size 1920x1200")->capture_default_str();
-  run.add_option("--cow-bit", cli.cowBit, "The PTE bit the guest marks copy-on-write pages with (default 9: PTE_COW 0x200). Example: --cow-bit 8")
-      ->check(CLI::Range(0u, 11u))
-      ->capture_default_str();
 }
 
-int runView(emu::MachineCli& pc, const ViewCli& cli, const trace::TraceCli& traceCli) {
+bool checkViewOptions(const ViewCli& cli, std::string& error) {
+  if (!cli.enabled()) return true;
   int w = 0, h = 0;
   if (!parseSize(cli.size, w, h)) {
-    std::fprintf(stderr, "xray86: --view-size %s: expected WxH, from 320x200 to 8192x8192\n", cli.size.c_str());
-    return 2;
+    error = "--view-size " + cli.size + ": expected WxH, from 320x200 to 8192x8192";
+    return false;
   }
-  std::vector<When> moments;
   if (!cli.window) {
     if (cli.png.empty() || (cli.png.size() != cli.at.size() && !(cli.png.size() == 1 && cli.at.empty()))) {
-      std::fprintf(stderr, "xray86: --view-png FILE --view-at WHEN come in pairs (one --view-png alone: at exit)\n");
-      return 2;
+      error = "--view-png FILE --view-at WHEN come in pairs (one --view-png alone: at exit)";
+      return false;
     }
   }
-  for (const std::string& a : cli.at) {
-    When when;
-    std::string error;
-    if (!parseWhen(a, when, error)) {
-      std::fprintf(stderr, "xray86: %s\n", error.c_str());
-      return 2;
-    }
-    moments.push_back(when);
+  std::vector<run::Until> moments;
+  return parseMoments(cli, moments, error);
+}
+
+std::optional<run::Stop> runView(run::Run& run, const ViewCli& cli, bool quiet, std::string& error) {
+  int w = 0, h = 0;
+  std::vector<run::Until> moments;
+  if (!parseSize(cli.size, w, h) || !parseMoments(cli, moments, error)) {
+    if (error.empty()) error = "--view-size " + cli.size + ": expected WxH";
+    return std::nullopt;
   }
-  if (!cli.window && moments.empty()) moments.push_back(When{});
-  if (!pc.rtc.empty() && !emu::parseRtc(pc.rtc, pc.config.rtc)) {
-    std::fprintf(stderr, "xray86: --rtc %s: expected seconds since 1970 or YYYY-MM-DD[THH:MM:SS]\n", pc.rtc.c_str());
-    return 2;
-  }
-  // --console-file, as runMachineCli does it: the guest's console goes to a file.
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
-  std::unique_ptr<devices::FileSink> sink;
-  if (!pc.consoleFile.empty()) {
-    file.reset(std::fopen(pc.consoleFile.c_str(), "wb"));
-    if (!file) {
-      std::fprintf(stderr, "xray86: cannot write console file %s\n", pc.consoleFile.c_str());
-      return 2;
-    }
-    sink = std::make_unique<devices::FileSink>(file.get());
-    pc.config.console = sink.get();
-  }
-  std::string error;
-  std::unique_ptr<emu::Machine> m = emu::Machine::create(pc.config, error);
-  if (!m) {
-    std::fprintf(stderr, "xray86: %s\n", error.c_str());
-    return 2;
-  }
-  // One tracer for the run: the trace session's (--trace, --stats, the summary of a failing
-  // run), which also loads the names (kernel symbols, --symbols, the user programs); the view's
-  // events panel taps it.
-  trace::TraceSession traced(traceCli, pc.config);
-  if (!traced.attach(*m, error)) {
-    std::fprintf(stderr, "xray86: %s\n", error.c_str());
-    return 2;
-  }
-  Session s(*m, traced, cli.cowBit, pc.maxInstructions, pc.maxCycles);
+  Session s(run);
+  auto moment = [&](const run::Until& at) {
+    if (s.runTo(at, error)) return true;
+    error = "--view-at " + error;
+    return false;
+  };
 
   if (!cli.window) {
     for (size_t i = 0; i < moments.size(); ++i) {
-      if (!s.runTo(moments[i], error)) {
-        std::fprintf(stderr, "xray86: %s\n", error.c_str());
-        return 2;
-      }
+      if (!moment(moments[i])) return std::nullopt;
       s.refresh();
       s.autoSelect();
       std::vector<uint32_t> px;
-      Chrome chrome{s.finished() ? outcomeText(s) : "at " + moments[i].text, ""};
+      Chrome chrome{s.finished() ? outcomeText(s) : "at " + moments[i].source, ""};
       if (!renderOffscreen(s, chrome, w, h, px, error) || !writePng(cli.png[i], w, h, px.data(), w, error)) {
-        std::fprintf(stderr, "xray86: %s\n", error.c_str());
-        return 2;
+        return std::nullopt;
       }
-      if (!pc.quiet) {
-        std::fprintf(stderr, "xray86: view %s at %s (cycle %llu)\n", cli.png[i].c_str(), moments[i].text.c_str(),
-                     static_cast<unsigned long long>(m->cpu().cycles()));
+      if (!quiet) {
+        std::fprintf(stderr, "xray86: view %s at %s (cycle %llu)\n", cli.png[i].c_str(), moments[i].source.c_str(),
+                     static_cast<unsigned long long>(run.cycles()));
       }
     }
-    When end;
-    s.runTo(end, error);
-    return finish(s, pc, traced);
+    s.runTo(run::Until::end(), error);
+    return ending(s);
   }
 
-  for (const When& when : moments) {
-    if (!s.runTo(when, error)) {
-      std::fprintf(stderr, "xray86: %s\n", error.c_str());
-      return 2;
-    }
+  for (const run::Until& at : moments) {
+    if (!moment(at)) return std::nullopt;
   }
-  Window win(s, pc, cli);
-  if (!win.open(w, h, error)) {
-    std::fprintf(stderr, "xray86: %s\n", error.c_str());
-    return 2;
-  }
+  Window win(s, quiet, cli);
+  if (!win.open(w, h, error)) return std::nullopt;
   win.loop();
-  return finish(s, pc, traced);
+  return ending(s);
 }
 
 }  // namespace view

@@ -1,18 +1,17 @@
 // `xray86 run --view` (the window) and `--view-png FILE --view-at WHEN` (headless pictures).
 // SDL is initialised only here, and only when one of these options is given.
 //
-// view_cli.cpp defines: ViewCli, addViewOptions, runView.
+// view_cli.cpp defines: ViewCli, addViewOptions, checkViewOptions, runView.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
-#include "emu/cli/machine_cli.h"
-#include "emu/trace/trace_cli.h"
-#include "emu/view/model.h"
+#include "emu/run/run.h"
 
 namespace view {
 
@@ -22,15 +21,19 @@ struct ViewCli {
   std::vector<std::string> at;      // --view-at WHEN
   std::string keys;                 // --view-keys: scripted key presses for the window
   std::string size = "1280x800";    // --view-size WxH
-  unsigned cowBit = kDefaultCowBit;  // --cow-bit
   bool enabled() const { return window || !png.empty() || !at.empty(); }
 };
 
-// Adds --view, --view-png, --view-at, --view-keys, --view-size and --cow-bit to `run`.
+// Adds --view, --view-png, --view-at, --view-keys and --view-size to `run`.
 void addViewOptions(CLI::App& run, ViewCli& cli);
 
-// Runs the PC machine of `pc` under the view, with the trace options of `traceCli` (--symbols
-// name addresses and programs in the view too); the exit status is runMachineCli's.
-int runView(emu::MachineCli& pc, const ViewCli& cli, const trace::TraceCli& traceCli);
+// Checks the view's options before anything runs (size, pictures paired with moments, the
+// moments' grammar); false and a one-line `error`.
+bool checkViewOptions(const ViewCli& cli, std::string& error);
+
+// Runs `run` under the view: the pictures at their moments and then to the end, or the window
+// until it closes. How it ended (the run's end, or kRequested "view closed" when the window
+// closed first); nullopt and a one-line `error` for a bad option, moment, window or file.
+std::optional<run::Stop> runView(run::Run& run, const ViewCli& cli, bool quiet, std::string& error);
 
 }  // namespace view

@@ -15,7 +15,7 @@
 // records, so `count(EXPR)` and the lines of `xray86 run --trace ... --trace-filter EXPR` agree.
 //
 // emu/api/machine.cpp defines: Machine, Options::fromArgs.
-// emu/api/filter.cpp defines:  Filter (its builders), eventKindName, stopKindName.
+// emu/api/filter.cpp defines:  Filter (its builders), stopKindName.
 // emu/api/symbols.cpp defines: Symbols (over the trace's ELF32 symbol tables).
 #pragma once
 
@@ -28,6 +28,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "xray86/event_kinds.h"
 
 namespace trace {
 class SymbolTable;
@@ -59,6 +61,7 @@ struct Options {
   uint64_t maxInstructions = 2'000'000'000;  // -n/--max-insns: Machine::run() stops here (total)
   uint64_t maxCycles = ~uint64_t{0};         // --max-cycles (total)
   std::vector<std::string> symbols;  // --symbols: ELF files naming addresses (the kernel's always)
+  unsigned cowBit = kDefaultCowBit;  // --cow-bit: the PTE bit of copy-on-write pages (PTE_COW 0x200)
   bool echoConsole = false;          // also copy the guest's console to standard output
 
   // The same options as the command line, e.g. {"--kernel", "k.elf", "--cmdline", "run=cowtest"}.
@@ -71,34 +74,8 @@ struct Options {
 enum class Access : uint8_t { kRead, kWrite, kFetch };
 enum class FlushKind : uint8_t { kCr3Write, kInvlpg, kCr0, kCr4 };
 
-// The trace's record kinds (docs/trace.md), but for instructions and port/MMIO accesses.
-enum class EventKind : uint8_t {
-  kPageFault,   // #PF raised by the MMU (before delivery): address = CR2
-  kTlbFlush,    // a flush: flushKind, address = the INVLPG page, dropped
-  kTlbMiss,     // a TLB miss and its walk: address = linear (counted; recorded only if asked)
-  kCr3Write,    // MOV to CR3: address = new CR3, oldCr3
-  kStaleTlbUse, // a TLB entry used after its PTE changed in memory and before a flush
-  kException,   // an exception other than #PF (that is kPageFault), before delivery
-  kInterrupt,   // an external interrupt taken (INT n from user mode is kSyscall)
-  kSyscall,     // INT n from CPL 3: vector, eax (the call number)
-  kHalt,        // HLT
-  kResolve,     // how a page fault ended, once its instruction ran again (or the guest ended)
-  kSysReturn,   // the return to user mode after a system call: eax (its number), value (result)
-};
-constexpr unsigned kEventKinds = 11;
-// The filter language's word for one kind: "fault", "tlb", "miss", "cr3", "stale", "exc", "int",
-// "syscall", "halt", "resolve", "sysret".
-const char* eventKindName(EventKind kind);
-
-// How a page fault ended (the trace's `resolve` words).
-enum class Resolution : uint8_t {
-  kCopied,        // the page now maps another frame (a copy-on-write copy)
-  kMadeWritable,  // same frame, write permission added
-  kMapped,        // the page was not present and now is
-  kUnchanged,     // the access now succeeds with the same mapping
-  kKilled,        // the instruction never completed: its address space went on without it
-  kUnresolved,    // the guest ended first
-};
+// EventKind, eventKindName and Resolution: xray86/event_kinds.h, the list the trace uses too.
+// The API delivers every kind but kIo and kInsn (those are `xray86 run --trace` only).
 
 // The #PF error code (Intel SDM vol. 3A 4.7).
 struct ErrorCode {
@@ -280,6 +257,7 @@ class Symbols {
   const trace::SymbolTable& table() const { return *table_; }  // for the library itself
 
  private:
+  friend class Machine;  // a machine's Symbols are its run's table
   std::unique_ptr<trace::SymbolTable> table_;
 };
 

@@ -97,8 +97,8 @@ TEST_F(FilterTest, KindWordsSelectAFaultItsResolutionOrBoth) {
   EXPECT_TRUE(match("kind=syscall", sys));
   EXPECT_FALSE(match("kind=syscall", ret));
   EXPECT_TRUE(match("kind=sysret", ret));
-  EXPECT_TRUE(match("kind=tlb,stale", ofKind(Kind::kStale)));
-  EXPECT_FALSE(match("kind!=tlb,stale", ofKind(Kind::kStale)));
+  EXPECT_TRUE(match("kind=tlb,stale", ofKind(Kind::kStaleTlbUse)));
+  EXPECT_FALSE(match("kind!=tlb,stale", ofKind(Kind::kStaleTlbUse)));
   EXPECT_TRUE(match("kind=all", ofKind(Kind::kHalt)));
 }
 
@@ -114,9 +114,9 @@ TEST_F(FilterTest, ErrorCodeClassesAsTheTracePrintsThem) {
   EXPECT_TRUE(match("not-present and read and kernel", fault(0)));
   // A resolution carries its fault's error code; no other record has a class.
   EXPECT_TRUE(match("protection and write and user", resolution(trace::Resolution::kCopied)));
-  EXPECT_FALSE(match("write", ofKind(Kind::kFlush)));
+  EXPECT_FALSE(match("write", ofKind(Kind::kTlbFlush)));
   EXPECT_FALSE(match("kernel", ofKind(Kind::kException)));
-  EXPECT_TRUE(match("not write", ofKind(Kind::kFlush)));  // the negation of a test it lacks
+  EXPECT_TRUE(match("not write", ofKind(Kind::kTlbFlush)));  // the negation of a test it lacks
   // The example of docs/trace.md: CR2 in [0x1000, 0x9000).
   const char* example = "kind=pf and protection and write and user and cr2 in 0x1000..0x9000";
   EXPECT_TRUE(match(example, fault(7, 0x1000)));
@@ -148,7 +148,7 @@ TEST_F(FilterTest, VectorEaxAndRepeatExistOnlyWhereTheEventHasThem) {
   EXPECT_TRUE(match("kind=sysret and eax=2", ret));
   EXPECT_FALSE(match("eax=2", exc));      // only calls have a call number
   EXPECT_FALSE(match("vector=0", fault()));  // a #PF record has no vector field
-  EXPECT_FALSE(match("vector>=0", ofKind(Kind::kFlush)));
+  EXPECT_FALSE(match("vector>=0", ofKind(Kind::kTlbFlush)));
   EXPECT_TRUE(match("repeat=1", fault()));
   EXPECT_TRUE(match("repeat>2", fault(7, 0x1234, 3)));
   EXPECT_FALSE(match("repeat>=0", resolution(trace::Resolution::kCopied)));
@@ -161,8 +161,8 @@ TEST_F(FilterTest, ContextFieldsAndAddresses) {
   EXPECT_TRUE(match("cpl=3 and eip=0x100 and cycle=1000 and insns=90", pf));
   EXPECT_TRUE(match("cycle in 1000..1001 and cycle >= 1000 and cycle < 1001 and cycle > 999 and cycle <= 1000", pf));
   EXPECT_TRUE(match("addr=0x1234 && cr2=0x1234 || cpl=0", pf));
-  EXPECT_FALSE(match("cr2=0x2000", ofKind(Kind::kMiss)));  // cr2: faults and resolutions only
-  EXPECT_TRUE(match("addr=0x2000", ofKind(Kind::kMiss)));
+  EXPECT_FALSE(match("cr2=0x2000", ofKind(Kind::kTlbMiss)));  // cr2: faults and resolutions only
+  EXPECT_TRUE(match("addr=0x2000", ofKind(Kind::kTlbMiss)));
   EXPECT_FALSE(match("addr=0x2000", ofKind(Kind::kSysReturn)));
   EXPECT_FALSE(match("addr=0x2000", ofKind(Kind::kHalt)));
   EXPECT_TRUE(match("!(cpl=0) and not (cpl=1 or cpl=2)", pf));
@@ -173,7 +173,7 @@ TEST_F(FilterTest, SymbolsNameEipRanges) {
   ASSERT_TRUE(symbols_.loadFile(PAGING_ELF, e)) << e;
   auto s = symbols_.find("test_cow_copy");
   ASSERT_TRUE(s);
-  Record r = ofKind(Kind::kFlush);
+  Record r = ofKind(Kind::kTlbFlush);
   r.ctx.eip = s->start;
   EXPECT_TRUE(match("eip in test_cow_copy", r));
   EXPECT_TRUE(match("eip = test_cow_copy", r));
@@ -186,8 +186,8 @@ TEST_F(FilterTest, KindsAreWhatACallerMustRecord) {
   const uint32_t all = (1u << trace::kKindCount) - 1;
   EXPECT_EQ(kinds("kind=fault and write"), bit(Kind::kPageFault));
   EXPECT_EQ(kinds("kind=pf"), bit(Kind::kPageFault) | bit(Kind::kResolve));
-  EXPECT_EQ(kinds("kind=miss and cpl=3"), bit(Kind::kMiss));
-  EXPECT_EQ(kinds("not kind=miss"), all & ~bit(Kind::kMiss));
+  EXPECT_EQ(kinds("kind=miss and cpl=3"), bit(Kind::kTlbMiss));
+  EXPECT_EQ(kinds("not kind=miss"), all & ~bit(Kind::kTlbMiss));
   EXPECT_EQ(kinds("kind=miss or cpl=3"), all);  // other kinds may match cpl=3
   EXPECT_EQ(kinds("cpl=3"), all);
   EXPECT_EQ(kinds("kind=tlb and not kind=tlb"), 0u);

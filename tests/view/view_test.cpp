@@ -17,7 +17,7 @@
 
 #include "devices/console.h"
 #include "emu/machine/machine.h"
-#include "emu/trace/trace_cli.h"
+#include "emu/run/run.h"
 #include "emu/view/render.h"
 #include "emu/view/session.h"
 #include "png_read.h"
@@ -43,25 +43,20 @@ emu::MachineConfig cowtestConfig(Discard& console) {
   return cfg;
 }
 
-std::unique_ptr<emu::Machine> cowtest(Discard& console) {
+// The run `xray86 run --view*` makes: the kernel's symbols and the archive's programs loaded,
+// the one tracer counting and naming the guest (and feeding the events panel).
+std::unique_ptr<run::Run> cowtest(Discard& console) {
   std::string error;
-  auto m = emu::Machine::create(cowtestConfig(console), error);
-  EXPECT_TRUE(m) << error;
-  return m;
-}
-
-// The trace session of a run under the view without --trace (it counts, names the guest and
-// feeds the events panel), attached as `xray86 run --view*` attaches it: the kernel's symbols
-// and the archive's programs loaded.
-struct Traced {
-  trace::TraceSession session;
-  Traced(Discard& console, emu::Machine& m) : session(trace::TraceCli{}, cowtestConfig(console)) {
-    std::string error;
-    EXPECT_TRUE(session.attach(m, error)) << error;
-    EXPECT_FALSE(session.symbols().empty());
-    EXPECT_FALSE(session.programs().empty());
+  run::Config config;
+  config.machine = cowtestConfig(console);
+  auto r = run::Run::create(config, error);
+  EXPECT_TRUE(r) << error;
+  if (r) {
+    EXPECT_FALSE(r->symbols().empty());
+    EXPECT_FALSE(r->programs().empty());
   }
-};
+  return r;
+}
 
 uint32_t rgb(view::Rgb c) { return static_cast<uint32_t>(c.r) << 16 | c.g << 8 | c.b; }
 
@@ -70,10 +65,10 @@ uint32_t centre(const std::vector<uint32_t>& px, const view::Rect& r) {
 }
 
 void runTo(view::Session& s, const std::string& when) {
-  view::When w;
   std::string error;
-  ASSERT_TRUE(view::parseWhen(when, w, error)) << error;
-  ASSERT_TRUE(s.runTo(w, error)) << error;
+  std::optional<run::Until> w = run::Until::parse(when, error);
+  ASSERT_TRUE(w) << error;
+  ASSERT_TRUE(s.runTo(*w, error)) << error;
   ASSERT_FALSE(s.finished()) << when << " came after the end of the run";
   s.refresh();
   s.autoSelect();
@@ -92,12 +87,11 @@ constexpr int kCowtestPassed = 1;
 
 TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
   Discard console;
-  auto m = cowtest(console);
-  ASSERT_TRUE(m);
-  Traced traced(console, *m);
+  auto r = cowtest(console);
+  ASSERT_TRUE(r);
+  emu::Machine* m = &r->machine();
   std::string error;
-  view::Session s(*m, traced.session, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
-  ASSERT_TRUE(s.attached());
+  view::Session s(*r);
 
   // Just after the parent's fork() returned: every private user page is COW in both processes.
   runTo(s, "ret:fork");
@@ -105,7 +99,7 @@ TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
   std::map<uint32_t, uint32_t> cow;  // linear page -> frame, of the parent's COW pages
   mmu::MappingCursor cursor = m->mmu().mappings(parent);
   while (auto mp = cursor.next()) {
-    if (mp->user && mp->size == mmu::kPageSize && (mp->pte >> view::kDefaultCowBit) & 1) cow[mp->linear] = mp->physical;
+    if (mp->user && mp->size == mmu::kPageSize && (mp->pte >> run::kDefaultCowBit) & 1) cow[mp->linear] = mp->physical;
   }
   ASSERT_FALSE(cow.empty());
   std::vector<uint32_t> before;
@@ -173,11 +167,11 @@ TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
 // address spaces (named by program) that share it after fork; z shows all of RAM again.
 TEST(ViewFrames, ZoomedToTheFramesInUse) {
   Discard console;
-  auto m = cowtest(console);
-  ASSERT_TRUE(m);
-  Traced traced(console, *m);
+  auto r = cowtest(console);
+  ASSERT_TRUE(r);
+  emu::Machine* m = &r->machine();
   std::string error;
-  view::Session s(*m, traced.session, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  view::Session s(*r);
   runTo(s, "ret:fork");
   const view::FrameCensus& c = s.census();
   view::FrameRange range = view::framesShown(s);
@@ -231,7 +225,7 @@ TEST(ViewFrames, ZoomedToTheFramesInUse) {
   EXPECT_EQ(user[0].linear, user[1].linear);
   for (const view::FrameMapper& mp : user) {
     EXPECT_EQ(s.spaceName(mp.cr3), "cowtest");
-    EXPECT_EQ(view::classifyPte(mp.entry, mp.pde, view::kDefaultCowBit), CellState::kCow);
+    EXPECT_EQ(view::classifyPte(mp.entry, mp.pde, run::kDefaultCowBit), CellState::kCow);
   }
 
   // z: all of RAM, from frame 0, in smaller cells.
@@ -252,21 +246,20 @@ TEST(ViewFrames, ZoomedToTheFramesInUse) {
 // of that line, in the line's order.
 TEST(ViewEvents, PanelLinesAreTheTracesTextLines) {
   Discard console;
-  auto m = cowtest(console);
-  ASSERT_TRUE(m);
-  Traced traced(console, *m);
-  view::Session s(*m, traced.session, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
-  ASSERT_TRUE(s.attached());
+  auto r = cowtest(console);
+  ASSERT_TRUE(r);
+  emu::Machine* m = &r->machine();
+  view::Session s(*r);
   runTo(s, "ret:fork");
   runTo(s, "pf:2");
   uint64_t now = m->cpu().cycles();
   std::vector<std::string> panel;  // oldest first
   bool copied = false;
-  for (const trace::Record& r : s.events().records()) {
-    std::string line = trace::formatText(r, s.describer(), false);
+  for (const trace::Record& rec : s.events().records()) {
+    std::string line = trace::formatText(rec, s.describer(), false);
     panel.insert(panel.begin(), line);
-    copied |= r.kind == trace::Kind::kResolve && r.resolution == trace::Resolution::kCopied;
-    view::EventColumns c = view::eventColumns(r, s.describer());
+    copied |= rec.kind == trace::Kind::kResolve && rec.resolution == trace::Resolution::kCopied;
+    view::EventColumns c = view::eventColumns(rec, s.describer());
     size_t at = 0;
     for (const std::string* piece : {&c.cycle, &c.cr3, &c.eip, &c.function, &c.instruction, &c.kind, &c.fields}) {
       size_t found = line.find(*piece, at);
@@ -334,10 +327,10 @@ TEST(ViewEvents, InstructionTraceGoesOnAfterAMoment) {
 // child's, built but never loaded into CR3, both map cowtest.
 TEST(ViewSpaces, NamedByTheProgramTheyMap) {
   Discard console;
-  auto m = cowtest(console);
-  ASSERT_TRUE(m);
-  Traced traced(console, *m);
-  view::Session s(*m, traced.session, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
+  auto r = cowtest(console);
+  ASSERT_TRUE(r);
+  emu::Machine* m = &r->machine();
+  view::Session s(*r);
   runTo(s, "ret:fork");
   uint32_t cr3 = m->mmu().cr3() & ~mmu::kPageMask;
   const view::AddressSpace* current = nullptr;
@@ -390,13 +383,11 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
 
   // The same moment in process: the first page fault, stopped at its handler's first instruction.
   Discard console;
-  auto m = cowtest(console);
-  ASSERT_TRUE(m);
-  Traced traced(console, *m);
-  view::Session s(*m, traced.session, view::kDefaultCowBit, ~uint64_t{0}, ~uint64_t{0});
-  view::When next;
-  next.kind = view::When::Kind::kNextFault;
-  ASSERT_TRUE(s.arm(next, error));
+  auto r = cowtest(console);
+  ASSERT_TRUE(r);
+  emu::Machine* m = &r->machine();
+  view::Session s(*r);
+  ASSERT_TRUE(s.arm(run::Until::make(run::Until::Kind::kNextFault, 0), error));
   while (!s.reached() && !s.finished()) s.runFor(1'000'000);
   ASSERT_TRUE(s.reached());
   s.refresh();
@@ -405,7 +396,7 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
   uint32_t cr3 = m->mmu().cr3() & ~mmu::kPageMask;
   mmu::WalkResult w = m->mmu().probeTables(cr3, cr2, mmu::Access::kRead, true);
   uint32_t leaf = w.walk.pteAddr ? w.walk.pte : 0;
-  CellState expected = view::classifyPte(leaf, w.walk.pde, view::kDefaultCowBit);
+  CellState expected = view::classifyPte(leaf, w.walk.pde, run::kDefaultCowBit);
   view::Layout l = view::layoutFor(s, kW, kH);
   view::Rect cell = l.ptes.rect((cr2 >> 12) & 1023);
   EXPECT_EQ(img.at(cell.x + cell.w / 2, cell.y + cell.h / 2), rgb(view::cellColour(expected)))
@@ -447,23 +438,33 @@ TEST(ViewModel, ClassifiesEntriesByTheirBits) {
   EXPECT_EQ(classifyPde(0x00400087, false, 9), CellState::kUserWrite);  // PS ignored without PSE
 }
 
+// --view-at's moments are the run's stop conditions (run::Until).
 TEST(ViewModel, ParsesMoments) {
-  view::When w;
   std::string error;
-  ASSERT_TRUE(view::parseWhen("pf:3", w, error));
-  EXPECT_EQ(w.kind, view::When::Kind::kPageFault);
-  EXPECT_EQ(w.n, 3u);
-  ASSERT_TRUE(view::parseWhen("cycle:1000", w, error));
-  EXPECT_EQ(w.kind, view::When::Kind::kCycle);
-  EXPECT_EQ(w.n, 1000u);
-  ASSERT_TRUE(view::parseWhen("ret:fork", w, error));
-  EXPECT_EQ(w.kind, view::When::Kind::kReturn);
-  EXPECT_EQ(w.name, "fork");
-  ASSERT_TRUE(view::parseWhen("exit", w, error));
-  EXPECT_EQ(w.kind, view::When::Kind::kExit);
-  EXPECT_FALSE(view::parseWhen("pf:x", w, error));
-  EXPECT_FALSE(view::parseWhen("symbol:", w, error));
-  EXPECT_FALSE(view::parseWhen("cycle:99999999999999999999", w, error));
+  std::optional<run::Until> w = run::Until::parse("pf:3", error);
+  ASSERT_TRUE(w) << error;
+  EXPECT_EQ(w->kind, run::Until::Kind::kPageFaultDone);
+  EXPECT_EQ(w->n, 3u);
+  ASSERT_TRUE(w = run::Until::parse("cycle:1000", error));
+  EXPECT_EQ(w->kind, run::Until::Kind::kCycles);
+  EXPECT_EQ(w->n, 1000u);
+  ASSERT_TRUE(w = run::Until::parse("ret:fork", error));
+  EXPECT_EQ(w->kind, run::Until::Kind::kReturn);
+  EXPECT_EQ(w->name, "fork");
+  ASSERT_TRUE(w = run::Until::parse("symbol:0x80102f00", error));
+  EXPECT_EQ(w->kind, run::Until::Kind::kAddress);
+  EXPECT_EQ(w->address, 0x80102f00u);
+  ASSERT_TRUE(w = run::Until::parse("console:$ ", error));
+  EXPECT_EQ(w->kind, run::Until::Kind::kConsole);
+  EXPECT_EQ(w->text, "$ ");
+  ASSERT_TRUE(w = run::Until::parse("exit", error));
+  EXPECT_EQ(w->kind, run::Until::Kind::kEnd);
+  EXPECT_FALSE(run::Until::parse("pf:x", error));
+  EXPECT_FALSE(run::Until::parse("pf:0", error));
+  EXPECT_FALSE(run::Until::parse("symbol:", error));
+  EXPECT_FALSE(run::Until::parse("cycle:99999999999999999999", error));
+  EXPECT_EQ(error, "cycle:99999999999999999999: expected exit, insn:N, cycle:N, pf:N (N >= 1), symbol:NAME, "
+                   "ret:NAME, console:TEXT or event:EXPR");
 }
 
 // Every cell a grid draws is the one a click on it selects.

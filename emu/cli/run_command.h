@@ -1,0 +1,27 @@
+// `xray86 run` on the PC: one run::Run from the options, the trace output on its tracer, the
+// view or a plain run to the end, then the summary and the exit status (emu::exit_status).
+//
+// run_command.cpp defines: RunOptions, runCommand, exitStatus.
+#pragma once
+
+#include "emu/cli/machine_cli.h"
+#include "emu/cli/trace_output.h"
+#include "emu/run/run.h"
+#include "emu/view/view_cli.h"
+
+namespace cli {
+
+struct RunOptions {
+  emu::MachineCli pc;       // --kernel, --disk, ... (docs/platform.md)
+  TraceCli trace;           // --trace, --symbols, --stats (docs/trace.md)
+  view::ViewCli view;       // --view, --view-png, --view-at (docs/view.md)
+  unsigned cowBit = run::kDefaultCowBit;  // --cow-bit: the trace's words and the view's colours
+};
+
+int runCommand(RunOptions& options);
+
+// The process exit status for how a run stopped: the Stop's (the guest's exit-port status is
+// (v << 1) | 1), or with `guestExitValue` (the built-in guest) the value v itself.
+int exitStatus(const run::Stop& stop, bool guestExitValue);
+
+}  // namespace cli

@@ -1,0 +1,95 @@
+// `xray86 run --trace ...`: option parsing, validation (every bad option or file is a one-line
+// error and status 2), the sink on the run's tracer, and what is printed after the run.
+#include "emu/cli/trace_output.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <utility>
+
+namespace cli {
+
+void addTraceOptions(CLI::App& run, TraceCli& cli) {
+  run.add_option("--trace", cli.kinds,
+                 "Trace these events, comma-separated: pf (page faults and their resolution), tlb (flushes), miss "
+                 "(TLB misses and their walks), cr3, exc, int, sys (system calls and their results), io, insn, stale, "
+                 "halt, all. Example: --trace pf,tlb");
+  run.add_option("--trace-out", cli.out, "Write the trace to this file instead of standard output. Example: --trace-out run.jsonl");
+  run.add_option("--trace-format", cli.format,
+                 "text (aligned columns, colour on a terminal), jsonl (one JSON object a line, docs/trace.md), or "
+                 "perfetto (Chrome trace-event JSON for ui.perfetto.dev). Example: --trace-format perfetto")
+      ->check(CLI::IsMember({"text", "jsonl", "perfetto"}));
+  run.add_option("--trace-filter", cli.filter,
+                 "Keep only events matching EXPR (grammar in docs/trace.md). Example: "
+                 "--trace-filter 'kind=pf and cpl=3 and cr2 in 0x0..0x80000000'");
+  run.add_option("--symbols", cli.symbols,
+                 "ELF32 files whose symbols name addresses (the --kernel ELF is loaded automatically). Example: "
+                 "--symbols build/default/guest/user/_cowtest")
+      ->expected(1, -1);
+  run.add_flag("--stats", cli.stats, "Print the run summary on standard error at the end (always printed when the run fails). Example: --stats");
+}
+
+bool TraceOutput::open(const TraceCli& cli, const trace::SymbolTable& symbols,
+                       const trace::GuestInfo* info, unsigned cowBit, std::string& error) {
+  cli_ = cli;
+  bool tracing = !cli_.kinds.empty();
+  if (!tracing) {
+    for (auto [given, name] : {std::pair{!cli_.out.empty(), "--trace-out"},
+                               std::pair{!cli_.filter.empty(), "--trace-filter"},
+                               std::pair{cli_.format != "text", "--trace-format"}}) {
+      if (given) {
+        error = std::string(name) + " needs --trace LIST";
+        return false;
+      }
+    }
+  }
+  if (tracing && !trace::parseKindList(cli_.kinds, kinds_, error)) return false;
+  if (!cli_.filter.empty()) {
+    filter_ = trace::Filter::parse(cli_.filter, symbols, error);
+    if (!filter_) return false;
+  }
+  describer_ = std::make_unique<trace::Describer>(symbols, cowBit);
+  describer_->setGuestInfo(info);
+  if (!tracing) return true;
+  bool toStdout = cli_.out.empty() || cli_.out == "-";
+  if (toStdout) {
+    out_ = std::make_shared<trace::FileOut>(stdout, false);
+  } else {
+    std::FILE* f = std::fopen(cli_.out.c_str(), "wb");
+    if (f == nullptr) {
+      error = "--trace-out " + cli_.out + ": cannot create";
+      return false;
+    }
+    std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
+    out_ = std::make_shared<trace::FileOut>(f, true);
+  }
+  if (cli_.format == "jsonl") {
+    sink_ = trace::makeJsonlSink(out_, *describer_);
+  } else if (cli_.format == "perfetto") {
+    sink_ = trace::makePerfettoSink(out_, *describer_);
+  } else {
+    sink_ = trace::makeTextSink(out_, *describer_, toStdout && isatty(fileno(stdout)));
+  }
+  return true;
+}
+
+void TraceOutput::attach(trace::Tracer& tracer) {
+  if (kinds_ == 0) return;
+  tracer.setSink(sink_.get(), kinds_, filter_.get());
+  tracer.setRecentKinds(kinds_);
+}
+
+void TraceOutput::report(const trace::Tracer& tracer, bool failed, const std::string& summary) {
+  std::fflush(stdout);
+  if (failed) {
+    std::vector<trace::Record> last = tracer.recent();
+    std::fprintf(stderr, "xray86: the last %zu events:\n%s\n", last.size(), trace::textHeader().c_str());
+    for (const trace::Record& r : last) {
+      std::fprintf(stderr, "%s\n", trace::formatText(r, *describer_, false).c_str());
+    }
+  }
+  if (cli_.stats || failed) std::fwrite(summary.data(), 1, summary.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace cli

@@ -1,0 +1,252 @@
+// One run of a guest, whatever looks at it: the command line, the SDL view and the C++ API are
+// thin front ends over a Run (docs/architecture.md). A Run is built from one configuration (the
+// machine's options, the limits, the symbol files, the COW bit) and owns the Machine, the one
+// Tracer, the symbol tables, the user programs that name address spaces, and what the tracer
+// learns of the guest (system-call names, getNumFreePages). It runs the machine to a stop
+// condition and tells why it stopped; everything else it offers only looks.
+//
+// run.cpp defines:   Run (create, run, the stop conditions, probes, summary), loadGuestNames.
+// until.cpp defines: Until::parse.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "devices/console.h"
+#include "emu/events/events.h"
+#include "emu/machine/machine.h"
+#include "emu/trace/filter.h"
+#include "emu/trace/guest_info.h"
+#include "emu/trace/programs.h"
+#include "emu/trace/symbols.h"
+#include "emu/trace/tracer.h"
+
+namespace run {
+
+// The PTE bit of copy-on-write pages unless told otherwise (xray86/event_kinds.h).
+constexpr unsigned kDefaultCowBit = xray86::kDefaultCowBit;
+
+struct Config {
+  emu::MachineConfig machine;
+  uint64_t maxInstructions = ~uint64_t{0};  // totals: a run never goes past them (--max-insns)
+  uint64_t maxCycles = ~uint64_t{0};        // --max-cycles
+  std::vector<std::string> symbolFiles;     // --symbols (the kernel ELF's are loaded always)
+  unsigned cowBit = kDefaultCowBit;         // --cow-bit
+};
+
+// Where a run stops, besides the end of the guest and the limits. Text forms (Until::parse),
+// the grammar of --view-at and the API's runUntil:
+//   exit            the guest ends (or a limit is reached)
+//   insn:N          the instruction count reaches N (a total)
+//   cycle:N         the first instruction boundary at or after cycle N
+//   pf:N            the Nth page fault from now has been resolved (its instruction completed)
+//   symbol:NAME     before the first instruction of NAME runs (also an address: symbol:0x1000)
+//   ret:NAME        when the first call of NAME returns to its caller
+//   console:TEXT    the console prints TEXT (counting from now)
+//   event:EXPR      the next event that matches EXPR (the --trace-filter language)
+// and, for the view's keys, the next page fault (at its handler's first instruction), the next
+// TLB flush and the next CR3 write.
+struct Until {
+  enum class Kind : uint8_t {
+    kEnd, kInstructions, kCycles, kPageFaultDone, kAddress, kReturn, kConsole, kEvent,
+    kNextFault, kNextFlush, kNextCr3,
+  };
+  Kind kind = Kind::kEnd;
+  uint64_t n = 0;        // insn:N, cycle:N, pf:N
+  std::string name;      // symbol:NAME, ret:NAME (empty when `address` is given directly)
+  std::optional<uint32_t> address;  // kAddress, kReturn: resolved from `name` when not given
+  std::string text;      // console:TEXT, event:EXPR
+  std::string source;    // as written, for messages ("pf:3")
+
+  static Until end() { return {}; }
+  static Until instructions(uint64_t total) { return make(Kind::kInstructions, total); }
+  static Until cycles(uint64_t total) { return make(Kind::kCycles, total); }
+  static Until at(uint32_t eip) {
+    Until u = make(Kind::kAddress, 0);
+    u.address = eip;
+    return u;
+  }
+  static Until event(const std::string& expression) {
+    Until u = make(Kind::kEvent, 0);
+    u.text = expression;
+    return u;
+  }
+  static Until console(const std::string& text) {
+    Until u = make(Kind::kConsole, 0);
+    u.text = text;
+    return u;
+  }
+  static Until make(Kind kind, uint64_t n) {
+    Until u;
+    u.kind = kind;
+    u.n = n;
+    return u;
+  }
+  // Parses the text forms above; nullopt and a one-line `error` otherwise.
+  static std::optional<Until> parse(const std::string& text, std::string& error);
+};
+
+// Why a run stopped.
+enum class StopKind : uint8_t {
+  kExited,            // the guest wrote the exit port
+  kReset,             // the guest reset the machine
+  kInstructionLimit,  // Config::maxInstructions
+  kCycleLimit,        // Config::maxCycles
+  kHalted,            // HLT with nothing left to wake it
+  kTripleFault,
+  kUnsupported,       // an instruction the CPU does not implement
+  kReached,           // the Until condition
+  kPaused,            // resume()'s totals (the condition is still armed)
+  kRepeatedFault,     // stopOnRepeatedFaults
+  kRequested,         // requestStop() from an observer
+};
+
+struct Stop {
+  StopKind kind = StopKind::kRequested;
+  int status = 0;       // the exit status of `xray86 run` for it (emu::exit_status)
+  std::string message;  // one line
+  std::optional<trace::Record> event;  // the record an event condition or the repeat stop saw
+  // The guest is over: no run can go further (a limit or a condition can be run past).
+  bool ended() const {
+    return kind == StopKind::kExited || kind == StopKind::kReset || kind == StopKind::kHalted ||
+           kind == StopKind::kTripleFault || kind == StopKind::kUnsupported;
+  }
+  // The emulator's verdict of failure (a limit, a halt for good, a triple fault, an instruction
+  // it lacks), as opposed to a guest's own exit or a condition reached.
+  bool failed() const {
+    return kind == StopKind::kInstructionLimit || kind == StopKind::kCycleLimit ||
+           kind == StopKind::kHalted || kind == StopKind::kTripleFault ||
+           kind == StopKind::kUnsupported;
+  }
+};
+
+// What names the guest: the symbols of the kernel ELF (a file, or the built-in guest's bytes in
+// machine.files; a kernel without symbols is still a kernel) and of `symbolFiles`, and the user
+// programs among those files and in the modules. False with a one-line `error` when a symbol
+// file cannot be read.
+bool loadGuestNames(const emu::MachineConfig& machine, const std::vector<std::string>& symbolFiles,
+                    trace::SymbolTable& symbols, trace::Programs& programs, std::string& error);
+
+class Run final : private emu::Observer, private devices::ByteSink {
+ public:
+  // Builds the machine and loads its images and the names; nullptr and a one-line `error` if
+  // anything is bad. The console goes to config.machine.console (standard output when null).
+  static std::unique_ptr<Run> create(const Config& config, std::string& error);
+  ~Run() override;
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  // Runs until `until`, the end of the guest or a limit. An unknown symbol or a bad expression
+  // in `until` is a one-line `error` (nullopt) before anything runs. Once the guest has ended,
+  // every run returns that end again at once.
+  std::optional<Stop> run(const Until& until, std::string& error);
+  Stop run() {
+    std::string ignored;
+    return *run(Until::end(), ignored);
+  }
+  // The same in pieces (the view's window runs a few instructions a frame): arm() a condition,
+  // which stays armed across resume() calls until it is reached or disarmed; resume() runs to
+  // the armed condition (kReached, which disarms it), the end, a limit, or the totals given
+  // (kPaused).
+  bool arm(const Until& until, std::string& error);
+  void disarm();
+  bool armed() const { return armed_; }
+  Stop resume(uint64_t maxInstructions = ~uint64_t{0}, uint64_t maxCycles = ~uint64_t{0});
+  Stop step();  // one instruction (or one interrupt delivery)
+  // From an observer or a sink, during a run: stop at the next instruction boundary
+  // (StopKind::kRequested).
+  void requestStop();
+  bool running() const { return running_; }
+  // Stop a run (kRepeatedFault) once one address space faulted `count` times in a row at the same
+  // EIP and CR2; 0 turns it off.
+  void stopOnRepeatedFaults(uint32_t count) { repeatLimit_ = count; }
+  // The end of the guest, once it has ended.
+  const std::optional<Stop>& end() const { return end_; }
+  // Resolves what is still pending and finishes the tracer's sinks (the trace files' trailers).
+  // A front end calls it once it will run no more; the Run's destructor does it otherwise.
+  void finish();
+
+  // -- What looks at the run. Observers see the CPU's and the MMU's events; the tracer's sinks
+  // (Tracer::setSink) see its records. Neither may change the machine.
+  emu::Machine& machine() { return *machine_; }
+  const emu::Machine& machine() const { return *machine_; }
+  trace::Tracer& tracer() { return *tracer_; }
+  const trace::Tracer& tracer() const { return *tracer_; }
+  bool attach(emu::Observer* observer);
+  void detach(emu::Observer* observer);
+  const trace::SymbolTable& symbols() const { return symbols_; }
+  const trace::Programs& programs() const { return programs_; }
+  const trace::GuestInfo& guestInfo() const { return info_; }
+  unsigned cowBit() const { return config_.cowBit; }
+  const Config& config() const { return config_; }
+
+  uint64_t instructions() const;
+  uint64_t cycles() const;
+  // Physical memory through plain RAM frames only (never a device): nullopt for MMIO and holes.
+  std::optional<std::vector<uint8_t>> readPhysical(uint32_t pa, size_t size) const;
+  // Linear memory through `cr3`'s tables as an access at that privilege would see it, without
+  // side effects; nullopt where a page would fault.
+  std::optional<std::vector<uint8_t>> readLinear(uint32_t cr3, uint32_t va, size_t size,
+                                                 bool user) const;
+
+  // The run summary, one fact a line (--stats). `hostSeconds` < 0 leaves out the host speed.
+  std::string summary(double hostSeconds) const;
+
+ private:
+  explicit Run(const Config& config);
+  enum class Cause : uint8_t { kNone, kReached, kRepeat, kRequested };
+
+  void reached(std::optional<trace::Record> event = std::nullopt);
+  void enterCall();
+  void updateInstructionEvents();
+  Stop stopFor(const emu::Machine::Outcome& outcome);
+
+  // emu::Observer: instruction boundaries, page faults, flushes and CR3 writes.
+  void onInstruction(const emu::InstructionEvent& e) override;
+  void onPageFault(const mmu::PageFault& e) override;
+  void onTlbFlush(const mmu::TlbFlush& e) override;
+  void onCr3Write(const mmu::Cr3Write& e) override;
+  // The records an event condition and the repeat stop test (a sink of the tracer's).
+  void record(const trace::Record& r);
+  struct Watch final : trace::Sink {
+    explicit Watch(Run& run) : run_(run) {}
+    void write(const trace::Record& r) override { run_.record(r); }
+    void finish() override {}
+    Run& run_;
+  };
+  // devices::ByteSink: the console, passed on to the configured one, tested for console:TEXT.
+  void put(uint8_t byte) override;
+
+  Config config_;
+  std::unique_ptr<devices::ByteSink> stdoutConsole_;
+  devices::ByteSink* console_ = nullptr;  // where the console goes
+  std::unique_ptr<emu::Machine> machine_;
+  trace::SymbolTable symbols_;
+  trace::Programs programs_;
+  trace::GuestInfo info_;
+  std::unique_ptr<trace::Tracer> tracer_;
+  Watch watch_{*this};
+  bool finished_ = false;
+  bool running_ = false;
+  std::optional<Stop> end_;
+
+  // The armed condition (kEnd when none).
+  Until until_;
+  bool armed_ = false;
+  Cause cause_ = Cause::kNone;
+  std::optional<trace::Record> stopEvent_;
+  std::unique_ptr<trace::Filter> eventFilter_;
+  uint32_t repeatLimit_ = 0;
+  bool wantInstructions_ = false;  // the condition needs every retired instruction
+  uint32_t target_ = 0;            // kAddress, kReturn: the function; pf:N: the faulting EIP
+  uint32_t targetCr3_ = 0;
+  uint32_t returnEip_ = 0, returnEsp_ = 0;  // ret:NAME: where the call returns to
+  bool entered_ = false;                    // ret:NAME: the call has begun
+  uint64_t faultsAtArm_ = 0, faults_ = 0;   // pf:N
+  std::string consoleTail_;                 // console:TEXT: the last bytes printed
+};
+
+}  // namespace run

@@ -1,0 +1,87 @@
+// The run summary (--stats, and the end of a failing run).
+#include "emu/trace/summary.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "emu/trace/format.h"
+
+namespace trace {
+
+std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu& mmu, const RunCounters* c,
+                          const MachineExtras& x, double hostSeconds, const GuestInfo* info) {
+  mmu::MmuStats s = mmu.stats();
+  std::string out = "xray86 run summary\n";
+  auto line = [&](const char* what, const std::string& value) { out += fmt::format("  {:<22} {}\n", what, value); };
+  line("instructions", fmt::format("{}", instructions));
+  line("cycles", fmt::format("{} ({:.3f} s of guest time at 33 MHz)", cycles, cycles / 33e6));
+  if (hostSeconds > 0) {
+    line("host speed", fmt::format("{:.1f} million instructions per host second", instructions / hostSeconds / 1e6));
+  }
+  uint64_t lookups = s.tlbHits + s.tlbMisses;
+  line("TLB", fmt::format("{} hits, {} misses, hit rate {:.2f}%", s.tlbHits, s.tlbMisses,
+                          lookups ? 100.0 * static_cast<double>(s.tlbHits) / static_cast<double>(lookups) : 0.0));
+  std::string flushes;
+  for (unsigned k = 0; k < 4; ++k) {
+    flushes += fmt::format("{}{} {} ({} entries dropped)", k ? ", " : "", flushKindText(static_cast<mmu::FlushKind>(k)),
+                           s.flushes[k], s.flushDropped[k]);
+  }
+  line("TLB flushes", flushes);
+  std::string faults = fmt::format("{}", s.pageFaultTotal());
+  for (unsigned e = 0; e < 8; ++e) {
+    if (s.pageFaults[e]) faults += fmt::format(", {} {}", errorCodeText(e), s.pageFaults[e]);
+  }
+  if (s.reservedFaults) faults += fmt::format(" ({} with reserved bits)", s.reservedFaults);
+  line("page faults", faults);
+  // By address space: the eight with the most faults (ties by CR3), then how many more.
+  std::vector<std::pair<uint32_t, mmu::MmuStats>> spaces;
+  for (const auto& [cr3, st] : mmu.statsByAddressSpace()) {
+    if (st.pageFaultTotal() != 0) spaces.emplace_back(cr3, st);
+  }
+  std::stable_sort(spaces.begin(), spaces.end(), [](const auto& a, const auto& b) {
+    return a.second.pageFaultTotal() > b.second.pageFaultTotal();
+  });
+  for (size_t i = 0; i < spaces.size() && i < 8; ++i) {
+    const mmu::MmuStats& st = spaces[i].second;
+    std::string programs = info ? info->spaceName(spaces[i].first) : std::string();
+    line(fmt::format("  in cr3 0x{:08x}", spaces[i].first).c_str(),
+         fmt::format("{} faults, {} TLB misses, {} flushes{}", st.pageFaultTotal(), st.tlbMisses,
+                     st.flushes[0] + st.flushes[1] + st.flushes[2] + st.flushes[3],
+                     programs.empty() ? "" : " (" + programs + ")"));
+  }
+  if (spaces.size() > 8) line("  in other spaces", fmt::format("{} address spaces more", spaces.size() - 8));
+  line("stale TLB uses", fmt::format("{}", s.staleUses));
+  if (c != nullptr) {
+    line("repeat faults", fmt::format("{}", c->repeatFaults));
+    std::string res;
+    for (unsigned r = 0; r < c->resolutions.size(); ++r) {
+      if (c->resolutions[r]) res += fmt::format("{}{} {}", res.empty() ? "" : ", ", resolutionName(static_cast<Resolution>(r)), c->resolutions[r]);
+    }
+    line("fault resolutions", res.empty() ? "none" : res);
+    auto byVector = [](const std::array<uint64_t, 256>& counts, bool names) {
+      std::string t;
+      for (unsigned v = 0; v < 256; ++v) {
+        if (!counts[v]) continue;
+        t += fmt::format("{}{} {}", t.empty() ? "" : ", ",
+                         names ? vectorName(static_cast<uint8_t>(v)) : fmt::format("0x{:02x}", v), counts[v]);
+      }
+      return t.empty() ? std::string("none") : t;
+    };
+    line("exceptions", byVector(c->exceptions, true));
+    line("interrupts", byVector(c->interrupts, false));
+    line("software interrupts", byVector(c->softwareInts, false));
+    line("system calls", fmt::format("{}", c->syscalls));
+  }
+  std::string ports = fmt::format("{}", x.unassignedPorts);
+  if (x.unassignedPorts && x.firstPort >= 0) ports += fmt::format(" (first 0x{:04x})", x.firstPort);
+  line("unassigned ports", ports);
+  std::string mem = fmt::format("{}", x.unassignedMemory);
+  if (x.unassignedMemory) mem += fmt::format(" (first 0x{:08x})", x.firstMemory);
+  line("unassigned memory", mem);
+  return out;
+}
+
+}  // namespace trace

@@ -1,0 +1,29 @@
+// The run summary: what a run did, one fact a line, from the CPU's totals, the MMU's counters and
+// the tracer's (--stats; always at the end of a failing run).
+//
+// summary.cpp defines: formatSummary.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "emu/trace/guest_info.h"
+#include "emu/trace/tracer.h"
+#include "mmu/mmu.h"
+
+namespace trace {
+
+// What the summary reports beyond the CPU and MMU counters (the PC's unassigned accesses).
+struct MachineExtras {
+  uint64_t unassignedPorts = 0, unassignedMemory = 0;
+  int firstPort = -1;
+  uint32_t firstMemory = 0;
+};
+
+// The run summary, one fact a line. `hostSeconds` < 0 leaves out the host speed. `counters` (may
+// be null) are the tracer's; `info` (may be null) names address spaces by the programs they ran.
+std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu& mmu,
+                          const RunCounters* counters, const MachineExtras& extras,
+                          double hostSeconds, const GuestInfo* info = nullptr);
+
+}  // namespace trace
