@@ -46,9 +46,6 @@ uint getrefcount(uint pa);
 int getNumFreePages(void);
 extern uint phystop;
 
-// main.c
-extern pde_t *kpgdir;
-
 // options.c
 enum { COW_FLUSH_LCR3, COW_FLUSH_INVLPG, COW_FLUSH_NONE };
 struct options {
@@ -140,6 +137,7 @@ int usercopy(uint dst, const void *src, uint n);
 extern char usercopy_begin[], usercopy_end[], usercopy_fault[];
 
 // vm.c
+extern pde_t *kpgdir;
 void seginit(void);
 void kvmalloc(void);
 pde_t *setupkvm(void);
