@@ -124,6 +124,7 @@ extern struct spinlock tickslock;
 // trap.c
 void tvinit(void);
 void idtinit(void);
+int killproc(struct proc *p, struct trapframe *tf, uint va);
 
 // uart.c
 void uartinit(void);

@@ -265,15 +265,6 @@ bad:
   return 0;
 }
 
-// A fault repeated this many times in a row at the same eip and address is
-// stopped, so that cow_fix=keepro's endless loop ends in a kill, not a hang.
-#define FAULT_REPEAT_LIMIT 10000
-
-static void killmessage(struct proc *p, struct trapframe *tf, uint va) {
-  cprintf("pid %d %s: trap %d err %d eip 0x%x addr 0x%x--kill proc\n", p->pid, p->name,
-          tf->trapno, tf->err, tf->eip, va);
-}
-
 // The page-fault handler (trap 14), for faults in user mode and for the kernel's
 // writes into user memory (CR0.WP=1). Reads CR2 and walks the page table: a
 // write to a present user page marked PTE_COW (any present user page under
@@ -287,28 +278,11 @@ int handlePageFault(struct trapframe *tf) {
   if (p == 0)
     panic("page fault with no process");
 
-  if (tf->eip == p->lastfaulteip && va == p->lastfaultaddr) {
-    if (++p->repeats >= FAULT_REPEAT_LIMIT) {
-      cprintf("pid %d %s: the same page fault %d times in a row\n", p->pid, p->name,
-              FAULT_REPEAT_LIMIT);
-      killmessage(p, tf, va);
-      p->killed = 1;
-      return -1;
-    }
-  } else {
-    p->lastfaulteip = tf->eip;
-    p->lastfaultaddr = va;
-    p->repeats = 0;
-  }
-
   pte_t *pte = va < KERNBASE ? walkpgdir(p->pgdir, (void *)va, 0) : 0;
   int cow = pte && (*pte & PTE_P) && (*pte & PTE_U) && (tf->err & FEC_WR) &&
             ((*pte & PTE_COW) || opt.cow_fault_naive);
-  if (!cow) {
-    killmessage(p, tf, va);
-    p->killed = 1;
-    return -1;
-  }
+  if (!cow)
+    return killproc(p, tf, va);
 
   uint pa = PTE_ADDR(*pte);
   uint flags = PTE_FLAGS(*pte);
@@ -319,9 +293,7 @@ int handlePageFault(struct trapframe *tf) {
     char *mem = kalloc();
     if (mem == 0) {
       cprintf("pid %d %s: out of memory for a copy-on-write page\n", p->pid, p->name);
-      killmessage(p, tf, va);
-      p->killed = 1;
-      return -1;
+      return killproc(p, tf, va);
     }
     memmove(mem, P2V(pa), PGSIZE);
     *pte = V2P(mem) | fixed;
