@@ -46,9 +46,6 @@ uint getrefcount(uint pa);
 int getNumFreePages(void);
 extern uint phystop;
 
-// main.c
-extern pde_t *kpgdir;
-
 // options.c
 enum { COW_FLUSH_LCR3, COW_FLUSH_INVLPG, COW_FLUSH_NONE };
 struct options {
@@ -127,6 +124,7 @@ extern struct spinlock tickslock;
 // trap.c
 void tvinit(void);
 void idtinit(void);
+int killproc(struct proc *p, struct trapframe *tf, uint va);
 
 // uart.c
 void uartinit(void);
@@ -140,6 +138,7 @@ int usercopy(uint dst, const void *src, uint n);
 extern char usercopy_begin[], usercopy_end[], usercopy_fault[];
 
 // vm.c
+extern pde_t *kpgdir;
 void seginit(void);
 void kvmalloc(void);
 pde_t *setupkvm(void);

@@ -29,9 +29,9 @@ struct proc {
   struct file *ofile[NOFILE];  // open files
   char name[16];               // for the kill message and debugging
   uint pagefaults;             // page faults resolved by handlePageFault since exec
-  uint lastfaulteip;           // the last unresolved-looking fault, to stop
-  uint lastfaultaddr;          //   a fault that repeats forever (cow_fix=keepro)
-  uint repeats;
+  uint lastfaulteip;           // the last page fault and how often it repeated
+  uint lastfaultaddr;          //   in a row, for repeatedfault (trap.c) to stop
+  uint repeats;                //   a fault that repeats forever (cow_fix=keepro)
 };
 
 // The one CPU.

@@ -26,31 +26,62 @@ void idtinit(void) { lidt(idt, sizeof(idt)); }
 
 static int fromuser(struct trapframe *tf) { return (tf->cs & 3) == DPL_USER; }
 
+// Kill process p for trap tf, saying so on the console; va is the faulting
+// address (CR2). p exits instead of returning to user mode; a system call that
+// was writing into its memory returns first. Returns -1, a handler's result for
+// a fault it did not resolve.
+int killproc(struct proc *p, struct trapframe *tf, uint va) {
+  cprintf("pid %d %s: trap %d err %d eip 0x%x addr 0x%x--kill proc\n", p->pid, p->name,
+          tf->trapno, tf->err, tf->eip, va);
+  p->killed = 1;
+  return -1;
+}
+
+// A fault repeated this many times in a row at the same eip and address is
+// stopped, so that cow_fix=keepro's endless loop ends in a kill, not a hang.
+#define FAULT_REPEAT_LIMIT 10000
+
+// Note a page fault of p at va. Returns 1, after saying so, if it is the same
+// fault (eip and address) as the previous ones FAULT_REPEAT_LIMIT times in a row
+// with no system call between them; 0 otherwise.
+static int repeatedfault(struct proc *p, struct trapframe *tf, uint va) {
+  if (tf->eip != p->lastfaulteip || va != p->lastfaultaddr) {
+    p->lastfaulteip = tf->eip;
+    p->lastfaultaddr = va;
+    p->repeats = 0;
+    return 0;
+  }
+  if (++p->repeats < FAULT_REPEAT_LIMIT)
+    return 0;
+  cprintf("pid %d %s: the same page fault %d times in a row\n", p->pid, p->name,
+          FAULT_REPEAT_LIMIT);
+  return 1;
+}
+
 // A page fault. In user mode the handler resolves it or kills the process. In
 // kernel mode it may be the kernel writing into a COW user page (usercopy): the
 // same handler resolves it, or on failure usercopy returns -1. Any other kernel
-// fault is a kernel bug.
+// fault is a kernel bug. A fault the handler keeps "resolving" without effect
+// kills the process rather than run forever.
 static void pagefault(struct trapframe *tf) {
   struct proc *p = myproc();
+  uint va = rcr2();
   if (p == 0) {
-    cprintf("page fault with no process: err %d eip 0x%x addr 0x%x\n", tf->err, tf->eip, rcr2());
+    cprintf("page fault with no process: err %d eip 0x%x addr 0x%x\n", tf->err, tf->eip, va);
     panic("trap");
   }
   int incopy = tf->eip >= (uint)usercopy_begin && tf->eip < (uint)usercopy_end;
   if (!fromuser(tf) && !incopy) {
-    cprintf("kernel page fault: err %d eip 0x%x addr 0x%x\n", tf->err, tf->eip, rcr2());
+    cprintf("kernel page fault: err %d eip 0x%x addr 0x%x\n", tf->err, tf->eip, va);
     panic("trap");
   }
   int ok;
-  if (opt.cow_trap_off) {
-    // The lab's starting point: no copy-on-write handling; every fault kills.
-    cprintf("pid %d %s: trap %d err %d eip 0x%x addr 0x%x--kill proc\n", p->pid, p->name,
-            tf->trapno, tf->err, tf->eip, rcr2());
-    p->killed = 1;
-    ok = -1;
-  } else {
+  if (opt.cow_trap_off)
+    ok = killproc(p, tf, va);  // the lab's starting point: no handler, every fault kills
+  else if (repeatedfault(p, tf, va))
+    ok = killproc(p, tf, va);
+  else
     ok = handlePageFault(tf);
-  }
   if (ok < 0 && incopy)
     tf->eip = (uint)usercopy_fault;
 }
@@ -94,9 +125,7 @@ void trap(struct trapframe *tf) {
               tf->cs & 3, tf->err, tf->eip, rcr2());
       panic("trap");
     }
-    cprintf("pid %d %s: trap %d err %d eip 0x%x addr 0x%x--kill proc\n", p->pid, p->name,
-            tf->trapno, tf->err, tf->eip, rcr2());
-    p->killed = 1;
+    killproc(p, tf, rcr2());
   }
 
   // Only traps from user mode end in exit or yield: inside the kernel (a

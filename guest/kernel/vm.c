@@ -207,23 +207,39 @@ void clearpteu(pde_t *pgdir, char *uva) {
   *pte &= ~PTE_U;
 }
 
-// Flush the current address space's TLB entries after PTEs of pgdir changed,
-// as cow_flush= says: reload CR3, INVLPG the page va, or (the bug) nothing.
-static void cowflush(pde_t *pgdir, uint va) {
-  if (opt.cow_flush == COW_FLUSH_LCR3)
-    lcr3(V2P(pgdir));
-  else if (opt.cow_flush == COW_FLUSH_INVLPG)
+// Drop the TLB entry of page va after its PTE in the current address space
+// changed, if cow_flush=invlpg: one INVLPG per page, right after each change.
+static void cowflushpage(uint va) {
+  if (opt.cow_flush == COW_FLUSH_INVLPG)
     invlpg((void *)va);
 }
 
-// Given a parent's page table, make one for a child with the same user memory.
-// Eager (fork=eager): copy every page into a new frame. Copy-on-write (the
-// default): allocate no frames for user pages; the child's PTEs point to the
-// parent's frames, writable pages lose PTE_W and gain PTE_COW in both tables,
-// read-only pages stay read-only (cow_mark=all marks them too), each shared
-// frame gains a reference, and the parent's TLB is flushed.
-// Returns the new directory, or 0 if out of memory.
-pde_t *copyuvm(pde_t *pgdir, uint sz) {
+// Reload CR3 after PTEs of pgdir, the current address space, changed, if
+// cow_flush=lcr3 (the default): it drops every entry, so once, after the last
+// change. cow_flush=none, the bug, flushes neither way.
+static void cowflush(pde_t *pgdir) {
+  if (opt.cow_flush == COW_FLUSH_LCR3)
+    lcr3(V2P(pgdir));
+}
+
+// Should fork share this page copy-on-write? Writable pages are, and so are
+// pages an earlier fork shared that nobody has written since; read-only pages
+// stay read-only. cow_mark=all, the bug, marks them too.
+static int sharecow(pte_t pte) { return (pte & (PTE_W | PTE_COW)) || opt.cow_mark_all; }
+
+// Is a write to this present user page a copy-on-write fault? cow_fault=naive,
+// the bug, takes every such write for one, PTE_COW or not.
+static int iscow(pte_t pte) { return (pte & PTE_COW) || opt.cow_fault_naive; }
+
+// The flags of a page the handler has resolved: writable and no longer COW.
+// cow_fix=keepro, the bug, leaves them as they were.
+static uint makewritable(uint flags) {
+  return opt.cow_fix_keepro ? flags : (flags | PTE_W) & ~PTE_COW;
+}
+
+// fork=eager, the lab's starting point: copy every user page of pgdir into a new
+// frame of a new directory. Returns it, or 0 if out of memory.
+static pde_t *copyuvmeager(pde_t *pgdir, uint sz) {
   pde_t *d = setupkvm();
   if (d == 0)
     return 0;
@@ -233,53 +249,63 @@ pde_t *copyuvm(pde_t *pgdir, uint sz) {
       continue;  // a hole between program segments
     uint pa = PTE_ADDR(*pte);
     uint flags = PTE_FLAGS(*pte) & ~(PTE_A | PTE_D);
-    if (opt.fork_eager) {
-      char *mem = kalloc();
-      if (mem == 0)
-        goto bad;
-      memmove(mem, (char *)P2V(pa), PGSIZE);
-      if (mappages(d, (void *)i, PGSIZE, V2P(mem), flags) < 0) {
-        kfree(mem);
-        goto bad;
-      }
-      continue;
+    char *mem = kalloc();
+    if (mem == 0)
+      goto bad;
+    memmove(mem, (char *)P2V(pa), PGSIZE);
+    if (mappages(d, (void *)i, PGSIZE, V2P(mem), flags) < 0) {
+      kfree(mem);
+      goto bad;
     }
-    if ((flags & (PTE_W | PTE_COW)) || opt.cow_mark_all) {
+  }
+  return d;
+
+bad:
+  freevm(d);
+  return 0;
+}
+
+// Given a parent's page table, make one for a child with the same user memory,
+// copy-on-write: allocate no frames for user pages; the child's PTEs point to the
+// parent's frames, writable pages lose PTE_W and gain PTE_COW in both tables,
+// read-only pages stay read-only, each shared frame gains a reference, and the
+// parent's TLB is flushed. Returns the new directory, or 0 if out of memory.
+pde_t *copyuvm(pde_t *pgdir, uint sz) {
+  if (opt.fork_eager)
+    return copyuvmeager(pgdir, sz);
+  pde_t *d = setupkvm();
+  if (d == 0)
+    return 0;
+  for (uint i = 0; i < sz; i += PGSIZE) {
+    pte_t *pte = walkpgdir(pgdir, (void *)i, 0);
+    if (pte == 0 || !(*pte & PTE_P))
+      continue;  // a hole between program segments
+    uint pa = PTE_ADDR(*pte);
+    uint flags = PTE_FLAGS(*pte) & ~(PTE_A | PTE_D);
+    if (sharecow(*pte)) {
       flags = (flags & ~PTE_W) | PTE_COW;
-      *pte = pa | flags | PTE_P;
-      if (opt.cow_flush == COW_FLUSH_INVLPG)
-        invlpg((void *)i);
+      *pte = pa | flags;
+      cowflushpage(i);
     }
     if (mappages(d, (void *)i, PGSIZE, pa, flags) < 0)
       goto bad;
     incref(pa);
   }
-  if (!opt.fork_eager && opt.cow_flush == COW_FLUSH_LCR3)
-    lcr3(V2P(pgdir));
+  cowflush(pgdir);
   return d;
 
 bad:
   freevm(d);
-  if (!opt.fork_eager && opt.cow_flush == COW_FLUSH_LCR3)
-    lcr3(V2P(pgdir));
+  cowflush(pgdir);
   return 0;
-}
-
-// A fault repeated this many times in a row at the same eip and address is
-// stopped, so that cow_fix=keepro's endless loop ends in a kill, not a hang.
-#define FAULT_REPEAT_LIMIT 10000
-
-static void killmessage(struct proc *p, struct trapframe *tf, uint va) {
-  cprintf("pid %d %s: trap %d err %d eip 0x%x addr 0x%x--kill proc\n", p->pid, p->name,
-          tf->trapno, tf->err, tf->eip, va);
 }
 
 // The page-fault handler (trap 14), for faults in user mode and for the kernel's
 // writes into user memory (CR0.WP=1). Reads CR2 and walks the page table: a
-// write to a present user page marked PTE_COW (any present user page under
-// cow_fault=naive) is copy-on-write: with one reference the page just becomes
-// writable again; with more, it gets a private copy and the old frame loses a
-// reference. Anything else, or no memory for the copy, kills the process.
+// write to a present user page marked PTE_COW is copy-on-write: with one
+// reference the page just becomes writable again; with more, it gets a private
+// copy and the old frame loses a reference. Anything else, or no memory for the
+// copy, kills the process.
 // Returns 0 if the faulting instruction can run again, -1 if the process was killed.
 int handlePageFault(struct trapframe *tf) {
   struct proc *p = myproc();
@@ -287,47 +313,28 @@ int handlePageFault(struct trapframe *tf) {
   if (p == 0)
     panic("page fault with no process");
 
-  if (tf->eip == p->lastfaulteip && va == p->lastfaultaddr) {
-    if (++p->repeats >= FAULT_REPEAT_LIMIT) {
-      cprintf("pid %d %s: the same page fault %d times in a row\n", p->pid, p->name,
-              FAULT_REPEAT_LIMIT);
-      killmessage(p, tf, va);
-      p->killed = 1;
-      return -1;
-    }
-  } else {
-    p->lastfaulteip = tf->eip;
-    p->lastfaultaddr = va;
-    p->repeats = 0;
-  }
-
   pte_t *pte = va < KERNBASE ? walkpgdir(p->pgdir, (void *)va, 0) : 0;
-  int cow = pte && (*pte & PTE_P) && (*pte & PTE_U) && (tf->err & FEC_WR) &&
-            ((*pte & PTE_COW) || opt.cow_fault_naive);
-  if (!cow) {
-    killmessage(p, tf, va);
-    p->killed = 1;
-    return -1;
-  }
+  if (pte == 0 || !(*pte & PTE_P) || !(*pte & PTE_U))
+    return killproc(p, tf, va);  // not a user page
+  if (!(tf->err & FEC_WR) || !iscow(*pte))
+    return killproc(p, tf, va);  // not a write to a copy-on-write page
 
   uint pa = PTE_ADDR(*pte);
-  uint flags = PTE_FLAGS(*pte);
-  uint fixed = opt.cow_fix_keepro ? flags : (flags | PTE_W) & ~PTE_COW;
+  uint flags = makewritable(PTE_FLAGS(*pte));
   if (getrefcount(pa) == 1) {
-    *pte = pa | fixed;  // the last user of the frame: no copy needed
+    *pte = pa | flags;  // the last user of the frame: no copy needed
   } else {
     char *mem = kalloc();
     if (mem == 0) {
       cprintf("pid %d %s: out of memory for a copy-on-write page\n", p->pid, p->name);
-      killmessage(p, tf, va);
-      p->killed = 1;
-      return -1;
+      return killproc(p, tf, va);
     }
     memmove(mem, P2V(pa), PGSIZE);
-    *pte = V2P(mem) | fixed;
+    *pte = V2P(mem) | flags;
     kfree(P2V(pa));
   }
-  cowflush(p->pgdir, PGROUNDDOWN(va));
+  cowflushpage(PGROUNDDOWN(va));
+  cowflush(p->pgdir);
   p->pagefaults++;
   return 0;
 }
