@@ -40,7 +40,7 @@ int runDemo(uint32_t rounds, uint64_t maxInstructions, const cli::TraceCli& trac
   emu::Cpu cpu(bus, mmu);
   if (!bus.load(kLoadAddress, kSieveImage, kSieveImage_size)) {
     fmt::print(stderr, "xray86: error: demo image does not fit in RAM\n");
-    return 1;
+    return emu::exit_status::kCheckFailed;
   }
   // The state a Multiboot loader leaves: flat 32-bit protected mode, CPL 0, interrupts off.
   cpu.enterFlatProtectedMode();
@@ -81,7 +81,7 @@ int runDemo(uint32_t rounds, uint64_t maxInstructions, const cli::TraceCli& trac
   fmt::print("instructions: {}\n", cpu.instructions());
   fmt::print("cycles:       {} (80386 clock counts, mmu/cost_model.h)\n", cpu.cycles());
   fmt::print("registers:\n{}", cpu.registerDump());
-  return ok ? 0 : 1;
+  return ok ? emu::exit_status::kOk : emu::exit_status::kCheckFailed;
 }
 
 // Prints the implemented instructions, generated from the opcode table (emu/cpu/opcodes.h), as the
@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
     if (list->parsed()) return listInstructions();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xray86: error: %s\n", e.what());
-    return 1;
+    return emu::exit_status::kCheckFailed;
   }
   return 0;
 }

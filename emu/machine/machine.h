@@ -31,6 +31,7 @@
 #include "devices/uart16550.h"
 #include "emu/cpu/bus.h"
 #include "emu/cpu/cpu.h"
+#include "emu/machine/exit_status.h"
 #include "mmu/mmu.h"
 
 namespace emu {
@@ -61,17 +62,6 @@ bool parseRtc(const std::string& text, int64_t& seconds);
 // mmu::Mmu accepts). False with a one-line `error` otherwise; `split` is left as it is.
 bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& error);
 
-// Exit statuses of `xray86 run`: the one definition (docs/trace.md lists them). A guest's own
-// status comes from the exit port as (code << 1) | 1 (QEMU's isa-debug-exit), always odd, so the
-// emulator's own are even and never mistaken for one.
-namespace exit_status {
-constexpr int kOk = 0;            // guest reset or powered off without a status
-constexpr int kBadUsage = 2;      // bad options, images or files (before the machine starts)
-constexpr int kLimit = 4;         // --max-insns or --max-cycles reached
-constexpr int kHalted = 6;        // halted with interrupts off (or nothing armed to wake it)
-constexpr int kTripleFault = 8;   // shutdown after a fault while delivering #DF
-constexpr int kUnsupported = 10;  // an instruction this CPU does not implement
-}  // namespace exit_status
 
 class Machine final : public CpuBus {
  public:

@@ -1,0 +1,20 @@
+// Exit statuses of `xray86 run`: the one table. The machine gives each way a run can end its
+// status (Machine::Outcome), the Run passes it on (run::Stop), the command line exits with it and
+// the API reports it (xray86::Stop::status); docs/trace.md and docs/platform.md list it.
+//
+// A guest's own status comes from the exit port as (code << 1) | 1 (QEMU's isa-debug-exit),
+// always odd, so the emulator's own are even and never mistaken for one. The built-in guest's
+// programs exit with their own code instead (0 is success: `xray86 run` with no image).
+#pragma once
+
+namespace emu::exit_status {
+
+constexpr int kOk = 0;            // guest reset or powered off without a status; a stop reached
+constexpr int kCheckFailed = 1;   // --cpu-demo: the sieve's answer was wrong; or an internal error
+constexpr int kBadUsage = 2;      // bad options, images or files (before the machine starts)
+constexpr int kLimit = 4;         // --max-insns or --max-cycles reached
+constexpr int kHalted = 6;        // halted with interrupts off (or nothing armed to wake it)
+constexpr int kTripleFault = 8;   // shutdown after a fault while delivering #DF
+constexpr int kUnsupported = 10;  // an instruction this CPU does not implement
+
+}  // namespace emu::exit_status

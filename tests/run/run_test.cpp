@@ -1,0 +1,196 @@
+// run::Run, the one run under every front end: its stop conditions stop where they say, stopping
+// and going on never changes the run, and the one tracer feeds every sink the same records.
+// The guest is the built-in teaching kernel; the numbers come from runs of the same kernel in
+// one piece, so each test compares the Run against itself, not against numbers copied in.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "devices/console.h"
+#include "emu/run/run.h"
+
+namespace {
+
+std::unique_ptr<run::Run> guest(const std::string& cmdline, devices::ByteSink* console,
+                                std::string input = "") {
+  run::Config c;
+  c.machine.kernel = GUEST_KERNEL;
+  c.machine.modules = {GUEST_ARCHIVE};
+  c.machine.cmdline = cmdline;
+  c.machine.input = input;
+  c.machine.console = console;
+  std::string error;
+  std::unique_ptr<run::Run> r = run::Run::create(c, error);
+  EXPECT_TRUE(r) << error;
+  return r;
+}
+
+run::Stop runUntil(run::Run& r, const std::string& text) {
+  std::string error;
+  std::optional<run::Until> u = run::Until::parse(text, error);
+  EXPECT_TRUE(u) << error;
+  std::optional<run::Stop> s = r.run(*u, error);
+  EXPECT_TRUE(s) << error;
+  return s ? *s : run::Stop{};
+}
+
+// Collects the records a tracer hands a sink.
+struct Collect final : trace::Sink {
+  std::vector<trace::Record> records;
+  void write(const trace::Record& r) override { records.push_back(r); }
+  void finish() override {}
+};
+
+constexpr uint32_t bit(trace::Kind k) { return 1u << static_cast<unsigned>(k); }
+
+// forkstorm 20 4: 20 rounds of fork, the child writes 4 pages and exits (docs/lab.md).
+constexpr const char* kForkstorm = "run=forkstorm 20 4";
+
+TEST(Run, StoppingInPiecesIsTheSameRun) {
+  devices::StringSink wholeConsole, piecesConsole;
+  auto whole = guest(kForkstorm, &wholeConsole);
+  auto pieces = guest(kForkstorm, &piecesConsole);
+  ASSERT_TRUE(whole && pieces);
+  run::Stop a = whole->run();
+  ASSERT_EQ(a.kind, run::StopKind::kExited) << a.message;
+
+  // The same run stopped at every kind of condition on the way, then in budgets of 77,777
+  // instructions to the end.
+  for (const char* at : {"symbol:copyuvm", "ret:copyuvm", "pf:3", "cycle:40000000", "insn:2500000",
+                         "event:kind=resolve and copied", "console:forkstorm"}) {
+    run::Stop s = runUntil(*pieces, at);
+    ASSERT_EQ(s.kind, run::StopKind::kReached) << at << ": " << s.message;
+  }
+  run::Stop b;
+  do {
+    b = pieces->resume(pieces->instructions() + 77'777);
+  } while (b.kind == run::StopKind::kPaused);
+  ASSERT_EQ(b.kind, run::StopKind::kExited) << b.message;
+
+  EXPECT_EQ(pieces->instructions(), whole->instructions());
+  EXPECT_EQ(pieces->cycles(), whole->cycles());
+  EXPECT_EQ(piecesConsole.text, wholeConsole.text);
+  EXPECT_EQ(pieces->machine().mmu().stats().pageFaultTotal(),
+            whole->machine().mmu().stats().pageFaultTotal());
+  EXPECT_EQ(pieces->tracer().counters().resolutions, whole->tracer().counters().resolutions);
+  EXPECT_EQ(pieces->machine().mmu().stats().tlbMisses, whole->machine().mmu().stats().tlbMisses);
+  // The summary, but for its TLB hit count: the interpreter's slow path (taken while a condition
+  // watches every instruction) looks instruction fetches up in the TLB per instruction, the
+  // decoded-block path per block, so hits count host lookups, not the guest's accesses.
+  auto withoutHits = [](std::string summary) {
+    size_t at = summary.find("  TLB    ");
+    return at == std::string::npos ? summary : summary.erase(at, summary.find('\n', at) - at);
+  };
+  EXPECT_EQ(withoutHits(pieces->summary(-1)), withoutHits(whole->summary(-1)));
+  // Once the guest has ended, every run returns that end at once.
+  run::Stop again = pieces->run();
+  EXPECT_EQ(again.kind, run::StopKind::kExited);
+  EXPECT_EQ(pieces->instructions(), whole->instructions());
+}
+
+TEST(Run, ConditionsStopWhereTheySay) {
+  devices::StringSink console;
+  auto r = guest(kForkstorm, &console);
+  ASSERT_TRUE(r);
+  const emu::Cpu& cpu = r->machine().cpu();
+  auto copyuvm = r->symbols().find("copyuvm");
+  ASSERT_TRUE(copyuvm);
+
+  // symbol: before the function's first instruction runs.
+  ASSERT_EQ(runUntil(*r, "symbol:copyuvm").kind, run::StopKind::kReached);
+  EXPECT_EQ(cpu.eip(), copyuvm->start);
+  // ret: the instruction after the call, back in the caller (fork), with the call's frame gone.
+  uint32_t esp = cpu.reg(emu::kEsp);
+  ASSERT_EQ(runUntil(*r, "ret:copyuvm").kind, run::StopKind::kReached);
+  EXPECT_EQ(r->symbols().lookup(cpu.eip())->name, "fork");
+  EXPECT_EQ(cpu.reg(emu::kEsp), esp + 4);
+
+  // pf:N: the Nth page fault from now has been resolved (its instruction completed).
+  uint64_t faults = r->machine().mmu().stats().pageFaultTotal();
+  auto resolved = [&] {
+    uint64_t n = 0;
+    for (uint64_t c : r->tracer().counters().resolutions) n += c;
+    return n;
+  };
+  uint64_t resolvedBefore = resolved();
+  ASSERT_EQ(runUntil(*r, "pf:2").kind, run::StopKind::kReached);
+  EXPECT_EQ(r->machine().mmu().stats().pageFaultTotal(), faults + 2);
+  EXPECT_EQ(resolved(), resolvedBefore + 2);
+
+  // insn:N and cycle:N are totals: exactly N instructions; the first boundary at or after N.
+  uint64_t n = r->instructions() + 12'345;
+  ASSERT_EQ(runUntil(*r, "insn:" + std::to_string(n)).kind, run::StopKind::kReached);
+  EXPECT_EQ(r->instructions(), n);
+  uint64_t c = r->cycles() + 54'321;
+  ASSERT_EQ(runUntil(*r, "cycle:" + std::to_string(c)).kind, run::StopKind::kReached);
+  EXPECT_GE(r->cycles(), c);
+
+  // event: the record that matched comes with the stop.
+  run::Stop s = runUntil(*r, "event:kind=fault and user and write");
+  ASSERT_EQ(s.kind, run::StopKind::kReached);
+  ASSERT_TRUE(s.event);
+  EXPECT_EQ(s.event->kind, trace::Kind::kPageFault);
+  EXPECT_EQ(s.event->errorCode & 6u, 6u);  // W and U of the #PF error code
+
+  // console: the text has just been printed, and nothing after it.
+  ASSERT_EQ(runUntil(*r, "console:parent faults").kind, run::StopKind::kReached);
+  EXPECT_EQ(console.text.substr(console.text.size() - 13), "parent faults");
+}
+
+TEST(Run, BadConditionsAreOneLineErrorsBeforeAnythingRuns) {
+  auto r = guest(kForkstorm, nullptr);
+  ASSERT_TRUE(r);
+  std::string error;
+  EXPECT_FALSE(r->run(*run::Until::parse("symbol:no_such_function", error), error));
+  EXPECT_EQ(error, "symbol:no_such_function: no symbol no_such_function");
+  EXPECT_FALSE(r->run(*run::Until::parse("event:kind=nonsense", error), error));
+  EXPECT_EQ(error.rfind("--trace-filter: column 6: unknown kind 'nonsense'", 0), 0u) << error;
+  EXPECT_FALSE(run::Until::parse("sometime", error));
+  EXPECT_EQ(r->instructions(), 0u);
+}
+
+// cow_fix=keepro never makes the page writable: the child faults at the same EIP and CR2 again
+// and again, and the repeat stop names the tenth.
+TEST(Run, RepeatedFaultsStopTheRun) {
+  auto r = guest("cow_fix=keepro run=cowtest", nullptr);
+  ASSERT_TRUE(r);
+  r->stopOnRepeatedFaults(10);
+  run::Stop s = r->run();
+  ASSERT_EQ(s.kind, run::StopKind::kRepeatedFault) << s.message;
+  ASSERT_TRUE(s.event);
+  EXPECT_EQ(s.event->kind, trace::Kind::kPageFault);
+  EXPECT_EQ(s.event->repeat, 10u);
+  EXPECT_EQ(s.message, "the same page fault 10 times in a row");
+}
+
+// Sinks of the one tracer: each gets the records of its kinds that its filter matches, and
+// the tracer's counters agree with what the sinks saw.
+TEST(Run, EverySinkSeesTheSameRecords) {
+  auto r = guest(kForkstorm, nullptr);
+  ASSERT_TRUE(r);
+  Collect all, resolves;
+  std::string error;
+  std::unique_ptr<trace::Filter> f = trace::Filter::parse("kind=resolve", r->symbols(), error);
+  ASSERT_TRUE(f) << error;
+  uint32_t pf = bit(trace::Kind::kPageFault) | bit(trace::Kind::kResolve);
+  r->tracer().setSink(&all, pf);
+  r->tracer().setSink(&resolves, pf, f.get());
+  ASSERT_EQ(r->run().kind, run::StopKind::kExited);
+  r->finish();
+
+  uint64_t faults = 0, resolutions = 0;
+  for (const trace::Record& rec : all.records) {
+    faults += rec.kind == trace::Kind::kPageFault;
+    resolutions += rec.kind == trace::Kind::kResolve;
+  }
+  EXPECT_EQ(faults, r->machine().mmu().stats().pageFaultTotal());
+  uint64_t counted = 0;
+  for (uint64_t c : r->tracer().counters().resolutions) counted += c;
+  EXPECT_EQ(resolutions, counted);
+  EXPECT_EQ(faults, 120u);  // 20 rounds x (4 heap pages + child stack + parent stack)
+  EXPECT_EQ(resolves.records.size(), resolutions);
+}
+
+}  // namespace
