@@ -218,8 +218,8 @@ TEST(CowLab, MarkAllLetsAForkedWritetextSurvive) {
 // instruction faults on the same address again and again: the parent on its stack page (its
 // first write after fork), the child on the first heap page. The API's repeat detector stops the
 // run at the Nth fault in a row of one address space; left alone, the kernel's own limit (10000
-// in a row, vm.c) kills the process. Which of the two loops the timer runs when is scheduling;
-// what each address space does is not.
+// in a row, repeatedfault in trap.c) kills the process. Which of the two loops the timer runs
+// when is scheduling; what each address space does is not.
 TEST(CowLab, KeepReadOnlyRepeatsTheSameFault) {
   constexpr uint32_t kLimit = 50;
   Machine m(guest::options(cowfork("cow_fix=keepro", kN, kK), {"cowfork"}));
@@ -249,9 +249,9 @@ TEST(CowLab, KeepReadOnlyRepeatsTheSameFault) {
   EXPECT_EQ(m.counters().repeatFaults, faults - firsts);
 
   // On to the end: the kernel kills a looping process when a fault repeats the previous one for
-  // the 10000th time (vm.c), that is at its 10001st fault; when the parent (pid 1, the program
-  // itself) dies the machine powers off with status -1. The parent's faults are on its stack
-  // page, the page below the heap: exactly 1 + 10000.
+  // the 10000th time (repeatedfault in trap.c), that is at its 10001st fault; when the parent
+  // (pid 1, the program itself) dies the machine powers off with status -1. The parent's faults
+  // are on its stack page, the page below the heap: exactly 1 + 10000.
   m.stopOnRepeatedFaults(0);
   s = m.run();
   ASSERT_EQ(s.kind, StopKind::kExited) << s.message;
