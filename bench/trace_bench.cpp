@@ -1,7 +1,7 @@
 // What tracing costs: the built-in guest's forkstorm (a fault-heavy fork/write/exit loop) run on a
-// bare machine (no observer), as `xray86 run` runs it without --trace (the tracer attached only to
-// count, resolve faults and name address spaces by program), and with `--trace pf,tlb` written as
-// text to /dev/null. Issue targets: tracing off costs nothing measurable; the traced run costs at
+// bare machine (no observer), as `xray86 run` runs it without --trace (a run::Run: its tracer only
+// counts, resolves faults and names address spaces by program), and with `--trace pf,tlb` written as
+// text to /dev/null. The targets: tracing off costs nothing measurable; the traced run costs at
 // most 1.5x the untraced one. Compare the medians:
 //   build/release/bench/trace_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
 #include <benchmark/benchmark.h>

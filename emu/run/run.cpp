@@ -71,8 +71,9 @@ bool loadGuestNames(const emu::MachineConfig& machine, const std::vector<std::st
 Run::Run(const Config& config) : config_(config) {}
 
 std::unique_ptr<Run> Run::create(const Config& config, std::string& error) {
-  if (config.cowBit > 31) {
-    error = "--cow-bit " + std::to_string(config.cowBit) + ": a PTE bit is 0 to 31";
+  // Bits 12 and up of a PTE are the frame number: a COW mark lives in the flags, 0 to 11.
+  if (config.cowBit > 11) {
+    error = "--cow-bit " + std::to_string(config.cowBit) + ": a PTE's flag bits are 0 to 11";
     return nullptr;
   }
   if (config.maxInstructions == 0) {

@@ -166,7 +166,7 @@ struct Registers {
   uint8_t cpl;
 };
 
-// The statistics of the run summary (issue 6), for the whole run or one address space.
+// The statistics of the run summary (`xray86 run --stats`), for the whole run or one address space.
 struct Counters {
   uint64_t instructions = 0, cycles = 0;  // whole run only (0 per address space)
   uint64_t tlbHits = 0, tlbMisses = 0, walks = 0, evictions = 0;
