@@ -29,16 +29,15 @@ bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& 
     error = "--tlb " + text + ": expected SETSxWAYS, e.g. 8x4";
     return false;
   }
-  if (sets == 0 || sets > 4096 || (sets & (sets - 1)) != 0) {
-    error = "--tlb " + text + ": sets must be a power of two from 1 to 4096";
+  mmu::TlbGeometry parsed = geometry;
+  parsed.sets = sets;
+  parsed.ways = ways;
+  std::string why;
+  if (!parsed.validate(why)) {
+    error = "--tlb " + text + ": " + why;
     return false;
   }
-  if (ways == 0 || ways > 64) {
-    error = "--tlb " + text + ": ways must be 1 to 64";
-    return false;
-  }
-  geometry.sets = sets;
-  geometry.ways = ways;
+  geometry = parsed;
   return true;
 }
 
@@ -115,10 +114,16 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::strin
     error = "--input and --input-file are exclusive";
     return nullptr;
   }
+  std::string why;
+  if (!config.tlb.validate(why)) {
+    error = "--tlb " + std::to_string(config.tlb.sets) + "x" + std::to_string(config.tlb.ways) +
+            ": " + why;
+    return nullptr;
+  }
   std::unique_ptr<Machine> m;
   try {
     m.reset(new Machine(config));
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // the host refused the RAM (devices::Ram)
     error = e.what();
     return nullptr;
   }

@@ -57,8 +57,9 @@ struct MachineConfig {
 
 // "2000-01-01", "2000-01-01T12:00:00" or seconds since 1970; false on anything else.
 bool parseRtc(const std::string& text, int64_t& seconds);
-// --tlb SETSxWAYS ("8x4", the 80386's): sets a power of two from 1 to 4096, ways 1 to 64 (what
-// mmu::Mmu accepts). False with a one-line `error` otherwise; `split` is left as it is.
+// --tlb SETSxWAYS ("8x4", the 80386's), checked by mmu::TlbGeometry::validate (sets a power of
+// two from 1 to 4096, ways 1 to 64). False with a one-line `error` otherwise; `split` is left as
+// it is.
 bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& error);
 
 // Exit statuses of `xray86 run`: the one definition (docs/trace.md lists them). A guest's own
@@ -75,7 +76,8 @@ constexpr int kUnsupported = 10;  // an instruction this CPU does not implement
 
 class Machine final : public CpuBus {
  public:
-  // Builds the machine and loads its images; nullptr and a one-line `error` if any is bad.
+  // Builds the machine and loads its images; nullptr and a one-line `error` if an option (the TLB
+  // geometry too) or an image is bad. Never throws for either.
   static std::unique_ptr<Machine> create(const MachineConfig& config, std::string& error);
   ~Machine() override;
 
