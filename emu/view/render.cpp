@@ -284,7 +284,7 @@ void Renderer::frameLines(Session& s, uint32_t pfn, std::vector<std::pair<std::s
     if (++listed > kMappersListed) continue;
     std::string name = s.spaceName(m.cr3);
     lines.push_back({fmt::format("  cr3 {:08x} {:<8} linear {:08x}  {}{}", m.cr3, name.empty() ? "-" : name, m.linear,
-                                 flagsText(m.entry, s.cowBit(), m.large), m.user ? "" : " (supervisor)"),
+                                 mmu::flagsText(m.entry, s.cowBit()), m.user ? "" : " (supervisor)"),
                      m.user ? kText : kDim});
   }
   if (listed > kMappersListed) lines.push_back({fmt::format("  ... {} more", listed - kMappersListed), kDim});
@@ -306,7 +306,7 @@ void Renderer::drawDetails(Session& s, const Layout& l) {
   uint32_t pde = mmu::readPagingWord(s.machine(), pdeAddr, true);
   uint32_t base = sel.pde << 22;
   lines.push_back({fmt::format("PDE {:03x} at {:08x} = {:08x}  {}", sel.pde, pdeAddr, pde,
-                               flagsText(pde, s.cowBit(), true)),
+                               mmu::flagsText(pde, s.cowBit())),
                    kText});
   uint32_t leaf = 0, page = base, size = 4u << 20;
   if ((pde & PagingBits::kPresent) && pse && (pde & PagingBits::kPageSize)) {
@@ -317,7 +317,7 @@ void Renderer::drawDetails(Session& s, const Layout& l) {
     page = base + (sel.pte << 12);
     size = 4096;
     lines.push_back({fmt::format("PTE {:03x} at {:08x} = {:08x}  {}", sel.pte, pteAddr, leaf,
-                                 flagsText(leaf, s.cowBit(), false)),
+                                 mmu::flagsText(leaf, s.cowBit())),
                      kText});
   }
   lines.push_back({fmt::format("linear {:08x}-{:08x}: {}", page, page + size - 1,

@@ -241,4 +241,17 @@ TEST(MmuGeometryDeathTest, UncheckedBadGeometryStopsWithTheReason) {
                "mmu: TLB geometry 6x4: sets must be a power of two from 1 to 4096");
 }
 
+// One way to write a paging word, the trace's and the view's: the set bits by name, low first.
+TEST(PagingWords, FlagsNameTheSetBits) {
+  EXPECT_EQ(mmu::flagsText(0, 9), "-");
+  EXPECT_EQ(mmu::flagsText(0x00200000, 9), "-");  // frame bits only
+  EXPECT_EQ(mmu::flagsText(0x00200007, 9), "P W U");
+  EXPECT_EQ(mmu::flagsText(0x00200025, 9), "P U A");
+  EXPECT_EQ(mmu::flagsText(0x00200225, 9), "P U A COW");
+  EXPECT_EQ(mmu::flagsText(0x00200225, 32), "P U A");  // no COW bit
+  EXPECT_EQ(mmu::flagsText(0x000001FF, 9), "P W U PWT PCD A D PS G");
+  EXPECT_EQ(mmu::flagsText(0x00000206, 9), "W U COW");  // not present: the bits still named
+  EXPECT_EQ(mmu::flagsText(0x00000400, 10), "COW");
+}
+
 }  // namespace
