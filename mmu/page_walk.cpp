@@ -167,4 +167,10 @@ std::optional<Mapping> MappingCursor::next() {
   return std::nullopt;
 }
 
+void MappingCursor::skipTable() {
+  if (table_ == 0) return;  // nothing read from a table yet, or the last mapping was 4 MB
+  ++dir_;
+  table_ = 0;
+}
+
 }  // namespace mmu

@@ -122,6 +122,9 @@ class MappingCursor {
  public:
   MappingCursor(PhysMemory& mem, uint32_t cr3, PagingControl ctl);
   std::optional<Mapping> next();
+  // Goes on after the page table the last 4 KB mapping came from: the next call starts at the
+  // following directory entry (after a 4 MB mapping it does so already).
+  void skipTable();
 
  private:
   PhysMemory& mem_;
