@@ -1,7 +1,8 @@
 // The MMU: control registers, the page walk, the architectural TLB, page faults and their events.
 //
 // CONTRACT WITH THE CPU (emu/): the signatures in the "CPU-facing" block below are what emu::Cpu
-// calls. They may gain members but must not change shape without changing the CPU in the same commit.
+// calls. They may gain members but must not change shape without changing the CPU in the same
+// commit.
 //
 // Costs (mmu/cost_model.h). The MMU charges what translation costs, to the counter given to
 // setCycleCounter():
@@ -13,13 +14,14 @@
 // (kMovCr3), INVLPG (kInvlpg) and the delivery of the #PF (kPageFault / the INT costs). The MMU
 // never charges those, so nothing is counted twice.
 //
-// Defined in mmu.cpp: Mmu (everything not defined inline below).
+// Defined in mmu.cpp: TlbGeometry::validate, Mmu (everything not defined inline below).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -55,6 +57,11 @@ struct TlbGeometry {
   unsigned sets = 8;  // the 80386: 32 entries, 8 sets x 4 ways
   unsigned ways = 4;
   bool split = false;  // separate instruction and data TLBs of this geometry each
+
+  // The one check of what the model can hold: sets a power of two from 1 to 4096 (the set index
+  // is a mask of the page number), ways 1 to 64. False and a one-line reason otherwise, e.g.
+  // "sets must be a power of two from 1 to 4096"; callers add what the geometry came from.
+  bool validate(std::string& error) const;
 };
 
 // Counters (Mmu::stats). Every translation that reaches the TLB is a hit or a miss; every miss,
@@ -63,12 +70,12 @@ struct MmuStats {
   uint64_t tlbHits = 0;
   uint64_t tlbMisses = 0;
   uint64_t walks = 0;
-  uint64_t evictions = 0;                // valid entries replaced by a fill
-  std::array<uint64_t, 4> flushes{};     // by FlushKind
+  uint64_t evictions = 0;                  // valid entries replaced by a fill
+  std::array<uint64_t, 4> flushes{};       // by FlushKind
   std::array<uint64_t, 4> flushDropped{};  // valid entries dropped, by FlushKind
-  std::array<uint64_t, 8> pageFaults{};  // by error code & 7: P | W/R | U/S
-  uint64_t reservedFaults = 0;           // of which RSVD was set
-  uint64_t staleUses = 0;                // uses of a stale entry (each one, published or not)
+  std::array<uint64_t, 8> pageFaults{};    // by error code & 7: P | W/R | U/S
+  uint64_t reservedFaults = 0;             // of which RSVD was set
+  uint64_t staleUses = 0;                  // uses of a stale entry (each one, published or not)
 
   uint64_t pageFaultTotal() const {
     uint64_t n = 0;
@@ -90,7 +97,10 @@ struct ProbeResult {
 
 class Mmu {
  public:
-  explicit Mmu(PhysMemory& mem, TlbGeometry geometry = {});  // std::invalid_argument: bad geometry
+  // `geometry` must pass TlbGeometry::validate(): errors are values, reported by whoever took the
+  // geometry from a user (Machine::create, parseTlb). Passing one that fails is a bug in the
+  // caller, and the constructor stops the process with a message rather than build a bad TLB.
+  explicit Mmu(PhysMemory& mem, TlbGeometry geometry = {});
   Mmu(const Mmu&) = delete;
   Mmu& operator=(const Mmu&) = delete;
 
@@ -171,7 +181,8 @@ class Mmu {
   uint32_t hostFrame(uint32_t linear, Access access, bool user) const {
     const unsigned table = (access == Access::kRead    ? kHostRead
                             : access == Access::kWrite ? kHostWrite
-                                                       : kHostFetch) + (user ? 1 : 0);
+                                                       : kHostFetch) +
+                           (user ? 1 : 0);
     const HostEntry& h = host_[table][(linear >> 12) & (kHostSlots - 1)];
     return h.tag == (linear & ~kPageMask) ? h.pfn : kNoFrame;
   }
@@ -188,6 +199,7 @@ class Mmu {
     uint8_t* base = nullptr;
   };
   static constexpr uint32_t kNoTag = 1;  // never a page base
+
   enum HostTable : unsigned { kHostRead = 0, kHostWrite = 2, kHostFetch = 4 };  // + user
 
   uint8_t* hostLookup(unsigned table, uint32_t linear) {
@@ -239,9 +251,9 @@ class Mmu {
   MmuStats run_;
   std::map<uint32_t, MmuStats> perSpace_;
   MmuStats* current_;
-  std::vector<uint8_t> watch_;                      // reasons per physical frame (1M frames)
+  std::vector<uint8_t> watch_;                     // reasons per physical frame (1M frames)
   std::unordered_map<uint32_t, uint32_t> ptRefs_;  // frame -> paging words of valid entries (0:
-                                                    // watched until the next sweepWatches())
+                                                   // watched until the next sweepWatches())
   std::array<std::array<HostEntry, kHostSlots>, 6> host_;
 };
 

@@ -24,6 +24,25 @@ uint32_t readPagingWord(PhysMemory& mem, uint32_t pa, bool peek) {
   return value;
 }
 
+std::string flagsText(uint32_t word, unsigned cowBit) {
+  using B = PagingBits;
+  struct BitName {
+    uint32_t bit;
+    const char* name;
+  };
+  static constexpr BitName kNames[] = {
+      {B::kPresent, "P"},        {B::kWritable, "W"},       {B::kUser, "U"},
+      {B::kWriteThrough, "PWT"}, {B::kCacheDisable, "PCD"}, {B::kAccessed, "A"},
+      {B::kDirty, "D"},          {B::kPageSize, "PS"},      {B::kGlobal, "G"},
+  };
+  std::string s;
+  for (const BitName& b : kNames) {
+    if (word & b.bit) s += (s.empty() ? "" : " ") + std::string(b.name);
+  }
+  if (cowBit < 32 && (word & (1u << cowBit))) s += (s.empty() ? "" : " ") + std::string("COW");
+  return s.empty() ? "-" : s;
+}
+
 // The walk follows SDM vol. 3A 4.3 and 4.6: read the PDE; if it is not present, #PF with P=0. A PDE
 // with PS=1 under CR4.PSE maps 4 MB (reserved bits -> #PF with P=1 and RSVD); otherwise read the
 // PTE, #PF with P=0 if it is not present. Then check the combined permissions (#PF with P=1).
@@ -146,6 +165,12 @@ std::optional<Mapping> MappingCursor::next() {
     table_ = 0;
   }
   return std::nullopt;
+}
+
+void MappingCursor::skipTable() {
+  if (table_ == 0) return;  // nothing read from a table yet, or the last mapping was 4 MB
+  ++dir_;
+  table_ = 0;
 }
 
 }  // namespace mmu

@@ -12,17 +12,21 @@
 //   bit  0 P    present
 //   bit  1 R/W  1: writes allowed (for CPL 3 always; for CPL 0-2 only when CR0.WP=1)
 //   bit  2 U/S  1: CPL 3 may access
+//   bit  3 PWT  page write-through  } caching only: not modelled, but named by flagsText()
+//   bit  4 PCD  page cache disable  }
 //   bit  5 A    accessed: set by the processor in every entry a successful walk used
 //   bit  6 D    dirty: set by the processor in the leaf entry on a write
 //   bit  7 PS   in a PDE with CR4.PSE=1: the PDE maps a 4 MB page itself
 //   bit  8 G    in the leaf with CR4.PGE=1: the entry survives MOV to CR3
+//   bits 11:9   AVL, free for the kernel (the built-in guest keeps PTE_COW in bit 9)
 //   bits 21:13  of a 4 MB PDE: reserved, must be 0 (no PSE-36); set -> #PF with RSVD
 //
-// Defined in page_walk.cpp: walk(), readPagingWord(), MappingCursor.
+// Defined in page_walk.cpp: walk(), readPagingWord(), flagsText(), MappingCursor.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "mmu/events.h"
 #include "mmu/phys_memory.h"
@@ -33,6 +37,8 @@ struct PagingBits {
   static constexpr uint32_t kPresent = 1u << 0;
   static constexpr uint32_t kWritable = 1u << 1;
   static constexpr uint32_t kUser = 1u << 2;
+  static constexpr uint32_t kWriteThrough = 1u << 3;
+  static constexpr uint32_t kCacheDisable = 1u << 4;
   static constexpr uint32_t kAccessed = 1u << 5;
   static constexpr uint32_t kDirty = 1u << 6;
   static constexpr uint32_t kPageSize = 1u << 7;
@@ -41,6 +47,12 @@ struct PagingBits {
   static constexpr uint32_t kLargeFrame = 0xFFC00000u;     // 4 MB frame
   static constexpr uint32_t kLargeReserved = 0x003FE000u;  // bits 21:13 of a 4 MB PDE
 };
+
+// The names of the set bits of a paging word, lowest bit first, separated by spaces: P W U PWT
+// PCD A D PS G, then COW when bit `cowBit` is set (the kernel's copy-on-write mark; 32 or more:
+// none); "-" when no named bit is set. Each bit is named alike in a PDE and a PTE (bit 7 is PS
+// in either), so a word reads the same wherever it is shown: the trace's records and the view.
+std::string flagsText(uint32_t word, unsigned cowBit);
 
 constexpr uint32_t kLargePageSize = 4u << 20;
 constexpr uint32_t kLargePageMask = kLargePageSize - 1;
@@ -110,6 +122,9 @@ class MappingCursor {
  public:
   MappingCursor(PhysMemory& mem, uint32_t cr3, PagingControl ctl);
   std::optional<Mapping> next();
+  // Goes on after the page table the last 4 KB mapping came from: the next call starts at the
+  // following directory entry (after a 4 MB mapping it does so already).
+  void skipTable();
 
  private:
   PhysMemory& mem_;

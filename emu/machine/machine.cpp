@@ -8,6 +8,7 @@
 // With the A20 gate off, physical address bit 20 reads as 0 (the 8086 wrap-around).
 #include "emu/machine/machine.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -25,20 +26,20 @@ constexpr uint64_t kMaxSlice = devices::kCpuHz / 1000;
 bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& error) {
   unsigned sets = 0, ways = 0;
   char x = 0, tail = 0;
-  if (std::sscanf(text.c_str(), "%u%c%u%c", &sets, &x, &ways, &tail) != 3 || x != 'x' || text[0] == '-') {
+  if (std::sscanf(text.c_str(), "%u%c%u%c", &sets, &x, &ways, &tail) != 3 || x != 'x' ||
+      text[0] == '-') {
     error = "--tlb " + text + ": expected SETSxWAYS, e.g. 8x4";
     return false;
   }
-  if (sets == 0 || sets > 4096 || (sets & (sets - 1)) != 0) {
-    error = "--tlb " + text + ": sets must be a power of two from 1 to 4096";
+  mmu::TlbGeometry parsed = geometry;
+  parsed.sets = sets;
+  parsed.ways = ways;
+  std::string why;
+  if (!parsed.validate(why)) {
+    error = "--tlb " + text + ": " + why;
     return false;
   }
-  if (ways == 0 || ways > 64) {
-    error = "--tlb " + text + ": ways must be 1 to 64";
-    return false;
-  }
-  geometry.sets = sets;
-  geometry.ways = ways;
+  geometry = parsed;
   return true;
 }
 
@@ -53,7 +54,8 @@ bool parseRtc(const std::string& text, int64_t& seconds) {
   int y, mo, d, h = 0, mi = 0, s = 0;
   char tail = 0;
   int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
-  if (!(n == 3 || n == 6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return false;
+  if (!(n == 3 || n == 6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
+    return false;
   if (n == 3 && text.size() != 10) return false;
   // Days from 1970-01-01 by the same civil-date arithmetic the CMOS uses (in reverse).
   int yy = y - (mo <= 2);
@@ -115,10 +117,16 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::strin
     error = "--input and --input-file are exclusive";
     return nullptr;
   }
+  std::string why;
+  if (!config.tlb.validate(why)) {
+    error = "--tlb " + std::to_string(config.tlb.sets) + "x" + std::to_string(config.tlb.ways) +
+            ": " + why;
+    return nullptr;
+  }
   std::unique_ptr<Machine> m;
   try {
     m.reset(new Machine(config));
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // the host refused the RAM (devices::Ram)
     error = e.what();
     return nullptr;
   }
@@ -129,7 +137,7 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::strin
 bool Machine::load(const MachineConfig& config, std::string& error) {
   // Console input: a script, a file, or the host terminal.
   // A script is typed a line at a time (devices::ScriptSource): the next line when the guest
-  // waits for input (see kIdleQuiet).
+  // waits for input (script_pacing.cpp).
   if (config.input || !config.inputFile.empty()) {
     std::string script;
     if (config.input) {
@@ -153,8 +161,8 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
     if (!devices::unescape(config.keys, keys, error)) return false;
     for (char ch : keys) {
       if (devices::scanCodesFor(ch).empty()) {
-        error = std::string("--keys: no key types the character 0x") + "0123456789abcdef"[(ch >> 4) & 15] +
-                "0123456789abcdef"[ch & 15];
+        error = std::string("--keys: no key types the character 0x") +
+                "0123456789abcdef"[(ch >> 4) & 15] + "0123456789abcdef"[ch & 15];
         return false;
       }
     }
@@ -196,7 +204,8 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
   c.reset();
   setA20(state.a20);
   switch (state.mode) {
-    case devices::BootState::Mode::kResetVector: break;
+    case devices::BootState::Mode::kResetVector:
+      break;
     case devices::BootState::Mode::kReal:
       c.setSegmentReal(kCs, state.cs);
       c.setSegmentReal(kDs, state.ds);
@@ -213,44 +222,13 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
       c.setEflags(state.eflags);
       break;
   }
-  const uint32_t regs[] = {state.eax, state.ecx, state.edx, state.ebx, state.esp, state.ebp, state.esi, state.edi};
+  const uint32_t regs[] = {state.eax, state.ecx, state.edx, state.ebx,
+                           state.esp, state.ebp, state.esi, state.edi};
   if (state.mode != devices::BootState::Mode::kResetVector) {
     for (unsigned r = 0; r < 8; ++r) c.setReg(static_cast<Reg>(r), regs[r]);
   }
   c.flushDecodedCode();
   return true;
-}
-
-void Machine::drawScreen(bool force) {
-  // At most 30 frames per second of guest time, and only when something changed.
-  uint64_t now = cpu_->cycles();
-  if (!force && now - lastDraw_ < devices::kCpuHz / 30) return;
-  lastDraw_ = now;
-  const uint8_t* vram = cga_.memory();
-  uint32_t start = cga_.start() * 2u;
-  size_t bytes = devices::Cga::kColumns * devices::Cga::kRows * 2;
-  std::vector<uint8_t> screen(bytes);
-  for (size_t i = 0; i < bytes; ++i) screen[i] = vram[(start + i) % devices::Cga::kSize];
-  if (screen == shownScreen_ && cga_.cursor() == shownCursor_) return;
-  bool first = shownScreen_.empty();
-  shownScreen_ = screen;
-  shownCursor_ = cga_.cursor();
-  // Clear once, then cursor home and 25 rows of 80 characters each time.
-  std::string out = first ? "\x1b[2J\x1b[H" : "\x1b[H";
-  for (unsigned r = 0; r < devices::Cga::kRows; ++r) {
-    for (unsigned col = 0; col < devices::Cga::kColumns; ++col) {
-      uint8_t ch = screen[(r * devices::Cga::kColumns + col) * 2];
-      out += (ch >= 0x20 && ch < 0x7F) ? static_cast<char>(ch) : ' ';
-    }
-    out += "\x1b[K\r\n";
-  }
-  unsigned cursor = shownCursor_ - cga_.start();
-  if (cursor < devices::Cga::kColumns * devices::Cga::kRows) {
-    out += "\x1b[" + std::to_string(cursor / devices::Cga::kColumns + 1) + ";" +
-           std::to_string(cursor % devices::Cga::kColumns + 1) + "H";
-  }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
 }
 
 void Machine::setA20(bool on) {
@@ -287,18 +265,21 @@ uint32_t Machine::read(uint32_t pa, unsigned size) {
     sync();
     uint32_t v = d->mmioRead(offset, size);
     updateIntr();
-    if (cpu_ && cpu_->events().active()) cpu_->events().io(IoEvent{pa, v, static_cast<uint8_t>(size), false, true, true});
+    if (cpu_ && cpu_->events().active())
+      cpu_->events().io(IoEvent{pa, v, static_cast<uint8_t>(size), false, true, true});
     return v;
   }
   if (!userRom_.empty() && pa >= 0u - static_cast<uint32_t>(userRom_.size())) {
     uint32_t off = pa - (0u - static_cast<uint32_t>(userRom_.size()));
     uint32_t v = 0;
-    for (unsigned i = 0; i < size && off + i < userRom_.size(); ++i) v |= static_cast<uint32_t>(userRom_[off + i]) << (8 * i);
+    for (unsigned i = 0; i < size && off + i < userRom_.size(); ++i)
+      v |= static_cast<uint32_t>(userRom_[off + i]) << (8 * i);
     return v;
   }
   noteUnassigned(pa);
   if (cpu_ && cpu_->events().active()) {
-    cpu_->events().io(IoEvent{pa, devices::allOnes(size), static_cast<uint8_t>(size), false, true, false});
+    cpu_->events().io(
+        IoEvent{pa, devices::allOnes(size), static_cast<uint8_t>(size), false, true, false});
   }
   return devices::allOnes(size);
 }
@@ -315,13 +296,15 @@ void Machine::write(uint32_t pa, uint32_t value, unsigned size) {
     sync();
     d->mmioWrite(offset, value, size);
     updateIntr();
-    if (cpu_ && cpu_->events().active()) cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, true});
+    if (cpu_ && cpu_->events().active())
+      cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, true});
     checkSlice();
     return;
   }
   if (!userRom_.empty() && pa >= 0u - static_cast<uint32_t>(userRom_.size())) return;  // ROM
   noteUnassigned(pa);
-  if (cpu_ && cpu_->events().active()) cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, false});
+  if (cpu_ && cpu_->events().active())
+    cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, false});
 }
 
 uint32_t Machine::ioRead(uint16_t port, unsigned size) {
@@ -330,7 +313,8 @@ uint32_t Machine::ioRead(uint16_t port, unsigned size) {
   uint32_t v = ports_.read(port, size);
   updateIntr();
   if (cpu_->events().active()) {
-    cpu_->events().io(IoEvent{port, v, static_cast<uint8_t>(size), false, false, ports_.unassignedReads() == missed});
+    cpu_->events().io(IoEvent{port, v, static_cast<uint8_t>(size), false, false,
+                              ports_.unassignedReads() == missed});
   }
   return v;
 }
@@ -341,7 +325,8 @@ void Machine::ioWrite(uint16_t port, uint32_t value, unsigned size) {
   ports_.write(port, value, size);
   updateIntr();
   if (cpu_->events().active()) {
-    cpu_->events().io(IoEvent{port, value, static_cast<uint8_t>(size), true, false, ports_.unassignedWrites() == missed});
+    cpu_->events().io(IoEvent{port, value, static_cast<uint8_t>(size), true, false,
+                              ports_.unassignedWrites() == missed});
   }
   checkSlice();
 }
@@ -351,43 +336,6 @@ uint8_t Machine::interruptAcknowledge() {
   uint8_t v = router_.acknowledge();
   updateIntr();
   return v;
-}
-
-namespace {
-// How the machine tells that the guest waits for the next line of a script:
-//  - it idles in HLT with interrupts on (nothing runnable) and has written nothing to the serial
-//    port for kIdleQuiet cycles (an idle moment while output drains is not waiting);
-//  - it polls the UART's line status kPolls times finding no byte and sending none (a polling
-//    console, or a firmware service waiting for a key);
-//  - a kernel that idles in a loop instead of HLT (an xv6 scheduler with nothing to run): it has
-//    entered user mode, its receive interrupt is on, and for kQuiet cycles it has neither loaded
-//    CR3 nor sent anything on the serial port. xv6 preempts a busy process at every timer tick
-//    and reloads CR3 to run it again; its ticks come every 10 million LAPIC counts (0.3 s here),
-//    so a second of guest time without a CR3 load is an idle scheduler.
-constexpr uint64_t kIdleQuiet = devices::kCpuHz / 200;  // 5 ms
-constexpr uint32_t kPolls = 64;
-constexpr uint64_t kQuiet = devices::kCpuHz;  // 1 s
-}  // namespace
-
-bool Machine::guestWaitsForInput() {
-  uint64_t now = cpu_->cycles();
-  uint64_t writes = mmu_->stats().flushes[static_cast<unsigned>(mmu::FlushKind::kCr3Write)];
-  if (writes != cr3Writes_) {
-    cr3Writes_ = writes;
-    lastCr3Write_ = now;
-  }
-  if (com1_.emptyPolls() >= kPolls) return true;
-  // Only once user code has run: boot-time work, such as filling the free list, comes before
-  // any process and is not waiting.
-  uint64_t since = std::max({com1_.lastTransmit(), scriptReleased_, lastCr3Write_});
-  return !sawIdleHalt_ && cpu_->userEntries() > 0 && com1_.receiveInterruptEnabled() && now >= since + kQuiet;
-}
-
-void Machine::releaseScript() {
-  script_->release();
-  scriptReleased_ = cpu_->cycles();
-  com1_.tick();
-  updateIntr();
 }
 
 uint64_t Machine::nextDeadline() const {
@@ -403,23 +351,17 @@ void Machine::tickDevices() {
   pit_.tick();
   lapic_.tick();
   com1_.tick();
-  if (script_ && script_->waiting() && guestWaitsForInput()) releaseScript();
+  paceScript();
   if (keyboardTerminal_) {
-    for (int ch; (ch = keyboardTerminal_->next(cpu_->cycles())) >= 0;) kbc_.type(std::string(1, static_cast<char>(ch)));
+    for (int ch; (ch = keyboardTerminal_->next(cpu_->cycles())) >= 0;)
+      kbc_.type(std::string(1, static_cast<char>(ch)));
   }
   updateIntr();
 }
 
 Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles) {
   Outcome r = runSlices(maxInstructions, maxCycles);
-  // A run that stopped short with lines of the script never typed: say so, since the likely
-  // cause is a guest that never waited for input (or a limit too small for the script).
-  bool short_ = r.kind == Outcome::Kind::kInstructionLimit || r.kind == Outcome::Kind::kCycleLimit ||
-                r.kind == Outcome::Kind::kHalted;
-  if (short_ && script_ && script_->linesLeft() > 0) {
-    size_t n = script_->linesLeft();
-    r.message += "; " + std::to_string(n) + (n == 1 ? " line" : " lines") + " of --input not typed yet";
-  }
+  noteUntypedLines(r);
   if (displayText_) drawScreen(true);
   return r;
 }
@@ -429,12 +371,15 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
   Cpu& c = *cpu_;
   for (;;) {
     if (auto s = debug_.exitStatus()) return {Kind::kGuestExit, *s, debug_.exitReason()};
-    if (resetRequested_) return {Kind::kGuestReset, exit_status::kOk, "guest reset the machine (8042 or port 0x92)"};
+    if (resetRequested_)
+      return {Kind::kGuestReset, exit_status::kOk, "guest reset the machine (8042 or port 0x92)"};
     if (c.instructions() >= maxInstructions) {
-      return {Kind::kInstructionLimit, exit_status::kLimit, "stopped after " + std::to_string(c.instructions()) + " instructions (--max-insns)"};
+      return {Kind::kInstructionLimit, exit_status::kLimit,
+              "stopped after " + std::to_string(c.instructions()) + " instructions (--max-insns)"};
     }
     if (c.cycles() >= maxCycles) {
-      return {Kind::kCycleLimit, exit_status::kLimit, "stopped after " + std::to_string(c.cycles()) + " cycles (--max-cycles)"};
+      return {Kind::kCycleLimit, exit_status::kLimit,
+              "stopped after " + std::to_string(c.cycles()) + " cycles (--max-cycles)"};
     }
     uint64_t device = nextDeadline();
     uint64_t deadline = std::min({device, maxCycles, c.cycles() + kMaxSlice});
@@ -448,22 +393,22 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
         if (debug_.exitStatus()) continue;
         return {Kind::kHalted, exit_status::kHalted, "guest halted with interrupts disabled"};
       case StopReason::kHalt:
-        sawIdleHalt_ = true;
-        if (script_ && script_->waiting() && cpu_->cycles() >= std::max(com1_.lastTransmit(), scriptReleased_) + kIdleQuiet) {
-          releaseScript();  // the guest waits for the next line
-          continue;
-        }
+        if (releaseAtIdleHalt()) continue;  // the guest waits for the next line
         // Asleep with nothing that could ever wake it: no timer armed, no input to come.
         if (device == devices::kNever && !router_.intr()) {
-          return {Kind::kHalted, exit_status::kHalted, "guest halted with no interrupt source armed"};
+          return {Kind::kHalted, exit_status::kHalted,
+                  "guest halted with no interrupt source armed"};
         }
         continue;
       case StopReason::kTripleFault:
         return {Kind::kTripleFault, exit_status::kTripleFault, "triple fault: " + c.stopMessage()};
       case StopReason::kUnsupportedOpcode:
-        return {Kind::kUnsupported, exit_status::kUnsupported, "unsupported instruction: " + c.stopMessage()};
-      case StopReason::kStopRequested: return {Kind::kStopped, exit_status::kOk, "stopped on request"};
-      default: continue;
+        return {Kind::kUnsupported, exit_status::kUnsupported,
+                "unsupported instruction: " + c.stopMessage()};
+      case StopReason::kStopRequested:
+        return {Kind::kStopped, exit_status::kOk, "stopped on request"};
+      default:
+        continue;
     }
   }
 }

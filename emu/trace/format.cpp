@@ -12,17 +12,6 @@ namespace trace {
 
 namespace {
 
-// Paging-entry bits and their names (Intel SDM vol. 3A 4.3, table 4-4/4-6); the COW bit is the
-// guest's (an AVL bit, 9-11) and named by --cow-bit.
-struct BitName {
-  uint32_t bit;
-  const char* name;
-};
-constexpr BitName kPagingBits[] = {
-    {0x001, "P"}, {0x002, "W"}, {0x004, "U"}, {0x008, "PWT"}, {0x010, "PCD"},
-    {0x020, "A"}, {0x040, "D"}, {0x080, "PS"}, {0x100, "G"},
-};
-
 const char* kColourReset = "\x1b[0m";
 const char* kindColour(Kind k) {
   switch (k) {
@@ -139,12 +128,7 @@ std::string Describer::instructionBytes(const Record& r, const char* sep) {
 }
 
 std::string Describer::pagingFlags(uint32_t word) const {
-  std::string s;
-  for (const BitName& b : kPagingBits) {
-    if (word & b.bit) s += (s.empty() ? "" : " ") + std::string(b.name);
-  }
-  if (cowBit_ < 32 && (word & (1u << cowBit_))) s += (s.empty() ? "" : " ") + std::string("COW");
-  return s.empty() ? "-" : s;
+  return mmu::flagsText(word, cowBit_);
 }
 
 // ---- words ---------------------------------------------------------------------------------------

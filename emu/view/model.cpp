@@ -2,7 +2,6 @@
 #include "emu/view/model.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace view {
 
@@ -10,13 +9,20 @@ using mmu::PagingBits;
 
 const char* cellStateName(CellState s) {
   switch (s) {
-    case CellState::kNotPresent: return "not present";
-    case CellState::kKernelRead: return "kernel read-only";
-    case CellState::kKernelWrite: return "kernel writable";
-    case CellState::kUserRead: return "user read-only";
-    case CellState::kUserWrite: return "user writable";
-    case CellState::kCow: return "copy-on-write";
-    case CellState::kLarge: return "4 MB page";
+    case CellState::kNotPresent:
+      return "not present";
+    case CellState::kKernelRead:
+      return "kernel read-only";
+    case CellState::kKernelWrite:
+      return "kernel writable";
+    case CellState::kUserRead:
+      return "user read-only";
+    case CellState::kUserWrite:
+      return "user writable";
+    case CellState::kCow:
+      return "copy-on-write";
+    case CellState::kLarge:
+      return "4 MB page";
   }
   return "?";
 }
@@ -40,13 +46,13 @@ CellState classifyPde(uint32_t pde, bool pse, unsigned cowBit) {
 // ---- FrameCensus ----
 
 namespace {
-// The 1024 words of the table at `pa`, read straight from RAM (no device is ever touched), or
-// false when that frame is not RAM.
-bool readTable(mmu::PhysMemory& mem, uint32_t pa, uint32_t (&words)[1024]) {
-  uint8_t* f = mem.frame(pa & ~mmu::kPageMask);
-  if (f == nullptr) return false;
-  std::memcpy(words, f, sizeof words);
-  return true;
+// The present mappings of the space under `cr3`, as the MMU walks them (no side effects).
+mmu::MappingCursor mappingsOf(mmu::PhysMemory& mem, uint32_t cr3, bool pse) {
+  return mmu::MappingCursor(mem, cr3, mmu::PagingControl{false, pse});
+}
+// Entry `index` of the directory at `dir`, read by probe (0, not present, outside RAM).
+uint32_t pdeOf(mmu::PhysMemory& mem, uint32_t dir, unsigned index) {
+  return mmu::readPagingWord(mem, (dir & PagingBits::kFrame) + 4 * index, true);
 }
 }  // namespace
 
@@ -68,103 +74,88 @@ void FrameCensus::take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vec
     usedLo = std::min(usedLo, pfn);
     usedHi = std::max(usedHi, pfn + 1);
   };
-  uint32_t cur = mmu.cr3() & ~mmu::kPageMask;
-  static uint32_t curDir[1024], dir[1024], table[1024];
-  if (!readTable(mem, cur, curDir)) return;
   auto mark = [&](std::vector<uint8_t>& v, uint32_t pfn) {
     if (pfn < n) {
       v[pfn] = 1;
       highest_ = std::max(highest_, pfn + 1);
     }
   };
+  uint32_t cur = mmu.cr3() & ~mmu::kPageMask;
+  if (mem.frame(cur) == nullptr) return;  // a directory outside RAM: nothing to count
+  std::vector<uint32_t> curDir(1024);
+  for (unsigned i = 0; i < 1024; ++i) curDir[i] = pdeOf(mem, cur, i);
   // The kernel half: the current directory's present PDEs that map no user page (a supervisor
   // 4 MB page, or a table without a user PTE). Kernels share it in every address space; xv6-style
   // kernels set U/S in every PDE, so the PDE's own bit cannot tell.
-  std::vector<bool>& kernelPde = kernelPde_;
+  std::vector<bool> userPde(1024, false);
+  for (mmu::MappingCursor c = mappingsOf(mem, cur, pse);
+       std::optional<mmu::Mapping> m = c.next();) {
+    if (!m->user) continue;
+    userPde[m->linear >> 22] = true;
+    c.skipTable();  // one user page settles it
+  }
   unsigned probe = 1024;
   for (unsigned i = 0; i < 1024; ++i) {
-    uint32_t pde = curDir[i];
-    if (!(pde & PagingBits::kPresent)) continue;
-    bool user = false;
-    if (pse && (pde & PagingBits::kPageSize)) {
-      user = (pde & PagingBits::kUser) != 0;
-    } else if ((pde & PagingBits::kUser) && readTable(mem, pde & PagingBits::kFrame, table)) {
-      for (uint32_t pte : table) {
-        if ((pte & PagingBits::kPresent) && (pte & PagingBits::kUser)) {
-          user = true;
-          break;
-        }
-      }
-    }
-    kernelPde[i] = !user;
-    if (!user && probe == 1024) probe = i;
+    kernelPde_[i] = (curDir[i] & PagingBits::kPresent) && !userPde[i];
+    if (kernelPde_[i] && probe == 1024) probe = i;
   }
   std::vector<uint32_t> spaces{cur};
+  auto known = [&](uint32_t c) {
+    return std::find(spaces.begin(), spaces.end(), c) != spaces.end();
+  };
   for (uint32_t c : cr3s) {
     c &= ~mmu::kPageMask;
-    if (std::find(spaces.begin(), spaces.end(), c) == spaces.end()) spaces.push_back(c);
+    if (!known(c)) spaces.push_back(c);
   }
   // Directories not loaded into CR3 yet (a child fork() has just built) are found by their
   // kernel half: a frame whose first kernel PDE is the current directory's is a candidate, and
   // the full comparison below decides. A freed directory (junk-filled) does not match.
   if (probe < 1024) {
     for (uint32_t pfn = 0; pfn < n; ++pfn) {
-      uint8_t* f = mem.frame(pfn << 12);
-      if (f == nullptr) continue;
-      uint32_t word;
-      std::memcpy(&word, f + 4 * probe, 4);
-      if (word == curDir[probe] && std::find(spaces.begin(), spaces.end(), pfn << 12) == spaces.end()) {
+      if (pdeOf(mem, pfn << 12, probe) == curDir[probe] && !known(pfn << 12)) {
         spaces.push_back(pfn << 12);
       }
     }
   }
   for (uint32_t space : spaces) {
-    if (!readTable(mem, space, dir)) continue;
     bool current = space == cur;
     if (!current) {
       // Alive only while it holds the current kernel half, PDE for PDE (and some of it at all).
       bool same = probe < 1024;
       for (unsigned i = 0; i < 1024 && same; ++i) {
-        if (kernelPde[i]) same = dir[i] == curDir[i];
+        if (kernelPde_[i]) same = pdeOf(mem, space, i) == curDir[i];
       }
       if (!same) continue;
     }
     live_.push_back(space);
     mark(table_, space >> 12);
+    // Its page tables; the shared kernel half's are counted once, in the current space.
     bool userHalf = false;  // the kernel's own directory (no user half) is not in the used range
     for (unsigned i = 0; i < 1024; ++i) {
-      uint32_t pde = dir[i];
+      uint32_t pde = pdeOf(mem, space, i);
       if (!(pde & PagingBits::kPresent)) continue;
-      if (kernelPde[i] && !current) continue;  // the shared kernel half: counted once, below
-      bool userPde = (pde & PagingBits::kUser) != 0;
-      userHalf |= !kernelPde[i];
-      if (pse && (pde & PagingBits::kPageSize)) {
-        uint32_t base = (pde & PagingBits::kLargeFrame) >> 12;
-        for (uint32_t f = base; f < base + 1024 && f < n; ++f) {
-          if (userPde) {
-            if (userMappers_[f] < 0xFFFF) ++userMappers_[f];
-            highest_ = std::max(highest_, f + 1);
-            used(f);
-          } else {
-            mark(kernel_, f);
-          }
-        }
+      if (kernelPde_[i] && !current) continue;
+      userHalf |= !kernelPde_[i];
+      if (pse && (pde & PagingBits::kPageSize)) continue;  // a 4 MB page: no table
+      mark(table_, pde >> 12);
+      if (!kernelPde_[i]) used(pde >> 12);
+    }
+    // Its pages: user mappers per frame, and the frames only the kernel maps.
+    for (mmu::MappingCursor c = mappingsOf(mem, space, pse);
+         std::optional<mmu::Mapping> m = c.next();) {
+      if (kernelPde_[m->linear >> 22] && !current) {
+        c.skipTable();  // the shared kernel half: counted once, in the current space
         continue;
       }
-      mark(table_, pde >> 12);
-      if (!kernelPde[i]) used(pde >> 12);
-      if (!readTable(mem, pde & PagingBits::kFrame, table)) continue;
-      for (unsigned j = 0; j < 1024; ++j) {
-        uint32_t pte = table[j];
-        if (!(pte & PagingBits::kPresent)) continue;
-        uint32_t pfn = pte >> 12;
-        if (pfn >= n) continue;
-        if (userPde && (pte & PagingBits::kUser)) {
-          if (userMappers_[pfn] < 0xFFFF) ++userMappers_[pfn];
-          highest_ = std::max(highest_, pfn + 1);
-          used(pfn);
-        } else if (current) {
-          mark(kernel_, pfn);
+      uint32_t first = m->physical >> 12;
+      uint32_t end = first + m->size / mmu::kPageSize;
+      for (uint32_t f = first; f < end && f < n; ++f) {
+        if (m->user) {
+          if (userMappers_[f] < 0xFFFF) ++userMappers_[f];
+          highest_ = std::max(highest_, f + 1);
+          used(f);
+        } else if (current || m->size == mmu::kLargePageSize) {
+          mark(kernel_, f);
         }
       }
     }
@@ -178,30 +169,21 @@ void FrameCensus::take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vec
 
 std::vector<FrameMapper> FrameCensus::mappersOf(mmu::PhysMemory& mem, uint32_t pfn) const {
   std::vector<FrameMapper> out;
-  static uint32_t dir[1024], table[1024];
   for (size_t k = 0; k < live_.size(); ++k) {
     uint32_t space = live_[k];
     bool current = k == 0;  // take() lists the current space first
-    if (!readTable(mem, space, dir)) continue;
-    for (unsigned i = 0; i < 1024; ++i) {
-      uint32_t pde = dir[i];
-      if (!(pde & PagingBits::kPresent)) continue;
-      if (kernelPde_[i] && !current) continue;  // the shared kernel half: listed once
-      bool userPde = (pde & PagingBits::kUser) != 0;
-      if (pse_ && (pde & PagingBits::kPageSize)) {
-        uint32_t base = (pde & PagingBits::kLargeFrame) >> 12;
-        if (pfn >= base && pfn < base + 1024) {
-          out.push_back({space, (i << 22) | ((pfn - base) << 12), pde, pde, userPde, true, kernelPde_[i]});
-        }
+    for (mmu::MappingCursor c = mappingsOf(mem, space, pse_);
+         std::optional<mmu::Mapping> m = c.next();) {
+      bool kernelHalf = kernelPde_[m->linear >> 22];
+      if (kernelHalf && !current) {
+        c.skipTable();  // the shared kernel half: listed once, from the current space
         continue;
       }
-      if (!readTable(mem, pde & PagingBits::kFrame, table)) continue;
-      for (unsigned j = 0; j < 1024; ++j) {
-        uint32_t pte = table[j];
-        if (!(pte & PagingBits::kPresent) || (pte >> 12) != pfn) continue;
-        out.push_back({space, (i << 22) | (j << 12), pte, pde, userPde && (pte & PagingBits::kUser), false,
-                       static_cast<bool>(kernelPde_[i])});
-      }
+      uint32_t first = m->physical >> 12;
+      if (pfn < first || pfn - first >= m->size / mmu::kPageSize) continue;
+      bool large = m->size == mmu::kLargePageSize;
+      uint32_t linear = m->linear + ((pfn - first) << 12);
+      out.push_back({space, linear, large ? m->pde : m->pte, m->pde, m->user, large, kernelHalf});
     }
   }
   return out;

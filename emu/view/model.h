@@ -3,8 +3,9 @@
 // that notes the CR3s seen and the last page fault and asks the CPU to stop. Symbols are the
 // trace's (trace::SymbolTable); the events panel's records too (events.h).
 //
-// Everything here reads the machine through side-effect-free probes (mmu::readPagingWord with
-// peek=true, Mmu::probe, Mmu::tlb()), so drawing can never change the run.
+// Everything here reads the machine through side-effect-free probes (the MMU's mapping cursor,
+// mmu::readPagingWord with peek=true, Mmu::probe, Mmu::tlb()), so drawing can never change the
+// run.
 //
 // model.cpp defines: classifyPte, classifyPde, FrameCensus (with mappersOf), Recorder.
 #pragma once

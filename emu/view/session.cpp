@@ -65,17 +65,8 @@ Layout::Layout(int width, int height, uint32_t firstFrame, uint32_t frameCount, 
   spaces = {rx, tlb.y + tlb.h + pad, rw, std::max(line, bottom - (tlb.y + tlb.h + pad))};
 }
 
-std::string flagsText(uint32_t word, unsigned cowBit, bool pde) {
-  if (!(word & PagingBits::kPresent)) return "-";
-  std::string s = "P";
-  s += word & PagingBits::kWritable ? " W" : " R";
-  s += word & PagingBits::kUser ? " U" : " S";
-  if (word & PagingBits::kAccessed) s += " A";
-  if (word & PagingBits::kDirty) s += " D";
-  if (pde && (word & PagingBits::kPageSize)) s += " PS";
-  if (word & PagingBits::kGlobal) s += " G";
-  if (cowBit < 32 && ((word >> cowBit) & 1)) s += " COW";
-  return s;
+std::string flagsText(uint32_t word, unsigned cowBit, bool) {
+  return mmu::flagsText(word, cowBit);
 }
 
 Session::Session(run::Run& run)

@@ -161,6 +161,34 @@ TEST(Boot, BadImagesStopBeforeTheMachineStarts) {
   EXPECT_EQ(error, "nothing to boot: give --kernel ELF, --disk IMAGE or --bios ROM");
 }
 
+// The TLB geometry is checked once, by mmu::TlbGeometry::validate: --tlb's parser and
+// Machine::create (for a geometry given in code, as the API does) both report its reason as their
+// one-line error, before anything is built.
+TEST(Boot, BadTlbGeometryIsAOneLineError) {
+  std::string error;
+  mmu::TlbGeometry g{8, 4, true};
+  EXPECT_TRUE(emu::parseTlb("16x2", g, error));
+  EXPECT_EQ(g.sets, 16u);
+  EXPECT_EQ(g.ways, 2u);
+  EXPECT_TRUE(g.split) << "--split-tlb is its own option";
+  EXPECT_FALSE(emu::parseTlb("3x4", g, error));
+  EXPECT_EQ(error, "--tlb 3x4: sets must be a power of two from 1 to 4096");
+  EXPECT_FALSE(emu::parseTlb("8x65", g, error));
+  EXPECT_EQ(error, "--tlb 8x65: ways must be 1 to 64");
+  EXPECT_FALSE(emu::parseTlb("8by4", g, error));
+  EXPECT_EQ(error, "--tlb 8by4: expected SETSxWAYS, e.g. 8x4");
+  EXPECT_EQ(g.sets, 16u) << "a rejected geometry changes nothing";
+
+  MachineConfig c;
+  c.kernel = kImages + "/mb_kernel.elf";
+  c.tlb = {6, 4, false};
+  EXPECT_EQ(Machine::create(c, error), nullptr);
+  EXPECT_EQ(error, "--tlb 6x4: sets must be a power of two from 1 to 4096");
+  c.tlb = {8, 0, false};
+  EXPECT_EQ(Machine::create(c, error), nullptr);
+  EXPECT_EQ(error, "--tlb 8x0: ways must be 1 to 64");
+}
+
 TEST(Boot, UnassignedMemoryReadsAllOnesAndIsCounted) {
   devices::StringSink out;
   MachineConfig c;

@@ -4,6 +4,8 @@
 // charged by the CPU, not here).
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "tests/mmu/flat_ram.h"
 
 namespace {
@@ -216,9 +218,40 @@ TEST_F(MmuBasic, Cr3WriteFlushesAndPublishes) {
 }
 
 TEST(MmuGeometry, RejectsBadGeometryWithAClearError) {
+  std::string error;
+  EXPECT_TRUE((mmu::TlbGeometry{}.validate(error)));
+  EXPECT_TRUE((mmu::TlbGeometry{4096, 64, true}.validate(error)));
+  EXPECT_TRUE((mmu::TlbGeometry{1, 1, false}.validate(error)));
+  EXPECT_EQ(error, "");
+  EXPECT_FALSE((mmu::TlbGeometry{6, 4, false}.validate(error)));
+  EXPECT_EQ(error, "sets must be a power of two from 1 to 4096");
+  EXPECT_FALSE((mmu::TlbGeometry{8192, 4, false}.validate(error)));
+  EXPECT_EQ(error, "sets must be a power of two from 1 to 4096");
+  EXPECT_FALSE((mmu::TlbGeometry{8, 0, false}.validate(error)));
+  EXPECT_EQ(error, "ways must be 1 to 64");
+  EXPECT_FALSE((mmu::TlbGeometry{8, 65, false}.validate(error)));
+  EXPECT_EQ(error, "ways must be 1 to 64");
+}
+
+// Errors are values at the boundary; a geometry that skipped validate() is the caller's bug, and
+// the constructor stops with the reason instead of building a TLB it would index outside of.
+TEST(MmuGeometryDeathTest, UncheckedBadGeometryStopsWithTheReason) {
   FlatRam ram(1 << 20);
-  EXPECT_THROW(mmu::Mmu(ram, mmu::TlbGeometry{6, 4, false}), std::invalid_argument);
-  EXPECT_THROW(mmu::Mmu(ram, mmu::TlbGeometry{8, 0, false}), std::invalid_argument);
+  EXPECT_DEATH(mmu::Mmu(ram, mmu::TlbGeometry{6, 4, false}),
+               "mmu: TLB geometry 6x4: sets must be a power of two from 1 to 4096");
+}
+
+// One way to write a paging word, the trace's and the view's: the set bits by name, low first.
+TEST(PagingWords, FlagsNameTheSetBits) {
+  EXPECT_EQ(mmu::flagsText(0, 9), "-");
+  EXPECT_EQ(mmu::flagsText(0x00200000, 9), "-");  // frame bits only
+  EXPECT_EQ(mmu::flagsText(0x00200007, 9), "P W U");
+  EXPECT_EQ(mmu::flagsText(0x00200025, 9), "P U A");
+  EXPECT_EQ(mmu::flagsText(0x00200225, 9), "P U A COW");
+  EXPECT_EQ(mmu::flagsText(0x00200225, 32), "P U A");  // no COW bit
+  EXPECT_EQ(mmu::flagsText(0x000001FF, 9), "P W U PWT PCD A D PS G");
+  EXPECT_EQ(mmu::flagsText(0x00000206, 9), "W U COW");  // not present: the bits still named
+  EXPECT_EQ(mmu::flagsText(0x00000400, 10), "COW");
 }
 
 }  // namespace

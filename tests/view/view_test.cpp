@@ -226,6 +226,10 @@ TEST(ViewFrames, ZoomedToTheFramesInUse) {
   for (const view::FrameMapper& mp : user) {
     EXPECT_EQ(s.spaceName(mp.cr3), "cowtest");
     EXPECT_EQ(view::classifyPte(mp.entry, mp.pde, run::kDefaultCowBit), CellState::kCow);
+    // The details' words for the entry: present, user, not writable (no "W"), COW.
+    std::string flags = mmu::flagsText(mp.entry, run::kDefaultCowBit);
+    EXPECT_EQ(flags.rfind("P U ", 0), 0u) << flags;
+    EXPECT_NE(flags.find(" COW"), std::string::npos) << flags;
   }
 
   // z: all of RAM, from frame 0, in smaller cells.
@@ -436,6 +440,19 @@ TEST(ViewModel, ClassifiesEntriesByTheirBits) {
   EXPECT_EQ(classifyPte(0x00001205, kPdeUserWrite, 10), CellState::kUserRead);  // --cow-bit 10
   EXPECT_EQ(classifyPde(0x00400087, true, 9), CellState::kLarge);
   EXPECT_EQ(classifyPde(0x00400087, false, 9), CellState::kUserWrite);  // PS ignored without PSE
+}
+
+// The details panel names an entry's bits with the trace's words (mmu::flagsText): a PDE or PTE
+// reads the same in the window, in a picture and in a --trace line.
+TEST(ViewModel, FlagWordsAreTheTraces) {
+  trace::SymbolTable none;
+  trace::Describer d(none, run::kDefaultCowBit);
+  for (uint32_t word : {0x00000000u, 0x00001007u, 0x00001025u, 0x00001205u, 0x00001065u,
+                        0x00400087u, 0x00400187u, 0x00000206u, 0x0000001Fu}) {
+    EXPECT_EQ(mmu::flagsText(word, run::kDefaultCowBit), d.pagingFlags(word)) << word;
+  }
+  EXPECT_EQ(mmu::flagsText(0x00001205u, run::kDefaultCowBit), "P U COW");
+  EXPECT_EQ(mmu::flagsText(0x00001000u, run::kDefaultCowBit), "-");
 }
 
 // --view-at's moments are the run's stop conditions (run::Until).

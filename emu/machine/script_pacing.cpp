@@ -1,0 +1,74 @@
+// The pacing of scripted console input (--input, --input-file): a script is typed a line at a
+// time, each line once the guest waits for input, so that the run reads like a session at the
+// console (docs/platform.md, "Scripted input, a line at a time").
+#include <algorithm>
+
+#include "emu/machine/machine.h"
+
+namespace emu {
+
+namespace {
+// How the machine tells that the guest waits for the next line of a script:
+//  - it idles in HLT with interrupts on (nothing runnable) and has written nothing to the serial
+//    port for kIdleQuiet cycles (an idle moment while output drains is not waiting);
+//  - it polls the UART's line status kPolls times finding no byte and sending none (a polling
+//    console, or a firmware service waiting for a key);
+//  - a kernel that idles in a loop instead of HLT (an xv6 scheduler with nothing to run): it has
+//    entered user mode, its receive interrupt is on, and for kQuiet cycles it has neither loaded
+//    CR3 nor sent anything on the serial port. xv6 preempts a busy process at every timer tick
+//    and reloads CR3 to run it again; its ticks come every 10 million LAPIC counts (0.3 s here),
+//    so a second of guest time without a CR3 load is an idle scheduler.
+constexpr uint64_t kIdleQuiet = devices::kCpuHz / 200;  // 5 ms
+constexpr uint32_t kPolls = 64;
+constexpr uint64_t kQuiet = devices::kCpuHz;  // 1 s
+}  // namespace
+
+bool Machine::guestWaitsForInput() {
+  uint64_t now = cpu_->cycles();
+  uint64_t writes = mmu_->stats().flushes[static_cast<unsigned>(mmu::FlushKind::kCr3Write)];
+  if (writes != cr3Writes_) {
+    cr3Writes_ = writes;
+    lastCr3Write_ = now;
+  }
+  if (com1_.emptyPolls() >= kPolls) return true;
+  // Only once user code has run: boot-time work, such as filling the free list, comes before
+  // any process and is not waiting.
+  uint64_t since = std::max({com1_.lastTransmit(), scriptReleased_, lastCr3Write_});
+  return !sawIdleHalt_ && cpu_->userEntries() > 0 && com1_.receiveInterruptEnabled() &&
+         now >= since + kQuiet;
+}
+
+void Machine::releaseScript() {
+  script_->release();
+  scriptReleased_ = cpu_->cycles();
+  com1_.tick();
+  updateIntr();
+}
+
+void Machine::paceScript() {
+  if (script_ && script_->waiting() && guestWaitsForInput()) releaseScript();
+}
+
+bool Machine::releaseAtIdleHalt() {
+  sawIdleHalt_ = true;
+  if (script_ && script_->waiting() &&
+      cpu_->cycles() >= std::max(com1_.lastTransmit(), scriptReleased_) + kIdleQuiet) {
+    releaseScript();
+    return true;
+  }
+  return false;
+}
+
+// A run that stopped short with lines of the script never typed: say so, since the likely cause
+// is a guest that never waited for input (or a limit too small for the script).
+void Machine::noteUntypedLines(Outcome& r) const {
+  bool stoppedShort = r.kind == Outcome::Kind::kInstructionLimit ||
+                      r.kind == Outcome::Kind::kCycleLimit || r.kind == Outcome::Kind::kHalted;
+  if (stoppedShort && script_ && script_->linesLeft() > 0) {
+    size_t n = script_->linesLeft();
+    r.message +=
+        "; " + std::to_string(n) + (n == 1 ? " line" : " lines") + " of --input not typed yet";
+  }
+}
+
+}  // namespace emu
