@@ -1,6 +1,6 @@
-// The events panel's model: the trace's own records. The view runs a trace::Tracer (which
-// follows each page fault to its resolution) with this sink, which keeps the last records of
-// the panel's kinds; the panel draws columns of the trace's text line for each.
+// The events panel's model: the trace's own records. This sink sits on the run's one tracer
+// (which follows each page fault to its resolution) and keeps the last records of the panel's
+// kinds; the panel draws columns of the trace's text line for each.
 //
 // events.cpp defines: panelKindBits, EventLog, eventColumns.
 #pragma once

@@ -65,10 +65,6 @@ Layout::Layout(int width, int height, uint32_t firstFrame, uint32_t frameCount, 
   spaces = {rx, tlb.y + tlb.h + pad, rw, std::max(line, bottom - (tlb.y + tlb.h + pad))};
 }
 
-std::string flagsText(uint32_t word, unsigned cowBit, bool) {
-  return mmu::flagsText(word, cowBit);
-}
-
 Session::Session(run::Run& run)
     : run_(run),
       machine_(run.machine()),

@@ -4,7 +4,7 @@
 // run, because the Run continues exactly where it stopped and the view only reads state through
 // probes.
 //
-// session.cpp defines: Layout, flagsText, Session (with addressSpaces, spaceName).
+// session.cpp defines: Layout, Session (with addressSpaces, spaceName).
 #pragma once
 
 #include <cstdint>
@@ -59,8 +59,6 @@ struct Layout {
   Grid pdes, ptes, frames;
 };
 
-// "P W U A D PS G COW" for the set bits of a paging entry ("-" when not present).
-std::string flagsText(uint32_t word, unsigned cowBit, bool pde);
 
 // What the person at the window chose.
 struct Selection {
