@@ -271,7 +271,7 @@ bool opDiv(Cpu& c, const Insn& i) {
     setReg<W>(c, kEax, static_cast<uint32_t>(q));
     setReg<W>(c, kEdx, rem);
   }
-  c.cycles_ += (W == 1 ? cost::kDiv8 : W == 2 ? cost::kDiv16 : cost::kDiv32) + (i.mem() ? 3 : 0);
+  c.cycles_ += (W == 1 ? cost::kDiv8 : W == 2 ? cost::kDiv16 : cost::kDiv32) + (i.mem() ? cost::kDivMemExtra : 0);
   return true;
 }
 
@@ -301,7 +301,7 @@ bool opIdiv(Cpu& c, const Insn& i) {
     setReg<W>(c, kEax, static_cast<uint32_t>(q));
     setReg<W>(c, kEdx, static_cast<uint32_t>(rem));
   }
-  c.cycles_ += (W == 1 ? cost::kIdiv8 : W == 2 ? cost::kIdiv16 : cost::kIdiv32) + (i.mem() ? 3 : 0);
+  c.cycles_ += (W == 1 ? cost::kIdiv8 : W == 2 ? cost::kIdiv16 : cost::kIdiv32) + (i.mem() ? cost::kDivMemExtra : 0);
   return true;
 }
 
@@ -505,7 +505,7 @@ bool bitScan(Cpu& c, const Insn& i) {
     unsigned idx = REVERSE ? 31 - static_cast<unsigned>(__builtin_clz(v))
                            : static_cast<unsigned>(__builtin_ctz(v));
     setReg<W>(c, i.reg(), idx);
-    c.cycles_ += REVERSE ? 31 - idx : idx;  // [386PRM] BSF 10+3n: we charge one clock per bit
+    c.cycles_ += cost::kBsfPerBit * (REVERSE ? 31 - idx : idx);
   }
   return true;
 }

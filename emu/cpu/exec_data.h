@@ -357,7 +357,8 @@ bool opEnter(Cpu& c, const Insn& i) {
   if (c.stackBig_) c.r_[kEbp] = frameTemp;
   else setReg<2>(c, kEbp, frameTemp);
   setStackPtr(c, finalSp);
-  c.cycles_ += level == 0 ? 0 : level == 1 ? 2 : 5 + 4 * (level - 1);
+  if (level == 1) c.cycles_ += cost::kEnterLevel1 - cost::kEnter;
+  if (level > 1) c.cycles_ += cost::kEnterNested + cost::kEnterPerLevel * (level - 1) - cost::kEnter;
   return true;
 }
 

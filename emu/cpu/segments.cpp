@@ -161,7 +161,7 @@ bool Cpu::farJump(uint16_t selector, uint32_t offset) {
   if (!setAccessedBit(selector, hi)) return false;
   loadCsProtected(selector, d, cpl_);
   branch(offset);
-  if (pe_) cycles_ += 27 - cost::kJmpFar;  // [386PRM] JMP ptr16:32 in protected mode
+  if (pe_) cycles_ += cost::kJmpFarPm - cost::kJmpFar;
   return true;
 }
 
@@ -185,7 +185,7 @@ bool Cpu::farCall(uint16_t selector, uint32_t offset, bool op32) {
   setStackPtr(*this, low);
   if (pe_) {
     loadCsProtected(selector, d, cpl_);
-    cycles_ += 34 - cost::kCallFar;  // [386PRM] CALL ptr16:32 in protected mode
+    cycles_ += cost::kCallFarPm - cost::kCallFar;
   } else {
     setSegmentReal(kCs, selector);
   }
@@ -255,7 +255,7 @@ bool Cpu::farReturn(bool op32, uint16_t popExtra) {
     loadCsProtected(static_cast<uint16_t>(sel), d, rpl);
     setStackPtr(*this, stackAdd(*this, stackPtr(*this), static_cast<int32_t>(2 * w + popExtra)));
     branch(ip);
-    cycles_ += 32 - cost::kRetFar;
+    cycles_ += cost::kRetFarPm - cost::kRetFar;
     return true;
   }
   // Return to an outer level: ESP and SS follow the parameters.
@@ -278,7 +278,7 @@ bool Cpu::farReturn(bool op32, uint16_t popExtra) {
   setStackPtr(*this, stackAdd(*this, op32 ? newSp : (newSp & 0xFFFF), popExtra));
   nullInvalidDataSegments();
   branch(ip);
-  cycles_ += 69 - cost::kRetFar;
+  cycles_ += cost::kRetFarOuter - cost::kRetFar;
   returnedOutward(ip, fromCpl);
   return true;
 }
