@@ -468,24 +468,6 @@ void Cpu::executeOne(const Insn& insn) {
   }
 }
 
-namespace {
-// Instructions after which a block ends: unconditional transfers of control (what follows them
-// is reached only through another block entry), HLT, and opcodes that never complete.
-bool endsBlock(const Insn& in) {
-  switch (in.op) {
-    case 0x9A: case 0xC2: case 0xC3: case 0xCA: case 0xCB: case 0xCC: case 0xCD: case 0xCF:
-    case 0xE8: case 0xE9: case 0xEA: case 0xEB: case 0xF4: case 0x10B:
-      return true;
-    case 0xFF: {
-      unsigned r = in.reg();
-      return r >= 2 && r <= 5;
-    }
-    default:
-      return in.fn == &opUnsupported || in.fn == &opTooLong;
-  }
-}
-}  // namespace
-
 // Decodes the block starting at `linear` (host bytes at `host`) into its slot and watches the
 // frame it came from. Returns nullptr when not even the first instruction fits in the page.
 Cpu::Block* Cpu::buildBlock(uint32_t linear, uint8_t* host, uintptr_t key, size_t slot) {

@@ -558,7 +558,6 @@ bool opCmpxchg(Cpu& c, const Insn& i) {
 
 // CMPXCHG8B m64 (0F C7 /1): compares EDX:EAX with m64; ZF only.
 inline bool opCmpxchg8b(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
   uint32_t off = effectiveAddress(c, i);
   Cpu::MemRef lo, hi;
   // Both halves are translated for writing before anything is stored.

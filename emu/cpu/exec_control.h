@@ -109,7 +109,6 @@ bool callFarImm(Cpu& c, const Insn& i) {
 // JMP/CALL m16:16 or m16:32
 template <unsigned W>
 inline bool readFarPointer(Cpu& c, const Insn& i, uint32_t& off, uint32_t& sel) {
-  if (!i.mem()) return c.ud();
   uint32_t ea = effectiveAddress(c, i);
   if (!readMem<W>(c, i.seg, ea, off)) return false;
   return readMem<2>(c, i.seg, i.addr32() ? ea + W : ((ea + W) & 0xFFFF), sel);

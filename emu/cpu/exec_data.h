@@ -65,7 +65,6 @@ inline bool movSregE(Cpu& c, const Insn& i) {
 
 template <unsigned W>
 bool opLea(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
   setReg<W>(c, i.reg(), effectiveAddress(c, i));
   return true;
 }
@@ -304,7 +303,6 @@ inline bool opXlat(Cpu& c, const Insn& i) {
 // BOUND reg, m16&16 / m32&32: #BR when the index is outside [lower, upper].
 template <unsigned W>
 bool opBound(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
   uint32_t off = effectiveAddress(c, i), lo, hi;
   if (!readMem<W>(c, i.seg, off, lo)) return false;
   if (!readMem<W>(c, i.seg, i.addr32() ? off + W : ((off + W) & 0xFFFF), hi)) return false;
@@ -376,7 +374,6 @@ bool opLeave(Cpu& c, const Insn&) {
 // LDS/LES/LFS/LGS/LSS reg, m16:16 / m16:32
 template <unsigned W, unsigned S>
 bool loadFarPtr(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
   uint32_t off = effectiveAddress(c, i), v, sel;
   if (!readMem<W>(c, i.seg, off, v)) return false;
   if (!readMem<2>(c, i.seg, i.addr32() ? off + W : ((off + W) & 0xFFFF), sel)) return false;

@@ -58,7 +58,6 @@ inline bool privileged(const Cpu& c) { return !c.pe_ || c.cpl_ == 0; }
 // LGDT/LIDT m16&32: with a 16-bit operand only 24 bits of the base are loaded ([386PRM] LGDT).
 template <unsigned W, bool IDT>
 bool loadDescTable(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
   if (!privileged(c)) return c.gp(0);
   uint32_t off = effectiveAddress(c, i), limit, base;
   if (!readMem<2>(c, i.seg, off, limit)) return false;
@@ -76,7 +75,6 @@ bool loadDescTable(Cpu& c, const Insn& i) {
 // high byte 0), as Unicorn does ([386PRM] SGDT leaves that byte undefined).
 template <unsigned W, bool IDT>
 bool storeDescTable(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
   DescriptorTable t = IDT ? c.idtr_ : c.gdtr_;
   if (W == 2) t.base &= 0x00FFFFFF;
   uint32_t off = effectiveAddress(c, i);
@@ -191,7 +189,6 @@ inline bool opClts(Cpu& c, const Insn&) {
 }
 
 inline bool opInvlpg(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
   if (!privileged(c)) return c.gp(0);
   c.mmu_.invlpg(c.seg_[i.seg].base + effectiveAddress(c, i));
   c.fetchLin_ = Cpu::kNoPage;
