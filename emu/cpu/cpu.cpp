@@ -461,11 +461,15 @@ void Cpu::executeOne(const Insn& insn) {
   eip_ = (eip_ + insn.len) & ipMask_;
   cycles_ += insn.cost;
   ++icount_;
-  if (!insn.fn(*this, insn)) {
-    eip_ = curEip_;
-    --icount_;
-    raiseException(faultVector_, faultHasError_, faultError_);
-  }
+  if (!insn.fn(*this, insn)) instructionFaulted();
+}
+
+// The instruction at curEip_ returned false: it does not retire (EIP back on it, not counted) and
+// the fault it left pending is delivered.
+void Cpu::instructionFaulted() {
+  eip_ = curEip_;
+  --icount_;
+  deliverFault();
 }
 
 // Decodes the block starting at `linear` (host bytes at `host`) into its slot and watches the
@@ -516,13 +520,13 @@ bool Cpu::stepSlow(bool trace) {
   Insn insn;
   bool cacheable;
   if (!decodeAt(lin, insn, cacheable)) {
-    raiseException(faultVector_, faultHasError_, faultError_);
+    deliverFault();
     return true;
   }
   // The whole instruction must lie within CS ([386PRM] 9.8.13: #GP(0)).
   if (uint64_t{eip_} + insn.len - 1 > seg_[kCs].limit) {
     gp(0);
-    raiseException(faultVector_, faultHasError_, faultError_);
+    deliverFault();
     return true;
   }
   uint64_t before = icount_;
@@ -547,7 +551,8 @@ bool Cpu::stepSlow(bool trace) {
     // Single-step trap after the instruction ([386PRM] 12.3.1.4): DR6.BS.
     dr_[6] |= 0x4000;
     curEip_ = eip_;
-    raiseException(vec::kDb, false, 0);
+    fault(vec::kDb);
+    deliverFault();
   }
   return true;
 }
@@ -562,54 +567,9 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
   StopReason reason = StopReason::kInstructionLimit;
   for (;;) {
     if (attention_) [[unlikely]] {
-      attention_ &= ~kAttEndBlock;
-      if (stopRequested_) {
-        reason = stopReason_;
-        break;
-      }
-      if (halted_) {
-        if (intrLine_ && (flags_ & flag::kIf)) {
-          halted_ = false;
-          updateAttention();
-        } else if (!(flags_ & flag::kIf)) {
-          reason = StopReason::kHaltInterruptsOff;
-          break;
-        } else {
-          if (cycleDeadline != kNoDeadline && cycles_ < cycleDeadline) cycles_ = cycleDeadline;
-          reason = StopReason::kHalt;
-          break;
-        }
-      }
-      if (shadow_) {
-        // The instruction after STI / MOV SS runs before any interrupt is recognised.
-        shadow_ = 0;
-        updateAttention();
-        if (icount_ >= end) break;
-        stepSlow((attention_ & kAttTrace) != 0);
-        continue;
-      }
-      if (attention_ & kAttIntr) {
-        // Maskable interrupt at an instruction boundary ([386PRM] 9.7).
-        if (cycles_ >= cycleDeadline) {
-          reason = StopReason::kCycleDeadline;
-          break;
-        }
-        curEip_ = eip_;
-        uint8_t v = bus_.interruptAcknowledge();
-        if (events_.active()) events_.interrupt(InterruptEvent{v, true});
-        if (!deliver(v, IntKind::kExternal, false, 0))
-          raiseException(faultVector_, faultHasError_, faultError_);
-        continue;
-      }
-      if (attention_ & (kAttTrap | kAttTrace)) {
-        if (icount_ >= end) break;
-        if (cycles_ >= cycleDeadline) {
-          reason = StopReason::kCycleDeadline;
-          break;
-        }
-        stepSlow((attention_ & kAttTrace) != 0);
-        continue;
-      }
+      Pending p = servicePending(end, cycleDeadline, reason);
+      if (p == Pending::kStop) break;
+      if (p == Pending::kServiced) continue;
     }
     if (icount_ >= end) [[unlikely]]
       break;
@@ -617,78 +577,135 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
       reason = StopReason::kCycleDeadline;
       break;
     }
-
-    // ---- block entry: translate EIP through the TLB, find or build the decoded block ----
-    uint32_t lin = seg_[kCs].base + eip_;
-    uint8_t* page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
-    if (page == nullptr) [[unlikely]] {
-      uint32_t pa;
-      curEip_ = eip_;  // the walk's TLB-miss event belongs to the instruction being fetched
-      if (auto f = mmu_.translate(lin, mmu::Access::kFetch, user(), pa)) {
-        pageFault(*f);
-        raiseException(faultVector_, faultHasError_, faultError_);
-        continue;
-      }
-      page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
-      if (page == nullptr) {  // code outside RAM: decoded each time, never cached
-        stepSlow(false);
-        continue;
-      }
-    }
-    fetchLin_ = lin & ~mmu::kPageMask;
-    fetchHost_ = page;
-    uint8_t* hp = page + (lin & mmu::kPageMask);
-    uintptr_t key = (reinterpret_cast<uintptr_t>(hp) << 1) | (codeBig_ ? 1 : 0);
-    // The slot comes from the physical address, never the host pointer: which blocks share a slot
-    // (and so how often one is rebuilt, with the TLB lookups that costs) must not depend on where
-    // the host happened to allocate guest memory, or two runs of one image would count differently.
-    uint32_t pa = (mmu_.hostFrame(lin, mmu::Access::kFetch, user()) << 12) | (lin & mmu::kPageMask);
-    size_t slot = (pa ^ (pa >> kBlockBits)) & ((size_t{1} << kBlockBits) - 1);
-    Block* b = &blocks_[slot];
-    if (b->key != key) [[unlikely]] {
-      b = buildBlock(lin, hp, key, slot);
-      if (b == nullptr) {  // the first instruction crosses into the next page
-        stepSlow(false);
-        continue;
-      }
-    }
-    // The whole block must lie within CS; otherwise the slow path finds the faulting one.
-    if (uint64_t{eip_} + b->bytes - 1 > seg_[kCs].limit) [[unlikely]] {
-      stepSlow(false);
-      continue;
-    }
-
-    // ---- the hot path: run the block until it ends, control leaves it, or attention ----
-    const uint32_t blockEip = eip_;
-    for (;;) {
-      uint64_t left = end - icount_;
-      const Insn* in = b->insns;
-      const Insn* last = in + (left < b->count ? left : b->count);
-      bool again = false;
-      do {
-        uint32_t next = (eip_ + in->len) & ipMask_;
-        curEip_ = eip_;
-        eip_ = next;
-        cycles_ += in->cost;
-        ++icount_;
-        if (!in->fn(*this, *in)) [[unlikely]] {
-          eip_ = curEip_;
-          --icount_;
-          raiseException(faultVector_, faultHasError_, faultError_);
-          break;
-        }
-        if (eip_ != next || attention_) {
-          // A loop back to this block's start: a block entry like any other (EIP translated
-          // through the TLB again), minus the lookup when it lands on the same frame.
-          again = eip_ == blockEip && !attention_ && icount_ < end && cycles_ < cycleDeadline &&
-                  mmu_.hostFetch(lin & ~mmu::kPageMask, user()) == page;
-          break;
-        }
-      } while (++in != last);
-      if (!again) break;
-    }
+    runBlock(end, cycleDeadline);
   }
   return RunResult{reason, icount_ - start};
+}
+
+// The work attention_ flags at an instruction boundary: a stop request, HLT, the interrupt
+// shadow, a maskable interrupt, single-step and per-instruction tracing. kServiced when it ran an
+// instruction or took an interrupt (the caller looks again), kStop with `reason` set when the run
+// ends, kNone when the next block may run.
+Cpu::Pending Cpu::servicePending(uint64_t end, uint64_t cycleDeadline, StopReason& reason) {
+  attention_ &= ~kAttEndBlock;
+  if (stopRequested_) {
+    reason = stopReason_;
+    return Pending::kStop;
+  }
+  if (halted_) {
+    if (intrLine_ && (flags_ & flag::kIf)) {
+      halted_ = false;
+      updateAttention();
+    } else if (!(flags_ & flag::kIf)) {
+      reason = StopReason::kHaltInterruptsOff;
+      return Pending::kStop;
+    } else {
+      if (cycleDeadline != kNoDeadline && cycles_ < cycleDeadline) cycles_ = cycleDeadline;
+      reason = StopReason::kHalt;
+      return Pending::kStop;
+    }
+  }
+  if (shadow_) {
+    // The instruction after STI / MOV SS runs before any interrupt is recognised.
+    shadow_ = 0;
+    updateAttention();
+    if (icount_ >= end) return Pending::kStop;
+    stepSlow((attention_ & kAttTrace) != 0);
+    return Pending::kServiced;
+  }
+  if (attention_ & kAttIntr) {
+    // Maskable interrupt at an instruction boundary ([386PRM] 9.7).
+    if (cycles_ >= cycleDeadline) {
+      reason = StopReason::kCycleDeadline;
+      return Pending::kStop;
+    }
+    curEip_ = eip_;
+    uint8_t v = bus_.interruptAcknowledge();
+    if (events_.active()) events_.interrupt(InterruptEvent{v, true});
+    if (!deliver(v, IntKind::kExternal, false, 0)) deliverFault();
+    return Pending::kServiced;
+  }
+  if (attention_ & (kAttTrap | kAttTrace)) {
+    if (icount_ >= end) return Pending::kStop;
+    if (cycles_ >= cycleDeadline) {
+      reason = StopReason::kCycleDeadline;
+      return Pending::kStop;
+    }
+    stepSlow((attention_ & kAttTrace) != 0);
+    return Pending::kServiced;
+  }
+  return Pending::kNone;
+}
+
+// Enters the decoded block at EIP (translated through the TLB, built if it is not cached) and
+// runs it until it ends, control leaves it or attention_ is raised; instructions that cannot be
+// cached (code outside RAM, across a page, past the CS limit) take stepSlow one at a time.
+[[gnu::always_inline]] inline void Cpu::runBlock(uint64_t end, uint64_t cycleDeadline) {
+  uint32_t lin = seg_[kCs].base + eip_;
+  uint8_t* page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
+  if (page == nullptr) [[unlikely]] {
+    uint32_t pa;
+    curEip_ = eip_;  // the walk's TLB-miss event belongs to the instruction being fetched
+    if (auto f = mmu_.translate(lin, mmu::Access::kFetch, user(), pa)) {
+      pageFault(*f);
+      deliverFault();
+      return;
+    }
+    page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
+    if (page == nullptr) {  // code outside RAM: decoded each time, never cached
+      stepSlow(false);
+      return;
+    }
+  }
+  fetchLin_ = lin & ~mmu::kPageMask;
+  fetchHost_ = page;
+  uint8_t* hp = page + (lin & mmu::kPageMask);
+  uintptr_t key = (reinterpret_cast<uintptr_t>(hp) << 1) | (codeBig_ ? 1 : 0);
+  // The slot comes from the physical address, never the host pointer: which blocks share a slot
+  // (and so how often one is rebuilt, with the TLB lookups that costs) must not depend on where
+  // the host happened to allocate guest memory, or two runs of one image would count differently.
+  uint32_t pa = (mmu_.hostFrame(lin, mmu::Access::kFetch, user()) << 12) | (lin & mmu::kPageMask);
+  size_t slot = (pa ^ (pa >> kBlockBits)) & ((size_t{1} << kBlockBits) - 1);
+  Block* b = &blocks_[slot];
+  if (b->key != key) [[unlikely]] {
+    b = buildBlock(lin, hp, key, slot);
+    if (b == nullptr) {  // the first instruction crosses into the next page
+      stepSlow(false);
+      return;
+    }
+  }
+  // The whole block must lie within CS; otherwise the slow path finds the faulting one.
+  if (uint64_t{eip_} + b->bytes - 1 > seg_[kCs].limit) [[unlikely]] {
+    stepSlow(false);
+    return;
+  }
+
+  // The hot path: a loop back to this block's start is a block entry like any other (EIP
+  // translated through the TLB again), minus the lookup when it lands on the same frame.
+  const uint32_t blockEip = eip_;
+  for (;;) {
+    uint64_t left = end - icount_;
+    const Insn* in = b->insns;
+    const Insn* last = in + (left < b->count ? left : b->count);
+    bool again = false;
+    do {
+      uint32_t next = (eip_ + in->len) & ipMask_;
+      curEip_ = eip_;
+      eip_ = next;
+      cycles_ += in->cost;
+      ++icount_;
+      if (!in->fn(*this, *in)) [[unlikely]] {
+        instructionFaulted();
+        break;
+      }
+      if (eip_ != next || attention_) {
+        again = eip_ == blockEip && !attention_ && icount_ < end && cycles_ < cycleDeadline &&
+                mmu_.hostFetch(lin & ~mmu::kPageMask, user()) == page;
+        break;
+      }
+    } while (++in != last);
+    if (!again) return;
+  }
 }
 
 std::string Cpu::registerDump() const {

@@ -370,15 +370,19 @@ class Cpu final : public ContextSource {
 
   // interrupts.cpp
   enum class IntKind : uint8_t { kException, kSoftware, kExternal };
-  void raiseException(uint8_t vector, bool hasError, uint32_t error);
+  void deliverFault();
   bool deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error);
   bool softwareInterrupt(uint8_t vector);  // INT n / INT3 / INTO
   void tripleFault();
 
   bool decodeAt(uint32_t linear, Insn& out, bool& cacheable);
   Block* buildBlock(uint32_t linear, uint8_t* host, uintptr_t key, size_t slot);
+  enum class Pending : uint8_t { kNone, kServiced, kStop };
+  Pending servicePending(uint64_t end, uint64_t cycleDeadline, StopReason& reason);
+  void runBlock(uint64_t end, uint64_t cycleDeadline);
   bool stepSlow(bool trace);
   void executeOne(const Insn& insn);
+  void instructionFaulted();
   void unsupportedStop(const Insn& insn);
   bool deliverReal(uint8_t vector);
   bool readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext);

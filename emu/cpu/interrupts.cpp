@@ -32,14 +32,15 @@ void Cpu::tripleFault() {
   updateAttention();
 }
 
-// Delivers `vector` as an exception raised by the current instruction (EIP already points where
-// the handler should return: the faulting instruction for faults, the next one for traps).
-// A fault while delivering turns into #DF by the class rule, a fault while delivering #DF into a
-// triple fault; other combinations are delivered one after the other.
-void Cpu::raiseException(uint8_t vector, bool hasError, uint32_t error) {
-  uint8_t v = vector;
-  bool he = hasError;
-  uint32_t ec = error;
+// Delivers the pending fault (faultVector_, faultHasError_, faultError_) as an exception raised
+// by the current instruction (EIP already points where the handler should return: the faulting
+// instruction for faults, the next one for traps). The one place a fault is delivered: a fault
+// while delivering turns into #DF by the class rule, a fault while delivering #DF into a triple
+// fault ([386PRM] 9.8.8); other combinations are delivered one after the other.
+void Cpu::deliverFault() {
+  uint8_t v = faultVector_;
+  bool he = faultHasError_;
+  uint32_t ec = faultError_;
   for (unsigned depth = 0;; ++depth) {
     if (events_.active()) events_.exception(ExceptionEvent{v, he, ec, curEip_});
     if (deliver(v, IntKind::kException, he, ec)) return;
