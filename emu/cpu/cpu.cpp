@@ -35,12 +35,10 @@ const char* stopReasonName(StopReason reason) {
   return "?";
 }
 
-Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu)
-    : bus_(bus),
-      mmu_(mmu),
-      blocks_(new Block[size_t{1} << kBlockBits]),
-      codeFrame_(size_t{1} << 20, 0),
-      codeRange_(size_t{1} << 20, kEmptyRange) {
+Core::Core(CpuBus& bus, mmu::Mmu& mmu)
+    : bus_(bus), mmu_(mmu), codeFrame_(size_t{1} << 20, 0), codeRange_(size_t{1} << 20, kEmptyRange) {}
+
+Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu) : Core(bus, mmu), blocks_(new Block[size_t{1} << kBlockBits]) {
   codeFrames_.reserve(4096);
   for (size_t k = 0; k < (size_t{1} << kBlockBits); ++k) blocks_[k].key = 0;
   events_.bind(this, &mmu_);
@@ -100,12 +98,12 @@ void Cpu::setEip(uint32_t value) {
   updateAttention();
 }
 
-void Cpu::setEflags(uint32_t value) {
+void Core::setEflags(uint32_t value) {
   flags_ = (value & flag::kWritable) | flag::kFixed;
   updateAttention();
 }
 
-void Cpu::updateAttention() {
+void Core::updateAttention() {
   uint32_t a = 0;
   if (intrLine_ && (flags_ & flag::kIf)) a |= kAttIntr;
   if (flags_ & flag::kTf) a |= kAttTrap;
@@ -127,7 +125,7 @@ void Cpu::setIntr(bool level) {
   updateAttention();
 }
 
-void Cpu::refreshMode() {
+void Core::refreshMode() {
   pe_ = (mmu_.cr0() & mmu::kCr0Pe) != 0;
   codeBig_ = pe_ && seg_[kCs].big();
   stackBig_ = pe_ && seg_[kSs].big();
@@ -139,7 +137,7 @@ void Cpu::refreshMode() {
   endBlock();
 }
 
-void Cpu::deriveChecks(Segment& s) {
+void Core::deriveChecks(Segment& s) {
   bool code = (s.access & 0x18) == 0x18;
   bool dataSeg = (s.access & 0x18) == 0x10;
   bool usable = s.present() && (code || dataSeg);
@@ -162,7 +160,7 @@ void Cpu::setSegment(SegReg s, const Segment& value) {
   if (s == kCs || s == kSs) refreshMode();
 }
 
-void Cpu::setSegmentReal(SegReg s, uint16_t selector) {
+void Core::setSegmentReal(SegReg s, uint16_t selector) {
   // Real mode: base = selector * 16; the limit stays (so "unreal" limits survive), and the
   // segment is a present, writable data-type segment, as after reset (SDM vol. 3A 9.1.1).
   seg_[s].selector = selector;
@@ -208,16 +206,16 @@ void Cpu::enterFlatProtectedMode(uint16_t cs, uint16_t ds) {
   updateAttention();
 }
 
-void Cpu::setCr0(uint32_t value) {
+void Core::setCr0(uint32_t value) {
   mmu_.writeCr0(value | 0x10);
   refreshMode();
 }
-void Cpu::setCr3(uint32_t value) {
+void Core::setCr3(uint32_t value) {
   mmu_.writeCr3(value);
   fetchLin_ = kNoPage;
   endBlock();
 }
-void Cpu::setCr4(uint32_t value) {
+void Core::setCr4(uint32_t value) {
   mmu_.writeCr4(value);
   fetchLin_ = kNoPage;
   endBlock();
@@ -230,7 +228,7 @@ EventContext Cpu::eventContext() const {
 
 // ---- slow memory paths ---------------------------------------------------------------------
 
-void Cpu::slowStore(uint32_t pa, unsigned size, uint32_t value) {
+void Core::slowStore(uint32_t pa, unsigned size, uint32_t value) {
   bus_.write(pa, value, size);
   mmu_.notePhysWrite(pa, size);
   if (codeFrame_[pa >> 12] == 1) [[unlikely]] {
@@ -240,7 +238,7 @@ void Cpu::slowStore(uint32_t pa, unsigned size, uint32_t value) {
   }
 }
 
-bool Cpu::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user) {
+bool Core::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user) {
   uint32_t first = mmu::kPageSize - (linear & mmu::kPageMask);
   if (first >= size) {
     if (uint8_t* p = mmu_.hostRead(linear, user)) {
@@ -264,7 +262,7 @@ bool Cpu::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user)
   return true;
 }
 
-bool Cpu::prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user) {
+bool Core::prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user) {
   ref.linear = linear;
   uint32_t first = mmu::kPageSize - (linear & mmu::kPageMask);
   if (first >= size) {
@@ -286,7 +284,7 @@ bool Cpu::prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user) {
   return true;
 }
 
-uint32_t Cpu::loadRef(const MemRef& ref, unsigned size) {
+uint32_t Core::loadRef(const MemRef& ref, unsigned size) {
   if (ref.host != nullptr) {
     uint32_t v = 0;
     std::memcpy(&v, ref.host, size);
@@ -301,7 +299,7 @@ uint32_t Cpu::loadRef(const MemRef& ref, unsigned size) {
   return v;
 }
 
-void Cpu::storeRef(const MemRef& ref, unsigned size, uint32_t value) {
+void Core::storeRef(const MemRef& ref, unsigned size, uint32_t value) {
   if (ref.host != nullptr) {
     std::memcpy(ref.host, &value, size);
     return;
@@ -319,14 +317,14 @@ void Cpu::storeRef(const MemRef& ref, unsigned size, uint32_t value) {
   }
 }
 
-bool Cpu::writeLinear(uint32_t linear, unsigned size, uint32_t value, bool user) {
+bool Core::writeLinear(uint32_t linear, unsigned size, uint32_t value, bool user) {
   MemRef ref;
   if (!prepareWrite(linear, size, ref, user)) return false;
   storeRef(ref, size, value);
   return true;
 }
 
-bool Cpu::probeWrite(uint32_t linear, unsigned size, bool user) {
+bool Core::probeWrite(uint32_t linear, unsigned size, bool user) {
   uint32_t last = linear + size - 1;
   uint32_t pa;
   if (mmu_.hostWrite(linear, user) == nullptr) {
@@ -436,7 +434,7 @@ bool Cpu::decodeAt(uint32_t linear, Insn& out, bool& cacheable) {
 // ---- the run loop ----------------------------------------------------------------------------
 
 
-void Cpu::unsupportedStop(const Insn& insn) {
+void Core::unsupportedStop(const Insn& insn) {
   uint8_t modrm = insn.modrm;
   char at[48];
   std::snprintf(at, sizeof at, " at %04X:%08X", seg_[kCs].selector, curEip_);
@@ -444,7 +442,7 @@ void Cpu::unsupportedStop(const Insn& insn) {
 }
 
 // Unsupported opcode: #UD, and (unless told otherwise) stop the run before delivering it.
-bool opUnsupported(Cpu& c, const Insn& i) {
+bool opUnsupported(Core& c, const Insn& i) {
   c.unsupportedStop(i);
   if (!c.stopOnUnsupported_) return c.ud();
   c.eip_ = c.curEip_;
@@ -708,7 +706,7 @@ Cpu::Pending Cpu::servicePending(uint64_t end, uint64_t cycleDeadline, StopReaso
   }
 }
 
-std::string Cpu::registerDump() const {
+std::string Core::registerDump() const {
   static const char* names[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
   static const char* segNames[6] = {"ES", "CS", "SS", "DS", "FS", "GS"};
   std::string out;

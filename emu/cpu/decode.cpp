@@ -23,7 +23,7 @@ struct RowDef {
 
 // A handler for each operand size; byte rows use W = 1 in all three.
 #define XRAY86_HANDLER(width, w, h)                                                 \
-  +[](Cpu& c, const Insn& i) -> bool {                                              \
+  +[](Core& c, const Insn& i) -> bool {                                              \
     [[maybe_unused]] constexpr unsigned W = Width::width == Width::B ? 1u : (w);    \
     return h(c, i);                                                                 \
   }
@@ -69,7 +69,7 @@ bool hasModrm(Form f) {
 }
 
 // LOCK where it is not allowed, or a register operand where the row wants memory: #UD.
-bool opInvalidOperandUd(Cpu& c, const Insn&) { return c.ud(); }
+bool opInvalidOperandUd(Core& c, const Insn&) { return c.ud(); }
 
 }  // namespace
 
@@ -282,6 +282,6 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
 }
 
 // An instruction longer than 15 bytes: #GP(0) ([386PRM] 17.2).
-bool opTooLong(Cpu& c, const Insn&) { return c.gp(0); }
+bool opTooLong(Core& c, const Insn&) { return c.gp(0); }
 
 }  // namespace emu

@@ -37,7 +37,7 @@ bool endsBlock(const Insn& insn);
 const OpcodeRow* rowFor(uint16_t op, unsigned reg);
 
 // Handlers for decoded instructions that the table has no row for.
-bool opUnsupported(Cpu& c, const Insn& i);
-bool opTooLong(Cpu& c, const Insn& i);
+bool opUnsupported(Core& c, const Insn& i);
+bool opTooLong(Core& c, const Insn& i);
 
 }  // namespace emu

@@ -23,7 +23,7 @@ bool becomesDoubleFault(uint8_t first, uint8_t second) {
 }
 }  // namespace
 
-void Cpu::tripleFault() {
+void Core::tripleFault() {
   stopRequested_ = true;
   shutdown_ = true;
   stopReason_ = StopReason::kTripleFault;
@@ -37,7 +37,7 @@ void Cpu::tripleFault() {
 // instruction for faults, the next one for traps). The one place a fault is delivered: a fault
 // while delivering turns into #DF by the class rule, a fault while delivering #DF into a triple
 // fault ([386PRM] 9.8.8); other combinations are delivered one after the other.
-void Cpu::deliverFault() {
+void Core::deliverFault() {
   uint8_t v = faultVector_;
   bool he = faultHasError_;
   uint32_t ec = faultError_;
@@ -62,7 +62,7 @@ void Cpu::deliverFault() {
 }
 
 // INT n, INT3, INTO: the gate's DPL must admit the current CPL. EIP is the next instruction.
-bool Cpu::softwareInterrupt(uint8_t vector) {
+bool Core::softwareInterrupt(uint8_t vector) {
   if (events_.active()) {
     events_.interrupt(InterruptEvent{vector, false});
     if (pe_ && cpl_ == 3) events_.syscall(SyscallEvent{vector, r_[kEax]});
@@ -71,7 +71,7 @@ bool Cpu::softwareInterrupt(uint8_t vector) {
 }
 
 // Real mode: the IVT holds IP:CS pairs; FLAGS, CS and IP are pushed ([386PRM] 14.1.4).
-bool Cpu::deliverReal(uint8_t vector) {
+bool Core::deliverReal(uint8_t vector) {
   if (vector * 4u + 3 > idtr_.limit) return gp(vector * 8u + 2);
   uint32_t entry;
   if (!readLinear(idtr_.base + vector * 4u, 4, entry, false)) return false;
@@ -90,7 +90,7 @@ bool Cpu::deliverReal(uint8_t vector) {
 }
 
 // SS:ESP for privilege level `cpl` from the current TSS ([386PRM] 7.1.2 figure 7-1).
-bool Cpu::readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext) {
+bool Core::readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext) {
   unsigned type = tr_.access & 0x1F;
   uint32_t tsErr = (tr_.selector & 0xFFFC) + ext;
   bool tss32 = type == 0x09 || type == 0x0B;
@@ -109,7 +109,7 @@ bool Cpu::readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext) {
 
 // Delivers one interrupt or exception. Every check and every stack write is made (and may fault)
 // before any register changes, so a failed delivery leaves the state as it was.
-bool Cpu::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) {
+bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) {
   halted_ = false;
   if (!pe_) {
     if (!deliverReal(vector)) return false;
