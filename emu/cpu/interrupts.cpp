@@ -107,8 +107,9 @@ bool Core::readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext) 
   return true;
 }
 
-// Delivers one interrupt or exception. Every check and every stack write is made (and may fault)
-// before any register changes, so a failed delivery leaves the state as it was.
+// Delivers one interrupt or exception. Every check, accessed-bit write and stack write is made
+// (and may fault) before any register changes, so a failed delivery leaves the registers as they
+// were and the caller (deliverFault) applies the double-fault rule.
 bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) {
   halted_ = false;
   if (!pe_) {
@@ -177,10 +178,15 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
       return fault(vec::kSs, (ssSel & 0xFFFCu) + ext);
     bool user = false;  // the new stack is a supervisor stack (newCpl < 3)
     if (!probeWrite(ss.base + low, count * w, user)) return false;
+    // The descriptors' accessed bits are written as SS and CS are loaded ([386PRM] 6.3.1.1),
+    // before the frame: a write that faults (a read-only table page with CR0.WP) is a fault
+    // during delivery like any other, and leaves the new stack unwritten.
+    if (!setAccessedBit(ssSel, shi) || !setAccessedBit(sel, dhi)) return false;
     uint32_t values[6] = {seg_[kSs].selector, r_[kEsp], oldFlags, oldCs, retIp, error};
+    // Stores the probe above proved possible; one failing anyway (the frame overwrote a page
+    // table it lies in) is still a fault during delivery, with no register changed.
     for (uint32_t k = 0; k < count; ++k)
-      writeLinear(ss.base + top - (k + 1) * w, w, values[k], user);
-    if (!(shi & 0x100)) writeLinear(((ssSel & 4) ? ldtr_.base : gdtr_.base) + (ssSel & 0xFFF8u) + 5, 1, ((shi >> 8) & 0xFF) | 1, false);
+      if (!writeLinear(ss.base + top - (k + 1) * w, w, values[k], user)) return false;
     ss.access |= 1;
     ss.selector = ssSel;
     seg_[kSs] = ss;
@@ -197,14 +203,15 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
     const Segment& ss = seg_[kSs];
     if (!ss.writable || !segRangeOk(ss, low, count * w) || low > sp) return fault(vec::kSs, ext);
     if (!probeWrite(ss.base + low, count * w, cpl_ == 3)) return false;
+    if (!setAccessedBit(sel, dhi)) return false;
     uint32_t values[4] = {oldFlags, oldCs, retIp, error};
-    for (uint32_t k = 0; k < count; ++k)
-      writeLinear(ss.base + stackAdd(*this, sp, -static_cast<int32_t>((k + 1) * w)), w, values[k],
-                  cpl_ == 3);
+    for (uint32_t k = 0; k < count; ++k) {
+      uint32_t at = ss.base + stackAdd(*this, sp, -static_cast<int32_t>((k + 1) * w));
+      if (!writeLinear(at, w, values[k], cpl_ == 3)) return false;
+    }
     setStackPtr(*this, low);
     cycles_ += cost::kIntSamePrivilege;
   }
-  if (!(dhi & 0x100)) writeLinear(((sel & 4) ? ldtr_.base : gdtr_.base) + (sel & 0xFFF8u) + 5, 1, ((dhi >> 8) & 0xFF) | 1, false);
   loadCsProtected(sel, cs, newCpl);
   branch(offset);
   uint32_t clear = flag::kTf | flag::kNt | flag::kRf | flag::kVm;

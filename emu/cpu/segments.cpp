@@ -180,8 +180,9 @@ bool Core::farCall(uint16_t selector, uint32_t offset, bool op32) {
   if (!probeWrite(ss.base + low, 2 * w, user())) return false;
   if (pe_ && !setAccessedBit(selector, hi)) return false;
   uint32_t retCs = seg_[kCs].selector, retIp = eip_;
-  writeLinear(ss.base + stackAdd(*this, sp, -static_cast<int32_t>(w)), w, retCs, user());
-  writeLinear(ss.base + low, w, retIp, user());
+  if (!writeLinear(ss.base + stackAdd(*this, sp, -static_cast<int32_t>(w)), w, retCs, user()) ||
+      !writeLinear(ss.base + low, w, retIp, user()))
+    return false;
   setStackPtr(*this, low);
   if (pe_) {
     loadCsProtected(selector, d, cpl_);
