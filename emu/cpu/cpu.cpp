@@ -36,7 +36,10 @@ const char* stopReasonName(StopReason reason) {
 }
 
 Core::Core(CpuBus& bus, mmu::Mmu& mmu)
-    : bus_(bus), mmu_(mmu), codeFrame_(size_t{1} << 20, 0), codeRange_(size_t{1} << 20, kEmptyRange) {}
+    : bus_(bus),
+      mmu_(mmu),
+      codeFrame_(size_t{1} << 20, 0),
+      codeRange_(size_t{1} << 20, kEmptyRange) {}
 
 Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu) : Core(bus, mmu), blocks_(new Block[size_t{1} << kBlockBits]) {
   codeFrames_.reserve(4096);
@@ -432,7 +435,6 @@ bool Cpu::decodeAt(uint32_t linear, Insn& out, bool& cacheable) {
 }
 
 // ---- the run loop ----------------------------------------------------------------------------
-
 
 void Core::unsupportedStop(const Insn& insn) {
   uint8_t modrm = insn.modrm;

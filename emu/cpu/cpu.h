@@ -172,7 +172,7 @@ struct Core {
   uint64_t tscOffset_ = 0;  // RDTSC = cycles + offset (WRMSR 0x10 moves the offset only)
   uint32_t sysenterCs_ = 0, sysenterEsp_ = 0, sysenterEip_ = 0;
   uint32_t apicBase_ = 0xFEE00900;  // IA32_APIC_BASE: enabled, bootstrap processor
-  uint64_t userEntries_ = 0;  // returns to CPL 3 (IRET or far RET to an outer level)
+  uint64_t userEntries_ = 0;        // returns to CPL 3 (IRET or far RET to an outer level)
 
   // The instruction executing now: exceptions and events report it.
   uint32_t curEip_ = 0;

@@ -22,16 +22,18 @@ struct RowDef {
 };
 
 // A handler for each operand size; byte rows use W = 1 in all three.
-#define XRAY86_HANDLER(width, w, h)                                                 \
-  +[](Core& c, const Insn& i) -> bool {                                              \
-    [[maybe_unused]] constexpr unsigned W = Width::width == Width::B ? 1u : (w);    \
-    return h(c, i);                                                                 \
+#define XRAY86_HANDLER(width, w, h)                                              \
+  +[](Core& c, const Insn& i) -> bool {                                          \
+    [[maybe_unused]] constexpr unsigned W = Width::width == Width::B ? 1u : (w); \
+    return h(c, i);                                                              \
   }
-#define XRAY86_ROW(op, reg, name, form, width, costReg, costMem, facts, h)                         \
-  RowDef{OpcodeRow{static_cast<uint16_t>(op), static_cast<int8_t>(reg), name, Form::form,          \
-                   Width::width, static_cast<uint8_t>(facts)},                                     \
-         static_cast<uint8_t>(costReg), static_cast<uint8_t>(costMem),                             \
-         {XRAY86_HANDLER(width, 1u, h), XRAY86_HANDLER(width, 2u, h), XRAY86_HANDLER(width, 4u, h)}},
+#define XRAY86_ROW(op, reg, name, form, width, costReg, costMem, facts, h)             \
+  RowDef{                                                                              \
+      OpcodeRow{static_cast<uint16_t>(op), static_cast<int8_t>(reg), name, Form::form, \
+                Width::width, static_cast<uint8_t>(facts)},                            \
+      static_cast<uint8_t>(costReg),                                                   \
+      static_cast<uint8_t>(costMem),                                                   \
+      {XRAY86_HANDLER(width, 1u, h), XRAY86_HANDLER(width, 2u, h), XRAY86_HANDLER(width, 4u, h)}},
 
 const RowDef kRowDefs[] = {XRAY86_OPCODES(XRAY86_ROW)};
 #undef XRAY86_ROW
@@ -69,7 +71,9 @@ bool hasModrm(Form f) {
 }
 
 // LOCK where it is not allowed, or a register operand where the row wants memory: #UD.
-bool opInvalidOperandUd(Core& c, const Insn&) { return c.ud(); }
+bool opInvalidOperandUd(Core& c, const Insn&) {
+  return c.ud();
+}
 
 }  // namespace
 
@@ -282,6 +286,8 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
 }
 
 // An instruction longer than 15 bytes: #GP(0) ([386PRM] 17.2).
-bool opTooLong(Core& c, const Insn&) { return c.gp(0); }
+bool opTooLong(Core& c, const Insn&) {
+  return c.gp(0);
+}
 
 }  // namespace emu

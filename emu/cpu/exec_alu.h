@@ -271,7 +271,8 @@ bool opDiv(Core& c, const Insn& i) {
     setReg<W>(c, kEax, static_cast<uint32_t>(q));
     setReg<W>(c, kEdx, rem);
   }
-  c.cycles_ += (W == 1 ? cost::kDiv8 : W == 2 ? cost::kDiv16 : cost::kDiv32) + (i.mem() ? cost::kDivMemExtra : 0);
+  uint32_t clocks = W == 1 ? cost::kDiv8 : W == 2 ? cost::kDiv16 : cost::kDiv32;
+  c.cycles_ += clocks + (i.mem() ? cost::kDivMemExtra : 0);
   return true;
 }
 
@@ -301,7 +302,8 @@ bool opIdiv(Core& c, const Insn& i) {
     setReg<W>(c, kEax, static_cast<uint32_t>(q));
     setReg<W>(c, kEdx, static_cast<uint32_t>(rem));
   }
-  c.cycles_ += (W == 1 ? cost::kIdiv8 : W == 2 ? cost::kIdiv16 : cost::kIdiv32) + (i.mem() ? cost::kDivMemExtra : 0);
+  uint32_t clocks = W == 1 ? cost::kIdiv8 : W == 2 ? cost::kIdiv16 : cost::kIdiv32;
+  c.cycles_ += clocks + (i.mem() ? cost::kDivMemExtra : 0);
   return true;
 }
 

@@ -173,7 +173,9 @@ XRAY86_HOT bool writeE(Core& c, const Insn& i, uint32_t v) {
 
 // ---- stack ------------------------------------------------------------------------------------
 // SS.B selects ESP or SP ([386PRM] 6.3.1.3); a 16-bit stack wraps within 64 KB.
-inline uint32_t stackPtr(const Core& c) { return c.stackBig_ ? c.r_[kEsp] : (c.r_[kEsp] & 0xFFFF); }
+inline uint32_t stackPtr(const Core& c) {
+  return c.stackBig_ ? c.r_[kEsp] : (c.r_[kEsp] & 0xFFFF);
+}
 inline uint32_t stackAdd(const Core& c, uint32_t sp, int32_t delta) {
   uint32_t n = sp + static_cast<uint32_t>(delta);
   return c.stackBig_ ? n : (n & 0xFFFF);
@@ -226,7 +228,9 @@ XRAY86_HOT uint32_t szp(uint32_t r) {
   return kParity.pf[r & 0xFF] | (r == 0 ? flag::kZf : 0) | ((r >> (W * 8 - 8)) & flag::kSf);
 }
 
-XRAY86_HOT void setArith(Core& c, uint32_t f) { c.flags_ = (c.flags_ & ~flag::kArith) | f; }
+XRAY86_HOT void setArith(Core& c, uint32_t f) {
+  c.flags_ = (c.flags_ & ~flag::kArith) | f;
+}
 
 template <unsigned W>
 XRAY86_HOT uint32_t flagsAdd(uint32_t a, uint32_t b, uint32_t cin) {

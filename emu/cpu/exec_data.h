@@ -93,7 +93,9 @@ bool xchgAx(Core& c, const Insn&) {
   return true;
 }
 
-inline bool opNop(Core&, const Insn&) { return true; }
+inline bool opNop(Core&, const Insn&) {
+  return true;
+}
 
 // WAIT: with no FPU there is nothing to wait for, except that CR0.MP and CR0.TS together make
 // it #NM ([386PRM] WAIT).
@@ -356,7 +358,8 @@ bool opEnter(Core& c, const Insn& i) {
   else setReg<2>(c, kEbp, frameTemp);
   setStackPtr(c, finalSp);
   if (level == 1) c.cycles_ += cost::kEnterLevel1 - cost::kEnter;
-  if (level > 1) c.cycles_ += cost::kEnterNested + cost::kEnterPerLevel * (level - 1) - cost::kEnter;
+  if (level > 1)
+    c.cycles_ += cost::kEnterNested + cost::kEnterPerLevel * (level - 1) - cost::kEnter;
   return true;
 }
 

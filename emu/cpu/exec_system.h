@@ -1,5 +1,10 @@
 // System instruction handlers: interrupt flag, ports, descriptor tables, control and debug
-// registers, TLB and cache control, CPUID, RDTSC, MSRs.
+// registers, TLB and cache control, CPUID, RDTSC, MSRs. Most are inline here; the others:
+//
+// segments.cpp defines:
+//   lldt, ltr, verify, larLsl.
+// system.cpp defines:
+//   movToCr, movFromCr, movToDr, movFromDr, opCpuid, opRdtsc, opRdmsr, opWrmsr.
 #pragma once
 
 #include "emu/cpu/exec_common.h"
@@ -7,7 +12,9 @@
 namespace emu {
 
 // In protected mode CLI/STI need CPL <= IOPL ([386PRM] CLI); no VME/PVI.
-inline bool iflagAllowed(const Core& c) { return !c.pe_ || c.cpl_ <= ((c.flags_ >> 12) & 3); }
+inline bool iflagAllowed(const Core& c) {
+  return !c.pe_ || c.cpl_ <= ((c.flags_ >> 12) & 3);
+}
 
 inline bool opCli(Core& c, const Insn&) {
   if (!iflagAllowed(c)) return c.gp(0);
@@ -53,7 +60,9 @@ bool outDx(Core& c, const Insn&) {
 }
 
 // Privileged instructions: #GP(0) unless CPL 0 (always allowed in real mode).
-inline bool privileged(const Core& c) { return !c.pe_ || c.cpl_ == 0; }
+inline bool privileged(const Core& c) {
+  return !c.pe_ || c.cpl_ == 0;
+}
 
 // LGDT/LIDT m16&32: with a 16-bit operand only 24 bits of the base are loaded ([386PRM] LGDT).
 template <unsigned W, bool IDT>
@@ -201,7 +210,9 @@ inline bool opWbinvd(Core& c, const Insn&) {
   return true;  // no caches are modelled
 }
 
-inline bool opUd2(Core& c, const Insn&) { return c.ud(); }
+inline bool opUd2(Core& c, const Insn&) {
+  return c.ud();
+}
 
 bool movToCr(Core& c, const Insn& i);
 bool movFromCr(Core& c, const Insn& i);
