@@ -194,11 +194,10 @@ struct Core {
   std::string stopMessage_;
   bool stopOnUnsupported_ = true;
 
-  // Fetch: the linear page EIP is in and its host mapping; invalid after every control transfer,
-  // mode change and TLB flush, so EIP is re-translated at each block entry.
+  // Fetch: the linear page EIP is in (its host mapping is Cpu's fetchHost_); invalid after every
+  // control transfer, mode change and TLB flush, so EIP is re-translated at each block entry.
   static constexpr uint32_t kNoPage = 1;  // never page aligned
   uint32_t fetchLin_ = kNoPage;
-  uint8_t* fetchHost_ = nullptr;
 
   // Frames holding decoded code, which stores must check. Per 4 KB frame: 0 never held code,
   // 1 watched, 2 dropped (still listed by the cache); and the byte range [lo, hi) its cached
@@ -409,6 +408,7 @@ class Cpu final : public ContextSource, private Core {
   };
   std::unique_ptr<Block[]> blocks_;
   std::vector<uint32_t> codeFrames_;  // the frames marked in codeFrame_
+  uint8_t* fetchHost_ = nullptr;      // the host mapping of Core::fetchLin_'s page
 
   // What servicePending decided: nothing to do, work done (look again), or the run ends.
   enum class Pending : uint8_t { kNone, kServiced, kStop };
