@@ -69,11 +69,13 @@ constexpr uint32_t kMulZero = 9;
 constexpr uint32_t kMulMemExtra = 3;    // 12-41 with a memory operand
 constexpr uint32_t kDiv8 = 14, kDiv16 = 22, kDiv32 = 38;    // DIV r (memory: +3)
 constexpr uint32_t kIdiv8 = 19, kIdiv16 = 27, kIdiv32 = 43;  // IDIV r
+constexpr uint32_t kDivMemExtra = 3;    // DIV/IDIV m: 17/25/41, 22/30/46
 constexpr uint32_t kBcd = 4;            // DAA/DAS 4, AAA/AAS 4, AAD 19, AAM 17
 constexpr uint32_t kAad = 19, kAam = 17;
 constexpr uint32_t kBt = 3, kBtMem = 12;     // BT r / m,r
 constexpr uint32_t kBts = 6, kBtsMem = 13;   // BTS/BTR/BTC r / m
 constexpr uint32_t kBsf = 10;           // BSF/BSR 10+3n; we charge the base
+constexpr uint32_t kBsfPerBit = 1;      // ... and one clock per bit scanned past (not 3n)
 constexpr uint32_t kSetcc = 4, kSetccMem = 5;
 constexpr uint32_t kCmov = 2;           // not on the 386: as a MOV r,r / MOV r,m
 constexpr uint32_t kBswap = 1;          // 486
@@ -85,14 +87,21 @@ constexpr uint32_t kJccTaken = 7;
 constexpr uint32_t kJmp = 7;            // JMP rel / r (10 with memory)
 constexpr uint32_t kJmpMem = 10;
 constexpr uint32_t kJmpFar = 12;        // JMP ptr16:32 real mode (27 protected)
+constexpr uint32_t kJmpFarPm = 27;      // JMP ptr16:32 in protected mode
 constexpr uint32_t kCall = 7;           // CALL rel / r (10 with memory)
 constexpr uint32_t kCallMem = 10;
 constexpr uint32_t kCallFar = 17;       // CALL ptr16:32 real mode (34 protected)
+constexpr uint32_t kCallFarPm = 34;     // CALL ptr16:32 in protected mode
 constexpr uint32_t kRet = 10;           // RET / RET imm
 constexpr uint32_t kRetFar = 18;        // RETF (32 protected, 69 to an outer level)
+constexpr uint32_t kRetFarPm = 32;      // RETF in protected mode, same level
+constexpr uint32_t kRetFarOuter = 69;   // RETF to an outer level
 constexpr uint32_t kLoop = 11;          // LOOP/LOOPE/LOOPNE
 constexpr uint32_t kJcxz = 9;
 constexpr uint32_t kEnter = 10;         // ENTER imm,0 (12 for level 1, 15+4(n-1) above)
+constexpr uint32_t kEnterLevel1 = 12;   // ENTER imm,1
+constexpr uint32_t kEnterNested = 15;   // ENTER imm,n for n > 1: 15 + 4(n-1)
+constexpr uint32_t kEnterPerLevel = 4;
 constexpr uint32_t kLeave = 4;
 constexpr uint32_t kBound = 10;
 constexpr uint32_t kXlat = 5;

@@ -35,12 +35,13 @@ const char* stopReasonName(StopReason reason) {
   return "?";
 }
 
-Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu)
+Core::Core(CpuBus& bus, mmu::Mmu& mmu)
     : bus_(bus),
       mmu_(mmu),
-      blocks_(new Block[size_t{1} << kBlockBits]),
       codeFrame_(size_t{1} << 20, 0),
-      codeRange_(size_t{1} << 20, kEmptyRange) {
+      codeRange_(size_t{1} << 20, kEmptyRange) {}
+
+Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu) : Core(bus, mmu), blocks_(new Block[size_t{1} << kBlockBits]) {
   codeFrames_.reserve(4096);
   for (size_t k = 0; k < (size_t{1} << kBlockBits); ++k) blocks_[k].key = 0;
   events_.bind(this, &mmu_);
@@ -100,12 +101,12 @@ void Cpu::setEip(uint32_t value) {
   updateAttention();
 }
 
-void Cpu::setEflags(uint32_t value) {
+void Core::setEflags(uint32_t value) {
   flags_ = (value & flag::kWritable) | flag::kFixed;
   updateAttention();
 }
 
-void Cpu::updateAttention() {
+void Core::updateAttention() {
   uint32_t a = 0;
   if (intrLine_ && (flags_ & flag::kIf)) a |= kAttIntr;
   if (flags_ & flag::kTf) a |= kAttTrap;
@@ -127,7 +128,7 @@ void Cpu::setIntr(bool level) {
   updateAttention();
 }
 
-void Cpu::refreshMode() {
+void Core::refreshMode() {
   pe_ = (mmu_.cr0() & mmu::kCr0Pe) != 0;
   codeBig_ = pe_ && seg_[kCs].big();
   stackBig_ = pe_ && seg_[kSs].big();
@@ -139,7 +140,7 @@ void Cpu::refreshMode() {
   endBlock();
 }
 
-void Cpu::deriveChecks(Segment& s) {
+void Core::deriveChecks(Segment& s) {
   bool code = (s.access & 0x18) == 0x18;
   bool dataSeg = (s.access & 0x18) == 0x10;
   bool usable = s.present() && (code || dataSeg);
@@ -162,7 +163,7 @@ void Cpu::setSegment(SegReg s, const Segment& value) {
   if (s == kCs || s == kSs) refreshMode();
 }
 
-void Cpu::setSegmentReal(SegReg s, uint16_t selector) {
+void Core::setSegmentReal(SegReg s, uint16_t selector) {
   // Real mode: base = selector * 16; the limit stays (so "unreal" limits survive), and the
   // segment is a present, writable data-type segment, as after reset (SDM vol. 3A 9.1.1).
   seg_[s].selector = selector;
@@ -208,16 +209,16 @@ void Cpu::enterFlatProtectedMode(uint16_t cs, uint16_t ds) {
   updateAttention();
 }
 
-void Cpu::setCr0(uint32_t value) {
+void Core::setCr0(uint32_t value) {
   mmu_.writeCr0(value | 0x10);
   refreshMode();
 }
-void Cpu::setCr3(uint32_t value) {
+void Core::setCr3(uint32_t value) {
   mmu_.writeCr3(value);
   fetchLin_ = kNoPage;
   endBlock();
 }
-void Cpu::setCr4(uint32_t value) {
+void Core::setCr4(uint32_t value) {
   mmu_.writeCr4(value);
   fetchLin_ = kNoPage;
   endBlock();
@@ -230,7 +231,7 @@ EventContext Cpu::eventContext() const {
 
 // ---- slow memory paths ---------------------------------------------------------------------
 
-void Cpu::slowStore(uint32_t pa, unsigned size, uint32_t value) {
+void Core::slowStore(uint32_t pa, unsigned size, uint32_t value) {
   bus_.write(pa, value, size);
   mmu_.notePhysWrite(pa, size);
   if (codeFrame_[pa >> 12] == 1) [[unlikely]] {
@@ -240,7 +241,7 @@ void Cpu::slowStore(uint32_t pa, unsigned size, uint32_t value) {
   }
 }
 
-bool Cpu::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user) {
+bool Core::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user) {
   uint32_t first = mmu::kPageSize - (linear & mmu::kPageMask);
   if (first >= size) {
     if (uint8_t* p = mmu_.hostRead(linear, user)) {
@@ -264,7 +265,7 @@ bool Cpu::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user)
   return true;
 }
 
-bool Cpu::prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user) {
+bool Core::prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user) {
   ref.linear = linear;
   uint32_t first = mmu::kPageSize - (linear & mmu::kPageMask);
   if (first >= size) {
@@ -286,7 +287,7 @@ bool Cpu::prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user) {
   return true;
 }
 
-uint32_t Cpu::loadRef(const MemRef& ref, unsigned size) {
+uint32_t Core::loadRef(const MemRef& ref, unsigned size) {
   if (ref.host != nullptr) {
     uint32_t v = 0;
     std::memcpy(&v, ref.host, size);
@@ -301,7 +302,7 @@ uint32_t Cpu::loadRef(const MemRef& ref, unsigned size) {
   return v;
 }
 
-void Cpu::storeRef(const MemRef& ref, unsigned size, uint32_t value) {
+void Core::storeRef(const MemRef& ref, unsigned size, uint32_t value) {
   if (ref.host != nullptr) {
     std::memcpy(ref.host, &value, size);
     return;
@@ -319,14 +320,14 @@ void Cpu::storeRef(const MemRef& ref, unsigned size, uint32_t value) {
   }
 }
 
-bool Cpu::writeLinear(uint32_t linear, unsigned size, uint32_t value, bool user) {
+bool Core::writeLinear(uint32_t linear, unsigned size, uint32_t value, bool user) {
   MemRef ref;
   if (!prepareWrite(linear, size, ref, user)) return false;
   storeRef(ref, size, value);
   return true;
 }
 
-bool Cpu::probeWrite(uint32_t linear, unsigned size, bool user) {
+bool Core::probeWrite(uint32_t linear, unsigned size, bool user) {
   uint32_t last = linear + size - 1;
   uint32_t pa;
   if (mmu_.hostWrite(linear, user) == nullptr) {
@@ -435,8 +436,7 @@ bool Cpu::decodeAt(uint32_t linear, Insn& out, bool& cacheable) {
 
 // ---- the run loop ----------------------------------------------------------------------------
 
-
-void Cpu::unsupportedStop(const Insn& insn) {
+void Core::unsupportedStop(const Insn& insn) {
   uint8_t modrm = insn.modrm;
   char at[48];
   std::snprintf(at, sizeof at, " at %04X:%08X", seg_[kCs].selector, curEip_);
@@ -444,7 +444,7 @@ void Cpu::unsupportedStop(const Insn& insn) {
 }
 
 // Unsupported opcode: #UD, and (unless told otherwise) stop the run before delivering it.
-bool opUnsupported(Cpu& c, const Insn& i) {
+bool opUnsupported(Core& c, const Insn& i) {
   c.unsupportedStop(i);
   if (!c.stopOnUnsupported_) return c.ud();
   c.eip_ = c.curEip_;
@@ -461,30 +461,16 @@ void Cpu::executeOne(const Insn& insn) {
   eip_ = (eip_ + insn.len) & ipMask_;
   cycles_ += insn.cost;
   ++icount_;
-  if (!insn.fn(*this, insn)) {
-    eip_ = curEip_;
-    --icount_;
-    raiseException(faultVector_, faultHasError_, faultError_);
-  }
+  if (!insn.fn(*this, insn)) instructionFaulted();
 }
 
-namespace {
-// Instructions after which a block ends: unconditional transfers of control (what follows them
-// is reached only through another block entry), HLT, and opcodes that never complete.
-bool endsBlock(const Insn& in) {
-  switch (in.op) {
-    case 0x9A: case 0xC2: case 0xC3: case 0xCA: case 0xCB: case 0xCC: case 0xCD: case 0xCF:
-    case 0xE8: case 0xE9: case 0xEA: case 0xEB: case 0xF4: case 0x10B:
-      return true;
-    case 0xFF: {
-      unsigned r = in.reg();
-      return r >= 2 && r <= 5;
-    }
-    default:
-      return in.fn == &opUnsupported || in.fn == &opTooLong;
-  }
+// The instruction at curEip_ returned false: it does not retire (EIP back on it, not counted) and
+// the fault it left pending is delivered.
+void Cpu::instructionFaulted() {
+  eip_ = curEip_;
+  --icount_;
+  deliverFault();
 }
-}  // namespace
 
 // Decodes the block starting at `linear` (host bytes at `host`) into its slot and watches the
 // frame it came from. Returns nullptr when not even the first instruction fits in the page.
@@ -534,13 +520,13 @@ bool Cpu::stepSlow(bool trace) {
   Insn insn;
   bool cacheable;
   if (!decodeAt(lin, insn, cacheable)) {
-    raiseException(faultVector_, faultHasError_, faultError_);
+    deliverFault();
     return true;
   }
   // The whole instruction must lie within CS ([386PRM] 9.8.13: #GP(0)).
   if (uint64_t{eip_} + insn.len - 1 > seg_[kCs].limit) {
     gp(0);
-    raiseException(faultVector_, faultHasError_, faultError_);
+    deliverFault();
     return true;
   }
   uint64_t before = icount_;
@@ -565,7 +551,8 @@ bool Cpu::stepSlow(bool trace) {
     // Single-step trap after the instruction ([386PRM] 12.3.1.4): DR6.BS.
     dr_[6] |= 0x4000;
     curEip_ = eip_;
-    raiseException(vec::kDb, false, 0);
+    fault(vec::kDb);
+    deliverFault();
   }
   return true;
 }
@@ -580,54 +567,9 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
   StopReason reason = StopReason::kInstructionLimit;
   for (;;) {
     if (attention_) [[unlikely]] {
-      attention_ &= ~kAttEndBlock;
-      if (stopRequested_) {
-        reason = stopReason_;
-        break;
-      }
-      if (halted_) {
-        if (intrLine_ && (flags_ & flag::kIf)) {
-          halted_ = false;
-          updateAttention();
-        } else if (!(flags_ & flag::kIf)) {
-          reason = StopReason::kHaltInterruptsOff;
-          break;
-        } else {
-          if (cycleDeadline != kNoDeadline && cycles_ < cycleDeadline) cycles_ = cycleDeadline;
-          reason = StopReason::kHalt;
-          break;
-        }
-      }
-      if (shadow_) {
-        // The instruction after STI / MOV SS runs before any interrupt is recognised.
-        shadow_ = 0;
-        updateAttention();
-        if (icount_ >= end) break;
-        stepSlow((attention_ & kAttTrace) != 0);
-        continue;
-      }
-      if (attention_ & kAttIntr) {
-        // Maskable interrupt at an instruction boundary ([386PRM] 9.7).
-        if (cycles_ >= cycleDeadline) {
-          reason = StopReason::kCycleDeadline;
-          break;
-        }
-        curEip_ = eip_;
-        uint8_t v = bus_.interruptAcknowledge();
-        if (events_.active()) events_.interrupt(InterruptEvent{v, true});
-        if (!deliver(v, IntKind::kExternal, false, 0))
-          raiseException(faultVector_, faultHasError_, faultError_);
-        continue;
-      }
-      if (attention_ & (kAttTrap | kAttTrace)) {
-        if (icount_ >= end) break;
-        if (cycles_ >= cycleDeadline) {
-          reason = StopReason::kCycleDeadline;
-          break;
-        }
-        stepSlow((attention_ & kAttTrace) != 0);
-        continue;
-      }
+      Pending p = servicePending(end, cycleDeadline, reason);
+      if (p == Pending::kStop) break;
+      if (p == Pending::kServiced) continue;
     }
     if (icount_ >= end) [[unlikely]]
       break;
@@ -635,81 +577,138 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
       reason = StopReason::kCycleDeadline;
       break;
     }
-
-    // ---- block entry: translate EIP through the TLB, find or build the decoded block ----
-    uint32_t lin = seg_[kCs].base + eip_;
-    uint8_t* page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
-    if (page == nullptr) [[unlikely]] {
-      uint32_t pa;
-      curEip_ = eip_;  // the walk's TLB-miss event belongs to the instruction being fetched
-      if (auto f = mmu_.translate(lin, mmu::Access::kFetch, user(), pa)) {
-        pageFault(*f);
-        raiseException(faultVector_, faultHasError_, faultError_);
-        continue;
-      }
-      page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
-      if (page == nullptr) {  // code outside RAM: decoded each time, never cached
-        stepSlow(false);
-        continue;
-      }
-    }
-    fetchLin_ = lin & ~mmu::kPageMask;
-    fetchHost_ = page;
-    uint8_t* hp = page + (lin & mmu::kPageMask);
-    uintptr_t key = (reinterpret_cast<uintptr_t>(hp) << 1) | (codeBig_ ? 1 : 0);
-    // The slot comes from the physical address, never the host pointer: which blocks share a slot
-    // (and so how often one is rebuilt, with the TLB lookups that costs) must not depend on where
-    // the host happened to allocate guest memory, or two runs of one image would count differently.
-    uint32_t pa = (mmu_.hostFrame(lin, mmu::Access::kFetch, user()) << 12) | (lin & mmu::kPageMask);
-    size_t slot = (pa ^ (pa >> kBlockBits)) & ((size_t{1} << kBlockBits) - 1);
-    Block* b = &blocks_[slot];
-    if (b->key != key) [[unlikely]] {
-      b = buildBlock(lin, hp, key, slot);
-      if (b == nullptr) {  // the first instruction crosses into the next page
-        stepSlow(false);
-        continue;
-      }
-    }
-    // The whole block must lie within CS; otherwise the slow path finds the faulting one.
-    if (uint64_t{eip_} + b->bytes - 1 > seg_[kCs].limit) [[unlikely]] {
-      stepSlow(false);
-      continue;
-    }
-
-    // ---- the hot path: run the block until it ends, control leaves it, or attention ----
-    const uint32_t blockEip = eip_;
-    for (;;) {
-      uint64_t left = end - icount_;
-      const Insn* in = b->insns;
-      const Insn* last = in + (left < b->count ? left : b->count);
-      bool again = false;
-      do {
-        uint32_t next = (eip_ + in->len) & ipMask_;
-        curEip_ = eip_;
-        eip_ = next;
-        cycles_ += in->cost;
-        ++icount_;
-        if (!in->fn(*this, *in)) [[unlikely]] {
-          eip_ = curEip_;
-          --icount_;
-          raiseException(faultVector_, faultHasError_, faultError_);
-          break;
-        }
-        if (eip_ != next || attention_) {
-          // A loop back to this block's start: a block entry like any other (EIP translated
-          // through the TLB again), minus the lookup when it lands on the same frame.
-          again = eip_ == blockEip && !attention_ && icount_ < end && cycles_ < cycleDeadline &&
-                  mmu_.hostFetch(lin & ~mmu::kPageMask, user()) == page;
-          break;
-        }
-      } while (++in != last);
-      if (!again) break;
-    }
+    runBlock(end, cycleDeadline);
   }
   return RunResult{reason, icount_ - start};
 }
 
-std::string Cpu::registerDump() const {
+// The work attention_ flags at an instruction boundary: a stop request, HLT, the interrupt
+// shadow, a maskable interrupt, single-step and per-instruction tracing. kServiced when it ran an
+// instruction or took an interrupt (the caller looks again), kStop with `reason` set when the run
+// ends, kNone when the next block may run.
+Cpu::Pending Cpu::servicePending(uint64_t end, uint64_t cycleDeadline, StopReason& reason) {
+  attention_ &= ~kAttEndBlock;
+  if (stopRequested_) {
+    reason = stopReason_;
+    return Pending::kStop;
+  }
+  if (halted_) {
+    if (intrLine_ && (flags_ & flag::kIf)) {
+      halted_ = false;
+      updateAttention();
+    } else if (!(flags_ & flag::kIf)) {
+      reason = StopReason::kHaltInterruptsOff;
+      return Pending::kStop;
+    } else {
+      if (cycleDeadline != kNoDeadline && cycles_ < cycleDeadline) cycles_ = cycleDeadline;
+      reason = StopReason::kHalt;
+      return Pending::kStop;
+    }
+  }
+  if (shadow_) {
+    // The instruction after STI / MOV SS runs before any interrupt is recognised.
+    shadow_ = 0;
+    updateAttention();
+    if (icount_ >= end) return Pending::kStop;
+    stepSlow((attention_ & kAttTrace) != 0);
+    return Pending::kServiced;
+  }
+  if (attention_ & kAttIntr) {
+    // Maskable interrupt at an instruction boundary ([386PRM] 9.7).
+    if (cycles_ >= cycleDeadline) {
+      reason = StopReason::kCycleDeadline;
+      return Pending::kStop;
+    }
+    curEip_ = eip_;
+    uint8_t v = bus_.interruptAcknowledge();
+    if (events_.active()) events_.interrupt(InterruptEvent{v, true});
+    if (!deliver(v, IntKind::kExternal, false, 0)) deliverFault();
+    return Pending::kServiced;
+  }
+  if (attention_ & (kAttTrap | kAttTrace)) {
+    if (icount_ >= end) return Pending::kStop;
+    if (cycles_ >= cycleDeadline) {
+      reason = StopReason::kCycleDeadline;
+      return Pending::kStop;
+    }
+    stepSlow((attention_ & kAttTrace) != 0);
+    return Pending::kServiced;
+  }
+  return Pending::kNone;
+}
+
+// Enters the decoded block at EIP (translated through the TLB, built if it is not cached) and
+// runs it until it ends, control leaves it or attention_ is raised; instructions that cannot be
+// cached (code outside RAM, across a page, past the CS limit) take stepSlow one at a time.
+[[gnu::always_inline]] inline void Cpu::runBlock(uint64_t end, uint64_t cycleDeadline) {
+  uint32_t lin = seg_[kCs].base + eip_;
+  uint8_t* page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
+  if (page == nullptr) [[unlikely]] {
+    uint32_t pa;
+    curEip_ = eip_;  // the walk's TLB-miss event belongs to the instruction being fetched
+    if (auto f = mmu_.translate(lin, mmu::Access::kFetch, user(), pa)) {
+      pageFault(*f);
+      deliverFault();
+      return;
+    }
+    page = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
+    if (page == nullptr) {  // code outside RAM: decoded each time, never cached
+      stepSlow(false);
+      return;
+    }
+  }
+  fetchLin_ = lin & ~mmu::kPageMask;
+  fetchHost_ = page;
+  uint8_t* hp = page + (lin & mmu::kPageMask);
+  uintptr_t key = (reinterpret_cast<uintptr_t>(hp) << 1) | (codeBig_ ? 1 : 0);
+  // The slot comes from the physical address, never the host pointer: which blocks share a slot
+  // (and so how often one is rebuilt, with the TLB lookups that costs) must not depend on where
+  // the host happened to allocate guest memory, or two runs of one image would count differently.
+  uint32_t pa = (mmu_.hostFrame(lin, mmu::Access::kFetch, user()) << 12) | (lin & mmu::kPageMask);
+  size_t slot = (pa ^ (pa >> kBlockBits)) & ((size_t{1} << kBlockBits) - 1);
+  Block* b = &blocks_[slot];
+  if (b->key != key) [[unlikely]] {
+    b = buildBlock(lin, hp, key, slot);
+    if (b == nullptr) {  // the first instruction crosses into the next page
+      stepSlow(false);
+      return;
+    }
+  }
+  // The whole block must lie within CS; otherwise the slow path finds the faulting one.
+  if (uint64_t{eip_} + b->bytes - 1 > seg_[kCs].limit) [[unlikely]] {
+    stepSlow(false);
+    return;
+  }
+
+  // The hot path: a loop back to this block's start is a block entry like any other (EIP
+  // translated through the TLB again), minus the lookup when it lands on the same frame.
+  const uint32_t blockEip = eip_;
+  for (;;) {
+    uint64_t left = end - icount_;
+    const Insn* in = b->insns;
+    const Insn* last = in + (left < b->count ? left : b->count);
+    bool again = false;
+    do {
+      uint32_t next = (eip_ + in->len) & ipMask_;
+      curEip_ = eip_;
+      eip_ = next;
+      cycles_ += in->cost;
+      ++icount_;
+      if (!in->fn(*this, *in)) [[unlikely]] {
+        instructionFaulted();
+        break;
+      }
+      if (eip_ != next || attention_) {
+        again = eip_ == blockEip && !attention_ && icount_ < end && cycles_ < cycleDeadline &&
+                mmu_.hostFetch(lin & ~mmu::kPageMask, user()) == page;
+        break;
+      }
+    } while (++in != last);
+    if (!again) return;
+  }
+}
+
+std::string Core::registerDump() const {
   static const char* names[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
   static const char* segNames[6] = {"ES", "CS", "SS", "DS", "FS", "GS"};
   std::string out;

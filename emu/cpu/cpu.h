@@ -1,18 +1,22 @@
 // The i386 CPU interpreter: registers, segmentation, exceptions and interrupts, the decoded-
 // instruction cache and the run loop. Memory goes through mmu::Mmu; ports, physical slow-path
-// accesses and interrupt acknowledge through emu::CpuBus.
+// accesses and interrupt acknowledge through emu::CpuBus. Core is what instruction handlers see;
+// Cpu adds the run loop and the decoded-block cache and is what everyone else sees.
 //
 // cpu.cpp defines:
-//   Cpu::Cpu, reset, the register/segment/control-state accessors, run, step, the fetch and
-//   decoded-instruction cache, code invalidation, registerDump, the slow memory paths.
-// decode.cpp defines:
-//   decodeInstruction (bytes -> Insn), the opcode handler table built from emu/cpu/opcodes.h.
+//   stopReasonName, describeOpcode, opUnsupported; Core: the state helpers (updateAttention,
+//   refreshMode, setEflags, setSegmentReal, setCr0/3/4, deriveChecks, registerDump,
+//   unsupportedStop) and the linear-address memory paths; Cpu: construction, reset, the
+//   register/segment accessors, run (servicePending, runBlock, stepSlow), fetch and decode,
+//   the decoded-block cache and its invalidation, eventContext.
 // segments.cpp defines:
-//   descriptor reads, segment loads with their checks, far JMP/CALL/RET, IRET, LAR/LSL/VERR/VERW,
-//   LTR/LLDT, I/O permission checks.
+//   Core: descriptor reads, segment loads with their checks, far JMP/CALL/RET, IRET, LTR/LLDT,
+//   I/O permission checks; the LAR/LSL/VERR/VERW and LLDT/LTR helpers exec_system.h declares.
 // interrupts.cpp defines:
-//   exception and interrupt delivery through the IVT or IDT, #DF and triple fault.
-// exec_*.h (included by handlers.cpp) define the instruction handlers.
+//   Core: exception and interrupt delivery through the IVT or IDT, deliverFault (#DF and the
+//   triple fault), softwareInterrupt.
+// decode.cpp defines the decoder (decode.h); exec_*.h, included by decode.cpp, define the
+// instruction handlers, system.cpp the MOV CR/DR, CPUID, RDTSC and MSR ones (exec_system.h).
 #pragma once
 
 #include <cstdint>
@@ -102,9 +106,9 @@ struct RunResult {
 };
 
 // A decoded instruction: what the handler needs, nothing more (32 bytes).
-class Cpu;
+struct Core;
 struct Insn;
-using Handler = bool (*)(Cpu&, const Insn&);  // false: an exception is pending (Cpu::fault_)
+using Handler = bool (*)(Core&, const Insn&);  // false: a fault is pending (Core::fault)
 
 struct Insn {
   Handler fn;
@@ -131,108 +135,22 @@ struct Insn {
   bool addr32() const { return (pfx & kPfxAddr32) != 0; }
 };
 
-class Cpu final : public ContextSource {
- public:
-  static constexpr uint64_t kNoDeadline = ~uint64_t{0};
-
-  Cpu(CpuBus& bus, mmu::Mmu& mmu);
-  ~Cpu() override;
-  Cpu(const Cpu&) = delete;
-  Cpu& operator=(const Cpu&) = delete;
-
-  // Power-on state ([386PRM] 10.1): real mode, CS:IP = F000:FFF0 with CS base 0xFFFF0000,
-  // EFLAGS = 2, DX = 0x0300 | model, CR0 = 0x10; counters are not reset.
-  void reset();
-
-  // ---- Registers and state (tests, loaders, tools) -----------------------------------------
-  uint32_t reg(Reg r) const { return r_[r]; }
-  void setReg(Reg r, uint32_t value) { r_[r] = value; }
-  uint32_t eip() const { return eip_; }
-  void setEip(uint32_t value);  // also leaves the HLT state
-  uint32_t eflags() const { return flags_; }
-  void setEflags(uint32_t value);  // every writable bit; bit 1 reads 1
-  const Segment& segment(SegReg s) const { return seg_[s]; }
-  // Loads the hidden cache directly (as a descriptor load would) and derives the checks; for CS
-  // also the CPL (the selector's RPL) and the code size.
-  void setSegment(SegReg s, const Segment& value);
-  // Real-mode style: selector, base = selector * 16; limit and attributes kept.
-  void setSegmentReal(SegReg s, uint16_t selector);
-  // Protected mode: load through the GDT/LDT with every check a MOV to Sreg makes. Returns false
-  // (changing nothing) when that load would fault.
-  bool loadSegment(SegReg s, uint16_t selector);
-  // Flat 32-bit protected mode as the Multiboot spec leaves it (3.2): CR0.PE, CS a 4 GB code
-  // segment (selector `cs`), the others a 4 GB data segment (selector `ds`), CPL 0, IF=0.
-  void enterFlatProtectedMode(uint16_t cs = 0x08, uint16_t ds = 0x10);
-
-  DescriptorTable gdtr() const { return gdtr_; }
-  DescriptorTable idtr() const { return idtr_; }
-  void setGdtr(DescriptorTable t) { gdtr_ = t; }
-  void setIdtr(DescriptorTable t) { idtr_ = t; }
-  const Segment& ldtr() const { return ldtr_; }
-  const Segment& tr() const { return tr_; }
-  void setLdtr(const Segment& s) { ldtr_ = s; }
-  void setTr(const Segment& s) { tr_ = s; }
-
-  uint32_t cr0() const { return mmu_.cr0(); }
-  uint32_t cr2() const { return cr2_; }
-  uint32_t cr3() const { return mmu_.cr3(); }
-  uint32_t cr4() const { return mmu_.cr4(); }
-  void setCr0(uint32_t value);  // through the MMU, which flushes what hardware flushes
-  void setCr2(uint32_t value) { cr2_ = value; }
-  void setCr3(uint32_t value);
-  void setCr4(uint32_t value);
-  uint8_t cpl() const { return cpl_; }
-  bool protectedMode() const { return pe_; }
-
-  uint64_t cycles() const { return cycles_; }
-  void setCycles(uint64_t value) { cycles_ = value; }
-  uint64_t instructions() const { return icount_; }
-  // Returns to CPL 3 (IRET or far RET to an outer level): whether the guest has run user code.
-  uint64_t userEntries() const { return userEntries_; }
-
-  // ---- Running ------------------------------------------------------------------------------
-  // The interrupt controller's INTR line. When it is high and IF=1, the CPU acknowledges
-  // (bus.interruptAcknowledge()) and takes the interrupt at the next instruction boundary.
-  void setIntr(bool level);
-  bool halted() const { return halted_; }
-  // Ends the current run() at the next instruction boundary with reason kCycleDeadline. The bus
-  // calls it from an I/O access when a device's next event moved earlier than the deadline run()
-  // was given (a timer reprogrammed mid-slice), or when the guest asked to exit.
-  void endSlice() {
-    // A stop requestStop() asked for in the same slice keeps its reason.
-    if (!(stopRequested_ && stopReason_ == StopReason::kStopRequested)) stopReason_ = StopReason::kCycleDeadline;
-    stopRequested_ = true;
-    updateAttention();
-  }
-
-  // Runs until `maxInstructions` retired, the cycle counter reaches `cycleDeadline`, or a stop.
-  RunResult run(uint64_t maxInstructions, uint64_t cycleDeadline = kNoDeadline);
-  RunResult step() { return run(1); }
-  // Makes run() return kStopRequested at the next instruction boundary. For observers that
-  // stop a run at an event (the view's "run to the next page fault"); changes no guest state.
-  void requestStop();
-  // Why the last run stopped beyond the limits: the unsupported opcode, or the triple-fault dump.
-  const std::string& stopMessage() const { return stopMessage_; }
-  std::string registerDump() const;
-
-  // When false, an unsupported opcode is delivered to the guest as #UD instead of stopping.
-  void setStopOnUnsupportedOpcode(bool on) { stopOnUnsupported_ = on; }
-
-  EventBus& events() { return events_; }
-  EventContext eventContext() const override;
-
-  // Someone other than the CPU (DMA) wrote physical memory: drop decoded code from it.
-  void invalidateCode(uint32_t pa, uint32_t size);
-  void flushDecodedCode();
-
-  // ---- Internals used by the instruction handlers (emu/exec_*.h) --------------------------
-  // Not for other components: everything below may change.
+// What an instruction handler works on: the architectural state, the pending fault, the flags an
+// instruction raises for the run loop (attention_), and the operations instructions are built
+// from (memory through pages, descriptor loads, far transfers, interrupt delivery). Handlers
+// (exec_*.h, system.cpp) get a Core&; the run loop, the decoded-block cache and the public
+// interface are Cpu's, out of their reach. Cpu is the only Core, and keeps it private.
+struct Core {
   struct MemRef {  // a translated (or host-mapped) memory operand, for read-modify-write
     uint8_t* host = nullptr;
     uint32_t pa0 = 0, pa1 = 0;  // slow path: physical address of the first byte, of the 2nd page
     uint32_t linear = 0;
     unsigned split = 0;  // bytes in the first page when the access crosses one, else 0
   };
+
+  Core(CpuBus& bus, mmu::Mmu& mmu);
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
 
   CpuBus& bus_;
   mmu::Mmu& mmu_;
@@ -248,13 +166,15 @@ class Cpu final : public ContextSource {
   bool pe_ = false;        // CR0.PE
   bool codeBig_ = false;   // CS.D in protected mode
   bool stackBig_ = false;  // SS.B
+  uint32_t ipMask_ = 0xFFFF;  // EIP wraps at 64 KB in 16-bit code
   uint64_t cycles_ = 0;
   uint64_t icount_ = 0;
   uint64_t tscOffset_ = 0;  // RDTSC = cycles + offset (WRMSR 0x10 moves the offset only)
   uint32_t sysenterCs_ = 0, sysenterEsp_ = 0, sysenterEip_ = 0;
+  uint32_t apicBase_ = 0xFEE00900;  // IA32_APIC_BASE: enabled, bootstrap processor
+  uint64_t userEntries_ = 0;        // returns to CPL 3 (IRET or far RET to an outer level)
 
-  // The instruction executing now.
-  uint64_t userEntries_ = 0;
+  // The instruction executing now: exceptions and events report it.
   uint32_t curEip_ = 0;
 
   // A pending exception (faults are values: handlers return false after setting it).
@@ -274,37 +194,20 @@ class Cpu final : public ContextSource {
   std::string stopMessage_;
   bool stopOnUnsupported_ = true;
 
-  // Fetch: the linear page EIP is in and its host mapping; invalid after every control transfer,
-  // mode change and TLB flush, so EIP is re-translated at each block entry.
+  // Fetch: the linear page EIP is in (its host mapping is Cpu's fetchHost_); invalid after every
+  // control transfer, mode change and TLB flush, so EIP is re-translated at each block entry.
   static constexpr uint32_t kNoPage = 1;  // never page aligned
   uint32_t fetchLin_ = kNoPage;
-  uint8_t* fetchHost_ = nullptr;
-  uint32_t fetchPhys_ = 0;
 
-  // Decoded blocks: straight-line runs of instructions inside one page, ending after an
-  // unconditional control transfer. Direct mapped, keyed by the host address of the first byte
-  // (the physical address, RAM being stable) and the code size; dropped when their bytes are
-  // written. EIP is re-translated through the TLB at every block entry.
-  static constexpr unsigned kBlockBits = 12;
-  static constexpr unsigned kMaxBlockInsns = 32;
-  struct Block {
-    uintptr_t key;   // host address << 1 | code32; 0: empty
-    uint32_t bytes;  // length in bytes
-    uint32_t count;  // instructions
-    Insn insns[kMaxBlockInsns];
-  };
-  std::unique_ptr<Block[]> blocks_;
-  uint32_t ipMask_ = 0xFFFF;  // EIP wraps at 64 KB in 16-bit code
-  std::vector<uint8_t> codeFrame_;  // per 4 KB frame: 1 when decoded code from it is cached
-  // Per frame: the byte range [lo, hi) its cached instructions cover (lo | hi << 16), so a store
-  // to data sharing a page with code does not drop the code.
+  // Frames holding decoded code, which stores must check. Per 4 KB frame: 0 never held code,
+  // 1 watched, 2 dropped (still listed by the cache); and the byte range [lo, hi) its cached
+  // instructions cover (lo | hi << 16), so a store to data sharing a page with code keeps it.
+  std::vector<uint8_t> codeFrame_;
   std::vector<uint32_t> codeRange_;
-  std::vector<uint32_t> codeFrames_;  // the frames marked in codeFrame_
-  uint32_t codeFramesAtFlush_ = 0;
 
   EventBus events_;
 
-  // ---- helpers (cpu.cpp, memory.h) ----
+  // ---- cpu.cpp: state helpers ----
   bool user() const { return cpl_ == 3; }
   void updateAttention();
   void branch(uint32_t target) {
@@ -316,6 +219,18 @@ class Cpu final : public ContextSource {
   static constexpr uint32_t kAttEndBlock = 64;
   void endBlock() { attention_ |= kAttEndBlock; }
   void refreshMode();  // after CR0 / CS changes: pe_, codeBig_, cpl_, fetch page
+  void setEflags(uint32_t value);  // every writable bit; bit 1 reads 1
+  void setSegmentReal(SegReg s, uint16_t selector);
+  uint32_t cr0() const { return mmu_.cr0(); }
+  uint32_t cr3() const { return mmu_.cr3(); }
+  uint32_t cr4() const { return mmu_.cr4(); }
+  void setCr0(uint32_t value);
+  void setCr3(uint32_t value);
+  void setCr4(uint32_t value);
+  static void deriveChecks(Segment& s);
+  std::string registerDump() const;
+  void unsupportedStop(const Insn& insn);
+
   bool fault(uint8_t vector) {
     faultVector_ = vector;
     faultHasError_ = false;
@@ -334,9 +249,11 @@ class Cpu final : public ContextSource {
     cr2_ = f.linear;
     return fault(vec::kPf, f.errorCode);
   }
+  // Segment-relative checks: #GP(0), or #SS(0) for SS.
+  bool segFault(unsigned s) { return fault(s == kSs ? vec::kSs : vec::kGp, 0); }
 
-  // Linear-address accesses (no segmentation). `user`: CPL 3 access (descriptor tables and TSS
-  // are always supervisor). Sizes 1, 2, 4.
+  // ---- cpu.cpp: linear-address accesses (no segmentation) ----
+  // `user`: CPL 3 access (descriptor tables and TSS are always supervisor). Sizes 1, 2, 4.
   bool readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user);
   bool writeLinear(uint32_t linear, unsigned size, uint32_t value, bool user);
   // Translate [linear, linear+size) for writing without storing (both pages when it crosses).
@@ -345,19 +262,13 @@ class Cpu final : public ContextSource {
   uint32_t loadRef(const MemRef& ref, unsigned size);
   void storeRef(const MemRef& ref, unsigned size, uint32_t value);
   void slowStore(uint32_t pa, unsigned size, uint32_t value);
-  void dropCodeFrame(uint32_t pfn);
-  bool fetchBytes(uint32_t linear, uint8_t* out, unsigned count);
-  // The same bytes read through Mmu::probe: no side effect at all (for the trace event).
-  bool peekBytes(uint32_t linear, uint8_t* out, unsigned count) const;
+  // A store reached decoded code in frame `pfn`: the cache drops it (Cpu).
+  virtual void dropCodeFrame(uint32_t pfn) = 0;
 
-  // Segment-relative checks: #GP(0), or #SS(0) for SS.
-  bool segFault(unsigned s) { return fault(s == kSs ? vec::kSs : vec::kGp, 0); }
-
-  // segments.cpp
+  // ---- segments.cpp ----
   bool readDescriptor(uint16_t selector, uint32_t& lo, uint32_t& hi);
   bool loadSegmentChecked(unsigned s, uint16_t selector);
   static Segment segmentFromDescriptor(uint16_t selector, uint32_t lo, uint32_t hi);
-  static void deriveChecks(Segment& s);
   bool setAccessedBit(uint16_t selector, uint32_t hi);
   bool farJump(uint16_t selector, uint32_t offset);
   bool farCall(uint16_t selector, uint32_t offset, bool op32);
@@ -368,21 +279,152 @@ class Cpu final : public ContextSource {
   void loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl);
   void nullInvalidDataSegments();
 
-  // interrupts.cpp
+  // ---- interrupts.cpp ----
   enum class IntKind : uint8_t { kException, kSoftware, kExternal };
-  void raiseException(uint8_t vector, bool hasError, uint32_t error);
+  void deliverFault();
   bool deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error);
   bool softwareInterrupt(uint8_t vector);  // INT n / INT3 / INTO
   void tripleFault();
-
-  bool decodeAt(uint32_t linear, Insn& out, bool& cacheable);
-  Block* buildBlock(uint32_t linear, uint8_t* host, uintptr_t key, size_t slot);
-  bool stepSlow(bool trace);
-  void executeOne(const Insn& insn);
-  void unsupportedStop(const Insn& insn);
   bool deliverReal(uint8_t vector);
   bool readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext);
-  uint32_t apicBase_ = 0xFEE00900;  // IA32_APIC_BASE: enabled, bootstrap processor
+
+ protected:
+  ~Core() = default;
+};
+
+class Cpu final : public ContextSource, private Core {
+ public:
+  static constexpr uint64_t kNoDeadline = ~uint64_t{0};
+
+  Cpu(CpuBus& bus, mmu::Mmu& mmu);
+  ~Cpu() override;
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+
+  // Power-on state ([386PRM] 10.1): real mode, CS:IP = F000:FFF0 with CS base 0xFFFF0000,
+  // EFLAGS = 2, DX = 0x0300 | model, CR0 = 0x10; counters are not reset.
+  void reset();
+
+  // ---- Registers and state (tests, loaders, tools) -----------------------------------------
+  uint32_t reg(Reg r) const { return r_[r]; }
+  void setReg(Reg r, uint32_t value) { r_[r] = value; }
+  uint32_t eip() const { return eip_; }
+  void setEip(uint32_t value);  // also leaves the HLT state
+  uint32_t eflags() const { return flags_; }
+  using Core::setEflags;  // every writable bit; bit 1 reads 1
+  const Segment& segment(SegReg s) const { return seg_[s]; }
+  // Loads the hidden cache directly (as a descriptor load would) and derives the checks; for CS
+  // also the CPL (the selector's RPL) and the code size.
+  void setSegment(SegReg s, const Segment& value);
+  // Real-mode style: selector, base = selector * 16; limit and attributes kept.
+  using Core::setSegmentReal;
+  // Protected mode: load through the GDT/LDT with every check a MOV to Sreg makes. Returns false
+  // (changing nothing) when that load would fault.
+  bool loadSegment(SegReg s, uint16_t selector);
+  // The hidden cache a descriptor (lo, hi: its two dwords) loads, checks derived; no checks made.
+  using Core::segmentFromDescriptor;
+  // Flat 32-bit protected mode as the Multiboot spec leaves it (3.2): CR0.PE, CS a 4 GB code
+  // segment (selector `cs`), the others a 4 GB data segment (selector `ds`), CPL 0, IF=0.
+  void enterFlatProtectedMode(uint16_t cs = 0x08, uint16_t ds = 0x10);
+
+  DescriptorTable gdtr() const { return gdtr_; }
+  DescriptorTable idtr() const { return idtr_; }
+  void setGdtr(DescriptorTable t) { gdtr_ = t; }
+  void setIdtr(DescriptorTable t) { idtr_ = t; }
+  const Segment& ldtr() const { return ldtr_; }
+  const Segment& tr() const { return tr_; }
+  void setLdtr(const Segment& s) { ldtr_ = s; }
+  void setTr(const Segment& s) { tr_ = s; }
+
+  using Core::cr0;
+  uint32_t cr2() const { return cr2_; }
+  using Core::cr3;
+  using Core::cr4;
+  // CR0, CR3 and CR4 go through the MMU, which flushes what hardware flushes.
+  using Core::setCr0;
+  void setCr2(uint32_t value) { cr2_ = value; }
+  using Core::setCr3;
+  using Core::setCr4;
+  // DR0-DR7: stored only (breakpoints are not modelled).
+  uint32_t dr(unsigned n) const { return dr_[n & 7]; }
+  void setDr(unsigned n, uint32_t value) { dr_[n & 7] = value; }
+  uint8_t cpl() const { return cpl_; }
+  bool protectedMode() const { return pe_; }
+
+  uint64_t cycles() const { return cycles_; }
+  void setCycles(uint64_t value) { cycles_ = value; }
+  uint64_t instructions() const { return icount_; }
+  // Returns to CPL 3 (IRET or far RET to an outer level): whether the guest has run user code.
+  uint64_t userEntries() const { return userEntries_; }
+
+  // ---- Running ------------------------------------------------------------------------------
+  // The interrupt controller's INTR line. When it is high and IF=1, the CPU acknowledges
+  // (bus.interruptAcknowledge()) and takes the interrupt at the next instruction boundary.
+  void setIntr(bool level);
+  bool halted() const { return halted_; }
+  // Ends the current run() at the next instruction boundary with reason kCycleDeadline. The bus
+  // calls it from an I/O access when a device's next event moved earlier than the deadline run()
+  // was given (a timer reprogrammed mid-slice), or when the guest asked to exit.
+  void endSlice() {
+    // A stop requestStop() asked for in the same slice keeps its reason.
+    if (!(stopRequested_ && stopReason_ == StopReason::kStopRequested))
+      stopReason_ = StopReason::kCycleDeadline;
+    stopRequested_ = true;
+    updateAttention();
+  }
+
+  // Runs until `maxInstructions` retired, the cycle counter reaches `cycleDeadline`, or a stop.
+  RunResult run(uint64_t maxInstructions, uint64_t cycleDeadline = kNoDeadline);
+  RunResult step() { return run(1); }
+  // Makes run() return kStopRequested at the next instruction boundary. For observers that
+  // stop a run at an event (the view's "run to the next page fault"); changes no guest state.
+  void requestStop();
+  // Why the last run stopped beyond the limits: the unsupported opcode, or the triple-fault dump.
+  const std::string& stopMessage() const { return stopMessage_; }
+  using Core::registerDump;
+
+  // When false, an unsupported opcode is delivered to the guest as #UD instead of stopping.
+  void setStopOnUnsupportedOpcode(bool on) { stopOnUnsupported_ = on; }
+
+  EventBus& events() { return events_; }
+  EventContext eventContext() const override;
+
+  // Someone other than the CPU (DMA) wrote physical memory: drop decoded code from it.
+  void invalidateCode(uint32_t pa, uint32_t size);
+  void flushDecodedCode();
+
+ private:
+  // Decoded blocks: straight-line runs of instructions inside one page, ending after an
+  // unconditional control transfer. Direct mapped, keyed by the host address of the first byte
+  // (the physical address, RAM being stable) and the code size; dropped when their bytes are
+  // written. EIP is re-translated through the TLB at every block entry.
+  static constexpr unsigned kBlockBits = 12;
+  static constexpr unsigned kMaxBlockInsns = 32;
+  struct Block {
+    uintptr_t key;   // host address << 1 | code32; 0: empty
+    uint32_t bytes;  // length in bytes
+    uint32_t count;  // instructions
+    Insn insns[kMaxBlockInsns];
+  };
+  std::unique_ptr<Block[]> blocks_;
+  std::vector<uint32_t> codeFrames_;  // the frames marked in codeFrame_
+  uint8_t* fetchHost_ = nullptr;      // the host mapping of Core::fetchLin_'s page
+
+  // What servicePending decided: nothing to do, work done (look again), or the run ends.
+  enum class Pending : uint8_t { kNone, kServiced, kStop };
+
+  // cpu.cpp
+  void dropCodeFrame(uint32_t pfn) override;
+  bool fetchBytes(uint32_t linear, uint8_t* out, unsigned count);
+  // The same bytes read through Mmu::probe: no side effect at all (for the trace event).
+  bool peekBytes(uint32_t linear, uint8_t* out, unsigned count) const;
+  bool decodeAt(uint32_t linear, Insn& out, bool& cacheable);
+  Block* buildBlock(uint32_t linear, uint8_t* host, uintptr_t key, size_t slot);
+  Pending servicePending(uint64_t end, uint64_t cycleDeadline, StopReason& reason);
+  void runBlock(uint64_t end, uint64_t cycleDeadline);
+  bool stepSlow(bool trace);
+  void executeOne(const Insn& insn);
+  void instructionFaulted();
 };
 
 // What an instruction's first bytes mean, for errors and reports: "x87 escape D9 /0".

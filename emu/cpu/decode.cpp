@@ -22,16 +22,18 @@ struct RowDef {
 };
 
 // A handler for each operand size; byte rows use W = 1 in all three.
-#define XRAY86_HANDLER(width, w, h)                                                 \
-  +[](Cpu& c, const Insn& i) -> bool {                                              \
-    [[maybe_unused]] constexpr unsigned W = Width::width == Width::B ? 1u : (w);    \
-    return h(c, i);                                                                 \
+#define XRAY86_HANDLER(width, w, h)                                              \
+  +[](Core& c, const Insn& i) -> bool {                                          \
+    [[maybe_unused]] constexpr unsigned W = Width::width == Width::B ? 1u : (w); \
+    return h(c, i);                                                              \
   }
-#define XRAY86_ROW(op, reg, name, form, width, costReg, costMem, h)                                \
-  RowDef{OpcodeRow{static_cast<uint16_t>(op), static_cast<int8_t>(reg), name, Form::form,          \
-                   Width::width},                                                                  \
-         static_cast<uint8_t>(costReg), static_cast<uint8_t>(costMem),                             \
-         {XRAY86_HANDLER(width, 1u, h), XRAY86_HANDLER(width, 2u, h), XRAY86_HANDLER(width, 4u, h)}},
+#define XRAY86_ROW(op, reg, name, form, width, costReg, costMem, facts, h)             \
+  RowDef{                                                                              \
+      OpcodeRow{static_cast<uint16_t>(op), static_cast<int8_t>(reg), name, Form::form, \
+                Width::width, static_cast<uint8_t>(facts)},                            \
+      static_cast<uint8_t>(costReg),                                                   \
+      static_cast<uint8_t>(costMem),                                                   \
+      {XRAY86_HANDLER(width, 1u, h), XRAY86_HANDLER(width, 2u, h), XRAY86_HANDLER(width, 4u, h)}},
 
 const RowDef kRowDefs[] = {XRAY86_OPCODES(XRAY86_ROW)};
 #undef XRAY86_ROW
@@ -68,7 +70,10 @@ bool hasModrm(Form f) {
   return f == Form::kM || f == Form::kMIb || f == Form::kMIbs || f == Form::kMIv;
 }
 
-bool opLockUd(Cpu& c, const Insn&) { return c.ud(); }
+// LOCK where it is not allowed, or a register operand where the row wants memory: #UD.
+bool opInvalidOperandUd(Core& c, const Insn&) {
+  return c.ud();
+}
 
 }  // namespace
 
@@ -83,26 +88,16 @@ const OpcodeRow* rowFor(uint16_t op, unsigned reg) {
 
 bool isImplemented(uint16_t op, unsigned reg) { return rowFor(op, reg) != nullptr; }
 
-// LOCK is allowed only on the read-modify-write instructions below, and only with a memory
-// destination; anywhere else it raises #UD ([386PRM] 17.2.1 and LOCK: "An undefined-opcode
-// exception will be generated if the LOCK prefix is used with any instruction not listed"). The
-// list is the i686 one (Intel SDM vol. 2 LOCK), which our CPUID identity claims: the 386's plus
-// CMPXCHG, XADD, CMPXCHG8B, minus BT (which only reads its operand).
 bool lockable(unsigned op, unsigned reg) {
-  if (op < 0x40 && (op & 7) < 2 && (op >> 3) != 7) return true;  // ALU r/m, reg (not CMP)
-  switch (op) {
-    case 0x80: case 0x81: case 0x82: case 0x83: return reg != 7;  // ALU r/m, imm (not CMP)
-    case 0x86: case 0x87: return true;                            // XCHG
-    case 0xF6: case 0xF7: return reg == 2 || reg == 3;            // NOT, NEG
-    case 0xFE: case 0xFF: return reg <= 1;                        // INC, DEC
-    case 0x1AB: case 0x1B3: case 0x1BB: return true;              // BTS, BTR, BTC r/m, reg
-    case 0x1BA: return reg >= 5;                                  // BTS, BTR, BTC r/m, imm
-    case 0x1B0: case 0x1B1: case 0x1C0: case 0x1C1: return true;  // CMPXCHG, XADD
-    case 0x1C7: return reg == 1;                                  // CMPXCHG8B
-    default: return false;
-  }
+  const OpcodeRow* row = op < 512 ? rowFor(static_cast<uint16_t>(op), reg) : nullptr;
+  return row != nullptr && (row->facts & kLockable) != 0;
 }
 
+bool endsBlock(const Insn& insn) {
+  if (insn.fn == &opUnsupported || insn.fn == &opTooLong) return true;
+  const OpcodeRow* row = rowFor(insn.op, insn.reg());
+  return row != nullptr && (row->facts & kEndsBlock) != 0;
+}
 
 DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, Insn& out) {
   const Tables& t = tables();
@@ -168,8 +163,7 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
   if (wantModrm) {
     if (n >= avail) return DecodeStatus::kNeedMore;
     uint8_t m = p[n++];
-    // MOV to/from CRn/DRn always use the register form, whatever mod says ([386PRM] MOV CR).
-    if (op >= 0x120 && op <= 0x123) m |= 0xC0;
+    if (rowIndex != 0 && (kRowDefs[rowIndex - 1].row.facts & kRegisterForm)) m |= 0xC0;
     out.modrm = m;
     unsigned mod = m >> 6, rm = m & 7;
     if (mod != 3) {
@@ -284,12 +278,16 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
   }
   out.len = static_cast<uint8_t>(n);
   out.fn = row.fn[row.row.width == Width::B ? 0 : (o32 ? 2 : 1)];
-  if ((pfx & Insn::kPfxLock) && (!out.mem() || !lockable(op, out.reg()))) out.fn = opLockUd;
+  if ((pfx & Insn::kPfxLock) && (!out.mem() || !(row.row.facts & kLockable)))
+    out.fn = opInvalidOperandUd;
+  if ((row.row.facts & kMemOnly) && !out.mem()) out.fn = opInvalidOperandUd;
   out.cost = out.mem() && hasModrm(form) ? row.costMem : row.costReg;
   return DecodeStatus::kOk;
 }
 
 // An instruction longer than 15 bytes: #GP(0) ([386PRM] 17.2).
-bool opTooLong(Cpu& c, const Insn&) { return c.gp(0); }
+bool opTooLong(Core& c, const Insn&) {
+  return c.gp(0);
+}
 
 }  // namespace emu

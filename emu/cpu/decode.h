@@ -1,7 +1,9 @@
 // The decoder: instruction bytes -> Insn, driven by the opcode table (emu/cpu/opcodes.h).
 //
 // decode.cpp defines:
-//   decodeInstruction, isImplemented, lockable, rowFor.
+//   decodeInstruction, isImplemented, lockable, endsBlock, rowFor, opTooLong.
+// cpu.cpp defines:
+//   opUnsupported (it stops the run).
 #pragma once
 
 #include <cstdint>
@@ -24,14 +26,18 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
 bool isImplemented(uint16_t op, unsigned reg);
 
 // Whether LOCK may prefix `op` with ModR/M reg field `reg` (given a memory destination); LOCK on
-// anything else raises #UD.
+// anything else raises #UD. The table's kLockable column.
 bool lockable(unsigned op, unsigned reg);
+
+// Whether a decoded block ends after `insn`: the table's kEndsBlock column, and every opcode the
+// table has no row for.
+bool endsBlock(const Insn& insn);
 
 // The table row for an opcode (nullptr if none).
 const OpcodeRow* rowFor(uint16_t op, unsigned reg);
 
 // Handlers for decoded instructions that the table has no row for.
-bool opUnsupported(Cpu& c, const Insn& i);
-bool opTooLong(Cpu& c, const Insn& i);
+bool opUnsupported(Core& c, const Insn& i);
+bool opTooLong(Core& c, const Insn& i);
 
 }  // namespace emu

@@ -13,7 +13,7 @@ enum AluOp : uint8_t { kAdd, kOr, kAdc, kSbb, kAnd, kSub, kXor, kCmp };
 
 // Computes `a OP b`, sets the flags, returns the result (CMP returns a: nothing is written).
 template <AluOp OP, unsigned W>
-XRAY86_HOT uint32_t alu(Cpu& c, uint32_t a, uint32_t b) {
+XRAY86_HOT uint32_t alu(Core& c, uint32_t a, uint32_t b) {
   uint32_t cf = c.flags_ & flag::kCf;
   uint32_t r;
   switch (OP) {
@@ -31,7 +31,7 @@ XRAY86_HOT uint32_t alu(Cpu& c, uint32_t a, uint32_t b) {
 
 // OP r/m, reg
 template <AluOp OP, unsigned W>
-bool aluEG(Cpu& c, const Insn& i) {
+bool aluEG(Core& c, const Insn& i) {
   uint32_t src = getReg<W>(c, i.reg());
   if (!i.mem()) {
     uint32_t r = alu<OP, W>(c, getReg<W>(c, i.rm()), src);
@@ -44,7 +44,7 @@ bool aluEG(Cpu& c, const Insn& i) {
     if (!readMem<W>(c, i.seg, off, d)) return false;
     alu<OP, W>(c, d, src);
   } else {
-    Cpu::MemRef ref;
+    Core::MemRef ref;
     if (!rmwMem<W>(c, i.seg, off, ref)) return false;
     refStore<W>(c, ref, alu<OP, W>(c, refLoad<W>(c, ref), src));
   }
@@ -53,7 +53,7 @@ bool aluEG(Cpu& c, const Insn& i) {
 
 // OP reg, r/m
 template <AluOp OP, unsigned W>
-bool aluGE(Cpu& c, const Insn& i) {
+bool aluGE(Core& c, const Insn& i) {
   uint32_t src;
   if (!readE<W>(c, i, src)) return false;
   uint32_t r = alu<OP, W>(c, getReg<W>(c, i.reg()), src);
@@ -63,7 +63,7 @@ bool aluGE(Cpu& c, const Insn& i) {
 
 // OP AL/AX/EAX, imm
 template <AluOp OP, unsigned W>
-bool aluAI(Cpu& c, const Insn& i) {
+bool aluAI(Core& c, const Insn& i) {
   uint32_t r = alu<OP, W>(c, getReg<W>(c, kEax), i.imm);
   if constexpr (OP != kCmp) setReg<W>(c, kEax, r);
   return true;
@@ -71,7 +71,7 @@ bool aluAI(Cpu& c, const Insn& i) {
 
 // OP r/m, imm (group 1: 80, 81, 82, 83)
 template <AluOp OP, unsigned W>
-bool aluEI(Cpu& c, const Insn& i) {
+bool aluEI(Core& c, const Insn& i) {
   if (!i.mem()) {
     uint32_t r = alu<OP, W>(c, getReg<W>(c, i.rm()), i.imm);
     if constexpr (OP != kCmp) setReg<W>(c, i.rm(), r);
@@ -83,7 +83,7 @@ bool aluEI(Cpu& c, const Insn& i) {
     if (!readMem<W>(c, i.seg, off, d)) return false;
     alu<OP, W>(c, d, i.imm);
   } else {
-    Cpu::MemRef ref;
+    Core::MemRef ref;
     if (!rmwMem<W>(c, i.seg, off, ref)) return false;
     refStore<W>(c, ref, alu<OP, W>(c, refLoad<W>(c, ref), i.imm));
   }
@@ -91,50 +91,50 @@ bool aluEI(Cpu& c, const Insn& i) {
 }
 
 template <unsigned W>
-bool testEG(Cpu& c, const Insn& i) {
+bool testEG(Core& c, const Insn& i) {
   uint32_t v;
   if (!readE<W>(c, i, v)) return false;
   setArith(c, flagsLogic<W>(v & getReg<W>(c, i.reg())));
   return true;
 }
 template <unsigned W>
-bool testEI(Cpu& c, const Insn& i) {
+bool testEI(Core& c, const Insn& i) {
   uint32_t v;
   if (!readE<W>(c, i, v)) return false;
   setArith(c, flagsLogic<W>(v & i.imm));
   return true;
 }
 template <unsigned W>
-bool testAI(Cpu& c, const Insn& i) {
+bool testAI(Core& c, const Insn& i) {
   setArith(c, flagsLogic<W>(getReg<W>(c, kEax) & i.imm));
   return true;
 }
 
 // INC/DEC leave CF alone ([386PRM] INC).
 template <unsigned W, bool DEC>
-XRAY86_HOT uint32_t incDec(Cpu& c, uint32_t a) {
+XRAY86_HOT uint32_t incDec(Core& c, uint32_t a) {
   uint32_t cf = c.flags_ & flag::kCf;
   uint32_t f = DEC ? flagsSub<W>(a, 1, 0) : flagsAdd<W>(a, 1, 0);
   setArith(c, (f & ~flag::kCf) | cf);
   return (DEC ? a - 1 : a + 1) & kMask<W>;
 }
 template <unsigned W, unsigned R>
-bool incReg(Cpu& c, const Insn&) {
+bool incReg(Core& c, const Insn&) {
   setReg<W>(c, R, incDec<W, false>(c, getReg<W>(c, R)));
   return true;
 }
 template <unsigned W, unsigned R>
-bool decReg(Cpu& c, const Insn&) {
+bool decReg(Core& c, const Insn&) {
   setReg<W>(c, R, incDec<W, true>(c, getReg<W>(c, R)));
   return true;
 }
 template <unsigned W, bool DEC>
-bool incE(Cpu& c, const Insn& i) {
+bool incE(Core& c, const Insn& i) {
   if (!i.mem()) {
     setReg<W>(c, i.rm(), incDec<W, DEC>(c, getReg<W>(c, i.rm())));
     return true;
   }
-  Cpu::MemRef ref;
+  Core::MemRef ref;
   if (!rmwMem<W>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   refStore<W>(c, ref, incDec<W, DEC>(c, refLoad<W>(c, ref)));
   return true;
@@ -142,25 +142,25 @@ bool incE(Cpu& c, const Insn& i) {
 
 // NOT changes no flags; NEG is 0 - x (CF = x != 0).
 template <unsigned W>
-bool opNot(Cpu& c, const Insn& i) {
+bool opNot(Core& c, const Insn& i) {
   if (!i.mem()) {
     setReg<W>(c, i.rm(), ~getReg<W>(c, i.rm()));
     return true;
   }
-  Cpu::MemRef ref;
+  Core::MemRef ref;
   if (!rmwMem<W>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   refStore<W>(c, ref, ~refLoad<W>(c, ref));
   return true;
 }
 template <unsigned W>
-bool opNeg(Cpu& c, const Insn& i) {
+bool opNeg(Core& c, const Insn& i) {
   if (!i.mem()) {
     uint32_t v = getReg<W>(c, i.rm());
     setArith(c, flagsSub<W>(0, v, 0));
     setReg<W>(c, i.rm(), 0 - v);
     return true;
   }
-  Cpu::MemRef ref;
+  Core::MemRef ref;
   if (!rmwMem<W>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   uint32_t v = refLoad<W>(c, ref);
   setArith(c, flagsSub<W>(0, v, 0));
@@ -190,7 +190,7 @@ inline uint32_t mulFlags(uint32_t low, bool overflow) {
 }
 
 template <unsigned W>
-bool opMul(Cpu& c, const Insn& i) {
+bool opMul(Core& c, const Insn& i) {
   uint32_t m;
   if (!readE<W>(c, i, m)) return false;
   uint64_t p = uint64_t{getReg<W>(c, kEax)} * m;
@@ -208,7 +208,7 @@ bool opMul(Cpu& c, const Insn& i) {
 }
 
 template <unsigned W>
-bool opImul1(Cpu& c, const Insn& i) {
+bool opImul1(Core& c, const Insn& i) {
   uint32_t m;
   if (!readE<W>(c, i, m)) return false;
   int64_t p = int64_t{static_cast<int32_t>(sext<W>(getReg<W>(c, kEax)))} *
@@ -228,7 +228,7 @@ bool opImul1(Cpu& c, const Insn& i) {
 }
 
 template <unsigned W>
-inline void imulInto(Cpu& c, const Insn& i, uint32_t a, uint32_t b) {
+inline void imulInto(Core& c, const Insn& i, uint32_t a, uint32_t b) {
   int64_t p = int64_t{static_cast<int32_t>(sext<W>(a))} * static_cast<int32_t>(sext<W>(b));
   uint32_t lo = static_cast<uint32_t>(p) & kMask<W>;
   setReg<W>(c, i.reg(), lo);
@@ -238,7 +238,7 @@ inline void imulInto(Cpu& c, const Insn& i, uint32_t a, uint32_t b) {
 
 // IMUL reg, r/m
 template <unsigned W>
-bool imul2(Cpu& c, const Insn& i) {
+bool imul2(Core& c, const Insn& i) {
   uint32_t m;
   if (!readE<W>(c, i, m)) return false;
   imulInto<W>(c, i, getReg<W>(c, i.reg()), m);
@@ -246,7 +246,7 @@ bool imul2(Cpu& c, const Insn& i) {
 }
 // IMUL reg, r/m, imm
 template <unsigned W>
-bool imul3(Cpu& c, const Insn& i) {
+bool imul3(Core& c, const Insn& i) {
   uint32_t m;
   if (!readE<W>(c, i, m)) return false;
   imulInto<W>(c, i, m, i.imm);
@@ -256,7 +256,7 @@ bool imul3(Cpu& c, const Insn& i) {
 // DIV/IDIV: #DE on a zero divisor or a quotient that does not fit; flags unchanged (undefined in
 // Intel's manual; Unicorn leaves them).
 template <unsigned W>
-bool opDiv(Cpu& c, const Insn& i) {
+bool opDiv(Core& c, const Insn& i) {
   uint32_t d;
   if (!readE<W>(c, i, d)) return false;
   if (d == 0) return c.fault(vec::kDe);
@@ -271,12 +271,13 @@ bool opDiv(Cpu& c, const Insn& i) {
     setReg<W>(c, kEax, static_cast<uint32_t>(q));
     setReg<W>(c, kEdx, rem);
   }
-  c.cycles_ += (W == 1 ? cost::kDiv8 : W == 2 ? cost::kDiv16 : cost::kDiv32) + (i.mem() ? 3 : 0);
+  uint32_t clocks = W == 1 ? cost::kDiv8 : W == 2 ? cost::kDiv16 : cost::kDiv32;
+  c.cycles_ += clocks + (i.mem() ? cost::kDivMemExtra : 0);
   return true;
 }
 
 template <unsigned W>
-bool opIdiv(Cpu& c, const Insn& i) {
+bool opIdiv(Core& c, const Insn& i) {
   uint32_t d;
   if (!readE<W>(c, i, d)) return false;
   int64_t dv = static_cast<int32_t>(sext<W>(d));
@@ -301,7 +302,8 @@ bool opIdiv(Cpu& c, const Insn& i) {
     setReg<W>(c, kEax, static_cast<uint32_t>(q));
     setReg<W>(c, kEdx, static_cast<uint32_t>(rem));
   }
-  c.cycles_ += (W == 1 ? cost::kIdiv8 : W == 2 ? cost::kIdiv16 : cost::kIdiv32) + (i.mem() ? 3 : 0);
+  uint32_t clocks = W == 1 ? cost::kIdiv8 : W == 2 ? cost::kIdiv16 : cost::kIdiv32;
+  c.cycles_ += clocks + (i.mem() ? cost::kDivMemExtra : 0);
   return true;
 }
 
@@ -312,7 +314,7 @@ enum CountSrc : uint8_t { kCountOne, kCountCl, kCountImm };
 // Shifts `a` by `count` (already masked to 5 bits, nonzero) and updates flags. Undefined flags
 // follow Unicorn (QEMU): AF = 0 for shifts, OF computed for every count from the last step.
 template <ShiftOp OP, unsigned W>
-inline uint32_t shiftValue(Cpu& c, uint32_t a, unsigned count) {
+inline uint32_t shiftValue(Core& c, uint32_t a, unsigned count) {
   constexpr unsigned bits = W * 8;
   a &= kMask<W>;
   uint32_t f = c.flags_;
@@ -385,14 +387,14 @@ inline uint32_t shiftValue(Cpu& c, uint32_t a, unsigned count) {
 }
 
 template <ShiftOp OP, unsigned W, CountSrc N>
-bool shiftE(Cpu& c, const Insn& i) {
+bool shiftE(Core& c, const Insn& i) {
   unsigned count = (N == kCountOne ? 1u : N == kCountCl ? c.r_[kEcx] : i.imm) & 0x1F;
   if (!i.mem()) {
     if (count == 0) return true;  // no flags change with a zero count
     setReg<W>(c, i.rm(), shiftValue<OP, W>(c, getReg<W>(c, i.rm()), count));
     return true;
   }
-  Cpu::MemRef ref;
+  Core::MemRef ref;
   if (!rmwMem<W>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   if (count == 0) return true;
   refStore<W>(c, ref, shiftValue<OP, W>(c, refLoad<W>(c, ref), count));
@@ -402,7 +404,7 @@ bool shiftE(Cpu& c, const Insn& i) {
 // SHLD/SHRD. Counts above the operand size (16-bit) give what Unicorn gives: the operand is
 // shifted as dest:src:dest (QEMU's concatenation); Intel leaves the result undefined.
 template <unsigned W, bool RIGHT>
-inline uint32_t shiftDoubleValue(Cpu& c, uint32_t d, uint32_t s, unsigned count) {
+inline uint32_t shiftDoubleValue(Core& c, uint32_t d, uint32_t s, unsigned count) {
   uint64_t wide;
   uint32_t r, pre;
   if constexpr (W == 2) {
@@ -426,7 +428,7 @@ inline uint32_t shiftDoubleValue(Cpu& c, uint32_t d, uint32_t s, unsigned count)
 }
 
 template <unsigned W, bool RIGHT, bool IMM>
-bool shiftDouble(Cpu& c, const Insn& i) {
+bool shiftDouble(Core& c, const Insn& i) {
   unsigned count = (IMM ? i.imm : c.r_[kEcx]) & 0x1F;
   uint32_t s = getReg<W>(c, i.reg());
   if (!i.mem()) {
@@ -434,7 +436,7 @@ bool shiftDouble(Cpu& c, const Insn& i) {
     setReg<W>(c, i.rm(), shiftDoubleValue<W, RIGHT>(c, getReg<W>(c, i.rm()), s, count));
     return true;
   }
-  Cpu::MemRef ref;
+  Core::MemRef ref;
   if (!rmwMem<W>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   if (count == 0) return true;
   refStore<W>(c, ref, shiftDoubleValue<W, RIGHT>(c, refLoad<W>(c, ref), s, count));
@@ -445,20 +447,20 @@ bool shiftDouble(Cpu& c, const Insn& i) {
 // BT/BTS/BTR/BTC: CF = the bit; ZF unchanged. OF SF AF PF are undefined; Unicorn's values depend
 // on the instruction before, so we leave them unchanged and the differential test masks them.
 template <unsigned W, unsigned OP>  // 0 BT, 1 BTS, 2 BTR, 3 BTC
-inline uint32_t bitOp(Cpu& c, uint32_t v, unsigned bit) {
+inline uint32_t bitOp(Core& c, uint32_t v, unsigned bit) {
   uint32_t m = 1u << bit;
   c.flags_ = (c.flags_ & ~flag::kCf) | ((v & m) ? flag::kCf : 0);
   return OP == 1 ? v | m : OP == 2 ? v & ~m : OP == 3 ? v ^ m : v;
 }
 
 template <unsigned W, unsigned OP>
-inline bool bitMem(Cpu& c, const Insn& i, uint32_t off, unsigned bit) {
+inline bool bitMem(Core& c, const Insn& i, uint32_t off, unsigned bit) {
   if constexpr (OP == 0) {
     uint32_t v;
     if (!readMem<W>(c, i.seg, off, v)) return false;
     bitOp<W, OP>(c, v, bit);
   } else {
-    Cpu::MemRef ref;
+    Core::MemRef ref;
     if (!rmwMem<W>(c, i.seg, off, ref)) return false;
     refStore<W>(c, ref, bitOp<W, OP>(c, refLoad<W>(c, ref), bit));
   }
@@ -468,7 +470,7 @@ inline bool bitMem(Cpu& c, const Insn& i, uint32_t off, unsigned bit) {
 // BT r/m, reg: with memory the bit offset is signed and may reach outside the operand
 // ([386PRM] BT: the address moves by (offset >> 3) rounded to the operand size).
 template <unsigned W, unsigned OP>
-bool btEG(Cpu& c, const Insn& i) {
+bool btEG(Core& c, const Insn& i) {
   uint32_t off = getReg<W>(c, i.reg());
   if (!i.mem()) {
     uint32_t r = bitOp<W, OP>(c, getReg<W>(c, i.rm()), off & (W * 8 - 1));
@@ -483,7 +485,7 @@ bool btEG(Cpu& c, const Insn& i) {
 }
 
 template <unsigned W, unsigned OP>
-bool btEI(Cpu& c, const Insn& i) {
+bool btEI(Core& c, const Insn& i) {
   unsigned bit = i.imm & (W * 8 - 1);
   if (!i.mem()) {
     uint32_t r = bitOp<W, OP>(c, getReg<W>(c, i.rm()), bit);
@@ -496,7 +498,7 @@ bool btEI(Cpu& c, const Insn& i) {
 // BSF/BSR: ZF = source is zero, destination unchanged then. The other flags are undefined;
 // Unicorn computes them as a logic op on the source (CF = OF = AF = 0, SF PF from it).
 template <unsigned W, bool REVERSE>
-bool bitScan(Cpu& c, const Insn& i) {
+bool bitScan(Core& c, const Insn& i) {
   uint32_t v;
   if (!readE<W>(c, i, v)) return false;
   v &= kMask<W>;
@@ -505,14 +507,14 @@ bool bitScan(Cpu& c, const Insn& i) {
     unsigned idx = REVERSE ? 31 - static_cast<unsigned>(__builtin_clz(v))
                            : static_cast<unsigned>(__builtin_ctz(v));
     setReg<W>(c, i.reg(), idx);
-    c.cycles_ += REVERSE ? 31 - idx : idx;  // [386PRM] BSF 10+3n: we charge one clock per bit
+    c.cycles_ += cost::kBsfPerBit * (REVERSE ? 31 - idx : idx);
   }
   return true;
 }
 
 // ---- exchange-and-arithmetic (486 instructions gcc emits for i686) -----------------------------
 template <unsigned W>
-bool opXadd(Cpu& c, const Insn& i) {
+bool opXadd(Core& c, const Insn& i) {
   uint32_t s = getReg<W>(c, i.reg());
   if (!i.mem()) {
     uint32_t d = getReg<W>(c, i.rm());
@@ -521,7 +523,7 @@ bool opXadd(Cpu& c, const Insn& i) {
     setReg<W>(c, i.rm(), r);
     return true;
   }
-  Cpu::MemRef ref;
+  Core::MemRef ref;
   if (!rmwMem<W>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   uint32_t d = refLoad<W>(c, ref);
   uint32_t r = alu<kAdd, W>(c, d, s);
@@ -532,7 +534,7 @@ bool opXadd(Cpu& c, const Insn& i) {
 
 // CMPXCHG: the memory form always writes (the old value back when unequal), as the 486 does.
 template <unsigned W>
-bool opCmpxchg(Cpu& c, const Insn& i) {
+bool opCmpxchg(Core& c, const Insn& i) {
   uint32_t acc = getReg<W>(c, kEax);
   if (!i.mem()) {
     uint32_t d = getReg<W>(c, i.rm());
@@ -543,7 +545,7 @@ bool opCmpxchg(Cpu& c, const Insn& i) {
       setReg<W>(c, kEax, d);
     return true;
   }
-  Cpu::MemRef ref;
+  Core::MemRef ref;
   if (!rmwMem<W>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   uint32_t d = refLoad<W>(c, ref);
   alu<kCmp, W>(c, acc, d);
@@ -557,10 +559,9 @@ bool opCmpxchg(Cpu& c, const Insn& i) {
 }
 
 // CMPXCHG8B m64 (0F C7 /1): compares EDX:EAX with m64; ZF only.
-inline bool opCmpxchg8b(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
+inline bool opCmpxchg8b(Core& c, const Insn& i) {
   uint32_t off = effectiveAddress(c, i);
-  Cpu::MemRef lo, hi;
+  Core::MemRef lo, hi;
   // Both halves are translated for writing before anything is stored.
   if (!rmwMem<4>(c, i.seg, off, lo)) return false;
   if (!rmwMem<4>(c, i.seg, i.addr32() ? off + 4 : ((off + 4) & 0xFFFF), hi)) return false;
@@ -583,7 +584,7 @@ inline bool opCmpxchg8b(Cpu& c, const Insn& i) {
 // DAA/DAS as Unicorn (QEMU's helper_daa/das) compute them: OF = 0, CF/AF/SF/ZF/PF as below.
 // The high-digit test looks at AL before the low-digit adjustment (old AL > 99H, SDM vol. 2 DAA);
 // [386PRM]'s "AL > 9FH" after it differs for AL = 9AH-9FH and FAH-FFH with AF set.
-inline bool opDaa(Cpu& c, const Insn&) {
+inline bool opDaa(Core& c, const Insn&) {
   uint32_t al = c.r_[kEax] & 0xFF, old = al, f = 0;
   bool cf = c.flags_ & flag::kCf, af = c.flags_ & flag::kAf;
   if ((al & 0x0F) > 9 || af) {
@@ -599,7 +600,7 @@ inline bool opDaa(Cpu& c, const Insn&) {
   return true;
 }
 
-inline bool opDas(Cpu& c, const Insn&) {
+inline bool opDas(Core& c, const Insn&) {
   uint32_t al = c.r_[kEax] & 0xFF, al1 = al, f = 0;
   bool cf = c.flags_ & flag::kCf, af = c.flags_ & flag::kAf;
   if ((al & 0x0F) > 9 || af) {
@@ -617,7 +618,7 @@ inline bool opDas(Cpu& c, const Insn&) {
 }
 
 // AAA/AAS: only CF and AF change (OF SF ZF PF undefined; Unicorn leaves them).
-inline bool opAaa(Cpu& c, const Insn&) {
+inline bool opAaa(Core& c, const Insn&) {
   uint32_t al = c.r_[kEax] & 0xFF, ah = (c.r_[kEax] >> 8) & 0xFF;
   bool carry = al > 0xF9;
   if ((al & 0x0F) > 9 || (c.flags_ & flag::kAf)) {
@@ -632,7 +633,7 @@ inline bool opAaa(Cpu& c, const Insn&) {
   return true;
 }
 
-inline bool opAas(Cpu& c, const Insn&) {
+inline bool opAas(Core& c, const Insn&) {
   uint32_t al = c.r_[kEax] & 0xFF, ah = (c.r_[kEax] >> 8) & 0xFF;
   bool borrow = al < 6;
   if ((al & 0x0F) > 9 || (c.flags_ & flag::kAf)) {
@@ -648,7 +649,7 @@ inline bool opAas(Cpu& c, const Insn&) {
 }
 
 // AAM/AAD imm8: SF ZF PF from AL; CF OF AF undefined, cleared as Unicorn does. AAM 0 is #DE.
-inline bool opAam(Cpu& c, const Insn& i) {
+inline bool opAam(Core& c, const Insn& i) {
   uint32_t base = i.imm & 0xFF;
   if (base == 0) return c.fault(vec::kDe);
   uint32_t al = c.r_[kEax] & 0xFF;
@@ -658,7 +659,7 @@ inline bool opAam(Cpu& c, const Insn& i) {
   return true;
 }
 
-inline bool opAad(Cpu& c, const Insn& i) {
+inline bool opAad(Core& c, const Insn& i) {
   uint32_t al = c.r_[kEax] & 0xFF, ah = (c.r_[kEax] >> 8) & 0xFF;
   al = (ah * (i.imm & 0xFF) + al) & 0xFF;
   setReg<2>(c, kEax, al);

@@ -55,14 +55,14 @@ XRAY86_HOT uint32_t sext(uint32_t v) {
 // ---- registers --------------------------------------------------------------------------------
 // Byte registers: AL CL DL BL are the low bytes of EAX..EBX, AH CH DH BH their second bytes.
 template <unsigned W>
-XRAY86_HOT uint32_t getReg(const Cpu& c, unsigned r) {
+XRAY86_HOT uint32_t getReg(const Core& c, unsigned r) {
   if constexpr (W == 1) return r < 4 ? c.r_[r] & 0xFF : (c.r_[r - 4] >> 8) & 0xFF;
   if constexpr (W == 2) return c.r_[r] & 0xFFFF;
   return c.r_[r];
 }
 
 template <unsigned W>
-XRAY86_HOT void setReg(Cpu& c, unsigned r, uint32_t v) {
+XRAY86_HOT void setReg(Core& c, unsigned r, uint32_t v) {
   if constexpr (W == 1) {
     if (r < 4)
       c.r_[r] = (c.r_[r] & ~0xFFu) | (v & 0xFF);
@@ -76,7 +76,7 @@ XRAY86_HOT void setReg(Cpu& c, unsigned r, uint32_t v) {
 }
 
 // The effective address of the ModR/M memory operand. Absent base/index read r_[8], always 0.
-XRAY86_HOT uint32_t effectiveAddress(const Cpu& c, const Insn& i) {
+XRAY86_HOT uint32_t effectiveAddress(const Core& c, const Insn& i) {
   uint32_t a = i.disp + c.r_[i.base] + (c.r_[i.index] << i.scale);
   return i.addr32() ? a : (a & 0xFFFF);
 }
@@ -89,7 +89,7 @@ XRAY86_HOT bool segOk(const Segment& s, uint32_t off) {
 }
 
 template <unsigned W>
-XRAY86_HOT bool readMem(Cpu& c, unsigned s, uint32_t off, uint32_t& v) {
+XRAY86_HOT bool readMem(Core& c, unsigned s, uint32_t off, uint32_t& v) {
   const Segment& sg = c.seg_[s];
   if (!sg.readable || !segOk<W>(sg, off)) [[unlikely]]
     return c.segFault(s);
@@ -104,7 +104,7 @@ XRAY86_HOT bool readMem(Cpu& c, unsigned s, uint32_t off, uint32_t& v) {
 }
 
 template <unsigned W>
-XRAY86_HOT bool writeMem(Cpu& c, unsigned s, uint32_t off, uint32_t v) {
+XRAY86_HOT bool writeMem(Core& c, unsigned s, uint32_t off, uint32_t v) {
   const Segment& sg = c.seg_[s];
   if (!sg.writable || !segOk<W>(sg, off)) [[unlikely]]
     return c.segFault(s);
@@ -121,7 +121,7 @@ XRAY86_HOT bool writeMem(Cpu& c, unsigned s, uint32_t off, uint32_t v) {
 // Read-modify-write: translate for writing first, so the load, the computation and the store
 // happen only when the store cannot fault.
 template <unsigned W>
-XRAY86_HOT bool rmwMem(Cpu& c, unsigned s, uint32_t off, Cpu::MemRef& ref) {
+XRAY86_HOT bool rmwMem(Core& c, unsigned s, uint32_t off, Core::MemRef& ref) {
   const Segment& sg = c.seg_[s];
   if (!sg.writable || !segOk<W>(sg, off)) [[unlikely]]
     return c.segFault(s);
@@ -136,11 +136,11 @@ XRAY86_HOT bool rmwMem(Cpu& c, unsigned s, uint32_t off, Cpu::MemRef& ref) {
 }
 
 template <unsigned W>
-XRAY86_HOT uint32_t refLoad(Cpu& c, const Cpu::MemRef& ref) {
+XRAY86_HOT uint32_t refLoad(Core& c, const Core::MemRef& ref) {
   return ref.host != nullptr ? load<W>(ref.host) : c.loadRef(ref, W);
 }
 template <unsigned W>
-XRAY86_HOT void refStore(Cpu& c, const Cpu::MemRef& ref, uint32_t v) {
+XRAY86_HOT void refStore(Core& c, const Core::MemRef& ref, uint32_t v) {
   if (ref.host != nullptr)
     store<W>(ref.host, v);
   else
@@ -154,7 +154,7 @@ inline bool segRangeOk(const Segment& s, uint32_t off, uint32_t size) {
 
 // ---- ModR/M operands ---------------------------------------------------------------------------
 template <unsigned W>
-XRAY86_HOT bool readE(Cpu& c, const Insn& i, uint32_t& v) {
+XRAY86_HOT bool readE(Core& c, const Insn& i, uint32_t& v) {
   if (!i.mem()) {
     v = getReg<W>(c, i.rm());
     return true;
@@ -163,7 +163,7 @@ XRAY86_HOT bool readE(Cpu& c, const Insn& i, uint32_t& v) {
 }
 
 template <unsigned W>
-XRAY86_HOT bool writeE(Cpu& c, const Insn& i, uint32_t v) {
+XRAY86_HOT bool writeE(Core& c, const Insn& i, uint32_t v) {
   if (!i.mem()) {
     setReg<W>(c, i.rm(), v);
     return true;
@@ -173,12 +173,14 @@ XRAY86_HOT bool writeE(Cpu& c, const Insn& i, uint32_t v) {
 
 // ---- stack ------------------------------------------------------------------------------------
 // SS.B selects ESP or SP ([386PRM] 6.3.1.3); a 16-bit stack wraps within 64 KB.
-inline uint32_t stackPtr(const Cpu& c) { return c.stackBig_ ? c.r_[kEsp] : (c.r_[kEsp] & 0xFFFF); }
-inline uint32_t stackAdd(const Cpu& c, uint32_t sp, int32_t delta) {
+inline uint32_t stackPtr(const Core& c) {
+  return c.stackBig_ ? c.r_[kEsp] : (c.r_[kEsp] & 0xFFFF);
+}
+inline uint32_t stackAdd(const Core& c, uint32_t sp, int32_t delta) {
   uint32_t n = sp + static_cast<uint32_t>(delta);
   return c.stackBig_ ? n : (n & 0xFFFF);
 }
-inline void setStackPtr(Cpu& c, uint32_t sp) {
+inline void setStackPtr(Core& c, uint32_t sp) {
   if (c.stackBig_)
     c.r_[kEsp] = sp;
   else
@@ -186,7 +188,7 @@ inline void setStackPtr(Cpu& c, uint32_t sp) {
 }
 
 template <unsigned W>
-XRAY86_HOT bool push(Cpu& c, uint32_t v) {
+XRAY86_HOT bool push(Core& c, uint32_t v) {
   uint32_t sp = stackAdd(c, stackPtr(c), -static_cast<int32_t>(W));
   if (!writeMem<W>(c, kSs, sp, v)) return false;
   setStackPtr(c, sp);
@@ -195,12 +197,12 @@ XRAY86_HOT bool push(Cpu& c, uint32_t v) {
 
 // Reads the value `offset` bytes above the stack pointer without popping it.
 template <unsigned W>
-XRAY86_HOT bool peek(Cpu& c, uint32_t offset, uint32_t& v) {
+XRAY86_HOT bool peek(Core& c, uint32_t offset, uint32_t& v) {
   return readMem<W>(c, kSs, stackAdd(c, stackPtr(c), static_cast<int32_t>(offset)), v);
 }
 
 template <unsigned W>
-XRAY86_HOT bool pop(Cpu& c, uint32_t& v) {
+XRAY86_HOT bool pop(Core& c, uint32_t& v) {
   if (!peek<W>(c, 0, v)) return false;
   setStackPtr(c, stackAdd(c, stackPtr(c), W));
   return true;
@@ -226,7 +228,9 @@ XRAY86_HOT uint32_t szp(uint32_t r) {
   return kParity.pf[r & 0xFF] | (r == 0 ? flag::kZf : 0) | ((r >> (W * 8 - 8)) & flag::kSf);
 }
 
-XRAY86_HOT void setArith(Cpu& c, uint32_t f) { c.flags_ = (c.flags_ & ~flag::kArith) | f; }
+XRAY86_HOT void setArith(Core& c, uint32_t f) {
+  c.flags_ = (c.flags_ & ~flag::kArith) | f;
+}
 
 template <unsigned W>
 XRAY86_HOT uint32_t flagsAdd(uint32_t a, uint32_t b, uint32_t cin) {
@@ -277,7 +281,7 @@ inline uint32_t nextIp(const Insn& i, uint32_t target) {
 }
 
 // A near branch target must lie within CS ([386PRM] JMP: #GP(0) beyond the limit).
-inline bool nearBranch(Cpu& c, uint32_t target) {
+inline bool nearBranch(Core& c, uint32_t target) {
   const Segment& cs = c.seg_[kCs];
   if (target > cs.limit) [[unlikely]]
     return c.gp(0);

@@ -7,16 +7,18 @@
 namespace emu {
 
 template <unsigned CC>
-bool jcc(Cpu& c, const Insn& i) {
+bool jcc(Core& c, const Insn& i) {
   if (!condition(c.flags_, CC)) return true;
   c.cycles_ += cost::kJccTaken - cost::kJccNotTaken;
   return nearBranch(c, nextIp(i, c.eip_ + i.imm));
 }
 
-inline bool jmpRel(Cpu& c, const Insn& i) { return nearBranch(c, nextIp(i, c.eip_ + i.imm)); }
+inline bool jmpRel(Core& c, const Insn& i) {
+  return nearBranch(c, nextIp(i, c.eip_ + i.imm));
+}
 
 template <unsigned W>
-bool jmpE(Cpu& c, const Insn& i) {
+bool jmpE(Core& c, const Insn& i) {
   uint32_t t;
   if (!readE<W>(c, i, t)) return false;
   return nearBranch(c, t);
@@ -24,7 +26,7 @@ bool jmpE(Cpu& c, const Insn& i) {
 
 // CALL: the return address is pushed only once the target is known to be inside CS.
 template <unsigned W>
-inline bool callNear(Cpu& c, uint32_t target) {
+inline bool callNear(Core& c, uint32_t target) {
   if (target > c.seg_[kCs].limit) return c.gp(0);
   if (!push<W>(c, c.eip_)) return false;
   c.branch(target);
@@ -32,12 +34,12 @@ inline bool callNear(Cpu& c, uint32_t target) {
 }
 
 template <unsigned W>
-bool callRel(Cpu& c, const Insn& i) {
+bool callRel(Core& c, const Insn& i) {
   return callNear<W>(c, nextIp(i, c.eip_ + i.imm));
 }
 
 template <unsigned W>
-bool callE(Cpu& c, const Insn& i) {
+bool callE(Core& c, const Insn& i) {
   uint32_t t;
   if (!readE<W>(c, i, t)) return false;
   return callNear<W>(c, t);
@@ -45,7 +47,7 @@ bool callE(Cpu& c, const Insn& i) {
 
 // RET / RET imm16
 template <unsigned W, bool IMM>
-bool opRet(Cpu& c, const Insn& i) {
+bool opRet(Core& c, const Insn& i) {
   uint32_t t;
   if (!peek<W>(c, 0, t)) return false;
   if (t > c.seg_[kCs].limit) return c.gp(0);
@@ -56,7 +58,7 @@ bool opRet(Cpu& c, const Insn& i) {
 
 // LOOP (K=0), LOOPNE (1), LOOPE (2): the count register is CX or ECX by address size.
 template <unsigned K>
-bool opLoop(Cpu& c, const Insn& i) {
+bool opLoop(Core& c, const Insn& i) {
   uint32_t cnt;
   if (i.addr32()) {
     cnt = --c.r_[kEcx];
@@ -81,59 +83,64 @@ bool opLoop(Cpu& c, const Insn& i) {
   return true;
 }
 
-inline bool opJcxz(Cpu& c, const Insn& i) {
+inline bool opJcxz(Core& c, const Insn& i) {
   uint32_t cnt = i.addr32() ? c.r_[kEcx] : (c.r_[kEcx] & 0xFFFF);
   if (cnt != 0) return true;
   return nearBranch(c, nextIp(i, c.eip_ + i.imm));
 }
 
-inline bool opInt(Cpu& c, const Insn& i) { return c.softwareInterrupt(static_cast<uint8_t>(i.imm)); }
-inline bool opInt3(Cpu& c, const Insn&) { return c.softwareInterrupt(vec::kBp); }
-inline bool opInto(Cpu& c, const Insn&) {
+inline bool opInt(Core& c, const Insn& i) {
+  return c.softwareInterrupt(static_cast<uint8_t>(i.imm));
+}
+inline bool opInt3(Core& c, const Insn&) {
+  return c.softwareInterrupt(vec::kBp);
+}
+inline bool opInto(Core& c, const Insn&) {
   if (!(c.flags_ & flag::kOf)) return true;
   return c.softwareInterrupt(vec::kOf);
 }
 
 template <unsigned W>
-bool opIret(Cpu& c, const Insn&) {
+bool opIret(Core& c, const Insn&) {
   return c.interruptReturn(W == 4);
 }
 
-inline bool jmpFarImm(Cpu& c, const Insn& i) { return c.farJump(i.imm2, i.imm); }
+inline bool jmpFarImm(Core& c, const Insn& i) {
+  return c.farJump(i.imm2, i.imm);
+}
 
 template <unsigned W>
-bool callFarImm(Cpu& c, const Insn& i) {
+bool callFarImm(Core& c, const Insn& i) {
   return c.farCall(i.imm2, i.imm, W == 4);
 }
 
 // JMP/CALL m16:16 or m16:32
 template <unsigned W>
-inline bool readFarPointer(Cpu& c, const Insn& i, uint32_t& off, uint32_t& sel) {
-  if (!i.mem()) return c.ud();
+inline bool readFarPointer(Core& c, const Insn& i, uint32_t& off, uint32_t& sel) {
   uint32_t ea = effectiveAddress(c, i);
   if (!readMem<W>(c, i.seg, ea, off)) return false;
   return readMem<2>(c, i.seg, i.addr32() ? ea + W : ((ea + W) & 0xFFFF), sel);
 }
 template <unsigned W>
-bool jmpFarE(Cpu& c, const Insn& i) {
+bool jmpFarE(Core& c, const Insn& i) {
   uint32_t off, sel;
   if (!readFarPointer<W>(c, i, off, sel)) return false;
   return c.farJump(static_cast<uint16_t>(sel), off);
 }
 template <unsigned W>
-bool callFarE(Cpu& c, const Insn& i) {
+bool callFarE(Core& c, const Insn& i) {
   uint32_t off, sel;
   if (!readFarPointer<W>(c, i, off, sel)) return false;
   return c.farCall(static_cast<uint16_t>(sel), off, W == 4);
 }
 
 template <unsigned W, bool IMM>
-bool opRetf(Cpu& c, const Insn& i) {
+bool opRetf(Core& c, const Insn& i) {
   return c.farReturn(W == 4, IMM ? static_cast<uint16_t>(i.imm) : 0);
 }
 
 // HLT: privileged; the run loop waits for INTR (or stops when IF=0).
-inline bool opHlt(Cpu& c, const Insn&) {
+inline bool opHlt(Core& c, const Insn&) {
   if (c.pe_ && c.cpl_ != 0) return c.gp(0);
   c.halted_ = true;
   if (c.events_.active()) c.events_.halt(HaltEvent{c.curEip_, (c.flags_ & flag::kIf) != 0});

@@ -6,41 +6,41 @@
 namespace emu {
 
 template <unsigned W>
-bool movEG(Cpu& c, const Insn& i) {
+bool movEG(Core& c, const Insn& i) {
   return writeE<W>(c, i, getReg<W>(c, i.reg()));
 }
 template <unsigned W>
-bool movGE(Cpu& c, const Insn& i) {
+bool movGE(Core& c, const Insn& i) {
   uint32_t v;
   if (!readE<W>(c, i, v)) return false;
   setReg<W>(c, i.reg(), v);
   return true;
 }
 template <unsigned W>
-bool movEI(Cpu& c, const Insn& i) {
+bool movEI(Core& c, const Insn& i) {
   return writeE<W>(c, i, i.imm);
 }
 template <unsigned W, unsigned R>
-bool movRegImm(Cpu& c, const Insn& i) {
+bool movRegImm(Core& c, const Insn& i) {
   setReg<W>(c, R, i.imm);
   return true;
 }
 template <unsigned W>
-bool movAMoffs(Cpu& c, const Insn& i) {
+bool movAMoffs(Core& c, const Insn& i) {
   uint32_t v;
   if (!readMem<W>(c, i.seg, i.disp, v)) return false;
   setReg<W>(c, kEax, v);
   return true;
 }
 template <unsigned W>
-bool movMoffsA(Cpu& c, const Insn& i) {
+bool movMoffsA(Core& c, const Insn& i) {
   return writeMem<W>(c, i.seg, i.disp, getReg<W>(c, kEax));
 }
 
 // MOV r/m16, Sreg: a register destination with a 32-bit operand gets the selector zero-extended
 // (Pentium and later; the 386 left the upper half undefined); memory is always 16 bits.
 template <unsigned W>
-bool movESreg(Cpu& c, const Insn& i) {
+bool movESreg(Core& c, const Insn& i) {
   if (i.reg() > 5) return c.ud();
   uint32_t sel = c.seg_[i.reg()].selector;
   if (!i.mem()) {
@@ -51,7 +51,7 @@ bool movESreg(Cpu& c, const Insn& i) {
 }
 
 // MOV Sreg, r/m16. CS is #UD; loading SS holds interrupts off for one instruction.
-inline bool movSregE(Cpu& c, const Insn& i) {
+inline bool movSregE(Core& c, const Insn& i) {
   unsigned s = i.reg();
   if (s > 5 || s == kCs) return c.ud();
   uint32_t sel;
@@ -64,22 +64,21 @@ inline bool movSregE(Cpu& c, const Insn& i) {
 }
 
 template <unsigned W>
-bool opLea(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
+bool opLea(Core& c, const Insn& i) {
   setReg<W>(c, i.reg(), effectiveAddress(c, i));
   return true;
 }
 
 // XCHG with memory is locked on hardware; here it is one read-modify-write.
 template <unsigned W>
-bool xchgEG(Cpu& c, const Insn& i) {
+bool xchgEG(Core& c, const Insn& i) {
   uint32_t g = getReg<W>(c, i.reg());
   if (!i.mem()) {
     setReg<W>(c, i.reg(), getReg<W>(c, i.rm()));
     setReg<W>(c, i.rm(), g);
     return true;
   }
-  Cpu::MemRef ref;
+  Core::MemRef ref;
   if (!rmwMem<W>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   uint32_t m = refLoad<W>(c, ref);
   refStore<W>(c, ref, g);
@@ -87,40 +86,42 @@ bool xchgEG(Cpu& c, const Insn& i) {
   return true;
 }
 template <unsigned W, unsigned R>
-bool xchgAx(Cpu& c, const Insn&) {
+bool xchgAx(Core& c, const Insn&) {
   uint32_t a = getReg<W>(c, kEax);
   setReg<W>(c, kEax, getReg<W>(c, R));
   setReg<W>(c, R, a);
   return true;
 }
 
-inline bool opNop(Cpu&, const Insn&) { return true; }
+inline bool opNop(Core&, const Insn&) {
+  return true;
+}
 
 // WAIT: with no FPU there is nothing to wait for, except that CR0.MP and CR0.TS together make
 // it #NM ([386PRM] WAIT).
-inline bool opWait(Cpu& c, const Insn&) {
+inline bool opWait(Core& c, const Insn&) {
   if ((c.cr0() & 0xA) == 0xA) return c.fault(vec::kNm);
   return true;
 }
 
 // ---- stack ------------------------------------------------------------------------------------
 template <unsigned W, unsigned R>
-bool pushReg(Cpu& c, const Insn&) {
+bool pushReg(Core& c, const Insn&) {
   return push<W>(c, getReg<W>(c, R));  // PUSH ESP pushes the value before the push
 }
 template <unsigned W, unsigned R>
-bool popReg(Cpu& c, const Insn&) {
+bool popReg(Core& c, const Insn&) {
   uint32_t v;
   if (!pop<W>(c, v)) return false;
   setReg<W>(c, R, v);  // POP ESP: the popped value wins over the increment
   return true;
 }
 template <unsigned W>
-bool pushImm(Cpu& c, const Insn& i) {
+bool pushImm(Core& c, const Insn& i) {
   return push<W>(c, i.imm);
 }
 template <unsigned W>
-bool pushE(Cpu& c, const Insn& i) {
+bool pushE(Core& c, const Insn& i) {
   uint32_t v;
   if (!readE<W>(c, i, v)) return false;
   return push<W>(c, v);
@@ -128,7 +129,7 @@ bool pushE(Cpu& c, const Insn& i) {
 
 // POP r/m: the effective address is computed with ESP already incremented ([386PRM] POP).
 template <unsigned W>
-bool popE(Cpu& c, const Insn& i) {
+bool popE(Core& c, const Insn& i) {
   uint32_t v;
   if (!peek<W>(c, 0, v)) return false;
   if (!i.mem()) {
@@ -149,12 +150,12 @@ bool popE(Cpu& c, const Insn& i) {
 // PUSH Sreg: with a 32-bit operand the selector is pushed zero-extended. (Intel allows either
 // that or a 16-bit store into the dword slot; Unicorn zero-extends, so we do.)
 template <unsigned W, unsigned S>
-bool pushSreg(Cpu& c, const Insn&) {
+bool pushSreg(Core& c, const Insn&) {
   return push<W>(c, c.seg_[S].selector);
 }
 
 template <unsigned W, unsigned S>
-bool popSreg(Cpu& c, const Insn&) {
+bool popSreg(Core& c, const Insn&) {
   uint32_t v;
   if (!peek<W>(c, 0, v)) return false;
   if (!c.loadSegmentChecked(S, static_cast<uint16_t>(v))) return false;
@@ -167,7 +168,7 @@ bool popSreg(Cpu& c, const Insn&) {
 
 // PUSHA/POPA: the whole frame is checked before anything is written or loaded.
 template <unsigned W>
-bool opPusha(Cpu& c, const Insn&) {
+bool opPusha(Core& c, const Insn&) {
   uint32_t sp0 = stackPtr(c);
   uint32_t low = stackAdd(c, sp0, -static_cast<int32_t>(8 * W));
   const Segment& ss = c.seg_[kSs];
@@ -187,7 +188,7 @@ bool opPusha(Cpu& c, const Insn&) {
 }
 
 template <unsigned W>
-bool opPopa(Cpu& c, const Insn&) {
+bool opPopa(Core& c, const Insn&) {
   uint32_t v[8];
   for (unsigned k = 0; k < 8; ++k)
     if (!peek<W>(c, k * W, v[k])) return false;
@@ -199,13 +200,13 @@ bool opPopa(Cpu& c, const Insn&) {
 
 // PUSHF: VM and RF are pushed as 0 ([386PRM] PUSHF).
 template <unsigned W>
-bool opPushf(Cpu& c, const Insn&) {
+bool opPushf(Core& c, const Insn&) {
   return push<W>(c, c.flags_ & ~(flag::kVm | flag::kRf));
 }
 
 // Which EFLAGS bits a POPF/IRET at the current privilege may change ([386PRM] POPF): IOPL only
 // at CPL 0, IF only when CPL <= IOPL.
-inline uint32_t popfMask(const Cpu& c) {
+inline uint32_t popfMask(const Core& c) {
   uint32_t mask = flag::kWritable & ~flag::kRf;
   if (c.pe_) {
     unsigned iopl = (c.flags_ >> 12) & 3;
@@ -216,7 +217,7 @@ inline uint32_t popfMask(const Cpu& c) {
 }
 
 template <unsigned W>
-bool opPopf(Cpu& c, const Insn&) {
+bool opPopf(Core& c, const Insn&) {
   uint32_t v;
   if (!pop<W>(c, v)) return false;
   uint32_t mask = popfMask(c);
@@ -225,19 +226,19 @@ bool opPopf(Cpu& c, const Insn&) {
   return true;
 }
 
-inline bool opSahf(Cpu& c, const Insn&) {
+inline bool opSahf(Core& c, const Insn&) {
   constexpr uint32_t m = flag::kSf | flag::kZf | flag::kAf | flag::kPf | flag::kCf;
   c.flags_ = (c.flags_ & ~m) | ((c.r_[kEax] >> 8) & m);
   return true;
 }
-inline bool opLahf(Cpu& c, const Insn&) {
+inline bool opLahf(Core& c, const Insn&) {
   setReg<1>(c, 4, (c.flags_ & 0xD5) | 0x02);  // AH = SF ZF 0 AF 0 PF 1 CF
   return true;
 }
 
 // CLC STC CMC CLD STD
 template <unsigned K>
-bool flagOp(Cpu& c, const Insn&) {
+bool flagOp(Core& c, const Insn&) {
   if constexpr (K == 0) c.flags_ ^= flag::kCf;
   if constexpr (K == 1) c.flags_ &= ~flag::kCf;
   if constexpr (K == 2) c.flags_ |= flag::kCf;
@@ -248,7 +249,7 @@ bool flagOp(Cpu& c, const Insn&) {
 
 // CBW/CWDE and CWD/CDQ
 template <unsigned W>
-bool opCbw(Cpu& c, const Insn&) {
+bool opCbw(Core& c, const Insn&) {
   if constexpr (W == 2)
     setReg<2>(c, kEax, sext<1>(c.r_[kEax]));
   else
@@ -256,13 +257,13 @@ bool opCbw(Cpu& c, const Insn&) {
   return true;
 }
 template <unsigned W>
-bool opCwd(Cpu& c, const Insn&) {
+bool opCwd(Core& c, const Insn&) {
   setReg<W>(c, kEdx, (getReg<W>(c, kEax) & kSign<W>) ? 0xFFFFFFFFu : 0);
   return true;
 }
 
 template <unsigned R>
-bool opBswap(Cpu& c, const Insn&) {
+bool opBswap(Core& c, const Insn&) {
   c.r_[R] = __builtin_bswap32(c.r_[R]);
   return true;
 }
@@ -270,7 +271,7 @@ bool opBswap(Cpu& c, const Insn&) {
 // CMOVcc: the source is read (and may fault) whether or not the condition holds; a 32-bit
 // register destination is written only when it holds.
 template <unsigned W, unsigned CC>
-bool cmov(Cpu& c, const Insn& i) {
+bool cmov(Core& c, const Insn& i) {
   uint32_t v;
   if (!readE<W>(c, i, v)) return false;
   if (condition(c.flags_, CC)) setReg<W>(c, i.reg(), v);
@@ -278,13 +279,13 @@ bool cmov(Cpu& c, const Insn& i) {
 }
 
 template <unsigned CC>
-bool setcc(Cpu& c, const Insn& i) {
+bool setcc(Core& c, const Insn& i) {
   return writeE<1>(c, i, condition(c.flags_, CC) ? 1 : 0);
 }
 
 // MOVZX/MOVSX reg, r/m8 or r/m16
 template <unsigned W, unsigned SRC, bool SIGNED>
-bool movx(Cpu& c, const Insn& i) {
+bool movx(Core& c, const Insn& i) {
   uint32_t v;
   if (!readE<SRC>(c, i, v)) return false;
   setReg<W>(c, i.reg(), SIGNED ? sext<SRC>(v) : v);
@@ -292,7 +293,7 @@ bool movx(Cpu& c, const Insn& i) {
 }
 
 // XLAT: AL = [seg:EBX + AL]
-inline bool opXlat(Cpu& c, const Insn& i) {
+inline bool opXlat(Core& c, const Insn& i) {
   uint32_t off = c.r_[kEbx] + (c.r_[kEax] & 0xFF);
   if (!i.addr32()) off &= 0xFFFF;
   uint32_t v;
@@ -303,8 +304,7 @@ inline bool opXlat(Cpu& c, const Insn& i) {
 
 // BOUND reg, m16&16 / m32&32: #BR when the index is outside [lower, upper].
 template <unsigned W>
-bool opBound(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
+bool opBound(Core& c, const Insn& i) {
   uint32_t off = effectiveAddress(c, i), lo, hi;
   if (!readMem<W>(c, i.seg, off, lo)) return false;
   if (!readMem<W>(c, i.seg, i.addr32() ? off + W : ((off + W) & 0xFFFF), hi)) return false;
@@ -317,7 +317,7 @@ bool opBound(Cpu& c, const Insn& i) {
 // ENTER imm16, imm8 ([386PRM] ENTER): the frame pointer chain is copied for nesting levels > 0.
 // Everything is read and the whole frame checked before anything is written.
 template <unsigned W>
-bool opEnter(Cpu& c, const Insn& i) {
+bool opEnter(Core& c, const Insn& i) {
   unsigned level = i.imm2 & 31;
   uint32_t size = i.imm & 0xFFFF;
   uint32_t sp = stackPtr(c);
@@ -357,13 +357,15 @@ bool opEnter(Cpu& c, const Insn& i) {
   if (c.stackBig_) c.r_[kEbp] = frameTemp;
   else setReg<2>(c, kEbp, frameTemp);
   setStackPtr(c, finalSp);
-  c.cycles_ += level == 0 ? 0 : level == 1 ? 2 : 5 + 4 * (level - 1);
+  if (level == 1) c.cycles_ += cost::kEnterLevel1 - cost::kEnter;
+  if (level > 1)
+    c.cycles_ += cost::kEnterNested + cost::kEnterPerLevel * (level - 1) - cost::kEnter;
   return true;
 }
 
 // LEAVE: ESP = EBP, then POP EBP.
 template <unsigned W>
-bool opLeave(Cpu& c, const Insn&) {
+bool opLeave(Core& c, const Insn&) {
   uint32_t bp = c.stackBig_ ? c.r_[kEbp] : (c.r_[kEbp] & 0xFFFF);
   uint32_t v;
   if (!readMem<W>(c, kSs, bp, v)) return false;
@@ -374,8 +376,7 @@ bool opLeave(Cpu& c, const Insn&) {
 
 // LDS/LES/LFS/LGS/LSS reg, m16:16 / m16:32
 template <unsigned W, unsigned S>
-bool loadFarPtr(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
+bool loadFarPtr(Core& c, const Insn& i) {
   uint32_t off = effectiveAddress(c, i), v, sel;
   if (!readMem<W>(c, i.seg, off, v)) return false;
   if (!readMem<2>(c, i.seg, i.addr32() ? off + W : ((off + W) & 0xFFFF), sel)) return false;

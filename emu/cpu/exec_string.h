@@ -17,22 +17,22 @@ constexpr uint32_t kRepChunk = 16384;
 struct StringRegs {
   bool a32;
   int32_t step;
-  uint32_t get(const Cpu& c, unsigned r) const { return a32 ? c.r_[r] : (c.r_[r] & 0xFFFF); }
-  void set(Cpu& c, unsigned r, uint32_t v) const {
+  uint32_t get(const Core& c, unsigned r) const { return a32 ? c.r_[r] : (c.r_[r] & 0xFFFF); }
+  void set(Core& c, unsigned r, uint32_t v) const {
     if (a32)
       c.r_[r] = v;
     else
       c.r_[r] = (c.r_[r] & 0xFFFF0000u) | (v & 0xFFFF);
   }
-  void advance(Cpu& c, unsigned r) const { set(c, r, get(c, r) + static_cast<uint32_t>(step)); }
+  void advance(Core& c, unsigned r) const { set(c, r, get(c, r) + static_cast<uint32_t>(step)); }
 };
 
 template <unsigned W>
-inline StringRegs stringRegs(const Cpu& c, const Insn& i) {
+inline StringRegs stringRegs(const Core& c, const Insn& i) {
   return StringRegs{i.addr32(), (c.flags_ & flag::kDf) ? -static_cast<int32_t>(W) : static_cast<int32_t>(W)};
 }
 
-inline void chargeRep(Cpu& c, const Insn& i, uint32_t per, uint64_t n) {
+inline void chargeRep(Core& c, const Insn& i, uint32_t per, uint64_t n) {
   // [386PRM]: REP form costs 5 + per*n instead of the single form's cost charged at decode.
   c.cycles_ += cost::kRepBase + per * n;
   c.cycles_ -= i.cost;
@@ -41,7 +41,7 @@ inline void chargeRep(Cpu& c, const Insn& i, uint32_t per, uint64_t n) {
 // Runs `one` for each iteration of a REP-prefixed string instruction (or once without REP).
 // `one` returns false on a fault. COND: 0 none, 1 stop when ZF=0 (REPE), 2 stop when ZF=1 (REPNE).
 template <typename One>
-inline bool repeat(Cpu& c, const Insn& i, const StringRegs& sr, uint32_t per, bool conditional,
+inline bool repeat(Core& c, const Insn& i, const StringRegs& sr, uint32_t per, bool conditional,
                    One one) {
   if (!(i.pfx & (Insn::kPfxRep | Insn::kPfxRepne))) return one();
   uint32_t cnt = sr.get(c, kEcx);
@@ -68,7 +68,7 @@ inline bool repeat(Cpu& c, const Insn& i, const StringRegs& sr, uint32_t per, bo
 }
 
 template <unsigned W>
-bool strMovs(Cpu& c, const Insn& i) {
+bool strMovs(Core& c, const Insn& i) {
   StringRegs sr = stringRegs<W>(c, i);
   // Fast path: REP MOVS forward within one source and one destination page, both plain RAM.
   if ((i.pfx & (Insn::kPfxRep | Insn::kPfxRepne)) && sr.step > 0) {
@@ -121,7 +121,7 @@ bool strMovs(Cpu& c, const Insn& i) {
 }
 
 template <unsigned W>
-bool strStos(Cpu& c, const Insn& i) {
+bool strStos(Core& c, const Insn& i) {
   StringRegs sr = stringRegs<W>(c, i);
   uint32_t v = getReg<W>(c, kEax);
   if ((i.pfx & (Insn::kPfxRep | Insn::kPfxRepne)) && sr.step > 0) {
@@ -163,7 +163,7 @@ bool strStos(Cpu& c, const Insn& i) {
 }
 
 template <unsigned W>
-bool strLods(Cpu& c, const Insn& i) {
+bool strLods(Core& c, const Insn& i) {
   StringRegs sr = stringRegs<W>(c, i);
   return repeat(c, i, sr, cost::kRepLodsPer, false, [&] {
     uint32_t v;
@@ -176,7 +176,7 @@ bool strLods(Cpu& c, const Insn& i) {
 
 // CMPS compares [seg:SI] with ES:[DI] (flags of the first minus the second).
 template <unsigned W>
-bool strCmps(Cpu& c, const Insn& i) {
+bool strCmps(Core& c, const Insn& i) {
   StringRegs sr = stringRegs<W>(c, i);
   return repeat(c, i, sr, cost::kRepCmpsPer, true, [&] {
     uint32_t a, b;
@@ -190,7 +190,7 @@ bool strCmps(Cpu& c, const Insn& i) {
 }
 
 template <unsigned W>
-bool strScas(Cpu& c, const Insn& i) {
+bool strScas(Core& c, const Insn& i) {
   StringRegs sr = stringRegs<W>(c, i);
   return repeat(c, i, sr, cost::kRepScasPer, true, [&] {
     uint32_t b;
@@ -204,12 +204,12 @@ bool strScas(Cpu& c, const Insn& i) {
 // INS: the destination is translated before the port is read, so a page fault never loses a
 // byte from a device FIFO.
 template <unsigned W>
-bool strIns(Cpu& c, const Insn& i) {
+bool strIns(Core& c, const Insn& i) {
   uint16_t port = static_cast<uint16_t>(c.r_[kEdx]);
   if (!c.ioAllowed(port, W)) return false;
   StringRegs sr = stringRegs<W>(c, i);
   return repeat(c, i, sr, cost::kRepIoPer, false, [&] {
-    Cpu::MemRef ref;
+    Core::MemRef ref;
     if (!rmwMem<W>(c, kEs, sr.get(c, kEdi), ref)) return false;
     refStore<W>(c, ref, c.bus_.ioRead(port, W));
     sr.advance(c, kEdi);
@@ -218,7 +218,7 @@ bool strIns(Cpu& c, const Insn& i) {
 }
 
 template <unsigned W>
-bool strOuts(Cpu& c, const Insn& i) {
+bool strOuts(Core& c, const Insn& i) {
   uint16_t port = static_cast<uint16_t>(c.r_[kEdx]);
   if (!c.ioAllowed(port, W)) return false;
   StringRegs sr = stringRegs<W>(c, i);

@@ -1,5 +1,10 @@
 // System instruction handlers: interrupt flag, ports, descriptor tables, control and debug
-// registers, TLB and cache control, CPUID, RDTSC, MSRs.
+// registers, TLB and cache control, CPUID, RDTSC, MSRs. Most are inline here; the others:
+//
+// segments.cpp defines:
+//   lldt, ltr, verify, larLsl.
+// system.cpp defines:
+//   movToCr, movFromCr, movToDr, movFromDr, opCpuid, opRdtsc, opRdmsr, opWrmsr.
 #pragma once
 
 #include "emu/cpu/exec_common.h"
@@ -7,16 +12,18 @@
 namespace emu {
 
 // In protected mode CLI/STI need CPL <= IOPL ([386PRM] CLI); no VME/PVI.
-inline bool iflagAllowed(const Cpu& c) { return !c.pe_ || c.cpl_ <= ((c.flags_ >> 12) & 3); }
+inline bool iflagAllowed(const Core& c) {
+  return !c.pe_ || c.cpl_ <= ((c.flags_ >> 12) & 3);
+}
 
-inline bool opCli(Cpu& c, const Insn&) {
+inline bool opCli(Core& c, const Insn&) {
   if (!iflagAllowed(c)) return c.gp(0);
   c.setEflags(c.flags_ & ~flag::kIf);
   return true;
 }
 
 // STI: interrupts are recognised only after the next instruction ([386PRM] STI).
-inline bool opSti(Cpu& c, const Insn&) {
+inline bool opSti(Core& c, const Insn&) {
   if (!iflagAllowed(c)) return c.gp(0);
   if (!(c.flags_ & flag::kIf)) c.shadow_ = 1;
   c.setEflags(c.flags_ | flag::kIf);
@@ -24,28 +31,28 @@ inline bool opSti(Cpu& c, const Insn&) {
 }
 
 template <unsigned W>
-bool inImm(Cpu& c, const Insn& i) {
+bool inImm(Core& c, const Insn& i) {
   uint16_t port = static_cast<uint16_t>(i.imm & 0xFF);
   if (!c.ioAllowed(port, W)) return false;
   setReg<W>(c, kEax, c.bus_.ioRead(port, W));
   return true;
 }
 template <unsigned W>
-bool outImm(Cpu& c, const Insn& i) {
+bool outImm(Core& c, const Insn& i) {
   uint16_t port = static_cast<uint16_t>(i.imm & 0xFF);
   if (!c.ioAllowed(port, W)) return false;
   c.bus_.ioWrite(port, getReg<W>(c, kEax), W);
   return true;
 }
 template <unsigned W>
-bool inDx(Cpu& c, const Insn&) {
+bool inDx(Core& c, const Insn&) {
   uint16_t port = static_cast<uint16_t>(c.r_[kEdx]);
   if (!c.ioAllowed(port, W)) return false;
   setReg<W>(c, kEax, c.bus_.ioRead(port, W));
   return true;
 }
 template <unsigned W>
-bool outDx(Cpu& c, const Insn&) {
+bool outDx(Core& c, const Insn&) {
   uint16_t port = static_cast<uint16_t>(c.r_[kEdx]);
   if (!c.ioAllowed(port, W)) return false;
   c.bus_.ioWrite(port, getReg<W>(c, kEax), W);
@@ -53,12 +60,13 @@ bool outDx(Cpu& c, const Insn&) {
 }
 
 // Privileged instructions: #GP(0) unless CPL 0 (always allowed in real mode).
-inline bool privileged(const Cpu& c) { return !c.pe_ || c.cpl_ == 0; }
+inline bool privileged(const Core& c) {
+  return !c.pe_ || c.cpl_ == 0;
+}
 
 // LGDT/LIDT m16&32: with a 16-bit operand only 24 bits of the base are loaded ([386PRM] LGDT).
 template <unsigned W, bool IDT>
-bool loadDescTable(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
+bool loadDescTable(Core& c, const Insn& i) {
   if (!privileged(c)) return c.gp(0);
   uint32_t off = effectiveAddress(c, i), limit, base;
   if (!readMem<2>(c, i.seg, off, limit)) return false;
@@ -75,8 +83,7 @@ bool loadDescTable(Cpu& c, const Insn& i) {
 // SGDT/SIDT m: limit and base; with a 16-bit operand only 24 bits of the base are stored (the
 // high byte 0), as Unicorn does ([386PRM] SGDT leaves that byte undefined).
 template <unsigned W, bool IDT>
-bool storeDescTable(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
+bool storeDescTable(Core& c, const Insn& i) {
   DescriptorTable t = IDT ? c.idtr_ : c.gdtr_;
   if (W == 2) t.base &= 0x00FFFFFF;
   uint32_t off = effectiveAddress(c, i);
@@ -90,7 +97,7 @@ bool storeDescTable(Cpu& c, const Insn& i) {
 
 // SLDT / STR r/m16 (protected mode only)
 template <unsigned W, unsigned WHICH>
-bool storeSysSel(Cpu& c, const Insn& i) {
+bool storeSysSel(Core& c, const Insn& i) {
   if (!c.pe_) return c.ud();
   uint32_t sel = WHICH == 0 ? c.ldtr_.selector : c.tr_.selector;
   if (!i.mem()) {
@@ -100,19 +107,19 @@ bool storeSysSel(Cpu& c, const Insn& i) {
   return writeMem<2>(c, i.seg, effectiveAddress(c, i), sel);
 }
 
-bool lldt(Cpu& c, uint16_t sel);
-bool ltr(Cpu& c, uint16_t sel);
-bool verify(Cpu& c, uint16_t sel, bool write);
-bool larLsl(Cpu& c, uint16_t sel, bool lsl, uint32_t& out);
+bool lldt(Core& c, uint16_t sel);
+bool ltr(Core& c, uint16_t sel);
+bool verify(Core& c, uint16_t sel, bool write);
+bool larLsl(Core& c, uint16_t sel, bool lsl, uint32_t& out);
 
-inline bool opLldt(Cpu& c, const Insn& i) {
+inline bool opLldt(Core& c, const Insn& i) {
   if (!c.pe_) return c.ud();
   if (c.cpl_ != 0) return c.gp(0);
   uint32_t sel;
   if (!readE<2>(c, i, sel)) return false;
   return lldt(c, static_cast<uint16_t>(sel));
 }
-inline bool opLtr(Cpu& c, const Insn& i) {
+inline bool opLtr(Core& c, const Insn& i) {
   if (!c.pe_) return c.ud();
   if (c.cpl_ != 0) return c.gp(0);
   uint32_t sel;
@@ -120,14 +127,14 @@ inline bool opLtr(Cpu& c, const Insn& i) {
   return ltr(c, static_cast<uint16_t>(sel));
 }
 template <bool WRITE>
-bool opVer(Cpu& c, const Insn& i) {
+bool opVer(Core& c, const Insn& i) {
   if (!c.pe_) return c.ud();
   uint32_t sel;
   if (!readE<2>(c, i, sel)) return false;
   return verify(c, static_cast<uint16_t>(sel), WRITE);
 }
 template <unsigned W, bool LSL>
-bool opLarLsl(Cpu& c, const Insn& i) {
+bool opLarLsl(Core& c, const Insn& i) {
   if (!c.pe_) return c.ud();
   uint32_t sel, out = 0;
   if (!readE<2>(c, i, sel)) return false;
@@ -137,7 +144,7 @@ bool opLarLsl(Cpu& c, const Insn& i) {
 }
 
 // ARPL r/m16, r16: raise the RPL of the destination to the source's (protected mode only).
-inline bool opArpl(Cpu& c, const Insn& i) {
+inline bool opArpl(Core& c, const Insn& i) {
   if (!c.pe_) return c.ud();
   uint32_t src = getReg<2>(c, i.reg());
   auto adjust = [&](uint32_t d, uint32_t& out) {
@@ -155,7 +162,7 @@ inline bool opArpl(Cpu& c, const Insn& i) {
     if (adjust(getReg<2>(c, i.rm()), out)) setReg<2>(c, i.rm(), out);
     return true;
   }
-  Cpu::MemRef ref;
+  Core::MemRef ref;
   if (!rmwMem<2>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   uint32_t out;
   adjust(refLoad<2>(c, ref), out);
@@ -164,7 +171,7 @@ inline bool opArpl(Cpu& c, const Insn& i) {
 }
 
 template <unsigned W>
-bool opSmsw(Cpu& c, const Insn& i) {
+bool opSmsw(Core& c, const Insn& i) {
   uint32_t v = c.cr0();
   if (!i.mem()) {
     setReg<W>(c, i.rm(), v);  // a 32-bit register gets all of CR0 (undefined high half on the 386)
@@ -174,7 +181,7 @@ bool opSmsw(Cpu& c, const Insn& i) {
 }
 
 // LMSW: loads PE MP EM TS; cannot clear PE ([386PRM] LMSW).
-inline bool opLmsw(Cpu& c, const Insn& i) {
+inline bool opLmsw(Core& c, const Insn& i) {
   if (!privileged(c)) return c.gp(0);
   uint32_t v;
   if (!readE<2>(c, i, v)) return false;
@@ -184,35 +191,36 @@ inline bool opLmsw(Cpu& c, const Insn& i) {
   return true;
 }
 
-inline bool opClts(Cpu& c, const Insn&) {
+inline bool opClts(Core& c, const Insn&) {
   if (!privileged(c)) return c.gp(0);
   c.setCr0(c.cr0() & ~0x8u);
   return true;
 }
 
-inline bool opInvlpg(Cpu& c, const Insn& i) {
-  if (!i.mem()) return c.ud();
+inline bool opInvlpg(Core& c, const Insn& i) {
   if (!privileged(c)) return c.gp(0);
   c.mmu_.invlpg(c.seg_[i.seg].base + effectiveAddress(c, i));
-  c.fetchLin_ = Cpu::kNoPage;
+  c.fetchLin_ = Core::kNoPage;
   c.endBlock();
   return true;
 }
 
-inline bool opWbinvd(Cpu& c, const Insn&) {
+inline bool opWbinvd(Core& c, const Insn&) {
   if (!privileged(c)) return c.gp(0);
   return true;  // no caches are modelled
 }
 
-inline bool opUd2(Cpu& c, const Insn&) { return c.ud(); }
+inline bool opUd2(Core& c, const Insn&) {
+  return c.ud();
+}
 
-bool movToCr(Cpu& c, const Insn& i);
-bool movFromCr(Cpu& c, const Insn& i);
-bool movToDr(Cpu& c, const Insn& i);
-bool movFromDr(Cpu& c, const Insn& i);
-bool opCpuid(Cpu& c, const Insn& i);
-bool opRdtsc(Cpu& c, const Insn& i);
-bool opRdmsr(Cpu& c, const Insn& i);
-bool opWrmsr(Cpu& c, const Insn& i);
+bool movToCr(Core& c, const Insn& i);
+bool movFromCr(Core& c, const Insn& i);
+bool movToDr(Core& c, const Insn& i);
+bool movFromDr(Core& c, const Insn& i);
+bool opCpuid(Core& c, const Insn& i);
+bool opRdtsc(Core& c, const Insn& i);
+bool opRdmsr(Core& c, const Insn& i);
+bool opWrmsr(Core& c, const Insn& i);
 
 }  // namespace emu

@@ -23,7 +23,7 @@ bool becomesDoubleFault(uint8_t first, uint8_t second) {
 }
 }  // namespace
 
-void Cpu::tripleFault() {
+void Core::tripleFault() {
   stopRequested_ = true;
   shutdown_ = true;
   stopReason_ = StopReason::kTripleFault;
@@ -32,14 +32,15 @@ void Cpu::tripleFault() {
   updateAttention();
 }
 
-// Delivers `vector` as an exception raised by the current instruction (EIP already points where
-// the handler should return: the faulting instruction for faults, the next one for traps).
-// A fault while delivering turns into #DF by the class rule, a fault while delivering #DF into a
-// triple fault; other combinations are delivered one after the other.
-void Cpu::raiseException(uint8_t vector, bool hasError, uint32_t error) {
-  uint8_t v = vector;
-  bool he = hasError;
-  uint32_t ec = error;
+// Delivers the pending fault (faultVector_, faultHasError_, faultError_) as an exception raised
+// by the current instruction (EIP already points where the handler should return: the faulting
+// instruction for faults, the next one for traps). The one place a fault is delivered: a fault
+// while delivering turns into #DF by the class rule, a fault while delivering #DF into a triple
+// fault ([386PRM] 9.8.8); other combinations are delivered one after the other.
+void Core::deliverFault() {
+  uint8_t v = faultVector_;
+  bool he = faultHasError_;
+  uint32_t ec = faultError_;
   for (unsigned depth = 0;; ++depth) {
     if (events_.active()) events_.exception(ExceptionEvent{v, he, ec, curEip_});
     if (deliver(v, IntKind::kException, he, ec)) return;
@@ -61,7 +62,7 @@ void Cpu::raiseException(uint8_t vector, bool hasError, uint32_t error) {
 }
 
 // INT n, INT3, INTO: the gate's DPL must admit the current CPL. EIP is the next instruction.
-bool Cpu::softwareInterrupt(uint8_t vector) {
+bool Core::softwareInterrupt(uint8_t vector) {
   if (events_.active()) {
     events_.interrupt(InterruptEvent{vector, false});
     if (pe_ && cpl_ == 3) events_.syscall(SyscallEvent{vector, r_[kEax]});
@@ -70,7 +71,7 @@ bool Cpu::softwareInterrupt(uint8_t vector) {
 }
 
 // Real mode: the IVT holds IP:CS pairs; FLAGS, CS and IP are pushed ([386PRM] 14.1.4).
-bool Cpu::deliverReal(uint8_t vector) {
+bool Core::deliverReal(uint8_t vector) {
   if (vector * 4u + 3 > idtr_.limit) return gp(vector * 8u + 2);
   uint32_t entry;
   if (!readLinear(idtr_.base + vector * 4u, 4, entry, false)) return false;
@@ -89,7 +90,7 @@ bool Cpu::deliverReal(uint8_t vector) {
 }
 
 // SS:ESP for privilege level `cpl` from the current TSS ([386PRM] 7.1.2 figure 7-1).
-bool Cpu::readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext) {
+bool Core::readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext) {
   unsigned type = tr_.access & 0x1F;
   uint32_t tsErr = (tr_.selector & 0xFFFC) + ext;
   bool tss32 = type == 0x09 || type == 0x0B;
@@ -106,9 +107,10 @@ bool Cpu::readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext) {
   return true;
 }
 
-// Delivers one interrupt or exception. Every check and every stack write is made (and may fault)
-// before any register changes, so a failed delivery leaves the state as it was.
-bool Cpu::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) {
+// Delivers one interrupt or exception. Every check, accessed-bit write and stack write is made
+// (and may fault) before any register changes, so a failed delivery leaves the registers as they
+// were and the caller (deliverFault) applies the double-fault rule.
+bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) {
   halted_ = false;
   if (!pe_) {
     if (!deliverReal(vector)) return false;
@@ -176,10 +178,15 @@ bool Cpu::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) {
       return fault(vec::kSs, (ssSel & 0xFFFCu) + ext);
     bool user = false;  // the new stack is a supervisor stack (newCpl < 3)
     if (!probeWrite(ss.base + low, count * w, user)) return false;
+    // The descriptors' accessed bits are written as SS and CS are loaded ([386PRM] 6.3.1.1),
+    // before the frame: a write that faults (a read-only table page with CR0.WP) is a fault
+    // during delivery like any other, and leaves the new stack unwritten.
+    if (!setAccessedBit(ssSel, shi) || !setAccessedBit(sel, dhi)) return false;
     uint32_t values[6] = {seg_[kSs].selector, r_[kEsp], oldFlags, oldCs, retIp, error};
+    // Stores the probe above proved possible; one failing anyway (the frame overwrote a page
+    // table it lies in) is still a fault during delivery, with no register changed.
     for (uint32_t k = 0; k < count; ++k)
-      writeLinear(ss.base + top - (k + 1) * w, w, values[k], user);
-    if (!(shi & 0x100)) writeLinear(((ssSel & 4) ? ldtr_.base : gdtr_.base) + (ssSel & 0xFFF8u) + 5, 1, ((shi >> 8) & 0xFF) | 1, false);
+      if (!writeLinear(ss.base + top - (k + 1) * w, w, values[k], user)) return false;
     ss.access |= 1;
     ss.selector = ssSel;
     seg_[kSs] = ss;
@@ -196,14 +203,15 @@ bool Cpu::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) {
     const Segment& ss = seg_[kSs];
     if (!ss.writable || !segRangeOk(ss, low, count * w) || low > sp) return fault(vec::kSs, ext);
     if (!probeWrite(ss.base + low, count * w, cpl_ == 3)) return false;
+    if (!setAccessedBit(sel, dhi)) return false;
     uint32_t values[4] = {oldFlags, oldCs, retIp, error};
-    for (uint32_t k = 0; k < count; ++k)
-      writeLinear(ss.base + stackAdd(*this, sp, -static_cast<int32_t>((k + 1) * w)), w, values[k],
-                  cpl_ == 3);
+    for (uint32_t k = 0; k < count; ++k) {
+      uint32_t at = ss.base + stackAdd(*this, sp, -static_cast<int32_t>((k + 1) * w));
+      if (!writeLinear(at, w, values[k], cpl_ == 3)) return false;
+    }
     setStackPtr(*this, low);
     cycles_ += cost::kIntSamePrivilege;
   }
-  if (!(dhi & 0x100)) writeLinear(((sel & 4) ? ldtr_.base : gdtr_.base) + (sel & 0xFFF8u) + 5, 1, ((dhi >> 8) & 0xFF) | 1, false);
   loadCsProtected(sel, cs, newCpl);
   branch(offset);
   uint32_t clear = flag::kTf | flag::kNt | flag::kRf | flag::kVm;

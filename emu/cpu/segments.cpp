@@ -17,7 +17,7 @@ constexpr uint32_t sel_index(uint16_t sel) { return sel & 0xFFF8u; }
 constexpr uint32_t sel_err(uint16_t sel) { return sel & 0xFFFCu; }
 }  // namespace
 
-Segment Cpu::segmentFromDescriptor(uint16_t selector, uint32_t lo, uint32_t hi) {
+Segment Core::segmentFromDescriptor(uint16_t selector, uint32_t lo, uint32_t hi) {
   Segment s;
   s.selector = selector;
   s.base = (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000u);
@@ -31,7 +31,7 @@ Segment Cpu::segmentFromDescriptor(uint16_t selector, uint32_t lo, uint32_t hi) 
 
 // Reads the 8-byte descriptor `selector` names, from the GDT or the LDT. #GP(selector) when it
 // lies beyond the table's limit.
-bool Cpu::readDescriptor(uint16_t selector, uint32_t& lo, uint32_t& hi) {
+bool Core::readDescriptor(uint16_t selector, uint32_t& lo, uint32_t& hi) {
   uint32_t base, limit;
   if (selector & 4) {
     if ((ldtr_.selector & 0xFFFC) == 0 || !ldtr_.present()) return gp(sel_err(selector));
@@ -47,13 +47,13 @@ bool Cpu::readDescriptor(uint16_t selector, uint32_t& lo, uint32_t& hi) {
 }
 
 // Sets the accessed bit in memory when a segment descriptor is loaded ([386PRM] 6.3.1.1).
-bool Cpu::setAccessedBit(uint16_t selector, uint32_t hi) {
+bool Core::setAccessedBit(uint16_t selector, uint32_t hi) {
   if (hi & 0x100) return true;
   uint32_t base = (selector & 4) ? ldtr_.base : gdtr_.base;
   return writeLinear(base + sel_index(selector) + 5, 1, ((hi >> 8) & 0xFF) | 1, false);
 }
 
-bool Cpu::loadSegmentChecked(unsigned s, uint16_t selector) {
+bool Core::loadSegmentChecked(unsigned s, uint16_t selector) {
   if (!pe_) {
     setSegmentReal(static_cast<SegReg>(s), selector);
     return true;
@@ -101,7 +101,7 @@ bool Cpu::loadSegmentChecked(unsigned s, uint16_t selector) {
   return true;
 }
 
-void Cpu::loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl) {
+void Core::loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl) {
   Segment cs = desc;
   cs.selector = static_cast<uint16_t>((selector & 0xFFFC) | newCpl);
   cs.access |= 1;
@@ -115,7 +115,7 @@ void Cpu::loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl
 // null ([386PRM] RET, IRET). That includes a null selector with a nonzero RPL (its cached DPL is
 // 0): it reads 0 afterwards, as on QEMU and Bochs; a null selector cached as usable (from real
 // mode) becomes unusable.
-void Cpu::nullInvalidDataSegments() {
+void Core::nullInvalidDataSegments() {
   for (unsigned s : {kEs, kDs, kFs, kGs}) {
     const Segment& d = seg_[s];
     bool conformingCode = (d.access & 0x1C) == 0x1C;
@@ -132,11 +132,11 @@ void Cpu::nullInvalidDataSegments() {
 
 namespace {
 // Checks a far JMP/CALL target code segment ([386PRM] JMP): returns the descriptor.
-bool checkFarTarget(Cpu& c, uint16_t sel, Segment& d, uint32_t& hi) {
+bool checkFarTarget(Core& c, uint16_t sel, Segment& d, uint32_t& hi) {
   if ((sel & 0xFFFC) == 0) return c.gp(0);
   uint32_t lo;
   if (!c.readDescriptor(sel, lo, hi)) return false;
-  d = Cpu::segmentFromDescriptor(sel, lo, hi);
+  d = Core::segmentFromDescriptor(sel, lo, hi);
   if (!d.code()) return c.gp(sel_err(sel));  // call/task gates and TSSs are not modelled
   if (d.access & 0x4) {
     if (d.dpl() > c.cpl_) return c.gp(sel_err(sel));
@@ -148,7 +148,7 @@ bool checkFarTarget(Cpu& c, uint16_t sel, Segment& d, uint32_t& hi) {
 }
 }  // namespace
 
-bool Cpu::farJump(uint16_t selector, uint32_t offset) {
+bool Core::farJump(uint16_t selector, uint32_t offset) {
   if (!pe_) {
     setSegmentReal(kCs, selector);
     branch(offset);
@@ -161,11 +161,11 @@ bool Cpu::farJump(uint16_t selector, uint32_t offset) {
   if (!setAccessedBit(selector, hi)) return false;
   loadCsProtected(selector, d, cpl_);
   branch(offset);
-  if (pe_) cycles_ += 27 - cost::kJmpFar;  // [386PRM] JMP ptr16:32 in protected mode
+  if (pe_) cycles_ += cost::kJmpFarPm - cost::kJmpFar;
   return true;
 }
 
-bool Cpu::farCall(uint16_t selector, uint32_t offset, bool op32) {
+bool Core::farCall(uint16_t selector, uint32_t offset, bool op32) {
   unsigned w = op32 ? 4 : 2;
   uint32_t sp = stackPtr(*this);
   uint32_t low = stackAdd(*this, sp, -static_cast<int32_t>(2 * w));
@@ -180,12 +180,13 @@ bool Cpu::farCall(uint16_t selector, uint32_t offset, bool op32) {
   if (!probeWrite(ss.base + low, 2 * w, user())) return false;
   if (pe_ && !setAccessedBit(selector, hi)) return false;
   uint32_t retCs = seg_[kCs].selector, retIp = eip_;
-  writeLinear(ss.base + stackAdd(*this, sp, -static_cast<int32_t>(w)), w, retCs, user());
-  writeLinear(ss.base + low, w, retIp, user());
+  if (!writeLinear(ss.base + stackAdd(*this, sp, -static_cast<int32_t>(w)), w, retCs, user()) ||
+      !writeLinear(ss.base + low, w, retIp, user()))
+    return false;
   setStackPtr(*this, low);
   if (pe_) {
     loadCsProtected(selector, d, cpl_);
-    cycles_ += 34 - cost::kCallFar;  // [386PRM] CALL ptr16:32 in protected mode
+    cycles_ += cost::kCallFarPm - cost::kCallFar;
   } else {
     setSegmentReal(kCs, selector);
   }
@@ -194,13 +195,13 @@ bool Cpu::farCall(uint16_t selector, uint32_t offset, bool op32) {
 }
 
 // Checks the code segment a RET/IRET returns to ([386PRM] RET): the selector's RPL is the new CPL.
-static bool checkReturnTarget(Cpu& c, uint16_t sel, Segment& d, uint32_t& hi) {
+static bool checkReturnTarget(Core& c, uint16_t sel, Segment& d, uint32_t& hi) {
   if ((sel & 0xFFFC) == 0) return c.gp(0);
   uint8_t rpl = sel & 3;
   if (rpl < c.cpl_) return c.gp(sel_err(sel));
   uint32_t lo;
   if (!c.readDescriptor(sel, lo, hi)) return false;
-  d = Cpu::segmentFromDescriptor(sel, lo, hi);
+  d = Core::segmentFromDescriptor(sel, lo, hi);
   if (!d.code()) return c.gp(sel_err(sel));
   if (d.access & 0x4) {
     if (d.dpl() > rpl) return c.gp(sel_err(sel));
@@ -212,12 +213,12 @@ static bool checkReturnTarget(Cpu& c, uint16_t sel, Segment& d, uint32_t& hi) {
 }
 
 // Checks the stack segment of a return to an outer level.
-static bool checkOuterStack(Cpu& c, uint16_t ssSel, uint8_t rpl, Segment& ss) {
+static bool checkOuterStack(Core& c, uint16_t ssSel, uint8_t rpl, Segment& ss) {
   if ((ssSel & 0xFFFC) == 0) return c.gp(0);
   if ((ssSel & 3) != rpl) return c.gp(sel_err(ssSel));
   uint32_t lo, hi;
   if (!c.readDescriptor(ssSel, lo, hi)) return false;
-  ss = Cpu::segmentFromDescriptor(ssSel, lo, hi);
+  ss = Core::segmentFromDescriptor(ssSel, lo, hi);
   if ((ss.access & 0x1A) != 0x12 || ss.dpl() != rpl) return c.gp(sel_err(ssSel));
   if (!ss.present()) return c.fault(vec::kSs, sel_err(ssSel));
   return c.setAccessedBit(ssSel, hi);
@@ -225,12 +226,12 @@ static bool checkOuterStack(Cpu& c, uint16_t ssSel, uint8_t rpl, Segment& ss) {
 
 // A far RET or IRET to an outer level has completed: count an entry to user mode and tell the
 // observers (the tracer closes system calls and settles page faults there).
-void Cpu::returnedOutward(uint32_t ip, uint8_t fromCpl) {
+void Core::returnedOutward(uint32_t ip, uint8_t fromCpl) {
   if (cpl_ == 3) ++userEntries_;
   if (events_.active()) events_.outerReturn(ReturnEvent{ip, r_[kEax], fromCpl, cpl_});
 }
 
-bool Cpu::farReturn(bool op32, uint16_t popExtra) {
+bool Core::farReturn(bool op32, uint16_t popExtra) {
   unsigned w = op32 ? 4 : 2;
   uint32_t ip, sel;
   bool ipOk = w == 4 ? readMem<4>(*this, kSs, stackPtr(*this), ip)
@@ -255,7 +256,7 @@ bool Cpu::farReturn(bool op32, uint16_t popExtra) {
     loadCsProtected(static_cast<uint16_t>(sel), d, rpl);
     setStackPtr(*this, stackAdd(*this, stackPtr(*this), static_cast<int32_t>(2 * w + popExtra)));
     branch(ip);
-    cycles_ += 32 - cost::kRetFar;
+    cycles_ += cost::kRetFarPm - cost::kRetFar;
     return true;
   }
   // Return to an outer level: ESP and SS follow the parameters.
@@ -278,12 +279,12 @@ bool Cpu::farReturn(bool op32, uint16_t popExtra) {
   setStackPtr(*this, stackAdd(*this, op32 ? newSp : (newSp & 0xFFFF), popExtra));
   nullInvalidDataSegments();
   branch(ip);
-  cycles_ += 69 - cost::kRetFar;
+  cycles_ += cost::kRetFarOuter - cost::kRetFar;
   returnedOutward(ip, fromCpl);
   return true;
 }
 
-bool Cpu::interruptReturn(bool op32) {
+bool Core::interruptReturn(bool op32) {
   unsigned w = op32 ? 4 : 2;
   uint32_t sp = stackPtr(*this);
   uint32_t ip, sel, fl;
@@ -348,7 +349,7 @@ bool Cpu::interruptReturn(bool op32) {
 
 // I/O permission ([386PRM] 8.3): CPL <= IOPL, else every bit for the port range in the TSS's I/O
 // bitmap must be clear. A bitmap beyond the TSS limit denies everything.
-bool Cpu::ioAllowed(uint16_t port, unsigned size) {
+bool Core::ioAllowed(uint16_t port, unsigned size) {
   if (!pe_ || cpl_ <= ((flags_ >> 12) & 3)) return true;
   unsigned type = tr_.access & 0x1F;
   if ((type != 0x09 && type != 0x0B) || tr_.limit < 0x67) return gp(0);
@@ -365,7 +366,7 @@ bool Cpu::ioAllowed(uint16_t port, unsigned size) {
 
 // ---- LLDT, LTR, VERR/VERW, LAR/LSL ---------------------------------------------------------
 
-bool lldt(Cpu& c, uint16_t sel) {
+bool lldt(Core& c, uint16_t sel) {
   if ((sel & 0xFFFC) == 0) {
     c.ldtr_ = Segment{};
     c.ldtr_.selector = sel;
@@ -376,7 +377,7 @@ bool lldt(Cpu& c, uint16_t sel) {
   if (sel & 4) return c.gp(sel_err(sel));
   uint32_t lo, hi;
   if (!c.readDescriptor(sel, lo, hi)) return false;
-  Segment d = Cpu::segmentFromDescriptor(sel, lo, hi);
+  Segment d = Core::segmentFromDescriptor(sel, lo, hi);
   if ((d.access & 0x1F) != 0x02) return c.gp(sel_err(sel));
   if (!d.present()) return c.fault(vec::kNp, sel_err(sel));
   c.ldtr_ = d;
@@ -384,12 +385,12 @@ bool lldt(Cpu& c, uint16_t sel) {
 }
 
 // LTR marks the TSS busy in the GDT ([386PRM] LTR).
-bool ltr(Cpu& c, uint16_t sel) {
+bool ltr(Core& c, uint16_t sel) {
   if ((sel & 0xFFFC) == 0) return c.gp(0);
   if (sel & 4) return c.gp(sel_err(sel));
   uint32_t lo, hi;
   if (!c.readDescriptor(sel, lo, hi)) return false;
-  Segment d = Cpu::segmentFromDescriptor(sel, lo, hi);
+  Segment d = Core::segmentFromDescriptor(sel, lo, hi);
   unsigned type = d.access & 0x1F;
   if (type != 0x01 && type != 0x09) return c.gp(sel_err(sel));
   if (!d.present()) return c.fault(vec::kNp, sel_err(sel));
@@ -402,7 +403,7 @@ bool ltr(Cpu& c, uint16_t sel) {
 namespace {
 // Reads a descriptor for LAR/LSL/VERR/VERW, which set ZF=0 instead of faulting on a bad selector.
 // Returns 0 not found, 1 found, -1 fault (page fault reading the table).
-int probeDescriptor(Cpu& c, uint16_t sel, uint32_t& lo, uint32_t& hi) {
+int probeDescriptor(Core& c, uint16_t sel, uint32_t& lo, uint32_t& hi) {
   if ((sel & 0xFFFC) == 0) return 0;
   uint32_t base, limit;
   if (sel & 4) {
@@ -421,14 +422,14 @@ int probeDescriptor(Cpu& c, uint16_t sel, uint32_t& lo, uint32_t& hi) {
 
 // Privilege rule shared by LAR/LSL/VERR/VERW: conforming code is always visible, anything else
 // needs DPL >= CPL and DPL >= RPL.
-bool visible(const Cpu& c, uint16_t sel, uint8_t access) {
+bool visible(const Core& c, uint16_t sel, uint8_t access) {
   bool conformingCode = (access & 0x1C) == 0x1C;
   uint8_t dpl = (access >> 5) & 3;
   return conformingCode || (dpl >= c.cpl_ && dpl >= (sel & 3));
 }
 }  // namespace
 
-bool verify(Cpu& c, uint16_t sel, bool write) {
+bool verify(Core& c, uint16_t sel, bool write) {
   uint32_t lo = 0, hi = 0;
   int found = probeDescriptor(c, sel, lo, hi);
   if (found < 0) return false;
@@ -446,7 +447,7 @@ bool verify(Cpu& c, uint16_t sel, bool write) {
   return true;
 }
 
-bool larLsl(Cpu& c, uint16_t sel, bool lsl, uint32_t& out) {
+bool larLsl(Core& c, uint16_t sel, bool lsl, uint32_t& out) {
   uint32_t lo = 0, hi = 0;
   int found = probeDescriptor(c, sel, lo, hi);
   if (found < 0) return false;
@@ -466,7 +467,7 @@ bool larLsl(Cpu& c, uint16_t sel, bool lsl, uint32_t& out) {
     ok = ok && visible(c, sel, access);
     if (ok) {
       if (lsl) {
-        Segment d = Cpu::segmentFromDescriptor(sel, lo, hi);
+        Segment d = Core::segmentFromDescriptor(sel, lo, hi);
         out = d.limit;
       } else {
         out = hi & 0x00F0FF00u;

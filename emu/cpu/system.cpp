@@ -12,7 +12,7 @@ constexpr uint32_t kCr0Writable = 0xE005003Fu;
 constexpr uint32_t kCr4Writable = (1u << 2) | (1u << 3) | mmu::kCr4Pse | mmu::kCr4Pge;
 }  // namespace
 
-bool movToCr(Cpu& c, const Insn& i) {
+bool movToCr(Core& c, const Insn& i) {
   if (!privileged(c)) return c.gp(0);
   uint32_t v = c.r_[i.rm()];
   switch (i.reg()) {
@@ -39,7 +39,7 @@ bool movToCr(Cpu& c, const Insn& i) {
   }
 }
 
-bool movFromCr(Cpu& c, const Insn& i) {
+bool movFromCr(Core& c, const Insn& i) {
   if (!privileged(c)) return c.gp(0);
   uint32_t v;
   switch (i.reg()) {
@@ -54,7 +54,7 @@ bool movFromCr(Cpu& c, const Insn& i) {
 }
 
 // Debug registers are stored but breakpoints are not modelled. DR4/DR5 alias DR6/DR7 (CR4.DE=0).
-bool movToDr(Cpu& c, const Insn& i) {
+bool movToDr(Core& c, const Insn& i) {
   if (!privileged(c)) return c.gp(0);
   unsigned n = i.reg();
   if (n == 4 || n == 5) {
@@ -65,7 +65,7 @@ bool movToDr(Cpu& c, const Insn& i) {
   return true;
 }
 
-bool movFromDr(Cpu& c, const Insn& i) {
+bool movFromDr(Core& c, const Insn& i) {
   if (!privileged(c)) return c.gp(0);
   unsigned n = i.reg();
   if (n == 4 || n == 5) {
@@ -79,7 +79,7 @@ bool movFromDr(Cpu& c, const Insn& i) {
 // CPUID: a Pentium Pro-class identity without an FPU, MMX or SSE (which are not modelled):
 // "GenuineIntel", family 6 model 3 stepping 3; features PSE TSC MSR CX8 PGE CMOV
 // (SDM vol. 2A CPUID, table 3-11).
-bool opCpuid(Cpu& c, const Insn&) {
+bool opCpuid(Core& c, const Insn&) {
   uint32_t leaf = c.r_[kEax];
   if (leaf == 0) {
     c.r_[kEax] = 1;
@@ -98,7 +98,7 @@ bool opCpuid(Cpu& c, const Insn&) {
 }
 
 // RDTSC: the cycle counter; #GP(0) outside ring 0 when CR4.TSD is set.
-bool opRdtsc(Cpu& c, const Insn&) {
+bool opRdtsc(Core& c, const Insn&) {
   if ((c.cr4() & (1u << 2)) && c.pe_ && c.cpl_ != 0) return c.gp(0);
   uint64_t t = c.cycles_ + c.tscOffset_;
   c.r_[kEax] = static_cast<uint32_t>(t);
@@ -107,7 +107,7 @@ bool opRdtsc(Cpu& c, const Insn&) {
 }
 
 // MSRs a kernel touches: TSC (0x10), APIC base (0x1B), SYSENTER CS/ESP/EIP (0x174-0x176).
-bool opRdmsr(Cpu& c, const Insn&) {
+bool opRdmsr(Core& c, const Insn&) {
   if (!privileged(c)) return c.gp(0);
   uint64_t v;
   switch (c.r_[kEcx]) {
@@ -123,7 +123,7 @@ bool opRdmsr(Cpu& c, const Insn&) {
   return true;
 }
 
-bool opWrmsr(Cpu& c, const Insn&) {
+bool opWrmsr(Core& c, const Insn&) {
   if (!privileged(c)) return c.gp(0);
   uint64_t v = (uint64_t{c.r_[kEdx]} << 32) | c.r_[kEax];
   switch (c.r_[kEcx]) {

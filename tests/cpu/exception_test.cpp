@@ -128,6 +128,53 @@ TEST_F(Exceptions, FaultDuringDeliveryBecomesDoubleFault) {
   EXPECT_EQ(stack(0), 0u);
 }
 
+TEST_F(Exceptions, DeliverySetsTheHandlerCodeDescriptorsAccessedBit) {
+  protectedMode({0xF7, 0xF3});  // div ebx with EBX = 0: #DE through a gate to kCode0
+  cpu.setReg(kEbx, 0);
+  runToHalt();
+  EXPECT_EQ(stubVector(), vec::kDe);
+  EXPECT_EQ(bus.read(kGdt + kCode0 + 5, 1), 0x9Bu);  // was 0x9A ([386PRM] 6.3.1.1)
+}
+
+TEST_F(Exceptions, AccessedBitWriteThatFaultsIsAFaultDuringDelivery) {
+  // The GDT's page is read-only and CR0.WP = 1: setting kCode0's accessed bit while delivering
+  // #DE is a supervisor write to it, so #PF (SDM vol. 3A 4.6.1), delivered through a gate whose
+  // code descriptor is already marked accessed.
+  protectedMode({0xF7, 0xF3});
+  cpu.setReg(kEbx, 0);
+  descriptor(0x40, 0, 0xFFFFF, 0x9B, 0xC);
+  cpu.setGdtr(DescriptorTable{kGdt, 0x47});
+  gate(vec::kPf, kStubs + 16 * vec::kPf, 0xE, 0, 0x40);
+  pagingIdentity4M();
+  bus.poke32(0x11000, 0x000 | 1);  // page 0 (the GDT): present, read-only, supervisor
+  cpu.setCr0(cpu.cr0() | mmu::kCr0Wp);
+  runToHalt();
+  EXPECT_EQ(stubVector(), vec::kPf);
+  EXPECT_EQ(cpu.cr2(), kGdt + kCode0 + 5);
+  EXPECT_EQ(stack(0), 3u);                // present, write, supervisor
+  EXPECT_EQ(stack(1), kCode);             // the DIV: #DE was not delivered
+  EXPECT_EQ(cpu.reg(kEsp), kStack - 16);  // one frame, the #PF's
+  EXPECT_EQ(bus.read(kGdt + kCode0 + 5, 1), 0x9Au);
+}
+
+TEST_F(Exceptions, MissingKernelStackOnEntryFromRing3IsATripleFault) {
+  // INT 0x40 from ring 3 switches to SS0:ESP0, here in a page that is not mapped: #PF while
+  // delivering. The #PF and then the #DF go through the same TSS stack and fault too: #PF then
+  // #PF is a double fault, and a fault while delivering #DF shuts down ([386PRM] 9.8.8).
+  protectedMode({0xCD, 0x40});  // int 0x40
+  gate(0x40, kStubs + 16 * 0x40, 0xE, 3);
+  pagingIdentity4M();
+  ring3();
+  cpu.setReg(kEsp, 0x70000);
+  bus.poke32(kTss + 4, 0x800000);  // ESP0 beyond the 4 MB mapped
+  RunResult r = cpu.run(10);
+  EXPECT_EQ(r.reason, StopReason::kTripleFault);
+  EXPECT_EQ(cpu.cr2(), 0x800000u - 24);  // the #DF frame: SS, ESP, EFLAGS, CS, EIP, error code
+  EXPECT_EQ(cpu.cpl(), 3);               // no register changed: still at the user's INT
+  EXPECT_EQ(cpu.reg(kEsp), 0x70000u);
+  EXPECT_EQ(cpu.eip(), kCode);
+}
+
 TEST_F(Exceptions, BenignThenFaultIsDeliveredSerially) {
   protectedMode({0xCC});  // int3
   gate(3, kStubs + 48, 0xE, 3);

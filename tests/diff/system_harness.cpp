@@ -280,9 +280,9 @@ void SystemHarness::setState(const State& s, bool paging) {
   };
   cpu_.setLdtr(fromGdt(L::kLdtr));
   cpu_.setTr(fromGdt(L::kTr));
-  for (uint32_t& d : cpu_.dr_) d = 0;
-  cpu_.dr_[6] = kDr6;
-  cpu_.dr_[7] = kDr7;
+  for (unsigned k = 0; k < 8; ++k) cpu_.setDr(k, 0);
+  cpu_.setDr(6, kDr6);
+  cpu_.setDr(7, kDr7);
   cpu_.setEflags(s.eflags);
   cpu_.setEip(L::kCode);
   // Unicorn: the same tables, then CS and the data segments loaded from the GDT.
@@ -383,7 +383,7 @@ SystemHarness::Outcome2 SystemHarness::runOurs(uint32_t stop) {
   r.cr[2] = cpu_.cr2();
   r.cr[3] = cpu_.cr3();
   r.cr[4] = cpu_.cr4();
-  for (int k = 0; k < 8; ++k) r.dr[k] = cpu_.dr_[k];
+  for (int k = 0; k < 8; ++k) r.dr[k] = cpu_.dr(static_cast<unsigned>(k));
   return r;
 }
 
