@@ -1,7 +1,7 @@
 // What tracing costs: the built-in guest's forkstorm (a fault-heavy fork/write/exit loop) run on a
 // bare machine (no observer), as `xray86 run` runs it without --trace (a run::Run: its tracer only
-// counts, resolves faults and names address spaces by program), and with `--trace pf,tlb` written as
-// text to /dev/null. The targets: tracing off costs nothing measurable; the traced run costs at
+// counts, resolves faults and names address spaces by program), and with `--trace pf,tlb` written
+// as text to /dev/null. The targets: tracing off costs nothing measurable; the traced run costs at
 // most 1.5x the untraced one. Compare the medians:
 //   build/release/bench/trace_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
 #include <benchmark/benchmark.h>
@@ -91,9 +91,15 @@ void forkstorm(benchmark::State& state, Mode mode) {
       benchmark::Counter(static_cast<double>(instructions) / 1e6, benchmark::Counter::kIsRate);
 }
 
-void BM_ForkstormBare(benchmark::State& state) { forkstorm(state, Mode::kBare); }
-void BM_ForkstormUntraced(benchmark::State& state) { forkstorm(state, Mode::kCounting); }
-void BM_ForkstormTracePfTlb(benchmark::State& state) { forkstorm(state, Mode::kTraced); }
+void BM_ForkstormBare(benchmark::State& state) {
+  forkstorm(state, Mode::kBare);
+}
+void BM_ForkstormUntraced(benchmark::State& state) {
+  forkstorm(state, Mode::kCounting);
+}
+void BM_ForkstormTracePfTlb(benchmark::State& state) {
+  forkstorm(state, Mode::kTraced);
+}
 BENCHMARK(BM_ForkstormBare)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForkstormUntraced)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForkstormTracePfTlb)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -25,7 +25,9 @@ constexpr uint32_t kFlagsUnderstood = 0x7;
 uint32_t get32(const std::vector<uint8_t>& b, size_t at) {
   return b[at] | b[at + 1] << 8 | b[at + 2] << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
 }
-uint16_t get16(const std::vector<uint8_t>& b, size_t at) { return static_cast<uint16_t>(b[at] | b[at + 1] << 8); }
+uint16_t get16(const std::vector<uint8_t>& b, size_t at) {
+  return static_cast<uint16_t>(b[at] | b[at + 1] << 8);
+}
 
 std::string hex(uint32_t v) {
   char buf[16];
@@ -39,11 +41,13 @@ bool placeable(const Ram& ram, uint64_t start, uint64_t len, std::string& why) {
   if (len == 0) return true;
   uint64_t end = start + len;
   if (end > ram.size()) {
-    why = "ends at " + hex(static_cast<uint32_t>(end - 1)) + ", beyond RAM (" + std::to_string(ram.size() >> 20) + " MB)";
+    why = "ends at " + hex(static_cast<uint32_t>(end - 1)) + ", beyond RAM (" +
+          std::to_string(ram.size() >> 20) + " MB)";
     return false;
   }
   if (start < kMultibootInfoEnd) {
-    why = "starts at " + hex(static_cast<uint32_t>(start)) + ", inside the first 64 KB the loader uses";
+    why = "starts at " + hex(static_cast<uint32_t>(start)) +
+          ", inside the first 64 KB the loader uses";
     return false;
   }
   if (start < 0x100000 && end > 0xA0000) {
@@ -57,16 +61,24 @@ struct Image {
   uint32_t lowest = UINT32_MAX, highest = 0, entry = 0;
 };
 
-bool loadElf(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, Image& img, std::string& error) {
+bool loadElf(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, Image& img,
+             std::string& error) {
   // ELF header (System V ABI): e_ident "\x7fELF", EI_CLASS 1 (32-bit), EI_DATA 1 (little
   // endian); e_type 2 (executable); e_machine 3 (i386); program headers of type 1 (PT_LOAD).
-  if (f.size() < 52 || std::memcmp(f.data(), "\x7f" "ELF", 4) != 0 || f[4] != 1 || f[5] != 1 ||
-      get16(f, 18) != 3) {
-    error = "kernel " + path + " is not an ELF32 i386 executable and its multiboot header has no address fields (flag 16)";
+  if (f.size() < 52 ||
+      std::memcmp(f.data(),
+                  "\x7f"
+                  "ELF",
+                  4) != 0 ||
+      f[4] != 1 || f[5] != 1 || get16(f, 18) != 3) {
+    error =
+        "kernel " + path +
+        " is not an ELF32 i386 executable and its multiboot header has no address fields (flag 16)";
     return false;
   }
   if (get16(f, 16) != 2) {
-    error = "kernel " + path + " is an ELF file but not an executable (e_type " + std::to_string(get16(f, 16)) + ")";
+    error = "kernel " + path + " is an ELF file but not an executable (e_type " +
+            std::to_string(get16(f, 16)) + ")";
     return false;
   }
   uint32_t phoff = get32(f, 28);
@@ -105,8 +117,8 @@ bool loadElf(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, I
   return true;
 }
 
-bool loadKludge(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, size_t hdr, Image& img,
-                std::string& error) {
+bool loadKludge(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, size_t hdr,
+                Image& img, std::string& error) {
   if (hdr + 32 > f.size()) {
     error = "kernel " + path + " multiboot header is cut off";
     return false;
@@ -114,7 +126,8 @@ bool loadKludge(Ram& ram, const std::string& path, const std::vector<uint8_t>& f
   uint32_t headerAddr = get32(f, hdr + 12), loadAddr = get32(f, hdr + 16);
   uint32_t loadEnd = get32(f, hdr + 20), bssEnd = get32(f, hdr + 24), entry = get32(f, hdr + 28);
   if (loadAddr > headerAddr || headerAddr - loadAddr > hdr) {
-    error = "kernel " + path + " multiboot load_addr " + hex(loadAddr) + " does not fit header_addr " + hex(headerAddr);
+    error = "kernel " + path + " multiboot load_addr " + hex(loadAddr) +
+            " does not fit header_addr " + hex(headerAddr);
     return false;
   }
   size_t offset = hdr - (headerAddr - loadAddr);
@@ -169,15 +182,16 @@ struct InfoArea {
 }  // namespace
 
 // Reads a kernel or module: from the in-memory files if it is one of them, else from disk.
-static bool fetchFile(const MultibootOptions& options, const std::string& name, const std::string& what,
-               std::vector<uint8_t>& out, std::string& error) {
+static bool fetchFile(const MultibootOptions& options, const std::string& name,
+                      const std::string& what, std::vector<uint8_t>& out, std::string& error) {
   auto it = options.files.find(name);
   if (it == options.files.end()) return readFile(name, what, out, error);
   out.assign(it->second.begin(), it->second.end());
   return true;
 }
 
-bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state, std::string& error) {
+bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state,
+                   std::string& error) {
   std::vector<uint8_t> f;
   if (!fetchFile(options, options.kernel, "kernel", f, error)) return false;
   size_t hdr = SIZE_MAX;
@@ -193,7 +207,8 @@ bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state, 
   }
   uint32_t flags = get32(f, hdr + 4);
   if (flags & 0xFFFF & ~kFlagsUnderstood) {
-    error = "kernel " + options.kernel + " requires multiboot features we do not provide (flags " + hex(flags) + ")";
+    error = "kernel " + options.kernel + " requires multiboot features we do not provide (flags " +
+            hex(flags) + ")";
     return false;
   }
   Image img;

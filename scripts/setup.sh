@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   # build
-  cmake ninja-build g++ gcc-multilib binutils pkg-config python3
+  cmake ninja-build g++ gcc-multilib binutils pkg-config python3 clang-format
   # libraries
   libcapstone-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core zlib1g-dev libfmt-dev libcli11-dev
   # tests, benchmarks and their oracles

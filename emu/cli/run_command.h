@@ -12,9 +12,9 @@
 namespace cli {
 
 struct RunOptions {
-  emu::MachineCli pc;       // --kernel, --disk, ... (docs/platform.md)
-  TraceCli trace;           // --trace, --symbols, --stats (docs/trace.md)
-  view::ViewCli view;       // --view, --view-png, --view-at (docs/view.md)
+  emu::MachineCli pc;                     // --kernel, --disk, ... (docs/platform.md)
+  TraceCli trace;                         // --trace, --symbols, --stats (docs/trace.md)
+  view::ViewCli view;                     // --view, --view-png, --view-at (docs/view.md)
   unsigned cowBit = run::kDefaultCowBit;  // --cow-bit: the trace's words and the view's colours
 };
 

@@ -4,12 +4,11 @@
 // trace_output.cpp defines: TraceCli, addTraceOptions, TraceOutput.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "emu/trace/filter.h"
 #include "emu/trace/format.h"

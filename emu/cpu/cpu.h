@@ -112,22 +112,22 @@ using Handler = bool (*)(Core&, const Insn&);  // false: a fault is pending (Cor
 
 struct Insn {
   Handler fn;
-  uint32_t disp;   // memory operand displacement
-  uint32_t imm;    // first immediate (sign- or zero-extended as the opcode says)
-  uint16_t imm2;   // far pointer selector, ENTER nesting level
-  uint16_t op;     // opcode: 0x000-0x0FF one byte, 0x100-0x1FF after 0F
+  uint32_t disp;  // memory operand displacement
+  uint32_t imm;   // first immediate (sign- or zero-extended as the opcode says)
+  uint16_t imm2;  // far pointer selector, ENTER nesting level
+  uint16_t op;    // opcode: 0x000-0x0FF one byte, 0x100-0x1FF after 0F
   uint8_t len;
   uint8_t modrm;
-  uint8_t base;    // register or kNoReg
-  uint8_t index;   // register or kNoReg
-  uint8_t scale;   // shift count 0-3
-  uint8_t seg;     // effective segment of the memory operand
-  uint8_t pfx;     // kPfx* bits
-  uint8_t cost;    // base cycles from the cost table
+  uint8_t base;   // register or kNoReg
+  uint8_t index;  // register or kNoReg
+  uint8_t scale;  // shift count 0-3
+  uint8_t seg;    // effective segment of the memory operand
+  uint8_t pfx;    // kPfx* bits
+  uint8_t cost;   // base cycles from the cost table
 
   static constexpr uint8_t kNoReg = 8;
-  static constexpr uint8_t kPfxOp32 = 1, kPfxAddr32 = 2, kPfxRep = 4, kPfxRepne = 8,
-                           kPfxLock = 16, kPfxSegOverride = 32;
+  static constexpr uint8_t kPfxOp32 = 1, kPfxAddr32 = 2, kPfxRep = 4, kPfxRepne = 8, kPfxLock = 16,
+                           kPfxSegOverride = 32;
   bool mem() const { return modrm < 0xC0; }
   unsigned reg() const { return (modrm >> 3) & 7; }
   unsigned rm() const { return modrm & 7; }
@@ -163,9 +163,9 @@ struct Core {
   uint32_t cr2_ = 0;
   uint32_t dr_[8] = {};
   uint8_t cpl_ = 0;
-  bool pe_ = false;        // CR0.PE
-  bool codeBig_ = false;   // CS.D in protected mode
-  bool stackBig_ = false;  // SS.B
+  bool pe_ = false;           // CR0.PE
+  bool codeBig_ = false;      // CS.D in protected mode
+  bool stackBig_ = false;     // SS.B
   uint32_t ipMask_ = 0xFFFF;  // EIP wraps at 64 KB in 16-bit code
   uint64_t cycles_ = 0;
   uint64_t icount_ = 0;
@@ -218,7 +218,7 @@ struct Core {
   // its code was written).
   static constexpr uint32_t kAttEndBlock = 64;
   void endBlock() { attention_ |= kAttEndBlock; }
-  void refreshMode();  // after CR0 / CS changes: pe_, codeBig_, cpl_, fetch page
+  void refreshMode();              // after CR0 / CS changes: pe_, codeBig_, cpl_, fetch page
   void setEflags(uint32_t value);  // every writable bit; bit 1 reads 1
   void setSegmentReal(SegReg s, uint16_t selector);
   uint32_t cr0() const { return mmu_.cr0(); }

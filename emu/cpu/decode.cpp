@@ -77,7 +77,9 @@ bool opInvalidOperandUd(Core& c, const Insn&) {
 
 }  // namespace
 
-std::span<const OpcodeRow> opcodeRows() { return {tables().rows, kRowCount}; }
+std::span<const OpcodeRow> opcodeRows() {
+  return {tables().rows, kRowCount};
+}
 
 const OpcodeRow* rowFor(uint16_t op, unsigned reg) {
   const Tables& t = tables();
@@ -86,7 +88,9 @@ const OpcodeRow* rowFor(uint16_t op, unsigned reg) {
   return k ? &t.rows[k - 1] : nullptr;
 }
 
-bool isImplemented(uint16_t op, unsigned reg) { return rowFor(op, reg) != nullptr; }
+bool isImplemented(uint16_t op, unsigned reg) {
+  return rowFor(op, reg) != nullptr;
+}
 
 bool lockable(unsigned op, unsigned reg) {
   const OpcodeRow* row = op < 512 ? rowFor(static_cast<uint16_t>(op), reg) : nullptr;
@@ -116,22 +120,47 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
     }
     uint8_t b = p[n++];
     switch (b) {
-      case 0x26: seg = kEs; continue;
-      case 0x2E: seg = kCs; continue;
-      case 0x36: seg = kSs; continue;
-      case 0x3E: seg = kDs; continue;
-      case 0x64: seg = kFs; continue;
-      case 0x65: seg = kGs; continue;
+      case 0x26:
+        seg = kEs;
+        continue;
+      case 0x2E:
+        seg = kCs;
+        continue;
+      case 0x36:
+        seg = kSs;
+        continue;
+      case 0x3E:
+        seg = kDs;
+        continue;
+      case 0x64:
+        seg = kFs;
+        continue;
+      case 0x65:
+        seg = kGs;
+        continue;
       case 0x66:  // the other operand size (repeating it changes nothing)
-        if (code32) pfx &= static_cast<uint8_t>(~Insn::kPfxOp32); else pfx |= Insn::kPfxOp32;
+        if (code32)
+          pfx &= static_cast<uint8_t>(~Insn::kPfxOp32);
+        else
+          pfx |= Insn::kPfxOp32;
         continue;
       case 0x67:
-        if (code32) pfx &= static_cast<uint8_t>(~Insn::kPfxAddr32); else pfx |= Insn::kPfxAddr32;
+        if (code32)
+          pfx &= static_cast<uint8_t>(~Insn::kPfxAddr32);
+        else
+          pfx |= Insn::kPfxAddr32;
         continue;
-      case 0xF0: pfx |= Insn::kPfxLock; continue;
-      case 0xF2: pfx = static_cast<uint8_t>((pfx & ~Insn::kPfxRep) | Insn::kPfxRepne); continue;
-      case 0xF3: pfx = static_cast<uint8_t>((pfx & ~Insn::kPfxRepne) | Insn::kPfxRep); continue;
-      default: break;
+      case 0xF0:
+        pfx |= Insn::kPfxLock;
+        continue;
+      case 0xF2:
+        pfx = static_cast<uint8_t>((pfx & ~Insn::kPfxRep) | Insn::kPfxRepne);
+        continue;
+      case 0xF3:
+        pfx = static_cast<uint8_t>((pfx & ~Insn::kPfxRepne) | Insn::kPfxRep);
+        continue;
+      default:
+        break;
     }
     op = b;
     break;
@@ -190,8 +219,10 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
         if (mod == 1) dispSize = 1;
         if (mod == 2) dispSize = 4;
       } else {
-        static constexpr uint8_t kBase16[8] = {kEbx, kEbx, kEbp, kEbp, Insn::kNoReg, Insn::kNoReg, kEbp, kEbx};
-        static constexpr uint8_t kIndex16[8] = {kEsi, kEdi, kEsi, kEdi, kEsi, kEdi, Insn::kNoReg, Insn::kNoReg};
+        static constexpr uint8_t kBase16[8] = {kEbx,         kEbx,         kEbp, kEbp,
+                                               Insn::kNoReg, Insn::kNoReg, kEbp, kEbx};
+        static constexpr uint8_t kIndex16[8] = {kEsi, kEdi, kEsi,         kEdi,
+                                                kEsi, kEdi, Insn::kNoReg, Insn::kNoReg};
         if (rm == 6 && mod == 0) {
           dispSize = 2;
         } else {
@@ -206,11 +237,13 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
       if (dispSize == 1) {
         out.disp = static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(p[n])));
       } else if (dispSize == 2) {
-        out.disp = static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(p[n] | (p[n + 1] << 8))));
+        out.disp = static_cast<uint32_t>(
+            static_cast<int32_t>(static_cast<int16_t>(p[n] | (p[n + 1] << 8))));
         if (!a32) out.disp &= 0xFFFF;
       } else if (dispSize == 4) {
         out.disp = static_cast<uint32_t>(p[n]) | (static_cast<uint32_t>(p[n + 1]) << 8) |
-                   (static_cast<uint32_t>(p[n + 2]) << 16) | (static_cast<uint32_t>(p[n + 3]) << 24);
+                   (static_cast<uint32_t>(p[n + 2]) << 16) |
+                   (static_cast<uint32_t>(p[n + 3]) << 24);
       }
       n += dispSize;
     }
@@ -248,16 +281,27 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
   bool ok = true;
   switch (form) {
     case Form::kNone:
-    case Form::kM: break;
+    case Form::kM:
+      break;
     case Form::kMIb:
-    case Form::kIb: ok = imm(1, false, out.imm); break;
+    case Form::kIb:
+      ok = imm(1, false, out.imm);
+      break;
     case Form::kMIbs:
     case Form::kIbs:
-    case Form::kJb: ok = imm(1, true, out.imm); break;
+    case Form::kJb:
+      ok = imm(1, true, out.imm);
+      break;
     case Form::kMIv:
-    case Form::kIv: ok = imm(o32 ? 4 : 2, false, out.imm); break;
-    case Form::kJv: ok = imm(o32 ? 4 : 2, true, out.imm); break;
-    case Form::kIw: ok = imm(2, false, out.imm); break;
+    case Form::kIv:
+      ok = imm(o32 ? 4 : 2, false, out.imm);
+      break;
+    case Form::kJv:
+      ok = imm(o32 ? 4 : 2, true, out.imm);
+      break;
+    case Form::kIw:
+      ok = imm(2, false, out.imm);
+      break;
     case Form::kIwIb:
       ok = imm(2, false, out.imm) && imm(1, false, v2);
       out.imm2 = static_cast<uint16_t>(v2);

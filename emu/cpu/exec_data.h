@@ -354,8 +354,10 @@ bool opEnter(Core& c, const Insn& i) {
   }
   // The frame pointer takes the stack's address size, not the operand size (SDM vol. 2 ENTER:
   // "IF StackSize = 32 THEN EBP <- FrameTemp ... ELSE BP <- FrameTemp"; QEMU and Bochs agree).
-  if (c.stackBig_) c.r_[kEbp] = frameTemp;
-  else setReg<2>(c, kEbp, frameTemp);
+  if (c.stackBig_)
+    c.r_[kEbp] = frameTemp;
+  else
+    setReg<2>(c, kEbp, frameTemp);
   setStackPtr(c, finalSp);
   if (level == 1) c.cycles_ += cost::kEnterLevel1 - cost::kEnter;
   if (level > 1)

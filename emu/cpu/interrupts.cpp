@@ -129,11 +129,24 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
   unsigned type = access & 0x1F;
   bool gate32, trapGate;
   switch (type) {
-    case 0x06: gate32 = false; trapGate = false; break;
-    case 0x07: gate32 = false; trapGate = true; break;
-    case 0x0E: gate32 = true; trapGate = false; break;
-    case 0x0F: gate32 = true; trapGate = true; break;
-    default: return gp(idtErr);  // task gates (0x05) are not modelled
+    case 0x06:
+      gate32 = false;
+      trapGate = false;
+      break;
+    case 0x07:
+      gate32 = false;
+      trapGate = true;
+      break;
+    case 0x0E:
+      gate32 = true;
+      trapGate = false;
+      break;
+    case 0x0F:
+      gate32 = true;
+      trapGate = true;
+      break;
+    default:
+      return gp(idtErr);  // task gates (0x05) are not modelled
   }
   if (kind == IntKind::kSoftware && ((access >> 5) & 3) < cpl_) return gp(vector * 8u + 2);
   if (!(access & 0x80)) return fault(vec::kNp, idtErr);

@@ -13,7 +13,8 @@ const char* const kBuiltinArchiveName = "(built-in)/archive.img";
 
 const BuiltinGuest& builtinGuest() {
   static const BuiltinGuest guest{
-      {xray86_builtin_kernel, static_cast<size_t>(xray86_builtin_kernel_end - xray86_builtin_kernel)},
+      {xray86_builtin_kernel,
+       static_cast<size_t>(xray86_builtin_kernel_end - xray86_builtin_kernel)},
       {xray86_builtin_archive,
        static_cast<size_t>(xray86_builtin_archive_end - xray86_builtin_archive)}};
   return guest;
@@ -23,6 +24,8 @@ const BuiltinGuest& builtinGuest() {
 // getNumFreePages() before and after forkstorm (8 rounds of fork, write 4 heap pages, exit), so
 // the student sees every frame come back. `exit` ends the shell, and under run=sh the kernel
 // powers off with the shell's status (guest/kernel/proc.c).
-const char* builtinDemoScript() { return "cowtest\nfree\nforkstorm 8 4\nfree\nexit\n"; }
+const char* builtinDemoScript() {
+  return "cowtest\nfree\nforkstorm 8 4\nfree\nexit\n";
+}
 
 }  // namespace emu

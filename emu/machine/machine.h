@@ -67,7 +67,6 @@ bool parseRtc(const std::string& text, int64_t& seconds);
 // it is.
 bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& error);
 
-
 class Machine final : public CpuBus {
  public:
   // Builds the machine and loads its images; nullptr and a one-line `error` if an option (the TLB

@@ -16,11 +16,13 @@ namespace run {
 
 namespace {
 
-constexpr uint32_t bit(trace::Kind k) { return 1u << static_cast<unsigned>(k); }
+constexpr uint32_t bit(trace::Kind k) {
+  return 1u << static_cast<unsigned>(k);
+}
 // An event condition sees every record but retired instructions and port/MMIO accesses, as the
 // API's events do (xray86/event_kinds.h).
-constexpr uint32_t kWatchable = ((1u << trace::kKindCount) - 1) & ~bit(trace::Kind::kInsn) &
-                                ~bit(trace::Kind::kIo);
+constexpr uint32_t kWatchable =
+    ((1u << trace::kKindCount) - 1) & ~bit(trace::Kind::kInsn) & ~bit(trace::Kind::kIo);
 
 // The programs of the modules: the built-in guest's archive, or an xv6-style ELF module.
 void loadModulePrograms(const emu::MachineConfig& config, trace::Programs& programs) {
@@ -117,11 +119,19 @@ void Run::finish() {
   tracer_->finish();
 }
 
-bool Run::attach(emu::Observer* observer) { return machine_->cpu().events().attach(observer); }
-void Run::detach(emu::Observer* observer) { machine_->cpu().events().detach(observer); }
+bool Run::attach(emu::Observer* observer) {
+  return machine_->cpu().events().attach(observer);
+}
+void Run::detach(emu::Observer* observer) {
+  machine_->cpu().events().detach(observer);
+}
 
-uint64_t Run::instructions() const { return machine_->cpu().instructions(); }
-uint64_t Run::cycles() const { return machine_->cpu().cycles(); }
+uint64_t Run::instructions() const {
+  return machine_->cpu().instructions();
+}
+uint64_t Run::cycles() const {
+  return machine_->cpu().cycles();
+}
 
 // ---- running -----------------------------------------------------------------------------------
 
@@ -155,17 +165,21 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
     using K = emu::Machine::Outcome::Kind;
     // Stopped to turn instruction events on (the Nth fault of pf:N): run on.
     if (o.kind == K::kStopped && cause_ == Cause::kNone) continue;
-    bool budget = (o.kind == K::kInstructionLimit && cpu.instructions() < config_.maxInstructions) ||
-                  (o.kind == K::kCycleLimit && cpu.cycles() < config_.maxCycles);
+    bool budget =
+        (o.kind == K::kInstructionLimit && cpu.instructions() < config_.maxInstructions) ||
+        (o.kind == K::kCycleLimit && cpu.cycles() < config_.maxCycles);
     if (budget) {
-      bool met = armed_ && ((until_.kind == Until::Kind::kInstructions && cpu.instructions() >= until_.n) ||
-                            (until_.kind == Until::Kind::kCycles && cpu.cycles() >= until_.n));
+      bool met = armed_ &&
+                 ((until_.kind == Until::Kind::kInstructions && cpu.instructions() >= until_.n) ||
+                  (until_.kind == Until::Kind::kCycles && cpu.cycles() >= until_.n));
       // The machine's own words for a count reached ("stopped after N instructions").
-      stop = Stop{met ? StopKind::kReached : StopKind::kPaused, emu::exit_status::kOk, o.message, {}};
+      stop =
+          Stop{met ? StopKind::kReached : StopKind::kPaused, emu::exit_status::kOk, o.message, {}};
     } else if (o.kind == K::kStopped) {
       switch (cause_) {
         case Cause::kReached:
-          stop = Stop{StopKind::kReached, emu::exit_status::kOk, "reached " + until_.source, stopEvent_};
+          stop = Stop{StopKind::kReached, emu::exit_status::kOk, "reached " + until_.source,
+                      stopEvent_};
           break;
         case Cause::kRepeat:
           stop = Stop{StopKind::kRepeatedFault, emu::exit_status::kOk,
@@ -204,14 +218,30 @@ Stop Run::stopFor(const emu::Machine::Outcome& o) {
   using K = emu::Machine::Outcome::Kind;
   StopKind kind = StopKind::kRequested;
   switch (o.kind) {
-    case K::kGuestExit: kind = StopKind::kExited; break;
-    case K::kGuestReset: kind = StopKind::kReset; break;
-    case K::kInstructionLimit: kind = StopKind::kInstructionLimit; break;
-    case K::kCycleLimit: kind = StopKind::kCycleLimit; break;
-    case K::kHalted: kind = StopKind::kHalted; break;
-    case K::kTripleFault: kind = StopKind::kTripleFault; break;
-    case K::kUnsupported: kind = StopKind::kUnsupported; break;
-    case K::kStopped: kind = StopKind::kRequested; break;
+    case K::kGuestExit:
+      kind = StopKind::kExited;
+      break;
+    case K::kGuestReset:
+      kind = StopKind::kReset;
+      break;
+    case K::kInstructionLimit:
+      kind = StopKind::kInstructionLimit;
+      break;
+    case K::kCycleLimit:
+      kind = StopKind::kCycleLimit;
+      break;
+    case K::kHalted:
+      kind = StopKind::kHalted;
+      break;
+    case K::kTripleFault:
+      kind = StopKind::kTripleFault;
+      break;
+    case K::kUnsupported:
+      kind = StopKind::kUnsupported;
+      break;
+    case K::kStopped:
+      kind = StopKind::kRequested;
+      break;
   }
   return Stop{kind, o.status, o.message, {}};
 }
@@ -242,10 +272,18 @@ bool Run::arm(const Until& until, std::string& error) {
   until_ = until;
   if (until_.source.empty()) {
     switch (until.kind) {
-      case Until::Kind::kEnd: until_.source = "exit"; break;
-      case Until::Kind::kInstructions: until_.source = "insn:" + std::to_string(until.n); break;
-      case Until::Kind::kCycles: until_.source = "cycle:" + std::to_string(until.n); break;
-      case Until::Kind::kPageFaultDone: until_.source = "pf:" + std::to_string(until.n); break;
+      case Until::Kind::kEnd:
+        until_.source = "exit";
+        break;
+      case Until::Kind::kInstructions:
+        until_.source = "insn:" + std::to_string(until.n);
+        break;
+      case Until::Kind::kCycles:
+        until_.source = "cycle:" + std::to_string(until.n);
+        break;
+      case Until::Kind::kPageFaultDone:
+        until_.source = "pf:" + std::to_string(until.n);
+        break;
       case Until::Kind::kAddress:
       case Until::Kind::kReturn: {
         char hex[16];
@@ -254,11 +292,21 @@ bool Run::arm(const Until& until, std::string& error) {
                         (until.name.empty() ? hex : until.name);
         break;
       }
-      case Until::Kind::kConsole: until_.source = "console:" + until.text; break;
-      case Until::Kind::kEvent: until_.source = "event:" + until.text; break;
-      case Until::Kind::kNextFault: until_.source = "the next page fault"; break;
-      case Until::Kind::kNextFlush: until_.source = "the next TLB flush"; break;
-      case Until::Kind::kNextCr3: until_.source = "the next CR3 write"; break;
+      case Until::Kind::kConsole:
+        until_.source = "console:" + until.text;
+        break;
+      case Until::Kind::kEvent:
+        until_.source = "event:" + until.text;
+        break;
+      case Until::Kind::kNextFault:
+        until_.source = "the next page fault";
+        break;
+      case Until::Kind::kNextFlush:
+        until_.source = "the next TLB flush";
+        break;
+      case Until::Kind::kNextCr3:
+        until_.source = "the next CR3 write";
+        break;
     }
   }
   entered_ = wantInstructions_ = false;
@@ -297,7 +345,8 @@ bool Run::arm(const Until& until, std::string& error) {
       watch |= eventFilter_->kinds() & kWatchable;
       break;
     }
-    default: break;
+    default:
+      break;
   }
   armed_ = true;
   if (watch) tracer_->setSink(&watch_, watch);
@@ -344,7 +393,8 @@ void Run::onInstruction(const emu::InstructionEvent& e) {
         reached();
       }
       break;
-    default: break;
+    default:
+      break;
   }
 }
 

@@ -51,15 +51,24 @@ struct Config {
 // TLB flush and the next CR3 write.
 struct Until {
   enum class Kind : uint8_t {
-    kEnd, kInstructions, kCycles, kPageFaultDone, kAddress, kReturn, kConsole, kEvent,
-    kNextFault, kNextFlush, kNextCr3,
+    kEnd,
+    kInstructions,
+    kCycles,
+    kPageFaultDone,
+    kAddress,
+    kReturn,
+    kConsole,
+    kEvent,
+    kNextFault,
+    kNextFlush,
+    kNextCr3,
   };
   Kind kind = Kind::kEnd;
-  uint64_t n = 0;        // insn:N, cycle:N, pf:N
-  std::string name;      // symbol:NAME, ret:NAME (empty when `address` is given directly)
+  uint64_t n = 0;    // insn:N, cycle:N, pf:N
+  std::string name;  // symbol:NAME, ret:NAME (empty when `address` is given directly)
   std::optional<uint32_t> address;  // kAddress, kReturn: resolved from `name` when not given
-  std::string text;      // console:TEXT, event:EXPR
-  std::string source;    // as written, for messages ("pf:3")
+  std::string text;                 // console:TEXT, event:EXPR
+  std::string source;               // as written, for messages ("pf:3")
 
   static Until end() { return {}; }
   static Until instructions(uint64_t total) { return make(Kind::kInstructions, total); }
@@ -97,17 +106,17 @@ enum class StopKind : uint8_t {
   kCycleLimit,        // Config::maxCycles
   kHalted,            // HLT with nothing left to wake it
   kTripleFault,
-  kUnsupported,       // an instruction the CPU does not implement
-  kReached,           // the Until condition
-  kPaused,            // resume()'s totals (the condition is still armed)
-  kRepeatedFault,     // stopOnRepeatedFaults
-  kRequested,         // requestStop() from an observer
+  kUnsupported,    // an instruction the CPU does not implement
+  kReached,        // the Until condition
+  kPaused,         // resume()'s totals (the condition is still armed)
+  kRepeatedFault,  // stopOnRepeatedFaults
+  kRequested,      // requestStop() from an observer
 };
 
 struct Stop {
   StopKind kind = StopKind::kRequested;
-  int status = 0;       // the exit status of `xray86 run` for it (emu::exit_status)
-  std::string message;  // one line
+  int status = 0;                      // the exit status of `xray86 run` for it (emu::exit_status)
+  std::string message;                 // one line
   std::optional<trace::Record> event;  // the record an event condition or the repeat stop saw
   // The guest is over: no run can go further (a limit or a condition can be run past).
   bool ended() const {

@@ -206,6 +206,8 @@ void Recorder::onPageFault(const mmu::PageFault& e) {
   lastFaultCr3_ = e.cr3 & ~mmu::kPageMask;
 }
 
-void Recorder::onCr3Write(const mmu::Cr3Write& e) { noteCr3(e.newCr3); }
+void Recorder::onCr3Write(const mmu::Cr3Write& e) {
+  noteCr3(e.newCr3);
+}
 
 }  // namespace view

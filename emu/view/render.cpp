@@ -506,13 +506,20 @@ namespace {
 // The trace's colours for its kinds (emu/trace/format.cpp, on a terminal), as RGB.
 Rgb kindColour(trace::Kind k) {
   switch (k) {
-    case trace::Kind::kPageFault: return {255, 120, 105};
-    case trace::Kind::kResolve: return {120, 214, 130};
-    case trace::Kind::kTlbFlush: return {228, 200, 96};
-    case trace::Kind::kStaleTlbUse: return {236, 110, 236};
-    case trace::Kind::kCr3Write: return {110, 200, 222};
-    case trace::Kind::kException: return {240, 90, 90};
-    default: return kText;
+    case trace::Kind::kPageFault:
+      return {255, 120, 105};
+    case trace::Kind::kResolve:
+      return {120, 214, 130};
+    case trace::Kind::kTlbFlush:
+      return {228, 200, 96};
+    case trace::Kind::kStaleTlbUse:
+      return {236, 110, 236};
+    case trace::Kind::kCr3Write:
+      return {110, 200, 222};
+    case trace::Kind::kException:
+      return {240, 90, 90};
+    default:
+      return kText;
   }
 }
 }  // namespace
