@@ -5,7 +5,6 @@
 // Inspection goes through the MMU's probes and the bus's frame pointers, never through an
 // access that could change the machine (no MMIO reads, no A/D bits, no TLB fills).
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -36,7 +35,9 @@ class ConsoleSink final : public devices::ByteSink {
   bool echo_;
 };
 
-constexpr uint32_t bit(EventKind k) { return 1u << static_cast<unsigned>(k); }
+constexpr uint32_t bit(EventKind k) {
+  return 1u << static_cast<unsigned>(k);
+}
 // What the API keeps and delivers: every kind but instructions, port/MMIO accesses and TLB
 // misses (those only when asked: they are many).
 constexpr uint32_t kKeptKinds = ((1u << kEventKinds) - 1) & ~bit(EventKind::kInsn) &
@@ -44,19 +45,26 @@ constexpr uint32_t kKeptKinds = ((1u << kEventKinds) - 1) & ~bit(EventKind::kIns
 
 Access toAccess(mmu::Access a) {
   switch (a) {
-    case mmu::Access::kRead: return Access::kRead;
-    case mmu::Access::kWrite: return Access::kWrite;
-    case mmu::Access::kFetch: return Access::kFetch;
+    case mmu::Access::kRead:
+      return Access::kRead;
+    case mmu::Access::kWrite:
+      return Access::kWrite;
+    case mmu::Access::kFetch:
+      return Access::kFetch;
   }
   return Access::kRead;
 }
 
 FlushKind toFlushKind(mmu::FlushKind k) {
   switch (k) {
-    case mmu::FlushKind::kCr3Write: return FlushKind::kCr3Write;
-    case mmu::FlushKind::kInvlpg: return FlushKind::kInvlpg;
-    case mmu::FlushKind::kCr0: return FlushKind::kCr0;
-    case mmu::FlushKind::kCr4: return FlushKind::kCr4;
+    case mmu::FlushKind::kCr3Write:
+      return FlushKind::kCr3Write;
+    case mmu::FlushKind::kInvlpg:
+      return FlushKind::kInvlpg;
+    case mmu::FlushKind::kCr0:
+      return FlushKind::kCr0;
+    case mmu::FlushKind::kCr4:
+      return FlushKind::kCr4;
   }
   return FlushKind::kCr3Write;
 }
@@ -202,7 +210,8 @@ struct Machine::Impl final : trace::Sink {
   }
 
   void checkIdle(const char* what) const {
-    if (run->running()) throw Error(std::string(what) + " from inside a callback: a run is in progress");
+    if (run->running())
+      throw Error(std::string(what) + " from inside a callback: a run is in progress");
   }
 
   // One run to `until` (further capped by the Options limits), its Stop in the API's words.
@@ -224,17 +233,32 @@ struct Machine::Impl final : trace::Sink {
     if (s->event) lastEvent = toEvent(*s->event);
     using K = run::StopKind;
     switch (s->kind) {
-      case K::kExited: return Stop{StopKind::kExited, s->status, s->message};
-      case K::kReset: return Stop{StopKind::kReset, s->status, s->message};
-      case K::kInstructionLimit: return Stop{StopKind::kInstructionLimit, s->status, s->message};
-      case K::kCycleLimit: return Stop{StopKind::kCycleLimit, s->status, s->message};
-      case K::kHalted: return Stop{StopKind::kHalted, s->status, s->message};
-      case K::kTripleFault: return Stop{StopKind::kTripleFault, s->status, s->message};
-      case K::kUnsupported: return Stop{StopKind::kUnsupported, s->status, s->message};
-      case K::kRepeatedFault: return Stop{StopKind::kRepeatedFault, 0, s->message};
+      case K::kExited:
+        return Stop{StopKind::kExited, s->status, s->message};
+      case K::kReset:
+        return Stop{StopKind::kReset, s->status, s->message};
+      case K::kInstructionLimit:
+        return Stop{StopKind::kInstructionLimit, s->status, s->message};
+      case K::kCycleLimit:
+        return Stop{StopKind::kCycleLimit, s->status, s->message};
+      case K::kHalted:
+        return Stop{StopKind::kHalted, s->status, s->message};
+      case K::kTripleFault:
+        return Stop{StopKind::kTripleFault, s->status, s->message};
+      case K::kUnsupported:
+        return Stop{StopKind::kUnsupported, s->status, s->message};
+      case K::kRepeatedFault:
+        return Stop{StopKind::kRepeatedFault, 0, s->message};
       case K::kReached:
-      case K::kPaused: break;
-      case K::kRequested: return Stop{StopKind::kRequested, 0, "stopped by Machine::stop()"};
+      case K::kPaused:
+        break;
+      case K::kRequested:
+        return Stop{StopKind::kRequested, 0, "stopped by Machine::stop()"};
+      // The API turns neither watch on (Run::stopWhenIdle, Run::stopWhenStuck).
+      case K::kIdle:
+        return Stop{StopKind::kRequested, 0, s->message};
+      case K::kStuck:
+        return Stop{StopKind::kHalted, s->status, s->message};
     }
     switch (until.kind) {
       // A budget of instructions or cycles used up: a limit of this run, in the machine's words.
@@ -245,10 +269,12 @@ struct Machine::Impl final : trace::Sink {
       case run::Until::Kind::kEvent:
         return Stop{StopKind::kEvent, 0,
                     std::string("stopped on a ") + eventKindName(lastEvent->kind) + " event"};
-      case run::Until::Kind::kAddress: return Stop{StopKind::kAddress, 0, "EIP reached the address"};
+      case run::Until::Kind::kAddress:
+        return Stop{StopKind::kAddress, 0, "EIP reached the address"};
       case run::Until::Kind::kConsole:
         return Stop{StopKind::kConsole, 0, "the console printed \"" + until.text + "\""};
-      default: return Stop{StopKind::kRequested, 0, s->message};
+      default:
+        return Stop{StopKind::kRequested, 0, s->message};
     }
   }
 };
@@ -261,12 +287,15 @@ Options Options::fromArgs(const std::vector<std::string>& args) {
   emu::addMachineOptions(app, cli);
   uint64_t maxInstructions = Options{}.maxInstructions;
   if (app.get_option_no_throw("--max-insns") == nullptr) {
-    app.add_option("-n,--max-instructions,--max-insns", maxInstructions, "Stop after this many instructions");
+    app.add_option("-n,--max-instructions,--max-insns", maxInstructions,
+                   "Stop after this many instructions");
   }
   std::vector<std::string> symbolFiles;
-  if (app.get_option_no_throw("--symbols") == nullptr) app.add_option("--symbols", symbolFiles, "ELF symbol files");
+  if (app.get_option_no_throw("--symbols") == nullptr)
+    app.add_option("--symbols", symbolFiles, "ELF symbol files");
   unsigned cowBit = Options{}.cowBit;
-  app.add_option("--cow-bit", cowBit, "The PTE bit of copy-on-write pages")->check(CLI::Range(0u, 11u));
+  app.add_option("--cow-bit", cowBit, "The PTE bit of copy-on-write pages")
+      ->check(CLI::Range(0u, 11u));
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
   try {
     app.parse(reversed);
@@ -312,8 +341,9 @@ Machine::Machine(const Options& options) : impl_(std::make_unique<Impl>(options)
   m.snapshot = options.snapshot;
   m.bios = options.bios;
   // No script and no file: an empty script, never the host terminal (a test has no one typing).
-  m.input = options.input ? options.input
-                          : (options.inputFile.empty() ? std::optional<std::string>("") : std::nullopt);
+  m.input = options.input
+                ? options.input
+                : (options.inputFile.empty() ? std::optional<std::string>("") : std::nullopt);
   m.inputFile = options.inputFile;
   m.keys = options.keys;
   m.rtc = options.rtc;
@@ -353,7 +383,8 @@ Stop Machine::run() {
 Stop Machine::runInstructions(uint64_t count) {
   impl_->checkIdle("runInstructions()");
   uint64_t now = instructions();
-  return impl_->go(run::Until::instructions(count > ~uint64_t{0} - now ? ~uint64_t{0} : now + count));
+  return impl_->go(
+      run::Until::instructions(count > ~uint64_t{0} - now ? ~uint64_t{0} : now + count));
 }
 
 Stop Machine::runCycles(uint64_t count) {
@@ -362,7 +393,9 @@ Stop Machine::runCycles(uint64_t count) {
   return impl_->go(run::Until::cycles(count > ~uint64_t{0} - now ? ~uint64_t{0} : now + count));
 }
 
-Stop Machine::runUntil(EventKind kind) { return runUntil(Filter::of(kind)); }
+Stop Machine::runUntil(EventKind kind) {
+  return runUntil(Filter::of(kind));
+}
 
 Stop Machine::runUntil(const Filter& filter) {
   impl_->checkIdle("runUntil()");
@@ -387,7 +420,9 @@ Stop Machine::runUntilConsole(const std::string& text) {
   return impl_->go(run::Until::console(text));
 }
 
-Stop Machine::step() { return runInstructions(1); }
+Stop Machine::step() {
+  return runInstructions(1);
+}
 
 void Machine::stop() {
   if (!impl_->run->running()) return;
@@ -395,9 +430,13 @@ void Machine::stop() {
   impl_->run->requestStop();
 }
 
-void Machine::stopOnRepeatedFaults(uint32_t count) { impl_->run->stopOnRepeatedFaults(count); }
+void Machine::stopOnRepeatedFaults(uint32_t count) {
+  impl_->run->stopOnRepeatedFaults(count);
+}
 
-const std::optional<Event>& Machine::lastEvent() const { return impl_->lastEvent; }
+const std::optional<Event>& Machine::lastEvent() const {
+  return impl_->lastEvent;
+}
 
 // ---- Inspection --------------------------------------------------------------------------------
 
@@ -428,9 +467,15 @@ Registers Machine::registers() const {
   return r;
 }
 
-uint64_t Machine::cycles() const { return impl_->run->cycles(); }
-uint64_t Machine::instructions() const { return impl_->run->instructions(); }
-std::string Machine::console() const { return impl_->console.text; }
+uint64_t Machine::cycles() const {
+  return impl_->run->cycles();
+}
+uint64_t Machine::instructions() const {
+  return impl_->run->instructions();
+}
+std::string Machine::console() const {
+  return impl_->console.text;
+}
 
 std::vector<uint8_t> Machine::readPhysical(uint32_t pa, size_t size) const {
   if (size > (uint64_t{1} << 32) - pa) throw Error("physical read past 4 GB");
@@ -458,7 +503,8 @@ uint32_t Machine::readPhysical32(uint32_t pa) const {
   return b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<uint32_t>(b[3]) << 24);
 }
 
-std::optional<std::vector<uint8_t>> Machine::readVirtual(uint32_t cr3, uint32_t va, size_t size, bool user) const {
+std::optional<std::vector<uint8_t>> Machine::readVirtual(uint32_t cr3, uint32_t va, size_t size,
+                                                         bool user) const {
   return impl_->run->readLinear(cr3, va, size, user);
 }
 
@@ -502,15 +548,19 @@ std::vector<TlbEntry> Machine::tlb(bool instruction) const {
     for (unsigned w = 0; w < t.ways(); ++w) {
       const mmu::TlbEntry& e = t.at(s, w);
       if (!e.valid) continue;
-      out.push_back(TlbEntry{s, w, e.pageBase, e.frame, e.size(), e.user, e.writable, e.global, e.dirty,
-                             e.stale, e.large ? e.walk.pde : e.walk.pte});
+      out.push_back(TlbEntry{s, w, e.pageBase, e.frame, e.size(), e.user, e.writable, e.global,
+                             e.dirty, e.stale, e.large ? e.walk.pde : e.walk.pte});
     }
   }
   return out;
 }
 
-const Symbols& Machine::symbols() const { return impl_->symbols; }
-std::string Machine::programName(uint32_t cr3) const { return impl_->run->guestInfo().spaceName(cr3); }
+const Symbols& Machine::symbols() const {
+  return impl_->symbols;
+}
+std::string Machine::programName(uint32_t cr3) const {
+  return impl_->run->guestInfo().spaceName(cr3);
+}
 std::string Machine::syscallName(uint32_t number) const {
   return impl_->run->guestInfo().syscallName(number);
 }
@@ -525,7 +575,8 @@ Counters Machine::counters() const {
   c.instructions = I.run->instructions();
   c.cycles = I.run->cycles();
   c.unassignedMemory = I.machine().unassignedMemory();
-  c.unassignedPorts = I.machine().ports().unassignedReads() + I.machine().ports().unassignedWrites();
+  c.unassignedPorts =
+      I.machine().ports().unassignedReads() + I.machine().ports().unassignedWrites();
   return c;
 }
 
@@ -540,7 +591,8 @@ std::map<uint32_t, Counters> Machine::countersByAddressSpace() const {
 namespace {
 // The records `f` selects (all of them when it is null).
 template <typename Visit>
-void forEachMatch(const std::vector<trace::Record>& records, const trace::Filter* f, bool misses, Visit visit) {
+void forEachMatch(const std::vector<trace::Record>& records, const trace::Filter* f, bool misses,
+                  Visit visit) {
   if (f && !misses && f->kinds() == bit(trace::Kind::kTlbMiss)) {
     throw Error("TLB misses are not recorded: call recordTlbMisses(true) before the run");
   }
@@ -560,7 +612,8 @@ uint64_t Machine::count(const Filter& filter) const {
 std::vector<Event> Machine::events(const Filter& filter) const {
   std::unique_ptr<trace::Filter> f = impl_->parse(filter);
   std::vector<Event> out;
-  forEachMatch(impl_->recorded, f.get(), impl_->recordMisses, [&](const trace::Record& r) { out.push_back(toEvent(r)); });
+  forEachMatch(impl_->recorded, f.get(), impl_->recordMisses,
+               [&](const trace::Record& r) { out.push_back(toEvent(r)); });
   return out;
 }
 
@@ -579,7 +632,9 @@ int Machine::subscribe(EventKind kind, Callback callback) {
 
 void Machine::unsubscribe(int id) {
   auto& s = impl_->subscriptions;
-  s.erase(std::remove_if(s.begin(), s.end(), [id](const Impl::Subscription& x) { return x.id == id; }), s.end());
+  s.erase(
+      std::remove_if(s.begin(), s.end(), [id](const Impl::Subscription& x) { return x.id == id; }),
+      s.end());
   impl_->updateKinds();
 }
 

@@ -16,5 +16,6 @@ constexpr int kLimit = 4;         // --max-insns or --max-cycles reached
 constexpr int kHalted = 6;        // halted with interrupts off (or nothing armed to wake it)
 constexpr int kTripleFault = 8;   // shutdown after a fault while delivering #DF
 constexpr int kUnsupported = 10;  // an instruction this CPU does not implement
+constexpr int kStuck = 12;        // spun with interrupts off and no I/O (a panic that never halts)
 
 }  // namespace emu::exit_status

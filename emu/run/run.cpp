@@ -16,11 +16,13 @@ namespace run {
 
 namespace {
 
-constexpr uint32_t bit(trace::Kind k) { return 1u << static_cast<unsigned>(k); }
+constexpr uint32_t bit(trace::Kind k) {
+  return 1u << static_cast<unsigned>(k);
+}
 // An event condition sees every record but retired instructions and port/MMIO accesses, as the
 // API's events do (xray86/event_kinds.h).
-constexpr uint32_t kWatchable = ((1u << trace::kKindCount) - 1) & ~bit(trace::Kind::kInsn) &
-                                ~bit(trace::Kind::kIo);
+constexpr uint32_t kWatchable =
+    ((1u << trace::kKindCount) - 1) & ~bit(trace::Kind::kInsn) & ~bit(trace::Kind::kIo);
 
 // The programs of the modules: the built-in guest's archive, or an xv6-style ELF module.
 void loadModulePrograms(const emu::MachineConfig& config, trace::Programs& programs) {
@@ -116,11 +118,19 @@ void Run::finish() {
   tracer_->finish();
 }
 
-bool Run::attach(emu::Observer* observer) { return machine_->cpu().events().attach(observer); }
-void Run::detach(emu::Observer* observer) { machine_->cpu().events().detach(observer); }
+bool Run::attach(emu::Observer* observer) {
+  return machine_->cpu().events().attach(observer);
+}
+void Run::detach(emu::Observer* observer) {
+  machine_->cpu().events().detach(observer);
+}
 
-uint64_t Run::instructions() const { return machine_->cpu().instructions(); }
-uint64_t Run::cycles() const { return machine_->cpu().cycles(); }
+uint64_t Run::instructions() const {
+  return machine_->cpu().instructions();
+}
+uint64_t Run::cycles() const {
+  return machine_->cpu().cycles();
+}
 
 // ---- running -----------------------------------------------------------------------------------
 
@@ -150,27 +160,50 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
   Stop stop;
   for (;;) {
     updateInstructionEvents();
-    emu::Machine::Outcome o = machine_->run(maxInstructions, maxCycles);
+    uint64_t piece = stuck_ ? stuck_->limit() / 4 + 1 : 0;
+    uint64_t pieceEnd = maxCycles;
+    if (piece != 0 && cpu.cycles() < maxCycles - std::min(maxCycles, piece)) {
+      pieceEnd = cpu.cycles() + piece;
+    }
+    emu::Machine::Outcome o = machine_->run(maxInstructions, pieceEnd);
     using K = emu::Machine::Outcome::Kind;
     // Stopped to turn instruction events on (the Nth fault of pf:N): run on.
     if (o.kind == K::kStopped && cause_ == Cause::kNone) continue;
-    bool budget = (o.kind == K::kInstructionLimit && cpu.instructions() < config_.maxInstructions) ||
-                  (o.kind == K::kCycleLimit && cpu.cycles() < config_.maxCycles);
+    // The end of a piece: look, then run on.
+    if (o.kind == K::kCycleLimit && cpu.cycles() < maxCycles) {
+      if (std::optional<Stop> s = betweenPieces()) {
+        stop = *s;
+        break;
+      }
+      continue;
+    }
+    bool budget =
+        (o.kind == K::kInstructionLimit && cpu.instructions() < config_.maxInstructions) ||
+        (o.kind == K::kCycleLimit && cpu.cycles() < config_.maxCycles);
     if (budget) {
-      bool met = armed_ && ((until_.kind == Until::Kind::kInstructions && cpu.instructions() >= until_.n) ||
-                            (until_.kind == Until::Kind::kCycles && cpu.cycles() >= until_.n));
+      bool met = armed_ &&
+                 ((until_.kind == Until::Kind::kInstructions && cpu.instructions() >= until_.n) ||
+                  (until_.kind == Until::Kind::kCycles && cpu.cycles() >= until_.n));
       // The machine's own words for a count reached ("stopped after N instructions").
-      stop = Stop{met ? StopKind::kReached : StopKind::kPaused, emu::exit_status::kOk, o.message, {}};
+      stop =
+          Stop{met ? StopKind::kReached : StopKind::kPaused, emu::exit_status::kOk, o.message, {}};
     } else if (o.kind == K::kStopped) {
       switch (cause_) {
         case Cause::kReached:
-          stop = Stop{StopKind::kReached, emu::exit_status::kOk, "reached " + until_.source, stopEvent_};
+          stop = Stop{StopKind::kReached, emu::exit_status::kOk, "reached " + until_.source,
+                      stopEvent_};
           break;
         case Cause::kRepeat:
           stop = Stop{StopKind::kRepeatedFault, emu::exit_status::kOk,
                       "the same page fault " + std::to_string(stopEvent_ ? stopEvent_->repeat : 0) +
                           " times in a row",
                       stopEvent_};
+          break;
+        case Cause::kPolled:
+          stop = Stop{StopKind::kRequested, emu::exit_status::kOk, pollMessage_, {}};
+          break;
+        case Cause::kIdle:
+          stop = idleStop();
           break;
         case Cause::kRequested:
         case Cause::kNone:
@@ -193,6 +226,67 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
   return stop;
 }
 
+bool Run::stopWhenIdle() {
+  idle_ = std::make_unique<InputIdle>(*machine_);
+  if (!idle_->scripted()) idle_.reset();
+  return idle_ != nullptr;
+}
+
+void Run::stopWhenStuck(uint64_t cycles) {
+  stuck_.reset(cycles ? new StuckGuest(*machine_, cycles) : nullptr);
+}
+
+Stop Run::idleStop() const {
+  return Stop{StopKind::kIdle,
+              emu::exit_status::kOk,
+              "the guest waits for input and --input is used up (--exit-when-idle)",
+              {}};
+}
+
+void Run::onIo(const emu::IoEvent&) {
+  if ((++activity_ & 15) == 0) look();
+}
+
+void Run::onInterrupt(const emu::InterruptEvent&) {
+  ++activity_;
+  look();
+}
+
+void Run::onHalt(const emu::HaltEvent& e) {
+  if (e.interruptsEnabled) look();
+}
+
+void Run::look() {
+  if (!running_ || cause_ != Cause::kNone) return;
+  if (poll_) {
+    if (std::optional<std::string> message = poll_()) {
+      cause_ = Cause::kPolled;
+      pollMessage_ = *message;
+      machine_->cpu().requestStop();
+      return;
+    }
+  }
+  if (idle_ && idle_->idle()) {
+    cause_ = Cause::kIdle;
+    machine_->cpu().requestStop();
+  }
+}
+
+std::optional<Stop> Run::betweenPieces() {
+  if (poll_) {
+    if (std::optional<std::string> message = poll_()) {
+      return Stop{StopKind::kRequested, emu::exit_status::kOk, *message, {}};
+    }
+  }
+  if (idle_ && idle_->idle()) return idleStop();
+  if (stuck_ && stuck_->stuck(activity_)) {
+    std::string message = "the guest spins with interrupts off, no I/O and no interrupt";
+    if (!lastLine_.empty()) message += "; its last line: " + lastLine_;
+    return Stop{StopKind::kStuck, emu::exit_status::kStuck, message, {}};
+  }
+  return std::nullopt;
+}
+
 Stop Run::step() {
   std::string ignored;
   uint64_t now = instructions();
@@ -203,16 +297,35 @@ Stop Run::stopFor(const emu::Machine::Outcome& o) {
   using K = emu::Machine::Outcome::Kind;
   StopKind kind = StopKind::kRequested;
   switch (o.kind) {
-    case K::kGuestExit: kind = StopKind::kExited; break;
-    case K::kGuestReset: kind = StopKind::kReset; break;
-    case K::kInstructionLimit: kind = StopKind::kInstructionLimit; break;
-    case K::kCycleLimit: kind = StopKind::kCycleLimit; break;
-    case K::kHalted: kind = StopKind::kHalted; break;
-    case K::kTripleFault: kind = StopKind::kTripleFault; break;
-    case K::kUnsupported: kind = StopKind::kUnsupported; break;
-    case K::kStopped: kind = StopKind::kRequested; break;
+    case K::kGuestExit:
+      kind = StopKind::kExited;
+      break;
+    case K::kGuestReset:
+      kind = StopKind::kReset;
+      break;
+    case K::kInstructionLimit:
+      kind = StopKind::kInstructionLimit;
+      break;
+    case K::kCycleLimit:
+      kind = StopKind::kCycleLimit;
+      break;
+    case K::kHalted:
+      kind = StopKind::kHalted;
+      break;
+    case K::kTripleFault:
+      kind = StopKind::kTripleFault;
+      break;
+    case K::kUnsupported:
+      kind = StopKind::kUnsupported;
+      break;
+    case K::kStopped:
+      kind = StopKind::kRequested;
+      break;
   }
-  return Stop{kind, o.status, o.message, {}};
+  std::string message = o.message;
+  // A kernel that halts for good usually said why first (xv6: "panic: ...").
+  if (kind == StopKind::kHalted && !lastLine_.empty()) message += "; its last line: " + lastLine_;
+  return Stop{kind, o.status, message, {}};
 }
 
 void Run::requestStop() {
@@ -241,10 +354,18 @@ bool Run::arm(const Until& until, std::string& error) {
   until_ = until;
   if (until_.source.empty()) {
     switch (until.kind) {
-      case Until::Kind::kEnd: until_.source = "exit"; break;
-      case Until::Kind::kInstructions: until_.source = "insn:" + std::to_string(until.n); break;
-      case Until::Kind::kCycles: until_.source = "cycle:" + std::to_string(until.n); break;
-      case Until::Kind::kPageFaultDone: until_.source = "pf:" + std::to_string(until.n); break;
+      case Until::Kind::kEnd:
+        until_.source = "exit";
+        break;
+      case Until::Kind::kInstructions:
+        until_.source = "insn:" + std::to_string(until.n);
+        break;
+      case Until::Kind::kCycles:
+        until_.source = "cycle:" + std::to_string(until.n);
+        break;
+      case Until::Kind::kPageFaultDone:
+        until_.source = "pf:" + std::to_string(until.n);
+        break;
       case Until::Kind::kAddress:
       case Until::Kind::kReturn: {
         char hex[16];
@@ -253,11 +374,21 @@ bool Run::arm(const Until& until, std::string& error) {
                         (until.name.empty() ? hex : until.name);
         break;
       }
-      case Until::Kind::kConsole: until_.source = "console:" + until.text; break;
-      case Until::Kind::kEvent: until_.source = "event:" + until.text; break;
-      case Until::Kind::kNextFault: until_.source = "the next page fault"; break;
-      case Until::Kind::kNextFlush: until_.source = "the next TLB flush"; break;
-      case Until::Kind::kNextCr3: until_.source = "the next CR3 write"; break;
+      case Until::Kind::kConsole:
+        until_.source = "console:" + until.text;
+        break;
+      case Until::Kind::kEvent:
+        until_.source = "event:" + until.text;
+        break;
+      case Until::Kind::kNextFault:
+        until_.source = "the next page fault";
+        break;
+      case Until::Kind::kNextFlush:
+        until_.source = "the next TLB flush";
+        break;
+      case Until::Kind::kNextCr3:
+        until_.source = "the next CR3 write";
+        break;
     }
   }
   entered_ = wantInstructions_ = false;
@@ -296,7 +427,8 @@ bool Run::arm(const Until& until, std::string& error) {
       watch |= eventFilter_->kinds() & kWatchable;
       break;
     }
-    default: break;
+    default:
+      break;
   }
   armed_ = true;
   if (watch) tracer_->setSink(&watch_, watch);
@@ -343,7 +475,8 @@ void Run::onInstruction(const emu::InstructionEvent& e) {
         reached();
       }
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -389,6 +522,14 @@ void Run::record(const trace::Record& r) {
 
 void Run::put(uint8_t byte) {
   console_->put(byte);
+  ++activity_;
+  if (byte == '\n') {
+    size_t end = line_.find_last_not_of(" \r\t");
+    if (end != std::string::npos) lastLine_ = line_.substr(0, end + 1);
+    line_.clear();
+  } else if (line_.size() < 200) {
+    line_ += static_cast<char>(byte);
+  }
   if (!armed_ || until_.kind != Until::Kind::kConsole || cause_ != Cause::kNone) return;
   consoleTail_ += static_cast<char>(byte);
   if (consoleTail_.size() > until_.text.size()) consoleTail_.erase(0, 1);
