@@ -4,9 +4,9 @@
 //                         cowtest, then free / forkstorm / free, typed into its shell.
 //   xray86 run --kernel ELF | --disk IMG | --bios ROM   boots a user's image (docs/platform.md).
 //   xray86 run --cpu-demo runs the sieve on the bare CPU over flat RAM and prints the registers.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "emu/machine/builtin_guest.h"
-#include "emu/cpu/cpu.h"
 #include "emu/cli/run_command.h"
 #include "emu/cli/trace_output.h"
+#include "emu/cpu/cpu.h"
 #include "emu/cpu/flat_bus.h"
 #include "emu/cpu/opcodes.h"
+#include "emu/machine/builtin_guest.h"
 #include "emu/trace/summary.h"
 #include "emu/trace/tracer.h"
 #include "mmu/mmu.h"
@@ -69,8 +69,9 @@ int runDemo(uint32_t rounds, uint64_t maxInstructions, const cli::TraceCli& trac
   bool ok = r.reason == emu::StopReason::kHaltInterruptsOff && cpu.reg(emu::kEax) == 9592;
   tracer.finish();
   tracer.detach();
-  out.report(tracer, !ok,
-             trace::formatSummary(cpu.instructions(), cpu.cycles(), mmu, &tracer.counters(), {}, host));
+  out.report(
+      tracer, !ok,
+      trace::formatSummary(cpu.instructions(), cpu.cycles(), mmu, &tracer.counters(), {}, host));
   fmt::print("xray86 run: built-in demo guest (sieve of Eratosthenes below 100000, {} round{})\n",
              rounds, rounds == 1 ? "" : "s");
   fmt::print("stopped:      {}\n", emu::stopReasonName(r.reason));
@@ -127,25 +128,32 @@ int main(int argc, char** argv) {
   CLI::App app{"xray86: an i386 PC emulator for learning and teaching virtual memory"};
   app.require_subcommand(1);
   CLI::App* run = app.add_subcommand(
-      "run", "Run a guest. With no image: the built-in teaching kernel and its copy-on-write "
-             "fork demonstration (--cmdline picks a lab variant, e.g. --cmdline cow_flush=none).");
+      "run",
+      "Run a guest. With no image: the built-in teaching kernel and its copy-on-write "
+      "fork demonstration (--cmdline picks a lab variant, e.g. --cmdline cow_flush=none).");
   bool cpuDemo = false;
   run->add_flag("--cpu-demo", cpuDemo,
-                "Run the sieve demo on the bare CPU over flat RAM instead, and print the registers. Example: --cpu-demo");
+                "Run the sieve demo on the bare CPU over flat RAM instead, and print the "
+                "registers. Example: --cpu-demo");
   uint32_t rounds = 1;
   uint64_t limit = 2'000'000'000;
-  run->add_option("-r,--rounds", rounds, "How many times the demo runs its sieve (default 1). Example: --cpu-demo --rounds 10")
+  run->add_option(
+         "-r,--rounds", rounds,
+         "How many times the demo runs its sieve (default 1). Example: --cpu-demo --rounds 10")
       ->check(CLI::Range(1u, 1000u));
-  run->add_option("-n,--max-instructions,--max-insns", limit,
-                  "Stop after this many instructions (exit status 4). Example: --max-insns 100000000")
+  run->add_option(
+         "-n,--max-instructions,--max-insns", limit,
+         "Stop after this many instructions (exit status 4). Example: --max-insns 100000000")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   cli::RunOptions options;
-  emu::addMachineOptions(*run, options.pc);  // --kernel, --disk, --bios, ... (docs/platform.md)
-  view::addViewOptions(*run, options.view);  // --view, --view-png, --view-at (docs/view.md)
+  emu::addMachineOptions(*run, options.pc);   // --kernel, --disk, --bios, ... (docs/platform.md)
+  view::addViewOptions(*run, options.view);   // --view, --view-png, --view-at (docs/view.md)
   cli::addTraceOptions(*run, options.trace);  // --trace and friends, --symbols, --stats
-  run->add_option("--cow-bit", options.cowBit,
-                  "The PTE bit the guest marks copy-on-write pages with (default 9: PTE_COW 0x200); "
-                  "names COW in the trace and colours it in the view. Example: --cow-bit 11")
+  cli::addRunOptions(*run, options);          // --until, --exit-when-idle, --stuck-after
+  run->add_option(
+         "--cow-bit", options.cowBit,
+         "The PTE bit the guest marks copy-on-write pages with (default 9: PTE_COW 0x200); "
+         "names COW in the trace and colours it in the view. Example: --cow-bit 11")
       ->check(CLI::Range(0u, 11u));
   CLI::App* list = app.add_subcommand(
       "instructions", "List the implemented instructions and their opcodes (Markdown)");
