@@ -48,6 +48,13 @@ bool TraceOutput::open(const TraceCli& cli, const trace::SymbolTable& symbols,
     filter_ = trace::Filter::parse(cli_.filter, symbols, error);
     if (!filter_) return false;
   }
+  // A filter that only keeps kinds --trace does not trace prints nothing: say so before the run.
+  if (filter_ && tracing && (filter_->kinds() & kinds_) == 0) {
+    std::fprintf(stderr,
+                 "xray86: warning: --trace-filter '%s' keeps no kind that --trace %s traces: "
+                 "the trace will be empty\n",
+                 cli_.filter.c_str(), cli_.kinds.c_str());
+  }
   describer_ = std::make_unique<trace::Describer>(symbols, cowBit);
   describer_->setGuestInfo(info);
   if (!tracing) return true;

@@ -1,6 +1,6 @@
 """`xray86 run` as a student or a TA runs it: each case gives the command line, the exit status
 it must end with and what standard output and standard error must hold, with the reason for
-each number. Usage: run_cases.py XRAY86 BOOT_IMAGES GROUP (one ctest per group)."""
+each number. Usage: run_cases.py XRAY86 BOOT_IMAGES GROUP [GUEST_KERNEL] (one ctest per group)."""
 import json
 import os
 import pty
@@ -10,6 +10,7 @@ import sys
 import time
 
 XRAY86, BOOT, GROUP = sys.argv[1], sys.argv[2], sys.argv[3]
+GUEST_KERNEL = sys.argv[4] if len(sys.argv) > 4 else ""
 failures = []
 
 
@@ -189,7 +190,50 @@ def progress():
         print("ok progress_in_pipe")
 
 
-GROUPS = {"stops": stops, "signals": signals, "stdout": stdout, "progress": progress}
+def errors():
+    # QEMU's options, typed from habit, get the xray86 form and status 2 before anything runs.
+    qemu = {
+        "-kernel k": "-kernel is QEMU's: use --kernel FILE",
+        "-append run=cowtest": "-append is QEMU's: use --cmdline TEXT",
+        "-initrd fs.img": "-initrd is QEMU's: use --module FILE",
+        "-hda xv6.img": "-hda is QEMU's: use --disk FILE",
+        "-s": "-s is QEMU's: xray86 has no gdb stub; --trace, --until and --view show the run",
+        "-S": "-S is QEMU's: xray86 starts the guest at once; --until COND or --view-at WHEN "
+              "stop it at a point",
+        "-d int": "-d is QEMU's: use --trace LIST (-d int is --trace exc,int; page faults alone: "
+                  "--trace pf)",
+        "-m 64": "-m is QEMU's: use --mem MB",
+        "-nographic": "-nographic is QEMU's: not needed: the console is on standard output, and "
+                      "no window opens unless --view",
+        "-smp 2": "-smp is QEMU's: xray86 emulates one CPU",
+    }
+    for args, answer in qemu.items():
+        check("qemu" + args.split()[0], ["--kernel", boot("mb_kernel.elf"), *args.split()], 2,
+              stdout="", stderr_has=[f"xray86: error: {answer}\n"])
+    # Typos: the nearest option by edit distance.
+    for typo, meant in (("--trace-filer", "--trace-filter"), ("--max-insn", "--max-insns"),
+                        ("-trace", "--trace"), ("--exit-when-iddle", "--exit-when-idle")):
+        check("typo" + typo, [typo, "x"], 2,
+              stderr_has=[f"xray86: error: unknown option {typo}; did you mean {meant}?\n"])
+    # An unknown lab variant for the built-in kernel is refused with the list of valid words.
+    check("unknown_variant", ["--cmdline", "cow_flsh=none"], 2, stdout="",
+          stderr_has=["xray86: error: --cmdline: the built-in kernel has no option cow_flsh=none; "
+                      "it knows fork=cow|eager, cow_trap=on|off, cow_fault=cow|naive, "
+                      "cow_mark=writable|all, cow_fix=on|keepro, cow_flush=lcr3|invlpg|none, "
+                      "mem=MB, run=PROGRAM ARGS (docs/lab.md)\n"])
+    check("bad_variant_value", ["--cmdline", "cow_flush=never run=cowtest"], 2,
+          stderr_has=["no option cow_flush=never;"])
+    # A filter that keeps only kinds not traced: a warning, and the run goes on (status 0).
+    check("filter_excludes_trace", ["--trace", "pf", "--trace-filter", "kind=tlb", "--quiet"], 0,
+          stderr_has=["xray86: warning: --trace-filter 'kind=tlb' keeps no kind that --trace pf "
+                      "traces: the trace will be empty\n"])
+    # The guest kernel booted without its archive names xray86's option; it powers off with
+    # panic's status 0x7e, which xray86 returns as (0x7e << 1) | 1 = 253.
+    check("guest_names_our_option", ["--kernel", GUEST_KERNEL], 253,
+          stdout_end="panic: no initial archive (xray86: give --module)\n")
+
+
+GROUPS = {"errors": errors, "stops": stops, "signals": signals, "stdout": stdout, "progress": progress}
 GROUPS[GROUP]()
 for f in failures:
     print("FAIL " + f)
