@@ -155,6 +155,11 @@ int runCommand(RunOptions& o) {
     }
     return emu::exit_status::kOk;
   }
+  // The guest's own exit value, and the status it becomes (emu/machine/exit_status.h).
+  if (stop.kind == run::StopKind::kExited && (stop.status & 1)) {
+    stop.message += "; guest exit value " + std::to_string(stop.status >> 1) + ", exit status " +
+                    std::to_string(exitStatus(stop, pc.guestExitValue));
+  }
   // A count reached is in the machine's words ("stopped after N instructions"): say it as asked.
   if (stop.kind == run::StopKind::kReached) stop.message = "reached --until " + o.until;
   bool abnormal = stop.kind == run::StopKind::kHalted || stop.kind == run::StopKind::kTripleFault ||

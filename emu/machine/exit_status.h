@@ -1,10 +1,13 @@
-// Exit statuses of `xray86 run`: the one table. The machine gives each way a run can end its
-// status (Machine::Outcome), the Run passes it on (run::Stop), the command line exits with it and
-// the API reports it (xray86::Stop::status); docs/trace.md and docs/platform.md list it.
+// Exit statuses of `xray86 run`: the one table, for every boot path (docs/platform.md shows it to
+// users). The machine gives each way a run can end its status (Machine::Outcome), the Run passes
+// it on (run::Stop), the command line exits with it and the API reports it
+// (xray86::Stop::status).
 //
 // A guest's own status comes from the exit port as (code << 1) | 1 (QEMU's isa-debug-exit),
 // always odd, so the emulator's own are even and never mistaken for one. The built-in guest's
-// programs exit with their own code instead (0 is success: `xray86 run` with no image).
+// programs exit with their own code instead (0 is success: `xray86 run` with no image). The
+// command line adds 0 for --until reached and --exit-when-idle, and 128 + the signal's number
+// for SIGINT (130) and SIGTERM (143).
 #pragma once
 
 namespace emu::exit_status {

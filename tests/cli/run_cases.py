@@ -233,7 +233,19 @@ def errors():
           stdout_end="panic: no initial archive (xray86: give --module)\n")
 
 
-GROUPS = {"errors": errors, "stops": stops, "signals": signals, "stdout": stdout, "progress": progress}
+def status():
+    # The line at the end states the guest's exit value and the status it became: boot_hello.S
+    # writes 0x21 to the exit port, (0x21 << 1) | 1 = 67 as QEMU gives it; the built-in kernel's
+    # shell exits 0 and its status is the value itself (docs/platform.md, "Exit status").
+    check("exit_value_image", ["--disk", boot("boot_hello.img")], 67,
+          stderr_has=["xray86: guest wrote to the exit port 0xF4; guest exit value 33, exit "
+                      "status 67; "])
+    check("exit_value_builtin", ["--input", "exit\\n"], 0,
+          stderr_has=["xray86: guest wrote to the exit port 0xF4; guest exit value 0, exit "
+                      "status 0; "])
+
+
+GROUPS = {"errors": errors, "status": status, "stops": stops, "signals": signals, "stdout": stdout, "progress": progress}
 GROUPS[GROUP]()
 for f in failures:
     print("FAIL " + f)
