@@ -10,6 +10,8 @@
 //   mods_count, mods_addr, syms[4], mmap_length, mmap_addr, drives..., boot_loader_name at 64.
 // As QEMU's -kernel does, the command line is "<kernel file> <cmdline>", and each module's
 // line is the whole --module string; with flag 16 set the kludge addresses win over ELF.
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "devices/firmware.h"
@@ -25,7 +27,9 @@ constexpr uint32_t kFlagsUnderstood = 0x7;
 uint32_t get32(const std::vector<uint8_t>& b, size_t at) {
   return b[at] | b[at + 1] << 8 | b[at + 2] << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
 }
-uint16_t get16(const std::vector<uint8_t>& b, size_t at) { return static_cast<uint16_t>(b[at] | b[at + 1] << 8); }
+uint16_t get16(const std::vector<uint8_t>& b, size_t at) {
+  return static_cast<uint16_t>(b[at] | b[at + 1] << 8);
+}
 
 std::string hex(uint32_t v) {
   char buf[16];
@@ -39,11 +43,13 @@ bool placeable(const Ram& ram, uint64_t start, uint64_t len, std::string& why) {
   if (len == 0) return true;
   uint64_t end = start + len;
   if (end > ram.size()) {
-    why = "ends at " + hex(static_cast<uint32_t>(end - 1)) + ", beyond RAM (" + std::to_string(ram.size() >> 20) + " MB)";
+    why = "ends at " + hex(static_cast<uint32_t>(end - 1)) + ", beyond RAM (" +
+          std::to_string(ram.size() >> 20) + " MB)";
     return false;
   }
   if (start < kMultibootInfoEnd) {
-    why = "starts at " + hex(static_cast<uint32_t>(start)) + ", inside the first 64 KB the loader uses";
+    why = "starts at " + hex(static_cast<uint32_t>(start)) +
+          ", inside the first 64 KB the loader uses";
     return false;
   }
   if (start < 0x100000 && end > 0xA0000) {
@@ -57,16 +63,24 @@ struct Image {
   uint32_t lowest = UINT32_MAX, highest = 0, entry = 0;
 };
 
-bool loadElf(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, Image& img, std::string& error) {
+bool loadElf(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, Image& img,
+             std::string& error) {
   // ELF header (System V ABI): e_ident "\x7fELF", EI_CLASS 1 (32-bit), EI_DATA 1 (little
   // endian); e_type 2 (executable); e_machine 3 (i386); program headers of type 1 (PT_LOAD).
-  if (f.size() < 52 || std::memcmp(f.data(), "\x7f" "ELF", 4) != 0 || f[4] != 1 || f[5] != 1 ||
-      get16(f, 18) != 3) {
-    error = "kernel " + path + " is not an ELF32 i386 executable and its multiboot header has no address fields (flag 16)";
+  if (f.size() < 52 ||
+      std::memcmp(f.data(),
+                  "\x7f"
+                  "ELF",
+                  4) != 0 ||
+      f[4] != 1 || f[5] != 1 || get16(f, 18) != 3) {
+    error =
+        "kernel " + path +
+        " is not an ELF32 i386 executable and its multiboot header has no address fields (flag 16)";
     return false;
   }
   if (get16(f, 16) != 2) {
-    error = "kernel " + path + " is an ELF file but not an executable (e_type " + std::to_string(get16(f, 16)) + ")";
+    error = "kernel " + path + " is an ELF file but not an executable (e_type " +
+            std::to_string(get16(f, 16)) + ")";
     return false;
   }
   uint32_t phoff = get32(f, 28);
@@ -85,6 +99,22 @@ bool loadElf(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, I
     if (filesz > memsz || uint64_t{offset} + filesz > f.size()) {
       error = "kernel " + path + " segment " + std::to_string(i) + " lies outside the file";
       return false;
+    }
+    // `ld -Ttext 0x100000` without -n puts the ELF and program headers in a segment of their
+    // own a page below the text, at 0xFF000 in the BIOS area. The kernel never reads them there
+    // (QEMU's loader puts them in its ROM area): the part below 1 MB is left out, once said.
+    uint32_t headersEnd = std::max<uint32_t>(52, phoff + uint32_t{phentsize} * phnum);
+    uint32_t below = paddr >= 0xA0000 && paddr < 0x100000 ? std::min(0x100000 - paddr, memsz) : 0;
+    if (below != 0 && offset + below <= headersEnd) {
+      std::fprintf(stderr,
+                   "xray86: note: kernel %s segment %u at %s holds only ELF headers below 1 MB, "
+                   "in the BIOS area; that part is not loaded\n",
+                   path.c_str(), i, hex(paddr).c_str());
+      paddr += below;
+      offset += below;
+      filesz -= std::min(filesz, below);
+      memsz -= below;
+      if (memsz == 0) continue;
     }
     std::string why;
     if (!placeable(ram, paddr, memsz, why)) {
@@ -105,8 +135,8 @@ bool loadElf(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, I
   return true;
 }
 
-bool loadKludge(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, size_t hdr, Image& img,
-                std::string& error) {
+bool loadKludge(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, size_t hdr,
+                Image& img, std::string& error) {
   if (hdr + 32 > f.size()) {
     error = "kernel " + path + " multiboot header is cut off";
     return false;
@@ -114,7 +144,8 @@ bool loadKludge(Ram& ram, const std::string& path, const std::vector<uint8_t>& f
   uint32_t headerAddr = get32(f, hdr + 12), loadAddr = get32(f, hdr + 16);
   uint32_t loadEnd = get32(f, hdr + 20), bssEnd = get32(f, hdr + 24), entry = get32(f, hdr + 28);
   if (loadAddr > headerAddr || headerAddr - loadAddr > hdr) {
-    error = "kernel " + path + " multiboot load_addr " + hex(loadAddr) + " does not fit header_addr " + hex(headerAddr);
+    error = "kernel " + path + " multiboot load_addr " + hex(loadAddr) +
+            " does not fit header_addr " + hex(headerAddr);
     return false;
   }
   size_t offset = hdr - (headerAddr - loadAddr);
@@ -169,15 +200,16 @@ struct InfoArea {
 }  // namespace
 
 // Reads a kernel or module: from the in-memory files if it is one of them, else from disk.
-static bool fetchFile(const MultibootOptions& options, const std::string& name, const std::string& what,
-               std::vector<uint8_t>& out, std::string& error) {
+static bool fetchFile(const MultibootOptions& options, const std::string& name,
+                      const std::string& what, std::vector<uint8_t>& out, std::string& error) {
   auto it = options.files.find(name);
   if (it == options.files.end()) return readFile(name, what, out, error);
   out.assign(it->second.begin(), it->second.end());
   return true;
 }
 
-bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state, std::string& error) {
+bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state,
+                   std::string& error) {
   std::vector<uint8_t> f;
   if (!fetchFile(options, options.kernel, "kernel", f, error)) return false;
   size_t hdr = SIZE_MAX;
@@ -193,7 +225,8 @@ bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state, 
   }
   uint32_t flags = get32(f, hdr + 4);
   if (flags & 0xFFFF & ~kFlagsUnderstood) {
-    error = "kernel " + options.kernel + " requires multiboot features we do not provide (flags " + hex(flags) + ")";
+    error = "kernel " + options.kernel + " requires multiboot features we do not provide (flags " +
+            hex(flags) + ")";
     return false;
   }
   Image img;
