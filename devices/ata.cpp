@@ -27,6 +27,11 @@ constexpr uint8_t kAbrt = 0x04, kIdnf = 0x10;
 }  // namespace
 
 std::unique_ptr<Disk> Disk::open(const std::string& path, bool snapshot, std::string& error) {
+  if (path.empty()) {
+    std::unique_ptr<Disk> none(new Disk());
+    none->absent_ = true;
+    return none;
+  }
   int fd = ::open(path.c_str(), snapshot ? O_RDONLY : O_RDWR);
   if (fd < 0 && !snapshot && (errno == EACCES || errno == EROFS)) {
     error = "disk image " + path + " is read-only (use --snapshot to keep writes in memory)";
@@ -44,7 +49,8 @@ std::unique_ptr<Disk> Disk::open(const std::string& path, bool snapshot, std::st
   }
   if (st.st_size == 0 || st.st_size % 512 != 0) {
     ::close(fd);
-    error = "disk image " + path + " is " + std::to_string(st.st_size) + " bytes, not a positive multiple of 512";
+    error = "disk image " + path + " is " + std::to_string(st.st_size) +
+            " bytes, not a positive multiple of 512";
     return nullptr;
   }
   if (st.st_size / 512 > 0x0FFFFFFF) {
@@ -110,7 +116,10 @@ void AtaChannel::attach(PortBus& bus, uint16_t base, uint16_t control) {
   bus.map(control, 1, this);
 }
 
-void AtaChannel::setDisk(unsigned unit, std::unique_ptr<Disk> disk) { disks_[unit & 1] = std::move(disk); }
+void AtaChannel::setDisk(unsigned unit, std::unique_ptr<Disk> disk) {
+  if (disk && disk->absent()) disk.reset();
+  disks_[unit & 1] = std::move(disk);
+}
 
 void AtaChannel::raise() {
   if (control_ & 0x02) return;  // nIEN: the device keeps INTRQ released
@@ -261,14 +270,20 @@ void AtaChannel::command(uint8_t cmd) {
   command_ = cmd;
   uint32_t sectors = count_ ? count_ : 256;
   switch (cmd) {
-    case 0x20: case 0x21: case 0xC4: case 0x30: case 0x31: case 0xC5: {
+    case 0x20:
+    case 0x21:
+    case 0xC4:
+    case 0x30:
+    case 0x31:
+    case 0xC5: {
       bool multiple = cmd == 0xC4 || cmd == 0xC5;
       if (multiple && multiple_ == 0) {
         abort(kAbrt);
         return;
       }
       uint32_t lba;
-      if (!address(lba) || lba >= disks_[unit()]->sectors() || sectors > disks_[unit()]->sectors() - lba) {
+      if (!address(lba) || lba >= disks_[unit()]->sectors() ||
+          sectors > disks_[unit()]->sectors() - lba) {
         abort(kIdnf);
         return;
       }
@@ -294,18 +309,29 @@ void AtaChannel::command(uint8_t cmd) {
       }
       multiple_ = count_;
       break;
-    case 0xEC: identify(); return;
-    case 0x40: case 0x41: {  // READ VERIFY: check the range, move no data
+    case 0xEC:
+      identify();
+      return;
+    case 0x40:
+    case 0x41: {  // READ VERIFY: check the range, move no data
       uint32_t lba;
-      if (!address(lba) || lba >= disks_[unit()]->sectors() || sectors > disks_[unit()]->sectors() - lba) {
+      if (!address(lba) || lba >= disks_[unit()]->sectors() ||
+          sectors > disks_[unit()]->sectors() - lba) {
         abort(kIdnf);
         return;
       }
       nextAddress(lba + sectors - 1);
       break;
     }
-    case 0x70: case 0x91: case 0xE7: case 0xEF:
-    case 0xE0: case 0xE1: case 0xE2: case 0xE3: case 0xE5:
+    case 0x70:
+    case 0x91:
+    case 0xE7:
+    case 0xEF:
+    case 0xE0:
+    case 0xE1:
+    case 0xE2:
+    case 0xE3:
+    case 0xE5:
       if (cmd == 0xE5) count_ = 0xFF;  // CHECK POWER MODE: active
       break;
     default:
@@ -364,12 +390,18 @@ uint32_t AtaChannel::ioRead(uint16_t port, unsigned size) {
       uint16_t w = dataWord();
       return size == 1 ? (w & 0xFF) : w;
     }
-    case 1: return present() ? error_ : 0;
-    case 2: return present() ? count_ : 0;
-    case 3: return present() ? sector_ : 0;
-    case 4: return present() ? cylLow_ : 0;
-    case 5: return present() ? cylHigh_ : 0;
-    case 6: return device_ | 0xA0;
+    case 1:
+      return present() ? error_ : 0;
+    case 2:
+      return present() ? count_ : 0;
+    case 3:
+      return present() ? sector_ : 0;
+    case 4:
+      return present() ? cylLow_ : 0;
+    case 5:
+      return present() ? cylHigh_ : 0;
+    case 6:
+      return device_ | 0xA0;
     case 7:
       if (irq_level_) {
         irq_level_ = false;
@@ -398,12 +430,24 @@ void AtaChannel::ioWrite(uint16_t port, uint32_t value, unsigned size) {
       putDataWord(static_cast<uint16_t>(value));
       if (size == 4) putDataWord(static_cast<uint16_t>(value >> 16));
       break;
-    case 1: features_ = v; break;
-    case 2: count_ = v; break;
-    case 3: sector_ = v; break;
-    case 4: cylLow_ = v; break;
-    case 5: cylHigh_ = v; break;
-    case 6: device_ = v; break;
+    case 1:
+      features_ = v;
+      break;
+    case 2:
+      count_ = v;
+      break;
+    case 3:
+      sector_ = v;
+      break;
+    case 4:
+      cylLow_ = v;
+      break;
+    case 5:
+      cylHigh_ = v;
+      break;
+    case 6:
+      device_ = v;
+      break;
     default:
       if (irq_level_) {  // writing a command clears a pending interrupt
         irq_level_ = false;

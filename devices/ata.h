@@ -19,14 +19,16 @@ namespace devices {
 class Disk {
  public:
   // Returns nullptr and sets `error` (one line) if the file is missing, unreadable, not a
-  // multiple of 512 bytes, or empty.
+  // multiple of 512 bytes, or empty. An empty path is no drive at that position: a disk that is
+  // absent(), which AtaChannel::setDisk leaves out (a slave attached alone).
   static std::unique_ptr<Disk> open(const std::string& path, bool snapshot, std::string& error);
+  bool absent() const { return absent_; }
   // A disk held in memory only (tests, generated images).
   static std::unique_ptr<Disk> fromBytes(std::vector<uint8_t> bytes);
   ~Disk();
 
   uint32_t sectors() const { return sectors_; }
-  bool read(uint32_t lba, uint8_t* out);         // false past the end or on a host error
+  bool read(uint32_t lba, uint8_t* out);          // false past the end or on a host error
   bool write(uint32_t lba, const uint8_t* data);  // likewise
   // CHS geometry reported by IDENTIFY and used for CHS addressing: 16 heads, 63 sectors.
   uint32_t cylinders() const;
@@ -36,9 +38,10 @@ class Disk {
   Disk() = default;
   int fd_ = -1;
   bool snapshot_ = false;
+  bool absent_ = false;
   uint32_t sectors_ = 0;
-  std::vector<uint8_t> memory_;                                    // fromBytes disks
-  std::unordered_map<uint32_t, std::vector<uint8_t>> overlay_;     // snapshot writes
+  std::vector<uint8_t> memory_;                                 // fromBytes disks
+  std::unordered_map<uint32_t, std::vector<uint8_t>> overlay_;  // snapshot writes
 };
 
 class AtaChannel : public PortDevice {
@@ -77,16 +80,17 @@ class AtaChannel : public PortDevice {
 
   // Task file (ATA-2 section 7): features/error, sector count, sector number (LBA 7-0),
   // cylinder low/high (LBA 23-8), device/head (bit 6 LBA, bit 4 DEV, bits 3-0 head / LBA 27-24).
-  uint8_t error_ = 0, features_ = 0, count_ = 0, sector_ = 0, cylLow_ = 0, cylHigh_ = 0, device_ = 0;
+  uint8_t error_ = 0, features_ = 0, count_ = 0, sector_ = 0, cylLow_ = 0, cylHigh_ = 0,
+          device_ = 0;
   uint8_t status_ = 0x50, control_ = 0;
   bool irq_level_ = false;
 
   enum class Transfer { kNone, kIn, kOut } transfer_ = Transfer::kNone;
   uint8_t command_ = 0;
-  uint32_t lba_ = 0;         // next sector of the transfer
-  uint32_t remaining_ = 0;   // sectors still to move
+  uint32_t lba_ = 0;        // next sector of the transfer
+  uint32_t remaining_ = 0;  // sectors still to move
   uint32_t blockSectors_ = 1;
-  unsigned multiple_ = 0;    // SET MULTIPLE MODE block size (0: disabled)
+  unsigned multiple_ = 0;  // SET MULTIPLE MODE block size (0: disabled)
   std::vector<uint8_t> buffer_;
   size_t pos_ = 0;
 };

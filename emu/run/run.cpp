@@ -81,6 +81,11 @@ std::unique_ptr<Run> Run::create(const Config& config, std::string& error) {
     error = "--max-insns: at least 1";
     return nullptr;
   }
+  const emu::MachineConfig& m = config.machine;
+  if (!m.disks.empty() && m.disks[0].empty() && m.kernel.empty() && m.bios.empty()) {
+    error = "no master disk to boot from: a slave disk alone needs --kernel";
+    return nullptr;
+  }
   std::unique_ptr<Run> r(new Run(config));
   if (config.machine.console == nullptr) {
     r->stdoutConsole_ = std::make_unique<devices::FileSink>(stdout);
