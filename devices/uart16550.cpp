@@ -12,7 +12,8 @@
 
 namespace devices {
 
-Uart16550::Uart16550(Clock& clock, IrqSink& irq, unsigned irqLine, ByteSink* output, ByteSource* input)
+Uart16550::Uart16550(Clock& clock, IrqSink& irq, unsigned irqLine, ByteSink* output,
+                     ByteSource* input)
     : clock_(clock), irq_(irq), line_(irqLine), output_(output), input_(input) {}
 
 void Uart16550::attach(PortBus& bus, uint16_t base) {
@@ -31,10 +32,10 @@ void Uart16550::receive() {
 
 uint8_t Uart16550::iir() const {
   uint8_t fifo = (fcr_ & 1) ? 0xC0 : 0x00;
-  if ((ier_ & 0x04) && overrun_) return fifo | 0x06;  // receiver line status
+  if ((ier_ & 0x04) && overrun_) return fifo | 0x06;      // receiver line status
   if ((ier_ & 0x01) && !rx_.empty()) return fifo | 0x04;  // received data available
   if ((ier_ & 0x02) && threPending_) return fifo | 0x02;  // transmitter holding register empty
-  return fifo | 0x01;                                      // no interrupt pending
+  return fifo | 0x01;                                     // no interrupt pending
 }
 
 void Uart16550::update() {
@@ -50,8 +51,11 @@ uint64_t Uart16550::deadline() const {
   return kNever;
 }
 
+// Input is taken from the source only when the guest looks for it: a read of RBR or LSR, or
+// here once the receive interrupt is on. A guest that never reads COM1 leaves the host's
+// standard input alone (a `while read` loop around xray86 keeps its lines).
 void Uart16550::tick() {
-  receive();
+  if (ier_ & 0x01) receive();
   update();
 }
 
@@ -72,29 +76,40 @@ uint32_t Uart16550::ioRead(uint16_t port, unsigned) {
         receive();
       }
       break;
-    case 1: v = dlab ? dlm_ : ier_; break;
+    case 1:
+      v = dlab ? dlm_ : ier_;
+      break;
     case 2:
       v = iir();
       if ((v & 0x0F) == 0x02) threPending_ = false;  // reading IIR reporting THRE clears it
       break;
-    case 3: v = lcr_; break;
-    case 4: v = mcr_; break;
+    case 3:
+      v = lcr_;
+      break;
+    case 4:
+      v = mcr_;
+      break;
     case 5:
       receive();
       v = static_cast<uint8_t>(0x60 | (rx_.empty() ? 0 : 0x01) | (overrun_ ? 0x02 : 0));
-      if (rx_.empty()) ++emptyPolls_;
-      else emptyPolls_ = 0;
+      if (rx_.empty())
+        ++emptyPolls_;
+      else
+        emptyPolls_ = 0;
       overrun_ = false;  // reading LSR clears the error bits
       break;
     case 6:
       if (mcr_ & 0x10) {
         // Loopback: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD.
-        v = static_cast<uint8_t>(((mcr_ & 1) << 5) | ((mcr_ & 2) << 3) | ((mcr_ & 4) << 4) | ((mcr_ & 8) << 4));
+        v = static_cast<uint8_t>(((mcr_ & 1) << 5) | ((mcr_ & 2) << 3) | ((mcr_ & 4) << 4) |
+                                 ((mcr_ & 8) << 4));
       } else {
         v = 0xB0;  // DCD, DSR, CTS: a terminal is attached
       }
       break;
-    default: v = scr_; break;
+    default:
+      v = scr_;
+      break;
   }
   update();
   return v;
@@ -137,11 +152,18 @@ void Uart16550::ioWrite(uint16_t port, uint32_t value, unsigned) {
       if (v & 0x02) rx_.clear();
       fcr_ = v & 0xC9;
       break;
-    case 3: lcr_ = v; break;
-    case 4: mcr_ = v & 0x1F; break;
+    case 3:
+      lcr_ = v;
+      break;
+    case 4:
+      mcr_ = v & 0x1F;
+      break;
     case 5:
-    case 6: break;  // LSR and MSR are read-only here (factory test writes have no effect)
-    default: scr_ = v; break;
+    case 6:
+      break;  // LSR and MSR are read-only here (factory test writes have no effect)
+    default:
+      scr_ = v;
+      break;
   }
   receive();
   update();
