@@ -26,9 +26,9 @@ struct MachineCli {
   bool hasImage() const { return !config.kernel.empty() || !config.disks.empty() || !config.bios.empty(); }
 };
 
-// Adds --kernel, --cmdline, --module, --disk, --snapshot, --bios, --mem, --input, --input-file,
-// --keys, --display, --terminal, --console-file, --rtc, --max-cycles, --tlb, --split-tlb and
-// --quiet to `run` (which has its own instruction limit, -n/--max-instructions/--max-insns,
+// Adds --kernel, --cmdline, --module, --disk, --disk-slave, --snapshot, --bios, --mem, --input,
+// --input-file, --keys, --display, --terminal, --console-file, --rtc, --max-cycles, --tlb,
+// --split-tlb and --quiet to `run` (which has its own instruction limit, -n/--max-instructions/--max-insns,
 // copied into maxInstructions by the caller).
 void addMachineOptions(CLI::App& run, MachineCli& cli);
 
