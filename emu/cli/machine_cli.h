@@ -4,10 +4,9 @@
 // machine_cli.cpp defines: MachineCli, addMachineOptions.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "emu/machine/machine.h"
 
@@ -15,21 +14,23 @@ namespace emu {
 
 struct MachineCli {
   MachineConfig config;
-  std::string rtc;                  // --rtc as given
+  std::string rtc;  // --rtc as given
   uint64_t maxInstructions = ~uint64_t{0};
   uint64_t maxCycles = ~uint64_t{0};
-  bool quiet = false;               // --quiet: no summary line on standard error
-  std::string consoleFile;          // --console-file: COM1 and port 0xE9 output go here
+  bool quiet = false;       // --quiet: no summary line on standard error
+  std::string consoleFile;  // --console-file: COM1 and port 0xE9 output go here
   // Exit with the value the guest wrote to port 0xF4 rather than QEMU's (v<<1)|1: for the
   // built-in guest, whose programs' statuses are ours to define (0 is success).
   bool guestExitValue = false;
-  bool hasImage() const { return !config.kernel.empty() || !config.disks.empty() || !config.bios.empty(); }
+  bool hasImage() const {
+    return !config.kernel.empty() || !config.disks.empty() || !config.bios.empty();
+  }
 };
 
 // Adds --kernel, --cmdline, --module, --disk, --disk-slave, --snapshot, --bios, --mem, --input,
 // --input-file, --keys, --display, --terminal, --console-file, --rtc, --max-cycles, --tlb,
-// --split-tlb and --quiet to `run` (which has its own instruction limit, -n/--max-instructions/--max-insns,
-// copied into maxInstructions by the caller).
+// --split-tlb and --quiet to `run` (which has its own instruction limit,
+// -n/--max-instructions/--max-insns, copied into maxInstructions by the caller).
 void addMachineOptions(CLI::App& run, MachineCli& cli);
 
 }  // namespace emu

@@ -96,7 +96,9 @@ class Window {
     const char* driver = SDL_GetCurrentVideoDriver();
     if (driver && (std::string(driver) == "offscreen" || std::string(driver) == "dummy") &&
         !SDL_getenv("SDL_VIDEODRIVER")) {
-      error = "no display to open a window on (set DISPLAY); --view-png FILE --view-at WHEN draws pictures without one";
+      error =
+          "no display to open a window on (set DISPLAY); --view-png FILE --view-at WHEN draws "
+          "pictures without one";
       return false;
     }
     window_ = SDL_CreateWindow("xray86 view", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
@@ -159,7 +161,8 @@ class Window {
         SDL_WaitEventTimeout(nullptr, 30);
       } else if (kSpeeds[speed_] != 0) {
         SDL_Delay(static_cast<Uint32>(std::max<long>(
-            1, std::chrono::duration_cast<std::chrono::milliseconds>(kFrame - (now - lastDraw)).count())));
+            1, std::chrono::duration_cast<std::chrono::milliseconds>(kFrame - (now - lastDraw))
+                   .count())));
       }
     }
     return 0;
@@ -174,7 +177,8 @@ class Window {
     } else {
       do {
         s_.runFor(200'000);
-      } while (!s_.finished() && !s_.reached() && std::chrono::steady_clock::now() - lastDraw < kFrame);
+      } while (!s_.finished() && !s_.reached() &&
+               std::chrono::steady_clock::now() - lastDraw < kFrame);
     }
     if (s_.reached()) {
       running_ = false;
@@ -210,7 +214,8 @@ class Window {
         sel.pte = static_cast<unsigned>(j);
         sel.frame.reset();
       } else if (long f = l.frames.hit(x, y); f >= 0) {
-        sel.frame = static_cast<uint32_t>(f);  // its details: mappers by address space and linear address
+        sel.frame =
+            static_cast<uint32_t>(f);  // its details: mappers by address space and linear address
       } else if (std::optional<uint32_t> cr3 = view_->spaceAt(x, y)) {
         sel.pinnedCr3 = *cr3;  // shown until 0 (or a "run to" stop) follows CR3 again
         sel.frame.reset();
@@ -222,7 +227,9 @@ class Window {
     bool shift = (e.key.keysym.mod & KMOD_SHIFT) != 0;
     switch (k) {
       case SDLK_q:
-      case SDLK_ESCAPE: quit_ = true; break;
+      case SDLK_ESCAPE:
+        quit_ = true;
+        break;
       case SDLK_SPACE:
         if (running_) {
           running_ = false;
@@ -238,10 +245,18 @@ class Window {
           s_.refresh();
         }
         break;
-      case SDLK_RIGHT: sel.pte = (sel.pte + 1) % 1024; break;
-      case SDLK_f: runTo(run::Until::Kind::kNextFault); break;
-      case SDLK_t: runTo(run::Until::Kind::kNextFlush); break;
-      case SDLK_c: runTo(run::Until::Kind::kNextCr3); break;
+      case SDLK_RIGHT:
+        sel.pte = (sel.pte + 1) % 1024;
+        break;
+      case SDLK_f:
+        runTo(run::Until::Kind::kNextFault);
+        break;
+      case SDLK_t:
+        runTo(run::Until::Kind::kNextFlush);
+        break;
+      case SDLK_c:
+        runTo(run::Until::Kind::kNextCr3);
+        break;
       case SDLK_a: {
         std::vector<uint32_t> live;  // the list's live address spaces, in its order
         for (const AddressSpace& a : s_.addressSpaces()) {
@@ -256,26 +271,53 @@ class Window {
         s_.autoSelect();
         break;
       }
-      case SDLK_0: sel.pinnedCr3.reset(); break;
-      case SDLK_LEFT: sel.pte = (sel.pte + 1023) % 1024; break;
-      case SDLK_UP: sel.pte = (sel.pte + 1024 - 32) % 1024; break;
-      case SDLK_DOWN: sel.pte = (sel.pte + 32) % 1024; break;
-      case SDLK_PAGEUP: sel.pde = (sel.pde + 1023) % 1024; break;
-      case SDLK_PAGEDOWN: sel.pde = (sel.pde + 1) % 1024; break;
-      case SDLK_LEFTBRACKET: s_.stepFrame(false); break;
-      case SDLK_RIGHTBRACKET: s_.stepFrame(true); break;
-      case SDLK_z: sel.allFrames = !sel.allFrames; break;
+      case SDLK_0:
+        sel.pinnedCr3.reset();
+        break;
+      case SDLK_LEFT:
+        sel.pte = (sel.pte + 1023) % 1024;
+        break;
+      case SDLK_UP:
+        sel.pte = (sel.pte + 1024 - 32) % 1024;
+        break;
+      case SDLK_DOWN:
+        sel.pte = (sel.pte + 32) % 1024;
+        break;
+      case SDLK_PAGEUP:
+        sel.pde = (sel.pde + 1023) % 1024;
+        break;
+      case SDLK_PAGEDOWN:
+        sel.pde = (sel.pde + 1) % 1024;
+        break;
+      case SDLK_LEFTBRACKET:
+        s_.stepFrame(false);
+        break;
+      case SDLK_RIGHTBRACKET:
+        s_.stepFrame(true);
+        break;
+      case SDLK_z:
+        sel.allFrames = !sel.allFrames;
+        break;
       case SDLK_PLUS:
       case SDLK_EQUALS:
-      case SDLK_KP_PLUS: speed_ = std::min(speed_ + 1, kSpeedCount - 1); break;
+      case SDLK_KP_PLUS:
+        speed_ = std::min(speed_ + 1, kSpeedCount - 1);
+        break;
       case SDLK_MINUS:
-      case SDLK_KP_MINUS: speed_ = speed_ ? speed_ - 1 : 0; break;
+      case SDLK_KP_MINUS:
+        speed_ = speed_ ? speed_ - 1 : 0;
+        break;
       case SDLK_h:
       case SDLK_F1:
-      case SDLK_QUESTION: sel.help = !sel.help; break;
+      case SDLK_QUESTION:
+        sel.help = !sel.help;
+        break;
       case SDLK_p:
-      case SDLK_F12: shot_ = true; break;
-      default: break;
+      case SDLK_F12:
+        shot_ = true;
+        break;
+      default:
+        break;
     }
   }
 
@@ -283,7 +325,10 @@ class Window {
     s_.refresh();
     int w, h;
     SDL_GetRendererOutputSize(renderer_, &w, &h);
-    Chrome chrome{running_ ? "running" : s_.finished() ? outcomeText(s_) : "paused", speedText(speed_)};
+    Chrome chrome{running_        ? "running"
+                  : s_.finished() ? outcomeText(s_)
+                                  : "paused",
+                  speedText(speed_)};
     view_->draw(s_, chrome, w, h);
     if (shot_) {
       shot_ = false;
@@ -316,14 +361,23 @@ class Window {
 }  // namespace
 
 void addViewOptions(CLI::App& run, ViewCli& cli) {
-  run.add_flag("--view", cli.window, "Open the SDL window: page tables, frames, TLB and faults, drawn live (h in the window lists the keys). Example: --view");
+  run.add_flag("--view", cli.window,
+               "Open the SDL window: page tables, frames, TLB and faults, drawn live (h in the "
+               "window lists the keys). Example: --view");
   run.add_option("--view-png", cli.png,
-                 "Write the view as a PNG (headless, repeatable, one per --view-at); with --view: the screenshot file. "
+                 "Write the view as a PNG (headless, repeatable, one per --view-at); with --view: "
+                 "the screenshot file. "
                  "Example: --view-png before.png after.png --view-at ret:fork pf:1");
-  run.add_option("--view-at", cli.at, "When to draw --view-png: exit, pf:N, cycle:N, insn:N, symbol:NAME, ret:NAME, console:TEXT, "
-                 "event:EXPR. Example: --view-png fork.png --view-at ret:fork");
-  run.add_option("--view-keys", cli.keys, "Keys the window presses by itself, in order. Example: --view --view-keys \"f p q\"");
-  run.add_option("--view-size", cli.size, "Size of the window or pictures, WxH. Example: --view-size 1920x1200")->capture_default_str();
+  run.add_option(
+      "--view-at", cli.at,
+      "When to draw --view-png: exit, pf:N, cycle:N, insn:N, symbol:NAME, ret:NAME, console:TEXT, "
+      "event:EXPR. Example: --view-png fork.png --view-at ret:fork");
+  run.add_option(
+      "--view-keys", cli.keys,
+      "Keys the window presses by itself, in order. Example: --view --view-keys \"f p q\"");
+  run.add_option("--view-size", cli.size,
+                 "Size of the window or pictures, WxH. Example: --view-size 1920x1200")
+      ->capture_default_str();
 }
 
 bool checkViewOptions(const ViewCli& cli, std::string& error) {
@@ -334,7 +388,8 @@ bool checkViewOptions(const ViewCli& cli, std::string& error) {
     return false;
   }
   if (!cli.window) {
-    if (cli.png.empty() || (cli.png.size() != cli.at.size() && !(cli.png.size() == 1 && cli.at.empty()))) {
+    if (cli.png.empty() ||
+        (cli.png.size() != cli.at.size() && !(cli.png.size() == 1 && cli.at.empty()))) {
       error = "--view-png FILE --view-at WHEN come in pairs (one --view-png alone: at exit)";
       return false;
     }
@@ -343,7 +398,8 @@ bool checkViewOptions(const ViewCli& cli, std::string& error) {
   return parseMoments(cli, moments, error);
 }
 
-std::optional<run::Stop> runView(run::Run& run, const ViewCli& cli, bool quiet, std::string& error) {
+std::optional<run::Stop> runView(run::Run& run, const ViewCli& cli, bool quiet,
+                                 std::string& error) {
   int w = 0, h = 0;
   std::vector<run::Until> moments;
   if (!parseSize(cli.size, w, h) || !parseMoments(cli, moments, error)) {
@@ -364,12 +420,19 @@ std::optional<run::Stop> runView(run::Run& run, const ViewCli& cli, bool quiet, 
       s.autoSelect();
       std::vector<uint32_t> px;
       Chrome chrome{s.finished() ? outcomeText(s) : "at " + moments[i].source, ""};
-      if (!renderOffscreen(s, chrome, w, h, px, error) || !writePng(cli.png[i], w, h, px.data(), w, error)) {
+      if (!renderOffscreen(s, chrome, w, h, px, error) ||
+          !writePng(cli.png[i], w, h, px.data(), w, error)) {
         return std::nullopt;
       }
-      if (!quiet) {
-        std::fprintf(stderr, "xray86: view %s at %s (cycle %llu)\n", cli.png[i].c_str(), moments[i].source.c_str(),
-                     static_cast<unsigned long long>(run.cycles()));
+      if (s.finished() && moments[i].kind != run::Until::Kind::kEnd) {
+        // The guest ended first: the picture is the end of the run, not the moment asked for.
+        std::fprintf(stderr,
+                     "xray86: warning: --view-at %s was never reached (%s); %s shows the end of "
+                     "the run\n",
+                     moments[i].source.c_str(), outcomeText(s).c_str(), cli.png[i].c_str());
+      } else if (!quiet) {
+        std::fprintf(stderr, "xray86: view %s at %s (cycle %llu)\n", cli.png[i].c_str(),
+                     moments[i].source.c_str(), static_cast<unsigned long long>(run.cycles()));
       }
     }
     s.runTo(run::Until::end(), error);

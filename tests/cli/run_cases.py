@@ -227,6 +227,13 @@ def errors():
     check("filter_excludes_trace", ["--trace", "pf", "--trace-filter", "kind=tlb", "--quiet"], 0,
           stderr_has=["xray86: warning: --trace-filter 'kind=tlb' keeps no kind that --trace pf "
                       "traces: the trace will be empty\n"])
+    # --view-at a function the run never calls: the picture is of the end, and a warning says so.
+    png = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"xray86-view-{os.getpid()}.png")
+    check("view_at_unreached", ["--input", "exit\\n", "--view-png", png, "--view-at",
+                                "symbol:copyuvm", "--quiet"], 0,
+          stderr_has=["xray86: warning: --view-at symbol:copyuvm was never reached ("])
+    if os.path.exists(png):
+        os.unlink(png)
     # The guest kernel booted without its archive names xray86's option; it powers off with
     # panic's status 0x7e, which xray86 returns as (0x7e << 1) | 1 = 253.
     check("guest_names_our_option", ["--kernel", GUEST_KERNEL], 253,
