@@ -16,22 +16,26 @@ namespace cli {
 
 namespace {
 
-// SIGINT and SIGTERM end the run at the run's next look (Run::setPoll), so that the
-// trace files are complete and the summary is printed. The handler only notes the signal and
-// gives the signal its default action back: a second Ctrl-C ends the process at once.
+// SIGINT and SIGTERM end the run at the run's next look (Run::setPoll), so that the trace files
+// are complete and the summary is printed. The handler only notes the signal and puts back the
+// action there was before (the default, or the terminal source's, which restores the terminal
+// and dies): a second Ctrl-C ends the process at once.
 volatile std::sig_atomic_t caughtSignal = 0;
+using SignalAction = struct sigaction;
+SignalAction previousInt{};
+SignalAction previousTerm{};
 
 extern "C" void noteSignal(int signal) {
   caughtSignal = signal;
+  sigaction(signal, signal == SIGINT ? &previousInt : &previousTerm, nullptr);
 }
 
 void catchSignals() {
-  struct sigaction action {};
+  SignalAction action{};
   action.sa_handler = noteSignal;
-  action.sa_flags = SA_RESETHAND;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, &previousInt);
+  sigaction(SIGTERM, &action, &previousTerm);
 }
 
 }  // namespace
