@@ -11,22 +11,31 @@ namespace cli {
 
 void addTraceOptions(CLI::App& run, TraceCli& cli) {
   run.add_option("--trace", cli.kinds,
-                 "Trace these events, comma-separated: pf (page faults and their resolution), tlb (flushes), miss "
-                 "(TLB misses and their walks), cr3, exc, int, sys (system calls and their results), io, insn, stale, "
+                 "Trace these events, comma-separated: pf (page faults and their resolution), tlb "
+                 "(flushes), miss "
+                 "(TLB misses and their walks), cr3, exc, int, sys (system calls and their "
+                 "results), io, insn, stale, "
                  "halt, all. Example: --trace pf,tlb");
-  run.add_option("--trace-out", cli.out, "Write the trace to this file instead of standard output. Example: --trace-out run.jsonl");
-  run.add_option("--trace-format", cli.format,
-                 "text (aligned columns, colour on a terminal), jsonl (one JSON object a line, docs/trace.md), or "
-                 "perfetto (Chrome trace-event JSON for ui.perfetto.dev). Example: --trace-format perfetto")
+  run.add_option(
+      "--trace-out", cli.out,
+      "Write the trace to this file instead of standard output. Example: --trace-out run.jsonl");
+  run.add_option(
+         "--trace-format", cli.format,
+         "text (aligned columns, colour on a terminal), jsonl (one JSON object a line, "
+         "docs/trace.md), or "
+         "perfetto (Chrome trace-event JSON for ui.perfetto.dev). Example: --trace-format perfetto")
       ->check(CLI::IsMember({"text", "jsonl", "perfetto"}));
   run.add_option("--trace-filter", cli.filter,
                  "Keep only events matching EXPR (grammar in docs/trace.md). Example: "
                  "--trace-filter 'kind=pf and cpl=3 and cr2 in 0x0..0x80000000'");
   run.add_option("--symbols", cli.symbols,
-                 "ELF32 files whose symbols name addresses (the --kernel ELF is loaded automatically). Example: "
+                 "ELF32 files whose symbols name addresses (the --kernel ELF is loaded "
+                 "automatically). Example: "
                  "--symbols build/default/guest/user/_cowtest")
       ->expected(1, -1);
-  run.add_flag("--stats", cli.stats, "Print the run summary on standard error at the end (always printed when the run fails). Example: --stats");
+  run.add_flag("--stats", cli.stats,
+               "Print the run summary on standard error at the end (always printed when the run "
+               "fails). Example: --stats");
 }
 
 bool TraceOutput::open(const TraceCli& cli, const trace::SymbolTable& symbols,
@@ -90,7 +99,8 @@ void TraceOutput::report(const trace::Tracer& tracer, bool failed, const std::st
   std::fflush(stdout);
   if (failed) {
     std::vector<trace::Record> last = tracer.recent();
-    std::fprintf(stderr, "xray86: the last %zu events:\n%s\n", last.size(), trace::textHeader().c_str());
+    std::fprintf(stderr, "xray86: the last %zu events:\n%s\n", last.size(),
+                 trace::textHeader().c_str());
     for (const trace::Record& r : last) {
       std::fprintf(stderr, "%s\n", trace::formatText(r, *describer_, false).c_str());
     }

@@ -84,7 +84,8 @@ def signals():
     # parses line by line, and the summary is printed although --stats was not given.
     for sig, status, name in ((signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "SIGINT")):
         for fmt in ("perfetto", "jsonl"):
-            path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"xray86-signal-{os.getpid()}.{fmt}")
+            path = os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                                f"xray86-signal-{os.getpid()}.{fmt}")
             p = subprocess.Popen([XRAY86, "run", "--kernel", boot("serial_poll.elf"), "--input",
                                   "ab\\n", "--trace", "io", "--trace-format", fmt,
                                   "--trace-out", path], stdout=subprocess.PIPE,
@@ -275,7 +276,8 @@ def stdin():
                       "--input-file type a script\n"])
 
 
-GROUPS = {"errors": errors, "stdin": stdin, "status": status, "stops": stops, "signals": signals, "stdout": stdout, "progress": progress}
+GROUPS = {"errors": errors, "stdin": stdin, "status": status, "stops": stops, "signals": signals,
+          "stdout": stdout, "progress": progress}
 GROUPS[GROUP]()
 for f in failures:
     print("FAIL " + f)

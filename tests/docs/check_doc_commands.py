@@ -65,7 +65,8 @@ def main():
     os.symlink(BUILD, os.path.join(scratch, "build", "default"))
     os.makedirs(os.path.join(scratch, "docs"))
     ran, skipped, failures = 0, [], []
-    files = [os.path.join(SOURCE, "README.md")] + sorted(glob.glob(os.path.join(SOURCE, "docs", "*.md")))
+    files = [os.path.join(SOURCE, "README.md")]
+    files += sorted(glob.glob(os.path.join(SOURCE, "docs", "*.md")))
     for path in files:
         name = os.path.relpath(path, SOURCE)
         for cwd, text, comment in commands(path):
@@ -88,7 +89,8 @@ def main():
             ran += 1
             if status is None or status in FAILING or status < 0:
                 why = "did not end in 120 s" if status is None else \
-                    f"status {status} ({FAILING.get(status, 'signal')}): {p.stderr.decode()[-300:]!r}"
+                    f"status {status} ({FAILING.get(status, 'signal')}): " \
+                    f"{p.stderr.decode()[-300:]!r}"
                 failures.append(f"{where}: {why}")
             else:
                 print(f"ok (status {status}) {where}")
