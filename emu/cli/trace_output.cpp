@@ -91,7 +91,8 @@ bool TraceOutput::open(const TraceCli& cli, const trace::SymbolTable& symbols,
 
 void TraceOutput::attach(trace::Tracer& tracer) {
   if (kinds_ == 0) return;
-  tracer.setSink(sink_.get(), kinds_, filter_.get());
+  counted_.sink = sink_.get();
+  tracer.setSink(&counted_, kinds_, filter_.get());
   tracer.setRecentKinds(kinds_);
 }
 
@@ -106,6 +107,10 @@ void TraceOutput::report(const trace::Tracer& tracer, bool failed, const std::st
     }
   }
   if (cli_.stats || failed) std::fwrite(summary.data(), 1, summary.size(), stderr);
+  if (filter_ && counted_.sink && counted_.records == 0 && (filter_->kinds() & kinds_) != 0) {
+    std::fprintf(stderr, "xray86: warning: --trace-filter '%s' matched no event of this run\n",
+                 cli_.filter.c_str());
+  }
   std::fflush(stderr);
 }
 

@@ -228,6 +228,11 @@ def errors():
     check("filter_excludes_trace", ["--trace", "pf", "--trace-filter", "kind=tlb", "--quiet"], 0,
           stderr_has=["xray86: warning: --trace-filter 'kind=tlb' keeps no kind that --trace pf "
                       "traces: the trace will be empty\n"])
+    # A filter no event matches: no page fault of the demo is at CR2 0x1 (the lowest address,
+    # text-readonly's write to its code, is 0x100), so the trace is empty, and a warning says so.
+    check("filter_matches_nothing", ["--trace", "pf", "--trace-filter", "cr2 = 0x1", "--quiet"],
+          0, stderr_has=["xray86: warning: --trace-filter 'cr2 = 0x1' matched no event of this "
+                         "run\n"])
     # --view-at a function the run never calls: the picture is of the end, and a warning says so.
     png = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"xray86-view-{os.getpid()}.png")
     check("view_at_unreached", ["--input", "exit\\n", "--view-png", png, "--view-at",
