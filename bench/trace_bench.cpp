@@ -91,9 +91,15 @@ void forkstorm(benchmark::State& state, Mode mode) {
       benchmark::Counter(static_cast<double>(instructions) / 1e6, benchmark::Counter::kIsRate);
 }
 
-void BM_ForkstormBare(benchmark::State& state) { forkstorm(state, Mode::kBare); }
-void BM_ForkstormUntraced(benchmark::State& state) { forkstorm(state, Mode::kCounting); }
-void BM_ForkstormTracePfTlb(benchmark::State& state) { forkstorm(state, Mode::kTraced); }
+void BM_ForkstormBare(benchmark::State& state) {
+  forkstorm(state, Mode::kBare);
+}
+void BM_ForkstormUntraced(benchmark::State& state) {
+  forkstorm(state, Mode::kCounting);
+}
+void BM_ForkstormTracePfTlb(benchmark::State& state) {
+  forkstorm(state, Mode::kTraced);
+}
 BENCHMARK(BM_ForkstormBare)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForkstormUntraced)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForkstormTracePfTlb)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -5,7 +5,9 @@
 
 namespace devices {
 
-PortBus::PortBus() { devices_.push_back(nullptr); }
+PortBus::PortBus() {
+  devices_.push_back(nullptr);
+}
 
 void PortBus::map(uint16_t first, unsigned count, PortDevice* device) {
   if (count == 0 || first + count > 65536u) throw std::logic_error("PortBus::map: bad port range");
@@ -74,7 +76,8 @@ void PortBus::write(uint16_t port, uint32_t value, unsigned size) {
 void MmioMap::map(uint32_t base, uint32_t size, MmioDevice* device) {
   uint64_t end = uint64_t{base} + size;
   for (const Window& w : windows_) {
-    if (base < uint64_t{w.base} + w.size && w.base < end) throw std::logic_error("MmioMap::map: overlap");
+    if (base < uint64_t{w.base} + w.size && w.base < end)
+      throw std::logic_error("MmioMap::map: overlap");
   }
   windows_.push_back({base, size, device});
 }

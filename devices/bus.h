@@ -50,7 +50,9 @@ class Timed {
 };
 
 // All-ones of an access size: what an unassigned port or address reads as.
-constexpr uint32_t allOnes(unsigned size) { return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1; }
+constexpr uint32_t allOnes(unsigned size) {
+  return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+}
 
 class PortBus {
  public:
@@ -73,8 +75,8 @@ class PortBus {
   void writeByte(uint16_t port, uint8_t value);
   void noteUnassigned(uint16_t port, bool write);
 
-  std::vector<PortDevice*> devices_;    // slot 0 is "nothing"
-  std::array<uint8_t, 65536> slot_{};   // port -> index into devices_
+  std::vector<PortDevice*> devices_;   // slot 0 is "nothing"
+  std::array<uint8_t, 65536> slot_{};  // port -> index into devices_
   uint64_t unassignedReads_ = 0;
   uint64_t unassignedWrites_ = 0;
   int firstUnassigned_ = -1;

@@ -16,12 +16,16 @@ Cga::Cga(Clock& clock) : clock_(clock) {
   crtc_[11] = 0x07;
 }
 
-void Cga::attach(PortBus& bus) { bus.map(0x3D4, 7, this); }
+void Cga::attach(PortBus& bus) {
+  bus.map(0x3D4, 7, this);
+}
 
 uint32_t Cga::ioRead(uint16_t port, unsigned) {
   switch (port) {
-    case 0x3D4: return index_;
-    case 0x3D5: return (index_ >= 12 && index_ <= 17) ? crtc_[index_] : 0;
+    case 0x3D4:
+      return index_;
+    case 0x3D5:
+      return (index_ >= 12 && index_ <= 17) ? crtc_[index_] : 0;
     case 0x3DA: {
       // Status: bit 0 display enable off (retrace of either kind), bit 3 vertical retrace.
       // A 60 Hz frame of 262 lines, the last 38 in vertical retrace; horizontal retrace takes
@@ -31,22 +35,32 @@ uint32_t Cga::ioRead(uint16_t port, unsigned) {
       bool hretrace = cyclesToTicks(clock_.now(), 60 * 262 * 5) % 5 == 4;
       return (vretrace ? 0x08 : 0) | ((vretrace || hretrace) ? 0x01 : 0);
     }
-    case 0x3D8: return 0xFF;  // mode control is write-only
-    case 0x3D9: return 0xFF;
-    default: return 0xFF;
+    case 0x3D8:
+      return 0xFF;  // mode control is write-only
+    case 0x3D9:
+      return 0xFF;
+    default:
+      return 0xFF;
   }
 }
 
 void Cga::ioWrite(uint16_t port, uint32_t value, unsigned) {
   uint8_t v = static_cast<uint8_t>(value);
   switch (port) {
-    case 0x3D4: index_ = v & 0x1F; break;
+    case 0x3D4:
+      index_ = v & 0x1F;
+      break;
     case 0x3D5:
       if (index_ < 16) crtc_[index_] = (index_ == 14 || index_ == 12) ? (v & 0x3F) : v;
       break;
-    case 0x3D8: mode_ = v; break;
-    case 0x3D9: colour_ = v; break;
-    default: break;
+    case 0x3D8:
+      mode_ = v;
+      break;
+    case 0x3D9:
+      colour_ = v;
+      break;
+    default:
+      break;
   }
 }
 

@@ -55,7 +55,8 @@ Cmos::Cmos(Clock& clock, int64_t epoch, uint32_t ramBytes) : clock_(clock), epoc
   ram_[0x14] = 0x20;  // equipment: bits 5-4 = 10 (80x25 colour), no FPU, no floppy
   uint32_t base = 640;
   uint32_t ext = ramBytes > 0x100000 ? std::min<uint32_t>((ramBytes - 0x100000) / 1024, 65535) : 0;
-  uint32_t above16 = ramBytes > 0x1000000 ? std::min<uint32_t>((ramBytes - 0x1000000) / 65536, 65535) : 0;
+  uint32_t above16 =
+      ramBytes > 0x1000000 ? std::min<uint32_t>((ramBytes - 0x1000000) / 65536, 65535) : 0;
   ram_[0x15] = static_cast<uint8_t>(base);
   ram_[0x16] = static_cast<uint8_t>(base >> 8);
   ram_[0x17] = ram_[0x30] = static_cast<uint8_t>(ext);
@@ -64,7 +65,9 @@ Cmos::Cmos(Clock& clock, int64_t epoch, uint32_t ramBytes) : clock_(clock), epoc
   ram_[0x35] = static_cast<uint8_t>(above16 >> 8);
 }
 
-void Cmos::attach(PortBus& bus) { bus.map(0x70, 2, this); }
+void Cmos::attach(PortBus& bus) {
+  bus.map(0x70, 2, this);
+}
 
 int64_t Cmos::seconds() const {
   return epoch_ + offset_ + static_cast<int64_t>(clock_.now() / kCpuHz);
@@ -83,19 +86,26 @@ int Cmos::decode(uint8_t value) const {
 uint8_t Cmos::readTime(unsigned index) const {
   CivilTime t = civilFromEpoch(seconds());
   switch (index) {
-    case 0x00: return encode(t.second);
-    case 0x02: return encode(t.minute);
+    case 0x00:
+      return encode(t.second);
+    case 0x02:
+      return encode(t.minute);
     case 0x04:
       if (ram_[0x0B] & 0x02) return encode(t.hour);
       {
         int h12 = t.hour % 12 == 0 ? 12 : t.hour % 12;
         return static_cast<uint8_t>(encode(h12) | (t.hour >= 12 ? 0x80 : 0));
       }
-    case 0x06: return encode(t.weekday);
-    case 0x07: return encode(t.day);
-    case 0x08: return encode(t.month);
-    case 0x09: return encode(t.year % 100);
-    default: return encode(t.year / 100);  // 0x32 century
+    case 0x06:
+      return encode(t.weekday);
+    case 0x07:
+      return encode(t.day);
+    case 0x08:
+      return encode(t.month);
+    case 0x09:
+      return encode(t.year % 100);
+    default:
+      return encode(t.year / 100);  // 0x32 century
   }
 }
 
@@ -103,8 +113,12 @@ void Cmos::writeTime(unsigned index, uint8_t value) {
   CivilTime t = civilFromEpoch(seconds());
   int v = decode(value & (index == 0x04 ? 0x7F : 0xFF));
   switch (index) {
-    case 0x00: t.second = v; break;
-    case 0x02: t.minute = v; break;
+    case 0x00:
+      t.second = v;
+      break;
+    case 0x02:
+      t.minute = v;
+      break;
     case 0x04:
       if (ram_[0x0B] & 0x02) {
         t.hour = v;
@@ -112,20 +126,37 @@ void Cmos::writeTime(unsigned index, uint8_t value) {
         t.hour = (v % 12) + ((value & 0x80) ? 12 : 0);
       }
       break;
-    case 0x07: t.day = v; break;
-    case 0x08: t.month = v; break;
-    case 0x09: t.year = t.year / 100 * 100 + v; break;
-    case 0x32: t.year = v * 100 + t.year % 100; break;
-    default: return;  // day of week follows from the date
+    case 0x07:
+      t.day = v;
+      break;
+    case 0x08:
+      t.month = v;
+      break;
+    case 0x09:
+      t.year = t.year / 100 * 100 + v;
+      break;
+    case 0x32:
+      t.year = v * 100 + t.year % 100;
+      break;
+    default:
+      return;  // day of week follows from the date
   }
-  int64_t wanted = epochFromCivil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
+  int64_t wanted =
+      epochFromCivil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
   offset_ += wanted - seconds();
 }
 
 uint32_t Cmos::ioRead(uint16_t port, unsigned) {
   if (port == 0x70) return 0xFF;  // the index register is write-only
   switch (index_) {
-    case 0x00: case 0x02: case 0x04: case 0x06: case 0x07: case 0x08: case 0x09: case 0x32:
+    case 0x00:
+    case 0x02:
+    case 0x04:
+    case 0x06:
+    case 0x07:
+    case 0x08:
+    case 0x09:
+    case 0x32:
       return readTime(index_);
     case 0x0A: {
       // The update cycle begins 244 us before the second changes: UIP is visible then.
@@ -138,7 +169,8 @@ uint32_t Cmos::ioRead(uint16_t port, unsigned) {
       ram_[0x0C] = 0;  // reading status C clears the flags
       return v;
     }
-    default: return ram_[index_];
+    default:
+      return ram_[index_];
   }
 }
 
@@ -150,13 +182,26 @@ void Cmos::ioWrite(uint16_t port, uint32_t value, unsigned) {
     return;
   }
   switch (index_) {
-    case 0x00: case 0x02: case 0x04: case 0x07: case 0x08: case 0x09: case 0x32:
+    case 0x00:
+    case 0x02:
+    case 0x04:
+    case 0x07:
+    case 0x08:
+    case 0x09:
+    case 0x32:
       writeTime(index_, v);
       return;
-    case 0x06: return;
-    case 0x0A: ram_[0x0A] = v & 0x7F; return;  // UIP is read-only
-    case 0x0C: case 0x0D: return;              // read-only
-    default: ram_[index_] = v; return;
+    case 0x06:
+      return;
+    case 0x0A:
+      ram_[0x0A] = v & 0x7F;
+      return;  // UIP is read-only
+    case 0x0C:
+    case 0x0D:
+      return;  // read-only
+    default:
+      ram_[index_] = v;
+      return;
   }
 }
 

@@ -94,11 +94,21 @@ bool unescape(const std::string& in, std::string& out, std::string& error) {
       return false;
     }
     switch (in[i]) {
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'e': out += '\x1b'; break;
-      case '\\': out += '\\'; break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'e':
+        out += '\x1b';
+        break;
+      case '\\':
+        out += '\\';
+        break;
       case 'x': {
         int hi = i + 1 < in.size() ? hexDigit(in[i + 1]) : -1;
         int lo = i + 2 < in.size() ? hexDigit(in[i + 2]) : -1;

@@ -18,7 +18,9 @@ uint32_t DebugPorts::ioRead(uint16_t port, unsigned size) {
 
 void DebugPorts::ioWrite(uint16_t port, uint32_t value, unsigned) {
   switch (port) {
-    case 0x80: post_ = static_cast<uint8_t>(value); return;
+    case 0x80:
+      post_ = static_cast<uint8_t>(value);
+      return;
     case 0xE9:
       if (console_) console_->put(static_cast<uint8_t>(value));
       return;

@@ -21,9 +21,9 @@ std::span<const uint8_t> builtinBios() {
 
 std::vector<E820Entry> memoryMap(uint32_t ramBytes) {
   std::vector<E820Entry> map = {
-      {0, kEbda, 1},                       // conventional memory
-      {kEbda, 0xA0000 - kEbda, 2},         // the EBDA (MP tables)
-      {0xF0000, 0x10000, 2},               // the BIOS ROM
+      {0, kEbda, 1},                // conventional memory
+      {kEbda, 0xA0000 - kEbda, 2},  // the EBDA (MP tables)
+      {0xF0000, 0x10000, 2},        // the BIOS ROM
   };
   if (ramBytes > 0x100000) map.push_back({0x100000, ramBytes - 0x100000ull, 1});
   map.push_back({0xFEC00000, 0x1000, 2});  // I/O APIC
@@ -55,8 +55,8 @@ void installFirmware(Ram& ram, Disk* master, Disk* slave) {
   ram.write16(0x413, kBaseMemoryKb);
   ram.write16(0x41A, 0x1E);  // empty keyboard ring buffer (head = tail)
   ram.write16(0x41C, 0x1E);
-  ram.write8(0x449, 0x03);   // video mode 3
-  ram.write16(0x44A, 80);    // columns
+  ram.write8(0x449, 0x03);  // video mode 3
+  ram.write16(0x44A, 80);   // columns
   ram.write16(0x44C, 0x1000);
   ram.write16(0x463, 0x3D4);  // CRTC base port
   uint8_t disks = static_cast<uint8_t>((master ? 1 : 0) + (master && slave ? 1 : 0));
@@ -111,7 +111,8 @@ void programChipsAsBios(PortBus& ports, LocalApic& lapic) {
   lapic.firmwareDefaults();
 }
 
-bool readFile(const std::string& path, const std::string& what, std::vector<uint8_t>& out, std::string& error) {
+bool readFile(const std::string& path, const std::string& what, std::vector<uint8_t>& out,
+              std::string& error) {
   int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) {
     error = "cannot open " + what + " " + path + ": " + std::strerror(errno);
@@ -134,7 +135,8 @@ bool readFile(const std::string& path, const std::string& what, std::vector<uint
     ssize_t n = ::read(fd, out.data() + done, out.size() - done);
     if (n <= 0) {
       ::close(fd);
-      error = "cannot read " + what + " " + path + ": " + (n < 0 ? std::strerror(errno) : "short read");
+      error =
+          "cannot read " + what + " " + path + ": " + (n < 0 ? std::strerror(errno) : "short read");
       return false;
     }
     done += static_cast<size_t>(n);
@@ -166,7 +168,8 @@ bool loadBootSector(Disk& disk, Ram& ram, BootState& state, std::string& error) 
   return true;
 }
 
-bool loadUserBios(const std::string& path, Ram& ram, std::vector<uint8_t>& rom, std::string& error) {
+bool loadUserBios(const std::string& path, Ram& ram, std::vector<uint8_t>& rom,
+                  std::string& error) {
   if (!readFile(path, "BIOS image", rom, error)) return false;
   if (rom.size() < 0x10000 || rom.size() > 0x100000 || rom.size() % 0x10000 != 0) {
     error = "BIOS image " + path + " is " + std::to_string(rom.size()) +
@@ -175,7 +178,8 @@ bool loadUserBios(const std::string& path, Ram& ram, std::vector<uint8_t>& rom, 
   }
   // Below 1 MB the chipset shows the ROM's last 128 KB at 0xE0000-0xFFFFF.
   size_t low = rom.size() < 0x20000 ? rom.size() : 0x20000;
-  ram.copyIn(static_cast<uint32_t>(0x100000 - low), rom.data() + rom.size() - low, static_cast<uint32_t>(low));
+  ram.copyIn(static_cast<uint32_t>(0x100000 - low), rom.data() + rom.size() - low,
+             static_cast<uint32_t>(low));
   return true;
 }
 

@@ -25,12 +25,12 @@ namespace devices {
 constexpr uint32_t kEbdaSegment = 0x9FC0;  // 1 KB EBDA at the top of 639 KB of base memory
 constexpr uint32_t kEbda = kEbdaSegment << 4;
 constexpr uint32_t kBaseMemoryKb = 639;
-constexpr uint32_t kBiosBase = 0xF0000;       // the 64 KB ROM
-constexpr uint32_t kBiosData = 0xFE000;       // F000:E000, the block the ROM's services read
+constexpr uint32_t kBiosBase = 0xF0000;  // the 64 KB ROM
+constexpr uint32_t kBiosData = 0xFE000;  // F000:E000, the block the ROM's services read
 constexpr uint32_t kBiosMpFloating = 0xFE200;
 constexpr uint32_t kBiosMpConfig = 0xFE300;
-constexpr uint32_t kBiosIvtTable = 0xFFE00;   // F000:FE00, "xIVT" and the handler list
-constexpr uint32_t kMaxRamBytes = 0xC0000000; // 3 GB: RAM ends below the device windows
+constexpr uint32_t kBiosIvtTable = 0xFFE00;    // F000:FE00, "xIVT" and the handler list
+constexpr uint32_t kMaxRamBytes = 0xC0000000;  // 3 GB: RAM ends below the device windows
 
 // How the CPU starts.
 struct BootState {
@@ -71,7 +71,8 @@ bool loadBootSector(Disk& disk, Ram& ram, BootState& state, std::string& error);
 bool loadUserBios(const std::string& path, Ram& ram, std::vector<uint8_t>& rom, std::string& error);
 
 // The whole file, or false with a one-line error naming `what` ("kernel", "module").
-bool readFile(const std::string& path, const std::string& what, std::vector<uint8_t>& out, std::string& error);
+bool readFile(const std::string& path, const std::string& what, std::vector<uint8_t>& out,
+              std::string& error);
 
 struct MultibootOptions {
   std::string kernel;

@@ -20,17 +20,19 @@ struct Key {
   uint8_t code;
 };
 constexpr Key kKeys[] = {
-    {'1', '!', 0x02}, {'2', '@', 0x03}, {'3', '#', 0x04}, {'4', '$', 0x05}, {'5', '%', 0x06},
-    {'6', '^', 0x07}, {'7', '&', 0x08}, {'8', '*', 0x09}, {'9', '(', 0x0A}, {'0', ')', 0x0B},
-    {'-', '_', 0x0C}, {'=', '+', 0x0D}, {'\b', '\b', 0x0E}, {'\t', '\t', 0x0F},
-    {'q', 'Q', 0x10}, {'w', 'W', 0x11}, {'e', 'E', 0x12}, {'r', 'R', 0x13}, {'t', 'T', 0x14},
-    {'y', 'Y', 0x15}, {'u', 'U', 0x16}, {'i', 'I', 0x17}, {'o', 'O', 0x18}, {'p', 'P', 0x19},
-    {'[', '{', 0x1A}, {']', '}', 0x1B}, {'\n', '\n', 0x1C}, {'a', 'A', 0x1E}, {'s', 'S', 0x1F},
-    {'d', 'D', 0x20}, {'f', 'F', 0x21}, {'g', 'G', 0x22}, {'h', 'H', 0x23}, {'j', 'J', 0x24},
-    {'k', 'K', 0x25}, {'l', 'L', 0x26}, {';', ':', 0x27}, {'\'', '"', 0x28}, {'`', '~', 0x29},
-    {'\\', '|', 0x2B}, {'z', 'Z', 0x2C}, {'x', 'X', 0x2D}, {'c', 'C', 0x2E}, {'v', 'V', 0x2F},
-    {'b', 'B', 0x30}, {'n', 'N', 0x31}, {'m', 'M', 0x32}, {',', '<', 0x33}, {'.', '>', 0x34},
-    {'/', '?', 0x35}, {' ', ' ', 0x39}, {'\x1b', '\x1b', 0x01},
+    {'1', '!', 0x02},   {'2', '@', 0x03},   {'3', '#', 0x04},   {'4', '$', 0x05},
+    {'5', '%', 0x06},   {'6', '^', 0x07},   {'7', '&', 0x08},   {'8', '*', 0x09},
+    {'9', '(', 0x0A},   {'0', ')', 0x0B},   {'-', '_', 0x0C},   {'=', '+', 0x0D},
+    {'\b', '\b', 0x0E}, {'\t', '\t', 0x0F}, {'q', 'Q', 0x10},   {'w', 'W', 0x11},
+    {'e', 'E', 0x12},   {'r', 'R', 0x13},   {'t', 'T', 0x14},   {'y', 'Y', 0x15},
+    {'u', 'U', 0x16},   {'i', 'I', 0x17},   {'o', 'O', 0x18},   {'p', 'P', 0x19},
+    {'[', '{', 0x1A},   {']', '}', 0x1B},   {'\n', '\n', 0x1C}, {'a', 'A', 0x1E},
+    {'s', 'S', 0x1F},   {'d', 'D', 0x20},   {'f', 'F', 0x21},   {'g', 'G', 0x22},
+    {'h', 'H', 0x23},   {'j', 'J', 0x24},   {'k', 'K', 0x25},   {'l', 'L', 0x26},
+    {';', ':', 0x27},   {'\'', '"', 0x28},  {'`', '~', 0x29},   {'\\', '|', 0x2B},
+    {'z', 'Z', 0x2C},   {'x', 'X', 0x2D},   {'c', 'C', 0x2E},   {'v', 'V', 0x2F},
+    {'b', 'B', 0x30},   {'n', 'N', 0x31},   {'m', 'M', 0x32},   {',', '<', 0x33},
+    {'.', '>', 0x34},   {'/', '?', 0x35},   {' ', ' ', 0x39},   {'\x1b', '\x1b', 0x01},
 };
 constexpr uint8_t kLeftShift = 0x2A;
 constexpr uint8_t kBreak = 0x80;  // set 1: break code = make code | 0x80
@@ -42,7 +44,8 @@ std::vector<uint8_t> scanCodesFor(char c) {
   for (const Key& k : kKeys) {
     if (k.plain == c) return {k.code, static_cast<uint8_t>(k.code | kBreak)};
     if (k.shifted == c) {
-      return {kLeftShift, k.code, static_cast<uint8_t>(k.code | kBreak), static_cast<uint8_t>(kLeftShift | kBreak)};
+      return {kLeftShift, k.code, static_cast<uint8_t>(k.code | kBreak),
+              static_cast<uint8_t>(kLeftShift | kBreak)};
     }
   }
   return {};
@@ -102,24 +105,36 @@ void Kbc8042::keyboardCommand(uint8_t byte) {
     return;
   }
   switch (byte) {
-    case 0xED: case 0xF0: case 0xF3:
+    case 0xED:
+    case 0xF0:
+    case 0xF3:
       pendingKeyboard_ = byte;
       respond(0xFA);
       break;
-    case 0xEE: respond(0xEE); break;  // echo
-    case 0xF2:                        // identify: an MF2 keyboard with translation
+    case 0xEE:
+      respond(0xEE);
+      break;    // echo
+    case 0xF2:  // identify: an MF2 keyboard with translation
       respond(0xFA);
       respond(0xAB);
       respond(0x41);
       break;
-    case 0xF4: keyboardEnabled_ = true; respond(0xFA); break;
-    case 0xF5: keyboardEnabled_ = false; respond(0xFA); break;
+    case 0xF4:
+      keyboardEnabled_ = true;
+      respond(0xFA);
+      break;
+    case 0xF5:
+      keyboardEnabled_ = false;
+      respond(0xFA);
+      break;
     case 0xFF:  // reset and self-test passed
       keys_.clear();
       respond(0xFA);
       respond(0xAA);
       break;
-    default: respond(0xFA); break;  // 0xF6 defaults and the typematic/make-break commands
+    default:
+      respond(0xFA);
+      break;  // 0xF6 defaults and the typematic/make-break commands
   }
 }
 
@@ -184,20 +199,42 @@ void Kbc8042::ioWrite(uint16_t port, uint32_t value, unsigned) {
     return;
   }
   switch (v) {
-    case 0xA7: commandByte_ |= 0x20; break;   // aux disable
-    case 0xA8: commandByte_ &= ~0x20; break;  // aux enable
-    case 0xA9: respond(0x00); break;          // aux interface test passed
-    case 0xAA:                                // self test
+    case 0xA7:
+      commandByte_ |= 0x20;
+      break;  // aux disable
+    case 0xA8:
+      commandByte_ &= ~0x20;
+      break;  // aux enable
+    case 0xA9:
+      respond(0x00);
+      break;    // aux interface test passed
+    case 0xAA:  // self test
       commandByte_ |= 0x04;
       respond(0x55);
       break;
-    case 0xAB: respond(0x00); break;  // keyboard interface test passed
-    case 0xAD: commandByte_ |= 0x10; update(); break;
-    case 0xAE: commandByte_ &= ~0x10; update(); break;
-    case 0xC0: respond(0x80); break;  // input port: keyboard not inhibited
-    case 0xD0: respond(outputPort_); break;
-    case 0xDD: setOutputPort(outputPort_ & ~0x02); break;
-    case 0xDF: setOutputPort(outputPort_ | 0x02); break;
+    case 0xAB:
+      respond(0x00);
+      break;  // keyboard interface test passed
+    case 0xAD:
+      commandByte_ |= 0x10;
+      update();
+      break;
+    case 0xAE:
+      commandByte_ &= ~0x10;
+      update();
+      break;
+    case 0xC0:
+      respond(0x80);
+      break;  // input port: keyboard not inhibited
+    case 0xD0:
+      respond(outputPort_);
+      break;
+    case 0xDD:
+      setOutputPort(outputPort_ & ~0x02);
+      break;
+    case 0xDF:
+      setOutputPort(outputPort_ | 0x02);
+      break;
     default:
       // 0xF0-0xFF: pulse output port bits 0-3 low for 6 us where the command's bit is 0;
       // 0xFE pulses bit 0, the CPU reset line.

@@ -42,7 +42,9 @@ class Kbc8042 : public PortDevice {
   void keyboardCommand(uint8_t byte);
   void setOutputPort(uint8_t value);
   void update();
-  bool outputFull() const { return !replies_.empty() || (!keys_.empty() && !(commandByte_ & 0x10)); }
+  bool outputFull() const {
+    return !replies_.empty() || (!keys_.empty() && !(commandByte_ & 0x10));
+  }
 
   IrqSink& irq_;
   std::deque<uint8_t> replies_;  // controller and keyboard replies

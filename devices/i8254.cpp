@@ -17,7 +17,9 @@
 namespace devices {
 
 namespace {
-uint64_t period(uint32_t reload) { return reload ? reload : 65536; }
+uint64_t period(uint32_t reload) {
+  return reload ? reload : 65536;
+}
 }  // namespace
 
 Pit8254::Pit8254(Clock& clock, IrqSink& irq) : clock_(clock), irq_(irq) {
@@ -56,10 +58,14 @@ bool Pit8254::outAt(const Channel& ch, uint64_t t) const {
     case 0:
       if (!ch.gate) e = ch.frozen;
       return e >= n;
-    case 1: return e >= n;
-    case 2: return !ch.gate || e % n != n - 1;
-    case 3: return !ch.gate || e % n < (n + 1) / 2;
-    default: return e != n;  // 4, 5: a one-tick low strobe
+    case 1:
+      return e >= n;
+    case 2:
+      return !ch.gate || e % n != n - 1;
+    case 3:
+      return !ch.gate || e % n < (n + 1) / 2;
+    default:
+      return e != n;  // 4, 5: a one-tick low strobe
   }
 }
 
@@ -84,13 +90,18 @@ uint64_t Pit8254::nextEdgeAfter(const Channel& ch, uint64_t t) const {
   }
 }
 
-uint16_t Pit8254::count(unsigned c) const { return countAt(ch_[c], now()); }
-bool Pit8254::out(unsigned c) const { return outAt(ch_[c], now()); }
+uint16_t Pit8254::count(unsigned c) const {
+  return countAt(ch_[c], now());
+}
+bool Pit8254::out(unsigned c) const {
+  return outAt(ch_[c], now());
+}
 
 void Pit8254::load(Channel& ch, uint32_t value) {
   ch.reload = value & 0xFFFF;
   if (ch.bcd) {  // four BCD digits; 0 means 10000
-    uint32_t v = (value & 0xF) + ((value >> 4) & 0xF) * 10 + ((value >> 8) & 0xF) * 100 + ((value >> 12) & 0xF) * 1000;
+    uint32_t v = (value & 0xF) + ((value >> 4) & 0xF) * 10 + ((value >> 8) & 0xF) * 100 +
+                 ((value >> 12) & 0xF) * 1000;
     ch.reload = v ? v : 10000;
   }
   ch.frozen = 0;
@@ -170,8 +181,12 @@ void Pit8254::ioWrite(uint16_t port, uint32_t value, unsigned) {
   if (port != 0x43) {
     Channel& ch = ch_[port - 0x40];
     switch (ch.access) {
-      case 1: load(ch, v); break;
-      case 2: load(ch, static_cast<uint32_t>(v) << 8); break;
+      case 1:
+        load(ch, v);
+        break;
+      case 2:
+        load(ch, static_cast<uint32_t>(v) << 8);
+        break;
       default:
         if (!ch.writeMsbNext) {
           ch.pendingLsb = v;

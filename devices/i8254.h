@@ -33,9 +33,9 @@ class Pit8254 : public PortDevice, public Timed {
     unsigned mode = 0;    // 0-5
     unsigned access = 3;  // 1: LSB only, 2: MSB only, 3: LSB then MSB
     bool bcd = false;
-    uint32_t reload = 0;       // N, with 0 meaning 65536
-    bool armed = false;        // a count was written (and, in modes 1/5, the gate triggered)
-    uint64_t loadTick = 0;     // PIT tick at which the count was loaded into the counter
+    uint32_t reload = 0;    // N, with 0 meaning 65536
+    bool armed = false;     // a count was written (and, in modes 1/5, the gate triggered)
+    uint64_t loadTick = 0;  // PIT tick at which the count was loaded into the counter
     bool writeMsbNext = false, readMsbNext = false;
     uint8_t pendingLsb = 0;
     bool latched = false;

@@ -53,7 +53,9 @@ uint8_t Pic8259::acknowledge(unsigned ir) {
   return static_cast<uint8_t>(vectorBase_ + ir);
 }
 
-void Pic8259::eoi(unsigned ir) { isr_ &= static_cast<uint8_t>(~(1u << ir)); }
+void Pic8259::eoi(unsigned ir) {
+  isr_ &= static_cast<uint8_t>(~(1u << ir));
+}
 
 uint8_t Pic8259::read(bool odd) {
   if (poll_) {
@@ -100,8 +102,10 @@ void Pic8259::write(bool odd, uint8_t value) {
         if (ir < 8) eoi(ir);
         break;
       }
-      case 3: eoi(level); break;  // specific EOI
-      case 5: {                   // rotate on non-specific EOI
+      case 3:
+        eoi(level);
+        break;   // specific EOI
+      case 5: {  // rotate on non-specific EOI
         unsigned ir = highestInService();
         if (ir < 8) {
           eoi(ir);
@@ -109,14 +113,21 @@ void Pic8259::write(bool odd, uint8_t value) {
         }
         break;
       }
-      case 4: rotateOnAutoEoi_ = true; break;   // set rotate in auto-EOI mode
-      case 0: rotateOnAutoEoi_ = false; break;  // clear rotate in auto-EOI mode
-      case 7:                                   // rotate on specific EOI
+      case 4:
+        rotateOnAutoEoi_ = true;
+        break;  // set rotate in auto-EOI mode
+      case 0:
+        rotateOnAutoEoi_ = false;
+        break;  // clear rotate in auto-EOI mode
+      case 7:   // rotate on specific EOI
         eoi(level);
         lowest_ = level;
         break;
-      case 6: lowest_ = level; break;  // set priority
-      default: break;                  // 2: no operation
+      case 6:
+        lowest_ = level;
+        break;  // set priority
+      default:
+        break;  // 2: no operation
     }
     return;
   }

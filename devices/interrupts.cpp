@@ -3,14 +3,18 @@
 
 namespace devices {
 
-unsigned isaToIoApicPin(unsigned irq) { return irq == 0 ? 2 : irq; }
+unsigned isaToIoApicPin(unsigned irq) {
+  return irq == 0 ? 2 : irq;
+}
 
 InterruptRouter::InterruptRouter(PicPair& pic, IoApic& ioapic, LocalApic& lapic)
     : pic_(pic), ioapic_(ioapic), lapic_(lapic) {
   lapic_.onLevelEoi = [this](uint8_t vector) { ioapic_.eoi(vector); };
 }
 
-void InterruptRouter::attach(PortBus& bus) { bus.map(0x22, 2, this); }
+void InterruptRouter::attach(PortBus& bus) {
+  bus.map(0x22, 2, this);
+}
 
 void InterruptRouter::setIrq(unsigned irq, bool level) {
   if (irq >= 16) return;

@@ -17,7 +17,8 @@ constexpr uint32_t kSvrEnable = 1u << 8;
 constexpr uint32_t kTimerPeriodic = 1u << 17;
 }  // namespace
 
-LocalApic::LocalApic(Clock& clock, uint8_t id) : clock_(clock), id_(static_cast<uint32_t>(id) << 24) {}
+LocalApic::LocalApic(Clock& clock, uint8_t id)
+    : clock_(clock), id_(static_cast<uint32_t>(id) << 24) {}
 
 void LocalApic::firmwareDefaults() {
   svr_ = kSvrEnable | 0xFF;
@@ -75,7 +76,8 @@ bool LocalApic::picPassThrough() const {
 uint32_t LocalApic::currentCount() const {
   if (initialCount_ == 0) return 0;
   uint64_t elapsed = (clock_.now() - timerStart_) / divisor();
-  if (lvtTimer_ & kTimerPeriodic) return initialCount_ - static_cast<uint32_t>(elapsed % initialCount_);
+  if (lvtTimer_ & kTimerPeriodic)
+    return initialCount_ - static_cast<uint32_t>(elapsed % initialCount_);
   return elapsed >= initialCount_ ? 0 : initialCount_ - static_cast<uint32_t>(elapsed);
 }
 
@@ -85,7 +87,9 @@ void LocalApic::startTimer(uint32_t initial) {
   nextExpiry_ = initial ? timerStart_ + uint64_t{initial} * divisor() : kNever;
 }
 
-uint64_t LocalApic::deadline() const { return nextExpiry_; }
+uint64_t LocalApic::deadline() const {
+  return nextExpiry_;
+}
 
 void LocalApic::tick() {
   uint64_t now = clock_.now();
@@ -93,7 +97,8 @@ void LocalApic::tick() {
   ++timerFired_;
   // A masked timer still counts; it only does not interrupt. Software-disabled APICs force
   // every LVT mask (SDM 10.4.7.2).
-  if (!(lvtTimer_ & kLvtMasked) && (svr_ & kSvrEnable)) accept(static_cast<uint8_t>(lvtTimer_ & 0xFF), false);
+  if (!(lvtTimer_ & kLvtMasked) && (svr_ & kSvrEnable))
+    accept(static_cast<uint8_t>(lvtTimer_ & 0xFF), false);
   if (lvtTimer_ & kTimerPeriodic) {
     uint64_t period = uint64_t{initialCount_} * divisor();
     // The next multiple of the period after now; periods the slice overran merge into one
@@ -106,25 +111,44 @@ void LocalApic::tick() {
 
 uint32_t LocalApic::read(unsigned reg) const {
   switch (reg) {
-    case 0x020: return id_;
-    case 0x030: return kVersion;
-    case 0x080: return tpr_;
-    case 0x090: return 0;  // arbitration priority: one CPU
-    case 0x0A0: return ppr();
-    case 0x0D0: return ldr_;
-    case 0x0E0: return dfr_;
-    case 0x0F0: return svr_;
-    case 0x280: return esr_;
-    case 0x300: return icrLow_ & ~(1u << 12);  // delivery status: always idle
-    case 0x310: return icrHigh_;
-    case 0x320: return lvtTimer_;
-    case 0x340: return lvtPerf_;
-    case 0x350: return lvtLint0_;
-    case 0x360: return lvtLint1_;
-    case 0x370: return lvtError_;
-    case 0x380: return initialCount_;
-    case 0x390: return currentCount();
-    case 0x3E0: return divideConfig_;
+    case 0x020:
+      return id_;
+    case 0x030:
+      return kVersion;
+    case 0x080:
+      return tpr_;
+    case 0x090:
+      return 0;  // arbitration priority: one CPU
+    case 0x0A0:
+      return ppr();
+    case 0x0D0:
+      return ldr_;
+    case 0x0E0:
+      return dfr_;
+    case 0x0F0:
+      return svr_;
+    case 0x280:
+      return esr_;
+    case 0x300:
+      return icrLow_ & ~(1u << 12);  // delivery status: always idle
+    case 0x310:
+      return icrHigh_;
+    case 0x320:
+      return lvtTimer_;
+    case 0x340:
+      return lvtPerf_;
+    case 0x350:
+      return lvtLint0_;
+    case 0x360:
+      return lvtLint1_;
+    case 0x370:
+      return lvtError_;
+    case 0x380:
+      return initialCount_;
+    case 0x390:
+      return currentCount();
+    case 0x3E0:
+      return divideConfig_;
     default:
       if (reg >= 0x100 && reg < 0x280) {
         const Bits& bits = reg < 0x180 ? isr_ : reg < 0x200 ? tmr_ : irr_;
@@ -139,8 +163,12 @@ void LocalApic::write(unsigned reg, uint32_t value) {
   bool enabled = svr_ & kSvrEnable;
   uint32_t forceMask = enabled ? 0 : kLvtMasked;
   switch (reg) {
-    case 0x020: id_ = value & 0xFF000000; break;
-    case 0x080: tpr_ = value & 0xFF; break;
+    case 0x020:
+      id_ = value & 0xFF000000;
+      break;
+    case 0x080:
+      tpr_ = value & 0xFF;
+      break;
     case 0x0B0: {  // EOI: retire the highest in-service vector
       int v = isr_.highest();
       if (v >= 0) {
@@ -149,8 +177,12 @@ void LocalApic::write(unsigned reg, uint32_t value) {
       }
       break;
     }
-    case 0x0D0: ldr_ = value & 0xFF000000; break;
-    case 0x0E0: dfr_ = value | 0x0FFFFFFF; break;
+    case 0x0D0:
+      ldr_ = value & 0xFF000000;
+      break;
+    case 0x0E0:
+      dfr_ = value | 0x0FFFFFFF;
+      break;
     case 0x0F0:
       svr_ = value & 0x3FF;
       if (!(svr_ & kSvrEnable)) {  // software disable masks every LVT entry
@@ -161,7 +193,10 @@ void LocalApic::write(unsigned reg, uint32_t value) {
         lvtError_ |= kLvtMasked;
       }
       break;
-    case 0x280: esr_ = esrPending_; esrPending_ = 0; break;  // a write latches new errors
+    case 0x280:
+      esr_ = esrPending_;
+      esrPending_ = 0;
+      break;  // a write latches new errors
     case 0x300: {
       icrLow_ = value & 0x000CCFFF;
       unsigned mode = (value >> 8) & 7;
@@ -173,13 +208,27 @@ void LocalApic::write(unsigned reg, uint32_t value) {
       if (mode == 0 && toSelf) accept(static_cast<uint8_t>(value & 0xFF), (value >> 15) & 1);
       break;
     }
-    case 0x310: icrHigh_ = value & 0xFF000000; break;
-    case 0x320: lvtTimer_ = (value & 0x300FF) | forceMask; break;
-    case 0x340: lvtPerf_ = (value & 0x107FF) | forceMask; break;
-    case 0x350: lvtLint0_ = (value & 0x1A7FF) | forceMask; break;
-    case 0x360: lvtLint1_ = (value & 0x1A7FF) | forceMask; break;
-    case 0x370: lvtError_ = (value & 0x100FF) | forceMask; break;
-    case 0x380: startTimer(value); break;
+    case 0x310:
+      icrHigh_ = value & 0xFF000000;
+      break;
+    case 0x320:
+      lvtTimer_ = (value & 0x300FF) | forceMask;
+      break;
+    case 0x340:
+      lvtPerf_ = (value & 0x107FF) | forceMask;
+      break;
+    case 0x350:
+      lvtLint0_ = (value & 0x1A7FF) | forceMask;
+      break;
+    case 0x360:
+      lvtLint1_ = (value & 0x1A7FF) | forceMask;
+      break;
+    case 0x370:
+      lvtError_ = (value & 0x100FF) | forceMask;
+      break;
+    case 0x380:
+      startTimer(value);
+      break;
     case 0x3E0: {
       // Keep the current count across a divisor change: restart the elapsed-time origin.
       uint32_t current = currentCount();
@@ -193,7 +242,8 @@ void LocalApic::write(unsigned reg, uint32_t value) {
       }
       break;
     }
-    default: break;  // read-only registers ignore writes
+    default:
+      break;  // read-only registers ignore writes
   }
 }
 

@@ -70,7 +70,7 @@ class LocalApic : public MmioDevice, public Timed {
   uint32_t lvtTimer_ = kLvtMasked, lvtPerf_ = kLvtMasked, lvtLint0_ = kLvtMasked,
            lvtLint1_ = kLvtMasked, lvtError_ = kLvtMasked;
   uint32_t initialCount_ = 0, divideConfig_ = 0;
-  uint64_t timerStart_ = 0;   // cycle at which the current count was initialCount_
+  uint64_t timerStart_ = 0;  // cycle at which the current count was initialCount_
   uint64_t nextExpiry_ = kNever;
   uint64_t timerFired_ = 0;
   Bits irr_, isr_, tmr_;

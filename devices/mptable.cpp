@@ -39,8 +39,12 @@ struct Writer {
   }
 };
 
-uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
-uint32_t get32(const uint8_t* p) { return get16(p) | static_cast<uint32_t>(get16(p + 2)) << 16; }
+uint16_t get16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] | p[1] << 8);
+}
+uint32_t get32(const uint8_t* p) {
+  return get16(p) | static_cast<uint32_t>(get16(p + 2)) << 16;
+}
 }  // namespace
 
 uint32_t writeMpTables(Ram& ram, const MpTableLayout& layout) {
@@ -69,9 +73,9 @@ uint32_t writeMpTables(Ram& ram, const MpTableLayout& layout) {
   for (uint8_t irq = 0; irq < 16; ++irq) {
     if (irq == 2) continue;  // the cascade
     e.u8(3);
-    e.u8(0);       // INT (vectored)
-    e.u16(0);      // polarity and trigger conform to the bus: ISA is edge, active high
-    e.u8(0);       // source bus 0
+    e.u8(0);   // INT (vectored)
+    e.u16(0);  // polarity and trigger conform to the bus: ISA is edge, active high
+    e.u8(0);   // source bus 0
     e.u8(irq);
     e.u8(layout.ioapicId);
     e.u8(irq == 0 ? 2 : irq);
@@ -103,7 +107,8 @@ uint32_t writeMpTables(Ram& ram, const MpTableLayout& layout) {
   h.u8(0);
   h.u8(0);
   h.bytes.insert(h.bytes.end(), e.bytes.begin(), e.bytes.end());
-  h.bytes[7] = static_cast<uint8_t>(-checksum8(h.bytes.data(), static_cast<uint32_t>(h.bytes.size())));
+  h.bytes[7] =
+      static_cast<uint8_t>(-checksum8(h.bytes.data(), static_cast<uint32_t>(h.bytes.size())));
   ram.copyIn(layout.configTable, h.bytes.data(), static_cast<uint32_t>(h.bytes.size()));
 
   for (uint32_t at : layout.floatingPointers) {
@@ -179,7 +184,8 @@ std::optional<MpParsed> findMpTable(Ram& ram, std::string& error) {
         break;
       case 3:
       case 4:
-        (p[0] == 3 ? out.ioInterrupts : out.localInterrupts).push_back({p[1], p[4], p[5], p[6], p[7]});
+        (p[0] == 3 ? out.ioInterrupts : out.localInterrupts)
+            .push_back({p[1], p[4], p[5], p[6], p[7]});
         p += 8;
         break;
       default:

@@ -12,13 +12,17 @@
 namespace devices {
 
 Ram::Ram(uint32_t bytes) : size_(bytes) {
-  if (bytes == 0 || bytes % 4096 != 0) throw std::runtime_error("RAM size must be a positive multiple of 4 KB");
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (bytes == 0 || bytes % 4096 != 0)
+    throw std::runtime_error("RAM size must be a positive multiple of 4 KB");
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::runtime_error("cannot reserve guest RAM");
   base_ = static_cast<uint8_t*>(p);
 }
 
-Ram::~Ram() { munmap(base_, size_); }
+Ram::~Ram() {
+  munmap(base_, size_);
+}
 
 bool Ram::copyIn(uint32_t pa, const void* data, uint32_t len) {
   uint8_t* p = at(pa, len);

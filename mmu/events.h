@@ -52,12 +52,12 @@ struct Cr3Write {
 // flush dropped it: the guest relies on a stale translation. When the word that changed is the
 // PDE (wordAddr is in the page directory), cachedPte and memoryPte hold PDE values.
 struct StaleTlbUse {
-  uint32_t linear;      // the page that was accessed
+  uint32_t linear;  // the page that was accessed
   Access access;
-  uint32_t wordAddr;    // physical address of the PDE or PTE that changed
-  uint32_t cachedPte;   // what the TLB entry was filled from
-  uint32_t memoryPte;   // what memory holds now
-  uint32_t cachedFrame; // the physical frame the TLB still uses
+  uint32_t wordAddr;     // physical address of the PDE or PTE that changed
+  uint32_t cachedPte;    // what the TLB entry was filled from
+  uint32_t memoryPte;    // what memory holds now
+  uint32_t cachedFrame;  // the physical frame the TLB still uses
 };
 
 class MmuObserver {

@@ -14,8 +14,7 @@ using B = PagingBits;
 
 // The bits of a paging word that change a translation (frame, P, R/W, U/S, PS); not A, D, G or
 // the cache-control bits. A store that changes only those leaves the TLB entry correct.
-constexpr uint32_t kPdeMatters =
-    B::kFrame | B::kPresent | B::kWritable | B::kUser | B::kPageSize;
+constexpr uint32_t kPdeMatters = B::kFrame | B::kPresent | B::kWritable | B::kUser | B::kPageSize;
 constexpr uint32_t kPteMatters = B::kFrame | B::kPresent | B::kWritable | B::kUser;
 
 unsigned checkedSets(const TlbGeometry& g) {
@@ -43,12 +42,22 @@ Mmu::Mmu(PhysMemory& mem, TlbGeometry geometry)
   clearHost();
 }
 
-void Mmu::setCycleCounter(uint64_t* cycles) { cycles_ = cycles != nullptr ? cycles : &ownCycles_; }
-void Mmu::setObserver(MmuObserver* observer) { observer_ = observer; }
+void Mmu::setCycleCounter(uint64_t* cycles) {
+  cycles_ = cycles != nullptr ? cycles : &ownCycles_;
+}
+void Mmu::setObserver(MmuObserver* observer) {
+  observer_ = observer;
+}
 
-uint32_t Mmu::cr0() const { return cr0_; }
-uint32_t Mmu::cr3() const { return cr3_; }
-uint32_t Mmu::cr4() const { return cr4_; }
+uint32_t Mmu::cr0() const {
+  return cr0_;
+}
+uint32_t Mmu::cr3() const {
+  return cr3_;
+}
+uint32_t Mmu::cr4() const {
+  return cr4_;
+}
 
 // Host hits are counted with one increment on the hot path and added to the stats here, before
 // anything that changes which address space they belong to (or whether paging is on at all: with
@@ -160,9 +169,9 @@ void Mmu::dropEntry(TlbEntry& e) {
   e = TlbEntry{};
 }
 
-// A #PF: counted and published (its delivery is charged by the CPU). SDM vol. 3A 4.10.4.1: a page fault invalidates
-// the TLB entries for the faulting page, so the handler's fix is seen on the retry; nothing else
-// changes (no fill, no accessed/dirty bit).
+// A #PF: counted and published (its delivery is charged by the CPU). SDM vol. 3A 4.10.4.1: a page
+// fault invalidates the TLB entries for the faulting page, so the handler's fix is seen on the
+// retry; nothing else changes (no fill, no accessed/dirty bit).
 Fault Mmu::raise(uint32_t linear, Access access, uint32_t errorCode, const WalkTrace& walk) {
   ++run_.pageFaults[errorCode & 7];
   ++current_->pageFaults[errorCode & 7];
@@ -265,9 +274,9 @@ std::optional<Fault> Mmu::translate(uint32_t linear, Access access, bool user, u
 }
 
 // Make host shortcuts for the page of `linear` at privilege `user`, for every kind of access the
-// entry `e` of `tlb` (both nullptr: paging is off) serves without a side effect: reads and fetches from the TLB
-// they are looked up in, writes only when D is already set. Never a write shortcut into a watched
-// frame, never one into something that is not plain RAM.
+// entry `e` of `tlb` (both nullptr: paging is off) serves without a side effect: reads and fetches
+// from the TLB they are looked up in, writes only when D is already set. Never a write shortcut
+// into a watched frame, never one into something that is not plain RAM.
 void Mmu::fillHost(const Tlb* tlb, const TlbEntry* e, uint32_t linear, bool user) {
   const uint32_t physPage =
       e == nullptr ? (linear & ~kPageMask) : (e->frame | (linear & (e->size() - 1) & ~kPageMask));
@@ -287,7 +296,8 @@ void Mmu::fillHost(const Tlb* tlb, const TlbEntry* e, uint32_t linear, bool user
     put(kHostFetch);
   }
   if (inD && watch_[pfn] == 0 &&
-      (e == nullptr || (e->dirty && accessAllowed(e->user, e->writable, Access::kWrite, user, wp)))) {
+      (e == nullptr ||
+       (e->dirty && accessAllowed(e->user, e->writable, Access::kWrite, user, wp)))) {
     put(kHostWrite);
   }
 }
@@ -311,7 +321,9 @@ void Mmu::clearHost() {
   for (auto& table : host_) table.fill(HostEntry{});
 }
 
-void Mmu::flushHostCache() { clearHost(); }
+void Mmu::flushHostCache() {
+  clearHost();
+}
 
 // Page-table frames are reference-counted by the paging words of valid entries in them. A frame
 // whose count drops to 0 stays watched until the next sweep (a CR3 load or a full flush), so a
@@ -350,9 +362,13 @@ void Mmu::watchFrame(uint32_t pfn, uint8_t reason) {
   }
 }
 
-void Mmu::unwatchFrame(uint32_t pfn, uint8_t reason) { watch_[pfn & 0xFFFFF] &= ~reason; }
+void Mmu::unwatchFrame(uint32_t pfn, uint8_t reason) {
+  watch_[pfn & 0xFFFFF] &= ~reason;
+}
 
-uint8_t Mmu::watched(uint32_t pfn) const { return watch_[pfn & 0xFFFFF]; }
+uint8_t Mmu::watched(uint32_t pfn) const {
+  return watch_[pfn & 0xFFFFF];
+}
 
 // The stale-TLB detector. A store to a frame holding paging words of valid entries: compare each
 // such word with what the entry was filled from; if a bit that matters differs, the entry is
@@ -389,7 +405,8 @@ void Mmu::checkWord(TlbEntry& e, uint32_t wordAddr, uint32_t cached, uint32_t ma
   dropHostRange(e.pageBase, e.size());
 }
 
-// ---- Tools ----------------------------------------------------------------------------------------
+// ---- Tools
+// ----------------------------------------------------------------------------------------
 
 WalkResult Mmu::probeTables(uint32_t cr3, uint32_t linear, Access access, bool user) const {
   return walk(mem_, cr3, linear, access, user, control(), true);
@@ -444,7 +461,9 @@ ProbeResult Mmu::probe(uint32_t cr3, uint32_t linear, Access access, bool user) 
   return p;
 }
 
-const Tlb& Mmu::tlb(bool instruction) const { return instruction && split_ ? itlb_ : dtlb_; }
+const Tlb& Mmu::tlb(bool instruction) const {
+  return instruction && split_ ? itlb_ : dtlb_;
+}
 
 MmuStats Mmu::stats() const {
   MmuStats s = run_;

@@ -1,7 +1,8 @@
 // The MMU: control registers, the page walk, the architectural TLB, page faults and their events.
 //
 // CONTRACT WITH THE CPU (emu/): the signatures in the "CPU-facing" block below are what emu::Cpu
-// calls. They may gain members but must not change shape without changing the CPU in the same commit.
+// calls. They may gain members but must not change shape without changing the CPU in the same
+// commit.
 //
 // Costs (mmu/cost_model.h). The MMU charges what translation costs, to the counter given to
 // setCycleCounter():
@@ -63,12 +64,12 @@ struct MmuStats {
   uint64_t tlbHits = 0;
   uint64_t tlbMisses = 0;
   uint64_t walks = 0;
-  uint64_t evictions = 0;                // valid entries replaced by a fill
-  std::array<uint64_t, 4> flushes{};     // by FlushKind
+  uint64_t evictions = 0;                  // valid entries replaced by a fill
+  std::array<uint64_t, 4> flushes{};       // by FlushKind
   std::array<uint64_t, 4> flushDropped{};  // valid entries dropped, by FlushKind
-  std::array<uint64_t, 8> pageFaults{};  // by error code & 7: P | W/R | U/S
-  uint64_t reservedFaults = 0;           // of which RSVD was set
-  uint64_t staleUses = 0;                // uses of a stale entry (each one, published or not)
+  std::array<uint64_t, 8> pageFaults{};    // by error code & 7: P | W/R | U/S
+  uint64_t reservedFaults = 0;             // of which RSVD was set
+  uint64_t staleUses = 0;                  // uses of a stale entry (each one, published or not)
 
   uint64_t pageFaultTotal() const {
     uint64_t n = 0;
@@ -171,7 +172,8 @@ class Mmu {
   uint32_t hostFrame(uint32_t linear, Access access, bool user) const {
     const unsigned table = (access == Access::kRead    ? kHostRead
                             : access == Access::kWrite ? kHostWrite
-                                                       : kHostFetch) + (user ? 1 : 0);
+                                                       : kHostFetch) +
+                           (user ? 1 : 0);
     const HostEntry& h = host_[table][(linear >> 12) & (kHostSlots - 1)];
     return h.tag == (linear & ~kPageMask) ? h.pfn : kNoFrame;
   }
@@ -187,7 +189,7 @@ class Mmu {
     uint32_t pfn = 0;       // physical frame number
     uint8_t* base = nullptr;
   };
-  static constexpr uint32_t kNoTag = 1;  // never a page base
+  static constexpr uint32_t kNoTag = 1;                                         // never a page base
   enum HostTable : unsigned { kHostRead = 0, kHostWrite = 2, kHostFetch = 4 };  // + user
 
   uint8_t* hostLookup(unsigned table, uint32_t linear) {
@@ -239,9 +241,9 @@ class Mmu {
   MmuStats run_;
   std::map<uint32_t, MmuStats> perSpace_;
   MmuStats* current_;
-  std::vector<uint8_t> watch_;                      // reasons per physical frame (1M frames)
+  std::vector<uint8_t> watch_;                     // reasons per physical frame (1M frames)
   std::unordered_map<uint32_t, uint32_t> ptRefs_;  // frame -> paging words of valid entries (0:
-                                                    // watched until the next sweepWatches())
+                                                   // watched until the next sweepWatches())
   std::array<std::array<HostEntry, kHostSlots>, 6> host_;
 };
 

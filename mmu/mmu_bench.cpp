@@ -43,7 +43,8 @@ void HostReadHit(benchmark::State& state) {
   mmu::Mmu mmu(ram);
   setUp(ram, mmu);
   uint32_t phys;
-  for (uint32_t i = 0; i < 16; ++i) (void)mmu.translate(0x400000 + i * 0x1000, mmu::Access::kRead, true, phys);
+  for (uint32_t i = 0; i < 16; ++i)
+    (void)mmu.translate(0x400000 + i * 0x1000, mmu::Access::kRead, true, phys);
   uint32_t linear = 0x400000;
   for (auto _ : state) {
     benchmark::DoNotOptimize(mmu.hostRead(linear, true));

@@ -14,8 +14,8 @@ namespace {
 bool hasOr(const std::string& text) {
   if (text.find("||") != std::string::npos) return true;
   auto word = [&](size_t i) {
-    return i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' ||
-                               text[i] == '-' || text[i] == '.');
+    return i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) ||
+                               text[i] == '_' || text[i] == '-' || text[i] == '.');
   };
   for (size_t at = text.find("or"); at != std::string::npos; at = text.find("or", at + 1)) {
     if ((at == 0 || !word(at - 1)) && !word(at + 2)) return true;
@@ -33,23 +33,37 @@ std::string hex(uint32_t v) {
 
 const char* stopKindName(StopKind kind) {
   switch (kind) {
-    case StopKind::kExited: return "guest exited";
-    case StopKind::kReset: return "guest reset";
-    case StopKind::kInstructionLimit: return "instruction limit";
-    case StopKind::kCycleLimit: return "cycle limit";
-    case StopKind::kEvent: return "event";
-    case StopKind::kAddress: return "address reached";
-    case StopKind::kRepeatedFault: return "repeated page fault";
-    case StopKind::kRequested: return "stop requested";
-    case StopKind::kHalted: return "halted";
-    case StopKind::kTripleFault: return "triple fault";
-    case StopKind::kUnsupported: return "unsupported instruction";
-    case StopKind::kConsole: return "console text";
+    case StopKind::kExited:
+      return "guest exited";
+    case StopKind::kReset:
+      return "guest reset";
+    case StopKind::kInstructionLimit:
+      return "instruction limit";
+    case StopKind::kCycleLimit:
+      return "cycle limit";
+    case StopKind::kEvent:
+      return "event";
+    case StopKind::kAddress:
+      return "address reached";
+    case StopKind::kRepeatedFault:
+      return "repeated page fault";
+    case StopKind::kRequested:
+      return "stop requested";
+    case StopKind::kHalted:
+      return "halted";
+    case StopKind::kTripleFault:
+      return "triple fault";
+    case StopKind::kUnsupported:
+      return "unsupported instruction";
+    case StopKind::kConsole:
+      return "console text";
   }
   return "?";
 }
 
-Filter Filter::of(EventKind kind) { return Filter(std::string("kind=") + eventKindName(kind)); }
+Filter Filter::of(EventKind kind) {
+  return Filter(std::string("kind=") + eventKindName(kind));
+}
 
 Filter& Filter::where(const std::string& expression) {
   if (expression.empty()) return *this;
@@ -67,6 +81,8 @@ Filter& Filter::range(const char* field, uint32_t first, uint32_t last) {
   return where(std::string(field) + " in " + hex(first) + ".." + hex(last));
 }
 
-Filter& Filter::inSpace(uint32_t cr3) { return where("cr3=" + hex(cr3 & ~0xFFFu)); }
+Filter& Filter::inSpace(uint32_t cr3) {
+  return where("cr3=" + hex(cr3 & ~0xFFFu));
+}
 
 }  // namespace xray86

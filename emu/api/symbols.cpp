@@ -1,6 +1,7 @@
 // xray86::Symbols over the trace's ELF32 symbol tables (emu/trace/symbols.h): one reader, so a
 // name means the same address range in `runTo`, a filter's `eip in NAME` and a trace line.
 #include "emu/trace/symbols.h"
+
 #include "xray86/xray86.h"
 
 namespace xray86 {
@@ -8,7 +9,9 @@ namespace xray86 {
 Symbols::Symbols() : table_(std::make_unique<trace::SymbolTable>()) {}
 Symbols::~Symbols() = default;
 // A moved-from Symbols stays usable: it is left a table (an empty one, or the other's).
-Symbols::Symbols(Symbols&& other) noexcept : Symbols() { table_.swap(other.table_); }
+Symbols::Symbols(Symbols&& other) noexcept : Symbols() {
+  table_.swap(other.table_);
+}
 Symbols& Symbols::operator=(Symbols&& other) noexcept {
   table_.swap(other.table_);
   return *this;
@@ -31,8 +34,12 @@ std::optional<Symbols::Symbol> Symbols::lookup(uint32_t address) const {
   return Symbol{s->start, s->end, s->name};
 }
 
-std::string Symbols::describe(uint32_t address) const { return table_->describe(address); }
+std::string Symbols::describe(uint32_t address) const {
+  return table_->describe(address);
+}
 
-size_t Symbols::size() const { return table_->size(); }
+size_t Symbols::size() const {
+  return table_->size();
+}
 
 }  // namespace xray86

@@ -18,19 +18,26 @@ constexpr uint32_t kAttTrap = 2;    // TF=1: single-step trap after the next ins
 constexpr uint32_t kAttShadow = 4;  // interrupts held off for one instruction
 constexpr uint32_t kAttHalt = 8;
 constexpr uint32_t kAttStop = 16;
-constexpr uint32_t kAttTrace = 32;  // an observer wants every retired instruction
+constexpr uint32_t kAttTrace = 32;        // an observer wants every retired instruction
 constexpr uint32_t kEmptyRange = 0xFFFF;  // lo = 0xFFFF, hi = 0
 }  // namespace
 
 const char* stopReasonName(StopReason reason) {
   switch (reason) {
-    case StopReason::kInstructionLimit: return "instruction limit";
-    case StopReason::kCycleDeadline: return "cycle deadline";
-    case StopReason::kHalt: return "halted, waiting for an interrupt";
-    case StopReason::kHaltInterruptsOff: return "halted with interrupts disabled";
-    case StopReason::kTripleFault: return "triple fault";
-    case StopReason::kUnsupportedOpcode: return "unsupported opcode";
-    case StopReason::kStopRequested: return "stop requested";
+    case StopReason::kInstructionLimit:
+      return "instruction limit";
+    case StopReason::kCycleDeadline:
+      return "cycle deadline";
+    case StopReason::kHalt:
+      return "halted, waiting for an interrupt";
+    case StopReason::kHaltInterruptsOff:
+      return "halted with interrupts disabled";
+    case StopReason::kTripleFault:
+      return "triple fault";
+    case StopReason::kUnsupportedOpcode:
+      return "unsupported opcode";
+    case StopReason::kStopRequested:
+      return "stop requested";
   }
   return "?";
 }
@@ -95,7 +102,7 @@ void Cpu::reset() {
 
 void Cpu::setEip(uint32_t value) {
   branch(value);
-  halted_ = false;  // a new EIP from outside (a loader, a test) leaves the HLT state
+  halted_ = false;    // a new EIP from outside (a loader, a test) leaves the HLT state
   shutdown_ = false;  // ... and the shutdown after a triple fault
   updateAttention();
 }
@@ -225,7 +232,8 @@ void Cpu::setCr4(uint32_t value) {
 
 EventContext Cpu::eventContext() const {
   const Segment& cs = segment(kCs);
-  return EventContext{cycles_, icount_, curEip_, cpl_, mmu_.cr3(), cs.base, protectedMode() && cs.big()};
+  return EventContext{
+      cycles_, icount_, curEip_, cpl_, mmu_.cr3(), cs.base, protectedMode() && cs.big()};
 }
 
 // ---- slow memory paths ---------------------------------------------------------------------
@@ -295,7 +303,8 @@ uint32_t Cpu::loadRef(const MemRef& ref, unsigned size) {
   if (ref.split == 0) return bus_.read(ref.pa0, size);
   uint32_t v = 0;
   for (unsigned k = 0; k < size; ++k) {
-    uint32_t b = k < ref.split ? bus_.read(ref.pa0 + k, 1) : bus_.read(ref.pa1 + (k - ref.split), 1);
+    uint32_t b =
+        k < ref.split ? bus_.read(ref.pa0 + k, 1) : bus_.read(ref.pa1 + (k - ref.split), 1);
     v |= (b & 0xFF) << (8 * k);
   }
   return v;
@@ -426,7 +435,8 @@ bool Cpu::decodeAt(uint32_t linear, Insn& out, bool& cacheable) {
   }
   uint8_t buf[15];
   if (!fetchBytes(linear, buf, room < 15 ? room : 15)) return false;
-  if (decodeInstruction(buf, room < 15 ? room : 15, codeBig_, out) == DecodeStatus::kOk) return true;
+  if (decodeInstruction(buf, room < 15 ? room : 15, codeBig_, out) == DecodeStatus::kOk)
+    return true;
   // It continues into the next page, which must be translated (and may fault) now.
   if (!fetchBytes(linear + room, buf + room, 15 - room)) return false;
   decodeInstruction(buf, 15, codeBig_, out);
@@ -434,7 +444,6 @@ bool Cpu::decodeAt(uint32_t linear, Insn& out, bool& cacheable) {
 }
 
 // ---- the run loop ----------------------------------------------------------------------------
-
 
 void Cpu::unsupportedStop(const Insn& insn) {
   uint8_t modrm = insn.modrm;
@@ -473,8 +482,20 @@ namespace {
 // is reached only through another block entry), HLT, and opcodes that never complete.
 bool endsBlock(const Insn& in) {
   switch (in.op) {
-    case 0x9A: case 0xC2: case 0xC3: case 0xCA: case 0xCB: case 0xCC: case 0xCD: case 0xCF:
-    case 0xE8: case 0xE9: case 0xEA: case 0xEB: case 0xF4: case 0x10B:
+    case 0x9A:
+    case 0xC2:
+    case 0xC3:
+    case 0xCA:
+    case 0xCB:
+    case 0xCC:
+    case 0xCD:
+    case 0xCF:
+    case 0xE8:
+    case 0xE9:
+    case 0xEA:
+    case 0xEB:
+    case 0xF4:
+    case 0x10B:
       return true;
     case 0xFF: {
       unsigned r = in.reg();
@@ -494,7 +515,8 @@ Cpu::Block* Cpu::buildBlock(uint32_t linear, uint8_t* host, uintptr_t key, size_
   unsigned pos = 0, count = 0;
   while (count < kMaxBlockInsns && off + pos < mmu::kPageSize) {
     Insn& in = b.insns[count];
-    if (decodeInstruction(host + pos, mmu::kPageSize - off - pos, codeBig_, in) != DecodeStatus::kOk)
+    if (decodeInstruction(host + pos, mmu::kPageSize - off - pos, codeBig_, in) !=
+        DecodeStatus::kOk)
       break;  // continues into the next page: left to the slow path
     ++count;
     pos += in.len;
@@ -718,8 +740,9 @@ std::string Cpu::registerDump() const {
     std::snprintf(line, sizeof line, "%s=%08X%s", names[r], r_[r], r % 4 == 3 ? "\n" : " ");
     out += line;
   }
-  std::snprintf(line, sizeof line, "EIP=%08X EFLAGS=%08X CPL=%u CR0=%08X CR2=%08X CR3=%08X CR4=%08X\n",
-                eip_, flags_, cpl_, mmu_.cr0(), cr2_, mmu_.cr3(), mmu_.cr4());
+  std::snprintf(line, sizeof line,
+                "EIP=%08X EFLAGS=%08X CPL=%u CR0=%08X CR2=%08X CR3=%08X CR4=%08X\n", eip_, flags_,
+                cpl_, mmu_.cr0(), cr2_, mmu_.cr3(), mmu_.cr4());
   out += line;
   for (unsigned s = 0; s < 6; ++s) {
     std::snprintf(line, sizeof line, "%s=%04X base=%08X limit=%08X access=%02X flags=%X\n",
@@ -745,10 +768,11 @@ std::string describeOpcode(uint16_t op, uint8_t modrm) {
     std::snprintf(buf, sizeof buf, "x87 opcode 9B");
   } else if (op >= 0x100) {
     unsigned b = op & 0xFF;
-    bool mmxSse = (b >= 0x10 && b <= 0x17) || (b >= 0x28 && b <= 0x2F) || (b >= 0x50 && b <= 0x7F) ||
-                  (b >= 0xC2 && b <= 0xC6) || b >= 0xD0 || b == 0x77 || b == 0xAE || b == 0x38 ||
-                  b == 0x3A;
-    std::snprintf(buf, sizeof buf, "%s opcode 0F %02X /%u", mmxSse ? "MMX/SSE" : "unassigned", b, reg);
+    bool mmxSse = (b >= 0x10 && b <= 0x17) || (b >= 0x28 && b <= 0x2F) ||
+                  (b >= 0x50 && b <= 0x7F) || (b >= 0xC2 && b <= 0xC6) || b >= 0xD0 || b == 0x77 ||
+                  b == 0xAE || b == 0x38 || b == 0x3A;
+    std::snprintf(buf, sizeof buf, "%s opcode 0F %02X /%u", mmxSse ? "MMX/SSE" : "unassigned", b,
+                  reg);
   } else {
     std::snprintf(buf, sizeof buf, "unassigned opcode %02X /%u", op, reg);
   }

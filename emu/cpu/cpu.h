@@ -108,22 +108,22 @@ using Handler = bool (*)(Cpu&, const Insn&);  // false: an exception is pending 
 
 struct Insn {
   Handler fn;
-  uint32_t disp;   // memory operand displacement
-  uint32_t imm;    // first immediate (sign- or zero-extended as the opcode says)
-  uint16_t imm2;   // far pointer selector, ENTER nesting level
-  uint16_t op;     // opcode: 0x000-0x0FF one byte, 0x100-0x1FF after 0F
+  uint32_t disp;  // memory operand displacement
+  uint32_t imm;   // first immediate (sign- or zero-extended as the opcode says)
+  uint16_t imm2;  // far pointer selector, ENTER nesting level
+  uint16_t op;    // opcode: 0x000-0x0FF one byte, 0x100-0x1FF after 0F
   uint8_t len;
   uint8_t modrm;
-  uint8_t base;    // register or kNoReg
-  uint8_t index;   // register or kNoReg
-  uint8_t scale;   // shift count 0-3
-  uint8_t seg;     // effective segment of the memory operand
-  uint8_t pfx;     // kPfx* bits
-  uint8_t cost;    // base cycles from the cost table
+  uint8_t base;   // register or kNoReg
+  uint8_t index;  // register or kNoReg
+  uint8_t scale;  // shift count 0-3
+  uint8_t seg;    // effective segment of the memory operand
+  uint8_t pfx;    // kPfx* bits
+  uint8_t cost;   // base cycles from the cost table
 
   static constexpr uint8_t kNoReg = 8;
-  static constexpr uint8_t kPfxOp32 = 1, kPfxAddr32 = 2, kPfxRep = 4, kPfxRepne = 8,
-                           kPfxLock = 16, kPfxSegOverride = 32;
+  static constexpr uint8_t kPfxOp32 = 1, kPfxAddr32 = 2, kPfxRep = 4, kPfxRepne = 8, kPfxLock = 16,
+                           kPfxSegOverride = 32;
   bool mem() const { return modrm < 0xC0; }
   unsigned reg() const { return (modrm >> 3) & 7; }
   unsigned rm() const { return modrm & 7; }
@@ -200,7 +200,8 @@ class Cpu final : public ContextSource {
   // was given (a timer reprogrammed mid-slice), or when the guest asked to exit.
   void endSlice() {
     // A stop requestStop() asked for in the same slice keeps its reason.
-    if (!(stopRequested_ && stopReason_ == StopReason::kStopRequested)) stopReason_ = StopReason::kCycleDeadline;
+    if (!(stopRequested_ && stopReason_ == StopReason::kStopRequested))
+      stopReason_ = StopReason::kCycleDeadline;
     stopRequested_ = true;
     updateAttention();
   }
@@ -294,7 +295,7 @@ class Cpu final : public ContextSource {
     Insn insns[kMaxBlockInsns];
   };
   std::unique_ptr<Block[]> blocks_;
-  uint32_t ipMask_ = 0xFFFF;  // EIP wraps at 64 KB in 16-bit code
+  uint32_t ipMask_ = 0xFFFF;        // EIP wraps at 64 KB in 16-bit code
   std::vector<uint8_t> codeFrame_;  // per 4 KB frame: 1 when decoded code from it is cached
   // Per frame: the byte range [lo, hi) its cached instructions cover (lo | hi << 16), so a store
   // to data sharing a page with code does not drop the code.

@@ -22,16 +22,18 @@ struct RowDef {
 };
 
 // A handler for each operand size; byte rows use W = 1 in all three.
-#define XRAY86_HANDLER(width, w, h)                                                 \
-  +[](Cpu& c, const Insn& i) -> bool {                                              \
-    [[maybe_unused]] constexpr unsigned W = Width::width == Width::B ? 1u : (w);    \
-    return h(c, i);                                                                 \
+#define XRAY86_HANDLER(width, w, h)                                              \
+  +[](Cpu& c, const Insn& i) -> bool {                                           \
+    [[maybe_unused]] constexpr unsigned W = Width::width == Width::B ? 1u : (w); \
+    return h(c, i);                                                              \
   }
-#define XRAY86_ROW(op, reg, name, form, width, costReg, costMem, h)                                \
-  RowDef{OpcodeRow{static_cast<uint16_t>(op), static_cast<int8_t>(reg), name, Form::form,          \
-                   Width::width},                                                                  \
-         static_cast<uint8_t>(costReg), static_cast<uint8_t>(costMem),                             \
-         {XRAY86_HANDLER(width, 1u, h), XRAY86_HANDLER(width, 2u, h), XRAY86_HANDLER(width, 4u, h)}},
+#define XRAY86_ROW(op, reg, name, form, width, costReg, costMem, h)                    \
+  RowDef{                                                                              \
+      OpcodeRow{static_cast<uint16_t>(op), static_cast<int8_t>(reg), name, Form::form, \
+                Width::width},                                                         \
+      static_cast<uint8_t>(costReg),                                                   \
+      static_cast<uint8_t>(costMem),                                                   \
+      {XRAY86_HANDLER(width, 1u, h), XRAY86_HANDLER(width, 2u, h), XRAY86_HANDLER(width, 4u, h)}},
 
 const RowDef kRowDefs[] = {XRAY86_OPCODES(XRAY86_ROW)};
 #undef XRAY86_ROW
@@ -68,11 +70,15 @@ bool hasModrm(Form f) {
   return f == Form::kM || f == Form::kMIb || f == Form::kMIbs || f == Form::kMIv;
 }
 
-bool opLockUd(Cpu& c, const Insn&) { return c.ud(); }
+bool opLockUd(Cpu& c, const Insn&) {
+  return c.ud();
+}
 
 }  // namespace
 
-std::span<const OpcodeRow> opcodeRows() { return {tables().rows, kRowCount}; }
+std::span<const OpcodeRow> opcodeRows() {
+  return {tables().rows, kRowCount};
+}
 
 const OpcodeRow* rowFor(uint16_t op, unsigned reg) {
   const Tables& t = tables();
@@ -81,7 +87,9 @@ const OpcodeRow* rowFor(uint16_t op, unsigned reg) {
   return k ? &t.rows[k - 1] : nullptr;
 }
 
-bool isImplemented(uint16_t op, unsigned reg) { return rowFor(op, reg) != nullptr; }
+bool isImplemented(uint16_t op, unsigned reg) {
+  return rowFor(op, reg) != nullptr;
+}
 
 // LOCK is allowed only on the read-modify-write instructions below, and only with a memory
 // destination; anywhere else it raises #UD ([386PRM] 17.2.1 and LOCK: "An undefined-opcode
@@ -91,18 +99,37 @@ bool isImplemented(uint16_t op, unsigned reg) { return rowFor(op, reg) != nullpt
 bool lockable(unsigned op, unsigned reg) {
   if (op < 0x40 && (op & 7) < 2 && (op >> 3) != 7) return true;  // ALU r/m, reg (not CMP)
   switch (op) {
-    case 0x80: case 0x81: case 0x82: case 0x83: return reg != 7;  // ALU r/m, imm (not CMP)
-    case 0x86: case 0x87: return true;                            // XCHG
-    case 0xF6: case 0xF7: return reg == 2 || reg == 3;            // NOT, NEG
-    case 0xFE: case 0xFF: return reg <= 1;                        // INC, DEC
-    case 0x1AB: case 0x1B3: case 0x1BB: return true;              // BTS, BTR, BTC r/m, reg
-    case 0x1BA: return reg >= 5;                                  // BTS, BTR, BTC r/m, imm
-    case 0x1B0: case 0x1B1: case 0x1C0: case 0x1C1: return true;  // CMPXCHG, XADD
-    case 0x1C7: return reg == 1;                                  // CMPXCHG8B
-    default: return false;
+    case 0x80:
+    case 0x81:
+    case 0x82:
+    case 0x83:
+      return reg != 7;  // ALU r/m, imm (not CMP)
+    case 0x86:
+    case 0x87:
+      return true;  // XCHG
+    case 0xF6:
+    case 0xF7:
+      return reg == 2 || reg == 3;  // NOT, NEG
+    case 0xFE:
+    case 0xFF:
+      return reg <= 1;  // INC, DEC
+    case 0x1AB:
+    case 0x1B3:
+    case 0x1BB:
+      return true;  // BTS, BTR, BTC r/m, reg
+    case 0x1BA:
+      return reg >= 5;  // BTS, BTR, BTC r/m, imm
+    case 0x1B0:
+    case 0x1B1:
+    case 0x1C0:
+    case 0x1C1:
+      return true;  // CMPXCHG, XADD
+    case 0x1C7:
+      return reg == 1;  // CMPXCHG8B
+    default:
+      return false;
   }
 }
-
 
 DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, Insn& out) {
   const Tables& t = tables();
@@ -121,22 +148,47 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
     }
     uint8_t b = p[n++];
     switch (b) {
-      case 0x26: seg = kEs; continue;
-      case 0x2E: seg = kCs; continue;
-      case 0x36: seg = kSs; continue;
-      case 0x3E: seg = kDs; continue;
-      case 0x64: seg = kFs; continue;
-      case 0x65: seg = kGs; continue;
+      case 0x26:
+        seg = kEs;
+        continue;
+      case 0x2E:
+        seg = kCs;
+        continue;
+      case 0x36:
+        seg = kSs;
+        continue;
+      case 0x3E:
+        seg = kDs;
+        continue;
+      case 0x64:
+        seg = kFs;
+        continue;
+      case 0x65:
+        seg = kGs;
+        continue;
       case 0x66:  // the other operand size (repeating it changes nothing)
-        if (code32) pfx &= static_cast<uint8_t>(~Insn::kPfxOp32); else pfx |= Insn::kPfxOp32;
+        if (code32)
+          pfx &= static_cast<uint8_t>(~Insn::kPfxOp32);
+        else
+          pfx |= Insn::kPfxOp32;
         continue;
       case 0x67:
-        if (code32) pfx &= static_cast<uint8_t>(~Insn::kPfxAddr32); else pfx |= Insn::kPfxAddr32;
+        if (code32)
+          pfx &= static_cast<uint8_t>(~Insn::kPfxAddr32);
+        else
+          pfx |= Insn::kPfxAddr32;
         continue;
-      case 0xF0: pfx |= Insn::kPfxLock; continue;
-      case 0xF2: pfx = static_cast<uint8_t>((pfx & ~Insn::kPfxRep) | Insn::kPfxRepne); continue;
-      case 0xF3: pfx = static_cast<uint8_t>((pfx & ~Insn::kPfxRepne) | Insn::kPfxRep); continue;
-      default: break;
+      case 0xF0:
+        pfx |= Insn::kPfxLock;
+        continue;
+      case 0xF2:
+        pfx = static_cast<uint8_t>((pfx & ~Insn::kPfxRep) | Insn::kPfxRepne);
+        continue;
+      case 0xF3:
+        pfx = static_cast<uint8_t>((pfx & ~Insn::kPfxRepne) | Insn::kPfxRep);
+        continue;
+      default:
+        break;
     }
     op = b;
     break;
@@ -196,8 +248,10 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
         if (mod == 1) dispSize = 1;
         if (mod == 2) dispSize = 4;
       } else {
-        static constexpr uint8_t kBase16[8] = {kEbx, kEbx, kEbp, kEbp, Insn::kNoReg, Insn::kNoReg, kEbp, kEbx};
-        static constexpr uint8_t kIndex16[8] = {kEsi, kEdi, kEsi, kEdi, kEsi, kEdi, Insn::kNoReg, Insn::kNoReg};
+        static constexpr uint8_t kBase16[8] = {kEbx,         kEbx,         kEbp, kEbp,
+                                               Insn::kNoReg, Insn::kNoReg, kEbp, kEbx};
+        static constexpr uint8_t kIndex16[8] = {kEsi, kEdi, kEsi,         kEdi,
+                                                kEsi, kEdi, Insn::kNoReg, Insn::kNoReg};
         if (rm == 6 && mod == 0) {
           dispSize = 2;
         } else {
@@ -212,11 +266,13 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
       if (dispSize == 1) {
         out.disp = static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(p[n])));
       } else if (dispSize == 2) {
-        out.disp = static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(p[n] | (p[n + 1] << 8))));
+        out.disp = static_cast<uint32_t>(
+            static_cast<int32_t>(static_cast<int16_t>(p[n] | (p[n + 1] << 8))));
         if (!a32) out.disp &= 0xFFFF;
       } else if (dispSize == 4) {
         out.disp = static_cast<uint32_t>(p[n]) | (static_cast<uint32_t>(p[n + 1]) << 8) |
-                   (static_cast<uint32_t>(p[n + 2]) << 16) | (static_cast<uint32_t>(p[n + 3]) << 24);
+                   (static_cast<uint32_t>(p[n + 2]) << 16) |
+                   (static_cast<uint32_t>(p[n + 3]) << 24);
       }
       n += dispSize;
     }
@@ -254,16 +310,27 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
   bool ok = true;
   switch (form) {
     case Form::kNone:
-    case Form::kM: break;
+    case Form::kM:
+      break;
     case Form::kMIb:
-    case Form::kIb: ok = imm(1, false, out.imm); break;
+    case Form::kIb:
+      ok = imm(1, false, out.imm);
+      break;
     case Form::kMIbs:
     case Form::kIbs:
-    case Form::kJb: ok = imm(1, true, out.imm); break;
+    case Form::kJb:
+      ok = imm(1, true, out.imm);
+      break;
     case Form::kMIv:
-    case Form::kIv: ok = imm(o32 ? 4 : 2, false, out.imm); break;
-    case Form::kJv: ok = imm(o32 ? 4 : 2, true, out.imm); break;
-    case Form::kIw: ok = imm(2, false, out.imm); break;
+    case Form::kIv:
+      ok = imm(o32 ? 4 : 2, false, out.imm);
+      break;
+    case Form::kJv:
+      ok = imm(o32 ? 4 : 2, true, out.imm);
+      break;
+    case Form::kIw:
+      ok = imm(2, false, out.imm);
+      break;
     case Form::kIwIb:
       ok = imm(2, false, out.imm) && imm(1, false, v2);
       out.imm2 = static_cast<uint16_t>(v2);
@@ -290,6 +357,8 @@ DecodeStatus decodeInstruction(const uint8_t* p, unsigned avail, bool code32, In
 }
 
 // An instruction longer than 15 bytes: #GP(0) ([386PRM] 17.2).
-bool opTooLong(Cpu& c, const Insn&) { return c.gp(0); }
+bool opTooLong(Cpu& c, const Insn&) {
+  return c.gp(0);
+}
 
 }  // namespace emu

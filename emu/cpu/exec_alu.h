@@ -17,14 +17,37 @@ XRAY86_HOT uint32_t alu(Cpu& c, uint32_t a, uint32_t b) {
   uint32_t cf = c.flags_ & flag::kCf;
   uint32_t r;
   switch (OP) {
-    case kAdd: r = a + b; setArith(c, flagsAdd<W>(a, b, 0)); break;
-    case kAdc: r = a + b + cf; setArith(c, flagsAdd<W>(a, b, cf)); break;
-    case kSub: r = a - b; setArith(c, flagsSub<W>(a, b, 0)); break;
-    case kSbb: r = a - b - cf; setArith(c, flagsSub<W>(a, b, cf)); break;
-    case kCmp: setArith(c, flagsSub<W>(a, b, 0)); return a;
-    case kAnd: r = a & b; setArith(c, flagsLogic<W>(r)); break;
-    case kOr: r = a | b; setArith(c, flagsLogic<W>(r)); break;
-    default: r = a ^ b; setArith(c, flagsLogic<W>(r)); break;
+    case kAdd:
+      r = a + b;
+      setArith(c, flagsAdd<W>(a, b, 0));
+      break;
+    case kAdc:
+      r = a + b + cf;
+      setArith(c, flagsAdd<W>(a, b, cf));
+      break;
+    case kSub:
+      r = a - b;
+      setArith(c, flagsSub<W>(a, b, 0));
+      break;
+    case kSbb:
+      r = a - b - cf;
+      setArith(c, flagsSub<W>(a, b, cf));
+      break;
+    case kCmp:
+      setArith(c, flagsSub<W>(a, b, 0));
+      return a;
+    case kAnd:
+      r = a & b;
+      setArith(c, flagsLogic<W>(r));
+      break;
+    case kOr:
+      r = a | b;
+      setArith(c, flagsLogic<W>(r));
+      break;
+    default:
+      r = a ^ b;
+      setArith(c, flagsLogic<W>(r));
+      break;
   }
   return r & kMask<W>;
 }
@@ -211,8 +234,8 @@ template <unsigned W>
 bool opImul1(Cpu& c, const Insn& i) {
   uint32_t m;
   if (!readE<W>(c, i, m)) return false;
-  int64_t p = int64_t{static_cast<int32_t>(sext<W>(getReg<W>(c, kEax)))} *
-              static_cast<int32_t>(sext<W>(m));
+  int64_t p =
+      int64_t{static_cast<int32_t>(sext<W>(getReg<W>(c, kEax)))} * static_cast<int32_t>(sext<W>(m));
   uint32_t lo = static_cast<uint32_t>(p) & kMask<W>;
   uint32_t hi = static_cast<uint32_t>(static_cast<uint64_t>(p) >> (W * 8)) & kMask<W>;
   if constexpr (W == 1) {
@@ -260,8 +283,8 @@ bool opDiv(Cpu& c, const Insn& i) {
   uint32_t d;
   if (!readE<W>(c, i, d)) return false;
   if (d == 0) return c.fault(vec::kDe);
-  uint64_t n = W == 1 ? getReg<2>(c, kEax)
-                      : (uint64_t{getReg<W>(c, kEdx)} << (W * 8)) | getReg<W>(c, kEax);
+  uint64_t n =
+      W == 1 ? getReg<2>(c, kEax) : (uint64_t{getReg<W>(c, kEdx)} << (W * 8)) | getReg<W>(c, kEax);
   uint64_t q = n / d;
   if (q > kMask<W>) return c.fault(vec::kDe);
   uint32_t rem = static_cast<uint32_t>(n % d);
@@ -296,7 +319,8 @@ bool opIdiv(Cpu& c, const Insn& i) {
   int64_t lim = int64_t{1} << (W * 8 - 1);
   if (q >= lim || q < -lim) return c.fault(vec::kDe);
   if constexpr (W == 1) {
-    setReg<2>(c, kEax, ((static_cast<uint32_t>(rem) & 0xFF) << 8) | (static_cast<uint32_t>(q) & 0xFF));
+    setReg<2>(c, kEax,
+              ((static_cast<uint32_t>(rem) & 0xFF) << 8) | (static_cast<uint32_t>(q) & 0xFF));
   } else {
     setReg<W>(c, kEax, static_cast<uint32_t>(q));
     setReg<W>(c, kEdx, static_cast<uint32_t>(rem));

@@ -14,7 +14,9 @@
 namespace emu {
 
 template <unsigned W>
-constexpr uint32_t kMask = W == 1 ? 0xFFu : W == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+constexpr uint32_t kMask = W == 1   ? 0xFFu
+                           : W == 2 ? 0xFFFFu
+                                    : 0xFFFFFFFFu;
 template <unsigned W>
 constexpr uint32_t kSign = 1u << (W * 8 - 1);
 
@@ -173,7 +175,9 @@ XRAY86_HOT bool writeE(Cpu& c, const Insn& i, uint32_t v) {
 
 // ---- stack ------------------------------------------------------------------------------------
 // SS.B selects ESP or SP ([386PRM] 6.3.1.3); a 16-bit stack wraps within 64 KB.
-inline uint32_t stackPtr(const Cpu& c) { return c.stackBig_ ? c.r_[kEsp] : (c.r_[kEsp] & 0xFFFF); }
+inline uint32_t stackPtr(const Cpu& c) {
+  return c.stackBig_ ? c.r_[kEsp] : (c.r_[kEsp] & 0xFFFF);
+}
 inline uint32_t stackAdd(const Cpu& c, uint32_t sp, int32_t delta) {
   uint32_t n = sp + static_cast<uint32_t>(delta);
   return c.stackBig_ ? n : (n & 0xFFFF);
@@ -226,11 +230,13 @@ XRAY86_HOT uint32_t szp(uint32_t r) {
   return kParity.pf[r & 0xFF] | (r == 0 ? flag::kZf : 0) | ((r >> (W * 8 - 8)) & flag::kSf);
 }
 
-XRAY86_HOT void setArith(Cpu& c, uint32_t f) { c.flags_ = (c.flags_ & ~flag::kArith) | f; }
+XRAY86_HOT void setArith(Cpu& c, uint32_t f) {
+  c.flags_ = (c.flags_ & ~flag::kArith) | f;
+}
 
 template <unsigned W>
 XRAY86_HOT uint32_t flagsAdd(uint32_t a, uint32_t b, uint32_t cin) {
-  uint64_t sum = uint64_t{a & kMask<W>} + (b & kMask<W>) + cin;
+  uint64_t sum = uint64_t{a & kMask<W>} + (b & kMask<W>)+cin;
   uint32_t r = static_cast<uint32_t>(sum) & kMask<W>;
   uint32_t f = szp<W>(r) | ((a ^ b ^ r) & flag::kAf);
   if ((sum >> (W * 8)) & 1) f |= flag::kCf;
@@ -259,14 +265,30 @@ XRAY86_HOT uint32_t flagsLogic(uint32_t r) {
 XRAY86_HOT bool condition(uint32_t f, unsigned cc) {
   bool t;
   switch (cc >> 1) {
-    case 0: t = f & flag::kOf; break;
-    case 1: t = f & flag::kCf; break;
-    case 2: t = f & flag::kZf; break;
-    case 3: t = f & (flag::kCf | flag::kZf); break;
-    case 4: t = f & flag::kSf; break;
-    case 5: t = f & flag::kPf; break;
-    case 6: t = ((f >> 7) ^ (f >> 11)) & 1; break;  // SF != OF
-    default: t = (((f >> 7) ^ (f >> 11)) & 1) || (f & flag::kZf); break;
+    case 0:
+      t = f & flag::kOf;
+      break;
+    case 1:
+      t = f & flag::kCf;
+      break;
+    case 2:
+      t = f & flag::kZf;
+      break;
+    case 3:
+      t = f & (flag::kCf | flag::kZf);
+      break;
+    case 4:
+      t = f & flag::kSf;
+      break;
+    case 5:
+      t = f & flag::kPf;
+      break;
+    case 6:
+      t = ((f >> 7) ^ (f >> 11)) & 1;
+      break;  // SF != OF
+    default:
+      t = (((f >> 7) ^ (f >> 11)) & 1) || (f & flag::kZf);
+      break;
   }
   return t != ((cc & 1) != 0);
 }

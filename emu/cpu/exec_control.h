@@ -13,7 +13,9 @@ bool jcc(Cpu& c, const Insn& i) {
   return nearBranch(c, nextIp(i, c.eip_ + i.imm));
 }
 
-inline bool jmpRel(Cpu& c, const Insn& i) { return nearBranch(c, nextIp(i, c.eip_ + i.imm)); }
+inline bool jmpRel(Cpu& c, const Insn& i) {
+  return nearBranch(c, nextIp(i, c.eip_ + i.imm));
+}
 
 template <unsigned W>
 bool jmpE(Cpu& c, const Insn& i) {
@@ -87,8 +89,12 @@ inline bool opJcxz(Cpu& c, const Insn& i) {
   return nearBranch(c, nextIp(i, c.eip_ + i.imm));
 }
 
-inline bool opInt(Cpu& c, const Insn& i) { return c.softwareInterrupt(static_cast<uint8_t>(i.imm)); }
-inline bool opInt3(Cpu& c, const Insn&) { return c.softwareInterrupt(vec::kBp); }
+inline bool opInt(Cpu& c, const Insn& i) {
+  return c.softwareInterrupt(static_cast<uint8_t>(i.imm));
+}
+inline bool opInt3(Cpu& c, const Insn&) {
+  return c.softwareInterrupt(vec::kBp);
+}
 inline bool opInto(Cpu& c, const Insn&) {
   if (!(c.flags_ & flag::kOf)) return true;
   return c.softwareInterrupt(vec::kOf);
@@ -99,7 +105,9 @@ bool opIret(Cpu& c, const Insn&) {
   return c.interruptReturn(W == 4);
 }
 
-inline bool jmpFarImm(Cpu& c, const Insn& i) { return c.farJump(i.imm2, i.imm); }
+inline bool jmpFarImm(Cpu& c, const Insn& i) {
+  return c.farJump(i.imm2, i.imm);
+}
 
 template <unsigned W>
 bool callFarImm(Cpu& c, const Insn& i) {

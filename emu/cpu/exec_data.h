@@ -94,7 +94,9 @@ bool xchgAx(Cpu& c, const Insn&) {
   return true;
 }
 
-inline bool opNop(Cpu&, const Insn&) { return true; }
+inline bool opNop(Cpu&, const Insn&) {
+  return true;
+}
 
 // WAIT: with no FPU there is nothing to wait for, except that CR0.MP and CR0.TS together make
 // it #NM ([386PRM] WAIT).
@@ -354,8 +356,10 @@ bool opEnter(Cpu& c, const Insn& i) {
   }
   // The frame pointer takes the stack's address size, not the operand size (SDM vol. 2 ENTER:
   // "IF StackSize = 32 THEN EBP <- FrameTemp ... ELSE BP <- FrameTemp"; QEMU and Bochs agree).
-  if (c.stackBig_) c.r_[kEbp] = frameTemp;
-  else setReg<2>(c, kEbp, frameTemp);
+  if (c.stackBig_)
+    c.r_[kEbp] = frameTemp;
+  else
+    setReg<2>(c, kEbp, frameTemp);
   setStackPtr(c, finalSp);
   c.cycles_ += level == 0 ? 0 : level == 1 ? 2 : 5 + 4 * (level - 1);
   return true;

@@ -29,7 +29,8 @@ struct StringRegs {
 
 template <unsigned W>
 inline StringRegs stringRegs(const Cpu& c, const Insn& i) {
-  return StringRegs{i.addr32(), (c.flags_ & flag::kDf) ? -static_cast<int32_t>(W) : static_cast<int32_t>(W)};
+  return StringRegs{i.addr32(),
+                    (c.flags_ & flag::kDf) ? -static_cast<int32_t>(W) : static_cast<int32_t>(W)};
 }
 
 inline void chargeRep(Cpu& c, const Insn& i, uint32_t per, uint64_t n) {
@@ -79,8 +80,9 @@ bool strMovs(Cpu& c, const Insn& i) {
     while (cnt != 0 && done < kRepChunk) {
       uint32_t si = sr.get(c, kEsi), di = sr.get(c, kEdi);
       uint32_t ls = ds.base + si, ld = es.base + di;
-      uint32_t room = std::min(mmu::kPageSize - (ls & mmu::kPageMask),
-                               mmu::kPageSize - (ld & mmu::kPageMask)) / W;
+      uint32_t room =
+          std::min(mmu::kPageSize - (ls & mmu::kPageMask), mmu::kPageSize - (ld & mmu::kPageMask)) /
+          W;
       if (!sr.a32) room = std::min({room, (0x10000 - si) / W, (0x10000 - di) / W});
       uint32_t n = std::min<uint32_t>(cnt, room);
       n = static_cast<uint32_t>(std::min<uint64_t>(n, kRepChunk - done));

@@ -7,7 +7,9 @@
 namespace emu {
 
 // In protected mode CLI/STI need CPL <= IOPL ([386PRM] CLI); no VME/PVI.
-inline bool iflagAllowed(const Cpu& c) { return !c.pe_ || c.cpl_ <= ((c.flags_ >> 12) & 3); }
+inline bool iflagAllowed(const Cpu& c) {
+  return !c.pe_ || c.cpl_ <= ((c.flags_ >> 12) & 3);
+}
 
 inline bool opCli(Cpu& c, const Insn&) {
   if (!iflagAllowed(c)) return c.gp(0);
@@ -53,7 +55,9 @@ bool outDx(Cpu& c, const Insn&) {
 }
 
 // Privileged instructions: #GP(0) unless CPL 0 (always allowed in real mode).
-inline bool privileged(const Cpu& c) { return !c.pe_ || c.cpl_ == 0; }
+inline bool privileged(const Cpu& c) {
+  return !c.pe_ || c.cpl_ == 0;
+}
 
 // LGDT/LIDT m16&32: with a 16-bit operand only 24 bits of the base are loaded ([386PRM] LGDT).
 template <unsigned W, bool IDT>
@@ -204,7 +208,9 @@ inline bool opWbinvd(Cpu& c, const Insn&) {
   return true;  // no caches are modelled
 }
 
-inline bool opUd2(Cpu& c, const Insn&) { return c.ud(); }
+inline bool opUd2(Cpu& c, const Insn&) {
+  return c.ud();
+}
 
 bool movToCr(Cpu& c, const Insn& i);
 bool movFromCr(Cpu& c, const Insn& i);

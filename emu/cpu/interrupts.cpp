@@ -127,11 +127,24 @@ bool Cpu::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) {
   unsigned type = access & 0x1F;
   bool gate32, trapGate;
   switch (type) {
-    case 0x06: gate32 = false; trapGate = false; break;
-    case 0x07: gate32 = false; trapGate = true; break;
-    case 0x0E: gate32 = true; trapGate = false; break;
-    case 0x0F: gate32 = true; trapGate = true; break;
-    default: return gp(idtErr);  // task gates (0x05) are not modelled
+    case 0x06:
+      gate32 = false;
+      trapGate = false;
+      break;
+    case 0x07:
+      gate32 = false;
+      trapGate = true;
+      break;
+    case 0x0E:
+      gate32 = true;
+      trapGate = false;
+      break;
+    case 0x0F:
+      gate32 = true;
+      trapGate = true;
+      break;
+    default:
+      return gp(idtErr);  // task gates (0x05) are not modelled
   }
   if (kind == IntKind::kSoftware && ((access >> 5) & 3) < cpl_) return gp(vector * 8u + 2);
   if (!(access & 0x80)) return fault(vec::kNp, idtErr);
@@ -179,7 +192,9 @@ bool Cpu::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) {
     uint32_t values[6] = {seg_[kSs].selector, r_[kEsp], oldFlags, oldCs, retIp, error};
     for (uint32_t k = 0; k < count; ++k)
       writeLinear(ss.base + top - (k + 1) * w, w, values[k], user);
-    if (!(shi & 0x100)) writeLinear(((ssSel & 4) ? ldtr_.base : gdtr_.base) + (ssSel & 0xFFF8u) + 5, 1, ((shi >> 8) & 0xFF) | 1, false);
+    if (!(shi & 0x100))
+      writeLinear(((ssSel & 4) ? ldtr_.base : gdtr_.base) + (ssSel & 0xFFF8u) + 5, 1,
+                  ((shi >> 8) & 0xFF) | 1, false);
     ss.access |= 1;
     ss.selector = ssSel;
     seg_[kSs] = ss;
@@ -203,7 +218,9 @@ bool Cpu::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) {
     setStackPtr(*this, low);
     cycles_ += cost::kIntSamePrivilege;
   }
-  if (!(dhi & 0x100)) writeLinear(((sel & 4) ? ldtr_.base : gdtr_.base) + (sel & 0xFFF8u) + 5, 1, ((dhi >> 8) & 0xFF) | 1, false);
+  if (!(dhi & 0x100))
+    writeLinear(((sel & 4) ? ldtr_.base : gdtr_.base) + (sel & 0xFFF8u) + 5, 1,
+                ((dhi >> 8) & 0xFF) | 1, false);
   loadCsProtected(sel, cs, newCpl);
   branch(offset);
   uint32_t clear = flag::kTf | flag::kNt | flag::kRf | flag::kVm;

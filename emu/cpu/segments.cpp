@@ -13,8 +13,12 @@ namespace {
 // Descriptor layout ([386PRM] 5.1.1):
 //   lo: limit 15..0 | base 15..0 << 16
 //   hi: base 23..16 | access << 8 | limit 19..16 << 16 | flags << 20 | base 31..24 << 24
-constexpr uint32_t sel_index(uint16_t sel) { return sel & 0xFFF8u; }
-constexpr uint32_t sel_err(uint16_t sel) { return sel & 0xFFFCu; }
+constexpr uint32_t sel_index(uint16_t sel) {
+  return sel & 0xFFF8u;
+}
+constexpr uint32_t sel_err(uint16_t sel) {
+  return sel & 0xFFFCu;
+}
 }  // namespace
 
 Segment Cpu::segmentFromDescriptor(uint16_t selector, uint32_t lo, uint32_t hi) {

@@ -35,7 +35,8 @@ bool movToCr(Cpu& c, const Insn& i) {
       c.setCr4(v);
       c.cycles_ += cost::kMovCr2;
       return true;
-    default: return c.ud();
+    default:
+      return c.ud();
   }
 }
 
@@ -43,11 +44,20 @@ bool movFromCr(Cpu& c, const Insn& i) {
   if (!privileged(c)) return c.gp(0);
   uint32_t v;
   switch (i.reg()) {
-    case 0: v = c.cr0(); break;
-    case 2: v = c.cr2_; break;
-    case 3: v = c.cr3(); break;
-    case 4: v = c.cr4(); break;
-    default: return c.ud();
+    case 0:
+      v = c.cr0();
+      break;
+    case 2:
+      v = c.cr2_;
+      break;
+    case 3:
+      v = c.cr3();
+      break;
+    case 4:
+      v = c.cr4();
+      break;
+    default:
+      return c.ud();
   }
   c.r_[i.rm()] = v;
   return true;
@@ -111,12 +121,23 @@ bool opRdmsr(Cpu& c, const Insn&) {
   if (!privileged(c)) return c.gp(0);
   uint64_t v;
   switch (c.r_[kEcx]) {
-    case 0x10: v = c.cycles_ + c.tscOffset_; break;
-    case 0x1B: v = c.apicBase_; break;
-    case 0x174: v = c.sysenterCs_; break;
-    case 0x175: v = c.sysenterEsp_; break;
-    case 0x176: v = c.sysenterEip_; break;
-    default: return c.gp(0);
+    case 0x10:
+      v = c.cycles_ + c.tscOffset_;
+      break;
+    case 0x1B:
+      v = c.apicBase_;
+      break;
+    case 0x174:
+      v = c.sysenterCs_;
+      break;
+    case 0x175:
+      v = c.sysenterEsp_;
+      break;
+    case 0x176:
+      v = c.sysenterEip_;
+      break;
+    default:
+      return c.gp(0);
   }
   c.r_[kEax] = static_cast<uint32_t>(v);
   c.r_[kEdx] = static_cast<uint32_t>(v >> 32);
@@ -127,15 +148,24 @@ bool opWrmsr(Cpu& c, const Insn&) {
   if (!privileged(c)) return c.gp(0);
   uint64_t v = (uint64_t{c.r_[kEdx]} << 32) | c.r_[kEax];
   switch (c.r_[kEcx]) {
-    case 0x10: c.tscOffset_ = v - c.cycles_; break;  // the cycle counter itself never moves
+    case 0x10:
+      c.tscOffset_ = v - c.cycles_;
+      break;  // the cycle counter itself never moves
     case 0x1B:
       // Only the enable bit (11) and the base (bits 12-31) are writable; BSP (8) stays.
       c.apicBase_ = (static_cast<uint32_t>(v) & 0xFFFFF800u) | (c.apicBase_ & 0x100);
       break;
-    case 0x174: c.sysenterCs_ = static_cast<uint32_t>(v); break;
-    case 0x175: c.sysenterEsp_ = static_cast<uint32_t>(v); break;
-    case 0x176: c.sysenterEip_ = static_cast<uint32_t>(v); break;
-    default: return c.gp(0);
+    case 0x174:
+      c.sysenterCs_ = static_cast<uint32_t>(v);
+      break;
+    case 0x175:
+      c.sysenterEsp_ = static_cast<uint32_t>(v);
+      break;
+    case 0x176:
+      c.sysenterEip_ = static_cast<uint32_t>(v);
+      break;
+    default:
+      return c.gp(0);
   }
   return true;
 }

@@ -40,8 +40,8 @@ struct SyscallEvent {
 
 // One instruction retired (it completed, or it trapped after completing).
 struct InstructionEvent {
-  uint32_t eip;     // where it started
-  uint16_t cs;      // CS and CPL it ran with (an IRET or far transfer changes them)
+  uint32_t eip;  // where it started
+  uint16_t cs;   // CS and CPL it ran with (an IRET or far transfer changes them)
   uint8_t cpl;
   uint8_t length;
   uint8_t bytes[15];  // its encoding, `length` bytes
@@ -61,8 +61,8 @@ struct IoEvent {
 // IRET or far RET to an outer privilege level (the kernel going back to user mode), published
 // once the return is complete: the context's CPL is the new one.
 struct ReturnEvent {
-  uint32_t eip;  // where execution continues
-  uint32_t eax;  // a system call's result, in every kernel this emulator is meant for
+  uint32_t eip;     // where execution continues
+  uint32_t eax;     // a system call's result, in every kernel this emulator is meant for
   uint8_t fromCpl;  // the level the return was made at
   uint8_t cpl;      // the new privilege level (the event context's CPL already)
 };
@@ -80,8 +80,8 @@ struct EventContext {
   uint32_t eip = 0;           // the current instruction
   uint8_t cpl = 0;
   uint32_t cr3 = 0;
-  uint32_t csBase = 0;   // CS's base: the instruction's linear address is csBase + eip
-  bool code32 = false;   // 32-bit code (protected mode with CS.D set), else 16-bit
+  uint32_t csBase = 0;  // CS's base: the instruction's linear address is csBase + eip
+  bool code32 = false;  // 32-bit code (protected mode with CS.D set), else 16-bit
 };
 
 class Observer : public mmu::MmuObserver {

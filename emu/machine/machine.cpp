@@ -25,7 +25,8 @@ constexpr uint64_t kMaxSlice = devices::kCpuHz / 1000;
 bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& error) {
   unsigned sets = 0, ways = 0;
   char x = 0, tail = 0;
-  if (std::sscanf(text.c_str(), "%u%c%u%c", &sets, &x, &ways, &tail) != 3 || x != 'x' || text[0] == '-') {
+  if (std::sscanf(text.c_str(), "%u%c%u%c", &sets, &x, &ways, &tail) != 3 || x != 'x' ||
+      text[0] == '-') {
     error = "--tlb " + text + ": expected SETSxWAYS, e.g. 8x4";
     return false;
   }
@@ -53,7 +54,8 @@ bool parseRtc(const std::string& text, int64_t& seconds) {
   int y, mo, d, h = 0, mi = 0, s = 0;
   char tail = 0;
   int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
-  if (!(n == 3 || n == 6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return false;
+  if (!(n == 3 || n == 6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
+    return false;
   if (n == 3 && text.size() != 10) return false;
   // Days from 1970-01-01 by the same civil-date arithmetic the CMOS uses (in reverse).
   int yy = y - (mo <= 2);
@@ -153,8 +155,8 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
     if (!devices::unescape(config.keys, keys, error)) return false;
     for (char ch : keys) {
       if (devices::scanCodesFor(ch).empty()) {
-        error = std::string("--keys: no key types the character 0x") + "0123456789abcdef"[(ch >> 4) & 15] +
-                "0123456789abcdef"[ch & 15];
+        error = std::string("--keys: no key types the character 0x") +
+                "0123456789abcdef"[(ch >> 4) & 15] + "0123456789abcdef"[ch & 15];
         return false;
       }
     }
@@ -196,7 +198,8 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
   c.reset();
   setA20(state.a20);
   switch (state.mode) {
-    case devices::BootState::Mode::kResetVector: break;
+    case devices::BootState::Mode::kResetVector:
+      break;
     case devices::BootState::Mode::kReal:
       c.setSegmentReal(kCs, state.cs);
       c.setSegmentReal(kDs, state.ds);
@@ -213,7 +216,8 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
       c.setEflags(state.eflags);
       break;
   }
-  const uint32_t regs[] = {state.eax, state.ecx, state.edx, state.ebx, state.esp, state.ebp, state.esi, state.edi};
+  const uint32_t regs[] = {state.eax, state.ecx, state.edx, state.ebx,
+                           state.esp, state.ebp, state.esi, state.edi};
   if (state.mode != devices::BootState::Mode::kResetVector) {
     for (unsigned r = 0; r < 8; ++r) c.setReg(static_cast<Reg>(r), regs[r]);
   }
@@ -287,18 +291,21 @@ uint32_t Machine::read(uint32_t pa, unsigned size) {
     sync();
     uint32_t v = d->mmioRead(offset, size);
     updateIntr();
-    if (cpu_ && cpu_->events().active()) cpu_->events().io(IoEvent{pa, v, static_cast<uint8_t>(size), false, true, true});
+    if (cpu_ && cpu_->events().active())
+      cpu_->events().io(IoEvent{pa, v, static_cast<uint8_t>(size), false, true, true});
     return v;
   }
   if (!userRom_.empty() && pa >= 0u - static_cast<uint32_t>(userRom_.size())) {
     uint32_t off = pa - (0u - static_cast<uint32_t>(userRom_.size()));
     uint32_t v = 0;
-    for (unsigned i = 0; i < size && off + i < userRom_.size(); ++i) v |= static_cast<uint32_t>(userRom_[off + i]) << (8 * i);
+    for (unsigned i = 0; i < size && off + i < userRom_.size(); ++i)
+      v |= static_cast<uint32_t>(userRom_[off + i]) << (8 * i);
     return v;
   }
   noteUnassigned(pa);
   if (cpu_ && cpu_->events().active()) {
-    cpu_->events().io(IoEvent{pa, devices::allOnes(size), static_cast<uint8_t>(size), false, true, false});
+    cpu_->events().io(
+        IoEvent{pa, devices::allOnes(size), static_cast<uint8_t>(size), false, true, false});
   }
   return devices::allOnes(size);
 }
@@ -315,13 +322,15 @@ void Machine::write(uint32_t pa, uint32_t value, unsigned size) {
     sync();
     d->mmioWrite(offset, value, size);
     updateIntr();
-    if (cpu_ && cpu_->events().active()) cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, true});
+    if (cpu_ && cpu_->events().active())
+      cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, true});
     checkSlice();
     return;
   }
   if (!userRom_.empty() && pa >= 0u - static_cast<uint32_t>(userRom_.size())) return;  // ROM
   noteUnassigned(pa);
-  if (cpu_ && cpu_->events().active()) cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, false});
+  if (cpu_ && cpu_->events().active())
+    cpu_->events().io(IoEvent{pa, value, static_cast<uint8_t>(size), true, true, false});
 }
 
 uint32_t Machine::ioRead(uint16_t port, unsigned size) {
@@ -330,7 +339,8 @@ uint32_t Machine::ioRead(uint16_t port, unsigned size) {
   uint32_t v = ports_.read(port, size);
   updateIntr();
   if (cpu_->events().active()) {
-    cpu_->events().io(IoEvent{port, v, static_cast<uint8_t>(size), false, false, ports_.unassignedReads() == missed});
+    cpu_->events().io(IoEvent{port, v, static_cast<uint8_t>(size), false, false,
+                              ports_.unassignedReads() == missed});
   }
   return v;
 }
@@ -341,7 +351,8 @@ void Machine::ioWrite(uint16_t port, uint32_t value, unsigned size) {
   ports_.write(port, value, size);
   updateIntr();
   if (cpu_->events().active()) {
-    cpu_->events().io(IoEvent{port, value, static_cast<uint8_t>(size), true, false, ports_.unassignedWrites() == missed});
+    cpu_->events().io(IoEvent{port, value, static_cast<uint8_t>(size), true, false,
+                              ports_.unassignedWrites() == missed});
   }
   checkSlice();
 }
@@ -380,7 +391,8 @@ bool Machine::guestWaitsForInput() {
   // Only once user code has run: boot-time work, such as filling the free list, comes before
   // any process and is not waiting.
   uint64_t since = std::max({com1_.lastTransmit(), scriptReleased_, lastCr3Write_});
-  return !sawIdleHalt_ && cpu_->userEntries() > 0 && com1_.receiveInterruptEnabled() && now >= since + kQuiet;
+  return !sawIdleHalt_ && cpu_->userEntries() > 0 && com1_.receiveInterruptEnabled() &&
+         now >= since + kQuiet;
 }
 
 void Machine::releaseScript() {
@@ -405,7 +417,8 @@ void Machine::tickDevices() {
   com1_.tick();
   if (script_ && script_->waiting() && guestWaitsForInput()) releaseScript();
   if (keyboardTerminal_) {
-    for (int ch; (ch = keyboardTerminal_->next(cpu_->cycles())) >= 0;) kbc_.type(std::string(1, static_cast<char>(ch)));
+    for (int ch; (ch = keyboardTerminal_->next(cpu_->cycles())) >= 0;)
+      kbc_.type(std::string(1, static_cast<char>(ch)));
   }
   updateIntr();
 }
@@ -414,11 +427,12 @@ Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles) {
   Outcome r = runSlices(maxInstructions, maxCycles);
   // A run that stopped short with lines of the script never typed: say so, since the likely
   // cause is a guest that never waited for input (or a limit too small for the script).
-  bool short_ = r.kind == Outcome::Kind::kInstructionLimit || r.kind == Outcome::Kind::kCycleLimit ||
-                r.kind == Outcome::Kind::kHalted;
+  bool short_ = r.kind == Outcome::Kind::kInstructionLimit ||
+                r.kind == Outcome::Kind::kCycleLimit || r.kind == Outcome::Kind::kHalted;
   if (short_ && script_ && script_->linesLeft() > 0) {
     size_t n = script_->linesLeft();
-    r.message += "; " + std::to_string(n) + (n == 1 ? " line" : " lines") + " of --input not typed yet";
+    r.message +=
+        "; " + std::to_string(n) + (n == 1 ? " line" : " lines") + " of --input not typed yet";
   }
   if (displayText_) drawScreen(true);
   return r;
@@ -429,12 +443,15 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
   Cpu& c = *cpu_;
   for (;;) {
     if (auto s = debug_.exitStatus()) return {Kind::kGuestExit, *s, debug_.exitReason()};
-    if (resetRequested_) return {Kind::kGuestReset, exit_status::kOk, "guest reset the machine (8042 or port 0x92)"};
+    if (resetRequested_)
+      return {Kind::kGuestReset, exit_status::kOk, "guest reset the machine (8042 or port 0x92)"};
     if (c.instructions() >= maxInstructions) {
-      return {Kind::kInstructionLimit, exit_status::kLimit, "stopped after " + std::to_string(c.instructions()) + " instructions (--max-insns)"};
+      return {Kind::kInstructionLimit, exit_status::kLimit,
+              "stopped after " + std::to_string(c.instructions()) + " instructions (--max-insns)"};
     }
     if (c.cycles() >= maxCycles) {
-      return {Kind::kCycleLimit, exit_status::kLimit, "stopped after " + std::to_string(c.cycles()) + " cycles (--max-cycles)"};
+      return {Kind::kCycleLimit, exit_status::kLimit,
+              "stopped after " + std::to_string(c.cycles()) + " cycles (--max-cycles)"};
     }
     uint64_t device = nextDeadline();
     uint64_t deadline = std::min({device, maxCycles, c.cycles() + kMaxSlice});
@@ -449,21 +466,26 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
         return {Kind::kHalted, exit_status::kHalted, "guest halted with interrupts disabled"};
       case StopReason::kHalt:
         sawIdleHalt_ = true;
-        if (script_ && script_->waiting() && cpu_->cycles() >= std::max(com1_.lastTransmit(), scriptReleased_) + kIdleQuiet) {
+        if (script_ && script_->waiting() &&
+            cpu_->cycles() >= std::max(com1_.lastTransmit(), scriptReleased_) + kIdleQuiet) {
           releaseScript();  // the guest waits for the next line
           continue;
         }
         // Asleep with nothing that could ever wake it: no timer armed, no input to come.
         if (device == devices::kNever && !router_.intr()) {
-          return {Kind::kHalted, exit_status::kHalted, "guest halted with no interrupt source armed"};
+          return {Kind::kHalted, exit_status::kHalted,
+                  "guest halted with no interrupt source armed"};
         }
         continue;
       case StopReason::kTripleFault:
         return {Kind::kTripleFault, exit_status::kTripleFault, "triple fault: " + c.stopMessage()};
       case StopReason::kUnsupportedOpcode:
-        return {Kind::kUnsupported, exit_status::kUnsupported, "unsupported instruction: " + c.stopMessage()};
-      case StopReason::kStopRequested: return {Kind::kStopped, exit_status::kOk, "stopped on request"};
-      default: continue;
+        return {Kind::kUnsupported, exit_status::kUnsupported,
+                "unsupported instruction: " + c.stopMessage()};
+      case StopReason::kStopRequested:
+        return {Kind::kStopped, exit_status::kOk, "stopped on request"};
+      default:
+        continue;
     }
   }
 }

@@ -2,12 +2,13 @@
 // CPU's bus (RAM, MMIO, ports, INTA, the A20 gate) and runs the CPU in slices up to the next
 // device deadline.
 //
-// machine.cpp defines: MachineConfig, Machine (create, run, the CpuBus methods), parseRtc, parseTlb.
+// machine.cpp defines: MachineConfig, Machine (create, run, the CpuBus methods), parseRtc,
+// parseTlb.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,21 +38,21 @@
 namespace emu {
 
 struct MachineConfig {
-  uint32_t memMb = 256;               // RAM size (--mem)
-  std::string kernel;                 // multiboot ELF (--kernel)
-  std::string cmdline;                // --cmdline
-  std::vector<std::string> modules;   // --module, "FILE [ARGS]"
+  uint32_t memMb = 256;              // RAM size (--mem)
+  std::string kernel;                // multiboot ELF (--kernel)
+  std::string cmdline;               // --cmdline
+  std::vector<std::string> modules;  // --module, "FILE [ARGS]"
   // Kernel and module files held in memory (the built-in guest), found by name before the disk.
   std::map<std::string, std::span<const uint8_t>> files;
-  std::vector<std::string> disks;     // --disk: master, then slave
-  bool snapshot = false;              // --snapshot: disk writes stay in memory
-  std::string bios;                   // --bios: a ROM image instead of the built-in firmware
-  std::optional<std::string> input;   // --input: a script for COM1 (C escapes allowed)
-  std::string inputFile;              // --input-file: a file for COM1
-  std::string keys;                   // --keys: typed on the keyboard (scan codes, C escapes)
-  bool displayText = false;           // --display text: mirror the CGA screen to the terminal
-  bool terminalKeyboard = false;      // --terminal keyboard: the terminal types on the 8042, not COM1
-  int64_t rtc = 946684800;            // --rtc: the CMOS clock at cycle 0 (2000-01-01 00:00:00)
+  std::vector<std::string> disks;    // --disk: master, then slave
+  bool snapshot = false;             // --snapshot: disk writes stay in memory
+  std::string bios;                  // --bios: a ROM image instead of the built-in firmware
+  std::optional<std::string> input;  // --input: a script for COM1 (C escapes allowed)
+  std::string inputFile;             // --input-file: a file for COM1
+  std::string keys;                  // --keys: typed on the keyboard (scan codes, C escapes)
+  bool displayText = false;          // --display text: mirror the CGA screen to the terminal
+  bool terminalKeyboard = false;  // --terminal keyboard: the terminal types on the 8042, not COM1
+  int64_t rtc = 946684800;        // --rtc: the CMOS clock at cycle 0 (2000-01-01 00:00:00)
   devices::ByteSink* console = nullptr;  // COM1 and port 0xE9 output; nullptr: standard output
   mmu::TlbGeometry tlb{};
 };
@@ -62,7 +63,6 @@ bool parseRtc(const std::string& text, int64_t& seconds);
 // mmu::Mmu accepts). False with a one-line `error` otherwise; `split` is left as it is.
 bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& error);
 
-
 class Machine final : public CpuBus {
  public:
   // Builds the machine and loads its images; nullptr and a one-line `error` if any is bad.
@@ -70,7 +70,16 @@ class Machine final : public CpuBus {
   ~Machine() override;
 
   struct Outcome {
-    enum class Kind { kGuestExit, kGuestReset, kInstructionLimit, kCycleLimit, kHalted, kTripleFault, kUnsupported, kStopped };
+    enum class Kind {
+      kGuestExit,
+      kGuestReset,
+      kInstructionLimit,
+      kCycleLimit,
+      kHalted,
+      kTripleFault,
+      kUnsupported,
+      kStopped
+    };
     Kind kind;
     int status;           // the emulator's exit status for this outcome
     std::string message;  // one line (the triple fault adds the register dump)
@@ -131,12 +140,12 @@ class Machine final : public CpuBus {
   std::unique_ptr<devices::FileSink> stdoutSink_;
   devices::ByteSink* console_;
   std::unique_ptr<devices::ByteSource> input_;
-  devices::ScriptSource* script_ = nullptr;  // input_ when it is a paced script
-  uint64_t scriptReleased_ = 0;              // the cycle the last line was let go
-  bool sawIdleHalt_ = false;                 // the guest has idled in HLT with interrupts on
+  devices::ScriptSource* script_ = nullptr;    // input_ when it is a paced script
+  uint64_t scriptReleased_ = 0;                // the cycle the last line was let go
+  bool sawIdleHalt_ = false;                   // the guest has idled in HLT with interrupts on
   uint64_t cr3Writes_ = 0, lastCr3Write_ = 0;  // MOV CR3 count and when it last changed
-  bool guestWaitsForInput();                 // after a slice: is it time for the next line?
-  void releaseScript();                      // type the next line of the script
+  bool guestWaitsForInput();                   // after a slice: is it time for the next line?
+  void releaseScript();                        // type the next line of the script
   std::unique_ptr<devices::TerminalSource> keyboardTerminal_;  // --terminal keyboard
   devices::PortBus ports_;
   devices::MmioMap mmio_;

@@ -61,8 +61,9 @@ std::optional<Until> Until::parse(const std::string& text, std::string& error) {
     u.text = arg;
     return u;
   }
-  error = text + ": expected exit, insn:N, cycle:N, pf:N (N >= 1), symbol:NAME, ret:NAME, "
-                 "console:TEXT or event:EXPR";
+  error = text +
+          ": expected exit, insn:N, cycle:N, pf:N (N >= 1), symbol:NAME, ret:NAME, "
+          "console:TEXT or event:EXPR";
   return std::nullopt;
 }
 

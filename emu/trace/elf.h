@@ -11,7 +11,9 @@
 
 namespace trace::elf {
 
-inline uint16_t get16(std::span<const uint8_t> b, size_t at) { return static_cast<uint16_t>(b[at] | b[at + 1] << 8); }
+inline uint16_t get16(std::span<const uint8_t> b, size_t at) {
+  return static_cast<uint16_t>(b[at] | b[at + 1] << 8);
+}
 inline uint32_t get32(std::span<const uint8_t> b, size_t at) {
   return static_cast<uint32_t>(b[at]) | static_cast<uint32_t>(b[at + 1]) << 8 |
          static_cast<uint32_t>(b[at + 2]) << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
@@ -23,7 +25,11 @@ inline bool inside(std::span<const uint8_t> b, uint64_t off, uint64_t len) {
 
 // "" for a little-endian ELF32 file, else what it is not (for a one-line error).
 inline const char* checkHeader(std::span<const uint8_t> b) {
-  if (b.size() < 52 || std::memcmp(b.data(), "\x7F" "ELF", 4) != 0) return "not an ELF file";
+  if (b.size() < 52 || std::memcmp(b.data(),
+                                   "\x7F"
+                                   "ELF",
+                                   4) != 0)
+    return "not an ELF file";
   if (b[4] != 1 || b[5] != 1) return "not a little-endian ELF32 file";  // EI_CLASS, EI_DATA
   return "";
 }
@@ -43,14 +49,15 @@ inline bool sections(std::span<const uint8_t> b, std::vector<Section>& out) {
   out.clear();
   for (unsigned i = 0; i < shnum; ++i) {
     size_t sh = shoff + size_t{i} * shentsize;
-    out.push_back({get32(b, sh), get32(b, sh + 4), get32(b, sh + 8), get32(b, sh + 12), get32(b, sh + 16),
-                   get32(b, sh + 20), get32(b, sh + 24), get32(b, sh + 36)});
+    out.push_back({get32(b, sh), get32(b, sh + 4), get32(b, sh + 8), get32(b, sh + 12),
+                   get32(b, sh + 16), get32(b, sh + 20), get32(b, sh + 24), get32(b, sh + 36)});
   }
   return true;
 }
 
 // The name of section `s` from the section-name table (e_shstrndx), or "" when out of bounds.
-inline std::string sectionName(std::span<const uint8_t> b, const std::vector<Section>& all, const Section& s) {
+inline std::string sectionName(std::span<const uint8_t> b, const std::vector<Section>& all,
+                               const Section& s) {
   uint16_t shstrndx = get16(b, 50);
   if (shstrndx >= all.size()) return {};
   const Section& names = all[shstrndx];

@@ -11,7 +11,9 @@ namespace trace {
 
 namespace {
 
-constexpr uint32_t bit(Kind k) { return 1u << static_cast<unsigned>(k); }
+constexpr uint32_t bit(Kind k) {
+  return 1u << static_cast<unsigned>(k);
+}
 
 // `records`: also the names of single record kinds that only a filter takes (a --trace list
 // selects a fault with its resolution and a call with its return, never one without the other).
@@ -21,11 +23,13 @@ bool kindFromName(const std::string& name, uint32_t& bits, bool records) {
     return true;
   }
   if (name == "pf") {  // a page fault and its resolution
-    bits |= 1u << static_cast<unsigned>(Kind::kPageFault) | 1u << static_cast<unsigned>(Kind::kResolve);
+    bits |=
+        1u << static_cast<unsigned>(Kind::kPageFault) | 1u << static_cast<unsigned>(Kind::kResolve);
     return true;
   }
   if (name == "sys") {  // a system call and its return
-    bits |= 1u << static_cast<unsigned>(Kind::kSyscall) | 1u << static_cast<unsigned>(Kind::kSysReturn);
+    bits |=
+        1u << static_cast<unsigned>(Kind::kSyscall) | 1u << static_cast<unsigned>(Kind::kSysReturn);
     return true;
   }
   for (unsigned k = 0; k < kKindCount; ++k) {
@@ -40,7 +44,8 @@ bool kindFromName(const std::string& name, uint32_t& bits, bool records) {
 
 const char* kKindList = "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, halt, all";
 const char* kFilterKindList =
-    "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, halt, all, fault, resolve, syscall, sysret";
+    "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, halt, all, fault, resolve, syscall, "
+    "sysret";
 const char* kFieldList = "kind, cr3, eip, cr2, addr, cpl, cycle, insns, vector, eax, repeat";
 
 // Tests without an operator: the #PF error-code classes (Intel SDM vol. 3A 4.7: bit 0 P, bit 1
@@ -60,7 +65,8 @@ constexpr ClassWord kClassWords[] = {
     {"user", Filter::Field::kErrorClass, mmu::ErrorCode::kUser, mmu::ErrorCode::kUser},
     {"reserved", Filter::Field::kErrorClass, mmu::ErrorCode::kReserved, mmu::ErrorCode::kReserved},
     {"copied", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kCopied), 0},
-    {"made-writable", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kMadeWritable), 0},
+    {"made-writable", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kMadeWritable),
+     0},
     {"mapped", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kMapped), 0},
     {"unchanged", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kUnchanged), 0},
     {"killed", Filter::Field::kResolution, static_cast<uint32_t>(Resolution::kKilled), 0},
@@ -101,8 +107,8 @@ class Parser {
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       while (pos_ < text_.size() &&
-             (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_' || text_[pos_] == '.' ||
-              text_[pos_] == '-')) {
+             (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_' ||
+              text_[pos_] == '.' || text_[pos_] == '-')) {
         if (text_[pos_] == '.' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '.') break;
         ++pos_;
       }
@@ -193,9 +199,12 @@ class Parser {
     for (size_t i = hex ? 2 : 0; i < s.size(); ++i) {
       char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
       unsigned d;
-      if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-      else if (hex && c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-      else return std::nullopt;
+      if (c >= '0' && c <= '9')
+        d = static_cast<unsigned>(c - '0');
+      else if (hex && c >= 'a' && c <= 'f')
+        d = static_cast<unsigned>(c - 'a' + 10);
+      else
+        return std::nullopt;
       if (v > (~uint64_t{0} >> 4)) return std::nullopt;
       v = v * (hex ? 16 : 10) + d;
     }
@@ -205,7 +214,8 @@ class Parser {
   int parseTest() {
     Token field = peek();
     if (field.kind != Tok::kWord) {
-      return fail(std::string("expected a field (") + kFieldList + "), an error-code class, '(' or 'not'");
+      return fail(std::string("expected a field (") + kFieldList +
+                  "), an error-code class, '(' or 'not'");
     }
     next();
     using F = Filter::Field;
@@ -213,30 +223,45 @@ class Parser {
       if (field.text == w.name) return add({Filter::Op::kEq, w.field, w.a, w.b, -1, -1});
     }
     F f;
-    if (field.text == "kind") f = F::kKind;
-    else if (field.text == "cr3") f = F::kCr3;
-    else if (field.text == "eip") f = F::kEip;
-    else if (field.text == "cr2") f = F::kCr2;
-    else if (field.text == "addr") f = F::kAddr;
-    else if (field.text == "cpl") f = F::kCpl;
-    else if (field.text == "cycle") f = F::kCycle;
-    else if (field.text == "insns") f = F::kInsns;
-    else if (field.text == "vector") f = F::kVector;
-    else if (field.text == "eax") f = F::kEax;
-    else if (field.text == "repeat") f = F::kRepeat;
+    if (field.text == "kind")
+      f = F::kKind;
+    else if (field.text == "cr3")
+      f = F::kCr3;
+    else if (field.text == "eip")
+      f = F::kEip;
+    else if (field.text == "cr2")
+      f = F::kCr2;
+    else if (field.text == "addr")
+      f = F::kAddr;
+    else if (field.text == "cpl")
+      f = F::kCpl;
+    else if (field.text == "cycle")
+      f = F::kCycle;
+    else if (field.text == "insns")
+      f = F::kInsns;
+    else if (field.text == "vector")
+      f = F::kVector;
+    else if (field.text == "eax")
+      f = F::kEax;
+    else if (field.text == "repeat")
+      f = F::kRepeat;
     else {
       errorColumn_ = field.column;
       error_ = "unknown field '" + field.text + "' (" + kFieldList +
-               "; or not-present, protection, read, write, kernel, user, reserved, copied, made-writable, mapped, "
+               "; or not-present, protection, read, write, kernel, user, reserved, copied, "
+               "made-writable, mapped, "
                "unchanged, killed, unresolved)";
       return -1;
     }
     Token op = peek();
     if (f == F::kKind) {
       bool ne = false;
-      if (accept("=", "==")) ne = false;
-      else if (accept("!=")) ne = true;
-      else return fail("expected '=' or '!=' after 'kind'");
+      if (accept("=", "=="))
+        ne = false;
+      else if (accept("!="))
+        ne = true;
+      else
+        return fail("expected '=' or '!=' after 'kind'");
       uint32_t bits = 0;
       do {
         const Token& k = peek();
@@ -258,12 +283,18 @@ class Parser {
       return add({Filter::Op::kIn, f, *lo, *hi, -1, -1});
     }
     Filter::Op o;
-    if (accept("=", "==")) o = Filter::Op::kEq;
-    else if (accept("!=")) o = Filter::Op::kNe;
-    else if (accept("<=")) o = Filter::Op::kLe;
-    else if (accept(">=")) o = Filter::Op::kGe;
-    else if (accept("<")) o = Filter::Op::kLt;
-    else if (accept(">")) o = Filter::Op::kGt;
+    if (accept("=", "=="))
+      o = Filter::Op::kEq;
+    else if (accept("!="))
+      o = Filter::Op::kNe;
+    else if (accept("<="))
+      o = Filter::Op::kLe;
+    else if (accept(">="))
+      o = Filter::Op::kGe;
+    else if (accept("<"))
+      o = Filter::Op::kLt;
+    else if (accept(">"))
+      o = Filter::Op::kGt;
     else {
       (void)op;
       return fail("expected a comparison (= != < <= > >=) or 'in' after '" + field.text + "'");
@@ -295,12 +326,18 @@ class Parser {
 
 const char* resolutionName(Resolution r) {
   switch (r) {
-    case Resolution::kCopied: return "copied";
-    case Resolution::kMadeWritable: return "made-writable";
-    case Resolution::kMapped: return "mapped";
-    case Resolution::kUnchanged: return "unchanged";
-    case Resolution::kKilled: return "killed";
-    case Resolution::kUnresolved: return "unresolved";
+    case Resolution::kCopied:
+      return "copied";
+    case Resolution::kMadeWritable:
+      return "made-writable";
+    case Resolution::kMapped:
+      return "mapped";
+    case Resolution::kUnchanged:
+      return "unchanged";
+    case Resolution::kKilled:
+      return "killed";
+    case Resolution::kUnresolved:
+      return "unresolved";
   }
   return "?";
 }
@@ -310,7 +347,8 @@ bool parseKindList(const std::string& text, uint32_t& kinds, std::string& error)
   size_t start = 0;
   for (;;) {
     size_t comma = text.find(',', start);
-    std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string name =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (name == "resolve" || name == "sysret" || !kindFromName(name, kinds, false)) {
       error = "--trace: unknown kind '" + name + "' (" + kKindList + ")";
       return false;
@@ -320,7 +358,8 @@ bool parseKindList(const std::string& text, uint32_t& kinds, std::string& error)
   }
 }
 
-std::unique_ptr<Filter> Filter::parse(const std::string& text, const SymbolTable& symbols, std::string& error) {
+std::unique_ptr<Filter> Filter::parse(const std::string& text, const SymbolTable& symbols,
+                                      std::string& error) {
   auto f = std::make_unique<Filter>();
   Parser p(text, symbols, f->nodes_);
   f->root_ = p.parseAll(error);
@@ -331,7 +370,9 @@ std::unique_ptr<Filter> Filter::parse(const std::string& text, const SymbolTable
   return f;
 }
 
-bool Filter::matches(const Record& r) const { return eval(root_, r); }
+bool Filter::matches(const Record& r) const {
+  return eval(root_, r);
+}
 
 uint32_t Filter::kinds() const {
   uint32_t bits = 0;
@@ -358,7 +399,8 @@ std::pair<bool, bool> Filter::possible(int index, unsigned k) const {
       auto [t, f] = possible(n.left, k);
       return {f, t};
     }
-    default: break;
+    default:
+      break;
   }
   if (n.field != Field::kKind) return {true, true};
   bool in = (n.a >> k) & 1;
@@ -368,19 +410,34 @@ std::pair<bool, bool> Filter::possible(int index, unsigned k) const {
 bool Filter::eval(int index, const Record& r) const {
   const Node& n = nodes_[static_cast<size_t>(index)];
   switch (n.op) {
-    case Op::kAnd: return eval(n.left, r) && eval(n.right, r);
-    case Op::kOr: return eval(n.left, r) || eval(n.right, r);
-    case Op::kNot: return !eval(n.left, r);
-    default: break;
+    case Op::kAnd:
+      return eval(n.left, r) && eval(n.right, r);
+    case Op::kOr:
+      return eval(n.left, r) || eval(n.right, r);
+    case Op::kNot:
+      return !eval(n.left, r);
+    default:
+      break;
   }
   uint64_t v = 0;
   switch (n.field) {
-    case Field::kKind: return (n.a >> static_cast<unsigned>(r.kind)) & 1;
-    case Field::kCr3: v = r.ctx.cr3 & ~uint32_t{0xFFF}; break;
-    case Field::kEip: v = r.ctx.eip; break;
-    case Field::kCpl: v = r.ctx.cpl; break;
-    case Field::kCycle: v = r.ctx.cycle; break;
-    case Field::kInsns: v = r.ctx.instructions; break;
+    case Field::kKind:
+      return (n.a >> static_cast<unsigned>(r.kind)) & 1;
+    case Field::kCr3:
+      v = r.ctx.cr3 & ~uint32_t{0xFFF};
+      break;
+    case Field::kEip:
+      v = r.ctx.eip;
+      break;
+    case Field::kCpl:
+      v = r.ctx.cpl;
+      break;
+    case Field::kCycle:
+      v = r.ctx.cycle;
+      break;
+    case Field::kInsns:
+      v = r.ctx.instructions;
+      break;
     case Field::kCr2:
       if (r.kind != Kind::kPageFault && r.kind != Kind::kResolve) return false;
       v = r.address;
@@ -415,14 +472,22 @@ bool Filter::eval(int index, const Record& r) const {
       return r.kind == Kind::kResolve && static_cast<uint64_t>(r.resolution) == n.a;
   }
   switch (n.op) {
-    case Op::kEq: return v == n.a;
-    case Op::kNe: return v != n.a;
-    case Op::kLt: return v < n.a;
-    case Op::kLe: return v <= n.a;
-    case Op::kGt: return v > n.a;
-    case Op::kGe: return v >= n.a;
-    case Op::kIn: return v >= n.a && v < n.b;
-    default: return false;
+    case Op::kEq:
+      return v == n.a;
+    case Op::kNe:
+      return v != n.a;
+    case Op::kLt:
+      return v < n.a;
+    case Op::kLe:
+      return v <= n.a;
+    case Op::kGt:
+      return v > n.a;
+    case Op::kGe:
+      return v >= n.a;
+    case Op::kIn:
+      return v >= n.a && v < n.b;
+    default:
+      return false;
   }
 }
 

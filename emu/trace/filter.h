@@ -9,9 +9,11 @@
 //          | FIELD "in" NUMBER ".." NUMBER       the half-open range [first, last)
 //          | "eip" ("in" | "=") SYMBOL           EIP inside that function or object
 //          | CLASS
-//   FIELD := "cr3" | "eip" | "cr2" | "addr" | "cpl" | "cycle" | "insns" | "vector" | "eax" | "repeat"
-//   KIND  := a --trace name ("pf": a page fault and its resolution, "sys": a system call and its
-//            return, "tlb", "miss", ...) | "fault" | "resolve" | "syscall" | "sysret" (one record kind)
+//   FIELD := "cr3" | "eip" | "cr2" | "addr" | "cpl" | "cycle" | "insns" | "vector" | "eax" |
+//   "repeat" KIND  := a --trace name ("pf": a page fault and its resolution, "sys": a system call
+//   and its
+//            return, "tlb", "miss", ...) | "fault" | "resolve" | "syscall" | "sysret" (one record
+//            kind)
 //   CLASS := "not-present" | "protection" | "read" | "write" | "kernel" | "user" | "reserved"
 //            (the #PF error code, spelled as the trace prints it; pf and resolve records)
 //          | "copied" | "made-writable" | "mapped" | "unchanged" | "killed" | "unresolved"
@@ -25,7 +27,8 @@
 // `repeat` (faults in a row at this EIP and CR2) for faults: a test on a field or class an
 // event lacks is false.
 //
-// filter.cpp defines: Filter::parse, Filter::matches, Filter::kinds, parseKindList, kindName, resolutionName.
+// filter.cpp defines: Filter::parse, Filter::matches, Filter::kinds, parseKindList, kindName,
+// resolutionName.
 #pragma once
 
 #include <cstdint>
@@ -42,14 +45,25 @@ namespace trace {
 class Filter {
  public:
   // Parses `text`; on failure returns nullptr and a one-line `error` naming the column.
-  static std::unique_ptr<Filter> parse(const std::string& text, const SymbolTable& symbols, std::string& error);
+  static std::unique_ptr<Filter> parse(const std::string& text, const SymbolTable& symbols,
+                                       std::string& error);
   bool matches(const Record& r) const;
   // The kinds a matching record can have, a bit per Kind (every test but `kind` is taken as
   // possibly true and possibly false): what a caller must record for the filter to see.
   uint32_t kinds() const;
 
   enum class Field : uint8_t {
-    kKind, kCr3, kEip, kCr2, kAddr, kCpl, kCycle, kInsns, kVector, kEax, kRepeat,
+    kKind,
+    kCr3,
+    kEip,
+    kCr2,
+    kAddr,
+    kCpl,
+    kCycle,
+    kInsns,
+    kVector,
+    kEax,
+    kRepeat,
     kErrorClass,  // (errorCode & a) == b
     kResolution,  // resolution == a
   };
@@ -57,7 +71,7 @@ class Filter {
   struct Node {
     Op op;
     Field field = Field::kKind;
-    uint64_t a = 0, b = 0;  // value, or range [a, b); kKind: a bit per Kind
+    uint64_t a = 0, b = 0;      // value, or range [a, b); kKind: a bit per Kind
     int left = -1, right = -1;  // kAnd, kOr, kNot (left only)
   };
 
@@ -69,7 +83,8 @@ class Filter {
   int root_ = -1;
 };
 
-// Parses a --trace list ("pf,tlb" or "all") into a bit per Kind; false and `error` on an unknown name.
+// Parses a --trace list ("pf,tlb" or "all") into a bit per Kind; false and `error` on an unknown
+// name.
 bool parseKindList(const std::string& text, uint32_t& kinds, std::string& error);
 
 }  // namespace trace

@@ -19,22 +19,31 @@ struct BitName {
   const char* name;
 };
 constexpr BitName kPagingBits[] = {
-    {0x001, "P"}, {0x002, "W"}, {0x004, "U"}, {0x008, "PWT"}, {0x010, "PCD"},
+    {0x001, "P"}, {0x002, "W"}, {0x004, "U"},  {0x008, "PWT"}, {0x010, "PCD"},
     {0x020, "A"}, {0x040, "D"}, {0x080, "PS"}, {0x100, "G"},
 };
 
 const char* kColourReset = "\x1b[0m";
 const char* kindColour(Kind k) {
   switch (k) {
-    case Kind::kPageFault: return "\x1b[1;31m";
-    case Kind::kResolve: return "\x1b[32m";
-    case Kind::kTlbFlush: return "\x1b[33m";
-    case Kind::kStaleTlbUse: return "\x1b[1;35m";
-    case Kind::kCr3Write: return "\x1b[36m";
-    case Kind::kException: return "\x1b[31m";
-    case Kind::kSyscall: return "\x1b[34m";
-    case Kind::kSysReturn: return "\x1b[34m";
-    default: return "";
+    case Kind::kPageFault:
+      return "\x1b[1;31m";
+    case Kind::kResolve:
+      return "\x1b[32m";
+    case Kind::kTlbFlush:
+      return "\x1b[33m";
+    case Kind::kStaleTlbUse:
+      return "\x1b[1;35m";
+    case Kind::kCr3Write:
+      return "\x1b[36m";
+    case Kind::kException:
+      return "\x1b[31m";
+    case Kind::kSyscall:
+      return "\x1b[34m";
+    case Kind::kSysReturn:
+      return "\x1b[34m";
+    default:
+      return "";
   }
 }
 
@@ -62,7 +71,8 @@ std::string jsonFlags(const std::string& names) {
     bool first = true;
     for (;;) {
       size_t sp = names.find(' ', start);
-      out += (first ? "" : ",") + jsonString(names.substr(start, sp == std::string::npos ? sp : sp - start));
+      out += (first ? "" : ",") +
+             jsonString(names.substr(start, sp == std::string::npos ? sp : sp - start));
       first = false;
       if (sp == std::string::npos) break;
       start = sp + 1;
@@ -74,7 +84,8 @@ std::string jsonFlags(const std::string& names) {
 // Microseconds since cycle 0 at the nominal clock, with nanosecond digits, from integers only.
 std::string timestamp(uint64_t cycle) {
   // Whole seconds first, so cycle * 10^9 cannot overflow.
-  uint64_t n = cycle / devices::kCpuHz * 1'000'000'000u + cycle % devices::kCpuHz * 1'000'000'000u / devices::kCpuHz;
+  uint64_t n = cycle / devices::kCpuHz * 1'000'000'000u +
+               cycle % devices::kCpuHz * 1'000'000'000u / devices::kCpuHz;
   return fmt::format("{}.{:03}", n / 1000, n % 1000);
 }
 
@@ -82,7 +93,8 @@ std::string timestamp(uint64_t cycle) {
 
 // ---- Describer ---------------------------------------------------------------------------------
 
-Describer::Describer(const SymbolTable& symbols, unsigned cowBit) : symbols_(symbols), cowBit_(cowBit) {
+Describer::Describer(const SymbolTable& symbols, unsigned cowBit)
+    : symbols_(symbols), cowBit_(cowBit) {
   csh h;
   if (cs_open(CS_ARCH_X86, CS_MODE_32, &h) == CS_ERR_OK) {
     cs32_ = h;
@@ -147,7 +159,8 @@ std::string Describer::pagingFlags(uint32_t word) const {
   return s.empty() ? "-" : s;
 }
 
-// ---- words ---------------------------------------------------------------------------------------
+// ---- words
+// ---------------------------------------------------------------------------------------
 
 std::string errorCodeText(uint32_t e) {
   std::string s = (e & mmu::ErrorCode::kPresent) ? "protection" : "not-present";
@@ -159,26 +172,33 @@ std::string errorCodeText(uint32_t e) {
 
 const char* flushKindText(mmu::FlushKind k) {
   switch (k) {
-    case mmu::FlushKind::kCr3Write: return "mov cr3";
-    case mmu::FlushKind::kInvlpg: return "invlpg";
-    case mmu::FlushKind::kCr0: return "cr0";
-    case mmu::FlushKind::kCr4: return "cr4";
+    case mmu::FlushKind::kCr3Write:
+      return "mov cr3";
+    case mmu::FlushKind::kInvlpg:
+      return "invlpg";
+    case mmu::FlushKind::kCr0:
+      return "cr0";
+    case mmu::FlushKind::kCr4:
+      return "cr4";
   }
   return "?";
 }
 
 std::string vectorName(uint8_t v) {
-  static const char* names[] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO",
-                                "#TS", "#NP", "#SS", "#GP", "#PF", "15",  "#MF", "#AC"};
+  static const char* names[] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF",
+                                "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "15",  "#MF", "#AC"};
   if (v < sizeof names / sizeof names[0]) return names[v];
   return fmt::format("0x{:02x}", v);
 }
 
 const char* accessText(mmu::Access a) {
   switch (a) {
-    case mmu::Access::kRead: return "read";
-    case mmu::Access::kWrite: return "write";
-    case mmu::Access::kFetch: return "fetch";
+    case mmu::Access::kRead:
+      return "read";
+    case mmu::Access::kWrite:
+      return "write";
+    case mmu::Access::kFetch:
+      return "fetch";
   }
   return "?";
 }
@@ -187,7 +207,8 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
   auto word = [&](uint32_t w) { return fmt::format("0x{:08x} [{}]", w, d.pagingFlags(w)); };
   switch (r.kind) {
     case Kind::kPageFault: {
-      std::string s = fmt::format("cr2=0x{:08x} {} pde={}", r.address, errorCodeText(r.errorCode), word(r.walk.pde));
+      std::string s = fmt::format("cr2=0x{:08x} {} pde={}", r.address, errorCodeText(r.errorCode),
+                                  word(r.walk.pde));
       if (!r.walk.large && r.walk.pteAddr != 0) s += " pte=" + word(r.walk.pte);
       s += fmt::format(" repeat={}", r.repeat);
       if (r.repeat > 1) s += colour ? "\x1b[1;31m REPEATED\x1b[0m" : " REPEATED";
@@ -196,12 +217,15 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
     case Kind::kResolve: {
       // A killed process's tables may be freed and reused by now: their words mean nothing.
       if (r.resolution == Resolution::kKilled) {
-        return fmt::format("cr2=0x{:08x} fault@{} eip=0x{:08x} killed (the instruction never completed)", r.address,
-                           r.faultCycle, r.faultEip);
+        return fmt::format(
+            "cr2=0x{:08x} fault@{} eip=0x{:08x} killed (the instruction never completed)",
+            r.address, r.faultCycle, r.faultEip);
       }
-      std::string s = fmt::format("cr2=0x{:08x} fault@{} eip=0x{:08x} pte={} {}", r.address, r.faultCycle,
-                                  r.faultEip, word(r.pteAfter), resolutionName(r.resolution));
-      if (r.resolution == Resolution::kCopied) s += fmt::format(" 0x{:08x} \u2192 0x{:08x}", r.frameBefore, r.frameAfter);
+      std::string s =
+          fmt::format("cr2=0x{:08x} fault@{} eip=0x{:08x} pte={} {}", r.address, r.faultCycle,
+                      r.faultEip, word(r.pteAfter), resolutionName(r.resolution));
+      if (r.resolution == Resolution::kCopied)
+        s += fmt::format(" 0x{:08x} \u2192 0x{:08x}", r.frameBefore, r.frameAfter);
       if (r.resolution == Resolution::kMapped) s += fmt::format(" \u2192 0x{:08x}", r.frameAfter);
       return s;
     }
@@ -211,50 +235,62 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
       return s + fmt::format(" dropped={} valid={}", r.dropped, r.tlbValid);
     }
     case Kind::kTlbMiss: {
-      std::string s = fmt::format("addr=0x{:08x} {} pde={}", r.address, accessText(r.access), word(r.walk.pde));
+      std::string s =
+          fmt::format("addr=0x{:08x} {} pde={}", r.address, accessText(r.access), word(r.walk.pde));
       if (!r.walk.large && r.walk.pteAddr != 0) s += " pte=" + word(r.walk.pte);
       if (r.faulted) s += " fault";
       return s;
     }
-    case Kind::kCr3Write: return fmt::format("0x{:08x} \u2192 0x{:08x}", r.oldCr3, r.address);
+    case Kind::kCr3Write:
+      return fmt::format("0x{:08x} \u2192 0x{:08x}", r.oldCr3, r.address);
     case Kind::kException:
-      return r.hasError ? fmt::format("{} error=0x{:x}", vectorName(r.vector), r.errorCode) : vectorName(r.vector);
-    case Kind::kInterrupt: return fmt::format("vector=0x{:02x}", r.vector);
+      return r.hasError ? fmt::format("{} error=0x{:x}", vectorName(r.vector), r.errorCode)
+                        : vectorName(r.vector);
+    case Kind::kInterrupt:
+      return fmt::format("vector=0x{:02x}", r.vector);
     case Kind::kSyscall: {
       std::string name = d.syscallName(r.eax);
       return fmt::format("int 0x{:02x} eax={}{}", r.vector, r.eax, name.empty() ? "" : " " + name);
     }
     case Kind::kSysReturn: {
       std::string name = d.syscallName(r.eax);
-      return fmt::format("eax={}{} result={}", r.eax, name.empty() ? "" : " " + name, static_cast<int32_t>(r.value));
+      return fmt::format("eax={}{} result={}", r.eax, name.empty() ? "" : " " + name,
+                         static_cast<int32_t>(r.value));
     }
-    case Kind::kHalt: return r.interruptsOn ? "interrupts on" : "interrupts off";
+    case Kind::kHalt:
+      return r.interruptsOn ? "interrupts on" : "interrupts off";
     case Kind::kIo:
       return fmt::format("{} {} 0x{:0{}x} size={} value=0x{:0{}x}{}", r.mmio ? "mmio" : "port",
-                         r.write ? "write" : "read", r.address, r.mmio ? 8 : 4, r.size, r.value, r.size * 2,
-                         r.assigned ? "" : " unassigned");
-    case Kind::kInsn: return "";
+                         r.write ? "write" : "read", r.address, r.mmio ? 8 : 4, r.size, r.value,
+                         r.size * 2, r.assigned ? "" : " unassigned");
+    case Kind::kInsn:
+      return "";
     case Kind::kStaleTlbUse:
-      return fmt::format("addr=0x{:08x} {} word@0x{:08x} tlb={} memory={} frame=0x{:08x}", r.address,
-                         accessText(r.access), r.wordAddr, word(r.cachedPte), word(r.memoryPte), r.cachedFrame);
+      return fmt::format("addr=0x{:08x} {} word@0x{:08x} tlb={} memory={} frame=0x{:08x}",
+                         r.address, accessText(r.access), r.wordAddr, word(r.cachedPte),
+                         word(r.memoryPte), r.cachedFrame);
   }
   return "";
 }
 
 std::string textHeader() {
-  return fmt::format("#{:>11} {:>10} {:>3} {:<8} {:<8} {:<24} {:<20} {:<32} {:<7} {}", "cycle", "insns", "cpl", "cr3",
-                     "eip", "function", "bytes", "instruction", "event", "fields");
+  return fmt::format("#{:>11} {:>10} {:>3} {:<8} {:<8} {:<24} {:<20} {:<32} {:<7} {}", "cycle",
+                     "insns", "cpl", "cr3", "eip", "function", "bytes", "instruction", "event",
+                     "fields");
 }
 
 std::string formatText(const Record& r, Describer& d, bool colour) {
   std::string sym = d.symbol(r.ctx.eip);
   if (sym.empty()) sym = "-";
   std::string kind = kindName(r.kind);
-  if (colour && *kindColour(r.kind)) kind = fmt::format("{}{:<7}{}", kindColour(r.kind), kind, kColourReset);
-  else kind = fmt::format("{:<7}", kind);
-  std::string line = fmt::format("{:>12} {:>10} {:>3} {:08x} {:08x} {:<24} {:<20} {:<32} {} {}", r.ctx.cycle,
-                                 r.ctx.instructions, r.ctx.cpl, r.ctx.cr3, r.ctx.eip, sym, d.instructionBytes(r, " "),
-                                 d.disassemble(r).text, kind, eventText(r, d, colour));
+  if (colour && *kindColour(r.kind))
+    kind = fmt::format("{}{:<7}{}", kindColour(r.kind), kind, kColourReset);
+  else
+    kind = fmt::format("{:<7}", kind);
+  std::string line =
+      fmt::format("{:>12} {:>10} {:>3} {:08x} {:08x} {:<24} {:<20} {:<32} {} {}", r.ctx.cycle,
+                  r.ctx.instructions, r.ctx.cpl, r.ctx.cr3, r.ctx.eip, sym,
+                  d.instructionBytes(r, " "), d.disassemble(r).text, kind, eventText(r, d, colour));
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
 }
@@ -262,57 +298,71 @@ std::string formatText(const Record& r, Describer& d, bool colour) {
 std::string formatJson(const Record& r, Describer& d) {
   std::string sym = d.symbol(r.ctx.eip);
   std::string s = fmt::format(
-      "{{\"cycle\":{},\"insns\":{},\"cpl\":{},\"cr3\":{},\"eip\":{},\"sym\":{},\"bytes\":\"{}\",\"asm\":{},\"kind\":\"{}\"",
-      r.ctx.cycle, r.ctx.instructions, r.ctx.cpl, r.ctx.cr3, r.ctx.eip, sym.empty() ? "null" : jsonString(sym),
-      d.instructionBytes(r, ""), jsonString(d.disassemble(r).text), kindName(r.kind));
+      "{{\"cycle\":{},\"insns\":{},\"cpl\":{},\"cr3\":{},\"eip\":{},\"sym\":{},\"bytes\":\"{}\","
+      "\"asm\":{},\"kind\":\"{}\"",
+      r.ctx.cycle, r.ctx.instructions, r.ctx.cpl, r.ctx.cr3, r.ctx.eip,
+      sym.empty() ? "null" : jsonString(sym), d.instructionBytes(r, ""),
+      jsonString(d.disassemble(r).text), kindName(r.kind));
   auto word = [&](const char* name, uint32_t w) {
     return fmt::format(",\"{}\":{},\"{}_flags\":{}", name, w, name, jsonFlags(d.pagingFlags(w)));
   };
   switch (r.kind) {
     case Kind::kPageFault:
-      s += fmt::format(",\"cr2\":{},\"error\":{},\"error_text\":\"{}\",\"access\":\"{}\"", r.address, r.errorCode,
-                       errorCodeText(r.errorCode), accessText(r.access));
+      s += fmt::format(",\"cr2\":{},\"error\":{},\"error_text\":\"{}\",\"access\":\"{}\"",
+                       r.address, r.errorCode, errorCodeText(r.errorCode), accessText(r.access));
       s += word("pde", r.walk.pde);
       if (!r.walk.large && r.walk.pteAddr != 0) s += word("pte", r.walk.pte);
       s += fmt::format(",\"repeat\":{}", r.repeat);
       break;
     case Kind::kResolve:
-      s += fmt::format(",\"cr2\":{},\"fault_cycle\":{},\"fault_eip\":{},\"resolution\":\"{}\"", r.address,
-                       r.faultCycle, r.faultEip, resolutionName(r.resolution));
+      s += fmt::format(",\"cr2\":{},\"fault_cycle\":{},\"fault_eip\":{},\"resolution\":\"{}\"",
+                       r.address, r.faultCycle, r.faultEip, resolutionName(r.resolution));
       s += word("pte_before", r.pteBefore) + word("pte", r.pteAfter);
       s += fmt::format(",\"frame_before\":{},\"frame\":{}", r.frameBefore, r.frameAfter);
       break;
     case Kind::kTlbFlush:
-      s += fmt::format(",\"flush\":\"{}\",\"dropped\":{},\"valid\":{}", flushKindText(r.flushKind), r.dropped, r.tlbValid);
+      s += fmt::format(",\"flush\":\"{}\",\"dropped\":{},\"valid\":{}", flushKindText(r.flushKind),
+                       r.dropped, r.tlbValid);
       if (r.flushKind == mmu::FlushKind::kInvlpg) s += fmt::format(",\"addr\":{}", r.address);
       break;
     case Kind::kTlbMiss:
-      s += fmt::format(",\"addr\":{},\"access\":\"{}\",\"fault\":{}", r.address, accessText(r.access), r.faulted);
+      s += fmt::format(",\"addr\":{},\"access\":\"{}\",\"fault\":{}", r.address,
+                       accessText(r.access), r.faulted);
       s += word("pde", r.walk.pde);
       if (!r.walk.large && r.walk.pteAddr != 0) s += word("pte", r.walk.pte);
       break;
-    case Kind::kCr3Write: s += fmt::format(",\"old\":{},\"new\":{}", r.oldCr3, r.address); break;
+    case Kind::kCr3Write:
+      s += fmt::format(",\"old\":{},\"new\":{}", r.oldCr3, r.address);
+      break;
     case Kind::kException:
       s += fmt::format(",\"vector\":{},\"name\":\"{}\"", r.vector, vectorName(r.vector));
       if (r.hasError) s += fmt::format(",\"error\":{}", r.errorCode);
       break;
-    case Kind::kInterrupt: s += fmt::format(",\"vector\":{}", r.vector); break;
+    case Kind::kInterrupt:
+      s += fmt::format(",\"vector\":{}", r.vector);
+      break;
     case Kind::kSyscall:
     case Kind::kSysReturn: {
       s += fmt::format(",\"vector\":{},\"eax\":{}", r.vector, r.eax);
       std::string name = d.syscallName(r.eax);
       if (!name.empty()) s += ",\"name\":" + jsonString(name);
-      if (r.kind == Kind::kSysReturn) s += fmt::format(",\"result\":{}", static_cast<int32_t>(r.value));
+      if (r.kind == Kind::kSysReturn)
+        s += fmt::format(",\"result\":{}", static_cast<int32_t>(r.value));
       break;
     }
-    case Kind::kHalt: s += fmt::format(",\"interrupts\":{}", r.interruptsOn); break;
-    case Kind::kIo:
-      s += fmt::format(",\"space\":\"{}\",\"write\":{},\"addr\":{},\"size\":{},\"value\":{},\"assigned\":{}",
-                       r.mmio ? "mmio" : "port", r.write, r.address, r.size, r.value, r.assigned);
+    case Kind::kHalt:
+      s += fmt::format(",\"interrupts\":{}", r.interruptsOn);
       break;
-    case Kind::kInsn: break;
+    case Kind::kIo:
+      s += fmt::format(
+          ",\"space\":\"{}\",\"write\":{},\"addr\":{},\"size\":{},\"value\":{},\"assigned\":{}",
+          r.mmio ? "mmio" : "port", r.write, r.address, r.size, r.value, r.assigned);
+      break;
+    case Kind::kInsn:
+      break;
     case Kind::kStaleTlbUse:
-      s += fmt::format(",\"addr\":{},\"access\":\"{}\",\"word_addr\":{}", r.address, accessText(r.access), r.wordAddr);
+      s += fmt::format(",\"addr\":{},\"access\":\"{}\",\"word_addr\":{}", r.address,
+                       accessText(r.access), r.wordAddr);
       s += word("tlb_pte", r.cachedPte) + word("memory_pte", r.memoryPte);
       s += fmt::format(",\"frame\":{}", r.cachedFrame);
       break;
@@ -320,19 +370,23 @@ std::string formatJson(const Record& r, Describer& d) {
   return s + "}";
 }
 
-// ---- sinks ---------------------------------------------------------------------------------------
+// ---- sinks
+// ---------------------------------------------------------------------------------------
 
 FileOut::FileOut(std::FILE* f, bool owned) : f_(f), owned_(owned) {}
 FileOut::~FileOut() {
-  if (owned_) std::fclose(f_);
-  else std::fflush(f_);
+  if (owned_)
+    std::fclose(f_);
+  else
+    std::fflush(f_);
 }
 
 namespace {
 
 class TextSink final : public Sink {
  public:
-  TextSink(std::shared_ptr<FileOut> out, Describer& d, bool colour) : out_(std::move(out)), d_(d), colour_(colour) {
+  TextSink(std::shared_ptr<FileOut> out, Describer& d, bool colour)
+      : out_(std::move(out)), d_(d), colour_(colour) {
     std::fprintf(out_->get(), "%s\n", textHeader().c_str());
   }
   void write(const Record& r) override {
@@ -369,7 +423,9 @@ class JsonlSink final : public Sink {
 class PerfettoSink final : public Sink {
  public:
   PerfettoSink(std::shared_ptr<FileOut> out, Describer& d) : out_(std::move(out)), d_(d) {
-    emit("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"xray86 guest\"}}");
+    emit(
+        "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"xray86 "
+        "guest\"}}");
   }
   void write(const Record& r) override {
     uint32_t tid = track(r.ctx.cr3);
@@ -377,8 +433,10 @@ class PerfettoSink final : public Sink {
     if (r.kind == Kind::kSyscall) {
       closeSlice(tid, ts);
       std::string name = d_.syscallName(r.eax);
-      emit(fmt::format("{{\"name\":{},\"cat\":\"sys\",\"ph\":\"B\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{}}}",
-                       jsonString("syscall " + (name.empty() ? fmt::format("{}", r.eax) : name)), ts, tid, formatJson(r, d_)));
+      emit(fmt::format(
+          "{{\"name\":{},\"cat\":\"sys\",\"ph\":\"B\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{}}}",
+          jsonString("syscall " + (name.empty() ? fmt::format("{}", r.eax) : name)), ts, tid,
+          formatJson(r, d_)));
       open_[tid] = true;
       lastTs_ = ts;
       return;
@@ -388,8 +446,10 @@ class PerfettoSink final : public Sink {
       closeSlice(tid, ts, formatJson(r, d_));
       const GuestInfo* info = d_.guestInfo();
       if (info && info->freePagesCall && *info->freePagesCall == r.eax) {
-        emit(fmt::format("{{\"name\":\"free frames\",\"ph\":\"C\",\"ts\":{},\"pid\":1,\"args\":{{\"free\":{}}}}}", ts,
-                         static_cast<int32_t>(r.value)));
+        emit(
+            fmt::format("{{\"name\":\"free "
+                        "frames\",\"ph\":\"C\",\"ts\":{},\"pid\":1,\"args\":{{\"free\":{}}}}}",
+                        ts, static_cast<int32_t>(r.value)));
       }
       lastTs_ = ts;
       return;
@@ -399,11 +459,14 @@ class PerfettoSink final : public Sink {
     if (r.kind == Kind::kPageFault) name = "pf " + errorCodeText(r.errorCode);
     if (r.kind == Kind::kResolve) name = std::string("resolve ") + resolutionName(r.resolution);
     if (r.kind == Kind::kTlbFlush) name = std::string("flush ") + flushKindText(r.flushKind);
-    emit(fmt::format("{{\"name\":{},\"cat\":\"{}\",\"ph\":\"i\",\"s\":\"t\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{}}}",
-                     jsonString(name), kindName(r.kind), ts, tid, formatJson(r, d_)));
+    emit(
+        fmt::format("{{\"name\":{},\"cat\":\"{}\",\"ph\":\"i\",\"s\":\"t\",\"ts\":{},\"pid\":1,"
+                    "\"tid\":{},\"args\":{}}}",
+                    jsonString(name), kindName(r.kind), ts, tid, formatJson(r, d_)));
     if (r.kind == Kind::kTlbFlush || r.kind == Kind::kPageFault) {
-      emit(fmt::format("{{\"name\":\"TLB entries\",\"ph\":\"C\",\"ts\":{},\"pid\":1,\"args\":{{\"valid\":{}}}}}", ts,
-                       r.tlbValid));
+      emit(fmt::format(
+          "{{\"name\":\"TLB entries\",\"ph\":\"C\",\"ts\":{},\"pid\":1,\"args\":{{\"valid\":{}}}}}",
+          ts, r.tlbValid));
     }
     lastTs_ = ts;
   }
@@ -419,11 +482,13 @@ class PerfettoSink final : public Sink {
     // Tracks are named last, when the programs each address space ran are known.
     const GuestInfo* info = d_.guestInfo();
     for (const auto& [tid, cr3] : tracks_) {
-      std::string name = cr3 == 0 ? std::string("no paging (cr3 0)") : fmt::format("cr3 0x{:08x}", cr3);
+      std::string name =
+          cr3 == 0 ? std::string("no paging (cr3 0)") : fmt::format("cr3 0x{:08x}", cr3);
       std::string programs = info ? info->spaceName(cr3) : std::string();
       if (!programs.empty()) name += " (" + programs + ")";
-      emit(fmt::format("{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":{},\"args\":{{\"name\":{}}}}}", tid,
-                       jsonString(name)));
+      emit(fmt::format(
+          "{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":{},\"args\":{{\"name\":{}}}}}",
+          tid, jsonString(name)));
     }
     std::fprintf(out_->get(), "\n]}\n");
     std::fflush(out_->get());
@@ -439,8 +504,11 @@ class PerfettoSink final : public Sink {
     auto it = open_.find(tid);
     if (it == open_.end() || !it->second) return;
     it->second = false;
-    if (args.empty()) emit(fmt::format("{{\"ph\":\"E\",\"ts\":{},\"pid\":1,\"tid\":{}}}", ts, tid));
-    else emit(fmt::format("{{\"ph\":\"E\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{}}}", ts, tid, args));
+    if (args.empty())
+      emit(fmt::format("{{\"ph\":\"E\",\"ts\":{},\"pid\":1,\"tid\":{}}}", ts, tid));
+    else
+      emit(fmt::format("{{\"ph\":\"E\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{}}}", ts, tid,
+                       args));
   }
   void emit(const std::string& event) {
     std::fputs(first_ ? "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n" : ",\n", out_->get());

@@ -41,7 +41,9 @@ class Describer {
   // What the tracer learned of the guest (system call and program names); may stay null.
   void setGuestInfo(const GuestInfo* info) { info_ = info; }
   const GuestInfo* guestInfo() const { return info_; }
-  std::string syscallName(uint32_t number) const { return info_ ? info_->syscallName(number) : std::string(); }
+  std::string syscallName(uint32_t number) const {
+    return info_ ? info_->syscallName(number) : std::string();
+  }
 
  private:
   const SymbolTable& symbols_;

@@ -14,7 +14,7 @@ namespace trace {
 
 struct GuestInfo {
   std::map<uint32_t, std::string> syscallNames;  // call number -> "fork" (sys_fork without "sys_")
-  std::optional<uint32_t> freePagesCall;          // the number of getNumFreePages
+  std::optional<uint32_t> freePagesCall;         // the number of getNumFreePages
   // By page-directory base (CR3 & ~0xFFF): the programs seen running there, in order (a
   // directory freed by one process may be reused by the next).
   std::map<uint32_t, std::vector<std::string>> spaceNames;

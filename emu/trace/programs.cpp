@@ -25,7 +25,8 @@ bool findCode(std::span<const uint8_t> b, uint32_t& address, uint32_t& offset, u
   std::vector<elf::Section> sections;
   if (elf::sections(b, sections)) {
     for (const elf::Section& s : sections) {
-      if (s.type != elf::kShtProgbits || !(s.flags & elf::kShfExecinstr) || elf::sectionName(b, sections, s) != ".text") {
+      if (s.type != elf::kShtProgbits || !(s.flags & elf::kShfExecinstr) ||
+          elf::sectionName(b, sections, s) != ".text") {
         continue;
       }
       address = s.addr;
@@ -62,7 +63,8 @@ bool Programs::add(std::span<const uint8_t> image, const std::string& name) {
   if (!findCode(image, address, offset, size) || address >= kUserTop) return false;
   uint32_t n = size < kCompared ? size : kCompared;
   if (n > kUserTop - address) n = kUserTop - address;
-  Program p{programName(name), address, std::vector<uint8_t>(image.begin() + offset, image.begin() + offset + n)};
+  Program p{programName(name), address,
+            std::vector<uint8_t>(image.begin() + offset, image.begin() + offset + n)};
   programs_.push_back(std::move(p));
   return true;
 }
@@ -78,7 +80,8 @@ size_t Programs::addArchive(std::span<const uint8_t> a) {
     size_t e = kHeader + size_t{i} * kEntry;
     uint32_t offset = get32(a, e + kName), size = get32(a, e + kName + 4);
     if (!inside(a, offset, size)) continue;
-    std::string name(reinterpret_cast<const char*>(a.data() + e), strnlen(reinterpret_cast<const char*>(a.data() + e), kName));
+    std::string name(reinterpret_cast<const char*>(a.data() + e),
+                     strnlen(reinterpret_cast<const char*>(a.data() + e), kName));
     if (add(a.subspan(offset, size), name)) ++added;
   }
   return added;

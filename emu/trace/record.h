@@ -18,7 +18,9 @@ using Resolution = xray86::Resolution;
 constexpr unsigned kKindCount = xray86::kEventKinds;
 // The trace's word: "pf", "resolve", "tlb", "miss", "cr3", "exc", "int", "sys", "io", "insn",
 // "stale", "sysret", "halt".
-constexpr const char* kindName(Kind k) { return xray86::traceKindName(k); }
+constexpr const char* kindName(Kind k) {
+  return xray86::traceKindName(k);
+}
 const char* resolutionName(Resolution r);
 
 struct Record {
@@ -39,9 +41,9 @@ struct Record {
 
   // resolve
   Resolution resolution = Resolution::kUnresolved;
-  uint32_t pteBefore = 0, pteAfter = 0;   // the leaf word (PTE, or PDE of a 4 MB page)
+  uint32_t pteBefore = 0, pteAfter = 0;  // the leaf word (PTE, or PDE of a 4 MB page)
   uint32_t frameBefore = 0, frameAfter = 0;
-  uint64_t faultCycle = 0;                // the fault this resolves
+  uint64_t faultCycle = 0;  // the fault this resolves
   uint32_t faultEip = 0;
 
   // tlb

@@ -11,23 +11,30 @@
 
 namespace trace {
 
-std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu& mmu, const RunCounters* c,
-                          const MachineExtras& x, double hostSeconds, const GuestInfo* info) {
+std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu& mmu,
+                          const RunCounters* c, const MachineExtras& x, double hostSeconds,
+                          const GuestInfo* info) {
   mmu::MmuStats s = mmu.stats();
   std::string out = "xray86 run summary\n";
-  auto line = [&](const char* what, const std::string& value) { out += fmt::format("  {:<22} {}\n", what, value); };
+  auto line = [&](const char* what, const std::string& value) {
+    out += fmt::format("  {:<22} {}\n", what, value);
+  };
   line("instructions", fmt::format("{}", instructions));
   line("cycles", fmt::format("{} ({:.3f} s of guest time at 33 MHz)", cycles, cycles / 33e6));
   if (hostSeconds > 0) {
-    line("host speed", fmt::format("{:.1f} million instructions per host second", instructions / hostSeconds / 1e6));
+    line("host speed", fmt::format("{:.1f} million instructions per host second",
+                                   instructions / hostSeconds / 1e6));
   }
   uint64_t lookups = s.tlbHits + s.tlbMisses;
-  line("TLB", fmt::format("{} hits, {} misses, hit rate {:.2f}%", s.tlbHits, s.tlbMisses,
-                          lookups ? 100.0 * static_cast<double>(s.tlbHits) / static_cast<double>(lookups) : 0.0));
+  line("TLB",
+       fmt::format(
+           "{} hits, {} misses, hit rate {:.2f}%", s.tlbHits, s.tlbMisses,
+           lookups ? 100.0 * static_cast<double>(s.tlbHits) / static_cast<double>(lookups) : 0.0));
   std::string flushes;
   for (unsigned k = 0; k < 4; ++k) {
-    flushes += fmt::format("{}{} {} ({} entries dropped)", k ? ", " : "", flushKindText(static_cast<mmu::FlushKind>(k)),
-                           s.flushes[k], s.flushDropped[k]);
+    flushes +=
+        fmt::format("{}{} {} ({} entries dropped)", k ? ", " : "",
+                    flushKindText(static_cast<mmu::FlushKind>(k)), s.flushes[k], s.flushDropped[k]);
   }
   line("TLB flushes", flushes);
   std::string faults = fmt::format("{}", s.pageFaultTotal());
@@ -52,13 +59,16 @@ std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu
                      st.flushes[0] + st.flushes[1] + st.flushes[2] + st.flushes[3],
                      programs.empty() ? "" : " (" + programs + ")"));
   }
-  if (spaces.size() > 8) line("  in other spaces", fmt::format("{} address spaces more", spaces.size() - 8));
+  if (spaces.size() > 8)
+    line("  in other spaces", fmt::format("{} address spaces more", spaces.size() - 8));
   line("stale TLB uses", fmt::format("{}", s.staleUses));
   if (c != nullptr) {
     line("repeat faults", fmt::format("{}", c->repeatFaults));
     std::string res;
     for (unsigned r = 0; r < c->resolutions.size(); ++r) {
-      if (c->resolutions[r]) res += fmt::format("{}{} {}", res.empty() ? "" : ", ", resolutionName(static_cast<Resolution>(r)), c->resolutions[r]);
+      if (c->resolutions[r])
+        res += fmt::format("{}{} {}", res.empty() ? "" : ", ",
+                           resolutionName(static_cast<Resolution>(r)), c->resolutions[r]);
     }
     line("fault resolutions", res.empty() ? "none" : res);
     auto byVector = [](const std::array<uint64_t, 256>& counts, bool names) {
@@ -66,7 +76,8 @@ std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu
       for (unsigned v = 0; v < 256; ++v) {
         if (!counts[v]) continue;
         t += fmt::format("{}{} {}", t.empty() ? "" : ", ",
-                         names ? vectorName(static_cast<uint8_t>(v)) : fmt::format("0x{:02x}", v), counts[v]);
+                         names ? vectorName(static_cast<uint8_t>(v)) : fmt::format("0x{:02x}", v),
+                         counts[v]);
       }
       return t.empty() ? std::string("none") : t;
     };

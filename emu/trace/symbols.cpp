@@ -29,11 +29,13 @@ bool SymbolTable::loadFile(const std::string& path, std::string& error) {
     error = path + ": cannot open";
     return false;
   }
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   return loadBytes(bytes, path, error);
 }
 
-bool SymbolTable::loadBytes(std::span<const uint8_t> b, const std::string& name, std::string& error) {
+bool SymbolTable::loadBytes(std::span<const uint8_t> b, const std::string& name,
+                            std::string& error) {
   if (const char* wrong = elf::checkHeader(b); *wrong) {
     error = name + ": " + wrong;
     return false;
@@ -75,7 +77,8 @@ bool SymbolTable::loadBytes(std::span<const uint8_t> b, const std::string& name,
     size_t len = strnlen(s, strsize - nameOff);
     if (len == 0 || len == strsize - nameOff) continue;  // unnamed, or not terminated
     std::string n(s, len);
-    if (type == kSttNotype && (n[0] == '.' || n.find('.') != std::string::npos)) continue;  // local labels
+    if (type == kSttNotype && (n[0] == '.' || n.find('.') != std::string::npos))
+      continue;  // local labels
     found.push_back({value, symSize == 0 ? value : value + symSize, n});
   }
   if (found.empty()) {
@@ -90,7 +93,9 @@ bool SymbolTable::loadBytes(std::span<const uint8_t> b, const std::string& name,
   // Unsized symbols reach to the next symbol's start (bounded).
   for (size_t i = 0; i < found.size(); ++i) {
     if (found[i].end != found[i].start) continue;
-    uint32_t limit = found[i].start + kMaxUnsizedSpan < found[i].start ? 0xFFFFFFFFu : found[i].start + kMaxUnsizedSpan;
+    uint32_t limit = found[i].start + kMaxUnsizedSpan < found[i].start
+                         ? 0xFFFFFFFFu
+                         : found[i].start + kMaxUnsizedSpan;
     for (size_t j = i + 1; j < found.size(); ++j) {
       if (found[j].start > found[i].start) {
         limit = std::min(limit, found[j].start);

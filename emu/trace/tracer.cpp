@@ -27,11 +27,16 @@ namespace trace {
 namespace {
 constexpr uint32_t kFrameMask = mmu::PagingBits::kFrame;
 constexpr uint8_t kPageFaultVector = 14;  // #PF
-constexpr uint32_t bit(Kind k) { return 1u << static_cast<unsigned>(k); }
-constexpr uint32_t kDefaultRing = bit(Kind::kPageFault) | bit(Kind::kResolve) | bit(Kind::kTlbFlush) | bit(Kind::kCr3Write) |
-                                  bit(Kind::kException) | bit(Kind::kInterrupt) | bit(Kind::kSyscall) | bit(Kind::kStaleTlbUse);
+constexpr uint32_t bit(Kind k) {
+  return 1u << static_cast<unsigned>(k);
+}
+constexpr uint32_t kDefaultRing =
+    bit(Kind::kPageFault) | bit(Kind::kResolve) | bit(Kind::kTlbFlush) | bit(Kind::kCr3Write) |
+    bit(Kind::kException) | bit(Kind::kInterrupt) | bit(Kind::kSyscall) | bit(Kind::kStaleTlbUse);
 
-uint32_t leafOf(const mmu::WalkTrace& w) { return w.large || w.pteAddr == 0 ? w.pde : w.pte; }
+uint32_t leafOf(const mmu::WalkTrace& w) {
+  return w.large || w.pteAddr == 0 ? w.pde : w.pte;
+}
 uint32_t frameOf(const mmu::WalkTrace& w) {
   uint32_t leaf = leafOf(w);
   if (!(leaf & mmu::PagingBits::kPresent)) return 0;
@@ -43,7 +48,8 @@ Tracer::Tracer(emu::EventBus& events, const mmu::Mmu& mmu, mmu::PhysMemory& mem)
     : events_(events), mmu_(mmu), mem_(mem), ringKinds_(kDefaultRing) {}
 
 void Tracer::setSink(Sink* sink, uint32_t kinds, const Filter* filter) {
-  auto slot = std::find_if(sinks_.begin(), sinks_.end(), [sink](const SinkSlot& s) { return s.sink == sink; });
+  auto slot = std::find_if(sinks_.begin(), sinks_.end(),
+                           [sink](const SinkSlot& s) { return s.sink == sink; });
   if (kinds == 0) {
     if (slot != sinks_.end()) sinks_.erase(slot);
   } else if (slot != sinks_.end()) {
@@ -156,7 +162,8 @@ void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded, 
   }
   r.address = f.address;
   r.access = f.access;
-  r.errorCode = f.errorCode;  // so that a filter's error-code classes select a fault's resolution too
+  r.errorCode =
+      f.errorCode;  // so that a filter's error-code classes select a fault's resolution too
   r.faultCycle = f.ctx.cycle;
   r.faultEip = f.ctx.eip;
   r.pteBefore = p.leafBefore;
@@ -176,7 +183,8 @@ void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded, 
     r.resolution = Resolution::kMapped;
   } else if (r.frameAfter != r.frameBefore) {
     r.resolution = Resolution::kCopied;
-  } else if ((r.pteAfter & mmu::PagingBits::kWritable) && !(p.leafBefore & mmu::PagingBits::kWritable)) {
+  } else if ((r.pteAfter & mmu::PagingBits::kWritable) &&
+             !(p.leafBefore & mmu::PagingBits::kWritable)) {
     r.resolution = Resolution::kMadeWritable;
   } else {
     r.resolution = Resolution::kUnchanged;
@@ -191,7 +199,8 @@ void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded, 
   emit(r);
 }
 
-// ---- events --------------------------------------------------------------------------------------
+// ---- events
+// --------------------------------------------------------------------------------------
 
 void Tracer::onPageFault(const mmu::PageFault& e) {
   Record r = start(Kind::kPageFault);
@@ -236,8 +245,8 @@ void Tracer::onTlbMiss(const mmu::TlbMiss& e) {
   if (!e.faulted) {
     for (size_t i = 0; i < pending_.size(); ++i) {
       const Record& f = pending_[i].fault;
-      if (f.ctx.eip == ctx.eip && (f.ctx.cr3 & kFrameMask) == (ctx.cr3 & kFrameMask) && f.ctx.cpl == ctx.cpl &&
-          ((f.address ^ e.linear) & kFrameMask) == 0) {
+      if (f.ctx.eip == ctx.eip && (f.ctx.cr3 & kFrameMask) == (ctx.cr3 & kFrameMask) &&
+          f.ctx.cpl == ctx.cpl && ((f.address ^ e.linear) & kFrameMask) == 0) {
         resolve(i, ctx, false);
         break;
       }

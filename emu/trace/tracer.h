@@ -95,7 +95,7 @@ class Tracer final : public emu::Observer {
  private:
   struct Pending {
     Record fault;
-    uint32_t leafBefore;   // PTE (or 4 MB PDE) the fault saw
+    uint32_t leafBefore;  // PTE (or 4 MB PDE) the fault saw
   };
   struct OpenCall {
     uint32_t number = 0, returnEip = 0;
@@ -105,9 +105,9 @@ class Tracer final : public emu::Observer {
     uint32_t eip = 0, cr2 = 0, count = 0;
   };
 
-  Record start(Kind kind);           // context, instruction bytes
-  void readInstruction(Record& r);   // bytes at CS:EIP through a side-effect-free probe
-  void emit(const Record& r);        // ring, filter, sink
+  Record start(Kind kind);          // context, instruction bytes
+  void readInstruction(Record& r);  // bytes at CS:EIP through a side-effect-free probe
+  void emit(const Record& r);       // ring, filter, sink
   void userActivity(const emu::EventContext& ctx);
   EventCounters& countersOf(uint32_t cr3) { return counters_.bySpace[cr3 & ~0xFFFu]; }
   // How the fault ended, from the tables now; `killed`: its instruction was abandoned.
@@ -132,7 +132,7 @@ class Tracer final : public emu::Observer {
   uint64_t ringCount_ = 0;
   std::vector<Pending> pending_;
   std::map<uint32_t, LastFault> lastFault_;  // by page-directory base
-  std::map<uint32_t, OpenCall> openCalls_;   // system calls not yet returned, by page-directory base
+  std::map<uint32_t, OpenCall> openCalls_;  // system calls not yet returned, by page-directory base
   GuestInfo* info_ = nullptr;
   const SymbolTable* symbols_ = nullptr;
   const Programs* programs_ = nullptr;

@@ -10,13 +10,20 @@ using mmu::PagingBits;
 
 const char* cellStateName(CellState s) {
   switch (s) {
-    case CellState::kNotPresent: return "not present";
-    case CellState::kKernelRead: return "kernel read-only";
-    case CellState::kKernelWrite: return "kernel writable";
-    case CellState::kUserRead: return "user read-only";
-    case CellState::kUserWrite: return "user writable";
-    case CellState::kCow: return "copy-on-write";
-    case CellState::kLarge: return "4 MB page";
+    case CellState::kNotPresent:
+      return "not present";
+    case CellState::kKernelRead:
+      return "kernel read-only";
+    case CellState::kKernelWrite:
+      return "kernel writable";
+    case CellState::kUserRead:
+      return "user read-only";
+    case CellState::kUserWrite:
+      return "user writable";
+    case CellState::kCow:
+      return "copy-on-write";
+    case CellState::kLarge:
+      return "4 MB page";
   }
   return "?";
 }
@@ -113,7 +120,8 @@ void FrameCensus::take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vec
       if (f == nullptr) continue;
       uint32_t word;
       std::memcpy(&word, f + 4 * probe, 4);
-      if (word == curDir[probe] && std::find(spaces.begin(), spaces.end(), pfn << 12) == spaces.end()) {
+      if (word == curDir[probe] &&
+          std::find(spaces.begin(), spaces.end(), pfn << 12) == spaces.end()) {
         spaces.push_back(pfn << 12);
       }
     }
@@ -191,7 +199,8 @@ std::vector<FrameMapper> FrameCensus::mappersOf(mmu::PhysMemory& mem, uint32_t p
       if (pse_ && (pde & PagingBits::kPageSize)) {
         uint32_t base = (pde & PagingBits::kLargeFrame) >> 12;
         if (pfn >= base && pfn < base + 1024) {
-          out.push_back({space, (i << 22) | ((pfn - base) << 12), pde, pde, userPde, true, kernelPde_[i]});
+          out.push_back(
+              {space, (i << 22) | ((pfn - base) << 12), pde, pde, userPde, true, kernelPde_[i]});
         }
         continue;
       }
@@ -199,8 +208,8 @@ std::vector<FrameMapper> FrameCensus::mappersOf(mmu::PhysMemory& mem, uint32_t p
       for (unsigned j = 0; j < 1024; ++j) {
         uint32_t pte = table[j];
         if (!(pte & PagingBits::kPresent) || (pte >> 12) != pfn) continue;
-        out.push_back({space, (i << 22) | (j << 12), pte, pde, userPde && (pte & PagingBits::kUser), false,
-                       static_cast<bool>(kernelPde_[i])});
+        out.push_back({space, (i << 22) | (j << 12), pte, pde, userPde && (pte & PagingBits::kUser),
+                       false, static_cast<bool>(kernelPde_[i])});
       }
     }
   }
@@ -224,6 +233,8 @@ void Recorder::onPageFault(const mmu::PageFault& e) {
   lastFaultCr3_ = e.cr3 & ~mmu::kPageMask;
 }
 
-void Recorder::onCr3Write(const mmu::Cr3Write& e) { noteCr3(e.newCr3); }
+void Recorder::onCr3Write(const mmu::Cr3Write& e) {
+  noteCr3(e.newCr3);
+}
 
 }  // namespace view

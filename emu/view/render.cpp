@@ -53,13 +53,13 @@ CellState tableState(const uint32_t (&table)[1024], uint32_t pde, unsigned cowBi
 
 Rgb cellColour(CellState s) {
   static constexpr std::array<Rgb, kCellStates> colours{{
-      {36, 38, 48},     // not present
-      {58, 74, 112},    // kernel read-only
-      {88, 116, 178},   // kernel writable
-      {70, 160, 90},    // user read-only
-      {236, 200, 60},   // user writable
-      {238, 96, 40},    // copy-on-write
-      {156, 92, 206},   // 4 MB page
+      {36, 38, 48},    // not present
+      {58, 74, 112},   // kernel read-only
+      {88, 116, 178},  // kernel writable
+      {70, 160, 90},   // user read-only
+      {236, 200, 60},  // user writable
+      {238, 96, 40},   // copy-on-write
+      {156, 92, 206},  // 4 MB page
   }};
   return colours[static_cast<unsigned>(s)];
 }
@@ -118,7 +118,8 @@ void Renderer::setFont(int size) {
     return;
   }
   int adv = 0;
-  if (TTF_GlyphMetrics(font_, 'M', nullptr, nullptr, nullptr, nullptr, &adv) == 0) charW_ = std::max(1, adv);
+  if (TTF_GlyphMetrics(font_, 'M', nullptr, nullptr, nullptr, nullptr, &adv) == 0)
+    charW_ = std::max(1, adv);
 }
 
 void Renderer::fill(const Rect& r, Rgb c) {
@@ -165,7 +166,8 @@ FrameRange framesShown(Session& s) {
 Layout layoutFor(Session& s, int w, int h) {
   const mmu::Tlb& dtlb = s.machine().mmu().tlb(false);
   FrameRange f = framesShown(s);
-  return Layout(w, h, f.first, f.count, dtlb.sets(), dtlb.ways(), s.machine().mmu().geometry().split);
+  return Layout(w, h, f.first, f.count, dtlb.sets(), dtlb.ways(),
+                s.machine().mmu().geometry().split);
 }
 
 void Renderer::draw(Session& s, const Chrome& chrome, int w, int h) {
@@ -189,13 +191,14 @@ void Renderer::drawStatus(Session& s, const Layout& l, const Chrome& chrome) {
   fill(l.status, kPanel);
   emu::Cpu& cpu = s.machine().cpu();
   std::string sym = s.symbols().describe(cpu.eip());
-  std::string top = fmt::format("xray86 view  [{}]  cycle {}  insns {}  EIP {:08x}{}{}  CPL {}  CR3 {:08x}{}{}",
-                                chrome.state, cpu.cycles(), cpu.instructions(), cpu.eip(),
-                                sym.empty() ? "" : " ", sym, cpu.cpl(), cpu.cr3(),
-                                chrome.speed.empty() ? "" : "  speed ", chrome.speed);
+  std::string top =
+      fmt::format("xray86 view  [{}]  cycle {}  insns {}  EIP {:08x}{}{}  CPL {}  CR3 {:08x}{}{}",
+                  chrome.state, cpu.cycles(), cpu.instructions(), cpu.eip(), sym.empty() ? "" : " ",
+                  sym, cpu.cpl(), cpu.cr3(), chrome.speed.empty() ? "" : "  speed ", chrome.speed);
   text(l.pad, l.pad / 2, top, kTitle, l.w - 2 * l.pad);
   text(l.pad, l.pad / 2 + l.line,
-       "space run/pause  s step  f next #PF  t next flush  c next CR3  a address space  [ ] frame  z zoom  +/- speed  p shot  h help  q quit",
+       "space run/pause  s step  f next #PF  t next flush  c next CR3  a address space  [ ] frame  "
+       "z zoom  +/- speed  p shot  h help  q quit",
        kDim, l.w - 2 * l.pad);
 }
 
@@ -214,7 +217,8 @@ void Renderer::drawAddressSpace(Session& s, const Layout& l) {
   }
   std::string name = s.guestInfo().spaceName(cr3);
   text(l.pdes.x, l.space.y,
-       fmt::format("page directory {:08x}{}{}{}", cr3, name.empty() ? "" : " ", name, current ? " (current)" : ""),
+       fmt::format("page directory {:08x}{}{}{}", cr3, name.empty() ? "" : " ", name,
+                   current ? " (current)" : ""),
        kTitle, 32 * l.pdes.cell);
   for (unsigned i = 0; i < 1024; ++i) {
     Rect r = l.pdes.rect(i);
@@ -239,7 +243,8 @@ void Renderer::drawAddressSpace(Session& s, const Layout& l) {
     std::memset(table, 0, sizeof table);
     if (pde & PagingBits::kPresent) whole = CellState::kLarge;
   }
-  text(l.ptes.x, l.space.y, fmt::format("PDE {:03x}: {:08x}-{:08x}", sel.pde, base, base + 0x3FFFFF), kTitle,
+  text(l.ptes.x, l.space.y,
+       fmt::format("PDE {:03x}: {:08x}-{:08x}", sel.pde, base, base + 0x3FFFFF), kTitle,
        32 * l.ptes.cell);
   for (unsigned j = 0; j < 1024; ++j) {
     Rect r = l.ptes.rect(j);
@@ -266,11 +271,13 @@ void Renderer::drawLegend(const Layout& l) {
 
 // A frame's details: its number and address, how many user PTEs map it, and which entries of
 // which address spaces (named by program) map it at which linear addresses.
-void Renderer::frameLines(Session& s, uint32_t pfn, std::vector<std::pair<std::string, Rgb>>& lines) {
+void Renderer::frameLines(Session& s, uint32_t pfn,
+                          std::vector<std::pair<std::string, Rgb>>& lines) {
   const FrameCensus& c = s.census();
   uint16_t n = c.userMappers(pfn);
-  lines.push_back({fmt::format("frame {:#x} at {:08x}: {} user PTE{} map it{}{}{}", pfn, pfn << 12, n, n == 1 ? "" : "s",
-                               n >= 2 ? " (shared)" : "", c.pageTable(pfn) ? "; holds a page table" : "",
+  lines.push_back({fmt::format("frame {:#x} at {:08x}: {} user PTE{} map it{}{}{}", pfn, pfn << 12,
+                               n, n == 1 ? "" : "s", n >= 2 ? " (shared)" : "",
+                               c.pageTable(pfn) ? "; holds a page table" : "",
                                c.kernelMapped(pfn) ? "; kernel-mapped" : ""),
                    kTitle});
   std::vector<FrameMapper> mappers = s.frameMappers(pfn);
@@ -283,15 +290,19 @@ void Renderer::frameLines(Session& s, uint32_t pfn, std::vector<std::pair<std::s
     }
     if (++listed > kMappersListed) continue;
     std::string name = s.spaceName(m.cr3);
-    lines.push_back({fmt::format("  cr3 {:08x} {:<8} linear {:08x}  {}{}", m.cr3, name.empty() ? "-" : name, m.linear,
-                                 flagsText(m.entry, s.cowBit(), m.large), m.user ? "" : " (supervisor)"),
-                     m.user ? kText : kDim});
+    lines.push_back(
+        {fmt::format("  cr3 {:08x} {:<8} linear {:08x}  {}{}", m.cr3, name.empty() ? "-" : name,
+                     m.linear, flagsText(m.entry, s.cowBit(), m.large),
+                     m.user ? "" : " (supervisor)"),
+         m.user ? kText : kDim});
   }
-  if (listed > kMappersListed) lines.push_back({fmt::format("  ... {} more", listed - kMappersListed), kDim});
+  if (listed > kMappersListed)
+    lines.push_back({fmt::format("  ... {} more", listed - kMappersListed), kDim});
   if (firstKernel) {
-    lines.push_back({fmt::format("  kernel half (every space): linear {:08x}{}", firstKernel->linear,
-                                 kernel > 1 ? fmt::format(" and {} more", kernel - 1) : ""),
-                     kDim});
+    lines.push_back(
+        {fmt::format("  kernel half (every space): linear {:08x}{}", firstKernel->linear,
+                     kernel > 1 ? fmt::format(" and {} more", kernel - 1) : ""),
+         kDim});
   }
 }
 
@@ -330,8 +341,9 @@ void Renderer::drawDetails(Session& s, const Layout& l) {
     if (cr3 == (mmu.cr3() & ~mmu::kPageMask)) {
       const mmu::TlbEntry* e = mmu.tlb(false).lookup(page);
       if (e) {
-        lines.push_back({fmt::format("TLB: cached -> {:08x} {}{}{}", e->frame, e->writable ? "W" : "R",
-                                     e->user ? "U" : "S", e->stale ? "  STALE: memory changed since the fill" : ""),
+        lines.push_back({fmt::format("TLB: cached -> {:08x} {}{}{}", e->frame,
+                                     e->writable ? "W" : "R", e->user ? "U" : "S",
+                                     e->stale ? "  STALE: memory changed since the fill" : ""),
                          e->stale ? Rgb{255, 110, 110} : kText});
       } else {
         lines.push_back({"TLB: not cached", kDim});
@@ -359,18 +371,20 @@ void Renderer::drawFrames(Session& s, const Layout& l) {
   const Grid& g = l.frames;
   FrameRange range = framesShown(s);
   uint32_t shownEnd = std::min(g.end, c.frames());
-  std::string scale = g.per == 1 ? "1 frame (4 KB)" : fmt::format("{} frames ({} KB)", g.per, 4 * g.per);
+  std::string scale =
+      g.per == 1 ? "1 frame (4 KB)" : fmt::format("{} frames ({} KB)", g.per, 4 * g.per);
   text(l.framesPanel.x, l.framesPanel.y,
-       range.all ? fmt::format("physical frames 0x{:x}-0x{:x}, all RAM (z: in use); a cell: {}", g.first,
-                               shownEnd ? shownEnd - 1 : 0, scale)
-                 : fmt::format("physical frames 0x{:x}-0x{:x} in use (z: all 0x{:x}); a cell: {}", g.first,
-                               shownEnd ? shownEnd - 1 : 0, c.frames(), scale),
+       range.all ? fmt::format("physical frames 0x{:x}-0x{:x}, all RAM (z: in use); a cell: {}",
+                               g.first, shownEnd ? shownEnd - 1 : 0, scale)
+                 : fmt::format("physical frames 0x{:x}-0x{:x} in use (z: all 0x{:x}); a cell: {}",
+                               g.first, shownEnd ? shownEnd - 1 : 0, c.frames(), scale),
        kTitle, l.framesPanel.w);
   // Batched by colour: one SDL call per colour. Cells of 6 pixels or more keep a 1-pixel gap.
   int gap = g.cell >= 6 ? 1 : 0;
   std::vector<SDL_Rect> byColour[6];
-  const Rgb colours[6] = {frameColour(0, false, false), frameColour(0, true, false), frameColour(0, false, true),
-                          frameColour(1, false, false), frameColour(2, false, false), frameColour(3, false, false)};
+  const Rgb colours[6] = {frameColour(0, false, false), frameColour(0, true, false),
+                          frameColour(0, false, true),  frameColour(1, false, false),
+                          frameColour(2, false, false), frameColour(3, false, false)};
   for (uint32_t f = g.first; f < shownEnd; f += g.per) {
     uint16_t most = 0;
     bool kernel = false, table = false;
@@ -427,7 +441,8 @@ void Renderer::drawTlb(Session& s, const Layout& l) {
     const mmu::Tlb& t = mmu.tlb(which == 1);
     text(l.tlb.x, y,
          fmt::format("{}TLB: {} sets x {} ways, {} valid (page>frame, W/R U/S, G, D; red: stale)",
-                     split ? (which ? "instruction " : "data ") : "", t.sets(), t.ways(), t.validCount()),
+                     split ? (which ? "instruction " : "data ") : "", t.sets(), t.ways(),
+                     t.validCount()),
          kTitle, l.tlb.w);
     y += l.line;
     int label = 3 * charW_;
@@ -439,10 +454,11 @@ void Renderer::drawTlb(Session& s, const Layout& l) {
         Rect r{l.tlb.x + label + static_cast<int>(way) * wayW, y, wayW - 3, l.line - 1};
         fill(r, !e.valid ? kTlbEmpty : e.stale ? kStale : kTlbValid);
         if (e.valid) {
-          std::string t2 = e.large ? fmt::format("{:03x}>{:03x} 4M", e.pageBase >> 22, e.frame >> 22)
-                                   : fmt::format("{:05x}>{:05x}", e.pageBase >> 12, e.frame >> 12);
-          t2 += fmt::format(" {}{}{}{}", e.writable ? "W" : "R", e.user ? "U" : "S", e.global ? "G" : "",
-                            e.dirty ? "D" : "");
+          std::string t2 = e.large
+                               ? fmt::format("{:03x}>{:03x} 4M", e.pageBase >> 22, e.frame >> 22)
+                               : fmt::format("{:05x}>{:05x}", e.pageBase >> 12, e.frame >> 12);
+          t2 += fmt::format(" {}{}{}{}", e.writable ? "W" : "R", e.user ? "U" : "S",
+                            e.global ? "G" : "", e.dirty ? "D" : "");
           text(r.x + 2, y, t2, kText, r.w - 4);
         }
       }
@@ -456,7 +472,8 @@ void Renderer::drawSpaces(Session& s, const Layout& l) {
   uint32_t shown = s.shownCr3();
   spaceHits_.clear();
   int y = l.spaces.y;
-  text(l.spaces.x, y, "address spaces seen, named by program (a / A: choose, 0: follow CR3)", kTitle, l.spaces.w);
+  text(l.spaces.x, y, "address spaces seen, named by program (a / A: choose, 0: follow CR3)",
+       kTitle, l.spaces.w);
   y += l.line;
   // In columns of 40 characters; the shown one is always in view.
   int colW = 40 * charW_;
@@ -472,8 +489,12 @@ void Renderer::drawSpaces(Session& s, const Layout& l) {
     size_t k = i - first;
     int x = l.spaces.x + static_cast<int>(k / static_cast<size_t>(rows)) * colW;
     int yy = y + static_cast<int>(k % static_cast<size_t>(rows)) * l.line;
-    std::string t = fmt::format("{}0x{:08x} {}{}", a.cr3 == shown ? "> " : "  ", a.cr3, a.name.empty() ? "-" : a.name,
-                                a.current ? " (current)" : !a.live ? " (gone)" : !a.loaded ? " (not run yet)" : "");
+    std::string t = fmt::format("{}0x{:08x} {}{}", a.cr3 == shown ? "> " : "  ", a.cr3,
+                                a.name.empty() ? "-" : a.name,
+                                a.current   ? " (current)"
+                                : !a.live   ? " (gone)"
+                                : !a.loaded ? " (not run yet)"
+                                            : "");
     if (i + 1 == first + room && i + 1 < spaces.size()) {
       t = fmt::format("  ... {} more", spaces.size() - i);
     } else if (a.live) {
@@ -494,13 +515,20 @@ namespace {
 // The trace's colours for its kinds (emu/trace/format.cpp, on a terminal), as RGB.
 Rgb kindColour(trace::Kind k) {
   switch (k) {
-    case trace::Kind::kPageFault: return {255, 120, 105};
-    case trace::Kind::kResolve: return {120, 214, 130};
-    case trace::Kind::kTlbFlush: return {228, 200, 96};
-    case trace::Kind::kStaleTlbUse: return {236, 110, 236};
-    case trace::Kind::kCr3Write: return {110, 200, 222};
-    case trace::Kind::kException: return {240, 90, 90};
-    default: return kText;
+    case trace::Kind::kPageFault:
+      return {255, 120, 105};
+    case trace::Kind::kResolve:
+      return {120, 214, 130};
+    case trace::Kind::kTlbFlush:
+      return {228, 200, 96};
+    case trace::Kind::kStaleTlbUse:
+      return {236, 110, 236};
+    case trace::Kind::kCr3Write:
+      return {110, 200, 222};
+    case trace::Kind::kException:
+      return {240, 90, 90};
+    default:
+      return kText;
   }
 }
 }  // namespace
@@ -509,21 +537,24 @@ void Renderer::drawEvents(Session& s, const Layout& l) {
   mmu::MmuStats st = s.machine().mmu().stats();
   const trace::RunCounters& c = s.traceCounters();
   int y = l.events.y;
-  text(l.events.x, y, fmt::format("events, newest first: the trace's lines (--trace {})", kPanelKinds), kTitle,
+  text(l.events.x, y,
+       fmt::format("events, newest first: the trace's lines (--trace {})", kPanelKinds), kTitle,
        l.events.w);
   y += l.line;
   std::string res;
   for (unsigned r = 0; r < c.resolutions.size(); ++r) {
     if (c.resolutions[r]) {
-      res += fmt::format("{}{} {}", res.empty() ? "" : ", ", trace::resolutionName(static_cast<trace::Resolution>(r)),
-                         c.resolutions[r]);
+      res +=
+          fmt::format("{}{} {}", res.empty() ? "" : ", ",
+                      trace::resolutionName(static_cast<trace::Resolution>(r)), c.resolutions[r]);
     }
   }
   uint64_t flushes = st.flushes[0] + st.flushes[1] + st.flushes[2] + st.flushes[3];
   text(l.events.x, y,
-       fmt::format("page faults {}{}  repeat faults {}  TLB flushes {}  stale TLB uses {}  TLB {} hits, {} misses",
-                   st.pageFaultTotal(), res.empty() ? "" : " (" + res + ")", c.repeatFaults, flushes, st.staleUses,
-                   st.tlbHits, st.tlbMisses),
+       fmt::format("page faults {}{}  repeat faults {}  TLB flushes {}  stale TLB uses {}  TLB {} "
+                   "hits, {} misses",
+                   st.pageFaultTotal(), res.empty() ? "" : " (" + res + ")", c.repeatFaults,
+                   flushes, st.staleUses, st.tlbHits, st.tlbMisses),
        kDim, l.events.w);
   y += l.line;
   // Columns as wide as their widest visible entry (the font is monospaced).
@@ -539,8 +570,8 @@ void Renderer::drawEvents(Session& s, const Layout& l) {
     wi = std::max(wi, shown.back().first.instruction.size());
   }
   auto row = [&](const EventColumns& e) {
-    return fmt::format("{:>{}} {:<8} {:<8} {:<{}} {:<{}} {:<7} {}", e.cycle, wc, e.cr3, e.eip, e.function, wf,
-                       e.instruction, wi, e.kind, e.fields);
+    return fmt::format("{:>{}} {:<8} {:<8} {:<{}} {:<{}} {:<7} {}", e.cycle, wc, e.cr3, e.eip,
+                       e.function, wf, e.instruction, wi, e.kind, e.fields);
   };
   text(l.events.x, y, row(head), kDim, l.events.w);
   y += l.line;
@@ -586,7 +617,8 @@ void chunk(std::vector<uint8_t>& out, const char* type, const std::vector<uint8_
 }
 }  // namespace
 
-bool writePng(const std::string& path, int w, int h, const uint32_t* pixels, int pitch, std::string& error) {
+bool writePng(const std::string& path, int w, int h, const uint32_t* pixels, int pitch,
+              std::string& error) {
   // Raw image: each row a filter byte (0, none) then RGB triples.
   std::vector<uint8_t> raw;
   raw.reserve(static_cast<size_t>(h) * (1 + 3 * static_cast<size_t>(w)));
@@ -649,7 +681,8 @@ bool renderOffscreen(Session& s, const Chrome& chrome, int w, int h, std::vector
     pixels.resize(static_cast<size_t>(w) * h);
     SDL_LockSurface(surf);
     for (int y = 0; y < h; ++y) {
-      std::memcpy(&pixels[static_cast<size_t>(y) * w], static_cast<uint8_t*>(surf->pixels) + y * surf->pitch,
+      std::memcpy(&pixels[static_cast<size_t>(y) * w],
+                  static_cast<uint8_t*>(surf->pixels) + y * surf->pitch,
                   static_cast<size_t>(w) * 4);
     }
     SDL_UnlockSurface(surf);

@@ -1,7 +1,8 @@
 // Drawing the view with SDL2 and SDL2_ttf: one Draw* function per panel, each reading what the
 // Session and the MMU hold. Also the PNG writer (zlib) for --view-png and screenshots.
 //
-// render.cpp defines: cellColour, frameColour, framesShown, layoutFor, shortcuts, Renderer, writePng, renderOffscreen.
+// render.cpp defines: cellColour, frameColour, framesShown, layoutFor, shortcuts, Renderer,
+// writePng, renderOffscreen.
 #pragma once
 
 #include <cstdint>

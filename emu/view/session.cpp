@@ -29,7 +29,8 @@ Layout::Layout(int width, int height, uint32_t firstFrame, uint32_t frameCount, 
   pdes = {pad, top + line, cell, 32, 32, 1};
   ptes = {2 * pad + 32 * cell, top + line, cell, 32, 32, 1};
   legend = {pad, space.y + space.h + pad, leftW - 2 * pad, 2 * line};
-  details = {pad, legend.y + legend.h + pad, leftW - 2 * pad, std::max(line, bottom - (legend.y + legend.h + pad))};
+  details = {pad, legend.y + legend.h + pad, leftW - 2 * pad,
+             std::max(line, bottom - (legend.y + legend.h + pad))};
 
   // Right: frames, the TLB, the address spaces.
   int rx = leftW + pad, rw = w - rx - pad;
@@ -179,7 +180,8 @@ void Session::autoSelect() {
     selection_.pte = 0;
     if (pde & PagingBits::kPageSize) return;
     for (unsigned j = 0; j < 1024; ++j) {
-      if (mmu::readPagingWord(machine_, (pde & PagingBits::kFrame) + 4 * j, true) & PagingBits::kPresent) {
+      if (mmu::readPagingWord(machine_, (pde & PagingBits::kFrame) + 4 * j, true) &
+          PagingBits::kPresent) {
         selection_.pte = j;
         return;
       }
@@ -196,9 +198,12 @@ std::vector<AddressSpace> Session::addressSpaces() const {
   uint32_t cur = machine_.mmu().cr3() & ~mmu::kPageMask;
   const std::vector<uint32_t>& live = census_.liveSpaces();
   const std::vector<uint32_t>& seen = recorder_.cr3s();
-  auto has = [](const std::vector<uint32_t>& v, uint32_t c) { return std::find(v.begin(), v.end(), c) != v.end(); };
+  auto has = [](const std::vector<uint32_t>& v, uint32_t c) {
+    return std::find(v.begin(), v.end(), c) != v.end();
+  };
   std::vector<AddressSpace> out;
-  for (uint32_t c : seen) out.push_back({c, guestInfo().spaceName(c), c == cur, has(live, c), true});
+  for (uint32_t c : seen)
+    out.push_back({c, guestInfo().spaceName(c), c == cur, has(live, c), true});
   for (uint32_t c : live) {
     if (!has(seen, c)) out.push_back({c, spaceName(c), c == cur, true, false});
   }

@@ -36,7 +36,8 @@ struct Grid {
   uint32_t per = 1, first = 0, end = 1024;
   Rect rect(uint32_t index) const {
     uint32_t c = (index - first) / per;
-    return {x + static_cast<int>(c % cols) * cell, y + static_cast<int>(c / cols) * cell, cell, cell};
+    return {x + static_cast<int>(c % cols) * cell, y + static_cast<int>(c / cols) * cell, cell,
+            cell};
   }
   bool shows(uint32_t index) const { return index >= first && index < end; }
   // The item under a point, or -1.
@@ -74,8 +75,8 @@ struct Selection {
 // An address space of the list the viewer chooses from: a CR3 seen, or a page directory the
 // census found in RAM that was never loaded (a child fork() built that has not run yet).
 struct AddressSpace {
-  uint32_t cr3 = 0;   // page-directory base
-  std::string name;   // the programs it ran (trace::GuestInfo), or the one it maps; may be ""
+  uint32_t cr3 = 0;  // page-directory base
+  std::string name;  // the programs it ran (trace::GuestInfo), or the one it maps; may be ""
   bool current = false, live = false, loaded = false;
 };
 

@@ -4,23 +4,22 @@
 // view_cli.cpp defines: ViewCli, addViewOptions, checkViewOptions, runView.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "emu/run/run.h"
 
 namespace view {
 
 struct ViewCli {
-  bool window = false;              // --view
-  std::vector<std::string> png;     // --view-png FILE (repeatable; pairs with --view-at)
-  std::vector<std::string> at;      // --view-at WHEN
-  std::string keys;                 // --view-keys: scripted key presses for the window
-  std::string size = "1280x800";    // --view-size WxH
+  bool window = false;            // --view
+  std::vector<std::string> png;   // --view-png FILE (repeatable; pairs with --view-at)
+  std::vector<std::string> at;    // --view-at WHEN
+  std::string keys;               // --view-keys: scripted key presses for the window
+  std::string size = "1280x800";  // --view-size WxH
   bool enabled() const { return window || !png.empty() || !at.empty(); }
 };
 

@@ -82,10 +82,13 @@ TEST(StudentCow, ForkCopiesOnlyWhatIsWritten) {
   ASSERT_EQ(s.kind, xray86::StopKind::kExited) << s.message << "\n" << m->console();
   std::string out = m->console();
   std::smatch h;
-  ASSERT_TRUE(std::regex_search(out, h, std::regex("heap 0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)"))) << out;
+  ASSERT_TRUE(std::regex_search(out, h, std::regex("heap 0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)")))
+      << out;
   uint32_t first = static_cast<uint32_t>(std::stoul(h[1], nullptr, 16));
   uint32_t last = static_cast<uint32_t>(std::stoul(h[2], nullptr, 16));
-  EXPECT_EQ(m->count(xray86::Filter("kind=fault and protection and write and user").inCr2(first, last)), 3u);
+  EXPECT_EQ(
+      m->count(xray86::Filter("kind=fault and protection and write and user").inCr2(first, last)),
+      3u);
   // Each copied: the parent still shares every heap page while the child writes.
   EXPECT_EQ(m->count(xray86::Filter("kind=resolve and copied").inCr2(first, last)), 3u);
   EXPECT_EQ(m->counters().pageFaults, 5u);

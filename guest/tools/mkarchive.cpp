@@ -23,14 +23,13 @@ struct Input {
   std::vector<char> bytes;
 };
 
-void put32(std::vector<char> &out, std::size_t at, std::uint32_t v) {
-  for (int i = 0; i < 4; i++)
-    out[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+void put32(std::vector<char>& out, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; i++) out[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
 }  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: mkarchive OUT NAME=PATH...\n");
     return 2;
@@ -40,7 +39,8 @@ int main(int argc, char **argv) {
     std::string arg = argv[i];
     auto eq = arg.find('=');
     if (eq == std::string::npos || eq == 0 || eq >= kNameLen) {
-      std::fprintf(stderr, "mkarchive: bad argument '%s' (want NAME=PATH, NAME < 24 bytes)\n", argv[i]);
+      std::fprintf(stderr, "mkarchive: bad argument '%s' (want NAME=PATH, NAME < 24 bytes)\n",
+                   argv[i]);
       return 1;
     }
     std::ifstream in(arg.substr(eq + 1), std::ios::binary);
@@ -48,7 +48,8 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "mkarchive: cannot read %s\n", arg.substr(eq + 1).c_str());
       return 1;
     }
-    inputs.push_back({arg.substr(0, eq), std::vector<char>(std::istreambuf_iterator<char>(in), {})});
+    inputs.push_back(
+        {arg.substr(0, eq), std::vector<char>(std::istreambuf_iterator<char>(in), {})});
   }
 
   std::size_t offset = kHeaderSize + kEntrySize * inputs.size();

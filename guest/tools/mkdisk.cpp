@@ -37,58 +37,54 @@ constexpr std::uint32_t kModOffset = 160;
 constexpr std::uint32_t kCmdlineOffset = 256;
 constexpr std::uint32_t kTopOfMemory = 0x4000000;  // DISKBOOT_TOP in memlayout.h
 
-std::uint32_t get32(const std::vector<char> &b, std::size_t at) {
+std::uint32_t get32(const std::vector<char>& b, std::size_t at) {
   std::uint32_t v = 0;
-  for (int i = 3; i >= 0; i--)
-    v = (v << 8) | static_cast<std::uint8_t>(b[at + i]);
+  for (int i = 3; i >= 0; i--) v = (v << 8) | static_cast<std::uint8_t>(b[at + i]);
   return v;
 }
-std::uint16_t get16(const std::vector<char> &b, std::size_t at) {
+std::uint16_t get16(const std::vector<char>& b, std::size_t at) {
   return static_cast<std::uint16_t>(static_cast<std::uint8_t>(b[at]) |
                                     (static_cast<std::uint8_t>(b[at + 1]) << 8));
 }
-void put32(std::vector<char> &b, std::size_t at, std::uint32_t v) {
-  for (int i = 0; i < 4; i++)
-    b[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+void put32(std::vector<char>& b, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; i++) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
-bool readfile(const char *path, std::vector<char> &out) {
+bool readfile(const char* path, std::vector<char>& out) {
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return false;
+  if (!in) return false;
   out.assign(std::istreambuf_iterator<char>(in), {});
   return true;
 }
 
-int fail(const char *msg, const char *what) {
+int fail(const char* msg, const char* what) {
   std::fprintf(stderr, "mkdisk: %s%s\n", msg, what);
   return 1;
 }
 
 }  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 5) {
     std::fprintf(stderr, "usage: mkdisk OUT BOOTSECT KERNEL.ELF ARCHIVE [COMMAND LINE...]\n");
     return 2;
   }
   std::vector<char> boot, elf, archive;
-  if (!readfile(argv[2], boot))
-    return fail("cannot read ", argv[2]);
-  if (!readfile(argv[3], elf))
-    return fail("cannot read ", argv[3]);
-  if (!readfile(argv[4], archive))
-    return fail("cannot read ", argv[4]);
+  if (!readfile(argv[2], boot)) return fail("cannot read ", argv[2]);
+  if (!readfile(argv[3], elf)) return fail("cannot read ", argv[3]);
+  if (!readfile(argv[4], archive)) return fail("cannot read ", argv[4]);
   std::string cmdline;
-  for (int i = 5; i < argc; i++)
-    cmdline += (i > 5 ? " " : "") + std::string(argv[i]);
-  if (cmdline.size() >= kSector - kCmdlineOffset)
-    return fail("command line too long", "");
-  if (boot.size() > 510)
-    return fail("boot sector larger than 510 bytes: ", argv[2]);
+  for (int i = 5; i < argc; i++) cmdline += (i > 5 ? " " : "") + std::string(argv[i]);
+  if (cmdline.size() >= kSector - kCmdlineOffset) return fail("command line too long", "");
+  if (boot.size() > 510) return fail("boot sector larger than 510 bytes: ", argv[2]);
 
   // Flatten the kernel's PT_LOAD segments (ELF32: System V ABI, i386 supplement).
-  if (elf.size() < 52 || std::memcmp(elf.data(), "\x7f" "ELF", 4) != 0 || elf[4] != 1)
+  if (elf.size() < 52 ||
+      std::memcmp(elf.data(),
+                  "\x7f"
+                  "ELF",
+                  4) != 0 ||
+      elf[4] != 1)
     return fail("not a 32-bit ELF file: ", argv[3]);
   std::uint32_t entry = get32(elf, 24), phoff = get32(elf, 28);
   std::uint16_t phentsize = get16(elf, 42), phnum = get16(elf, 44);
@@ -99,10 +95,8 @@ int main(int argc, char **argv) {
   std::vector<Seg> segs;
   for (std::uint32_t i = 0; i < phnum; i++) {
     std::size_t ph = phoff + static_cast<std::size_t>(i) * phentsize;
-    if (ph + 32 > elf.size())
-      return fail("truncated program headers in ", argv[3]);
-    if (get32(elf, ph) != 1)
-      continue;  // not PT_LOAD
+    if (ph + 32 > elf.size()) return fail("truncated program headers in ", argv[3]);
+    if (get32(elf, ph) != 1) continue;  // not PT_LOAD
     Seg s{get32(elf, ph + 12), get32(elf, ph + 4), get32(elf, ph + 16)};
     std::uint32_t memsz = get32(elf, ph + 20);
     if (static_cast<std::size_t>(s.off) + s.filesz > elf.size())
@@ -115,7 +109,7 @@ int main(int argc, char **argv) {
   if (segs.empty() || lo < 0x100000 || memhi > 0x400000)
     return fail("kernel must load between 1 MB and 4 MB: ", argv[3]);
   std::vector<char> kernel(filehi - lo, 0);
-  for (const Seg &s : segs)
+  for (const Seg& s : segs)
     std::memcpy(kernel.data() + (s.paddr - lo), elf.data() + s.off, s.filesz);
 
   std::uint32_t archiveaddr = (memhi + 0xfff) & ~0xfffu;
@@ -159,7 +153,6 @@ int main(int argc, char **argv) {
 
   std::ofstream o(argv[1], std::ios::binary | std::ios::trunc);
   o.write(image.data(), static_cast<std::streamsize>(image.size()));
-  if (!o)
-    return fail("cannot write ", argv[1]);
+  if (!o) return fail("cannot write ", argv[1]);
   return 0;
 }

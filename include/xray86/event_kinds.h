@@ -11,20 +11,20 @@ namespace xray86 {
 // X(enumerator, the trace's word for it, the filter language's word for this kind alone).
 // The trace's word names the record in a text or JSON trace; `--trace pf` selects a page fault
 // and its resolution, `--trace sys` a system call and its return (docs/trace.md).
-#define XRAY86_EVENT_KINDS(X)                                                                  \
-  X(PageFault, "pf", "fault")       /* #PF raised by the MMU (before delivery): address = CR2 */ \
-  X(TlbFlush, "tlb", "tlb")         /* a flush: flushKind, address = the INVLPG page, dropped */ \
-  X(TlbMiss, "miss", "miss")        /* a TLB miss and its walk: address = linear */              \
-  X(Cr3Write, "cr3", "cr3")         /* MOV to CR3: address = new CR3, oldCr3 */                  \
-  X(StaleTlbUse, "stale", "stale")  /* a TLB entry used after its PTE changed, before a flush */ \
-  X(Exception, "exc", "exc")        /* an exception other than #PF, before delivery */           \
-  X(Interrupt, "int", "int")        /* an external interrupt taken */                            \
-  X(Syscall, "sys", "syscall")      /* INT n from CPL 3: vector, eax (the call number) */        \
-  X(Halt, "halt", "halt")           /* HLT */                                                    \
-  X(Resolve, "resolve", "resolve")  /* how a page fault ended, once its instruction ran again */ \
-  X(SysReturn, "sysret", "sysret")  /* the return to user mode after a system call */            \
-  X(Io, "io", "io")                 /* a port or MMIO access (the trace only) */                 \
-  X(Insn, "insn", "insn")           /* an instruction retired (the trace only) */
+#define XRAY86_EVENT_KINDS(X)                                                                   \
+  X(PageFault, "pf", "fault")      /* #PF raised by the MMU (before delivery): address = CR2 */ \
+  X(TlbFlush, "tlb", "tlb")        /* a flush: flushKind, address = the INVLPG page, dropped */ \
+  X(TlbMiss, "miss", "miss")       /* a TLB miss and its walk: address = linear */              \
+  X(Cr3Write, "cr3", "cr3")        /* MOV to CR3: address = new CR3, oldCr3 */                  \
+  X(StaleTlbUse, "stale", "stale") /* a TLB entry used after its PTE changed, before a flush */ \
+  X(Exception, "exc", "exc")       /* an exception other than #PF, before delivery */           \
+  X(Interrupt, "int", "int")       /* an external interrupt taken */                            \
+  X(Syscall, "sys", "syscall")     /* INT n from CPL 3: vector, eax (the call number) */        \
+  X(Halt, "halt", "halt")          /* HLT */                                                    \
+  X(Resolve, "resolve", "resolve") /* how a page fault ended, once its instruction ran again */ \
+  X(SysReturn, "sysret", "sysret") /* the return to user mode after a system call */            \
+  X(Io, "io", "io")                /* a port or MMIO access (the trace only) */                 \
+  X(Insn, "insn", "insn")          /* an instruction retired (the trace only) */
 
 enum class EventKind : uint8_t {
 #define XRAY86_ENUMERATOR(name, traceWord, filterWord) k##name,

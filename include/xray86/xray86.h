@@ -45,24 +45,25 @@ class Error : public std::runtime_error {
 // ---- Options: what `xray86 run` takes (docs/platform.md) ----------------------------------------
 
 struct Options {
-  std::string kernel;                // --kernel: a multiboot ELF
-  std::string cmdline;               // --cmdline
-  std::vector<std::string> modules;  // --module "FILE [ARGS]"
-  std::vector<std::string> disks;    // --disk: master, then slave
-  bool snapshot = true;              // disk writes stay in memory (the API's default; --snapshot)
-  std::string bios;                  // --bios: a ROM image instead of the built-in firmware
-  uint32_t memMb = 256;              // --mem
-  std::optional<std::string> input;  // --input: typed into COM1 (C escapes); none: no input at all
-  std::string inputFile;             // --input-file
-  std::string keys;                  // --keys: typed on the PS/2 keyboard
-  int64_t rtc = 946684800;           // --rtc: seconds since 1970 at cycle 0
+  std::string kernel;                 // --kernel: a multiboot ELF
+  std::string cmdline;                // --cmdline
+  std::vector<std::string> modules;   // --module "FILE [ARGS]"
+  std::vector<std::string> disks;     // --disk: master, then slave
+  bool snapshot = true;               // disk writes stay in memory (the API's default; --snapshot)
+  std::string bios;                   // --bios: a ROM image instead of the built-in firmware
+  uint32_t memMb = 256;               // --mem
+  std::optional<std::string> input;   // --input: typed into COM1 (C escapes); none: no input at all
+  std::string inputFile;              // --input-file
+  std::string keys;                   // --keys: typed on the PS/2 keyboard
+  int64_t rtc = 946684800;            // --rtc: seconds since 1970 at cycle 0
   unsigned tlbSets = 8, tlbWays = 4;  // --tlb SETSxWAYS: the 80386's 32 entries by default
-  bool splitTlb = false;             // separate instruction and data TLBs of that geometry
+  bool splitTlb = false;              // separate instruction and data TLBs of that geometry
   uint64_t maxInstructions = 2'000'000'000;  // -n/--max-insns: Machine::run() stops here (total)
   uint64_t maxCycles = ~uint64_t{0};         // --max-cycles (total)
   std::vector<std::string> symbols;  // --symbols: ELF files naming addresses (the kernel's always)
-  unsigned cowBit = kDefaultCowBit;  // --cow-bit: the PTE bit of copy-on-write pages (PTE_COW 0x200)
-  bool echoConsole = false;          // also copy the guest's console to standard output
+  unsigned cowBit =
+      kDefaultCowBit;        // --cow-bit: the PTE bit of copy-on-write pages (PTE_COW 0x200)
+  bool echoConsole = false;  // also copy the guest's console to standard output
 
   // The same options as the command line, e.g. {"--kernel", "k.elf", "--cmdline", "run=cowtest"}.
   // Throws Error with the parser's message on an unknown option or a bad value.
@@ -81,7 +82,7 @@ enum class FlushKind : uint8_t { kCr3Write, kInvlpg, kCr0, kCr4 };
 struct ErrorCode {
   static constexpr uint32_t kPresent = 1;  // 0: not present, 1: protection violation
   static constexpr uint32_t kWrite = 2;
-  static constexpr uint32_t kUser = 4;     // the access was made at CPL 3
+  static constexpr uint32_t kUser = 4;  // the access was made at CPL 3
   static constexpr uint32_t kReserved = 8;
 };
 
@@ -92,26 +93,26 @@ struct Event {
   uint64_t instructions = 0;  // retired before this event
   uint32_t eip = 0;           // the instruction it belongs to
   uint8_t cpl = 0;
-  uint32_t cr3 = 0;           // the address space (CR3 as loaded)
+  uint32_t cr3 = 0;  // the address space (CR3 as loaded)
   // The event's fields (which ones are set: see EventKind).
   uint32_t address = 0;
   uint32_t errorCode = 0;  // page faults, exceptions with an error code
   Access access = Access::kRead;
-  uint8_t vector = 0;      // exceptions, interrupts, system calls
-  bool external = false;   // interrupts: from the interrupt controller (else INT n, INT3, INTO)
+  uint8_t vector = 0;     // exceptions, interrupts, system calls
+  bool external = false;  // interrupts: from the interrupt controller (else INT n, INT3, INTO)
   FlushKind flushKind = FlushKind::kCr3Write;
-  uint32_t dropped = 0;    // TLB entries a flush dropped
+  uint32_t dropped = 0;  // TLB entries a flush dropped
   uint32_t oldCr3 = 0;
-  uint32_t eax = 0;        // system calls and their returns: the call number
-  uint32_t value = 0;      // system call returns: the result (EAX)
+  uint32_t eax = 0;    // system calls and their returns: the call number
+  uint32_t value = 0;  // system call returns: the result (EAX)
   uint32_t pdeAddr = 0, pde = 0, pteAddr = 0, pte = 0;  // page faults, misses: the walk
   uint32_t cachedPte = 0, memoryPte = 0, cachedFrame = 0, wordAddr = 0;  // stale uses
-  uint32_t repeat = 0;     // page faults: faults in a row at this EIP and CR2 in this space (1: new)
+  uint32_t repeat = 0;  // page faults: faults in a row at this EIP and CR2 in this space (1: new)
   // Resolutions: address, errorCode and access are the fault's; eip and cpl its instruction's.
   Resolution resolution = Resolution::kUnresolved;
-  uint32_t pteBefore = 0, pteAfter = 0;      // the leaf word (PTE, or PDE of a 4 MB page)
+  uint32_t pteBefore = 0, pteAfter = 0;  // the leaf word (PTE, or PDE of a 4 MB page)
   uint32_t frameBefore = 0, frameAfter = 0;
-  uint64_t faultCycle = 0;                   // the fault's cycle
+  uint64_t faultCycle = 0;  // the fault's cycle
 };
 
 // [first, last): the half-open ranges of --trace-filter's `in A..B`.
@@ -137,16 +138,16 @@ class Filter {
   Filter(std::string expression) : text_(std::move(expression)) {}
   Filter(const char* expression) : text_(expression) {}
 
-  static Filter of(EventKind kind);                        // "kind=WORD" (eventKindName)
+  static Filter of(EventKind kind);                                 // "kind=WORD" (eventKindName)
   static Filter pageFaults() { return of(EventKind::kPageFault); }  // "kind=fault"
-  Filter& where(const std::string& expression);            // and (expression)
-  Filter& cowClass() { return where("protection and write"); }  // a write to a present page
+  Filter& where(const std::string& expression);                     // and (expression)
+  Filter& cowClass() { return where("protection and write"); }      // a write to a present page
   Filter& userMode(bool user) { return where(user ? "user" : "kernel"); }  // the error code's U/S
   Filter& inCr2(uint32_t first, uint32_t last) { return range("cr2", first, last); }
   Filter& inEip(uint32_t first, uint32_t last) { return range("eip", first, last); }
   Filter& inSymbol(const std::string& name) { return where("eip in " + name); }
   Filter& atCpl(uint8_t level) { return where("cpl=" + std::to_string(level)); }
-  Filter& inSpace(uint32_t cr3);                            // cr3=0x... (the page-directory base)
+  Filter& inSpace(uint32_t cr3);  // cr3=0x... (the page-directory base)
   Filter& withVector(uint8_t vector) { return where("vector=" + std::to_string(vector)); }
 
   const std::string& text() const { return text_; }
@@ -170,16 +171,16 @@ struct Registers {
 struct Counters {
   uint64_t instructions = 0, cycles = 0;  // whole run only (0 per address space)
   uint64_t tlbHits = 0, tlbMisses = 0, walks = 0, evictions = 0;
-  std::array<uint64_t, 4> flushes{};       // by FlushKind
-  std::array<uint64_t, 4> flushDropped{};  // entries dropped, by FlushKind
+  std::array<uint64_t, 4> flushes{};            // by FlushKind
+  std::array<uint64_t, 4> flushDropped{};       // entries dropped, by FlushKind
   std::array<uint64_t, 8> pageFaultsByClass{};  // by error code & 7 (P | W | U)
   uint64_t pageFaults = 0;
   uint64_t reservedFaults = 0;
-  uint64_t repeatFaults = 0;   // faults repeating the previous one at the same EIP and CR2
+  uint64_t repeatFaults = 0;  // faults repeating the previous one at the same EIP and CR2
   uint64_t staleUses = 0;
-  std::array<uint64_t, 6> resolutions{};  // how page faults ended, by Resolution
-  std::array<uint64_t, 32> exceptions{};  // by vector (#PF too)
-  std::array<uint64_t, 256> interrupts{};  // external, by vector
+  std::array<uint64_t, 6> resolutions{};           // how page faults ended, by Resolution
+  std::array<uint64_t, 32> exceptions{};           // by vector (#PF too)
+  std::array<uint64_t, 256> interrupts{};          // external, by vector
   std::array<uint64_t, 256> softwareInterrupts{};  // INT n (any CPL), by vector
   uint64_t syscalls = 0;
   uint64_t cr3Writes = 0;
@@ -191,8 +192,8 @@ struct PageEntries {
   uint32_t pdeAddr = 0, pde = 0;
   uint32_t pteAddr = 0, pte = 0;  // 0 when the PDE is not present or maps 4 MB
   bool large = false;
-  bool present = false;      // the whole walk found a page
-  uint32_t physical = 0;     // when present
+  bool present = false;                 // the whole walk found a page
+  uint32_t physical = 0;                // when present
   bool user = false, writable = false;  // combined over PDE and PTE, when present
 };
 
@@ -215,14 +216,14 @@ enum class StopKind : uint8_t {
   kReset,             // the guest reset the machine
   kInstructionLimit,  // the run's instruction budget (or Options::maxInstructions) is used up
   kCycleLimit,
-  kEvent,             // runUntil: the event arrived (Machine::lastEvent())
-  kAddress,           // runTo: EIP reached the address or symbol
-  kRepeatedFault,     // the repeat detector (stopOnRepeatedFaults)
-  kRequested,         // a callback called Machine::stop()
-  kHalted,            // HLT with nothing left to wake it
+  kEvent,          // runUntil: the event arrived (Machine::lastEvent())
+  kAddress,        // runTo: EIP reached the address or symbol
+  kRepeatedFault,  // the repeat detector (stopOnRepeatedFaults)
+  kRequested,      // a callback called Machine::stop()
+  kHalted,         // HLT with nothing left to wake it
   kTripleFault,
-  kUnsupported,       // an instruction the CPU does not implement
-  kConsole,           // runUntilConsole: the console printed the text
+  kUnsupported,  // an instruction the CPU does not implement
+  kConsole,      // runUntilConsole: the console printed the text
 };
 const char* stopKindName(StopKind kind);
 
@@ -251,7 +252,7 @@ class Symbols {
   void load(const std::string& path);
   std::optional<Symbol> find(const std::string& name) const;
   std::optional<Symbol> lookup(uint32_t address) const;  // the symbol covering `address`
-  std::string describe(uint32_t address) const;  // "name+0x1c", or "" when none covers it
+  std::string describe(uint32_t address) const;          // "name+0x1c", or "" when none covers it
   size_t size() const;
 
   const trace::SymbolTable& table() const { return *table_; }  // for the library itself
@@ -275,17 +276,17 @@ class Machine {
 
   // -- Running. Every run also stops at the Options limits and when the guest stops. A run from
   // inside a callback throws Error.
-  Stop run();                                  // until the guest exits (or a limit)
-  Stop runInstructions(uint64_t count);        // at most `count` more instructions
-  Stop runCycles(uint64_t count);              // at most `count` more cycles
-  Stop runUntil(EventKind kind);               // until the next event of that kind
-  Stop runUntil(const Filter& filter);         // until the next event that matches
-  Stop runTo(uint32_t eip);                    // until EIP is `eip` (before it executes)
-  Stop runTo(const std::string& symbol);       // until EIP is the symbol's first byte
+  Stop run();                             // until the guest exits (or a limit)
+  Stop runInstructions(uint64_t count);   // at most `count` more instructions
+  Stop runCycles(uint64_t count);         // at most `count` more cycles
+  Stop runUntil(EventKind kind);          // until the next event of that kind
+  Stop runUntil(const Filter& filter);    // until the next event that matches
+  Stop runTo(uint32_t eip);               // until EIP is `eip` (before it executes)
+  Stop runTo(const std::string& symbol);  // until EIP is the symbol's first byte
   // Until the console (COM1 and port 0xE9) prints `text`, counting only what is printed from now
   // on: "$ " for a shell's prompt, for kernels that never power off (MIT's xv6).
   Stop runUntilConsole(const std::string& text);
-  Stop step();                                 // one instruction (or one interrupt delivery)
+  Stop step();  // one instruction (or one interrupt delivery)
   // From inside a callback: end the current run at the next instruction boundary (kRequested).
   void stop();
   // The repeat detector: a run stops (kRepeatedFault) once one address space faulted `count`
@@ -308,7 +309,7 @@ class Machine {
                                                   bool user = false) const;
   std::optional<uint32_t> readVirtual32(uint32_t cr3, uint32_t va, bool user = false) const;
   PageEntries pageEntries(uint32_t cr3, uint32_t va) const;
-  std::vector<Mapping> mappings(uint32_t cr3) const;  // the present ones, in linear order
+  std::vector<Mapping> mappings(uint32_t cr3) const;          // the present ones, in linear order
   std::vector<TlbEntry> tlb(bool instruction = false) const;  // valid entries
   const Symbols& symbols() const;
   // The programs seen running in the address space `cr3` (CR3 & ~0xFFF), in order, e.g.

@@ -36,9 +36,9 @@ TEST(Boot, BootSectorPrintsThroughInt10AndExits) {
   auto r = m->run(kInsns, kCycles);
   EXPECT_EQ(r.kind, Kind::kGuestExit) << r.message;
   EXPECT_EQ(r.status, (0x21 << 1) | 1);
-  EXPECT_EQ(out.text, "Hello from INT 10h\r\n");        // mirrored to the debug console
-  EXPECT_EQ(m->cga().row(0), "Hello from INT 10h");      // and on the CGA screen
-  EXPECT_EQ(m->cga().cursor(), 80);                      // CR LF: start of row 1
+  EXPECT_EQ(out.text, "Hello from INT 10h\r\n");     // mirrored to the debug console
+  EXPECT_EQ(m->cga().row(0), "Hello from INT 10h");  // and on the CGA screen
+  EXPECT_EQ(m->cga().cursor(), 80);                  // CR LF: start of row 1
 }
 
 TEST(Boot, BiosServicesForBootSectors) {
@@ -46,7 +46,7 @@ TEST(Boot, BiosServicesForBootSectors) {
   MachineConfig c;
   c.disks = {kImages + "/boot_bios.img"};
   c.rtc = 1709210096;  // 2024-02-29 12:34:56 UTC
-  c.input = "x";  // what INT 16h reads, through COM1
+  c.input = "x";       // what INT 16h reads, through COM1
   auto m = make(c, out);
   ASSERT_TRUE(m);
   auto r = m->run(kInsns, kCycles);

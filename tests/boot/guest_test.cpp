@@ -56,7 +56,9 @@ TEST(GuestOnMachine, StaleTlbWithoutFlushBreaksIsolation) {
   // cow_flush=none: the parent keeps writable TLB entries after fork (QEMU: exit 3).
   GuestRun r = multiboot("cow_flush=none run=cowtest");
   EXPECT_EQ(r.outcome.status, 3) << r.outcome.message;
-  EXPECT_TRUE(hasLine(r.console, "FAIL isolation: parent reads 'B', child saw the parent's value changed (or died)"))
+  EXPECT_TRUE(
+      hasLine(r.console,
+              "FAIL isolation: parent reads 'B', child saw the parent's value changed (or died)"))
       << r.console;
 }
 

@@ -162,7 +162,7 @@ TEST_F(Alu, RotatesThroughCarry) {
   flat32({0xF9, 0xD1, 0xD0, 0xD1, 0xD8, 0xD1, 0xC0});  // stc; rcl eax,1; rcr eax,1; rol eax,1
   cpu.setReg(kEax, 0x80000000);
   steps(2);
-  EXPECT_EQ(cpu.reg(kEax), 1u);  // carry in at bit 0, bit 31 out to CF
+  EXPECT_EQ(cpu.reg(kEax), 1u);                 // carry in at bit 0, bit 31 out to CF
   EXPECT_EQ(arith() & (kCf | kOf), kCf | kOf);  // OF = old bit 31 xor new bit 31
   steps(1);
   EXPECT_EQ(cpu.reg(kEax), 0x80000000u);

@@ -67,8 +67,8 @@ class CpuTest : public ::testing::Test {
   // An IDT gate ([386PRM] 9.5 figure 9-3): type 0xE interrupt gate, 0xF trap gate.
   void gate(uint8_t v, uint32_t offset, uint8_t type, uint8_t dpl, uint16_t sel = kCode0) {
     bus.poke32(kIdt + v * 8u, (offset & 0xFFFF) | (uint32_t{sel} << 16));
-    bus.poke32(kIdt + v * 8u + 4, (offset & 0xFFFF0000u) | 0x8000 | (uint32_t{dpl} << 13) |
-                                      (uint32_t{type} << 8));
+    bus.poke32(kIdt + v * 8u + 4,
+               (offset & 0xFFFF0000u) | 0x8000 | (uint32_t{dpl} << 13) | (uint32_t{type} << 8));
   }
   // Flat ring-0 protected mode with a real GDT, an IDT of interrupt gates to HLT stubs and a TSS
   // whose SS0:ESP0 is kData0:kRing0Stack.
@@ -104,7 +104,7 @@ class CpuTest : public ::testing::Test {
   void runToHalt(uint64_t limit = 1000) {
     RunResult r = cpu.run(limit);
     ASSERT_EQ(r.reason, StopReason::kHaltInterruptsOff) << stopReasonName(r.reason) << "\n"
-                                                         << cpu.registerDump();
+                                                        << cpu.registerDump();
   }
   // The vector whose HLT stub the CPU stopped in.
   int stubVector() const {

@@ -1,12 +1,13 @@
 // The decoder against the opcode table: every row decodes to the length its form implies, in
 // 16- and 32-bit code, with and without a memory operand; opcodes with no row stop the run as
 // unsupported; the README lists every implemented mnemonic.
+#include "emu/cpu/decode.h"
+
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 
-#include "emu/cpu/decode.h"
 #include "emu/cpu/opcodes.h"
 #include "tests/cpu/cpu_fixture.h"
 
@@ -16,16 +17,31 @@ namespace {
 // Immediate bytes a form adds after the ModR/M part ([386PRM] 17.2).
 unsigned immediateBytes(Form f, bool o32, bool a32) {
   switch (f) {
-    case Form::kMIb: case Form::kMIbs: case Form::kIb: case Form::kIbs: case Form::kJb: return 1;
-    case Form::kMIv: case Form::kIv: case Form::kJv: return o32 ? 4 : 2;
-    case Form::kIw: return 2;
-    case Form::kIwIb: return 3;
-    case Form::kAp: return o32 ? 6 : 4;
-    case Form::kMoffs: return a32 ? 4 : 2;
-    default: return 0;
+    case Form::kMIb:
+    case Form::kMIbs:
+    case Form::kIb:
+    case Form::kIbs:
+    case Form::kJb:
+      return 1;
+    case Form::kMIv:
+    case Form::kIv:
+    case Form::kJv:
+      return o32 ? 4 : 2;
+    case Form::kIw:
+      return 2;
+    case Form::kIwIb:
+      return 3;
+    case Form::kAp:
+      return o32 ? 6 : 4;
+    case Form::kMoffs:
+      return a32 ? 4 : 2;
+    default:
+      return 0;
   }
 }
-bool modrm(Form f) { return f == Form::kM || f == Form::kMIb || f == Form::kMIbs || f == Form::kMIv; }
+bool modrm(Form f) {
+  return f == Form::kM || f == Form::kMIb || f == Form::kMIbs || f == Form::kMIv;
+}
 
 TEST(Decode, EveryRowHasTheLengthItsFormImplies) {
   ASSERT_GT(opcodeRows().size(), 300u);

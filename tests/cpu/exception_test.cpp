@@ -67,7 +67,7 @@ TEST_F(Exceptions, GeneralProtectionErrorCodeNamesTheSelector) {
 }
 
 TEST_F(Exceptions, NotPresentSegment) {
-  protectedMode({0x8E, 0xD8});  // mov ds, ax
+  protectedMode({0x8E, 0xD8});              // mov ds, ax
   descriptor(0x40, 0, 0xFFFFF, 0x12, 0xC);  // data, P = 0
   cpu.setGdtr(DescriptorTable{kGdt, 0x4F});
   cpu.setReg(kEax, 0x40);
@@ -113,8 +113,8 @@ TEST_F(Exceptions, WriteAcrossIntoMissingPageStoresNothing) {
   cpu.setReg(kEax, 0xAABBCCDD);
   runToHalt();
   EXPECT_EQ(stubVector(), vec::kPf);
-  EXPECT_EQ(cpu.cr2(), 0x400000u);  // the second page is the one missing
-  EXPECT_EQ(stack(0), 2u);          // not present, write, supervisor
+  EXPECT_EQ(cpu.cr2(), 0x400000u);       // the second page is the one missing
+  EXPECT_EQ(stack(0), 2u);               // not present, write, supervisor
   EXPECT_EQ(bus.read(0x3FFFFE, 2), 0u);  // the first page was not written
 }
 
@@ -154,15 +154,15 @@ TEST_F(Exceptions, TripleFaultStopsWithDump) {
 // Ring 3 -> INT 0x40 (DPL 3 gate) -> ring 0 on the TSS stack -> IRET -> ring 3 again.
 TEST_F(Exceptions, SyscallFromRing3SwitchesStacksAndIretReturns) {
   // Ring 0: build an IRET frame to ring 3 at 0x1100 and IRET.
-  protectedMode({0x6A, 0x23,                          // push 0x23         (SS)
-                 0x68, 0x00, 0x70, 0x00, 0x00,        // push 0x7000       (ESP)
-                 0x68, 0x02, 0x00, 0x00, 0x00,        // push 0x2          (EFLAGS)
-                 0x6A, 0x1B,                          // push 0x1B         (CS)
-                 0x68, 0x00, 0x11, 0x00, 0x00,        // push 0x1100       (EIP)
-                 0xCF});                              // iret
-  place({0xB8, 0x2A, 0x00, 0x00, 0x00,  // mov eax, 42
-         0xCD, 0x40,                    // int 0x40
-         0xF4},                         // hlt: privileged at CPL 3 -> #GP(0)
+  protectedMode({0x6A, 0x23,                    // push 0x23         (SS)
+                 0x68, 0x00, 0x70, 0x00, 0x00,  // push 0x7000       (ESP)
+                 0x68, 0x02, 0x00, 0x00, 0x00,  // push 0x2          (EFLAGS)
+                 0x6A, 0x1B,                    // push 0x1B         (CS)
+                 0x68, 0x00, 0x11, 0x00, 0x00,  // push 0x1100       (EIP)
+                 0xCF});                        // iret
+  place({0xB8, 0x2A, 0x00, 0x00, 0x00,          // mov eax, 42
+         0xCD, 0x40,                            // int 0x40
+         0xF4},                                 // hlt: privileged at CPL 3 -> #GP(0)
         0x1100);
   gate(0x40, 0x1200, 0xF, 3);  // trap gate, DPL 3
   place({0x83, 0xC0, 0x01,     // add eax, 1
@@ -196,8 +196,8 @@ TEST_F(Exceptions, InterruptAndIretCosts) {
 
 TEST_F(Exceptions, PrivilegeChangeCosts) {
   // Ring 0 IRETs to ring 3 (82), which does INT 0x40 (99) into a handler that HLTs (5).
-  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00,
-                 0x11, 0x00, 0x00, 0xCF});
+  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00, 0x11,
+                 0x00, 0x00, 0xCF});
   place({0xCD, 0x40}, 0x1100);
   gate(0x40, kStubs + 16 * 0x40, 0xE, 3);
   uint64_t c0 = cpu.cycles();
@@ -215,8 +215,8 @@ TEST_F(Exceptions, SyscallEventCarriesEax) {
       eax = e.eax;
     }
   } rec;
-  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00,
-                 0x11, 0x00, 0x00, 0xCF});
+  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00, 0x11,
+                 0x00, 0x00, 0xCF});
   place({0xB8, 0x07, 0x00, 0x00, 0x00, 0xCD, 0x40}, 0x1100);  // mov eax, 7; int 0x40
   gate(0x40, kStubs + 16 * 0x40, 0xE, 3);
   cpu.events().attach(&rec);
@@ -228,8 +228,8 @@ TEST_F(Exceptions, SyscallEventCarriesEax) {
 }
 
 TEST_F(Exceptions, IntToDplZeroGateFromRing3IsGp) {
-  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00,
-                 0x11, 0x00, 0x00, 0xCF});
+  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00, 0x11,
+                 0x00, 0x00, 0xCF});
   place({0xCD, 0x30}, 0x1100);  // int 0x30: its gate has DPL 0
   runToHalt();
   EXPECT_EQ(stubVector(), vec::kGp);
@@ -318,13 +318,13 @@ TEST_F(Exceptions, PushaFaultWritesNothing) {
   pagingIdentity4M();
   ring3();
   bus.poke32(0x11000 + 4 * 0x3FE, 0);  // page 0x3FE000 not present
-  cpu.setReg(kEsp, 0x3FF010);           // frame 0x3FEFF0..0x3FF00F
+  cpu.setReg(kEsp, 0x3FF010);          // frame 0x3FEFF0..0x3FF00F
   cpu.setReg(kEax, 0xA);
   runToHalt();
   EXPECT_EQ(stubVector(), vec::kPf);
   EXPECT_EQ(cpu.cr2(), 0x3FEFF0u);
-  EXPECT_EQ(stack(0), 6u);           // not present, write, user
-  EXPECT_EQ(stack(4), 0x3FF010u);    // the user ESP, unchanged
+  EXPECT_EQ(stack(0), 6u);         // not present, write, user
+  EXPECT_EQ(stack(4), 0x3FF010u);  // the user ESP, unchanged
   for (uint32_t a = 0x3FF000; a < 0x3FF010; a += 4) EXPECT_EQ(bus.peek32(a), 0u) << a;
 }
 

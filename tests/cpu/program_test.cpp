@@ -53,12 +53,12 @@ TEST_F(Programs, RealToProtectedModeSwitch) {
 }
 
 TEST_F(Programs, RealModeInterruptThroughIvt) {
-  real16({0xCD, 0x21, 0xF4});                // int 0x21; hlt
-  bus.poke32(0x21 * 4, 0x00002000);          // IVT[0x21] = 0000:2000
-  place({0xB8, 0x55, 0x00, 0xCF}, 0x2000);   // mov ax, 0x55; iret
+  real16({0xCD, 0x21, 0xF4});               // int 0x21; hlt
+  bus.poke32(0x21 * 4, 0x00002000);         // IVT[0x21] = 0000:2000
+  place({0xB8, 0x55, 0x00, 0xCF}, 0x2000);  // mov ax, 0x55; iret
   runToHalt();
   EXPECT_EQ(cpu.reg(kEax) & 0xFFFF, 0x55u);
-  EXPECT_EQ(cpu.eip(), kCode + 3u);           // IRET came back after INT, then HLT
+  EXPECT_EQ(cpu.eip(), kCode + 3u);            // IRET came back after INT, then HLT
   EXPECT_EQ(cpu.reg(kEsp) & 0xFFFF, 0x8000u);  // FLAGS, CS, IP popped again
 }
 

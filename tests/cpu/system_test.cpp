@@ -62,10 +62,10 @@ TEST_F(System, CpuidIdentity) {
   EXPECT_EQ(cpu.reg(kEdx), 0x49656E69u);  // "ineI"
   EXPECT_EQ(cpu.reg(kEcx), 0x6C65746Eu);  // "ntel"
   steps(2);
-  EXPECT_EQ((cpu.reg(kEax) >> 8) & 0xF, 6u);          // family 6
-  EXPECT_EQ(cpu.reg(kEdx) & (1u << 15), 1u << 15);    // CMOV
-  EXPECT_EQ(cpu.reg(kEdx) & 1u, 0u);                  // no FPU
-  EXPECT_EQ(cpu.reg(kEdx) & (1u << 23), 0u);          // no MMX
+  EXPECT_EQ((cpu.reg(kEax) >> 8) & 0xF, 6u);        // family 6
+  EXPECT_EQ(cpu.reg(kEdx) & (1u << 15), 1u << 15);  // CMOV
+  EXPECT_EQ(cpu.reg(kEdx) & 1u, 0u);                // no FPU
+  EXPECT_EQ(cpu.reg(kEdx) & (1u << 23), 0u);        // no MMX
 }
 
 TEST_F(System, RdtscReturnsTheCycleCounter) {
@@ -115,7 +115,7 @@ TEST_F(System, LarLslVerrVerw) {
   steps(1);
   EXPECT_EQ(arith() & kZf, kZf);  // data is readable
   steps(1);
-  EXPECT_EQ(arith() & kZf, 0u);   // code is never writable
+  EXPECT_EQ(arith() & kZf, 0u);  // code is never writable
 }
 
 TEST_F(System, ArplRaisesRpl) {
@@ -150,8 +150,8 @@ TEST_F(System, PortsFromRing0) {
 
 TEST_F(System, Ring3PortAccessThroughBitmap) {
   // iret to ring 3 at 0x2000: out 0x80, al
-  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00,
-                 0x20, 0x00, 0x00, 0xCF});
+  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00, 0x20,
+                 0x00, 0x00, 0xCF});
   place({0xE6, 0x80, 0xE6, 0x81}, 0x2000);  // out 0x80, al; out 0x81, al
   // A TSS with an I/O bitmap at 0x68: port 0x80 allowed, 0x81 denied.
   Segment tr = cpu.tr();
@@ -167,8 +167,8 @@ TEST_F(System, Ring3PortAccessThroughBitmap) {
 }
 
 TEST_F(System, CliAtRing3WithIopl0IsGp) {
-  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00,
-                 0x20, 0x00, 0x00, 0xCF});
+  protectedMode({0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00, 0x20,
+                 0x00, 0x00, 0xCF});
   place({0xFA}, 0x2000);  // cli
   runToHalt();
   EXPECT_EQ(stubVector(), vec::kGp);

@@ -37,10 +37,10 @@ TEST(LocalApic, ResetValuesAndVersion) {
 
 TEST(LocalApic, PeriodicTimerFromCycles) {
   Fixture f;
-  f.lw(0x0F0, 0x100 | 63);      // enable, spurious 63
-  f.lw(0x3E0, 0x0B);            // divide by 1
-  f.lw(0x320, 0x20000 | 32);    // periodic, vector 32
-  f.lw(0x380, 10'000'000);      // xv6's TICR
+  f.lw(0x0F0, 0x100 | 63);                     // enable, spurious 63
+  f.lw(0x3E0, 0x0B);                           // divide by 1
+  f.lw(0x320, 0x20000 | 32);                   // periodic, vector 32
+  f.lw(0x380, 10'000'000);                     // xv6's TICR
   EXPECT_EQ(f.lapic.deadline(), 10'000'000u);  // one count per cycle at divide-by-1
   f.clock.set(2'500'000);
   EXPECT_EQ(f.lr(0x390), 7'500'000u);
@@ -59,9 +59,9 @@ TEST(LocalApic, PeriodicTimerFromCycles) {
 TEST(LocalApic, OneShotWithDivider) {
   Fixture f;
   f.lw(0x0F0, 0x1FF);
-  f.lw(0x3E0, 0x03);        // divide by 16
-  f.lw(0x320, 40);          // one-shot
-  f.lw(0x380, 1000);        // 16,000 cycles
+  f.lw(0x3E0, 0x03);  // divide by 16
+  f.lw(0x320, 40);    // one-shot
+  f.lw(0x380, 1000);  // 16,000 cycles
   EXPECT_EQ(f.lapic.deadline(), 16'000u);
   f.clock.set(1600);
   EXPECT_EQ(f.lr(0x390), 900u);
@@ -104,10 +104,10 @@ TEST(LocalApic, IcrInitAndSelfIpi) {
   Fixture f;
   f.lw(0x0F0, 0x1FF);
   f.lw(0x310, 0);
-  f.lw(0x300, 0x00088500);  // xv6: INIT, level, de-assert, all including self
-  EXPECT_EQ(f.lr(0x300) & 0x1000u, 0u);  // delivery status idle: xv6's spin ends
+  f.lw(0x300, 0x00088500);                 // xv6: INIT, level, de-assert, all including self
+  EXPECT_EQ(f.lr(0x300) & 0x1000u, 0u);    // delivery status idle: xv6's spin ends
   EXPECT_EQ(f.lapic.pendingVector(), -1);  // INIT is not a vector
-  f.lw(0x300, 0x00040000 | 0x50);  // fixed, shorthand self
+  f.lw(0x300, 0x00040000 | 0x50);          // fixed, shorthand self
   EXPECT_EQ(f.lapic.pendingVector(), 0x50);
 }
 

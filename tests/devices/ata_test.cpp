@@ -1,11 +1,12 @@
 // ATA PIO as xv6's ide.c and the firmware drive it: IDENTIFY, READ/WRITE SECTORS, multiple
 // mode, CHS, nIEN, absent devices, 32-bit data access and --snapshot.
+#include "devices/ata.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <fstream>
 
-#include "devices/ata.h"
 #include "fake_irq.h"
 
 using namespace devices;
@@ -84,9 +85,9 @@ TEST(Ata, IdentifyReportsGeometryAndCapacity) {
   f.bus.write(0x1F7, 0xEC, 1);
   std::vector<uint16_t> w;
   for (int i = 0; i < 256; ++i) w.push_back(static_cast<uint16_t>(f.bus.read(0x1F0, 2)));
-  EXPECT_EQ(w[1], 10);   // cylinders
-  EXPECT_EQ(w[3], 16);   // heads
-  EXPECT_EQ(w[6], 63);   // sectors per track
+  EXPECT_EQ(w[1], 10);              // cylinders
+  EXPECT_EQ(w[3], 16);              // heads
+  EXPECT_EQ(w[6], 63);              // sectors per track
   EXPECT_EQ(w[49] & 0x200, 0x200);  // LBA supported
   EXPECT_EQ(w[60] | w[61] << 16, 16 * 63 * 10);
   EXPECT_EQ(w[27], ('x' << 8) | 'r');  // model string, first character in the high byte

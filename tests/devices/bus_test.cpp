@@ -1,7 +1,8 @@
 // The port table, MMIO windows and lazy RAM.
+#include "devices/bus.h"
+
 #include <gtest/gtest.h>
 
-#include "devices/bus.h"
 #include "devices/clock.h"
 #include "devices/ram.h"
 
@@ -12,7 +13,9 @@ struct Recorder : PortDevice {
   unsigned w = 1;
   std::vector<std::tuple<uint16_t, uint32_t, unsigned>> writes;
   uint32_t ioRead(uint16_t port, unsigned) override { return port & 0xFF; }
-  void ioWrite(uint16_t port, uint32_t value, unsigned size) override { writes.emplace_back(port, value, size); }
+  void ioWrite(uint16_t port, uint32_t value, unsigned size) override {
+    writes.emplace_back(port, value, size);
+  }
   unsigned width(uint16_t) const override { return w; }
 };
 struct Window : MmioDevice {

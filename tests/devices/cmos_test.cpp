@@ -1,7 +1,7 @@
 // MC146818 RTC and CMOS: a fixed epoch advanced by the cycle counter at 33 MHz.
-#include <gtest/gtest.h>
-
 #include "devices/cmos.h"
+
+#include <gtest/gtest.h>
 
 using namespace devices;
 
@@ -53,7 +53,7 @@ TEST(Cmos, BcdTimeAdvancesWithCycles) {
 TEST(Cmos, BinaryAnd12HourModes) {
   Clock clock;
   Cmos c(clock, 1709210096, 256u << 20);
-  wr(c, 0x0B, 0x04);             // binary, 12-hour
+  wr(c, 0x0B, 0x04);  // binary, 12-hour
   EXPECT_EQ(rd(c, 0x00), 56);
   EXPECT_EQ(rd(c, 0x04), 0x80 | 12);  // 12 PM
 }

@@ -1,11 +1,12 @@
 // The built-in firmware's tables parsed back, and the boot loaders on good and bad images.
+#include "devices/firmware.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <fstream>
 
-#include "devices/firmware.h"
 #include "devices/mptable.h"
 
 using namespace devices;
@@ -16,7 +17,8 @@ constexpr uint32_t kRam = 256u << 20;
 std::string writeTemp(const std::string& name, const std::vector<uint8_t>& bytes) {
   std::string path = ::testing::TempDir() + name;
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   return path;
 }
 
@@ -36,20 +38,23 @@ std::vector<uint8_t> elf(uint32_t paddr, uint32_t bss = 0x1000, uint32_t flags =
   put32(body, 4, flags);
   put32(body, 8, static_cast<uint32_t>(-(0x1BADB002 + flags)));
   std::vector<uint8_t> f(0x100 + body.size(), 0);
-  std::memcpy(f.data(), "\x7f" "ELF\x01\x01\x01", 7);
-  put16(f, 16, 2);                // ET_EXEC
-  put16(f, 18, 3);                // EM_386
+  std::memcpy(f.data(),
+              "\x7f"
+              "ELF\x01\x01\x01",
+              7);
+  put16(f, 16, 2);  // ET_EXEC
+  put16(f, 18, 3);  // EM_386
   put32(f, 20, 1);
-  put32(f, 24, paddr + 12);       // e_entry: just past the header
-  put32(f, 28, 52);               // e_phoff
+  put32(f, 24, paddr + 12);  // e_entry: just past the header
+  put32(f, 28, 52);          // e_phoff
   put16(f, 40, 52);
-  put16(f, 42, 32);               // e_phentsize
-  put16(f, 44, 1);                // e_phnum
+  put16(f, 42, 32);  // e_phentsize
+  put16(f, 44, 1);   // e_phnum
   size_t ph = 52;
-  put32(f, ph, 1);                // PT_LOAD
-  put32(f, ph + 4, 0x100);        // p_offset
-  put32(f, ph + 8, paddr);        // p_vaddr
-  put32(f, ph + 12, paddr);       // p_paddr
+  put32(f, ph, 1);           // PT_LOAD
+  put32(f, ph + 4, 0x100);   // p_offset
+  put32(f, ph + 8, paddr);   // p_vaddr
+  put32(f, ph + 12, paddr);  // p_paddr
   put32(f, ph + 16, static_cast<uint32_t>(body.size()));
   put32(f, ph + 20, static_cast<uint32_t>(body.size()) + bss);
   std::memcpy(f.data() + 0x100, body.data(), body.size());
@@ -105,7 +110,8 @@ TEST(Firmware, BiosAreaIvtAndRom) {
   EXPECT_EQ(ram.read32(0x413) & 0xFFFF, 639u);     // base memory KB
   EXPECT_EQ(ram.read32(0x400) & 0xFFFF, 0x3F8u);   // COM1
   // Every vector is in the ROM segment; unhandled ones point at an IRET (0xCF).
-  for (uint32_t v : {0x00u, 0x08u, 0x10u, 0x13u, 0x15u, 0x16u, 0x76u}) EXPECT_EQ(ram.read32(v * 4) >> 16, 0xF000u);
+  for (uint32_t v : {0x00u, 0x08u, 0x10u, 0x13u, 0x15u, 0x16u, 0x76u})
+    EXPECT_EQ(ram.read32(v * 4) >> 16, 0xF000u);
   auto target = [&](uint32_t v) { return *ram.at(0xF0000 + (ram.read32(v * 4) & 0xFFFF)); };
   EXPECT_EQ(target(0x00), 0xCF);
   EXPECT_NE(target(0x10), 0xCF);
@@ -159,7 +165,7 @@ TEST(Multiboot, ElfKernelWithCmdlineModuleAndMemoryMap) {
   EXPECT_EQ(ram.read32(mm + 3 * 24 + 4), 0x100000u);  // the fourth entry: RAM above 1 MB
   EXPECT_EQ(ram.read32(mm + 3 * 24 + 20), 1u);
   EXPECT_EQ(cstring(ram, ram.read32(info + 64)), "xray86");
-  EXPECT_EQ(*ram.at(0x100000), 0x02);  // the header's first byte landed
+  EXPECT_EQ(*ram.at(0x100000), 0x02);       // the header's first byte landed
   EXPECT_EQ(*ram.at(0x100000 + 64), 0x00);  // bss zeroed
 }
 
@@ -200,15 +206,19 @@ TEST(Multiboot, BadImagesGiveOneLineErrors) {
   notElf[18] = 62;  // x86-64
   std::string k64 = writeTemp("k64.elf", notElf);
   EXPECT_FALSE(loadMultiboot(ram, {k64, "", {}}, s, err));
-  EXPECT_EQ(err, "kernel " + k64 + " is not an ELF32 i386 executable and its multiboot header has no address fields (flag 16)");
+  EXPECT_EQ(err, "kernel " + k64 +
+                     " is not an ELF32 i386 executable and its multiboot header has no address "
+                     "fields (flag 16)");
 
   std::string high = writeTemp("high.elf", elf(0x4000000));  // 64 MB, RAM is 32 MB
   EXPECT_FALSE(loadMultiboot(ram, {high, "", {}}, s, err));
-  EXPECT_EQ(err, "kernel " + high + " segment 0 at 0x4000000 ends at 0x400103f, beyond RAM (32 MB)");
+  EXPECT_EQ(err,
+            "kernel " + high + " segment 0 at 0x4000000 ends at 0x400103f, beyond RAM (32 MB)");
 
   std::string low = writeTemp("low.elf", elf(0xB8000));
   EXPECT_FALSE(loadMultiboot(ram, {low, "", {}}, s, err));
-  EXPECT_EQ(err, "kernel " + low + " segment 0 at 0xb8000 overlaps the video and BIOS area 0xA0000-0xFFFFF");
+  EXPECT_EQ(err, "kernel " + low +
+                     " segment 0 at 0xb8000 overlaps the video and BIOS area 0xA0000-0xFFFFF");
 
   std::string video = writeTemp("video.elf", elf(0x100000, 0x1000, 0x8));  // flag 3: unknown
   EXPECT_FALSE(loadMultiboot(ram, {video, "", {}}, s, err));
@@ -247,7 +257,8 @@ TEST(UserBios, SizeMustBeWholeRomBanks) {
   std::string err;
   std::string odd = writeTemp("odd.rom", std::vector<uint8_t>(1000, 0));
   EXPECT_FALSE(loadUserBios(odd, ram, rom, err));
-  EXPECT_EQ(err, "BIOS image " + odd + " is 1000 bytes; expected a multiple of 64 KB from 64 KB to 1 MB");
+  EXPECT_EQ(
+      err, "BIOS image " + odd + " is 1000 bytes; expected a multiple of 64 KB from 64 KB to 1 MB");
   std::vector<uint8_t> image(0x20000, 0);
   image[0x1FFF0] = 0xEA;
   std::string ok = writeTemp("ok.rom", image);

@@ -1,8 +1,9 @@
 // 8042 keyboard controller: status, A20 through the output port and port 0x92, reset, the
 // keyboard's replies and scripted scan codes (set 1).
+#include "devices/i8042.h"
+
 #include <gtest/gtest.h>
 
-#include "devices/i8042.h"
 #include "fake_irq.h"
 
 using namespace devices;

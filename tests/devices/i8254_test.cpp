@@ -2,9 +2,10 @@
 // 1,193,182 Hz and the CPU at 33 MHz, so PIT tick T is complete at cycle
 // ceil(T * 33,000,000 / 1,193,182); the cycle numbers below are that formula.
 // A count written at tick 0 is loaded at tick 1 (the first CLK after the write).
+#include "devices/i8254.h"
+
 #include <gtest/gtest.h>
 
-#include "devices/i8254.h"
 #include "fake_irq.h"
 
 using namespace devices;
@@ -68,7 +69,7 @@ TEST(Pit8254, Mode2OutGoesLowForOneTickAtCountOne) {
 
 TEST(Pit8254, Mode3SquareWaveHalfPeriods) {
   Fixture f;
-  f.program(0, 0x36, 100);  // mode 3
+  f.program(0, 0x36, 100);                 // mode 3
   f.clock.set(ticksToCycles(11, kPitHz));  // e = 10: first half, counter 100 - 2*10
   EXPECT_TRUE(f.pit.out(0));
   EXPECT_EQ(f.pit.count(0), 80);
@@ -109,7 +110,7 @@ TEST(Pit8254, ReadBackLatchesCountOfSeveralChannels) {
   Fixture f;
   f.program(0, 0x34, 1000);
   f.program(1, 0x74, 2000);
-  f.clock.set(6942);  // tick 251
+  f.clock.set(6942);             // tick 251
   f.pit.ioWrite(0x43, 0xD6, 1);  // read-back, count only (bit 4 set), channels 0 and 1
   f.clock.set(27685);
   EXPECT_EQ(f.pit.ioRead(0x40, 1) | f.pit.ioRead(0x40, 1) << 8, 750u);

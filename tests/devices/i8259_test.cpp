@@ -1,8 +1,8 @@
 // 8259A behaviour from the datasheet: initialization, masking, priority, EOI, cascade,
 // IRR/ISR reads, spurious IRQ7/15, auto-EOI, poll, rotation.
-#include <gtest/gtest.h>
-
 #include "devices/i8259.h"
+
+#include <gtest/gtest.h>
 
 using namespace devices;
 
@@ -80,8 +80,8 @@ TEST(Pic8259, Ocw3SelectsIrrOrIsrForReads) {
   p.setIrq(7, true);  // IR7
   p.setIrq(6, true);
   EXPECT_EQ(p.ioRead(0x20, 1), 0xC0u);  // IRR after init
-  p.acknowledge();                       // IR6 goes in service
-  p.ioWrite(0x20, 0x0B, 1);              // OCW3: read ISR
+  p.acknowledge();                      // IR6 goes in service
+  p.ioWrite(0x20, 0x0B, 1);             // OCW3: read ISR
   EXPECT_EQ(p.ioRead(0x20, 1), 0x40u);
   p.ioWrite(0x20, 0x0A, 1);  // OCW3: read IRR
   EXPECT_EQ(p.ioRead(0x20, 1), 0x80u);
@@ -106,14 +106,14 @@ TEST(Pic8259, SlaveInterruptsCascadeThroughMasterIr2) {
 TEST(Pic8259, VanishedRequestGivesSpuriousIrq7And15) {
   PicPair p;
   initPair(p);
-  EXPECT_EQ(p.acknowledge(), 0x27);  // nothing pending: the master's IR7 vector
+  EXPECT_EQ(p.acknowledge(), 0x27);   // nothing pending: the master's IR7 vector
   EXPECT_EQ(p.master().isr(), 0x00);  // and no in-service bit (datasheet: spurious IR7)
   // A slave request that drops before INTA: the master acknowledges the cascade, the slave
   // answers with its IR7 vector (IRQ15).
   p.setIrq(12, true);
   EXPECT_TRUE(p.intOutput());
-  p.slave().write(true, 0xFF);  // the slave's request goes away behind the master's back
-  EXPECT_EQ(p.acknowledge(), 0x2F);  // slave base 0x28 + 7
+  p.slave().write(true, 0xFF);        // the slave's request goes away behind the master's back
+  EXPECT_EQ(p.acknowledge(), 0x2F);   // slave base 0x28 + 7
   EXPECT_EQ(p.master().isr(), 0x04);  // the master did put its cascade input in service
 }
 
@@ -121,7 +121,7 @@ TEST(Pic8259, SpuriousMasterVectorUsesIcw2) {
   PicPair p;
   initPair(p, 0x08, 0x70);
   p.setIrq(7, true);
-  p.ioWrite(0x21, 0x80, 1);  // masked between INT and INTA
+  p.ioWrite(0x21, 0x80, 1);          // masked between INT and INTA
   EXPECT_EQ(p.acknowledge(), 0x0F);  // master base 0x08 + 7
 }
 
@@ -152,7 +152,7 @@ TEST(Pic8259, PollCommandActsAsAcknowledge) {
   PicPair p;
   initPair(p);
   p.setIrq(5, true);
-  p.ioWrite(0x20, 0x0C, 1);  // OCW3 with P=1
+  p.ioWrite(0x20, 0x0C, 1);             // OCW3 with P=1
   EXPECT_EQ(p.ioRead(0x20, 1), 0x85u);  // bit 7: interrupt, bits 2-0: level 5
   EXPECT_EQ(p.master().isr(), 0x20);
   p.ioWrite(0x20, 0x0C, 1);

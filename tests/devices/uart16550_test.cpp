@@ -1,7 +1,8 @@
 // 16550A registers as xv6's uart.c and the NS16550A datasheet use them.
+#include "devices/uart16550.h"
+
 #include <gtest/gtest.h>
 
-#include "devices/uart16550.h"
 #include "fake_irq.h"
 
 using namespace devices;
@@ -69,14 +70,14 @@ TEST(Uart16550, FifoModeShowsInIirAndLoopbackEchoes) {
   Uart16550 uart(clock, irq, 4, &out, nullptr);
   PortBus bus;
   uart.attach(bus, 0x3F8);
-  bus.write(0x3FA, 0x07, 1);  // FIFO enable and clear both
+  bus.write(0x3FA, 0x07, 1);             // FIFO enable and clear both
   EXPECT_EQ(bus.read(0x3FA, 1), 0xC1u);  // bits 7-6: FIFOs enabled
   bus.write(0x3FC, 0x10, 1);             // MCR: loopback
   for (char c : std::string("0123456789ABCDEFG")) bus.write(0x3F8, static_cast<uint8_t>(c), 1);
-  EXPECT_EQ(out.text, "");  // loopback: nothing leaves
+  EXPECT_EQ(out.text, "");               // loopback: nothing leaves
   EXPECT_EQ(bus.read(0x3FD, 1), 0x63u);  // DR, OE (17th byte overran the 16-byte FIFO), THRE, TEMT
   EXPECT_EQ(bus.read(0x3F8, 1), uint32_t{'0'});
-  bus.write(0x3FC, 0x1B, 1);  // loopback with DTR, RTS, OUT2
+  bus.write(0x3FC, 0x1B, 1);             // loopback with DTR, RTS, OUT2
   EXPECT_EQ(bus.read(0x3FE, 1), 0xB0u);  // MSR: DCD (OUT2), DSR (DTR), CTS (RTS)
 }
 

@@ -34,11 +34,21 @@ std::string bytesText(const uint8_t* p, size_t n) {
 // with a memory operand: Capstone rejects those bytes, our handler raises #UD when it runs.
 bool memoryOnlyRow(const Insn& insn) {
   switch (insn.op) {
-    case 0x62: case 0x8D: case 0xC4: case 0xC5: case 0x1B2: case 0x1B4: case 0x1B5: case 0x1C7:
+    case 0x62:
+    case 0x8D:
+    case 0xC4:
+    case 0xC5:
+    case 0x1B2:
+    case 0x1B4:
+    case 0x1B5:
+    case 0x1C7:
       return true;
-    case 0x101: return insn.reg() <= 3 || insn.reg() == 7;  // SGDT SIDT LGDT LIDT INVLPG
-    case 0xFF: return insn.reg() == 3 || insn.reg() == 5;   // far CALL/JMP through memory
-    default: return false;
+    case 0x101:
+      return insn.reg() <= 3 || insn.reg() == 7;  // SGDT SIDT LGDT LIDT INVLPG
+    case 0xFF:
+      return insn.reg() == 3 || insn.reg() == 5;  // far CALL/JMP through memory
+    default:
+      return false;
   }
 }
 
@@ -56,8 +66,9 @@ std::string check(const uint8_t* p, bool code32) {
   size_t len = 0;
   std::string text = disassemble(p, 16, code32, 0x1000, &len);
   if (len == insn.len) return "";
-  return (code32 ? "32-bit " : "16-bit ") + bytesText(p, insn.len > len ? insn.len : len) + ": ours " +
-         std::to_string(insn.len) + " bytes, Capstone " + std::to_string(len) + " (" + text + ")";
+  return (code32 ? "32-bit " : "16-bit ") + bytesText(p, insn.len > len ? insn.len : len) +
+         ": ours " + std::to_string(insn.len) + " bytes, Capstone " + std::to_string(len) + " (" +
+         text + ")";
 }
 
 // Random bytes: most strings start with prefixes or an opcode we implement.
@@ -70,7 +81,8 @@ TEST(CapstoneDecode, RandomBytesHaveCapstonesLength) {
     bool code32 = n & 1;
     std::string why = check(b, code32);
     Insn insn;
-    if (decodeInstruction(b, 16, code32, insn) == DecodeStatus::kOk && insn.fn != &opUnsupported) ++compared;
+    if (decodeInstruction(b, 16, code32, insn) == DecodeStatus::kOk && insn.fn != &opUnsupported)
+      ++compared;
     if (!why.empty() && ++mismatches <= 20) ADD_FAILURE() << why;
   }
   EXPECT_EQ(mismatches, 0u);
@@ -80,7 +92,8 @@ TEST(CapstoneDecode, RandomBytesHaveCapstonesLength) {
 // Every table row, many times, with random prefixes and operand bytes.
 TEST(CapstoneDecode, EveryRowWithRandomOperandsHasCapstonesLength) {
   Rng rng(options().seed + 1);
-  static constexpr uint8_t kPrefixes[] = {0x66, 0x67, 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0xF0, 0xF2, 0xF3};
+  static constexpr uint8_t kPrefixes[] = {0x66, 0x67, 0x26, 0x2E, 0x36, 0x3E,
+                                          0x64, 0x65, 0xF0, 0xF2, 0xF3};
   unsigned mismatches = 0;
   for (const OpcodeRow& row : opcodeRows()) {
     for (unsigned n = 0; n < 400; ++n) {
@@ -93,8 +106,8 @@ TEST(CapstoneDecode, EveryRowWithRandomOperandsHasCapstonesLength) {
         // 4 also reads them as HLE/MPX prefixes on MOV moffs (rejecting the bytes) and on CALL/JMP
         // rel (dropping a 66), where the 386 ignores them.
         if ((p == 0xF2 || p == 0xF3) &&
-            (row.opcode >= 0x100 || (row.opcode >= 0xA0 && row.opcode <= 0xA3) || row.form == Form::kJv ||
-             row.form == Form::kJb))
+            (row.opcode >= 0x100 || (row.opcode >= 0xA0 && row.opcode <= 0xA3) ||
+             row.form == Form::kJv || row.form == Form::kJb))
           p = 0x66;
         b[k++] = p;
       }

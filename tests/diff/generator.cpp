@@ -2,11 +2,11 @@
 // prefixes, opcode, ModR/M, SIB, displacement, immediate.
 #include "tests/diff/generator.h"
 
-#include "emu/cpu/cpu.h"
-#include "emu/cpu/decode.h"
-
 #include <algorithm>
 #include <array>
+
+#include "emu/cpu/cpu.h"
+#include "emu/cpu/decode.h"
 
 namespace emu::diff {
 
@@ -19,7 +19,9 @@ uint64_t splitmix(uint64_t& x) {
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 Rng::Rng(uint64_t seed) {
@@ -82,35 +84,82 @@ bool hasModrm(Form f) {
 // its own CR0/CPUID/TSC), HLT (stops Unicorn).
 bool skipped(uint16_t op, int reg, bool code32) {
   switch (op) {
-    case 0x6C: case 0x6D: case 0x6E: case 0x6F:              // INS/OUTS
-    case 0xE4: case 0xE5: case 0xE6: case 0xE7:              // IN/OUT imm
-    case 0xEC: case 0xED: case 0xEE: case 0xEF:              // IN/OUT DX
-    case 0x9A: case 0xEA: case 0xCA: case 0xCB: case 0xCF:   // far CALL/JMP/RET, IRET
-    case 0xF4:                                               // HLT
-    case 0x101: case 0x106: case 0x108: case 0x109:          // descriptor tables, CLTS, caches
-    case 0x120: case 0x121: case 0x122: case 0x123:          // MOV CR/DR
-    case 0x130: case 0x131: case 0x132: case 0x1A2:          // MSRs, RDTSC, CPUID
+    case 0x6C:
+    case 0x6D:
+    case 0x6E:
+    case 0x6F:  // INS/OUTS
+    case 0xE4:
+    case 0xE5:
+    case 0xE6:
+    case 0xE7:  // IN/OUT imm
+    case 0xEC:
+    case 0xED:
+    case 0xEE:
+    case 0xEF:  // IN/OUT DX
+    case 0x9A:
+    case 0xEA:
+    case 0xCA:
+    case 0xCB:
+    case 0xCF:  // far CALL/JMP/RET, IRET
+    case 0xF4:  // HLT
+    case 0x101:
+    case 0x106:
+    case 0x108:
+    case 0x109:  // descriptor tables, CLTS, caches
+    case 0x120:
+    case 0x121:
+    case 0x122:
+    case 0x123:  // MOV CR/DR
+    case 0x130:
+    case 0x131:
+    case 0x132:
+    case 0x1A2:  // MSRs, RDTSC, CPUID
       return true;
-    case 0xFF: return reg == 3 || reg == 5;                  // far indirect CALL/JMP
+    case 0xFF:
+      return reg == 3 || reg == 5;  // far indirect CALL/JMP
     // TEST r/m, imm under its undocumented alias /1: Intel and AMD hardware run it as TEST (as
     // we do), QEMU raises #UD. Covered by tests/cpu instead.
-    case 0xF6: case 0xF7: return reg == 1;
+    case 0xF6:
+    case 0xF7:
+      return reg == 1;
     // Segment loads need a GDT in protected mode; 0F 00, LAR, LSL are real-mode #UD tests only.
-    case 0x07: case 0x17: case 0x1F: case 0x1A1: case 0x1A9:
-    case 0x8E: case 0xC4: case 0xC5: case 0x1B2: case 0x1B4: case 0x1B5:
-    case 0x100: case 0x102: case 0x103:
+    case 0x07:
+    case 0x17:
+    case 0x1F:
+    case 0x1A1:
+    case 0x1A9:
+    case 0x8E:
+    case 0xC4:
+    case 0xC5:
+    case 0x1B2:
+    case 0x1B4:
+    case 0x1B5:
+    case 0x100:
+    case 0x102:
+    case 0x103:
       return code32;
-    default: return false;
+    default:
+      return false;
   }
 }
 
 // Loads a data segment register: in 16-bit mode the last instruction of its sequence.
 bool loadsSegment(uint16_t op) {
   switch (op) {
-    case 0x07: case 0x17: case 0x1F: case 0x1A1: case 0x1A9:
-    case 0x8E: case 0xC4: case 0xC5: case 0x1B2: case 0x1B4: case 0x1B5:
+    case 0x07:
+    case 0x17:
+    case 0x1F:
+    case 0x1A1:
+    case 0x1A9:
+    case 0x8E:
+    case 0xC4:
+    case 0xC5:
+    case 0x1B2:
+    case 0x1B4:
+    case 0x1B5:
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -118,38 +167,87 @@ bool loadsSegment(uint16_t op) {
 bool usesStack(uint16_t op, int reg) {
   if (op >= 0x50 && op <= 0x61) return true;
   switch (op) {
-    case 0x06: case 0x07: case 0x0E: case 0x16: case 0x17: case 0x1E: case 0x1F:
-    case 0x68: case 0x6A: case 0x8F: case 0x9C: case 0x9D: case 0xC2: case 0xC3:
-    case 0xC8: case 0xC9: case 0xE8: case 0x1A0: case 0x1A1: case 0x1A8: case 0x1A9:
+    case 0x06:
+    case 0x07:
+    case 0x0E:
+    case 0x16:
+    case 0x17:
+    case 0x1E:
+    case 0x1F:
+    case 0x68:
+    case 0x6A:
+    case 0x8F:
+    case 0x9C:
+    case 0x9D:
+    case 0xC2:
+    case 0xC3:
+    case 0xC8:
+    case 0xC9:
+    case 0xE8:
+    case 0x1A0:
+    case 0x1A1:
+    case 0x1A8:
+    case 0x1A9:
       return true;
-    case 0xFF: return reg == 2 || reg == 6;
-    default: return false;
+    case 0xFF:
+      return reg == 2 || reg == 6;
+    default:
+      return false;
   }
 }
 
 // May raise an exception (delivery pushes a frame, so ESP is set into the stack window).
 bool mayFault(uint16_t op, int reg, bool code32) {
   switch (op) {
-    case 0x62: case 0xCC: case 0xCD: case 0xCE: case 0xD4: case 0x10B: case 0x8C: case 0x8E:
-    case 0x1C7: case 0x8D: case 0xC4: case 0xC5: case 0x1B2: case 0x1B4: case 0x1B5:
-    case 0x100: case 0x102: case 0x103:
+    case 0x62:
+    case 0xCC:
+    case 0xCD:
+    case 0xCE:
+    case 0xD4:
+    case 0x10B:
+    case 0x8C:
+    case 0x8E:
+    case 0x1C7:
+    case 0x8D:
+    case 0xC4:
+    case 0xC5:
+    case 0x1B2:
+    case 0x1B4:
+    case 0x1B5:
+    case 0x100:
+    case 0x102:
+    case 0x103:
       return true;
-    case 0x63: return !code32;  // ARPL: #UD in real mode
-    case 0xF6: case 0xF7: return reg >= 6;
-    default: return false;
+    case 0x63:
+      return !code32;  // ARPL: #UD in real mode
+    case 0xF6:
+    case 0xF7:
+      return reg >= 6;
+    default:
+      return false;
   }
 }
 
 // Only a memory operand is meaningful (the register form raises #UD).
 bool memoryOnly(uint16_t op) {
   switch (op) {
-    case 0x62: case 0x8D: case 0xC4: case 0xC5: case 0x1B2: case 0x1B4: case 0x1B5: case 0x1C7:
+    case 0x62:
+    case 0x8D:
+    case 0xC4:
+    case 0xC5:
+    case 0x1B2:
+    case 0x1B4:
+    case 0x1B5:
+    case 0x1C7:
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
-bool isString(uint16_t op) { return op >= 0xA4 && op <= 0xAF && op != 0xA8 && op != 0xA9; }
+bool isString(uint16_t op) {
+  return op >= 0xA4 && op <= 0xAF && op != 0xA8 && op != 0xA9;
+}
 
 // Relative transfers whose displacement the generator sets to skip k filler bytes.
 bool isRelative(uint16_t op) {
@@ -203,18 +301,27 @@ uint32_t undefinedFlags(uint16_t op, int reg) {
     // keeps them when the flags are already computed, else re-derives them from the previous
     // arithmetic instruction's operands as if it had been a SAR (translate.c, "Delay all CC
     // updates"): which one depends on the translation block. We keep them.
-    case 0x1A3: case 0x1AB: case 0x1B3: case 0x1BB: return kOf | kSf | kAf | kPf;
-    case 0x1BA: return reg >= 4 ? kOf | kSf | kAf | kPf : 0;
+    case 0x1A3:
+    case 0x1AB:
+    case 0x1B3:
+    case 0x1BB:
+      return kOf | kSf | kAf | kPf;
+    case 0x1BA:
+      return reg >= 4 ? kOf | kSf | kAf | kPf : 0;
     // CMPXCHG8B: only ZF changes (SDM vol. 2: CF PF AF SF OF unaffected), as we do. QEMU 5.0
     // (Unicorn 2.0.1) computes EFLAGS in its helper from a lazy-flags state it did not bring up
     // to date first, so all of EFLAGS comes out as garbage (high bits included): not compared
     // here; tests/cpu checks ZF and the others.
-    case 0x1C7: return 0xFFFFFFFF;
+    case 0x1C7:
+      return 0xFFFFFFFF;
     // LOOPE/LOOPNE leave EFLAGS alone (SDM vol. 2 LOOPcc), as we do. Unicorn 2.0.1 sometimes
     // comes out of them with EFLAGS replaced by a stale lazy-flags operand (EFLAGS = EDX after
     // MUL; LOOPE). tests/cpu checks them.
-    case 0xE0: case 0xE1: return 0xFFFFFFFF;
-    default: return 0;
+    case 0xE0:
+    case 0xE1:
+      return 0xFFFFFFFF;
+    default:
+      return 0;
   }
 }
 
@@ -225,7 +332,8 @@ Generator::Generator(uint64_t seed, const Layout& layout) : rng_(seed), layout_(
 
 uint32_t Generator::randomRegister() {
   // Mostly uniform, sometimes the edge values that flag logic turns on.
-  static constexpr uint32_t kEdges[] = {0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF,
+  static constexpr uint32_t kEdges[] = {0,          1,          0x7F,       0x80,
+                                        0xFF,       0x7FFF,     0x8000,     0xFFFF,
                                         0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFF80};
   if (rng_.chance(15)) return kEdges[rng_.below(sizeof kEdges / sizeof kEdges[0])];
   return rng_.u32();
@@ -233,7 +341,8 @@ uint32_t Generator::randomRegister() {
 
 uint32_t Generator::randomFlags() {
   // Arithmetic flags, DF and IF at random; TF stays clear (a single-step trap would end the run).
-  constexpr uint32_t kRandom = 0x0001 | 0x0004 | 0x0010 | 0x0040 | 0x0080 | 0x0200 | 0x0400 | 0x0800;
+  constexpr uint32_t kRandom =
+      0x0001 | 0x0004 | 0x0010 | 0x0040 | 0x0080 | 0x0200 | 0x0400 | 0x0800;
   return (rng_.u32() & kRandom) | 0x2;
 }
 
@@ -256,7 +365,7 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
 
   // ---- prefixes ([386PRM] 17.2.1) ----
   bool opToggle = !(control && c32) && rng_.chance(25);  // a 16-bit EIP would leave the code
-  if (op >= 0x1C8 && op <= 0x1CF) opToggle = !c32;  // BSWAP of a 16-bit register is undefined
+  if (op >= 0x1C8 && op <= 0x1CF) opToggle = !c32;       // BSWAP of a 16-bit register is undefined
   bool addrToggle = rng_.chance(15);
   const bool o32 = c32 != opToggle;
   const bool a32 = c32 != addrToggle;
@@ -285,13 +394,18 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
     // (Not on BSF/BSR: Unicorn runs F3 0F BC/BD as TZCNT/LZCNT even with the Pentium II model.)
     pfx.push_back(rng_.chance(50) ? 0xF2 : 0xF3);
   }
-  for (size_t k = pfx.size(); k > 1; --k) std::swap(pfx[k - 1], pfx[rng_.below(static_cast<uint32_t>(k))]);
+  for (size_t k = pfx.size(); k > 1; --k)
+    std::swap(pfx[k - 1], pfx[rng_.below(static_cast<uint32_t>(k))]);
 
   Wants w;
   const uint32_t amask = a32 ? 0xFFFFFFFFu : 0xFFFFu;
   // A value for an address register: `low` in the bits the address size uses, random above.
-  auto addressValue = [&](uint32_t low) { return a32 ? low : ((rng_.u32() & 0xFFFF0000u) | (low & 0xFFFF)); };
-  auto window = [&]() { return layout_.dataLo + 0x400 + rng_.below(layout_.dataHi - layout_.dataLo - 0x800); };
+  auto addressValue = [&](uint32_t low) {
+    return a32 ? low : ((rng_.u32() & 0xFFFF0000u) | (low & 0xFFFF));
+  };
+  auto window = [&]() {
+    return layout_.dataLo + 0x400 + rng_.below(layout_.dataHi - layout_.dataLo - 0x800);
+  };
   auto stackValue = [&]() {
     uint32_t sp = layout_.stackLo + rng_.below(layout_.stackHi - layout_.stackLo);
     return c32 ? sp : ((rng_.u32() & 0xFFFF0000u) | sp);
@@ -310,8 +424,10 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
   std::vector<uint8_t> addressing;  // ModR/M, SIB, displacement: reused by a planting setup
   if (hasModrm(row.form)) {
     unsigned regf = row.reg >= 0 ? static_cast<unsigned>(row.reg) : rng_.below(8);
-    if (memoryOnly(op) || lock) memory = rng_.chance(92);
-    else memory = rng_.chance(50);
+    if (memoryOnly(op) || lock)
+      memory = rng_.chance(92);
+    else
+      memory = rng_.chance(50);
     if (lock && !memory) return false;
     unsigned rm = rng_.below(8);
     if (!memory) {
@@ -336,8 +452,10 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
           unsigned sb = sib & 7, si = (sib >> 3) & 7;
           scale = sib >> 6;
           if (si != 4) index = static_cast<int>(si);
-          if (sb == 5 && mod == 0) dispSize = 4;
-          else base = static_cast<int>(sb);
+          if (sb == 5 && mod == 0)
+            dispSize = 4;
+          else
+            base = static_cast<int>(sb);
         } else if (rm == 5 && mod == 0) {
           dispSize = 4;
           absolute = true;
@@ -368,8 +486,9 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
       } else if (dispSize == 2) {
         disp = rng_.below(0x10000);
       } else if (dispSize == 4) {
-        disp = rng_.chance(50) ? rng_.u32()
-                               : static_cast<uint32_t>(static_cast<int32_t>(rng_.below(0x400)) - 0x200);
+        disp = rng_.chance(50)
+                   ? rng_.u32()
+                   : static_cast<uint32_t>(static_cast<int32_t>(rng_.below(0x400)) - 0x200);
       }
       if (absolute && !a32 && base < 0 && index < 0) disp &= 0xFFFF;
       if (op != 0x8D && !absolute) {
@@ -409,7 +528,7 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
             if (scale && a32) v |= (rng_.u32() << (32 - scale));
             w.want(static_cast<unsigned>(index), addressValue(v));
           } else {
-            target = (known) & amask;
+            target = (known)&amask;
           }
         }
         uint32_t ea = 0;
@@ -429,11 +548,12 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
 
   // ---- per-instruction register needs ----
   if (isString(op)) {
-    if (!w.want(kEsi, addressValue(window())) || !w.want(kEdi, addressValue(window()))) return false;
+    if (!w.want(kEsi, addressValue(window())) || !w.want(kEdi, addressValue(window())))
+      return false;
     uint32_t count = rep ? rng_.below(9) : rng_.u32();
     if (!w.want(kEcx, a32 ? count : ((rng_.u32() & 0xFFFF0000u) | (count & 0xFFFF)))) return false;
   }
-  if (op == 0xD7 && !w.want(kEbx, addressValue(window()))) return false;  // XLAT: [EBX + AL]
+  if (op == 0xD7 && !w.want(kEbx, addressValue(window()))) return false;        // XLAT: [EBX + AL]
   if ((op == 0xC8 || op == 0xC9) && !w.want(kEbp, stackValue())) return false;  // ENTER, LEAVE
   // ENTER with a 32-bit operand on a 16-bit stack pushes its frame pointer as a dword whose high
   // half the SDM leaves unclear ("FrameTemp <- SP"): we push SP zero-extended, QEMU pushes ESP - 4
@@ -444,30 +564,52 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
   unsigned filler = 0;
   const uint32_t ivSize = o32 ? 4 : 2;
   auto immediate = [&](unsigned size, uint32_t v) {
-    if (size == 1) b.push_back(static_cast<uint8_t>(v));
-    else if (size == 2) put16(b, v);
-    else put32(b, v);
+    if (size == 1)
+      b.push_back(static_cast<uint8_t>(v));
+    else if (size == 2)
+      put16(b, v);
+    else
+      put32(b, v);
   };
   if (isRelative(op)) filler = rng_.below(5);
   switch (row.form) {
-    case Form::kNone: case Form::kM: break;
-    case Form::kMIb: case Form::kMIbs: case Form::kIb: case Form::kIbs:
+    case Form::kNone:
+    case Form::kM:
+      break;
+    case Form::kMIb:
+    case Form::kMIbs:
+    case Form::kIb:
+    case Form::kIbs:
       if (op == 0xCD) {
         // INT n: a vector with a stub, and not one whose exception pushes an error code (INT n
         // never does, so the harness could not tell the frame layouts apart from the vector).
         uint32_t v;
-        do v = rng_.below(Layout::kVectors); while (v == 8 || (v >= 10 && v <= 14) || v == 17);
+        do v = rng_.below(Layout::kVectors);
+        while (v == 8 || (v >= 10 && v <= 14) || v == 17);
         immediate(1, v);
       } else {
         immediate(1, rng_.u32());
       }
       break;
-    case Form::kMIv: case Form::kIv: immediate(ivSize, randomRegister()); break;
-    case Form::kIw: immediate(2, rng_.below(0x80)); break;           // RET imm16
-    case Form::kIwIb: immediate(2, rng_.below(0x200)); immediate(1, rng_.u32()); break;  // ENTER
-    case Form::kJb: immediate(1, filler); break;
-    case Form::kJv: immediate(ivSize, filler); break;
-    case Form::kAp: return false;
+    case Form::kMIv:
+    case Form::kIv:
+      immediate(ivSize, randomRegister());
+      break;
+    case Form::kIw:
+      immediate(2, rng_.below(0x80));
+      break;  // RET imm16
+    case Form::kIwIb:
+      immediate(2, rng_.below(0x200));
+      immediate(1, rng_.u32());
+      break;  // ENTER
+    case Form::kJb:
+      immediate(1, filler);
+      break;
+    case Form::kJv:
+      immediate(ivSize, filler);
+      break;
+    case Form::kAp:
+      return false;
     case Form::kMoffs: {
       uint32_t t = window();
       immediate(a32 ? 4 : 2, t);
@@ -493,7 +635,10 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
     std::vector<uint8_t> s;
     if (size32 != c32) s.push_back(0x66);
     s.push_back(0x68);
-    if (size32) put32(s, v); else put16(s, v);
+    if (size32)
+      put32(s, v);
+    else
+      put16(s, v);
     setups.push_back(s);
   };
   uint32_t codeSoFar = static_cast<uint32_t>(seq.code.size());
@@ -507,7 +652,8 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
     pushImmediate(o32, f);
   } else if (ret) {
     unsigned pushSize = (o32 != c32 ? 1 : 0) + 1 + (o32 ? 4 : 2);
-    uint32_t target = layout_.code + codeSoFar + pushSize + static_cast<uint32_t>(b.size()) + filler;
+    uint32_t target =
+        layout_.code + codeSoFar + pushSize + static_cast<uint32_t>(b.size()) + filler;
     filler = rng_.below(5);
     target += filler;
     pushImmediate(o32, target);
@@ -535,15 +681,20 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
       s[s.size() - addressing.size()] &= 0xC7;  // reg field 0: MOV r/m, imm
       uint32_t len = static_cast<uint32_t>(s.size() + (o32 ? 4 : 2));
       uint32_t target = layout_.code + codeSoFar + len + static_cast<uint32_t>(b.size()) + filler;
-      if (o32) put32(s, target); else put16(s, target);
+      if (o32)
+        put32(s, target);
+      else
+        put16(s, target);
       setups.push_back(s);
     }
   }
   for (auto& s : setups) {
-    seq.insns.push_back(Placed{static_cast<uint32_t>(seq.code.size()), static_cast<uint8_t>(s.size()), true});
+    seq.insns.push_back(
+        Placed{static_cast<uint32_t>(seq.code.size()), static_cast<uint8_t>(s.size()), true});
     seq.code.insert(seq.code.end(), s.begin(), s.end());
   }
-  seq.insns.push_back(Placed{static_cast<uint32_t>(seq.code.size()), static_cast<uint8_t>(b.size()), false});
+  seq.insns.push_back(
+      Placed{static_cast<uint32_t>(seq.code.size()), static_cast<uint8_t>(b.size()), false});
   seq.code.insert(seq.code.end(), b.begin(), b.end());
   seq.code.insert(seq.code.end(), filler, 0x90);
   ++seq.generated;

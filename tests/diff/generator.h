@@ -1,6 +1,6 @@
 // Random instruction sequences for the differential tests: every row of the opcode table
-// (emu/cpu/opcodes.h) that can run in a sandbox, with random prefixes, ModR/M, SIB, displacements and
-// immediates. Memory operands are kept inside a data window by "setup" instructions (MOV reg,
+// (emu/cpu/opcodes.h) that can run in a sandbox, with random prefixes, ModR/M, SIB, displacements
+// and immediates. Memory operands are kept inside a data window by "setup" instructions (MOV reg,
 // imm32) placed before each generated instruction that give its base and index registers values
 // whose sum lands there; the stack pointer, string pointers and counts are set the same way.
 //
@@ -34,16 +34,16 @@ class Rng {
 // segments' base (DS = ES = SS = FS = GS); CS has base 0 in both modes.
 struct Layout {
   bool code32;
-  uint32_t memSize;    // RAM from 0, the same in both emulators
-  uint32_t dataBase;   // linear base of the data segments
-  uint32_t dataLo;     // generated memory operands lie in [dataLo, dataHi) of the data segment
+  uint32_t memSize;   // RAM from 0, the same in both emulators
+  uint32_t dataBase;  // linear base of the data segments
+  uint32_t dataLo;    // generated memory operands lie in [dataLo, dataHi) of the data segment
   uint32_t dataHi;
-  uint32_t stackLo;    // the stack pointer is set inside [stackLo, stackHi)
+  uint32_t stackLo;  // the stack pointer is set inside [stackLo, stackHi)
   uint32_t stackHi;
-  uint32_t gdt;        // 32-bit only: the GDT our CPU's IDT gates name (Unicorn ignores it)
-  uint32_t idt;        // 32-bit: IDT; 16-bit: IVT at 0
-  uint32_t stubs;      // the handler of vector v is a HLT at stubs + 16 * v (v < kVectors)
-  uint32_t code;       // first instruction of every sequence
+  uint32_t gdt;    // 32-bit only: the GDT our CPU's IDT gates name (Unicorn ignores it)
+  uint32_t idt;    // 32-bit: IDT; 16-bit: IVT at 0
+  uint32_t stubs;  // the handler of vector v is a HLT at stubs + 16 * v (v < kVectors)
+  uint32_t code;   // first instruction of every sequence
   uint32_t codeSize;
   static constexpr unsigned kVectors = 32;
 
@@ -54,7 +54,7 @@ struct Layout {
 struct Placed {
   uint32_t offset;  // from Layout::code
   uint8_t len;
-  bool setup;       // a MOV/PUSH the generator added to control an address, not under test
+  bool setup;  // a MOV/PUSH the generator added to control an address, not under test
 };
 
 struct Sequence {

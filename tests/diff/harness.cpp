@@ -16,7 +16,8 @@ namespace emu::diff {
 
 const int kUcReg[8] = {UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX,
                        UC_X86_REG_ESP, UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI};
-const int kUcSeg[6] = {UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_DS, UC_X86_REG_FS, UC_X86_REG_GS};
+const int kUcSeg[6] = {UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS,
+                       UC_X86_REG_DS, UC_X86_REG_FS, UC_X86_REG_GS};
 const char* const kRegName[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
 const char* const kSegName[6] = {"ES", "CS", "SS", "DS", "FS", "GS"};
 
@@ -57,16 +58,20 @@ std::string formatState(const State& s) {
 }
 
 // The exceptions that push an error code ([386PRM] 9.9, table 9-7).
-bool pushesErrorCode(int v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
+bool pushesErrorCode(int v) {
+  return v == 8 || (v >= 10 && v <= 14) || v == 17;
+}
 
 }  // namespace
 
-std::string disassemble(const uint8_t* bytes, size_t n, bool code32, uint64_t address, size_t* length) {
+std::string disassemble(const uint8_t* bytes, size_t n, bool code32, uint64_t address,
+                        size_t* length) {
   static csh handles[2] = {0, 0};
   static bool opened[2] = {false, false};
   int m = code32 ? 1 : 0;
   if (!opened[m]) {
-    if (cs_open(CS_ARCH_X86, code32 ? CS_MODE_32 : CS_MODE_16, &handles[m]) != CS_ERR_OK) return "<capstone failed>";
+    if (cs_open(CS_ARCH_X86, code32 ? CS_MODE_32 : CS_MODE_16, &handles[m]) != CS_ERR_OK)
+      return "<capstone failed>";
     opened[m] = true;
   }
   cs_insn* insn = nullptr;
@@ -75,7 +80,8 @@ std::string disassemble(const uint8_t* bytes, size_t n, bool code32, uint64_t ad
     if (length) *length = 0;
     return "<invalid>";
   }
-  std::string text = std::string(insn[0].mnemonic) + (insn[0].op_str[0] ? " " : "") + insn[0].op_str;
+  std::string text =
+      std::string(insn[0].mnemonic) + (insn[0].op_str[0] ? " " : "") + insn[0].op_str;
   if (length) *length = insn[0].size;
   cs_free(insn, count);
   return text;
@@ -108,7 +114,8 @@ bool DiffHarness::openUnicorn() {
   uc_ctl_set_cpu_model(uc_, UC_CPU_X86_PENTIUM2);
   uc_mem_map_ptr(uc_, 0, layout_.memSize, UC_PROT_ALL, ucMem_.data());
   uc_hook hook;
-  uc_hook_add(uc_, &hook, UC_HOOK_INTR, reinterpret_cast<void*>(&DiffHarness::onInterrupt), this, 1, 0);
+  uc_hook_add(uc_, &hook, UC_HOOK_INTR, reinterpret_cast<void*>(&DiffHarness::onInterrupt), this, 1,
+              0);
   // QEMU remembers the last exception to turn a second contributory one into #DF ([386PRM] 9.8.8);
   // Unicorn's hook skips the delivery that would forget it, so every run starts from the CPU
   // state saved here instead.
@@ -133,7 +140,8 @@ void DiffHarness::buildImage() {
   uint8_t* m = bus_.data();
   std::memset(m, 0, layout_.memSize);
   Rng& rng = gen_.rng();
-  for (uint32_t a = layout_.dataBase; a + 8 <= layout_.dataBase + 0x10000 && a + 8 <= layout_.memSize; a += 8) {
+  for (uint32_t a = layout_.dataBase;
+       a + 8 <= layout_.dataBase + 0x10000 && a + 8 <= layout_.memSize; a += 8) {
     uint64_t v = rng.next();
     std::memcpy(m + a, &v, 8);
   }
@@ -217,7 +225,8 @@ Outcome DiffHarness::runOurs(uint32_t stop) {
   for (unsigned k = 0; k < 100000; ++k) {
     uint32_t lin = cpu_.segment(kCs).base + cpu_.eip();
     if (lin == end) break;
-    if (lin >= layout_.stubs && lin < layout_.stubs + 16 * Layout::kVectors && (lin - layout_.stubs) % 16 == 0) {
+    if (lin >= layout_.stubs && lin < layout_.stubs + 16 * Layout::kVectors &&
+        (lin - layout_.stubs) % 16 == 0) {
       o.vector = static_cast<int>((lin - layout_.stubs) / 16);
       break;
     }
@@ -239,12 +248,14 @@ Outcome DiffHarness::runOurs(uint32_t stop) {
   return o;
 }
 
-std::string DiffHarness::compare(const Sequence& seq, const Outcome& ours, const Outcome& theirs, uint32_t flagMask) {
+std::string DiffHarness::compare(const Sequence& seq, const Outcome& ours, const Outcome& theirs,
+                                 uint32_t flagMask) {
   std::ostringstream why;
   if (!theirs.problem.empty()) return "Unicorn " + theirs.problem;
   if (!ours.problem.empty()) return "our CPU " + ours.problem;
   if (ours.vector != theirs.vector)
-    return "exception: ours " + std::to_string(ours.vector) + ", Unicorn " + std::to_string(theirs.vector);
+    return "exception: ours " + std::to_string(ours.vector) + ", Unicorn " +
+           std::to_string(theirs.vector);
   State got = ours.state;
   State want = theirs.state;
   if (ours.vector >= 0) {
@@ -253,10 +264,11 @@ std::string DiffHarness::compare(const Sequence& seq, const Outcome& ours, const
     for (const Placed& p : seq.insns) {
       if (layout_.code + p.offset != want.eip) continue;
       unsigned k = 0;
-      while (k < p.len && (seq.code[p.offset + k] == 0x66 || seq.code[p.offset + k] == 0x67 ||
-                           seq.code[p.offset + k] == 0xF0 || seq.code[p.offset + k] == 0xF2 ||
-                           seq.code[p.offset + k] == 0xF3 || (seq.code[p.offset + k] & 0xE7) == 0x26 ||
-                           seq.code[p.offset + k] == 0x64 || seq.code[p.offset + k] == 0x65))
+      while (k < p.len &&
+             (seq.code[p.offset + k] == 0x66 || seq.code[p.offset + k] == 0x67 ||
+              seq.code[p.offset + k] == 0xF0 || seq.code[p.offset + k] == 0xF2 ||
+              seq.code[p.offset + k] == 0xF3 || (seq.code[p.offset + k] & 0xE7) == 0x26 ||
+              seq.code[p.offset + k] == 0x64 || seq.code[p.offset + k] == 0x65))
         ++k;
       uint8_t opcode = k < p.len ? seq.code[p.offset + k] : 0;
       if (opcode == 0xCC || opcode == 0xCD || opcode == 0xCE) want.eip += p.len;
@@ -281,7 +293,8 @@ std::string DiffHarness::compare(const Sequence& seq, const Outcome& ours, const
     }
     const unsigned first = slots - 3;  // the error code, if any, is below EIP
     if (readable) {
-      if (values[first] != want.eip) why << "pushed EIP " << hex(values[first]) << " != " << hex(want.eip) << "; ";
+      if (values[first] != want.eip)
+        why << "pushed EIP " << hex(values[first]) << " != " << hex(want.eip) << "; ";
       if ((values[first + 1] & 0xFFFF) != want.sel[kCs])
         why << "pushed CS " << hex(values[first + 1]) << " != " << hex(want.sel[kCs]) << "; ";
       uint32_t wantFlags = want.eflags & (layout_.code32 ? 0xFFFFFFFFu : 0xFFFFu);
@@ -294,28 +307,30 @@ std::string DiffHarness::compare(const Sequence& seq, const Outcome& ours, const
     for (int k = 0; k < 6; ++k) got.sel[k] = want.sel[k];
   }
   for (int k = 0; k < 8; ++k)
-    if (got.r[k] != want.r[k]) why << kRegName[k] << " " << hex(got.r[k]) << " != " << hex(want.r[k]) << "; ";
+    if (got.r[k] != want.r[k])
+      why << kRegName[k] << " " << hex(got.r[k]) << " != " << hex(want.r[k]) << "; ";
   if (got.eip != want.eip) why << "EIP " << hex(got.eip) << " != " << hex(want.eip) << "; ";
   if ((got.eflags ^ want.eflags) & ~flagMask)
-    why << "EFLAGS " << hex(got.eflags) << " != " << hex(want.eflags) << " (xor " << hex(got.eflags ^ want.eflags)
-        << "); ";
+    why << "EFLAGS " << hex(got.eflags) << " != " << hex(want.eflags) << " (xor "
+        << hex(got.eflags ^ want.eflags) << "); ";
   for (int k = 0; k < 6; ++k)
-    if (got.sel[k] != want.sel[k]) why << kSegName[k] << " " << hex(got.sel[k], 4) << " != " << hex(want.sel[k], 4) << "; ";
+    if (got.sel[k] != want.sel[k])
+      why << kSegName[k] << " " << hex(got.sel[k], 4) << " != " << hex(want.sel[k], 4) << "; ";
   if (std::memcmp(bus_.data(), ucMem_.data(), layout_.memSize) != 0) {
     why << "memory:";
     unsigned shown = 0;
     for (uint32_t a = 0; a < layout_.memSize && shown < 16; ++a) {
       if (bus_.data()[a] == ucMem_[a]) continue;
-      why << " [" << hex(a, 5) << "] ours " << hex(bus_.data()[a], 2) << " Unicorn " << hex(ucMem_[a], 2) << " before "
-          << hex(before_[a], 2) << ";";
+      why << " [" << hex(a, 5) << "] ours " << hex(bus_.data()[a], 2) << " Unicorn "
+          << hex(ucMem_[a], 2) << " before " << hex(before_[a], 2) << ";";
       ++shown;
     }
   }
   return why.str();
 }
 
-std::string DiffHarness::runBoth(const Sequence& seq, const State& init, uint32_t stop, Outcome& ours,
-                                 Outcome& theirs) {
+std::string DiffHarness::runBoth(const Sequence& seq, const State& init, uint32_t stop,
+                                 Outcome& ours, Outcome& theirs) {
   setState(init);
   theirs = runUnicorn(stop);
   ours = runOurs(stop);
@@ -326,11 +341,13 @@ std::string DiffHarness::reproducer(const Sequence& seq, const State& init, cons
                                     const Outcome& theirs, const std::string& why, uint64_t index) {
   std::ostringstream out;
   out << "MISMATCH in " << (layout_.code32 ? "32" : "16") << "-bit mode: " << why << "\n"
-      << "  seed " << seed_ << ", sequence " << index << " (rerun: XRAY86_DIFF_SEED=" << seed_ << ")\n";
+      << "  seed " << seed_ << ", sequence " << index << " (rerun: XRAY86_DIFF_SEED=" << seed_
+      << ")\n";
   // Find the first instruction after which the states differ by replaying prefixes.
   int culprit = -1;
   for (size_t j = 0; j < seq.insns.size(); ++j) {
-    uint32_t stop = j + 1 < seq.insns.size() ? seq.insns[j + 1].offset : static_cast<uint32_t>(seq.code.size());
+    uint32_t stop =
+        j + 1 < seq.insns.size() ? seq.insns[j + 1].offset : static_cast<uint32_t>(seq.code.size());
     std::memcpy(bus_.data(), before_.data(), layout_.memSize);
     std::memcpy(ucMem_.data(), before_.data(), layout_.memSize);
     cpu_.flushDecodedCode();
@@ -347,15 +364,15 @@ std::string DiffHarness::reproducer(const Sequence& seq, const State& init, cons
     const Placed& p = seq.insns[j];
     std::string bytes;
     for (unsigned k = 0; k < p.len; ++k) bytes += hex(seq.code[p.offset + k], 2) + " ";
-    out << (static_cast<int>(j) == culprit ? "  >> " : "     ") << hex(layout_.code + p.offset) << "  " << bytes
-        << std::string(bytes.size() < 48 ? 48 - bytes.size() : 1, ' ')
+    out << (static_cast<int>(j) == culprit ? "  >> " : "     ") << hex(layout_.code + p.offset)
+        << "  " << bytes << std::string(bytes.size() < 48 ? 48 - bytes.size() : 1, ' ')
         << disassemble(&seq.code[p.offset], p.len, layout_.code32, layout_.code + p.offset)
         << (p.setup ? "   (setup)" : "") << "\n";
   }
   if (culprit >= 0) out << "  (>> marks the first instruction after which the two differ)\n";
   out << "  initial: " << formatState(init) << "\n"
-      << "  ours:    " << formatState(ours.state) << (ours.vector >= 0 ? " vector " + std::to_string(ours.vector) : "")
-      << "\n"
+      << "  ours:    " << formatState(ours.state)
+      << (ours.vector >= 0 ? " vector " + std::to_string(ours.vector) : "") << "\n"
       << "  Unicorn: " << formatState(theirs.state)
       << (theirs.vector >= 0 ? " vector " + std::to_string(theirs.vector) : "") << "\n";
   return out.str();
@@ -410,7 +427,8 @@ Totals DiffHarness::run(uint64_t instructions, unsigned maxReports) {
     if (theirs.vector >= 0 && why.empty()) ++t.exceptions;
     if (!why.empty()) {
       ++t.mismatches;
-      if (t.mismatches <= maxReports) std::fprintf(stderr, "%s", reproducer(seq, init, ours, theirs, why, index).c_str());
+      if (t.mismatches <= maxReports)
+        std::fprintf(stderr, "%s", reproducer(seq, init, ours, theirs, why, index).c_str());
       // Continue from the memory both had before this sequence.
       std::memcpy(bus_.data(), before_.data(), layout_.memSize);
       std::memcpy(ucMem_.data(), before_.data(), layout_.memSize);
@@ -425,18 +443,20 @@ Totals DiffHarness::run(uint64_t instructions, unsigned maxReports) {
 uint32_t DiffHarness::ourDword(uint32_t address) const {
   uint32_t v = 0;
   for (unsigned k = 0; k < 4; ++k)
-    if (address + k < layout_.memSize) v |= uint32_t{const_cast<FlatRamBus&>(bus_).data()[address + k]} << (8 * k);
+    if (address + k < layout_.memSize)
+      v |= uint32_t{const_cast<FlatRamBus&>(bus_).data()[address + k]} << (8 * k);
   return v;
 }
 
-bool DiffHarness::runOne(const std::vector<uint8_t>& code, const State& init, std::string& report, State* oursOut) {
+bool DiffHarness::runOne(const std::vector<uint8_t>& code, const State& init, std::string& report,
+                         State* oursOut) {
   Sequence seq;
   seq.code = code;
   // Instruction boundaries from our decoder, for the reproducer.
   for (uint32_t off = 0; off < code.size();) {
     Insn insn;
-    if (decodeInstruction(code.data() + off, static_cast<unsigned>(code.size() - off), layout_.code32, insn) !=
-        DecodeStatus::kOk)
+    if (decodeInstruction(code.data() + off, static_cast<unsigned>(code.size() - off),
+                          layout_.code32, insn) != DecodeStatus::kOk)
       break;
     seq.insns.push_back(Placed{off, insn.len, false});
     off += insn.len;

@@ -30,8 +30,8 @@ struct State {
 // What one emulator did with a sequence.
 struct Outcome {
   State state;
-  int vector = -1;        // the exception or interrupt raised, -1 if none
-  std::string problem;    // a stop that is neither the end nor an exception
+  int vector = -1;      // the exception or interrupt raised, -1 if none
+  std::string problem;  // a stop that is neither the end nor an exception
 };
 
 // Unicorn's register numbers in State's order (EAX..EDI; ES, CS, SS, DS, FS, GS) and their
@@ -54,7 +54,8 @@ struct Totals {
 };
 
 // Capstone's text for one instruction ("<invalid>" when it rejects the bytes).
-std::string disassemble(const uint8_t* bytes, size_t n, bool code32, uint64_t address, size_t* length = nullptr);
+std::string disassemble(const uint8_t* bytes, size_t n, bool code32, uint64_t address,
+                        size_t* length = nullptr);
 
 class DiffHarness {
  public:
@@ -69,7 +70,8 @@ class DiffHarness {
 
   // Runs one hand-written sequence (regression tests): false and a reproducer on mismatch. `ours`
   // receives our CPU's final state.
-  bool runOne(const std::vector<uint8_t>& code, const State& init, std::string& report, State* ours = nullptr);
+  bool runOne(const std::vector<uint8_t>& code, const State& init, std::string& report,
+              State* ours = nullptr);
   // Our CPU's memory after a run (linear = physical here), little-endian.
   uint32_t ourDword(uint32_t address) const;
 
@@ -98,11 +100,13 @@ class DiffHarness {
   Outcome runOurs(uint32_t stop);
   State ourState() const;
   // Compares; returns "" when equal. Repairs our memory where the exception frame went.
-  std::string compare(const Sequence& seq, const Outcome& ours, const Outcome& theirs, uint32_t flagMask);
+  std::string compare(const Sequence& seq, const Outcome& ours, const Outcome& theirs,
+                      uint32_t flagMask);
   std::string reproducer(const Sequence& seq, const State& init, const Outcome& ours,
                          const Outcome& theirs, const std::string& why, uint64_t index);
   // Runs `seq` from `init` and the current memory on both, up to code offset `stop`.
-  std::string runBoth(const Sequence& seq, const State& init, uint32_t stop, Outcome& ours, Outcome& theirs);
+  std::string runBoth(const Sequence& seq, const State& init, uint32_t stop, Outcome& ours,
+                      Outcome& theirs);
 };
 
 }  // namespace emu::diff

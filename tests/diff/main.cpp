@@ -38,8 +38,9 @@ int main(int argc, char** argv) {
     const char* flag;
     const char* env;
     uint64_t* value;
-  } settings[] = {{"--seed=", "XRAY86_DIFF_SEED", &o.seed}, {"--count=", "XRAY86_DIFF_COUNT", &o.count},
-                   {"--system-count=", "XRAY86_DIFF_SYSTEM_COUNT", &o.systemCount}};
+  } settings[] = {{"--seed=", "XRAY86_DIFF_SEED", &o.seed},
+                  {"--count=", "XRAY86_DIFF_COUNT", &o.count},
+                  {"--system-count=", "XRAY86_DIFF_SYSTEM_COUNT", &o.systemCount}};
   for (const Setting& s : settings) {
     if (const char* e = std::getenv(s.env)) {
       if (!emu::diff::parseNumber(e, *s.value)) {

@@ -101,14 +101,14 @@ TEST(DiffRegression, LockOutsideReadModifyWriteMemoryRaisesUd) {
     std::vector<uint8_t> code;
     bool ud;
   } cases[] = {
-      {{0xF0, 0x01, 0x07}, false},  // lock add [bx], ax
-      {{0xF0, 0x87, 0x07}, false},  // lock xchg [bx], ax
+      {{0xF0, 0x01, 0x07}, false},        // lock add [bx], ax
+      {{0xF0, 0x87, 0x07}, false},        // lock xchg [bx], ax
       {{0xF0, 0x0F, 0xAB, 0x07}, false},  // lock bts [bx], ax
-      {{0xF0, 0x89, 0x07}, true},   // lock mov [bx], ax: not in the list
-      {{0xF0, 0x01, 0xC3}, true},   // lock add bx, ax: register destination
-      {{0xF0, 0x39, 0x07}, true},   // lock cmp [bx], ax: CMP only reads
-      {{0xF0, 0x90}, true},         // lock nop
-      {{0xF0, 0x0F, 0xA3, 0x07}, true},  // lock bt [bx], ax: BT only reads (not in the i686 list)
+      {{0xF0, 0x89, 0x07}, true},         // lock mov [bx], ax: not in the list
+      {{0xF0, 0x01, 0xC3}, true},         // lock add bx, ax: register destination
+      {{0xF0, 0x39, 0x07}, true},         // lock cmp [bx], ax: CMP only reads
+      {{0xF0, 0x90}, true},               // lock nop
+      {{0xF0, 0x0F, 0xA3, 0x07}, true},   // lock bt [bx], ax: BT only reads (not in the i686 list)
   };
   for (const Case& c : cases) {
     FlatRamBus bus(1u << 20);
@@ -124,7 +124,8 @@ TEST(DiffRegression, LockOutsideReadModifyWriteMemoryRaisesUd) {
     cpu.setReg(kEbx, 0x3000);
     cpu.run(1);  // a faulting instruction goes on into its handler: EIP at or past the HLT
     bool atUdStub = cpu.eip() == 0x500 || cpu.eip() == 0x501;
-    EXPECT_EQ(atUdStub, c.ud) << "code starting " << std::hex << int(c.code[1]) << " eip " << cpu.eip();
+    EXPECT_EQ(atUdStub, c.ud) << "code starting " << std::hex << int(c.code[1]) << " eip "
+                              << cpu.eip();
     if (!c.ud) {
       EXPECT_EQ(cpu.eip(), 0x1000u + c.code.size());
     }
@@ -142,8 +143,9 @@ TEST(DiffRegression, ReturnToOuterLevelNullsANullSelectorWithRpl) {
   init.r[kEsp] = 0x8000;
   // mov eax, 1; mov es, ax; push 23h (SS); push 7800h (ESP); push 1Bh (CS); push 1201Ch; retf
   // (1201Ch = SystemLayout::kCode + 28, the byte after the RETF).
-  std::vector<uint8_t> code = {0xB8, 0x01, 0x00, 0x00, 0x00, 0x8E, 0xC0, 0x68, 0x23, 0x00, 0x00, 0x00, 0x68, 0x00,
-                               0x78, 0x00, 0x00, 0x68, 0x1B, 0x00, 0x00, 0x00, 0x68, 0x1C, 0x20, 0x01, 0x00, 0xCB};
+  std::vector<uint8_t> code = {0xB8, 0x01, 0x00, 0x00, 0x00, 0x8E, 0xC0, 0x68, 0x23, 0x00,
+                               0x00, 0x00, 0x68, 0x00, 0x78, 0x00, 0x00, 0x68, 0x1B, 0x00,
+                               0x00, 0x00, 0x68, 0x1C, 0x20, 0x01, 0x00, 0xCB};
   std::string report;
   State ours;
   EXPECT_TRUE(h.runOne(code, init, report, &ours)) << report;

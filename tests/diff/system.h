@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "emu/cpu/cpu.h"
-#include "emu/events/events.h"
 #include "emu/cpu/flat_bus.h"
+#include "emu/events/events.h"
 #include "mmu/mmu.h"
 #include "tests/diff/generator.h"
 #include "tests/diff/harness.h"
@@ -40,7 +40,7 @@ struct SystemLayout {
   static constexpr uint32_t kTssA = 0x10500;  // the current task's TSS (TR = 0x28)
   static constexpr uint32_t kTssB = 0x10580;  // an available TSS for LTR
   static constexpr uint32_t kTablesEnd = 0x10600;
-  static constexpr uint32_t kStubs = 0x11000;  // vector v's handler: HLT at kStubs + 16 * v
+  static constexpr uint32_t kStubs = 0x11000;   // vector v's handler: HLT at kStubs + 16 * v
   static constexpr uint32_t kStack0 = 0x11F00;  // the TSS's ESP0 (ring-0 stack for exceptions)
   static constexpr uint32_t kCode = 0x12000;
   static constexpr uint32_t kCodeSize = 0x1000;
@@ -57,7 +57,7 @@ struct SystemLayout {
 
   // One descriptor of the GDT or LDT, with what the generator needs to predict a transfer.
   struct Desc {
-    uint16_t selector;  // RPL 0; TI set for the LDT
+    uint16_t selector;     // RPL 0; TI set for the LDT
     uint32_t base, limit;  // limit in bytes (as in the descriptor, G applied)
     uint8_t access;        // P DPL S type
     uint8_t flags;         // G D/B 0 AVL
@@ -94,8 +94,8 @@ class SystemHarness : private Observer {
 
   Totals run(uint64_t instructions, unsigned maxReports = 10);
   // One hand-written sequence from CPL 0 (regression tests): false and a reproducer on mismatch.
-  bool runOne(const std::vector<uint8_t>& code, const State& init, std::string& report, State* ours = nullptr,
-              bool paging = false);
+  bool runOne(const std::vector<uint8_t>& code, const State& init, std::string& report,
+              State* ours = nullptr, bool paging = false);
   uint32_t ourDword(uint32_t address) const;
   // Whether the Unicorn calibration found its error code and segment caches (else those parts
   // are not compared, and run() counts that as a mismatch).
@@ -145,8 +145,8 @@ class SystemHarness : private Observer {
   Outcome2 runUnicorn(uint32_t stop);
   Outcome2 runOurs(uint32_t stop);
   std::string compare(const Sequence& seq, Outcome2& ours, const Outcome2& theirs);
-  std::string runBoth(const Sequence& seq, const State& init, bool paging, uint32_t stop, Outcome2& ours,
-                      Outcome2& theirs);
+  std::string runBoth(const Sequence& seq, const State& init, bool paging, uint32_t stop,
+                      Outcome2& ours, Outcome2& theirs);
   std::string reproducer(const Sequence& seq, const State& init, bool paging, const Outcome2& ours,
                          const Outcome2& theirs, const std::string& why, uint64_t index);
   void place(const std::vector<uint8_t>& code);

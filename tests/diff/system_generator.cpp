@@ -11,36 +11,36 @@ namespace emu::diff {
 
 namespace {
 constexpr uint8_t kCodeEr = 0x9A, kDataRw = 0x92;  // present, execute/read code; read/write data
-constexpr uint8_t kG32 = 0xC, kB16 = 0x0;       // G and D/B; byte granular, 16-bit
+constexpr uint8_t kG32 = 0xC, kB16 = 0x0;          // G and D/B; byte granular, 16-bit
 }  // namespace
 
 // Selector map (GDT at SystemLayout::kGdt; TI = 1 for the LDT). DPL is in access bits 6..5.
 const std::vector<SystemLayout::Desc>& SystemLayout::descriptors() {
   static const std::vector<Desc> table = {
-      {0x08, 0, 0xFFFFFFFF, kCodeEr | 1, kG32},                  // ring-0 code (initial CS)
-      {0x10, 0, 0xFFFFFFFF, kDataRw | 1, kG32},                  // ring-0 data (initial SS, DS...)
-      {0x18, 0, 0xFFFFFFFF, kCodeEr | 0x60, kG32},               // ring-3 code
-      {0x20, 0, 0xFFFFFFFF, kDataRw | 0x60, kG32},               // ring-3 data
-      {0x28, kTssA, 0x67, 0x8B, 0},                            // 32-bit TSS, busy (TR)
-      {0x30, kTssB, 0x67, 0x89, 0},                            // 32-bit TSS, available
-      {0x38, kLdt, kLdtLimit, 0x82, 0},                        // LDT
-      {0x40, 0x10000, 0xFFFF, kCodeEr, kB16},                    // ring-0 16-bit code
-      {0x48, 0x1000, 0x0FFF, kDataRw, kB16},                     // ring-0 16-bit data, 4 KB
-      {0x50, 0, 0xFFFFFFFF, (kDataRw | 0x60) & 0x7F, kG32},      // ring-3 data, not present
-      {0x58, 0, 0xFFFFFFFF, kCodeEr | 0x04, kG32},               // ring-0 conforming code
-      {0x60, 0, 0xFFFFFFFF, 0x90, kG32},                       // ring-0 read-only data
-      {0x68, 0, 0xFFFFFFFF, 0x98, kG32},                       // ring-0 execute-only code
-      {0x70, 0, 0xFFFFFFFF, (kCodeEr | 0x60) & 0x7F, kG32},      // ring-3 code, not present
-      {0x78, 0, 0xFFFFFFFF, kDataRw | 0x20, kG32},               // ring-1 data
-      {0x80, 0, 0x0FFF, kDataRw | 0x60 | 0x04, 0x4},             // ring-3 expand-down data, B = 1
-      {0x88, kCode, 0x08, 0xEC, 0},                            // 32-bit call gate, DPL 3 (LAR only)
-      {0x90, 0, 0xFFFFFFFF, kCodeEr | 0x60 | 0x04, kG32},        // ring-3 conforming code
-      {0x98, 0, 0xFFFFFFFF, kDataRw | 0x40, kG32},               // ring-2 data
-      {0xA0, 0, 0xFFFFFFFF, kDataRw & 0x7F, kG32},               // ring-0 data, not present
-      {0xA8, 0, 0xFFFFFFFF, kCodeEr | 0x20, kG32},               // ring-1 code
-      {0x04, 0, 0xFFFFFFFF, kDataRw | 0x60, kG32},               // LDT: ring-3 data
-      {0x0C, 0, 0xFFFFFFFF, kCodeEr | 0x60, kG32},               // LDT: ring-3 code
-      {0x14, 0, 0xFFFFFFFF, kDataRw & 0x7F, kG32},               // LDT: ring-0 data, not present
+      {0x08, 0, 0xFFFFFFFF, kCodeEr | 1, kG32},              // ring-0 code (initial CS)
+      {0x10, 0, 0xFFFFFFFF, kDataRw | 1, kG32},              // ring-0 data (initial SS, DS...)
+      {0x18, 0, 0xFFFFFFFF, kCodeEr | 0x60, kG32},           // ring-3 code
+      {0x20, 0, 0xFFFFFFFF, kDataRw | 0x60, kG32},           // ring-3 data
+      {0x28, kTssA, 0x67, 0x8B, 0},                          // 32-bit TSS, busy (TR)
+      {0x30, kTssB, 0x67, 0x89, 0},                          // 32-bit TSS, available
+      {0x38, kLdt, kLdtLimit, 0x82, 0},                      // LDT
+      {0x40, 0x10000, 0xFFFF, kCodeEr, kB16},                // ring-0 16-bit code
+      {0x48, 0x1000, 0x0FFF, kDataRw, kB16},                 // ring-0 16-bit data, 4 KB
+      {0x50, 0, 0xFFFFFFFF, (kDataRw | 0x60) & 0x7F, kG32},  // ring-3 data, not present
+      {0x58, 0, 0xFFFFFFFF, kCodeEr | 0x04, kG32},           // ring-0 conforming code
+      {0x60, 0, 0xFFFFFFFF, 0x90, kG32},                     // ring-0 read-only data
+      {0x68, 0, 0xFFFFFFFF, 0x98, kG32},                     // ring-0 execute-only code
+      {0x70, 0, 0xFFFFFFFF, (kCodeEr | 0x60) & 0x7F, kG32},  // ring-3 code, not present
+      {0x78, 0, 0xFFFFFFFF, kDataRw | 0x20, kG32},           // ring-1 data
+      {0x80, 0, 0x0FFF, kDataRw | 0x60 | 0x04, 0x4},         // ring-3 expand-down data, B = 1
+      {0x88, kCode, 0x08, 0xEC, 0},                          // 32-bit call gate, DPL 3 (LAR only)
+      {0x90, 0, 0xFFFFFFFF, kCodeEr | 0x60 | 0x04, kG32},    // ring-3 conforming code
+      {0x98, 0, 0xFFFFFFFF, kDataRw | 0x40, kG32},           // ring-2 data
+      {0xA0, 0, 0xFFFFFFFF, kDataRw & 0x7F, kG32},           // ring-0 data, not present
+      {0xA8, 0, 0xFFFFFFFF, kCodeEr | 0x20, kG32},           // ring-1 code
+      {0x04, 0, 0xFFFFFFFF, kDataRw | 0x60, kG32},           // LDT: ring-3 data
+      {0x0C, 0, 0xFFFFFFFF, kCodeEr | 0x60, kG32},           // LDT: ring-3 code
+      {0x14, 0, 0xFFFFFFFF, kDataRw & 0x7F, kG32},           // LDT: ring-0 data, not present
   };
   return table;
 }
@@ -53,8 +53,8 @@ const SystemLayout::Desc* SystemLayout::find(uint16_t selector) {
 
 uint64_t SystemLayout::encode(const Desc& d) {
   if ((d.access & 0x1F) == 0x0C) {
-    // Call gate ([386PRM] 6.3.4.1 figure 6-5): offset 15..0, selector, count 0, type, offset 31..16;
-    // `base` holds the offset and `limit` the selector here.
+    // Call gate ([386PRM] 6.3.4.1 figure 6-5): offset 15..0, selector, count 0, type,
+    // offset 31..16; `base` holds the offset and `limit` the selector here.
     uint32_t lo = (d.base & 0xFFFF) | (d.limit << 16);
     uint32_t hi = (d.base & 0xFFFF0000u) | (uint32_t{d.access} << 8);
     return (uint64_t{hi} << 32) | lo;
@@ -83,23 +83,50 @@ class Writer {
  public:
   Writer(Sequence& seq, Rng& rng) : seq_(seq), rng_(rng) {}
   uint32_t here() const { return SystemLayout::kCode + static_cast<uint32_t>(seq_.code.size()); }
-  void insn(std::initializer_list<uint8_t> bytes, bool setup) { start(); add(bytes); finish(setup); }
+  void insn(std::initializer_list<uint8_t> bytes, bool setup) {
+    start();
+    add(bytes);
+    finish(setup);
+  }
   void start() { at_ = static_cast<uint32_t>(seq_.code.size()); }
   void add(std::initializer_list<uint8_t> bytes) { seq_.code.insert(seq_.code.end(), bytes); }
   void add8(uint8_t v) { seq_.code.push_back(v); }
   void add16(uint32_t v) { add({static_cast<uint8_t>(v), static_cast<uint8_t>(v >> 8)}); }
-  void add32(uint32_t v) { add16(v & 0xFFFF); add16(v >> 16); }
+  void add32(uint32_t v) {
+    add16(v & 0xFFFF);
+    add16(v >> 16);
+  }
   void finish(bool setup) {
     seq_.insns.push_back(Placed{at_, static_cast<uint8_t>(seq_.code.size() - at_), setup});
     if (!setup) ++seq_.generated;
   }
   // Setups: MOV r32, imm32; PUSH imm32; MOV dword/word SS:[addr], imm (SS is flat at every CPL
   // the generator reaches, so these never depend on the data segment registers under test).
-  void movImm(unsigned reg, uint32_t v) { start(); add8(static_cast<uint8_t>(0xB8 + reg)); add32(v); finish(true); }
-  void pushImm(uint32_t v) { start(); add8(0x68); add32(v); finish(true); }
-  void store32(uint32_t addr, uint32_t v) { start(); add({0x36, 0xC7, 0x05}); add32(addr); add32(v); finish(true); }
+  void movImm(unsigned reg, uint32_t v) {
+    start();
+    add8(static_cast<uint8_t>(0xB8 + reg));
+    add32(v);
+    finish(true);
+  }
+  void pushImm(uint32_t v) {
+    start();
+    add8(0x68);
+    add32(v);
+    finish(true);
+  }
+  void store32(uint32_t addr, uint32_t v) {
+    start();
+    add({0x36, 0xC7, 0x05});
+    add32(addr);
+    add32(v);
+    finish(true);
+  }
   void store16(uint32_t addr, uint16_t v) {
-    start(); add({0x66, 0x36, 0xC7, 0x05}); add32(addr); add16(v); finish(true);
+    start();
+    add({0x66, 0x36, 0xC7, 0x05});
+    add32(addr);
+    add16(v);
+    finish(true);
   }
   // A far pointer (offset, selector) at addr, for LDS and indirect JMP/CALL.
   void farPointer(uint32_t addr, uint32_t off, uint16_t sel, bool op16) {
@@ -124,10 +151,11 @@ uint16_t randomSelector(Rng& rng) {
   const auto& t = SystemLayout::descriptors();
   uint32_t pick = rng.below(100);
   uint16_t rpl = static_cast<uint16_t>(rng.below(4));
-  if (pick < 8) return rpl;                                                               // null
-  if (pick < 13) return static_cast<uint16_t>((0xB0 + 8 * rng.below(64)) | rpl);         // beyond the GDT
-  if (pick < 16) return static_cast<uint16_t>((0x18 + 8 * rng.below(16)) | 4 | rpl);     // beyond the LDT
-  if (pick < 18) return static_cast<uint16_t>(rng.u32());                                  // anything
+  if (pick < 8) return rpl;                                                       // null
+  if (pick < 13) return static_cast<uint16_t>((0xB0 + 8 * rng.below(64)) | rpl);  // beyond the GDT
+  if (pick < 16)
+    return static_cast<uint16_t>((0x18 + 8 * rng.below(16)) | 4 | rpl);  // beyond the LDT
+  if (pick < 18) return static_cast<uint16_t>(rng.u32());                // anything
   return static_cast<uint16_t>(t[rng.below(static_cast<uint32_t>(t.size()))].selector | rpl);
 }
 
@@ -139,14 +167,20 @@ uint16_t dataSelector(Rng& rng, uint8_t cpl) {
   return cpl == 3 ? ring3[rng.below(5)] : ring0[rng.below(8)];
 }
 
-bool isCode(const SystemLayout::Desc& d) { return (d.access & 0x18) == 0x18; }
-unsigned dpl(const SystemLayout::Desc& d) { return (d.access >> 5) & 3; }
-bool present(const SystemLayout::Desc& d) { return (d.access & 0x80) != 0; }
+bool isCode(const SystemLayout::Desc& d) {
+  return (d.access & 0x18) == 0x18;
+}
+unsigned dpl(const SystemLayout::Desc& d) {
+  return (d.access >> 5) & 3;
+}
+bool present(const SystemLayout::Desc& d) {
+  return (d.access & 0x80) != 0;
+}
 
 // A code selector for a far transfer: mostly the code segments, with a random RPL.
 // Never the call gate (88h) or a TSS (28h, 30h): our CPU models neither call gates nor task
-// switches and raises #GP(selector) for a transfer to one (emu/cpu/segments.cpp), where QEMU follows
-// the gate or switches tasks; LAR, LSL, VERR, VERW and segment loads still name them.
+// switches and raises #GP(selector) for a transfer to one (emu/cpu/segments.cpp), where QEMU
+// follows the gate or switches tasks; LAR, LSL, VERR, VERW and segment loads still name them.
 uint16_t codeSelector(Rng& rng) {
   static const uint16_t code[] = {0x08, 0x18, 0x40, 0x58, 0x68, 0x70, 0x90, 0xA8, 0x0C};
   if (rng.chance(20)) {
@@ -184,7 +218,8 @@ bool returnTargetOk(uint16_t sel, uint16_t ss, uint8_t cpl, bool& code32) {
   if (rpl == cpl) return true;
   const SystemLayout::Desc* s = SystemLayout::find(ss);
   if (!s || (ss & 4) != (s->selector & 4) || (ss & 3) != rpl) return false;
-  return (s->access & 0x1A) == 0x12 && dpl(*s) == rpl && present(*s) && (s->flags & 0x4) && s->limit == 0xFFFFFFFF;
+  return (s->access & 0x1A) == 0x12 && dpl(*s) == rpl && present(*s) && (s->flags & 0x4) &&
+         s->limit == 0xFFFFFFFF;
 }
 
 // A stack selector for a return to an outer level. Never a not-present segment: the SDM's RET
@@ -200,14 +235,16 @@ uint16_t returnStack(Rng& rng, uint16_t wanted) {
 
 // A data-window address for a memory operand of `size` bytes.
 uint32_t dataAddress(Rng& rng, unsigned size) {
-  return SystemLayout::kDataLo + (rng.below(SystemLayout::kDataHi - SystemLayout::kDataLo - size) & ~1u);
+  return SystemLayout::kDataLo +
+         (rng.below(SystemLayout::kDataHi - SystemLayout::kDataLo - size) & ~1u);
 }
 
 // EFLAGS for POPF/IRET: arithmetic flags, IF, DF, IOPL, AC and ID at random; never TF (a #DB
 // after every instruction), NT (IRET would switch tasks, which our CPU does not model: it raises
 // #GP(0) where QEMU switches) or VM.
 uint32_t randomEflags(Rng& rng) {
-  uint32_t v = rng.u32() & (flag::kArith | flag::kIf | flag::kDf | flag::kIopl | flag::kAc | flag::kId);
+  uint32_t v =
+      rng.u32() & (flag::kArith | flag::kIf | flag::kDf | flag::kIopl | flag::kAc | flag::kId);
   return v | flag::kFixed;
 }
 
@@ -221,7 +258,8 @@ unsigned anyReg(Rng& rng) {
 void emitOne(Writer& w, Rng& rng, Model& m) {
   const uint8_t cpl = m.cpl;
   switch (rng.below(24)) {
-    case 0: case 1: {  // MOV Sreg, r16 (8E /r); Sreg 1 (CS) is #UD
+    case 0:
+    case 1: {  // MOV Sreg, r16 (8E /r); Sreg 1 (CS) is #UD
       unsigned r = anyReg(rng);
       static const uint8_t sregs[] = {0, 2, 3, 4, 5, 3, 0, 1};
       uint8_t s = sregs[rng.below(8)];
@@ -233,11 +271,22 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
     case 2: {  // POP ES/SS/DS/FS/GS
       w.pushImm((rng.u32() & 0xFFFF0000u) | dataSelector(rng, cpl));
       switch (rng.below(5)) {
-        case 0: w.insn({0x07}, false); break;
-        case 1: w.insn({0x17}, false); m.end = true; break;
-        case 2: w.insn({0x1F}, false); break;
-        case 3: w.insn({0x0F, 0xA1}, false); break;
-        default: w.insn({0x0F, 0xA9}, false); break;
+        case 0:
+          w.insn({0x07}, false);
+          break;
+        case 1:
+          w.insn({0x17}, false);
+          m.end = true;
+          break;
+        case 2:
+          w.insn({0x1F}, false);
+          break;
+        case 3:
+          w.insn({0x0F, 0xA1}, false);
+          break;
+        default:
+          w.insn({0x0F, 0xA9}, false);
+          break;
       }
       break;
     }
@@ -250,25 +299,38 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
       if (op16) w.add8(0x66);
       w.add8(0x36);
       switch (rng.below(5)) {
-        case 0: w.add8(0xC5); break;
-        case 1: w.add8(0xC4); break;
-        case 2: w.add({0x0F, 0xB4}); break;
-        case 3: w.add({0x0F, 0xB5}); break;
-        default: w.add({0x0F, 0xB2}); m.end = true; break;
+        case 0:
+          w.add8(0xC5);
+          break;
+        case 1:
+          w.add8(0xC4);
+          break;
+        case 2:
+          w.add({0x0F, 0xB4});
+          break;
+        case 3:
+          w.add({0x0F, 0xB5});
+          break;
+        default:
+          w.add({0x0F, 0xB2});
+          m.end = true;
+          break;
       }
       w.add8(static_cast<uint8_t>(0x05 | r << 3));
       w.add32(addr);
       w.finish(false);
       break;
     }
-    case 4: case 5: case 6: {  // far JMP/CALL, direct or through memory
+    case 4:
+    case 5:
+    case 6: {  // far JMP/CALL, direct or through memory
       uint16_t sel = codeSelector(rng);
       bool call = rng.chance(50), indirect = rng.chance(35);
       bool code32 = true;
       bool ok = farTargetOk(sel, cpl, code32);
       // A 16-bit operand (66) only toward 16-bit code, where the offset fits.
       bool op16 = !code32 && rng.chance(70);
-      uint32_t len = indirect ? 7 : 7;  // 36 FF /r disp32 = 7; EA/9A ptr16:32 = 7
+      uint32_t len = indirect ? 7 : 7;    // 36 FF /r disp32 = 7; EA/9A ptr16:32 = 7
       if (op16) len += indirect ? 1 : 0;  // 66 + (EA ptr16:16 = 5) = 6 ... computed below
       uint32_t addr = dataAddress(rng, 6);
       uint32_t target = 0;
@@ -290,7 +352,10 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
         w.start();
         if (op16) w.add8(0x66);
         w.add8(call ? 0x9A : 0xEA);
-        if (op16) w.add16(offsetIn(sel, target)); else w.add32(offsetIn(sel, target));
+        if (op16)
+          w.add16(offsetIn(sel, target));
+        else
+          w.add32(offsetIn(sel, target));
         w.add16(sel);
         w.finish(false);
       }
@@ -298,11 +363,15 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
       if (!ok || !code32 || w.here() != target) m.end = true;
       break;
     }
-    case 7: case 8: case 9: {  // far RET (and RET imm16), same level or outer
+    case 7:
+    case 8:
+    case 9: {  // far RET (and RET imm16), same level or outer
       bool outer = cpl == 0 && rng.chance(60);
-      uint16_t cs = outer ? static_cast<uint16_t>(rng.chance(75) ? 0x1B : codeSelector(rng)) : codeSelector(rng);
+      uint16_t cs = outer ? static_cast<uint16_t>(rng.chance(75) ? 0x1B : codeSelector(rng))
+                          : codeSelector(rng);
       if (outer && rng.chance(70) && (cs & 3) == 0) cs |= 3;
-      uint16_t ss = returnStack(rng, (cs & 3) == 3 ? (rng.chance(80) ? 0x23 : 0x07) : ((cs & 3) == 1 ? 0x79 : 0x9A));
+      uint16_t ss = returnStack(
+          rng, (cs & 3) == 3 ? (rng.chance(80) ? 0x23 : 0x07) : ((cs & 3) == 1 ? 0x79 : 0x9A));
       uint16_t imm = rng.chance(30) ? static_cast<uint16_t>(4 * rng.below(4)) : 0;
       bool code32 = true;
       bool ok = returnTargetOk(cs, ss, cpl, code32);
@@ -319,14 +388,22 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
       w.pushImm(cs | (rng.u32() & 0xFFFF0000u));
       w.pushImm(offsetIn(cs, target));
       w.start();
-      if (imm) { w.add8(0xCA); w.add16(imm); } else { w.add8(0xCB); }
+      if (imm) {
+        w.add8(0xCA);
+        w.add16(imm);
+      } else {
+        w.add8(0xCB);
+      }
       w.finish(false);
-      if (!ok || !code32) m.end = true;
-      else m.cpl = cs & 3;
+      if (!ok || !code32)
+        m.end = true;
+      else
+        m.cpl = cs & 3;
       if (m.cpl != 0 && m.cpl != 3) m.end = true;  // rings 1 and 2: one transfer, then stop
       break;
     }
-    case 10: case 11: {  // IRET, same level or outer (NT is never set: see randomEflags)
+    case 10:
+    case 11: {  // IRET, same level or outer (NT is never set: see randomEflags)
       bool outer = cpl == 0 && rng.chance(60);
       uint16_t cs = outer ? static_cast<uint16_t>(0x1B) : codeSelector(rng);
       if (rng.chance(15)) cs = codeSelector(rng);
@@ -361,7 +438,8 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
       w.movImm(src, (rng.u32() & 0xFFFF0000u) | randomSelector(rng));
       w.start();
       if (rng.chance(25)) w.add8(0x66);
-      w.add({0x0F, static_cast<uint8_t>(rng.chance(50) ? 0x02 : 0x03), static_cast<uint8_t>(0xC0 | dst << 3 | src)});
+      w.add({0x0F, static_cast<uint8_t>(rng.chance(50) ? 0x02 : 0x03),
+             static_cast<uint8_t>(0xC0 | dst << 3 | src)});
       w.finish(false);
       break;
     }
@@ -398,7 +476,8 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
       bool idt = rng.chance(40);
       uint32_t addr = dataAddress(rng, 6);
       uint16_t limit = idt ? static_cast<uint16_t>(8 * SystemLayout::kVectors - 1)
-                           : static_cast<uint16_t>(rng.chance(70) ? SystemLayout::kGdtLimit : 0x3F + 8 * rng.below(10));
+                           : static_cast<uint16_t>(rng.chance(70) ? SystemLayout::kGdtLimit
+                                                                  : 0x3F + 8 * rng.below(10));
       w.store16(addr, limit);
       w.store32(addr + 2, idt ? SystemLayout::kIdt : SystemLayout::kGdt);
       w.insn({0x36, 0x0F, 0x01, static_cast<uint8_t>(idt ? 0x1D : 0x15), static_cast<uint8_t>(addr),
@@ -410,7 +489,8 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
     case 16: {  // LLDT / LTR r16
       unsigned src = anyReg(rng);
       bool ltr = rng.chance(50);
-      uint16_t sel = rng.chance(60) ? static_cast<uint16_t>((ltr ? (rng.chance(70) ? 0x30 : 0x28) : (rng.chance(70) ? 0x38 : 0)) |
+      uint16_t sel = rng.chance(60) ? static_cast<uint16_t>((ltr ? (rng.chance(70) ? 0x30 : 0x28)
+                                                                 : (rng.chance(70) ? 0x38 : 0)) |
                                                             rng.below(4))
                                     : randomSelector(rng);
       // LTR with a null selector: the SDM (LTR: "IF SRC is a NULL selector THEN #GP(0)") and our
@@ -420,7 +500,9 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
       w.insn({0x0F, 0x00, static_cast<uint8_t>(0xC0 | (ltr ? 3 : 2) << 3 | src)}, false);
       break;
     }
-    case 17: w.insn({0x0F, 0x06}, false); break;  // CLTS
+    case 17:
+      w.insn({0x0F, 0x06}, false);
+      break;    // CLTS
     case 18: {  // MOV r32, CRn / MOV CRn, r32 (0, 2, 3, 4)
       static const uint8_t crs[] = {0, 2, 3, 4};
       uint8_t cr = crs[rng.below(4)];
@@ -431,16 +513,24 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
         uint32_t v;
         switch (cr) {
           // CR0: PE kept and PG off (no page tables here); MP, EM, TS, NE, WP, AM at random.
-          case 0: v = 0x11 | (rng.u32() & 0x0005002E) | (m.paging ? 0x80000000u : 0); break;
-          case 2: v = rng.u32(); break;
+          case 0:
+            v = 0x11 | (rng.u32() & 0x0005002E) | (m.paging ? 0x80000000u : 0);
+            break;
+          case 2:
+            v = rng.u32();
+            break;
           // CR3: under paging the same page directory (PWT/PCD at random), else anything.
-          case 3: v = m.paging ? SystemLayout::kPageDir | (rng.u32() & 0x18) : rng.u32() & 0xFFFFF018; break;
+          case 3:
+            v = m.paging ? SystemLayout::kPageDir | (rng.u32() & 0x18) : rng.u32() & 0xFFFFF018;
+            break;
           // CR4: TSD, DE, PSE, PGE. Excluded: VME, PVI, MCE, PCE (and PAE), which QEMU's Pentium
           // II accepts; our CPU does not model them and raises #GP(0) for them by design
           // (emu/cpu/system.cpp, kCr4Writable). Reserved bits (11 and up): Unicorn 2.0.1 loads them
           // where the SDM (MOV CR, "#GP(0) if an attempt is made to write 1 to any reserved bit
           // in CR4") and our CPU raise #GP(0).
-          default: v = rng.u32() & 0x9C; break;
+          default:
+            v = rng.u32() & 0x9C;
+            break;
         }
         w.movImm(r, v);
         w.insn({0x0F, 0x22, static_cast<uint8_t>(0xC0 | cr << 3 | r)}, false);
@@ -493,7 +583,9 @@ void emitOne(Writer& w, Rng& rng, Model& m) {
 
 SystemGenerator::SystemGenerator(uint64_t seed) : rng_(seed) {}
 
-uint32_t SystemGenerator::randomRegister() { return rng_.u32(); }
+uint32_t SystemGenerator::randomRegister() {
+  return rng_.u32();
+}
 
 Sequence SystemGenerator::next(unsigned maxInsns) {
   Sequence seq;
@@ -520,8 +612,10 @@ Sequence SystemGenerator::next(unsigned maxInsns) {
     w.pushImm(target);
     w.insn({static_cast<uint8_t>(iret ? 0xCF : 0xCB)}, false);
     m.cpl = 3;
-    if (iret) m.iopl = static_cast<uint8_t>((flags >> 12) & 3);
-    else m.iopl = 0;  // the initial EFLAGS have IOPL 0 (SystemHarness::run)
+    if (iret)
+      m.iopl = static_cast<uint8_t>((flags >> 12) & 3);
+    else
+      m.iopl = 0;  // the initial EFLAGS have IOPL 0 (SystemHarness::run)
   }
   while (seq.generated < maxInsns && !m.end) emitOne(w, rng_, m);
   return seq;

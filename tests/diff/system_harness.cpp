@@ -20,7 +20,8 @@
 namespace emu::diff {
 namespace {
 
-constexpr int kUcCr[5] = {UC_X86_REG_CR0, UC_X86_REG_CR1, UC_X86_REG_CR2, UC_X86_REG_CR3, UC_X86_REG_CR4};
+constexpr int kUcCr[5] = {UC_X86_REG_CR0, UC_X86_REG_CR1, UC_X86_REG_CR2, UC_X86_REG_CR3,
+                          UC_X86_REG_CR4};
 using L = SystemLayout;
 
 std::string hex(uint32_t v, int width = 8) {
@@ -30,7 +31,9 @@ std::string hex(uint32_t v, int width = 8) {
 }
 
 // The exceptions that push an error code ([386PRM] 9.9, table 9-7).
-bool pushesErrorCode(int v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
+bool pushesErrorCode(int v) {
+  return v == 8 || (v >= 10 && v <= 14) || v == 17;
+}
 
 uint32_t load32(const uint8_t* p) {
   uint32_t v;
@@ -98,7 +101,8 @@ bool SystemHarness::openUnicorn() {
   uc_ctl_set_cpu_model(uc_, UC_CPU_X86_PENTIUM2);
   uc_mem_map_ptr(uc_, 0, L::kMemSize, UC_PROT_ALL, ucMem_.data());
   uc_hook hook;
-  uc_hook_add(uc_, &hook, UC_HOOK_INTR, reinterpret_cast<void*>(&SystemHarness::onInterrupt), this, 1, 0);
+  uc_hook_add(uc_, &hook, UC_HOOK_INTR, reinterpret_cast<void*>(&SystemHarness::onInterrupt), this,
+              1, 0);
   uc_context_alloc(uc_, &ucFresh_);
   uc_context_alloc(uc_, &ucScratch_);
   uc_context_save(uc_, ucFresh_);
@@ -124,7 +128,8 @@ void SystemHarness::buildImage() {
     L::Desc e = d;
     bool code = (d.access & 0x18) == 0x18;
     uint16_t sel = d.selector;
-    if (code || sel == 0x20 || sel == 0x04 || sel == 0x78 || sel == 0x80 || sel == 0x98) e.access |= 1;
+    if (code || sel == 0x20 || sel == 0x04 || sel == 0x78 || sel == 0x80 || sel == 0x98)
+      e.access |= 1;
     uint64_t v = L::encode(e);
     uint32_t at = (d.selector & 4) ? L::kLdt + (d.selector & 0xFFF8) : L::kGdt + d.selector;
     std::memcpy(m + at, &v, 8);
@@ -276,7 +281,8 @@ void SystemHarness::setState(const State& s, bool paging) {
   cpu_.setIdtr(DescriptorTable{L::kIdt, static_cast<uint16_t>(8 * L::kVectors - 1)});
   const uint8_t* m = bus_.data();
   auto fromGdt = [&](uint16_t sel) {
-    return Cpu::segmentFromDescriptor(sel, load32(m + L::kGdt + sel), load32(m + L::kGdt + sel + 4));
+    return Cpu::segmentFromDescriptor(sel, load32(m + L::kGdt + sel),
+                                      load32(m + L::kGdt + sel + 4));
   };
   cpu_.setLdtr(fromGdt(L::kLdtr));
   cpu_.setTr(fromGdt(L::kTr));
@@ -309,7 +315,8 @@ SystemHarness::Outcome2 SystemHarness::runUnicorn(uint32_t stop) {
   Outcome2 r;
   Outcome& o = r.o;
   ucVector_ = -1;
-  uc_err err = uc_emu_start(uc_, L::kCode, L::kCode + stop, 0, 0);  // a count would add a hook whose removal flushes every TB
+  uc_err err = uc_emu_start(uc_, L::kCode, L::kCode + stop, 0,
+                            0);  // a count would add a hook whose removal flushes every TB
   o = readUnicornOutcome(uc_, err, ucVector_);
   uc_x86_mmr mmr;
   uc_reg_read(uc_, UC_X86_REG_GDTR, &mmr);
@@ -319,11 +326,13 @@ SystemHarness::Outcome2 SystemHarness::runUnicorn(uint32_t stop) {
   r.idtBase = static_cast<uint32_t>(mmr.base);
   r.idtLimit = mmr.limit;
   uc_reg_read(uc_, UC_X86_REG_LDTR, &mmr);
-  r.ldtr = Hidden{mmr.selector, static_cast<uint32_t>(mmr.base), mmr.limit, static_cast<uint8_t>(mmr.flags >> 8),
-                  static_cast<uint8_t>((mmr.flags >> 20) & 0xF)};
+  r.ldtr =
+      Hidden{mmr.selector, static_cast<uint32_t>(mmr.base), mmr.limit,
+             static_cast<uint8_t>(mmr.flags >> 8), static_cast<uint8_t>((mmr.flags >> 20) & 0xF)};
   uc_reg_read(uc_, UC_X86_REG_TR, &mmr);
-  r.tr = Hidden{mmr.selector, static_cast<uint32_t>(mmr.base), mmr.limit, static_cast<uint8_t>(mmr.flags >> 8),
-                static_cast<uint8_t>((mmr.flags >> 20) & 0xF)};
+  r.tr =
+      Hidden{mmr.selector, static_cast<uint32_t>(mmr.base), mmr.limit,
+             static_cast<uint8_t>(mmr.flags >> 8), static_cast<uint8_t>((mmr.flags >> 20) & 0xF)};
   for (int k : {0, 2, 3, 4}) uc_reg_read(uc_, kUcCr[k], &r.cr[k]);
   for (int k : {0, 1, 2, 3, 6, 7}) uc_reg_read(uc_, UC_X86_REG_DR0 + k, &r.dr[k]);
   if (errorOffset_ >= 0 || segOffset_ >= 0) {
@@ -393,7 +402,8 @@ std::string SystemHarness::compare(const Sequence& seq, Outcome2& ours, const Ou
   if (!theirs.o.problem.empty()) return "Unicorn " + theirs.o.problem;
   if (!ours.o.problem.empty()) return "our CPU " + ours.o.problem;
   if (ours.o.vector != theirs.o.vector)
-    return "exception: ours " + std::to_string(ours.o.vector) + ", Unicorn " + std::to_string(theirs.o.vector);
+    return "exception: ours " + std::to_string(ours.o.vector) + ", Unicorn " +
+           std::to_string(theirs.o.vector);
   State got = ours.o.state;
   const State& want = theirs.o.state;
   if (ours.o.vector >= 0) {
@@ -405,10 +415,12 @@ std::string SystemHarness::compare(const Sequence& seq, Outcome2& ours, const Ou
     uint32_t sp = got.r[kEsp];
     unsigned first = pushesErrorCode(ours.o.vector) ? 1 : 0;
     uint32_t frame[6] = {};
-    for (unsigned k = 0; k < first + 5 && sp + 4 * k + 4 <= L::kMemSize; ++k) frame[k] = load32(&bus_.data()[sp + 4 * k]);
+    for (unsigned k = 0; k < first + 5 && sp + 4 * k + 4 <= L::kMemSize; ++k)
+      frame[k] = load32(&bus_.data()[sp + 4 * k]);
     bool outer = (frame[first + 1] & 3) != 0;
     unsigned slots = first + (outer ? 5 : 3);
-    for (unsigned k = 0; k < 4 * slots && sp + k < L::kMemSize; ++k) bus_.data()[sp + k] = ucMem_[sp + k];
+    for (unsigned k = 0; k < 4 * slots && sp + k < L::kMemSize; ++k)
+      bus_.data()[sp + k] = ucMem_[sp + k];
     got.eip = frame[first];
     got.sel[kCs] = static_cast<uint16_t>(frame[first + 1]);
     got.eflags = frame[first + 2];
@@ -416,18 +428,22 @@ std::string SystemHarness::compare(const Sequence& seq, Outcome2& ours, const Ou
     if (outer) got.sel[kSs] = static_cast<uint16_t>(frame[first + 4]);
   }
   for (int k = 0; k < 8; ++k)
-    if (got.r[k] != want.r[k]) why << kRegName[k] << " " << hex(got.r[k]) << " != " << hex(want.r[k]) << "; ";
+    if (got.r[k] != want.r[k])
+      why << kRegName[k] << " " << hex(got.r[k]) << " != " << hex(want.r[k]) << "; ";
   if (got.eip != want.eip) why << "EIP " << hex(got.eip) << " != " << hex(want.eip) << "; ";
   if (got.eflags != want.eflags)
-    why << "EFLAGS " << hex(got.eflags) << " != " << hex(want.eflags) << " (xor " << hex(got.eflags ^ want.eflags) << "); ";
+    why << "EFLAGS " << hex(got.eflags) << " != " << hex(want.eflags) << " (xor "
+        << hex(got.eflags ^ want.eflags) << "); ";
   // Exclusion: after a RET or IRET to an outer level, QEMU leaves FS and GS alone when they hold
   // a null selector (its validate_seg skips them, for x86-64's sake), so a null selector with a
   // nonzero RPL survives there. The SDM's pseudo-code (RET, IRET: "FOR each of segment register
   // ES, FS, GS, and DS") and Bochs null all four, as our CPU does.
   for (int k : {kFs, kGs})
-    if (got.sel[k] == 0 && want.sel[k] != 0 && (want.sel[k] & 0xFFFC) == 0) got.sel[k] = want.sel[k];
+    if (got.sel[k] == 0 && want.sel[k] != 0 && (want.sel[k] & 0xFFFC) == 0)
+      got.sel[k] = want.sel[k];
   for (int k = 0; k < 6; ++k)
-    if (got.sel[k] != want.sel[k]) why << kSegName[k] << " " << hex(got.sel[k], 4) << " != " << hex(want.sel[k], 4) << "; ";
+    if (got.sel[k] != want.sel[k])
+      why << kSegName[k] << " " << hex(got.sel[k], 4) << " != " << hex(want.sel[k], 4) << "; ";
   // Hidden parts: of usable segments only (a null selector's base and limit are not defined), and
   // of CS and SS only when no exception replaced them with the handler's.
   if (segOffset_ >= 0) {
@@ -437,17 +453,20 @@ std::string SystemHarness::compare(const Sequence& seq, Outcome2& ours, const Ou
       const Hidden& b = theirs.seg[k];
       if ((a.selector & 0xFFFC) == 0 || a.selector != b.selector) continue;
       if (a.base != b.base || a.limit != b.limit || a.access != b.access || a.flags != b.flags)
-        why << kSegName[k] << " hidden base/limit/access/flags " << hex(a.base) << "/" << hex(a.limit) << "/"
-            << hex(a.access, 2) << "/" << hex(a.flags, 1) << " != " << hex(b.base) << "/" << hex(b.limit) << "/"
-            << hex(b.access, 2) << "/" << hex(b.flags, 1) << "; ";
+        why << kSegName[k] << " hidden base/limit/access/flags " << hex(a.base) << "/"
+            << hex(a.limit) << "/" << hex(a.access, 2) << "/" << hex(a.flags, 1)
+            << " != " << hex(b.base) << "/" << hex(b.limit) << "/" << hex(b.access, 2) << "/"
+            << hex(b.flags, 1) << "; ";
     }
   }
   auto sys = [&](const char* name, const Hidden& a, const Hidden& b) {
     if (a.selector != b.selector) {
       why << name << " " << hex(a.selector, 4) << " != " << hex(b.selector, 4) << "; ";
-    } else if ((a.selector & 0xFFFC) && (a.base != b.base || a.limit != b.limit || a.access != b.access)) {
-      why << name << " base/limit/access " << hex(a.base) << "/" << hex(a.limit) << "/" << hex(a.access, 2) << " != "
-          << hex(b.base) << "/" << hex(b.limit) << "/" << hex(b.access, 2) << "; ";
+    } else if ((a.selector & 0xFFFC) &&
+               (a.base != b.base || a.limit != b.limit || a.access != b.access)) {
+      why << name << " base/limit/access " << hex(a.base) << "/" << hex(a.limit) << "/"
+          << hex(a.access, 2) << " != " << hex(b.base) << "/" << hex(b.limit) << "/"
+          << hex(b.access, 2) << "; ";
     }
   };
   // A #PF while setting a descriptor's accessed or busy bit (the read-only GDT page with
@@ -468,50 +487,57 @@ std::string SystemHarness::compare(const Sequence& seq, Outcome2& ours, const Ou
   theirTr.access |= 2;
   sys("TR", ourTr, theirTr);
   if (ours.gdtBase != theirs.gdtBase || ours.gdtLimit != theirs.gdtLimit)
-    why << "GDTR " << hex(ours.gdtBase) << "/" << hex(ours.gdtLimit, 4) << " != " << hex(theirs.gdtBase) << "/"
-        << hex(theirs.gdtLimit, 4) << "; ";
+    why << "GDTR " << hex(ours.gdtBase) << "/" << hex(ours.gdtLimit, 4)
+        << " != " << hex(theirs.gdtBase) << "/" << hex(theirs.gdtLimit, 4) << "; ";
   if (ours.idtBase != theirs.idtBase || ours.idtLimit != theirs.idtLimit)
-    why << "IDTR " << hex(ours.idtBase) << "/" << hex(ours.idtLimit, 4) << " != " << hex(theirs.idtBase) << "/"
-        << hex(theirs.idtLimit, 4) << "; ";
+    why << "IDTR " << hex(ours.idtBase) << "/" << hex(ours.idtLimit, 4)
+        << " != " << hex(theirs.idtBase) << "/" << hex(theirs.idtLimit, 4) << "; ";
   for (int k : {0, 2, 3, 4})
-    if (ours.cr[k] != theirs.cr[k]) why << "CR" << k << " " << hex(ours.cr[k]) << " != " << hex(theirs.cr[k]) << "; ";
+    if (ours.cr[k] != theirs.cr[k])
+      why << "CR" << k << " " << hex(ours.cr[k]) << " != " << hex(theirs.cr[k]) << "; ";
   for (int k : {0, 1, 2, 3, 6, 7})
-    if (ours.dr[k] != theirs.dr[k]) why << "DR" << k << " " << hex(ours.dr[k]) << " != " << hex(theirs.dr[k]) << "; ";
+    if (ours.dr[k] != theirs.dr[k])
+      why << "DR" << k << " " << hex(ours.dr[k]) << " != " << hex(theirs.dr[k]) << "; ";
   // Exclusion: Unicorn 2.0.1's page walk does not store the accessed and dirty bits it sets into
   // the memory the harness maps (they never appear there), so those two bits of the PDE and PTEs
   // are not compared; tests/mmu checks them against the manual ([386PRM] 5.2.4.4).
   for (uint32_t a = L::kPageDir; a < L::kPagingEnd; a += 4)
-    if ((bus_.data()[a] ^ ucMem_[a]) & ~0x60u) continue;
-    else bus_.data()[a] = ucMem_[a];
+    if ((bus_.data()[a] ^ ucMem_[a]) & ~0x60u)
+      continue;
+    else
+      bus_.data()[a] = ucMem_[a];
   if (std::memcmp(bus_.data(), ucMem_.data(), L::kMemSize) != 0) {
     why << "memory:";
     unsigned shown = 0;
     for (uint32_t a = 0; a < L::kMemSize && shown < 16; ++a) {
       if (bus_.data()[a] == ucMem_[a]) continue;
-      why << " [" << hex(a, 5) << "] ours " << hex(bus_.data()[a], 2) << " Unicorn " << hex(ucMem_[a], 2) << " before "
-          << hex(before_[a], 2) << ";";
+      why << " [" << hex(a, 5) << "] ours " << hex(bus_.data()[a], 2) << " Unicorn "
+          << hex(ucMem_[a], 2) << " before " << hex(before_[a], 2) << ";";
       ++shown;
     }
   }
   return why.str();
 }
 
-std::string SystemHarness::runBoth(const Sequence& seq, const State& init, bool paging, uint32_t stop,
-                                   Outcome2& ours, Outcome2& theirs) {
+std::string SystemHarness::runBoth(const Sequence& seq, const State& init, bool paging,
+                                   uint32_t stop, Outcome2& ours, Outcome2& theirs) {
   setState(init, paging);
   theirs = runUnicorn(stop);
   ours = runOurs(stop);
   return compare(seq, ours, theirs);
 }
 
-std::string SystemHarness::reproducer(const Sequence& seq, const State& init, bool paging, const Outcome2& ours,
-                                      const Outcome2& theirs, const std::string& why, uint64_t index) {
+std::string SystemHarness::reproducer(const Sequence& seq, const State& init, bool paging,
+                                      const Outcome2& ours, const Outcome2& theirs,
+                                      const std::string& why, uint64_t index) {
   std::ostringstream out;
   out << "MISMATCH in system mode" << (paging ? " (paging on)" : "") << ": " << why << "\n"
-      << "  seed " << seed_ << ", sequence " << index << " (rerun: XRAY86_DIFF_SEED=" << seed_ << ")\n";
+      << "  seed " << seed_ << ", sequence " << index << " (rerun: XRAY86_DIFF_SEED=" << seed_
+      << ")\n";
   int culprit = -1;
   for (size_t j = 0; j < seq.insns.size(); ++j) {
-    uint32_t stop = j + 1 < seq.insns.size() ? seq.insns[j + 1].offset : static_cast<uint32_t>(seq.code.size());
+    uint32_t stop =
+        j + 1 < seq.insns.size() ? seq.insns[j + 1].offset : static_cast<uint32_t>(seq.code.size());
     std::memcpy(bus_.data(), before_.data(), L::kMemSize);
     std::memcpy(ucMem_.data(), before_.data(), L::kMemSize);
     cpu_.flushDecodedCode();
@@ -528,9 +554,10 @@ std::string SystemHarness::reproducer(const Sequence& seq, const State& init, bo
     const Placed& p = seq.insns[j];
     std::string bytes;
     for (unsigned k = 0; k < p.len; ++k) bytes += hex(seq.code[p.offset + k], 2) + " ";
-    out << (static_cast<int>(j) == culprit ? "  >> " : "     ") << hex(L::kCode + p.offset) << "  " << bytes
-        << std::string(bytes.size() < 48 ? 48 - bytes.size() : 1, ' ')
-        << disassemble(&seq.code[p.offset], p.len, true, L::kCode + p.offset) << (p.setup ? "   (setup)" : "") << "\n";
+    out << (static_cast<int>(j) == culprit ? "  >> " : "     ") << hex(L::kCode + p.offset) << "  "
+        << bytes << std::string(bytes.size() < 48 ? 48 - bytes.size() : 1, ' ')
+        << disassemble(&seq.code[p.offset], p.len, true, L::kCode + p.offset)
+        << (p.setup ? "   (setup)" : "") << "\n";
   }
   auto fmt = [](const State& s) {
     std::string t;
@@ -542,9 +569,14 @@ std::string SystemHarness::reproducer(const Sequence& seq, const State& init, bo
   if (culprit >= 0) out << "  (>> marks the first instruction after which the two differ)\n";
   out << "  initial: " << fmt(init) << "\n"
       << "  ours:    " << fmt(ours.o.state)
-      << (ours.o.vector >= 0 ? " vector " + std::to_string(ours.o.vector) + " error " + hex(ours.error, 4) : "") << "\n"
+      << (ours.o.vector >= 0
+              ? " vector " + std::to_string(ours.o.vector) + " error " + hex(ours.error, 4)
+              : "")
+      << "\n"
       << "  Unicorn: " << fmt(theirs.o.state)
-      << (theirs.o.vector >= 0 ? " vector " + std::to_string(theirs.o.vector) + " error " + hex(theirs.error, 4) : "")
+      << (theirs.o.vector >= 0
+              ? " vector " + std::to_string(theirs.o.vector) + " error " + hex(theirs.error, 4)
+              : "")
       << "\n";
   return out.str();
 }
@@ -557,7 +589,8 @@ void SystemHarness::place(const std::vector<uint8_t>& code) {
     std::memcpy(m + L::kGdt, tables_.data(), tables_.size());
     std::memcpy(m + L::kPageDir, pageTables_.data(), pageTables_.size());
   }
-  cpu_.invalidateCode(L::kCode, L::kCodeSize);  // (flushDecodedCode clears megabytes: too slow per run)
+  cpu_.invalidateCode(L::kCode,
+                      L::kCodeSize);  // (flushDecodedCode clears megabytes: too slow per run)
   // Unicorn's stale translations are dropped in setState, once paging is in its known state.
   std::memcpy(before_.data(), ucMem_.data(), L::kMemSize);
 }
@@ -566,8 +599,11 @@ Totals SystemHarness::run(uint64_t instructions, unsigned maxReports) {
   Totals t;
   if (!uc_ || !calibrated()) {
     ++t.mismatches;
-    std::fprintf(stderr, "Unicorn failed to open or its context could not be calibrated (error code at %ld, "
-                 "segments at %ld)\n", errorOffset_, segOffset_);
+    std::fprintf(
+        stderr,
+        "Unicorn failed to open or its context could not be calibrated (error code at %ld, "
+        "segments at %ld)\n",
+        errorOffset_, segOffset_);
     return t;
   }
   uint64_t index = 0;
@@ -589,10 +625,13 @@ Totals SystemHarness::run(uint64_t instructions, unsigned maxReports) {
     for (int k = 0; k < 8; ++k) init.r[k] = gen_.randomRegister();
     init.r[kEsp] = L::kStackLo + 0x800 + 4 * gen_.rng().below(0x200);
     // IOPL 0 (the generator's model starts from it), no TF (a #DB after each instruction), no NT.
-    init.eflags = (gen_.rng().u32() & (flag::kArith | flag::kIf | flag::kDf | flag::kAc | flag::kId)) | flag::kFixed;
+    init.eflags =
+        (gen_.rng().u32() & (flag::kArith | flag::kIf | flag::kDf | flag::kAc | flag::kId)) |
+        flag::kFixed;
     place(seq.code);
     Outcome2 ours, theirs;
-    std::string why = runBoth(seq, init, paging, static_cast<uint32_t>(seq.code.size()), ours, theirs);
+    std::string why =
+        runBoth(seq, init, paging, static_cast<uint32_t>(seq.code.size()), ours, theirs);
     ++t.sequences;
     for (const Placed& p : seq.insns) {
       if (theirs.o.vector >= 0 && L::kCode + p.offset > theirs.o.state.eip) break;
@@ -605,8 +644,11 @@ Totals SystemHarness::run(uint64_t instructions, unsigned maxReports) {
     }
     if (!why.empty()) {
       ++t.mismatches;
-      if (t.mismatches <= maxReports) std::fprintf(stderr, "%s", reproducer(seq, init, paging, ours, theirs, why, index).c_str());
-      else if (std::getenv("XRAY86_DIFF_ALL")) std::fprintf(stderr, "MISMATCH (sequence %llu): %s\n", static_cast<unsigned long long>(index), why.c_str());
+      if (t.mismatches <= maxReports)
+        std::fprintf(stderr, "%s", reproducer(seq, init, paging, ours, theirs, why, index).c_str());
+      else if (std::getenv("XRAY86_DIFF_ALL"))
+        std::fprintf(stderr, "MISMATCH (sequence %llu): %s\n",
+                     static_cast<unsigned long long>(index), why.c_str());
       std::memcpy(bus_.data(), before_.data(), L::kMemSize);
       std::memcpy(ucMem_.data(), before_.data(), L::kMemSize);
     }
@@ -615,13 +657,14 @@ Totals SystemHarness::run(uint64_t instructions, unsigned maxReports) {
   return t;
 }
 
-bool SystemHarness::runOne(const std::vector<uint8_t>& code, const State& init, std::string& report, State* oursOut,
-                           bool paging) {
+bool SystemHarness::runOne(const std::vector<uint8_t>& code, const State& init, std::string& report,
+                           State* oursOut, bool paging) {
   Sequence seq;
   seq.code = code;
   for (uint32_t off = 0; off < code.size();) {
     Insn insn;
-    if (decodeInstruction(code.data() + off, static_cast<unsigned>(code.size() - off), true, insn) != DecodeStatus::kOk)
+    if (decodeInstruction(code.data() + off, static_cast<unsigned>(code.size() - off), true,
+                          insn) != DecodeStatus::kOk)
       break;
     seq.insns.push_back(Placed{off, insn.len, false});
     off += insn.len;

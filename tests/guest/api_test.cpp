@@ -41,9 +41,9 @@ TEST(Api, BadOptionsAreErrorsNotCrashes) {
 }
 
 TEST(Api, OptionsFromTheCommandLine) {
-  xray86::Options o = xray86::Options::fromArgs({"--kernel", GUEST_KERNEL, "--module", GUEST_ARCHIVE,
-                                                 "--cmdline", "run=free", "--mem", "64", "--tlb", "16x2",
-                                                 "--max-insns", "123456", "--rtc", "2001-01-01"});
+  xray86::Options o = xray86::Options::fromArgs(
+      {"--kernel", GUEST_KERNEL, "--module", GUEST_ARCHIVE, "--cmdline", "run=free", "--mem", "64",
+       "--tlb", "16x2", "--max-insns", "123456", "--rtc", "2001-01-01"});
   EXPECT_EQ(o.kernel, GUEST_KERNEL);
   EXPECT_EQ(o.modules, std::vector<std::string>{GUEST_ARCHIVE});
   EXPECT_EQ(o.cmdline, "run=free");
@@ -174,7 +174,9 @@ TEST(Api, CallbacksCanStopARunAndTheirExceptionsComeBack) {
   EXPECT_EQ(s.kind, StopKind::kRequested);
   EXPECT_EQ(syscalls, 3);
   EXPECT_THROW(m.subscribe(EventKind::kHalt, nullptr), xray86::Error);
-  int thrower = m.subscribe(EventKind::kPageFault, [&](const xray86::Event&) { throw std::runtime_error("from a callback"); });
+  int thrower = m.subscribe(EventKind::kPageFault, [&](const xray86::Event&) {
+    throw std::runtime_error("from a callback");
+  });
   EXPECT_THROW(m.run(), std::runtime_error);
   m.unsubscribe(thrower);
   m.subscribe(EventKind::kSyscall, [&](const xray86::Event&) { m.run(); });
@@ -235,9 +237,10 @@ TEST(Api, FilterCountsAreTheTracesLines) {
   // The same expression through the command line: a header line, then one line per record.
   std::string out = std::string(QEMU_WORK_DIR) + "/filter_cross_check.txt";
   std::remove(out.c_str());
-  std::string cmd = std::string(XRAY86_BINARY) + " run --quiet --kernel " GUEST_KERNEL " --module " GUEST_ARCHIVE
-                    " --cmdline '" + cmdline + "' --trace pf --trace-filter '" + heapCow + "' --trace-out " + out +
-                    " >/dev/null 2>&1";
+  std::string cmd =
+      std::string(XRAY86_BINARY) +
+      " run --quiet --kernel " GUEST_KERNEL " --module " GUEST_ARCHIVE " --cmdline '" + cmdline +
+      "' --trace pf --trace-filter '" + heapCow + "' --trace-out " + out + " >/dev/null 2>&1";
   int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status)) << cmd;
   EXPECT_EQ(WEXITSTATUS(status), 1) << cmd;  // cowfork exits 0: (0 << 1) | 1
@@ -248,7 +251,8 @@ TEST(Api, FilterCountsAreTheTracesLines) {
     if (line.empty() || line[0] == '#') continue;  // the column header
     ++total;
     faults += line.find(" pf ") != std::string::npos;
-    resolves += line.find(" resolve ") != std::string::npos && line.find(" copied ") != std::string::npos;
+    resolves +=
+        line.find(" resolve ") != std::string::npos && line.find(" copied ") != std::string::npos;
   }
   EXPECT_EQ(total, m.count(heapCow));
   EXPECT_EQ(faults, 3u);
@@ -259,7 +263,9 @@ TEST(Api, FilterCountsAreTheTracesLines) {
     m.count("kind=pf and wrte");
     ADD_FAILURE() << "no Error";
   } catch (const xray86::Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("filter \"kind=pf and wrte\": column 13: unknown field 'wrte'", 0), 0u)
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "filter \"kind=pf and wrte\": column 13: unknown field 'wrte'", 0),
+              0u)
         << e.what();
   }
   EXPECT_THROW(m.events("cr2 in 0x1000"), xray86::Error);

@@ -19,8 +19,8 @@ using xray86::StopKind;
 
 namespace {
 
-constexpr int kN = 8;  // heap pages
-constexpr int kK = 3;  // of which the child writes
+constexpr int kN = 8;                // heap pages
+constexpr int kK = 3;                // of which the child writes
 constexpr uint32_t kForkFrames = 3;  // page directory, user page table, kernel stack
 
 std::string cowfork(const std::string& variant, int n, int k, int p = 0) {
@@ -68,7 +68,8 @@ TEST(CowLab, ChildWritingKOfNPagesTakesKFaults) {
   const Machine& m = *r.m;
 
   // The copy-on-write class: a user write to a present page (error code 7), in the heap.
-  Filter heapCow = Filter("kind=fault and protection and write and user").inCr2(r.heap.first, r.heap.last);
+  Filter heapCow =
+      Filter("kind=fault and protection and write and user").inCr2(r.heap.first, r.heap.last);
   EXPECT_EQ(m.count(Filter(heapCow).inSpace(r.spaces.child)), uint64_t{kK});
   EXPECT_EQ(m.count(Filter(heapCow).inSpace(r.spaces.parent)), 0u);  // P = 0
   // Each fault is on a different page, the first K in order, and none repeats.
@@ -87,14 +88,16 @@ TEST(CowLab, ChildWritingKOfNPagesTakesKFaults) {
   // How each fault ended: the K heap faults and the first stack fault are copies (the page had
   // two references); the second process to write its stack page finds one reference left and
   // gets it made writable. None was killed or left unresolved.
-  EXPECT_EQ(m.count(Filter("kind=resolve and copied").inCr2(r.heap.first, r.heap.last)), uint64_t{kK});
+  EXPECT_EQ(m.count(Filter("kind=resolve and copied").inCr2(r.heap.first, r.heap.last)),
+            uint64_t{kK});
   EXPECT_EQ(m.count("kind=resolve and copied"), uint64_t{kK} + 1);
   EXPECT_EQ(m.count("kind=resolve and made-writable"), 1u);
   EXPECT_EQ(m.count("kind=resolve"), uint64_t{kK} + 2);
   EXPECT_EQ(c.resolutions[static_cast<size_t>(xray86::Resolution::kCopied)], uint64_t{kK} + 1);
   EXPECT_EQ(c.resolutions[static_cast<size_t>(xray86::Resolution::kMadeWritable)], 1u);
   EXPECT_EQ(spaces[r.spaces.child].resolutions[static_cast<size_t>(xray86::Resolution::kCopied)] +
-                spaces[r.spaces.child].resolutions[static_cast<size_t>(xray86::Resolution::kMadeWritable)],
+                spaces[r.spaces.child]
+                    .resolutions[static_cast<size_t>(xray86::Resolution::kMadeWritable)],
             uint64_t{kK} + 1);
   // System calls are INT 0x40 from user mode (guest/kernel/traps.h); the kernel itself makes none.
   EXPECT_EQ(c.softwareInterrupts[0x40], c.syscalls);
@@ -147,7 +150,8 @@ TEST(CowLab, WithoutTheTrapHandlerNoShellStarts) {
   ASSERT_EQ(s.kind, StopKind::kExited) << s.message << "\n" << m.console();
   EXPECT_EQ(s.status, 253);  // panic: poweroff(0x7E), (0x7E << 1 | 1) & 0xFF
   std::string console = m.console();
-  EXPECT_TRUE(std::regex_search(console, std::regex("pid 1 init: trap 14 err 7 eip 0x[0-9a-f]+ addr 0x[0-9a-f]+--kill proc")))
+  EXPECT_TRUE(std::regex_search(
+      console, std::regex("pid 1 init: trap 14 err 7 eip 0x[0-9a-f]+ addr 0x[0-9a-f]+--kill proc")))
       << console;
   EXPECT_NE(console.find("panic: init exiting"), std::string::npos) << console;
   EXPECT_EQ(console.find("$ "), std::string::npos) << console;  // no shell prompt
@@ -190,7 +194,8 @@ TEST(CowLab, NaiveFaultHandlerLetsWritetextSurvive) {
   ASSERT_EQ(naive.count(Filter::pageFaults()), 1u);
   EXPECT_EQ(naive.count(Filter::pageFaults().cowClass().inCr2(code, code + guest::kPgSize)), 1u);
   // One reference to the code page: the naive handler makes it writable in place.
-  EXPECT_EQ(naive.count(Filter("kind=resolve and made-writable").inCr2(code, code + guest::kPgSize)), 1u);
+  EXPECT_EQ(
+      naive.count(Filter("kind=resolve and made-writable").inCr2(code, code + guest::kPgSize)), 1u);
 }
 
 // cow_mark=all marks read-only pages COW at fork: a child writing its code page gets a private
@@ -205,13 +210,17 @@ TEST(CowLab, MarkAllLetsAForkedWritetextSurvive) {
   s = all.run();
   ASSERT_EQ(s.kind, StopKind::kExited) << s.message;
   EXPECT_EQ(s.status, 1) << all.console();
-  EXPECT_NE(all.console().find("writetext: child survived (status 0)"), std::string::npos) << all.console();
+  EXPECT_NE(all.console().find("writetext: child survived (status 0)"), std::string::npos)
+      << all.console();
   auto scribble = all.symbols().find("scribble");
   ASSERT_TRUE(scribble);
   uint32_t code = scribble->start & ~0xFFFu;
   EXPECT_EQ(all.counters().pageFaults, 3u);
   guest::ForkSpaces sp = guest::forkSpaces(all);
-  EXPECT_EQ(all.count(Filter::pageFaults().cowClass().inCr2(code, code + guest::kPgSize).inSpace(sp.child)), 1u);
+  EXPECT_EQ(
+      all.count(
+          Filter::pageFaults().cowClass().inCr2(code, code + guest::kPgSize).inSpace(sp.child)),
+      1u);
 }
 
 // cow_fix=keepro: the handler copies but leaves the PTE read-only and COW, so the same
@@ -256,12 +265,15 @@ TEST(CowLab, KeepReadOnlyRepeatsTheSameFault) {
   s = m.run();
   ASSERT_EQ(s.kind, StopKind::kExited) << s.message;
   EXPECT_EQ(s.status, 255);
-  EXPECT_NE(m.console().find("pid 1 cowfork: the same page fault 10000 times in a row"), std::string::npos);
+  EXPECT_NE(m.console().find("pid 1 cowfork: the same page fault 10000 times in a row"),
+            std::string::npos);
   guest::CowforkReport r = guest::parseCowfork(m.console());
   ASSERT_NE(r.heapStart, 0u);
   EXPECT_EQ(m.count(Filter::pageFaults().inCr2(r.heapStart - guest::kPgSize, r.heapStart)), 10001u);
   // All but the first repeat the one before.
-  EXPECT_EQ(m.count(Filter("kind=fault and repeat > 1").inCr2(r.heapStart - guest::kPgSize, r.heapStart)), 10000u);
+  EXPECT_EQ(
+      m.count(Filter("kind=fault and repeat > 1").inCr2(r.heapStart - guest::kPgSize, r.heapStart)),
+      10000u);
 }
 
 // cow_flush=none: fork write-protects the parent's PTEs but leaves its TLB entries. cowtest's
@@ -275,15 +287,17 @@ TEST(CowLab, NoFlushAfterForkUsesAStaleEntryAndBreaksIsolation) {
   xray86::Stop s = none.run();
   ASSERT_EQ(s.kind, StopKind::kExited) << s.message;
   EXPECT_EQ(s.status, 3);  // cowtest exits 1: a check failed
-  EXPECT_NE(none.console().find("FAIL isolation: parent reads 'B', child saw the parent's value changed"),
-            std::string::npos) << none.console();
+  EXPECT_NE(
+      none.console().find("FAIL isolation: parent reads 'B', child saw the parent's value changed"),
+      std::string::npos)
+      << none.console();
   auto stale = none.events("kind=stale");
   ASSERT_FALSE(stale.empty());
   EXPECT_EQ(none.counters().staleUses >= stale.size(), true);
   bool staleCowWrite = false;
   for (const auto& e : stale) {
-    staleCowWrite |= e.access == xray86::Access::kWrite && (e.cachedPte & 2) != 0 && (e.memoryPte & 2) == 0 &&
-                     (e.memoryPte & guest::kPteCow) != 0 && e.cpl == 3;
+    staleCowWrite |= e.access == xray86::Access::kWrite && (e.cachedPte & 2) != 0 &&
+                     (e.memoryPte & 2) == 0 && (e.memoryPte & guest::kPteCow) != 0 && e.cpl == 3;
   }
   EXPECT_TRUE(staleCowWrite);
 
@@ -307,7 +321,8 @@ TEST(CowLab, InvlpgFlushesGiveTheSameResultsAsLcr3WithFewerEntriesDropped) {
   for (const CowforkRun* r : {&lcr3, &inv}) {
     EXPECT_EQ(r->m->counters().pageFaults, uint64_t{kK} + 1 + 1 + 1);
     EXPECT_EQ(r->report.childSaw, 'A');
-    EXPECT_EQ(r->report.freeBefore - r->report.freeAtChildExit, static_cast<int>(kForkFrames) + 1 + kK);
+    EXPECT_EQ(r->report.freeBefore - r->report.freeAtChildExit,
+              static_cast<int>(kForkFrames) + 1 + kK);
     EXPECT_EQ(r->report.freeAfter, r->report.freeBefore);
   }
   EXPECT_EQ(inv.report.freeBefore, lcr3.report.freeBefore);
@@ -344,7 +359,8 @@ TEST(CowLab, KernelCopyoutFaultsAtCpl0AndIsResolved) {
   ASSERT_EQ(k.size(), 2u);
   // Both are writes to a present page by the kernel (error code 3), and both were resolved.
   EXPECT_EQ(m.count("kind=fault and protection and write and kernel and cr2 < 0x80000000"), 2u);
-  EXPECT_EQ(m.count("kind=resolve and kernel and cr2 < 0x80000000 and not (killed or unresolved)"), 2u);
+  EXPECT_EQ(m.count("kind=resolve and kernel and cr2 < 0x80000000 and not (killed or unresolved)"),
+            2u);
   for (const auto& e : k) {
     EXPECT_EQ(e.errorCode, 3u);
     EXPECT_GE(e.eip, guest::kKernBase);  // a kernel instruction ...

@@ -30,7 +30,8 @@ constexpr uint32_t kSysFork = 1, kSysExit = 2, kSysWait = 3;
 
 // The built-in guest booted by multiboot with `cmdline`, the symbols of the kernel and of the
 // programs named (so "eip in main" means that program's main).
-inline xray86::Options options(const std::string& cmdline, const std::vector<std::string>& programs = {}) {
+inline xray86::Options options(const std::string& cmdline,
+                               const std::vector<std::string>& programs = {}) {
   xray86::Options o;
   o.kernel = GUEST_KERNEL;
   o.modules = {GUEST_ARCHIVE};
@@ -43,18 +44,19 @@ inline xray86::Options options(const std::string& cmdline, const std::vector<std
 
 // What cowfork printed.
 struct CowforkReport {
-  int pages = 0;                  // the process's size in pages at fork (text, data, guard, stack, heap)
+  int pages = 0;  // the process's size in pages at fork (text, data, guard, stack, heap)
   uint32_t heapStart = 0, heapEnd = 0;
-  int freeBefore = 0;             // free frames just before fork
-  int freeAtChildExit = -1;       // ... as the child saw them after its writes
-  int freeAfter = -1;             // ... after the parent reaped the child
-  char childSaw = 0;              // what the child read in the first heap page
+  int freeBefore = 0;        // free frames just before fork
+  int freeAtChildExit = -1;  // ... as the child saw them after its writes
+  int freeAfter = -1;        // ... after the parent reaped the child
+  char childSaw = 0;         // what the child read in the first heap page
 };
 
 inline CowforkReport parseCowfork(const std::string& console) {
   CowforkReport r;
   std::smatch m;
-  std::regex first("cowfork: ([0-9]+) pages, heap 0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+), free pages ([0-9]+)");
+  std::regex first(
+      "cowfork: ([0-9]+) pages, heap 0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+), free pages ([0-9]+)");
   if (std::regex_search(console, m, first)) {
     r.pages = std::stoi(m[1]);
     r.heapStart = static_cast<uint32_t>(std::stoul(m[2], nullptr, 16));
@@ -63,7 +65,8 @@ inline CowforkReport parseCowfork(const std::string& console) {
   }
   std::regex saw("cowfork: child saw '(.)' in the first heap page");
   if (std::regex_search(console, m, saw)) r.childSaw = m.str(1)[0];
-  std::regex last("free pages ([0-9]+) before fork, (-?[0-9]+) at the child's exit, ([0-9]+) after");
+  std::regex last(
+      "free pages ([0-9]+) before fork, (-?[0-9]+) at the child's exit, ([0-9]+) after");
   if (std::regex_search(console, m, last)) {
     r.freeAtChildExit = std::stoi(m[2]);
     r.freeAfter = std::stoi(m[3]);
@@ -94,7 +97,8 @@ struct ForkSpaces {
 inline ForkSpaces forkSpaces(const xray86::Machine& m) {
   ForkSpaces s;
   uint64_t forkAt = 0;
-  for (const xray86::Event& e : m.events(xray86::Filter::of(xray86::EventKind::kSyscall).atCpl(3))) {
+  for (const xray86::Event& e :
+       m.events(xray86::Filter::of(xray86::EventKind::kSyscall).atCpl(3))) {
     if (e.eax == kSysFork) {
       s.parent = e.cr3 & ~0xFFFu;
       forkAt = e.instructions;
@@ -111,16 +115,17 @@ inline ForkSpaces forkSpaces(const xray86::Machine& m) {
   return s;
 }
 
-// ---- QEMU ----------------------------------------------------------------------------------------
+// ---- QEMU
+// ----------------------------------------------------------------------------------------
 
 struct QemuFault {
   uint32_t errorCode = 0, cpl = 0, eip = 0, cr2 = 0, cr3 = 0;
 };
 struct QemuRun {
-  int exitCode = -1;          // QEMU's exit status: ((guest status << 1) | 1) & 0xFF
+  int exitCode = -1;  // QEMU's exit status: ((guest status << 1) | 1) & 0xFF
   std::string console;
   std::vector<QemuFault> faults;
-  std::string error;          // set when QEMU could not be run
+  std::string error;  // set when QEMU could not be run
 };
 
 inline std::string slurp(const std::string& path) {
@@ -141,11 +146,14 @@ inline QemuRun runQemu(const std::string& cmdline, const std::string& tag) {
   // where the timer interrupts a scenario does not depend on how busy the host is. Without it a
   // loaded host lets a tick land inside cow_trap=off's fork, the child runs first, and QEMU logs
   // a second fault (the child's) before init's kill panics the kernel.
-  std::string cmd = "timeout 120 qemu-system-i386 -machine pc -accel tcg -m 256 -display none -monitor none"
-                    " -icount shift=0,align=off,sleep=off"
-                    " -serial file:" + out + " -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot"
-                    " -kernel " GUEST_KERNEL " -initrd " GUEST_ARCHIVE " -append '" + cmdline +
-                    "' -d int -D " + log + " </dev/null >/dev/null 2>&1";
+  std::string cmd =
+      "timeout 120 qemu-system-i386 -machine pc -accel tcg -m 256 -display none -monitor none"
+      " -icount shift=0,align=off,sleep=off"
+      " -serial file:" +
+      out +
+      " -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot"
+      " -kernel " GUEST_KERNEL " -initrd " GUEST_ARCHIVE " -append '" +
+      cmdline + "' -d int -D " + log + " </dev/null >/dev/null 2>&1";
   int status = std::system(cmd.c_str());
   if (status == -1 || !WIFEXITED(status)) {
     r.error = "could not run: " + cmd;
@@ -159,7 +167,9 @@ inline QemuRun runQemu(const std::string& cmdline, const std::string& tag) {
   std::istringstream in(slurp(log));
   std::string line;
   QemuFault* open = nullptr;
-  std::regex head(" v=0e e=([0-9a-f]+) i=[01] cpl=([0-3]) IP=[0-9a-f]+:[0-9a-f]+ pc=([0-9a-f]+) .* CR2=([0-9a-f]+)");
+  std::regex head(
+      " v=0e e=([0-9a-f]+) i=[01] cpl=([0-3]) IP=[0-9a-f]+:[0-9a-f]+ pc=([0-9a-f]+) .* "
+      "CR2=([0-9a-f]+)");
   std::regex cr3(" CR3=([0-9a-f]+)");
   std::smatch m;
   while (std::getline(in, line)) {

@@ -28,19 +28,23 @@ struct Compared {
 // Runs `cmdline` on both machines and compares every page fault (with CR2 in `range` and at
 // privilege `cpl`, if given).
 Compared crossCheck(const std::string& cmdline, const std::string& tag,
-                    std::optional<xray86::Range> range = std::nullopt, std::optional<uint32_t> cpl = std::nullopt) {
+                    std::optional<xray86::Range> range = std::nullopt,
+                    std::optional<uint32_t> cpl = std::nullopt) {
   Compared c;
   Machine m(guest::options(cmdline));
   xray86::Stop s = m.run();
   EXPECT_EQ(s.kind, StopKind::kExited) << s.message;
   guest::QemuRun q = guest::runQemu(cmdline, tag);
   EXPECT_TRUE(q.error.empty()) << q.error;
-  EXPECT_EQ(q.exitCode, s.status) << "QEMU console:\n" << q.console << "\nxray86 console:\n" << m.console();
+  EXPECT_EQ(q.exitCode, s.status) << "QEMU console:\n"
+                                  << q.console << "\nxray86 console:\n"
+                                  << m.console();
   std::vector<Key> xs, qs;
   Filter f = Filter::pageFaults();
   if (range) f.inCr2(range->first, range->last);
   if (cpl) f.atCpl(static_cast<uint8_t>(*cpl));
-  for (const xray86::Event& e : m.events(f)) xs.emplace_back(e.cpl, e.errorCode & 0xF, e.eip, e.address);
+  for (const xray86::Event& e : m.events(f))
+    xs.emplace_back(e.cpl, e.errorCode & 0xF, e.eip, e.address);
   for (const guest::QemuFault& e : q.faults) {
     if ((!range || range->contains(e.cr2)) && (!cpl || e.cpl == *cpl)) {
       qs.emplace_back(e.cpl, e.errorCode & 0xF, e.eip, e.cr2);
@@ -53,11 +57,11 @@ Compared crossCheck(const std::string& cmdline, const std::string& tag,
   EXPECT_EQ(xs.size(), qs.size()) << cmdline;
   for (size_t i = 0; i < std::min(xs.size(), qs.size()); ++i) {
     if (xs[i] != qs[i]) {
-      ADD_FAILURE() << cmdline << ": fault " << i << " differs: xray86 cpl " << std::get<0>(xs[i]) << " err "
-                    << std::get<1>(xs[i]) << " eip 0x" << std::hex << std::get<2>(xs[i]) << " cr2 0x"
-                    << std::get<3>(xs[i]) << ", QEMU cpl " << std::dec << std::get<0>(qs[i]) << " err "
-                    << std::get<1>(qs[i]) << " eip 0x" << std::hex << std::get<2>(qs[i]) << " cr2 0x"
-                    << std::get<3>(qs[i]);
+      ADD_FAILURE() << cmdline << ": fault " << i << " differs: xray86 cpl " << std::get<0>(xs[i])
+                    << " err " << std::get<1>(xs[i]) << " eip 0x" << std::hex << std::get<2>(xs[i])
+                    << " cr2 0x" << std::get<3>(xs[i]) << ", QEMU cpl " << std::dec
+                    << std::get<0>(qs[i]) << " err " << std::get<1>(qs[i]) << " eip 0x" << std::hex
+                    << std::get<2>(qs[i]) << " cr2 0x" << std::get<3>(qs[i]);
       break;
     }
   }
@@ -74,7 +78,8 @@ TEST(QemuCrossCheck, CowFork) {
   guest::QemuRun q = guest::runQemu("run=cowfork 8 3", "cowfork-range");
   guest::CowforkReport r = guest::parseCowfork(q.console);
   ASSERT_NE(r.heapStart, 0u) << q.console;
-  Compared heap = crossCheck("run=cowfork 8 3", "cowfork-heap", xray86::Range{r.heapStart, r.heapEnd});
+  Compared heap =
+      crossCheck("run=cowfork 8 3", "cowfork-heap", xray86::Range{r.heapStart, r.heapEnd});
   EXPECT_EQ(heap.xray86, 3u);
 }
 
@@ -82,7 +87,9 @@ TEST(QemuCrossCheck, EagerForkHasNoFaults) {
   EXPECT_EQ(crossCheck("fork=eager run=cowfork 8 3", "eager").xray86, 0u);
 }
 
-TEST(QemuCrossCheck, TrapOff) { EXPECT_EQ(crossCheck("cow_trap=off", "trap-off").xray86, 1u); }
+TEST(QemuCrossCheck, TrapOff) {
+  EXPECT_EQ(crossCheck("cow_trap=off", "trap-off").xray86, 1u);
+}
 
 TEST(QemuCrossCheck, Writetext) {
   EXPECT_EQ(crossCheck("run=writetext", "writetext").xray86, 1u);
@@ -94,7 +101,9 @@ TEST(QemuCrossCheck, Writetext) {
 // prints on both machines) until the kernel kills it at its 10001st fault. The child loops on the
 // heap meanwhile, for as long as the timer lets it: that count is scheduling, so it is left out.
 TEST(QemuCrossCheck, KeepReadOnly) {
-  EXPECT_EQ(crossCheck("cow_fix=keepro run=cowfork 8 3", "keepro", xray86::Range{0x3000, 0x4000}).xray86, 10001u);
+  EXPECT_EQ(
+      crossCheck("cow_fix=keepro run=cowfork 8 3", "keepro", xray86::Range{0x3000, 0x4000}).xray86,
+      10001u);
 }
 
 TEST(QemuCrossCheck, FlushVariants) {
@@ -107,8 +116,10 @@ TEST(QemuCrossCheck, FlushVariants) {
   // isolation check, which writes right before and right after fork, fails the same way.
   guest::QemuRun q = guest::runQemu("cow_flush=none run=cowtest", "none");
   EXPECT_EQ(q.exitCode, 3) << q.console;
-  EXPECT_NE(q.console.find("FAIL isolation: parent reads 'B', child saw the parent's value changed"),
-            std::string::npos) << q.console;
+  EXPECT_NE(
+      q.console.find("FAIL isolation: parent reads 'B', child saw the parent's value changed"),
+      std::string::npos)
+      << q.console;
 }
 
 TEST(QemuCrossCheck, CowtestWithKernelCopyout) {

@@ -58,9 +58,9 @@ TEST_F(MmuBasic, MissWalksSetsAccessedAndFills) {
   uint32_t phys = 0;
   ASSERT_FALSE(tr(0x400123, Access::kRead, true, phys));
   EXPECT_EQ(phys, 0x200123u);
-  EXPECT_EQ(ram.word(0x10004), 0x11000u | P | W | U | A);  // PDE for dir index 1
+  EXPECT_EQ(ram.word(0x10004), 0x11000u | P | W | U | A);   // PDE for dir index 1
   EXPECT_EQ(ram.word(0x11000), 0x200000u | P | W | U | A);  // PTE 0: A, no D on a read
-  EXPECT_EQ(cycles, 9u + 2 + 2);  // miss + two A write-backs
+  EXPECT_EQ(cycles, 9u + 2 + 2);                            // miss + two A write-backs
   ASSERT_EQ(rec.misses.size(), 1u);
   EXPECT_EQ(rec.misses[0].walk.pdeAddr, 0x10004u);
   EXPECT_EQ(rec.misses[0].walk.pde, 0x11000u | P | W | U);  // as read, before the A write
@@ -82,7 +82,7 @@ TEST_F(MmuBasic, MissWalksSetsAccessedAndFills) {
   EXPECT_EQ(cycles, 13u);  // a hit costs 0
   EXPECT_EQ(mmu.hostRead(0x400456, true), ram.data() + 0x200456);
   EXPECT_EQ(mmu.hostFetch(0x400456, true), ram.data() + 0x200456);  // unified TLB
-  EXPECT_EQ(mmu.hostWrite(0x400456, true), nullptr);                 // clean: D must be set first
+  EXPECT_EQ(mmu.hostWrite(0x400456, true), nullptr);                // clean: D must be set first
   EXPECT_EQ(mmu.hostFrame(0x400456, Access::kFetch, true), 0x200u);
   EXPECT_EQ(mmu.hostFrame(0x400456, Access::kWrite, true), mmu::Mmu::kNoFrame);
   EXPECT_EQ(mmu.hostFrame(0x401000, Access::kRead, true), mmu::Mmu::kNoFrame);

@@ -72,18 +72,18 @@ class CpuPageFault : public ::testing::Test {
     // The handler: save CR2, the error code and the saved EIP, look at the bytes below the fault,
     // map 0x800000 -> 0x100000, count itself, return.
     const uint8_t handler[] = {
-        0x0F, 0x20, 0xD0,                          // mov eax, cr2
-        0xA3, 0x00, 0x70, 0x00, 0x00,              // mov [0x7000], eax
-        0x58,                                      // pop eax            (error code)
-        0xA3, 0x04, 0x70, 0x00, 0x00,              // mov [0x7004], eax
-        0x8B, 0x04, 0x24,                          // mov eax, [esp]     (saved EIP)
-        0xA3, 0x10, 0x70, 0x00, 0x00,              // mov [0x7010], eax
-        0x8B, 0x0D, 0xFC, 0xFF, 0x7F, 0x00,        // mov ecx, [0x7FFFFC]
-        0x89, 0x0D, 0x0C, 0x70, 0x00, 0x00,        // mov [0x700C], ecx
-        0xC7, 0x05, 0x00, 0x50, 0x00, 0x00,        // mov dword [0x5000], 0x00100003
-        0x03, 0x00, 0x10, 0x00,                    //   (PTE 0 of the 8 MB table: P|W)
-        0xFF, 0x05, 0x08, 0x70, 0x00, 0x00,        // inc dword [0x7008]
-        0xCF,                                      // iret
+        0x0F, 0x20, 0xD0,                    // mov eax, cr2
+        0xA3, 0x00, 0x70, 0x00, 0x00,        // mov [0x7000], eax
+        0x58,                                // pop eax            (error code)
+        0xA3, 0x04, 0x70, 0x00, 0x00,        // mov [0x7004], eax
+        0x8B, 0x04, 0x24,                    // mov eax, [esp]     (saved EIP)
+        0xA3, 0x10, 0x70, 0x00, 0x00,        // mov [0x7010], eax
+        0x8B, 0x0D, 0xFC, 0xFF, 0x7F, 0x00,  // mov ecx, [0x7FFFFC]
+        0x89, 0x0D, 0x0C, 0x70, 0x00, 0x00,  // mov [0x700C], ecx
+        0xC7, 0x05, 0x00, 0x50, 0x00, 0x00,  // mov dword [0x5000], 0x00100003
+        0x03, 0x00, 0x10, 0x00,              //   (PTE 0 of the 8 MB table: P|W)
+        0xFF, 0x05, 0x08, 0x70, 0x00, 0x00,  // inc dword [0x7008]
+        0xCF,                                // iret
     };
     std::memcpy(ram.data() + 0x6800, handler, sizeof handler);
     ram.setWord(0x200FFC, 0xAABBCCDD);
@@ -112,16 +112,17 @@ class CpuPageFault : public ::testing::Test {
 };
 
 TEST_F(CpuPageFault, HandlerMapsThePageAndTheStoreCompletes) {
-  runCode({0xC7, 0x05, 0x00, 0x00, 0x80, 0x00, 0x78, 0x56, 0x34, 0x12,  // mov dword [0x800000], 0x12345678
-           0xF4});                                                      // hlt
+  runCode({0xC7, 0x05, 0x00, 0x00, 0x80, 0x00, 0x78, 0x56, 0x34,
+           0x12,    // mov dword [0x800000], 0x12345678
+           0xF4});  // hlt
   FlatRam& ram = bus.ram();
-  EXPECT_EQ(ram.word(0x7008), 1u);              // the handler ran once
-  EXPECT_EQ(ram.word(0x7000), 0x800000u);       // CR2 as the handler read it
+  EXPECT_EQ(ram.word(0x7008), 1u);         // the handler ran once
+  EXPECT_EQ(ram.word(0x7000), 0x800000u);  // CR2 as the handler read it
   EXPECT_EQ(cpu.cr2(), 0x800000u);
-  EXPECT_EQ(ram.word(0x7004), 2u);              // P=0 (not present), W/R=1, U/S=0
-  EXPECT_EQ(ram.word(0x7010), 0x6000u);         // the faulting instruction, restarted by IRET
-  EXPECT_EQ(ram.word(0x100000), 0x12345678u);   // the store went to the new frame
-  EXPECT_EQ(cpu.eip(), 0x600Bu);                // after the HLT (10-byte MOV + HLT)
+  EXPECT_EQ(ram.word(0x7004), 2u);             // P=0 (not present), W/R=1, U/S=0
+  EXPECT_EQ(ram.word(0x7010), 0x6000u);        // the faulting instruction, restarted by IRET
+  EXPECT_EQ(ram.word(0x100000), 0x12345678u);  // the store went to the new frame
+  EXPECT_EQ(cpu.eip(), 0x600Bu);               // after the HLT (10-byte MOV + HLT)
   EXPECT_EQ(mmu.stats().pageFaultTotal(), 1u);
   EXPECT_EQ(mmu.stats().pageFaults[2], 1u);
   ASSERT_EQ(seen.faults.size(), 1u);
@@ -137,8 +138,9 @@ TEST_F(CpuPageFault, HandlerMapsThePageAndTheStoreCompletes) {
 // A store that crosses from a mapped page into an unmapped one: the #PF comes before any byte is
 // written (the handler sees the old bytes of the first page), then the retry stores all four.
 TEST_F(CpuPageFault, CrossingStoreFaultsBeforeWritingAnything) {
-  runCode({0xC7, 0x05, 0xFE, 0xFF, 0x7F, 0x00, 0x44, 0x33, 0x22, 0x11,  // mov dword [0x7FFFFE], 0x11223344
-           0xF4});                                                      // hlt
+  runCode({0xC7, 0x05, 0xFE, 0xFF, 0x7F, 0x00, 0x44, 0x33, 0x22,
+           0x11,    // mov dword [0x7FFFFE], 0x11223344
+           0xF4});  // hlt
   FlatRam& ram = bus.ram();
   EXPECT_EQ(ram.word(0x7008), 1u);
   EXPECT_EQ(ram.word(0x700C), 0xAABBCCDDu);  // at the fault, 0x7FFFFE..F still held 0xAA 0xBB
@@ -158,13 +160,12 @@ TEST_F(CpuPageFault, KernelEditsAPteWithoutFlushAndReadsTheOldFrame) {
   ram.setWord(0xA000, 0x200000 | P | W);  // 0x400000 -> 0x200000
   ram.setWord(0x200000, 0x11111111);
   ram.setWord(0x300000, 0x22222222);
-  runCode({0xA1, 0x00, 0x00, 0x40, 0x00,                    // 6000 mov eax, [0x400000]
-           0xC7, 0x05, 0x00, 0xA0, 0x00, 0x00,              // 6005 mov dword [0xA000], 0x00300003
-           0x03, 0x00, 0x30, 0x00,
-           0x8B, 0x1D, 0x00, 0x00, 0x40, 0x00,              // 600F mov ebx, [0x400000]
-           0x0F, 0x01, 0x3D, 0x00, 0x00, 0x40, 0x00,        // 6015 invlpg [0x400000]
-           0x8B, 0x0D, 0x00, 0x00, 0x40, 0x00,              // 601C mov ecx, [0x400000]
-           0xF4});                                          // 6022 hlt
+  runCode({0xA1, 0x00, 0x00, 0x40, 0x00,        // 6000 mov eax, [0x400000]
+           0xC7, 0x05, 0x00, 0xA0, 0x00, 0x00,  // 6005 mov dword [0xA000], 0x00300003
+           0x03, 0x00, 0x30, 0x00, 0x8B, 0x1D, 0x00, 0x00, 0x40, 0x00,  // 600F mov ebx, [0x400000]
+           0x0F, 0x01, 0x3D, 0x00, 0x00, 0x40, 0x00,                    // 6015 invlpg [0x400000]
+           0x8B, 0x0D, 0x00, 0x00, 0x40, 0x00,                          // 601C mov ecx, [0x400000]
+           0xF4});                                                      // 6022 hlt
   EXPECT_EQ(cpu.reg(emu::kEax), 0x11111111u);
   EXPECT_EQ(cpu.reg(emu::kEbx), 0x11111111u);  // stale: the TLB still maps the old frame
   EXPECT_EQ(cpu.reg(emu::kEcx), 0x22222222u);  // flushed: the new one

@@ -21,7 +21,8 @@ class FlatRam : public mmu::PhysMemory {
   }
   uint32_t read(uint32_t pa, unsigned size) override {
     ++reads;
-    if (uint64_t{pa} + size > bytes_.size()) return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+    if (uint64_t{pa} + size > bytes_.size())
+      return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
     uint32_t v = 0;
     std::memcpy(&v, bytes_.data() + pa, size);
     return v;

@@ -97,7 +97,7 @@ TEST_F(Flushes, Cr0AndCr4ChangesThatMatterDropAll) {
   EXPECT_EQ(rec.flushes[0].dropped, 3u);
   touchAll();
   mmu.writeCr0(mmu::kCr0Pe | mmu::kCr0Pg | mmu::kCr0Wp | 0x20);  // CR0.NE: no flush
-  mmu.writeCr4(1u << 9);                                          // CR4.OSFXSR: no flush
+  mmu.writeCr4(1u << 9);                                         // CR4.OSFXSR: no flush
   EXPECT_EQ(rec.flushes.size(), 1u);
   mmu.writeCr4((1u << 9) | mmu::kCr4Pse);
   ASSERT_EQ(rec.flushes.size(), 2u);
@@ -121,7 +121,7 @@ TEST_F(Flushes, StatsPerAddressSpace) {
   mmu.writeCr3(0x20000);
   ASSERT_FALSE(mmu.translate(0x400000, Access::kRead, false, phys));
   EXPECT_EQ(phys, 0x300000u);
-  EXPECT_EQ(mmu.hostRead(0x400000, false), ram.data() + 0x300000);  // a host hit in 0x20000
+  EXPECT_EQ(mmu.hostRead(0x400000, false), ram.data() + 0x300000);   // a host hit in 0x20000
   EXPECT_TRUE(mmu.translate(0x401000, Access::kRead, false, phys));  // not mapped there
   const auto by = mmu.statsByAddressSpace();
   const mmu::MmuStats& a = by.at(0x10000);

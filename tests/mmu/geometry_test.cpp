@@ -19,7 +19,9 @@ void setUpSpace(FlatRam& ram, mmu::Mmu& mmu) {
   mmu.writeCr0(mmu::kCr0Pe | mmu::kCr0Pg);
 }
 
-uint32_t page(uint32_t i) { return 0x400000 + i * 0x1000; }
+uint32_t page(uint32_t i) {
+  return 0x400000 + i * 0x1000;
+}
 
 TEST(TlbGeometry, TheThirtyThirdPageEvictsTheFirstInItsSet) {
   FlatRam ram;
@@ -28,7 +30,8 @@ TEST(TlbGeometry, TheThirtyThirdPageEvictsTheFirstInItsSet) {
   uint32_t phys;
   // Pages 0..31 fill every way of every set: page i goes to set i % 8 (page numbers 0x400 + i,
   // and 0x400 % 8 = 0), way i / 8.
-  for (uint32_t i = 0; i < 32; ++i) ASSERT_FALSE(mmu.translate(page(i), Access::kRead, false, phys));
+  for (uint32_t i = 0; i < 32; ++i)
+    ASSERT_FALSE(mmu.translate(page(i), Access::kRead, false, phys));
   EXPECT_EQ(mmu.tlb().validCount(), 32u);
   EXPECT_EQ(mmu.tlb().at(0, 0).pageBase, page(0));
   EXPECT_EQ(mmu.tlb().at(0, 3).pageBase, page(24));

@@ -17,8 +17,8 @@ class Tools : public ::testing::Test {
     mmu.setCycleCounter(&cycles);
     mmu.setObserver(&rec);
     space.map(0x400000, 0x200000, P | W | U);
-    space.map(0x401000, 0x201000, P | U);          // user read-only
-    space.map(0x403000, 0x203000, P | W);          // kernel only
+    space.map(0x401000, 0x201000, P | U);            // user read-only
+    space.map(0x403000, 0x203000, P | W);            // kernel only
     space.map(0x7FFFF000, 0x204000, P | W | U | G);  // last page of dir index 0x1FF
     space.mapLarge(0x80000000, 0x00400000, P | W | G);
     mmu.writeCr3(0x10000);
@@ -41,10 +41,10 @@ TEST_F(Tools, ProbeHasNoSideEffectsAndAgreesWithTranslate) {
     bool user;
   };
   const Q queries[] = {
-      {0x400010, Access::kRead, true},   {0x400010, Access::kWrite, true},
-      {0x401010, Access::kWrite, true},  {0x401010, Access::kFetch, true},
-      {0x403000, Access::kRead, true},   {0x403000, Access::kWrite, false},
-      {0x402000, Access::kRead, false},  {0x900000, Access::kWrite, true},
+      {0x400010, Access::kRead, true},    {0x400010, Access::kWrite, true},
+      {0x401010, Access::kWrite, true},   {0x401010, Access::kFetch, true},
+      {0x403000, Access::kRead, true},    {0x403000, Access::kWrite, false},
+      {0x402000, Access::kRead, false},   {0x900000, Access::kWrite, true},
       {0x80123456, Access::kRead, false}, {0x80123456, Access::kRead, true},
   };
   std::vector<uint8_t> before(ram.data(), ram.data() + 0x40000);  // directory and tables

@@ -70,7 +70,7 @@ TEST_F(Stale, PdeEditMakesEveryEntryUnderItStale) {
   uint32_t phys;
   ASSERT_FALSE(mmu.translate(0x400000, Access::kRead, true, phys));
   ASSERT_FALSE(mmu.translate(0x401000, Access::kRead, true, phys));
-  store(0x10004, 0x11000u | P | W | A);  // U/S cleared in the PDE
+  store(0x10004, 0x11000u | P | W | A);                              // U/S cleared in the PDE
   ASSERT_FALSE(mmu.translate(0x400000, Access::kRead, true, phys));  // still allowed: stale
   ASSERT_FALSE(mmu.translate(0x401000, Access::kRead, true, phys));
   ASSERT_EQ(rec.stale.size(), 2u);

@@ -24,8 +24,9 @@ int main(int argc, char** argv) {
     config.modules = {argv[2]};
     config.cmdline = argv[3];
   } else {
-    std::fprintf(stderr, "usage: guest_on_xray86 KERNEL ARCHIVE CMDLINE < INPUT\n"
-                         "       guest_on_xray86 --disk IMAGE < INPUT\n");
+    std::fprintf(stderr,
+                 "usage: guest_on_xray86 KERNEL ARCHIVE CMDLINE < INPUT\n"
+                 "       guest_on_xray86 --disk IMAGE < INPUT\n");
     return 2;
   }
   config.input = std::string(std::istreambuf_iterator<char>(std::cin), {});

@@ -2,6 +2,8 @@
 // and going on never changes the run, and the one tracer feeds every sink the same records.
 // The guest is the built-in teaching kernel; the numbers come from runs of the same kernel in
 // one piece, so each test compares the Run against itself, not against numbers copied in.
+#include "emu/run/run.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include "devices/console.h"
-#include "emu/run/run.h"
 
 namespace {
 
@@ -43,7 +44,9 @@ struct Collect final : trace::Sink {
   void finish() override {}
 };
 
-constexpr uint32_t bit(trace::Kind k) { return 1u << static_cast<unsigned>(k); }
+constexpr uint32_t bit(trace::Kind k) {
+  return 1u << static_cast<unsigned>(k);
+}
 
 // forkstorm 20 4: 20 rounds of fork, the child writes 4 pages and exits (docs/lab.md).
 constexpr const char* kForkstorm = "run=forkstorm 20 4";

@@ -2,12 +2,13 @@
 // and class, the fields an event lacks, symbols, Filter::kinds, and one-line errors that name the
 // column. The API's xray86::Filter is this language (tests/guest/api_test.cpp cross-checks a
 // count against `xray86 run --trace-filter`).
+#include "emu/trace/filter.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 
-#include "emu/trace/filter.h"
 #include "emu/trace/symbols.h"
 
 namespace {
@@ -15,7 +16,9 @@ namespace {
 using trace::Kind;
 using trace::Record;
 
-constexpr uint32_t bit(Kind k) { return 1u << static_cast<unsigned>(k); }
+constexpr uint32_t bit(Kind k) {
+  return 1u << static_cast<unsigned>(k);
+}
 
 // A page fault: user write to a present page (error code P | W | U = 7, Intel SDM vol. 3A 4.7),
 // CR2 0x1234, at EIP 0x100, CPL 3, CR3 0x5000 with low flag bits 0x018 (ignored by `cr3`).
@@ -105,10 +108,12 @@ TEST_F(FilterTest, KindWordsSelectAFaultItsResolutionOrBoth) {
 TEST_F(FilterTest, ErrorCodeClassesAsTheTracePrintsThem) {
   Record cow = fault(7);  // protection|write|user
   for (const char* yes : {"protection", "write", "user"}) EXPECT_TRUE(match(yes, cow)) << yes;
-  for (const char* no : {"not-present", "read", "kernel", "reserved"}) EXPECT_FALSE(match(no, cow)) << no;
+  for (const char* no : {"not-present", "read", "kernel", "reserved"})
+    EXPECT_FALSE(match(no, cow)) << no;
   // 0xA = RSVD | W, P and U clear: not-present|write|kernel|reserved.
   Record rsvd = fault(0xA);
-  for (const char* yes : {"not-present", "write", "kernel", "reserved"}) EXPECT_TRUE(match(yes, rsvd)) << yes;
+  for (const char* yes : {"not-present", "write", "kernel", "reserved"})
+    EXPECT_TRUE(match(yes, rsvd)) << yes;
   for (const char* no : {"protection", "read", "user"}) EXPECT_FALSE(match(no, rsvd)) << no;
   // 0 = not-present|read|kernel.
   EXPECT_TRUE(match("not-present and read and kernel", fault(0)));
@@ -128,9 +133,10 @@ TEST_F(FilterTest, ErrorCodeClassesAsTheTracePrintsThem) {
 
 TEST_F(FilterTest, ResolutionWordsOnlyOnResolutions) {
   using R = trace::Resolution;
-  const std::pair<R, const char*> words[] = {{R::kCopied, "copied"},       {R::kMadeWritable, "made-writable"},
-                                             {R::kMapped, "mapped"},       {R::kUnchanged, "unchanged"},
-                                             {R::kKilled, "killed"},       {R::kUnresolved, "unresolved"}};
+  const std::pair<R, const char*> words[] = {
+      {R::kCopied, "copied"}, {R::kMadeWritable, "made-writable"},
+      {R::kMapped, "mapped"}, {R::kUnchanged, "unchanged"},
+      {R::kKilled, "killed"}, {R::kUnresolved, "unresolved"}};
   for (auto [how, word] : words) {
     for (auto [other, otherWord] : words) {
       EXPECT_EQ(match(otherWord, resolution(how)), how == other) << word << " vs " << otherWord;
@@ -146,7 +152,7 @@ TEST_F(FilterTest, VectorEaxAndRepeatExistOnlyWhereTheEventHasThem) {
   EXPECT_TRUE(match("vector=0x20", irq));
   EXPECT_TRUE(match("vector=64 and eax=2", sys));
   EXPECT_TRUE(match("kind=sysret and eax=2", ret));
-  EXPECT_FALSE(match("eax=2", exc));      // only calls have a call number
+  EXPECT_FALSE(match("eax=2", exc));         // only calls have a call number
   EXPECT_FALSE(match("vector=0", fault()));  // a #PF record has no vector field
   EXPECT_FALSE(match("vector>=0", ofKind(Kind::kTlbFlush)));
   EXPECT_TRUE(match("repeat=1", fault()));
@@ -159,7 +165,9 @@ TEST_F(FilterTest, ContextFieldsAndAddresses) {
   EXPECT_TRUE(match("cr3=0x5000", pf));  // CR3 & ~0xFFF: the flag bits 0x018 do not count
   EXPECT_TRUE(match("cr3=0x5fff", pf));  // the number is masked the same way
   EXPECT_TRUE(match("cpl=3 and eip=0x100 and cycle=1000 and insns=90", pf));
-  EXPECT_TRUE(match("cycle in 1000..1001 and cycle >= 1000 and cycle < 1001 and cycle > 999 and cycle <= 1000", pf));
+  EXPECT_TRUE(match(
+      "cycle in 1000..1001 and cycle >= 1000 and cycle < 1001 and cycle > 999 and cycle <= 1000",
+      pf));
   EXPECT_TRUE(match("addr=0x1234 && cr2=0x1234 || cpl=0", pf));
   EXPECT_FALSE(match("cr2=0x2000", ofKind(Kind::kTlbMiss)));  // cr2: faults and resolutions only
   EXPECT_TRUE(match("addr=0x2000", ofKind(Kind::kTlbMiss)));
@@ -179,7 +187,8 @@ TEST_F(FilterTest, SymbolsNameEipRanges) {
   EXPECT_TRUE(match("eip = test_cow_copy", r));
   r.ctx.eip = s->end;  // the range is [start, end)
   EXPECT_FALSE(match("eip in test_cow_copy", r));
-  EXPECT_EQ(error("eip in no_such_symbol"), "--trace-filter: column 8: no symbol 'no_such_symbol' (load one with --symbols)");
+  EXPECT_EQ(error("eip in no_such_symbol"),
+            "--trace-filter: column 8: no symbol 'no_such_symbol' (load one with --symbols)");
 }
 
 TEST_F(FilterTest, KindsAreWhatACallerMustRecord) {
@@ -196,11 +205,14 @@ TEST_F(FilterTest, KindsAreWhatACallerMustRecord) {
 TEST_F(FilterTest, ErrorsAreOneLineAndNameTheColumn) {
   // Columns count from 1: "kind=pf and " is 12 characters, so the next word starts at 13.
   EXPECT_EQ(error("kind=pf and wrte"),
-            "--trace-filter: column 13: unknown field 'wrte' (kind, cr3, eip, cr2, addr, cpl, cycle, insns, vector, "
-            "eax, repeat; or not-present, protection, read, write, kernel, user, reserved, copied, made-writable, "
+            "--trace-filter: column 13: unknown field 'wrte' (kind, cr3, eip, cr2, addr, cpl, "
+            "cycle, insns, vector, "
+            "eax, repeat; or not-present, protection, read, write, kernel, user, reserved, copied, "
+            "made-writable, "
             "mapped, unchanged, killed, unresolved)");
   EXPECT_EQ(error("kind=fautl"),
-            "--trace-filter: column 6: unknown kind 'fautl' (pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, "
+            "--trace-filter: column 6: unknown kind 'fautl' (pf, tlb, miss, cr3, exc, int, sys, "
+            "io, insn, stale, "
             "halt, all, fault, resolve, syscall, sysret)");
   EXPECT_EQ(error("vector=zz"), "--trace-filter: column 8: expected a number (decimal or 0x hex)");
   // "cr2 in 0x1000" is 13 characters: the missing '..' is at the end, column 14.
@@ -213,9 +225,12 @@ TEST_F(FilterTest, ErrorsAreOneLineAndNameTheColumn) {
   uint32_t bits = 0;
   std::string e;
   EXPECT_FALSE(trace::parseKindList("pf,fault", bits, e));
-  EXPECT_EQ(e, "--trace: unknown kind 'fault' (pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, halt, all)");
+  EXPECT_EQ(e,
+            "--trace: unknown kind 'fault' (pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, "
+            "halt, all)");
   EXPECT_TRUE(trace::parseKindList("pf,sys", bits, e));
-  EXPECT_EQ(bits, bit(Kind::kPageFault) | bit(Kind::kResolve) | bit(Kind::kSyscall) | bit(Kind::kSysReturn));
+  EXPECT_EQ(bits, bit(Kind::kPageFault) | bit(Kind::kResolve) | bit(Kind::kSyscall) |
+                      bit(Kind::kSysReturn));
 }
 
 }  // namespace

@@ -1,30 +1,39 @@
 // trace::Programs: an address space is named by the user program whose code it maps. ELF files
 // are built here byte by byte (System V ABI "Object Files": a 52-byte header, 40-byte section
 // headers), page tables with tests/mmu/flat_ram.h.
+#include "emu/trace/programs.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "emu/trace/programs.h"
 #include "tests/mmu/flat_ram.h"
 
 namespace {
 
 using namespace mmutest;
 
-void put16(std::vector<uint8_t>& b, size_t at, uint16_t v) { std::memcpy(b.data() + at, &v, 2); }
-void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) { std::memcpy(b.data() + at, &v, 4); }
+void put16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
+  std::memcpy(b.data() + at, &v, 2);
+}
+void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
+  std::memcpy(b.data() + at, &v, 4);
+}
 
 // An ELF32 file whose .text (at `address`) holds `code`: sections null, .text, .shstrtab.
 std::vector<uint8_t> elfWithText(uint32_t address, const std::vector<uint8_t>& code) {
   const char names[] = "\0.text\0.shstrtab";  // .text at 1, .shstrtab at 7
-  size_t textOff = 0x40, namesOff = textOff + code.size(), shoff = (namesOff + sizeof names + 3) & ~size_t{3};
+  size_t textOff = 0x40, namesOff = textOff + code.size(),
+         shoff = (namesOff + sizeof names + 3) & ~size_t{3};
   std::vector<uint8_t> b(shoff + 3 * 40, 0);
-  std::memcpy(b.data(), "\x7F" "ELF\x01\x01\x01", 7);  // ELF32, little-endian, version 1
-  put16(b, 16, 2);                                       // ET_EXEC
-  put16(b, 18, 3);                                       // EM_386
+  std::memcpy(b.data(),
+              "\x7F"
+              "ELF\x01\x01\x01",
+              7);   // ELF32, little-endian, version 1
+  put16(b, 16, 2);  // ET_EXEC
+  put16(b, 18, 3);  // EM_386
   put32(b, 32, static_cast<uint32_t>(shoff));
   put16(b, 46, 40);  // e_shentsize
   put16(b, 48, 3);   // e_shnum
@@ -60,7 +69,8 @@ class ProgramsTest : public ::testing::Test {
   // Copies `code` to physical `frame` and maps it at linear `va` with `flags`.
   void load(uint32_t va, uint32_t frame, const std::vector<uint8_t>& code, uint32_t flags = P | U) {
     std::memcpy(ram.data() + frame, code.data(), code.size());
-    for (uint32_t off = 0; off < code.size(); off += 0x1000) space.map(va + off, frame + off, flags);
+    for (uint32_t off = 0; off < code.size(); off += 0x1000)
+      space.map(va + off, frame + off, flags);
   }
   static constexpr uint32_t kDir = 0x10000;
   FlatRam ram;
@@ -86,7 +96,7 @@ TEST_F(ProgramsTest, OnlyUserPagesCount) {
   std::vector<uint8_t> code = bytes(100, 3);
   ASSERT_TRUE(programs.add(elfWithText(0x1000, code), "prog"));
   EXPECT_EQ(programs.identify(mmu, ram, kDir), "");  // not mapped at all
-  load(0x1000, 0x300000, code, P);                    // the right bytes, but kernel-only
+  load(0x1000, 0x300000, code, P);                   // the right bytes, but kernel-only
   EXPECT_EQ(programs.identify(mmu, ram, kDir), "");
   space.map(0x1000, 0x300000, P | U);
   EXPECT_EQ(programs.identify(mmu, ram, kDir), "prog");

@@ -42,14 +42,16 @@ inline bool readPng(const std::string& path, Image& img, std::string& error) {
         return false;
       }
     } else if (type == "IDAT") {
-      z.insert(z.end(), b.begin() + static_cast<long>(at) + 8, b.begin() + static_cast<long>(at) + 8 + len);
+      z.insert(z.end(), b.begin() + static_cast<long>(at) + 8,
+               b.begin() + static_cast<long>(at) + 8 + len);
     }
     at += 12 + len;
   }
   size_t rowBytes = 1 + 3 * static_cast<size_t>(img.w);
   std::vector<uint8_t> raw(rowBytes * img.h);
   uLongf size = raw.size();
-  if (img.w <= 0 || uncompress(raw.data(), &size, z.data(), z.size()) != Z_OK || size != raw.size()) {
+  if (img.w <= 0 || uncompress(raw.data(), &size, z.data(), z.size()) != Z_OK ||
+      size != raw.size()) {
     error = "bad image data";
     return false;
   }

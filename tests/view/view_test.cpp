@@ -6,13 +6,13 @@
 // Nothing here is an address copied from a run: the COW page and its frame come from the MMU
 // (its mapping cursor and the recorded CR2), and every pixel position from view::layoutFor.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <sys/wait.h>
 #include <string>
 
 #include "devices/console.h"
@@ -58,7 +58,9 @@ std::unique_ptr<run::Run> cowtest(Discard& console) {
   return r;
 }
 
-uint32_t rgb(view::Rgb c) { return static_cast<uint32_t>(c.r) << 16 | c.g << 8 | c.b; }
+uint32_t rgb(view::Rgb c) {
+  return static_cast<uint32_t>(c.r) << 16 | c.g << 8 | c.b;
+}
 
 uint32_t centre(const std::vector<uint32_t>& px, const view::Rect& r) {
   return px[static_cast<size_t>(r.y + r.h / 2) * kW + r.x + r.w / 2];
@@ -75,8 +77,9 @@ void runTo(view::Session& s, const std::string& when) {
 }
 
 int run(const std::string& args) {
-  std::string cmd = std::string(XRAY86_BIN) + " run --kernel " + GUEST_KERNEL + " --module " + GUEST_ARCHIVE +
-                    " --cmdline run=cowtest --quiet " + args + " > " + OUT_DIR + "/console.txt";
+  std::string cmd = std::string(XRAY86_BIN) + " run --kernel " + GUEST_KERNEL + " --module " +
+                    GUEST_ARCHIVE + " --cmdline run=cowtest --quiet " + args + " > " + OUT_DIR +
+                    "/console.txt";
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
@@ -99,7 +102,8 @@ TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
   std::map<uint32_t, uint32_t> cow;  // linear page -> frame, of the parent's COW pages
   mmu::MappingCursor cursor = m->mmu().mappings(parent);
   while (auto mp = cursor.next()) {
-    if (mp->user && mp->size == mmu::kPageSize && (mp->pte >> run::kDefaultCowBit) & 1) cow[mp->linear] = mp->physical;
+    if (mp->user && mp->size == mmu::kPageSize && (mp->pte >> run::kDefaultCowBit) & 1)
+      cow[mp->linear] = mp->physical;
   }
   ASSERT_FALSE(cow.empty());
   std::vector<uint32_t> before;
@@ -107,7 +111,8 @@ TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
   view::Layout l1 = view::layoutFor(s, kW, kH);
   unsigned selectedPde = s.selection().pde;
   uint32_t markedBefore = 0;  // the frame of the selected page: outlined, so not checked below
-  if (auto w = m->mmu().probeTables(parent, selectedPde << 22 | s.selection().pte << 12, mmu::Access::kRead, false);
+  if (auto w = m->mmu().probeTables(parent, selectedPde << 22 | s.selection().pte << 12,
+                                    mmu::Access::kRead, false);
       w.translation) {
     markedBefore = w.translation->frame;
   }
@@ -148,10 +153,12 @@ TEST(ViewPictures, CowPageAndItsFrameAcrossTheFirstFaultAfterFork) {
   EXPECT_EQ(centre(after, l2.frames.rect(f)), rgb(view::frameColour(1, false, false)));
 
   // The command line draws the same two pictures, pixel for pixel, as PNG files.
-  std::string b = std::string(OUT_DIR) + "/after-fork.png", c = std::string(OUT_DIR) + "/after-fault.png";
+  std::string b = std::string(OUT_DIR) + "/after-fork.png",
+              c = std::string(OUT_DIR) + "/after-fault.png";
   std::remove(b.c_str());
   std::remove(c.c_str());
-  ASSERT_EQ(run("--view-png " + b + " --view-at ret:fork --view-png " + c + " --view-at pf:1"), kCowtestPassed);
+  ASSERT_EQ(run("--view-png " + b + " --view-at ret:fork --view-png " + c + " --view-at pf:1"),
+            kCowtestPassed);
   viewtest::Image ib, ic;
   ASSERT_TRUE(viewtest::readPng(b, ib, error)) << error;
   ASSERT_TRUE(viewtest::readPng(c, ic, error)) << error;
@@ -203,9 +210,11 @@ TEST(ViewFrames, ZoomedToTheFramesInUse) {
   EXPECT_EQ(l.frames.end, end);
   EXPECT_EQ(l.frames.per, 1u);
   EXPECT_GE(l.frames.cell, 8) << "cells big enough to see and to click";
-  std::optional<uint32_t> marked = s.selectedPageFrame();  // outlined: its centre is still its colour
+  std::optional<uint32_t> marked =
+      s.selectedPageFrame();  // outlined: its centre is still its colour
   for (uint32_t f = range.first; f < end; ++f) {
-    EXPECT_EQ(centre(px, l.frames.rect(f)), rgb(view::frameColour(c.userMappers(f), c.kernelMapped(f), c.pageTable(f))))
+    EXPECT_EQ(centre(px, l.frames.rect(f)),
+              rgb(view::frameColour(c.userMappers(f), c.kernelMapped(f), c.pageTable(f))))
         << "frame " << f << (marked == f ? " (marked)" : "");
   }
   view::Rect cell = l.frames.rect(shared);
@@ -261,7 +270,8 @@ TEST(ViewEvents, PanelLinesAreTheTracesTextLines) {
     copied |= rec.kind == trace::Kind::kResolve && rec.resolution == trace::Resolution::kCopied;
     view::EventColumns c = view::eventColumns(rec, s.describer());
     size_t at = 0;
-    for (const std::string* piece : {&c.cycle, &c.cr3, &c.eip, &c.function, &c.instruction, &c.kind, &c.fields}) {
+    for (const std::string* piece :
+         {&c.cycle, &c.cr3, &c.eip, &c.function, &c.instruction, &c.kind, &c.fields}) {
       size_t found = line.find(*piece, at);
       ASSERT_NE(found, std::string::npos) << "'" << *piece << "' is not in order in: " << line;
       at = found + piece->size();
@@ -273,7 +283,8 @@ TEST(ViewEvents, PanelLinesAreTheTracesTextLines) {
   // The same run traced from the command line; its lines up to the moment.
   std::string out = std::string(OUT_DIR) + "/panel-trace.txt";
   std::remove(out.c_str());
-  ASSERT_EQ(run(std::string("--trace ") + view::kPanelKinds + " --trace-out " + out), kCowtestPassed);
+  ASSERT_EQ(run(std::string("--trace ") + view::kPanelKinds + " --trace-out " + out),
+            kCowtestPassed);
   std::ifstream in(out);
   std::vector<std::string> fromTrace;
   for (std::string line; std::getline(in, line);) {
@@ -289,8 +300,8 @@ TEST(ViewEvents, PanelLinesAreTheTracesTextLines) {
   // never changes the run, and the trace session runs beside the view's tracer).
   std::string viewed = std::string(OUT_DIR) + "/panel-trace-viewed.txt";
   std::remove(viewed.c_str());
-  ASSERT_EQ(run("--view-png " + std::string(OUT_DIR) + "/panel.png --view-at pf:1 --trace " + view::kPanelKinds +
-                " --trace-out " + viewed),
+  ASSERT_EQ(run("--view-png " + std::string(OUT_DIR) + "/panel.png --view-at pf:1 --trace " +
+                view::kPanelKinds + " --trace-out " + viewed),
             kCowtestPassed);
   auto slurp = [](const std::string& path) {
     std::ifstream f(path, std::ios::binary);
@@ -306,10 +317,11 @@ TEST(ViewEvents, PanelLinesAreTheTracesTextLines) {
 // 100,000 insn lines after the header, the same as without the view.
 TEST(ViewEvents, InstructionTraceGoesOnAfterAMoment) {
   constexpr int kLimitReached = 4;  // emu::exit_status: the instruction limit (docs/trace.md)
-  std::string plain = std::string(OUT_DIR) + "/insn-plain.txt", viewed = std::string(OUT_DIR) + "/insn-viewed.txt";
+  std::string plain = std::string(OUT_DIR) + "/insn-plain.txt",
+              viewed = std::string(OUT_DIR) + "/insn-viewed.txt";
   ASSERT_EQ(run("--max-insns 100000 --trace insn --trace-out " + plain), kLimitReached);
-  ASSERT_EQ(run("--max-insns 100000 --view-png " + std::string(OUT_DIR) + "/insn.png --view-at cycle:200000" +
-                " --trace insn --trace-out " + viewed),
+  ASSERT_EQ(run("--max-insns 100000 --view-png " + std::string(OUT_DIR) +
+                "/insn.png --view-at cycle:200000" + " --trace insn --trace-out " + viewed),
             kLimitReached);
   auto lines = [](const std::string& path) {
     std::ifstream f(path);
@@ -370,9 +382,10 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
   std::remove(shot.c_str());
   // f: run to the next page fault; ]: pick the next frame in use after the faulting page's;
   // p: screenshot; q: quit (the run is cut short: status 0).
-  std::string cmd = std::string("xvfb-run -a -s '-screen 0 1280x1024x24' ") + XRAY86_BIN + " run --kernel " +
-                    GUEST_KERNEL + " --module " + GUEST_ARCHIVE + " --cmdline run=cowtest --quiet --view" +
-                    " --view-keys 'f ] p q' --view-png " + shot + " > " + OUT_DIR + "/window-console.txt 2>&1";
+  std::string cmd = std::string("xvfb-run -a -s '-screen 0 1280x1024x24' ") + XRAY86_BIN +
+                    " run --kernel " + GUEST_KERNEL + " --module " + GUEST_ARCHIVE +
+                    " --cmdline run=cowtest --quiet --view" + " --view-keys 'f ] p q' --view-png " +
+                    shot + " > " + OUT_DIR + "/window-console.txt 2>&1";
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << cmd << " (see window-console.txt)";
   viewtest::Image img;
@@ -401,7 +414,8 @@ TEST(ViewWindow, StepsToTheFirstPageFaultUnderXvfbWithScriptedKeys) {
   view::Rect cell = l.ptes.rect((cr2 >> 12) & 1023);
   EXPECT_EQ(img.at(cell.x + cell.w / 2, cell.y + cell.h / 2), rgb(view::cellColour(expected)))
       << "the faulting page's cell, state " << view::cellStateName(expected);
-  EXPECT_NE(expected, CellState::kNotPresent) << "cowtest's first fault is a write to a present page";
+  EXPECT_NE(expected, CellState::kNotPresent)
+      << "cowtest's first fault is a write to a present page";
 
   // The frame ] picked is outlined in white (kSelect, render.cpp) at its cell's top-left corner.
   s.stepFrame(true);
@@ -430,7 +444,7 @@ TEST(ViewModel, ClassifiesEntriesByTheirBits) {
   EXPECT_EQ(classifyPte(0x00001003, kPdeUserWrite, 9), CellState::kKernelWrite);
   EXPECT_EQ(classifyPte(0x00001005, kPdeUserWrite, 9), CellState::kUserRead);
   EXPECT_EQ(classifyPte(0x00001007, kPdeUserWrite, 9), CellState::kUserWrite);
-  EXPECT_EQ(classifyPte(0x00001007, 0x005, 9), CellState::kUserRead);    // the PDE is read-only
+  EXPECT_EQ(classifyPte(0x00001007, 0x005, 9), CellState::kUserRead);     // the PDE is read-only
   EXPECT_EQ(classifyPte(0x00001007, 0x003, 9), CellState::kKernelWrite);  // the PDE is supervisor
   EXPECT_EQ(classifyPte(0x00001205, kPdeUserWrite, 9), CellState::kCow);
   EXPECT_EQ(classifyPte(0x00001205, kPdeUserWrite, 10), CellState::kUserRead);  // --cow-bit 10
@@ -463,8 +477,10 @@ TEST(ViewModel, ParsesMoments) {
   EXPECT_FALSE(run::Until::parse("pf:0", error));
   EXPECT_FALSE(run::Until::parse("symbol:", error));
   EXPECT_FALSE(run::Until::parse("cycle:99999999999999999999", error));
-  EXPECT_EQ(error, "cycle:99999999999999999999: expected exit, insn:N, cycle:N, pf:N (N >= 1), symbol:NAME, "
-                   "ret:NAME, console:TEXT or event:EXPR");
+  EXPECT_EQ(
+      error,
+      "cycle:99999999999999999999: expected exit, insn:N, cycle:N, pf:N (N >= 1), symbol:NAME, "
+      "ret:NAME, console:TEXT or event:EXPR");
 }
 
 // Every cell a grid draws is the one a click on it selects.
@@ -477,7 +493,8 @@ TEST(ViewLayout, GridCellsAndHitsAgree) {
     EXPECT_EQ(l.pdes.hit(r.x, r.y), static_cast<long>(i));
   }
   view::Rect last = l.frames.rect(16383);
-  EXPECT_LE(last.y + last.h, l.framesPanel.y + l.framesPanel.h) << "all 16384 frames fit in the panel";
+  EXPECT_LE(last.y + last.h, l.framesPanel.y + l.framesPanel.h)
+      << "all 16384 frames fit in the panel";
   EXPECT_LE(l.pdes.x + 32 * l.pdes.cell, l.ptes.x) << "the two grids do not overlap";
   // The events band spans the width under every other panel.
   EXPECT_GE(l.events.w, kW * 9 / 10);
