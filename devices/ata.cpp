@@ -27,6 +27,11 @@ constexpr uint8_t kAbrt = 0x04, kIdnf = 0x10;
 }  // namespace
 
 std::unique_ptr<Disk> Disk::open(const std::string& path, bool snapshot, std::string& error) {
+  if (path.empty()) {
+    std::unique_ptr<Disk> none(new Disk());
+    none->absent_ = true;
+    return none;
+  }
   int fd = ::open(path.c_str(), snapshot ? O_RDONLY : O_RDWR);
   if (fd < 0 && !snapshot && (errno == EACCES || errno == EROFS)) {
     error = "disk image " + path + " is read-only (use --snapshot to keep writes in memory)";
@@ -112,6 +117,7 @@ void AtaChannel::attach(PortBus& bus, uint16_t base, uint16_t control) {
 }
 
 void AtaChannel::setDisk(unsigned unit, std::unique_ptr<Disk> disk) {
+  if (disk && disk->absent()) disk.reset();
   disks_[unit & 1] = std::move(disk);
 }
 

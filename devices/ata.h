@@ -19,8 +19,10 @@ namespace devices {
 class Disk {
  public:
   // Returns nullptr and sets `error` (one line) if the file is missing, unreadable, not a
-  // multiple of 512 bytes, or empty.
+  // multiple of 512 bytes, or empty. An empty path is no drive at that position: a disk that is
+  // absent(), which AtaChannel::setDisk leaves out (a slave attached alone).
   static std::unique_ptr<Disk> open(const std::string& path, bool snapshot, std::string& error);
+  bool absent() const { return absent_; }
   // A disk held in memory only (tests, generated images).
   static std::unique_ptr<Disk> fromBytes(std::vector<uint8_t> bytes);
   ~Disk();
@@ -36,6 +38,7 @@ class Disk {
   Disk() = default;
   int fd_ = -1;
   bool snapshot_ = false;
+  bool absent_ = false;
   uint32_t sectors_ = 0;
   std::vector<uint8_t> memory_;                                 // fromBytes disks
   std::unordered_map<uint32_t, std::vector<uint8_t>> overlay_;  // snapshot writes

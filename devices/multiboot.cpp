@@ -10,6 +10,8 @@
 //   mods_count, mods_addr, syms[4], mmap_length, mmap_addr, drives..., boot_loader_name at 64.
 // As QEMU's -kernel does, the command line is "<kernel file> <cmdline>", and each module's
 // line is the whole --module string; with flag 16 set the kludge addresses win over ELF.
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "devices/firmware.h"
@@ -97,6 +99,22 @@ bool loadElf(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, I
     if (filesz > memsz || uint64_t{offset} + filesz > f.size()) {
       error = "kernel " + path + " segment " + std::to_string(i) + " lies outside the file";
       return false;
+    }
+    // `ld -Ttext 0x100000` without -n puts the ELF and program headers in a segment of their
+    // own a page below the text, at 0xFF000 in the BIOS area. The kernel never reads them there
+    // (QEMU's loader puts them in its ROM area): the part below 1 MB is left out, once said.
+    uint32_t headersEnd = std::max<uint32_t>(52, phoff + uint32_t{phentsize} * phnum);
+    uint32_t below = paddr >= 0xA0000 && paddr < 0x100000 ? std::min(0x100000 - paddr, memsz) : 0;
+    if (below != 0 && offset + below <= headersEnd) {
+      std::fprintf(stderr,
+                   "xray86: note: kernel %s segment %u at %s holds only ELF headers below 1 MB, "
+                   "in the BIOS area; that part is not loaded\n",
+                   path.c_str(), i, hex(paddr).c_str());
+      paddr += below;
+      offset += below;
+      filesz -= std::min(filesz, below);
+      memsz -= below;
+      if (memsz == 0) continue;
     }
     std::string why;
     if (!placeable(ram, paddr, memsz, why)) {

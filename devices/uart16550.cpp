@@ -51,8 +51,11 @@ uint64_t Uart16550::deadline() const {
   return kNever;
 }
 
+// Input is taken from the source only when the guest looks for it: a read of RBR or LSR, or
+// here once the receive interrupt is on. A guest that never reads COM1 leaves the host's
+// standard input alone (a `while read` loop around xray86 keeps its lines).
 void Uart16550::tick() {
-  receive();
+  if (ier_ & 0x01) receive();
   update();
 }
 

@@ -26,6 +26,9 @@ class Uart16550 : public PortDevice, public Timed {
   void tick() override;
 
   void setInput(ByteSource* input) { input_ = input; }
+  ByteSource* input() const { return input_; }
+  // Received bytes the guest has not read yet.
+  size_t unread() const { return rx_.size(); }
   uint16_t divisor() const { return static_cast<uint16_t>(dll_ | dlm_ << 8); }
   uint8_t lcr() const { return lcr_; }
   bool interruptAsserted() const { return irqLevel_; }

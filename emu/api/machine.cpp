@@ -254,6 +254,11 @@ struct Machine::Impl final : trace::Sink {
         break;
       case K::kRequested:
         return Stop{StopKind::kRequested, 0, "stopped by Machine::stop()"};
+      // The API turns neither watch on (Run::stopWhenIdle, Run::stopWhenStuck).
+      case K::kIdle:
+        return Stop{StopKind::kRequested, 0, s->message};
+      case K::kStuck:
+        return Stop{StopKind::kHalted, s->status, s->message};
     }
     switch (until.kind) {
       // A budget of instructions or cycles used up: a limit of this run, in the machine's words.

@@ -17,6 +17,17 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
   run.add_option("--disk", c.disks,
                  "Raw disk image: the first is the ATA master and the boot disk, the second the "
                  "slave. Example: --disk xv6.img --disk fs.img");
+  run.add_option_function<std::string>(
+      "--disk-slave",
+      [&c](const std::string& path) {
+        if (c.disks.size() >= 2) {
+          throw CLI::ValidationError("--disk-slave", "two --disk images are given already");
+        }
+        if (c.disks.empty()) c.disks.push_back("");  // no master
+        c.disks.push_back(path);
+      },
+      "Raw disk image as the ATA slave, with or without a master (QEMU's -drive index=1). "
+      "Example: --kernel kernel --disk-slave fs.img");
   run.add_flag(
       "--snapshot", c.snapshot,
       "Keep disk writes in memory; image files stay untouched. Example: --disk xv6.img --snapshot");

@@ -27,10 +27,10 @@ struct MachineCli {
   }
 };
 
-// Adds --kernel, --cmdline, --module, --disk, --snapshot, --bios, --mem, --input, --input-file,
-// --keys, --display, --terminal, --console-file, --rtc, --max-cycles, --tlb, --split-tlb and
-// --quiet to `run` (which has its own instruction limit, -n/--max-instructions/--max-insns,
-// copied into maxInstructions by the caller).
+// Adds --kernel, --cmdline, --module, --disk, --disk-slave, --snapshot, --bios, --mem, --input,
+// --input-file, --keys, --display, --terminal, --console-file, --rtc, --max-cycles, --tlb,
+// --split-tlb and --quiet to `run` (which has its own instruction limit,
+// -n/--max-instructions/--max-insns, copied into maxInstructions by the caller).
 void addMachineOptions(CLI::App& run, MachineCli& cli);
 
 }  // namespace emu

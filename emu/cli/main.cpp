@@ -12,11 +12,13 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "emu/cli/run_command.h"
 #include "emu/cli/trace_output.h"
+#include "emu/cli/usage_hints.h"
 #include "emu/cpu/cpu.h"
 #include "emu/cpu/flat_bus.h"
 #include "emu/cpu/opcodes.h"
@@ -109,8 +111,9 @@ int listInstructions() {
 
 // With no image, `run` boots the embedded teaching kernel with its archive. The shell is the
 // only program (run= must end the command line: it takes the rest), so a --cmdline the user
-// gives selects the lab variant in front of it; without --input the COW demo is typed in.
-void useBuiltinGuest(emu::MachineConfig& config) {
+// gives selects the lab variant in front of it; without --input (or --interactive) the COW
+// demo is typed in.
+void useBuiltinGuest(emu::MachineConfig& config, bool interactive) {
   const emu::BuiltinGuest& guest = emu::builtinGuest();
   config.kernel = emu::kBuiltinKernelName;
   config.modules = {emu::kBuiltinArchiveName};
@@ -118,7 +121,9 @@ void useBuiltinGuest(emu::MachineConfig& config) {
   config.files[emu::kBuiltinArchiveName] = guest.archive;
   if (config.cmdline.find("run=") == std::string::npos) {
     config.cmdline += config.cmdline.empty() ? "run=sh" : " run=sh";
-    if (!config.input && config.inputFile.empty()) config.input = emu::builtinDemoScript();
+    if (!config.input && config.inputFile.empty() && !interactive) {
+      config.input = emu::builtinDemoScript();
+    }
   }
 }
 
@@ -149,6 +154,7 @@ int main(int argc, char** argv) {
   emu::addMachineOptions(*run, options.pc);   // --kernel, --disk, --bios, ... (docs/platform.md)
   view::addViewOptions(*run, options.view);   // --view, --view-png, --view-at (docs/view.md)
   cli::addTraceOptions(*run, options.trace);  // --trace and friends, --symbols, --stats
+  cli::addRunOptions(*run, options);          // --until, --exit-when-idle, --stuck-after
   run->add_option(
          "--cow-bit", options.cowBit,
          "The PTE bit the guest marks copy-on-write pages with (default 9: PTE_COW 0x200); "
@@ -156,6 +162,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0u, 11u));
   CLI::App* list = app.add_subcommand(
       "instructions", "List the implemented instructions and their opcodes (Markdown)");
+  bool interactive = false;
+  run->add_flag("--interactive", interactive,
+                "The built-in kernel's shell, typed into from the terminal (no demo script). "
+                "Example: --interactive --cmdline cow_flush=none");
+  // QEMU's options and misspelt ones: an answer that names the right option.
+  if (argc > 1 && std::string(argv[1]) == "run") {
+    if (std::optional<std::string> hint = cli::usageHint(*run, {argv + 2, argv + argc})) {
+      std::fprintf(stderr, "xray86: error: %s\n", hint->c_str());
+      return emu::exit_status::kBadUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -180,8 +197,24 @@ int main(int argc, char** argv) {
       emu::MachineCli& pc = options.pc;
       if (run->count("--max-instructions")) pc.maxInstructions = limit;
       if (!pc.hasImage()) {
-        useBuiltinGuest(pc.config);
+        std::string error;
+        if (!emu::checkBuiltinCmdline(pc.config.cmdline, error)) {
+          std::fprintf(stderr, "xray86: error: %s\n", error.c_str());
+          return emu::exit_status::kBadUsage;
+        }
+        if (interactive && (pc.config.input || !pc.config.inputFile.empty())) {
+          std::fprintf(stderr,
+                       "xray86: error: --interactive types from the terminal; "
+                       "--input and --input-file type a script\n");
+          return emu::exit_status::kBadUsage;
+        }
+        useBuiltinGuest(pc.config, interactive);
         pc.guestExitValue = true;
+      } else if (interactive) {
+        std::fprintf(stderr,
+                     "xray86: error: --interactive is for the built-in kernel; a "
+                     "--kernel or --disk guest reads the terminal without it\n");
+        return emu::exit_status::kBadUsage;
       }
       return cli::runCommand(options);
     }

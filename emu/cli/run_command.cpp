@@ -1,13 +1,59 @@
 // `xray86 run` on the PC.
 #include "emu/cli/run_command.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 
+#include "emu/cli/console_out.h"
+
 namespace cli {
+
+namespace {
+
+// SIGINT and SIGTERM end the run at the run's next look (Run::setPoll), so that the trace files
+// are complete and the summary is printed. The handler only notes the signal and puts back the
+// action there was before (the default, or the terminal source's, which restores the terminal
+// and dies): a second Ctrl-C ends the process at once.
+volatile std::sig_atomic_t caughtSignal = 0;
+using SignalAction = struct sigaction;
+SignalAction previousInt{};
+SignalAction previousTerm{};
+
+extern "C" void noteSignal(int signal) {
+  caughtSignal = signal;
+  sigaction(signal, signal == SIGINT ? &previousInt : &previousTerm, nullptr);
+}
+
+void catchSignals() {
+  SignalAction action{};
+  action.sa_handler = noteSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &previousInt);
+  sigaction(SIGTERM, &action, &previousTerm);
+}
+
+}  // namespace
+
+void addRunOptions(CLI::App& run, RunOptions& o) {
+  run.add_option("--until", o.until,
+                 "End the run with status 0 when this happens: exit, insn:N, cycle:N, pf:N, "
+                 "symbol:NAME, ret:NAME, console:TEXT or event:EXPR (docs/trace.md). Example: "
+                 "--until 'console:ALL TESTS PASSED'");
+  run.add_flag("--exit-when-idle", o.exitWhenIdle,
+               "End the run with status 0 once the --input script is typed and the guest waits "
+               "for more. Example: --input 'usertests\\n' --exit-when-idle");
+  run.add_option("--stuck-after", o.stuckSeconds,
+                 "End the run (status 12) after this many seconds of guest time with interrupts "
+                 "off and no I/O, as a kernel spins after a panic; 0: never (default 30). "
+                 "Example: --stuck-after 5")
+      ->check(CLI::Range(0.0, 1e6));
+}
 
 int exitStatus(const run::Stop& stop, bool guestExitValue) {
   if (guestExitValue && stop.kind == run::StopKind::kExited && (stop.status & 1)) {
@@ -27,16 +73,35 @@ int runCommand(RunOptions& o) {
   if (!pc.rtc.empty() && !emu::parseRtc(pc.rtc, pc.config.rtc)) {
     return fail("--rtc " + pc.rtc + ": expected seconds since 1970 or YYYY-MM-DD[THH:MM:SS]");
   }
+  run::Until until;
+  if (!o.until.empty()) {
+    std::optional<run::Until> u = run::Until::parse(o.until, error);
+    if (!u) return fail("--until " + error);
+    if (o.view.enabled()) return fail("--until ends a plain run; the view's is --view-at");
+    until = *u;
+  }
+  if (o.exitWhenIdle && !pc.config.input && pc.config.inputFile.empty()) {
+    return fail("--exit-when-idle needs a script to use up: --input or --input-file");
+  }
+  Progress progress(!pc.quiet && !o.view.enabled() && isatty(fileno(stderr)));
+  // The console: a file, or standard output; standard error when a machine-readable trace
+  // takes standard output (it must stay parseable); whole lines under a text trace.
+  bool traceToStdout = !o.trace.kinds.empty() && (o.trace.out.empty() || o.trace.out == "-");
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
-  std::unique_ptr<devices::FileSink> console;
+  std::FILE* consoleStream = stdout;
   if (!pc.consoleFile.empty()) {
     file.reset(std::fopen(pc.consoleFile.c_str(), "wb"));
     if (!file) {
       return fail("cannot write console file " + pc.consoleFile + ": " + std::strerror(errno));
     }
-    console = std::make_unique<devices::FileSink>(file.get());
-    pc.config.console = console.get();
+    consoleStream = file.get();
+  } else if (traceToStdout && o.trace.format != "text") {
+    consoleStream = stderr;
   }
+  ConsoleOut console(consoleStream,
+                     traceToStdout && o.trace.format == "text" && consoleStream == stdout,
+                     &progress);
+  pc.config.console = &console;
   run::Config config;
   config.machine = pc.config;
   config.maxInstructions = pc.maxInstructions;
@@ -48,6 +113,15 @@ int runCommand(RunOptions& o) {
   TraceOutput out;
   if (!out.open(o.trace, r->symbols(), &r->guestInfo(), o.cowBit, error)) return fail(error);
   out.attach(r->tracer());
+  if (o.exitWhenIdle && !r->stopWhenIdle()) return fail("--exit-when-idle: no script on COM1");
+  r->stopWhenStuck(static_cast<uint64_t>(o.stuckSeconds * devices::kCpuHz));
+  catchSignals();
+  r->setPoll([&]() -> std::optional<std::string> {
+    if (int s = caughtSignal)
+      return std::string("interrupted by ") + (s == SIGINT ? "SIGINT" : "SIGTERM");
+    progress.update(*r);
+    return std::nullopt;
+  });
   auto hostStart = std::chrono::steady_clock::now();
 
   run::Stop stop;
@@ -59,12 +133,25 @@ int runCommand(RunOptions& o) {
                  s->kind != run::StopKind::kCycleLimit;
     stop = *s;
   } else {
-    stop = r->run();
+    std::optional<run::Stop> s = r->run(until, error);
+    if (!s) return fail("--until " + error);
+    stop = *s;
   }
   double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - hostStart).count();
+  progress.clear();
+  console.flush();
   r->finish();
   out.report(r->tracer(), stop.failed(), r->summary(host));
   std::fflush(stdout);
+  if (caughtSignal != 0 && stop.kind == run::StopKind::kRequested) {
+    // Interrupted: what the run did so far, even without --stats.
+    if (!o.trace.stats) {
+      std::string summary = r->summary(host);
+      std::fwrite(summary.data(), 1, summary.size(), stderr);
+    }
+    std::fprintf(stderr, "xray86: %s; %s\n", stop.message.c_str(), r->machine().summary().c_str());
+    return 128 + caughtSignal;
+  }
   if (viewClosed) {
     if (!pc.quiet) {
       std::fprintf(stderr, "xray86: view closed at cycle %llu; %s\n",
@@ -72,8 +159,15 @@ int runCommand(RunOptions& o) {
     }
     return emu::exit_status::kOk;
   }
+  // The guest's own exit value, and the status it becomes (emu/machine/exit_status.h).
+  if (stop.kind == run::StopKind::kExited && (stop.status & 1)) {
+    stop.message += "; guest exit value " + std::to_string(stop.status >> 1) + ", exit status " +
+                    std::to_string(exitStatus(stop, pc.guestExitValue));
+  }
+  // A count reached is in the machine's words ("stopped after N instructions"): say it as asked.
+  if (stop.kind == run::StopKind::kReached) stop.message = "reached --until " + o.until;
   bool abnormal = stop.kind == run::StopKind::kHalted || stop.kind == run::StopKind::kTripleFault ||
-                  stop.kind == run::StopKind::kUnsupported;
+                  stop.kind == run::StopKind::kUnsupported || stop.kind == run::StopKind::kStuck;
   if (!pc.quiet || abnormal) {
     std::fprintf(stderr, "xray86: %s; %s\n", stop.message.c_str(), r->machine().summary().c_str());
   }

@@ -1,8 +1,11 @@
 // `xray86 run` on the PC: one run::Run from the options, the trace output on its tracer, the
-// view or a plain run to the end, then the summary and the exit status (emu::exit_status).
+// view or a plain run to the end (or to --until), then the summary and the exit status
+// (emu::exit_status).
 //
-// run_command.cpp defines: RunOptions, runCommand, exitStatus.
+// run_command.cpp defines: RunOptions, addRunOptions, runCommand, exitStatus.
 #pragma once
+
+#include <CLI/CLI.hpp>
 
 #include "emu/cli/machine_cli.h"
 #include "emu/cli/trace_output.h"
@@ -16,7 +19,13 @@ struct RunOptions {
   TraceCli trace;                         // --trace, --symbols, --stats (docs/trace.md)
   view::ViewCli view;                     // --view, --view-png, --view-at (docs/view.md)
   unsigned cowBit = run::kDefaultCowBit;  // --cow-bit: the trace's words and the view's colours
+  std::string until;                      // --until COND (run::Until's text forms)
+  bool exitWhenIdle = false;              // --exit-when-idle
+  double stuckSeconds = 30;  // --stuck-after: guest seconds with interrupts off and no I/O
 };
+
+// Adds --until, --exit-when-idle and --stuck-after.
+void addRunOptions(CLI::App& run, RunOptions& options);
 
 int runCommand(RunOptions& options);
 

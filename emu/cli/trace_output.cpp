@@ -57,6 +57,13 @@ bool TraceOutput::open(const TraceCli& cli, const trace::SymbolTable& symbols,
     filter_ = trace::Filter::parse(cli_.filter, symbols, error);
     if (!filter_) return false;
   }
+  // A filter that only keeps kinds --trace does not trace prints nothing: say so before the run.
+  if (filter_ && tracing && (filter_->kinds() & kinds_) == 0) {
+    std::fprintf(stderr,
+                 "xray86: warning: --trace-filter '%s' keeps no kind that --trace %s traces: "
+                 "the trace will be empty\n",
+                 cli_.filter.c_str(), cli_.kinds.c_str());
+  }
   describer_ = std::make_unique<trace::Describer>(symbols, cowBit);
   describer_->setGuestInfo(info);
   if (!tracing) return true;
@@ -84,7 +91,8 @@ bool TraceOutput::open(const TraceCli& cli, const trace::SymbolTable& symbols,
 
 void TraceOutput::attach(trace::Tracer& tracer) {
   if (kinds_ == 0) return;
-  tracer.setSink(sink_.get(), kinds_, filter_.get());
+  counted_.sink = sink_.get();
+  tracer.setSink(&counted_, kinds_, filter_.get());
   tracer.setRecentKinds(kinds_);
 }
 
@@ -99,6 +107,10 @@ void TraceOutput::report(const trace::Tracer& tracer, bool failed, const std::st
     }
   }
   if (cli_.stats || failed) std::fwrite(summary.data(), 1, summary.size(), stderr);
+  if (filter_ && counted_.sink && counted_.records == 0 && (filter_->kinds() & kinds_) != 0) {
+    std::fprintf(stderr, "xray86: warning: --trace-filter '%s' matched no event of this run\n",
+                 cli_.filter.c_str());
+  }
   std::fflush(stderr);
 }
 

@@ -50,6 +50,18 @@ class TraceOutput {
   std::unique_ptr<trace::Describer> describer_;
   std::shared_ptr<trace::FileOut> out_;
   std::unique_ptr<trace::Sink> sink_;
+  // Counts the records that pass the filter on their way to sink_ (the empty-match warning).
+  struct Counted final : trace::Sink {
+    void write(const trace::Record& r) override {
+      ++records;
+      sink->write(r);
+    }
+    void userActivity(const emu::EventContext& c) override { sink->userActivity(c); }
+    void finish() override { sink->finish(); }
+    trace::Sink* sink = nullptr;
+    uint64_t records = 0;
+  };
+  Counted counted_;
 };
 
 }  // namespace cli

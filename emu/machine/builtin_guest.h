@@ -2,12 +2,13 @@
 // that `xray86 run` with no image boots it.
 //
 // builtin_guest.cpp defines: builtinGuest, kBuiltinKernelName, kBuiltinArchiveName,
-//   builtinDemoScript.
+//   builtinDemoScript, checkBuiltinCmdline.
 // builtin_guest.S holds the bytes (.incbin of the files the guest build made).
 #pragma once
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace emu {
 
@@ -24,5 +25,11 @@ extern const char* const kBuiltinArchiveName;
 
 // What `xray86 run` types into the shell when no --input is given: the COW demonstration.
 const char* builtinDemoScript();
+
+// Checks a --cmdline for the built-in kernel against the lab variants it knows (docs/lab.md,
+// guest/kernel/options.c): false with a one-line `error` that lists the valid words. The kernel
+// itself only warns of an unknown word and runs its default, which a student would take for
+// the variant asked for; here it is refused before the machine starts.
+bool checkBuiltinCmdline(const std::string& cmdline, std::string& error);
 
 }  // namespace emu

@@ -1,10 +1,13 @@
-// Exit statuses of `xray86 run`: the one table. The machine gives each way a run can end its
-// status (Machine::Outcome), the Run passes it on (run::Stop), the command line exits with it and
-// the API reports it (xray86::Stop::status); docs/trace.md and docs/platform.md list it.
+// Exit statuses of `xray86 run`: the one table, for every boot path (docs/platform.md shows it to
+// users). The machine gives each way a run can end its status (Machine::Outcome), the Run passes
+// it on (run::Stop), the command line exits with it and the API reports it
+// (xray86::Stop::status).
 //
 // A guest's own status comes from the exit port as (code << 1) | 1 (QEMU's isa-debug-exit),
 // always odd, so the emulator's own are even and never mistaken for one. The built-in guest's
-// programs exit with their own code instead (0 is success: `xray86 run` with no image).
+// programs exit with their own code instead (0 is success: `xray86 run` with no image). The
+// command line adds 0 for --until reached and --exit-when-idle, and 128 + the signal's number
+// for SIGINT (130) and SIGTERM (143).
 #pragma once
 
 namespace emu::exit_status {
@@ -16,5 +19,6 @@ constexpr int kLimit = 4;         // --max-insns or --max-cycles reached
 constexpr int kHalted = 6;        // halted with interrupts off (or nothing armed to wake it)
 constexpr int kTripleFault = 8;   // shutdown after a fault while delivering #DF
 constexpr int kUnsupported = 10;  // an instruction this CPU does not implement
+constexpr int kStuck = 12;        // spun with interrupts off and no I/O (a panic that never halts)
 
 }  // namespace emu::exit_status

@@ -82,6 +82,11 @@ std::unique_ptr<Run> Run::create(const Config& config, std::string& error) {
     error = "--max-insns: at least 1";
     return nullptr;
   }
+  const emu::MachineConfig& m = config.machine;
+  if (!m.disks.empty() && m.disks[0].empty() && m.kernel.empty() && m.bios.empty()) {
+    error = "no master disk to boot from: a slave disk alone needs --kernel";
+    return nullptr;
+  }
   std::unique_ptr<Run> r(new Run(config));
   if (config.machine.console == nullptr) {
     r->stdoutConsole_ = std::make_unique<devices::FileSink>(stdout);
@@ -161,10 +166,23 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
   Stop stop;
   for (;;) {
     updateInstructionEvents();
-    emu::Machine::Outcome o = machine_->run(maxInstructions, maxCycles);
+    uint64_t piece = stuck_ ? stuck_->limit() / 4 + 1 : 0;
+    uint64_t pieceEnd = maxCycles;
+    if (piece != 0 && cpu.cycles() < maxCycles - std::min(maxCycles, piece)) {
+      pieceEnd = cpu.cycles() + piece;
+    }
+    emu::Machine::Outcome o = machine_->run(maxInstructions, pieceEnd);
     using K = emu::Machine::Outcome::Kind;
     // Stopped to turn instruction events on (the Nth fault of pf:N): run on.
     if (o.kind == K::kStopped && cause_ == Cause::kNone) continue;
+    // The end of a piece: look, then run on.
+    if (o.kind == K::kCycleLimit && cpu.cycles() < maxCycles) {
+      if (std::optional<Stop> s = betweenPieces()) {
+        stop = *s;
+        break;
+      }
+      continue;
+    }
     bool budget =
         (o.kind == K::kInstructionLimit && cpu.instructions() < config_.maxInstructions) ||
         (o.kind == K::kCycleLimit && cpu.cycles() < config_.maxCycles);
@@ -187,6 +205,12 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
                           " times in a row",
                       stopEvent_};
           break;
+        case Cause::kPolled:
+          stop = Stop{StopKind::kRequested, emu::exit_status::kOk, pollMessage_, {}};
+          break;
+        case Cause::kIdle:
+          stop = idleStop();
+          break;
         case Cause::kRequested:
         case Cause::kNone:
           stop = Stop{StopKind::kRequested, emu::exit_status::kOk, "stopped on request", {}};
@@ -206,6 +230,67 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
   }
   running_ = false;
   return stop;
+}
+
+bool Run::stopWhenIdle() {
+  idle_ = std::make_unique<InputIdle>(*machine_);
+  if (!idle_->scripted()) idle_.reset();
+  return idle_ != nullptr;
+}
+
+void Run::stopWhenStuck(uint64_t cycles) {
+  stuck_.reset(cycles ? new StuckGuest(*machine_, cycles) : nullptr);
+}
+
+Stop Run::idleStop() const {
+  return Stop{StopKind::kIdle,
+              emu::exit_status::kOk,
+              "the guest waits for input and --input is used up (--exit-when-idle)",
+              {}};
+}
+
+void Run::onIo(const emu::IoEvent&) {
+  if ((++activity_ & 15) == 0) look();
+}
+
+void Run::onInterrupt(const emu::InterruptEvent&) {
+  ++activity_;
+  look();
+}
+
+void Run::onHalt(const emu::HaltEvent& e) {
+  if (e.interruptsEnabled) look();
+}
+
+void Run::look() {
+  if (!running_ || cause_ != Cause::kNone) return;
+  if (poll_) {
+    if (std::optional<std::string> message = poll_()) {
+      cause_ = Cause::kPolled;
+      pollMessage_ = *message;
+      machine_->cpu().requestStop();
+      return;
+    }
+  }
+  if (idle_ && idle_->idle()) {
+    cause_ = Cause::kIdle;
+    machine_->cpu().requestStop();
+  }
+}
+
+std::optional<Stop> Run::betweenPieces() {
+  if (poll_) {
+    if (std::optional<std::string> message = poll_()) {
+      return Stop{StopKind::kRequested, emu::exit_status::kOk, *message, {}};
+    }
+  }
+  if (idle_ && idle_->idle()) return idleStop();
+  if (stuck_ && stuck_->stuck(activity_)) {
+    std::string message = "the guest spins with interrupts off, no I/O and no interrupt";
+    if (!lastLine_.empty()) message += "; its last line: " + lastLine_;
+    return Stop{StopKind::kStuck, emu::exit_status::kStuck, message, {}};
+  }
+  return std::nullopt;
 }
 
 Stop Run::step() {
@@ -243,7 +328,10 @@ Stop Run::stopFor(const emu::Machine::Outcome& o) {
       kind = StopKind::kRequested;
       break;
   }
-  return Stop{kind, o.status, o.message, {}};
+  std::string message = o.message;
+  // A kernel that halts for good usually said why first (xv6: "panic: ...").
+  if (kind == StopKind::kHalted && !lastLine_.empty()) message += "; its last line: " + lastLine_;
+  return Stop{kind, o.status, message, {}};
 }
 
 void Run::requestStop() {
@@ -440,6 +528,14 @@ void Run::record(const trace::Record& r) {
 
 void Run::put(uint8_t byte) {
   console_->put(byte);
+  ++activity_;
+  if (byte == '\n') {
+    size_t end = line_.find_last_not_of(" \r\t");
+    if (end != std::string::npos) lastLine_ = line_.substr(0, end + 1);
+    line_.clear();
+  } else if (line_.size() < 200) {
+    line_ += static_cast<char>(byte);
+  }
   if (!armed_ || until_.kind != Until::Kind::kConsole || cause_ != Cause::kNone) return;
   consoleTail_ += static_cast<char>(byte);
   if (consoleTail_.size() > until_.text.size()) consoleTail_.erase(0, 1);

@@ -7,9 +7,11 @@
 //
 // run.cpp defines:   Run (create, run, the stop conditions, probes, summary), loadGuestNames.
 // until.cpp defines: Until::parse.
+// watch.h declares what watch.cpp defines (InputIdle, StuckGuest).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +20,7 @@
 #include "devices/console.h"
 #include "emu/events/events.h"
 #include "emu/machine/machine.h"
+#include "emu/run/watch.h"
 #include "emu/trace/filter.h"
 #include "emu/trace/guest_info.h"
 #include "emu/trace/programs.h"
@@ -110,7 +113,9 @@ enum class StopKind : uint8_t {
   kReached,        // the Until condition
   kPaused,         // resume()'s totals (the condition is still armed)
   kRepeatedFault,  // stopOnRepeatedFaults
-  kRequested,      // requestStop() from an observer
+  kRequested,      // requestStop() from an observer, or the poll's answer (setPoll)
+  kIdle,           // stopWhenIdle: the script is typed and the guest waits for more
+  kStuck,          // stopWhenStuck: interrupts off and nothing happening (a panic's spin)
 };
 
 struct Stop {
@@ -121,14 +126,15 @@ struct Stop {
   // The guest is over: no run can go further (a limit or a condition can be run past).
   bool ended() const {
     return kind == StopKind::kExited || kind == StopKind::kReset || kind == StopKind::kHalted ||
-           kind == StopKind::kTripleFault || kind == StopKind::kUnsupported;
+           kind == StopKind::kTripleFault || kind == StopKind::kUnsupported ||
+           kind == StopKind::kStuck;
   }
   // The emulator's verdict of failure (a limit, a halt for good, a triple fault, an instruction
   // it lacks), as opposed to a guest's own exit or a condition reached.
   bool failed() const {
     return kind == StopKind::kInstructionLimit || kind == StopKind::kCycleLimit ||
            kind == StopKind::kHalted || kind == StopKind::kTripleFault ||
-           kind == StopKind::kUnsupported;
+           kind == StopKind::kUnsupported || kind == StopKind::kStuck;
   }
 };
 
@@ -172,6 +178,22 @@ class Run final : private emu::Observer, private devices::ByteSink {
   // Stop a run (kRepeatedFault) once one address space faulted `count` times in a row at the same
   // EIP and CR2; 0 turns it off.
   void stopOnRepeatedFaults(uint32_t count) { repeatLimit_ = count; }
+  // The front end's look during a run (progress lines, signals), called from the events that
+  // come often in a running guest (interrupts, HLT, every 16th port access) and between the
+  // pieces a stuck test runs the machine in. A message it returns stops the run at the next
+  // instruction boundary (StopKind::kRequested with that message). A null poll turns it off.
+  // Looking never stops and restarts the machine, so it changes nothing in the run.
+  using Poll = std::function<std::optional<std::string>()>;
+  void setPoll(Poll poll) { poll_ = std::move(poll); }
+  // Stop (kIdle, status 0) once the --input script is typed and read and the guest waits for
+  // more (InputIdle). False when the console's input is not a script.
+  bool stopWhenIdle();
+  // Stop (kStuck) after `cycles` of guest time with interrupts off and no port I/O, interrupt
+  // or console output (StuckGuest); 0 turns it off. Such a guest publishes no event, so the run
+  // looks between pieces of a quarter of `cycles`: the first piece's end is the first point
+  // where the run can differ from one without the test (the machine times scripted input by its
+  // slices, which a piece's end cuts short).
+  void stopWhenStuck(uint64_t cycles);
   // The end of the guest, once it has ended.
   const std::optional<Stop>& end() const { return end_; }
   // Resolves what is still pending and finishes the tracer's sinks (the trace files' trailers).
@@ -206,7 +228,7 @@ class Run final : private emu::Observer, private devices::ByteSink {
 
  private:
   explicit Run(const Config& config);
-  enum class Cause : uint8_t { kNone, kReached, kRepeat, kRequested };
+  enum class Cause : uint8_t { kNone, kReached, kRepeat, kRequested, kPolled, kIdle };
 
   void reached(std::optional<trace::Record> event = std::nullopt);
   void enterCall();
@@ -218,6 +240,14 @@ class Run final : private emu::Observer, private devices::ByteSink {
   void onPageFault(const mmu::PageFault& e) override;
   void onTlbFlush(const mmu::TlbFlush& e) override;
   void onCr3Write(const mmu::Cr3Write& e) override;
+  void onIo(const emu::IoEvent&) override;
+  void onInterrupt(const emu::InterruptEvent&) override;
+  void onHalt(const emu::HaltEvent& e) override;
+  // From an event: the poll and the idle test, which stop the run by a request.
+  void look();
+  // Between two pieces of a run: the poll, the idle test, then the stuck test.
+  std::optional<Stop> betweenPieces();
+  Stop idleStop() const;
   // The records an event condition and the repeat stop test (a sink of the tracer's).
   void record(const trace::Record& r);
   struct Watch final : trace::Sink {
@@ -256,6 +286,14 @@ class Run final : private emu::Observer, private devices::ByteSink {
   bool entered_ = false;                    // ret:NAME: the call has begun
   uint64_t faultsAtArm_ = 0, faults_ = 0;   // pf:N
   std::string consoleTail_;                 // console:TEXT: the last bytes printed
+
+  // Looks during a run.
+  Poll poll_;
+  std::string pollMessage_;  // what the poll answered (Cause::kPolled)
+  std::unique_ptr<InputIdle> idle_;
+  std::unique_ptr<StuckGuest> stuck_;
+  uint64_t activity_ = 0;        // port accesses, interrupts and console bytes (StuckGuest)
+  std::string line_, lastLine_;  // the console line being printed, the last one not blank
 };
 
 }  // namespace run

@@ -424,7 +424,13 @@ std::optional<run::Stop> runView(run::Run& run, const ViewCli& cli, bool quiet,
           !writePng(cli.png[i], w, h, px.data(), w, error)) {
         return std::nullopt;
       }
-      if (!quiet) {
+      if (s.finished() && moments[i].kind != run::Until::Kind::kEnd) {
+        // The guest ended first: the picture is the end of the run, not the moment asked for.
+        std::fprintf(stderr,
+                     "xray86: warning: --view-at %s was never reached (%s); %s shows the end of "
+                     "the run\n",
+                     moments[i].source.c_str(), outcomeText(s).c_str(), cli.png[i].c_str());
+      } else if (!quiet) {
         std::fprintf(stderr, "xray86: view %s at %s (cycle %llu)\n", cli.png[i].c_str(),
                      moments[i].source.c_str(), static_cast<unsigned long long>(run.cycles()));
       }

@@ -84,7 +84,7 @@ int main(uint magic, uint infopa) {
   if (phystop < PHYSTOP_MIN)
     panic("less than 8 MB of memory");
   if (archiveend == 0)
-    panic("no initial archive (give one with -initrd)");
+    panic("no initial archive (xray86: give --module)");
   cprintf("xray86 guest kernel: %d MB, archive %d bytes\n", phystop >> 20, archiveend - archivestart);
   printoptions();
 

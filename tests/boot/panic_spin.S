@@ -1,0 +1,25 @@
+/* A multiboot kernel that panics the way xv6 does: it prints "panic: test" on COM1 and spins
+ * in a loop with interrupts off, never halting and never touching a port again. xray86 ends such
+ * a run after --stuck-after seconds of guest time (status 12) and quotes the last line. */
+#include "pc.inc"
+        .set    MB_MAGIC, 0x1BADB002
+        .set    MB_FLAGS, 0
+        .text
+        .globl  start
+        .p2align 2
+        .long   MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+start:
+        mov     $message, %esi
+1:      lodsb
+        test    %al, %al
+        jz      spin
+        call    putc
+        jmp     1b
+spin:
+        cli
+        jmp     spin
+
+        COM1_PUTC
+
+message:
+        .asciz  "panic: test\n"

@@ -1,0 +1,289 @@
+"""`xray86 run` as a student or a TA runs it: each case gives the command line, the exit status
+it must end with and what standard output and standard error must hold, with the reason for
+each number. Usage: run_cases.py XRAY86 BOOT_IMAGES GROUP [GUEST_KERNEL] (one ctest per group)."""
+import json
+import os
+import pty
+import signal
+import subprocess
+import sys
+import time
+
+XRAY86, BOOT, GROUP = sys.argv[1], sys.argv[2], sys.argv[3]
+GUEST_KERNEL = sys.argv[4] if len(sys.argv) > 4 else ""
+failures = []
+
+
+def run(args, stdin=b"", timeout=120):
+    p = subprocess.run([XRAY86, "run", *args], input=stdin, capture_output=True, timeout=timeout)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def check(name, args, status, stdout=None, stdout_end=None, stderr_has=(), stdin=b""):
+    got, out, err = run(args, stdin)
+    problems = []
+    if got != status:
+        problems.append(f"status {got}, expected {status}")
+    if stdout is not None and out != stdout:
+        problems.append(f"stdout {out!r}, expected {stdout!r}")
+    if stdout_end is not None and not out.endswith(stdout_end):
+        problems.append(f"stdout ends {out[-80:]!r}, expected ...{stdout_end!r}")
+    for text in stderr_has:
+        if text not in err:
+            problems.append(f"stderr lacks {text!r}: {err[-400:]!r}")
+    if problems:
+        failures.append(f"{name}: " + "; ".join(problems))
+    else:
+        print(f"ok {name}")
+
+
+def boot(name):
+    return os.path.join(BOOT, name)
+
+
+def stops():
+    # serial_poll.S prints "> ", echoes a line and prints "> " again; with one line of the two
+    # it waits (it polls the line status register), which ends the run with status 0.
+    check("idle_polling_guest", ["--kernel", boot("serial_poll.elf"), "--input", "ab\\n",
+                                 "--exit-when-idle", "--quiet"], 0, stdout="> ab\n> ")
+    # serial_irq_loop.S waits in a ring-3 loop with the receive interrupt on and no timer: no
+    # event at all, so the run sees it between pieces (a quarter of --stuck-after).
+    check("idle_interrupt_guest", ["--kernel", boot("serial_irq_loop.elf"), "--input", "ab\\n",
+                                   "--exit-when-idle", "--quiet"], 0, stdout="> ab\n> ")
+    # The built-in shell after one command: `free` prints the free pages, then the prompt.
+    check("idle_builtin_shell", ["--input", "free\\n", "--exit-when-idle"], 0,
+          stdout_end="$ free\nfree pages: 15982 (63928 KB)\n$ ",
+          stderr_has=["xray86: the guest waits for input and --input is used up"])
+    check("idle_needs_a_script", ["--kernel", boot("serial_poll.elf"), "--exit-when-idle"], 2,
+          stderr_has=["--exit-when-idle needs a script to use up: --input or --input-file"])
+    # --until console:TEXT stops right after the text, before cowtest's newline.
+    check("until_console", ["--until", "console:all 11 checks ok", "--quiet"], 0,
+          stdout_end="ok all-frames: free pages at start 15981, at end 15981\n"
+                     "cowtest: all 11 checks ok")
+    # boot_hello.S prints "Hello from INT 10h\r\n" and exits: 100 instructions stop it first.
+    check("until_insn", ["--disk", boot("boot_hello.img"), "--until", "insn:100"], 0,
+          stderr_has=["xray86: reached --until insn:100; 100 instructions"])
+    check("until_bad", ["--until", "pf:0"], 2, stderr_has=["xray86: --until pf:0: expected exit"])
+    check("until_unknown_symbol", ["--until", "symbol:nosuchfunction"], 2,
+          stderr_has=["xray86: --until symbol:nosuchfunction: no symbol nosuchfunction"])
+    # --max-insns stays a limit: status 4, and the summary as for every failing run.
+    check("max_insns_is_a_limit", ["--disk", boot("boot_hello.img"), "--max-insns", "100"], 4,
+          stderr_has=["xray86 run summary"])
+    # panic_spin.S prints "panic: test" and spins with interrupts off: after one second of guest
+    # time (33 million cycles, counted from a piece's end, so at most 1.25 s) status 12.
+    check("stuck_guest", ["--kernel", boot("panic_spin.elf"), "--stuck-after", "1"], 12,
+          stdout="panic: test\n",
+          stderr_has=["xray86: the guest spins with interrupts off, no I/O and no interrupt; "
+                      "its last line: panic: test;"])
+
+
+def signals():
+    # serial_poll.S with one line of two waits for ever, polling the UART: a run to stop by
+    # signal. Its port accesses are traced to a file; the signal ends the run at the next look
+    # with the trace complete: the Perfetto file is one JSON document, the JSON lines file
+    # parses line by line, and the summary is printed although --stats was not given.
+    for sig, status, name in ((signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "SIGINT")):
+        for fmt in ("perfetto", "jsonl"):
+            path = os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                                f"xray86-signal-{os.getpid()}.{fmt}")
+            p = subprocess.Popen([XRAY86, "run", "--kernel", boot("serial_poll.elf"), "--input",
+                                  "ab\\n", "--trace", "io", "--trace-format", fmt,
+                                  "--trace-out", path], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+            time.sleep(1.0)
+            p.send_signal(sig)
+            out, err = p.communicate(timeout=60)
+            err = err.decode()
+            problems = []
+            if p.returncode != status:
+                problems.append(f"status {p.returncode}, expected {status}")
+            if f"xray86: interrupted by {name};" not in err or "xray86 run summary" not in err:
+                problems.append(f"stderr {err[-300:]!r}")
+            text = open(path).read()
+            os.unlink(path)
+            try:
+                if fmt == "perfetto":
+                    events = json.loads(text)["traceEvents"]
+                else:
+                    events = [json.loads(line) for line in text.splitlines()]
+                if len(events) < 100:
+                    problems.append(f"only {len(events)} events")
+            except (ValueError, KeyError) as e:
+                problems.append(f"{fmt} file does not parse: {e}; ends {text[-80:]!r}")
+            if problems:
+                failures.append(f"{name}_{fmt}: " + "; ".join(problems))
+            else:
+                print(f"ok {name}_{fmt}: {len(events)} events")
+
+
+def stdout():
+    # A machine-readable trace on standard output: the console goes to standard error, and every
+    # line of standard output is JSON. The demo's cowtest takes 16 + 5 + 1 COW faults and more.
+    got, out, err = run(["--trace", "pf", "--trace-format", "jsonl", "--quiet"])
+    lines = out.splitlines()
+    try:
+        kinds = {json.loads(line)["kind"] for line in lines}
+    except ValueError as e:
+        kinds = None
+        failures.append(f"jsonl_on_stdout: a line is not JSON: {e}")
+    if kinds is not None:
+        if got != 0 or kinds != {"pf", "resolve"} or "cowtest: all 11 checks ok\n" not in err:
+            failures.append(f"jsonl_on_stdout: status {got}, kinds {kinds}, stderr {err[:200]!r}")
+        else:
+            print(f"ok jsonl_on_stdout: {len(lines)} records")
+    got, out, err = run(["--trace", "pf", "--trace-format", "perfetto", "--quiet"])
+    try:
+        n = len(json.loads(out)["traceEvents"])
+        ok = got == 0 and "forkstorm: 8 rounds" in err
+        (print(f"ok perfetto_on_stdout: {n} events") if ok else
+         failures.append(f"perfetto_on_stdout: status {got}, stderr {err[:200]!r}"))
+    except ValueError as e:
+        failures.append(f"perfetto_on_stdout: not JSON: {e}")
+    # A text trace of port accesses on standard output: serial_poll.S sends its console a byte
+    # per OUT, each one traced, and the console lines still come out whole, each after the
+    # records of its bytes: "> ab" and "> cde" (status (7 << 1) | 1 = 15, the bytes it read).
+    got, out, err = run(["--kernel", boot("serial_poll.elf"), "--input", "ab\\ncde\\n",
+                         "--trace", "io", "--quiet"])
+    lines = out.splitlines()
+    console = [l for l in lines if l.startswith(">")]
+    records = sum(1 for l in lines if " io " in l)
+    if got != 15 or console != ["> ab", "> cde"] or records < 100:
+        failures.append(f"text_trace_console_lines: status {got}, console {console}, "
+                        f"records {records}")
+    else:
+        print(f"ok text_trace_console_lines: {records} io records")
+
+
+def progress():
+    # The progress line needs standard error to be a terminal: a pseudo-terminal here. forkstorm
+    # 1000 64 (1000 forks, 64 COW faults each) runs over a second of host time, and the line is
+    # drawn every quarter second, so it appears; in a pipe, or with --quiet, never.
+    def stderr_on_terminal(args):
+        master, slave = pty.openpty()
+        p = subprocess.Popen([XRAY86, "run", *args], stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        data = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        p.wait(timeout=120)
+        os.close(master)
+        return p.returncode, data.decode(errors="replace")
+    status, err = stderr_on_terminal(["--input", "forkstorm 1000 64\\nexit\\n"])
+    if status != 0 or "\r\x1b[Kxray86: guest " not in err or " MIPS, " not in err:
+        failures.append(f"progress_on_terminal: status {status}, stderr {err[-300:]!r}")
+    else:
+        print("ok progress_on_terminal")
+    status, err = stderr_on_terminal(["--input", "forkstorm 100 4\\nexit\\n", "--quiet"])
+    if status != 0 or err != "":
+        failures.append(f"progress_quiet: status {status}, stderr {err[-300:]!r}")
+    else:
+        print("ok progress_quiet")
+    got, out, err = run(["--input", "forkstorm 100 4\\nexit\\n"])
+    if got != 0 or "MIPS" in err:
+        failures.append(f"progress_in_pipe: status {got}, stderr {err[-300:]!r}")
+    else:
+        print("ok progress_in_pipe")
+
+
+def errors():
+    # QEMU's options, typed from habit, get the xray86 form and status 2 before anything runs.
+    qemu = {
+        "-kernel k": "-kernel is QEMU's: use --kernel FILE",
+        "-append run=cowtest": "-append is QEMU's: use --cmdline TEXT",
+        "-initrd fs.img": "-initrd is QEMU's: use --module FILE",
+        "-hda xv6.img": "-hda is QEMU's: use --disk FILE",
+        "-s": "-s is QEMU's: xray86 has no gdb stub; --trace, --until and --view show the run",
+        "-S": "-S is QEMU's: xray86 starts the guest at once; --until COND or --view-at WHEN "
+              "stop it at a point",
+        "-d int": "-d is QEMU's: use --trace LIST (-d int is --trace exc,int; page faults alone: "
+                  "--trace pf)",
+        "-m 64": "-m is QEMU's: use --mem MB",
+        "-nographic": "-nographic is QEMU's: not needed: the console is on standard output, and "
+                      "no window opens unless --view",
+        "-smp 2": "-smp is QEMU's: xray86 emulates one CPU",
+    }
+    for args, answer in qemu.items():
+        check("qemu" + args.split()[0], ["--kernel", boot("mb_kernel.elf"), *args.split()], 2,
+              stdout="", stderr_has=[f"xray86: error: {answer}\n"])
+    # Typos: the nearest option by edit distance.
+    for typo, meant in (("--trace-filer", "--trace-filter"), ("--max-insn", "--max-insns"),
+                        ("-trace", "--trace"), ("--exit-when-iddle", "--exit-when-idle")):
+        check("typo" + typo, [typo, "x"], 2,
+              stderr_has=[f"xray86: error: unknown option {typo}; did you mean {meant}?\n"])
+    # An unknown lab variant for the built-in kernel is refused with the list of valid words.
+    check("unknown_variant", ["--cmdline", "cow_flsh=none"], 2, stdout="",
+          stderr_has=["xray86: error: --cmdline: the built-in kernel has no option cow_flsh=none; "
+                      "it knows fork=cow|eager, cow_trap=on|off, cow_fault=cow|naive, "
+                      "cow_mark=writable|all, cow_fix=on|keepro, cow_flush=lcr3|invlpg|none, "
+                      "mem=MB, run=PROGRAM ARGS (docs/lab.md)\n"])
+    check("bad_variant_value", ["--cmdline", "cow_flush=never run=cowtest"], 2,
+          stderr_has=["no option cow_flush=never;"])
+    # A filter that keeps only kinds not traced: a warning, and the run goes on (status 0).
+    check("filter_excludes_trace", ["--trace", "pf", "--trace-filter", "kind=tlb", "--quiet"], 0,
+          stderr_has=["xray86: warning: --trace-filter 'kind=tlb' keeps no kind that --trace pf "
+                      "traces: the trace will be empty\n"])
+    # A filter no event matches: no page fault of the demo is at CR2 0x1 (the lowest address,
+    # text-readonly's write to its code, is 0x100), so the trace is empty, and a warning says so.
+    check("filter_matches_nothing", ["--trace", "pf", "--trace-filter", "cr2 = 0x1", "--quiet"],
+          0, stderr_has=["xray86: warning: --trace-filter 'cr2 = 0x1' matched no event of this "
+                         "run\n"])
+    # --view-at a function the run never calls: the picture is of the end, and a warning says so.
+    png = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"xray86-view-{os.getpid()}.png")
+    check("view_at_unreached", ["--input", "exit\\n", "--view-png", png, "--view-at",
+                                "symbol:copyuvm", "--quiet"], 0,
+          stderr_has=["xray86: warning: --view-at symbol:copyuvm was never reached ("])
+    if os.path.exists(png):
+        os.unlink(png)
+    # The guest kernel booted without its archive names xray86's option; it powers off with
+    # panic's status 0x7e, which xray86 returns as (0x7e << 1) | 1 = 253.
+    check("guest_names_our_option", ["--kernel", GUEST_KERNEL], 253,
+          stdout_end="panic: no initial archive (xray86: give --module)\n")
+
+
+def status():
+    # The line at the end states the guest's exit value and the status it became: boot_hello.S
+    # writes 0x21 to the exit port, (0x21 << 1) | 1 = 67 as QEMU gives it; the built-in kernel's
+    # shell exits 0 and its status is the value itself (docs/platform.md, "Exit status").
+    check("exit_value_image", ["--disk", boot("boot_hello.img")], 67,
+          stderr_has=["xray86: guest wrote to the exit port 0xF4; guest exit value 33, exit "
+                      "status 67; "])
+    check("exit_value_builtin", ["--input", "exit\\n"], 0,
+          stderr_has=["xray86: guest wrote to the exit port 0xF4; guest exit value 0, exit "
+                      "status 0; "])
+
+
+def stdin():
+    # Standard input is read only when the guest reads COM1: boot_hello.img prints through the
+    # firmware and pit_hlt.elf only waits on the timer, so a `while read` loop around them
+    # keeps each of its four lines whole.
+    for image in ("--disk boot_hello.img", "--kernel pit_hlt.elf"):
+        flag, name = image.split()
+        script = (f'printf "l1\\nl2\\nl3\\nl4\\n" | while read x; do echo "$x"; '
+                  f'"{XRAY86}" run --quiet {flag} "{boot(name)}" >/dev/null; done')
+        out = subprocess.run(["sh", "-c", script], capture_output=True, timeout=120).stdout
+        if out != b"l1\nl2\nl3\nl4\n":
+            failures.append(f"stdin_left_alone {name}: {out!r}")
+        else:
+            print(f"ok stdin_left_alone {name}")
+    # --interactive: the built-in shell reads the terminal (here a pipe) with no demo script;
+    # `free` after boot finds 15982 free pages (the demo's own first `free`), `exit` ends it.
+    # A pipe is not paced like --input: both lines arrive at once and are echoed first.
+    check("interactive", ["--interactive", "--quiet"], 0, stdin=b"free\nexit\n",
+          stdout_end="run: sh\nfree\nexit\n$ free pages: 15982 (63928 KB)\n$ run: exit 0\n")
+    check("interactive_with_input", ["--interactive", "--input", "free\\n"], 2,
+          stderr_has=["xray86: error: --interactive types from the terminal; --input and "
+                      "--input-file type a script\n"])
+
+
+GROUPS = {"errors": errors, "stdin": stdin, "status": status, "stops": stops, "signals": signals,
+          "stdout": stdout, "progress": progress}
+GROUPS[GROUP]()
+for f in failures:
+    print("FAIL " + f)
+sys.exit(1 if failures else 0)
