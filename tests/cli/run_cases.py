@@ -52,13 +52,13 @@ def stops():
                                    "--exit-when-idle", "--quiet"], 0, stdout="> ab\n> ")
     # The built-in shell after one command: `free` prints the free pages, then the prompt.
     check("idle_builtin_shell", ["--input", "free\\n", "--exit-when-idle"], 0,
-          stdout_end="$ free\nfree pages: 15982 (63928 KB)\n$ ",
+          stdout_end="$ free\nfree pages: 15983 (63932 KB)\n$ ",
           stderr_has=["xray86: the guest waits for input and --input is used up"])
     check("idle_needs_a_script", ["--kernel", boot("serial_poll.elf"), "--exit-when-idle"], 2,
           stderr_has=["--exit-when-idle needs a script to use up: --input or --input-file"])
     # --until console:TEXT stops right after the text, before cowtest's newline.
     check("until_console", ["--until", "console:all 11 checks ok", "--quiet"], 0,
-          stdout_end="ok all-frames: free pages at start 15981, at end 15981\n"
+          stdout_end="ok all-frames: free pages at start 15982, at end 15982\n"
                      "cowtest: all 11 checks ok")
     # boot_hello.S prints "Hello from INT 10h\r\n" and exits: 100 instructions stop it first.
     check("until_insn", ["--disk", boot("boot_hello.img"), "--until", "insn:100"], 0,
@@ -272,10 +272,10 @@ def stdin():
         else:
             print(f"ok stdin_left_alone {name}")
     # --interactive: the built-in shell reads the terminal (here a pipe) with no demo script;
-    # `free` after boot finds 15982 free pages (the demo's own first `free`), `exit` ends it.
+    # `free` after boot finds 15983 free pages (the demo's own first `free`), `exit` ends it.
     # A pipe is not paced like --input: both lines arrive at once and are echoed first.
     check("interactive", ["--interactive", "--quiet"], 0, stdin=b"free\nexit\n",
-          stdout_end="run: sh\nfree\nexit\n$ free pages: 15982 (63928 KB)\n$ run: exit 0\n")
+          stdout_end="run: sh\nfree\nexit\n$ free pages: 15983 (63932 KB)\n$ run: exit 0\n")
     check("interactive_with_input", ["--interactive", "--input", "free\\n"], 2,
           stderr_has=["xray86: error: --interactive types from the terminal; --input and "
                       "--input-file type a script\n"])
