@@ -55,7 +55,7 @@ int runDemo(uint32_t rounds, uint64_t maxInstructions, const cli::TraceCli& trac
   trace::SymbolTable noSymbols;
   cli::TraceOutput out;
   trace::Tracer tracer(cpu.events(), mmu, bus);
-  if (!out.open(traceOptions, noSymbols, nullptr, run::kDefaultCowBit, error)) {
+  if (!out.open(traceOptions, noSymbols, nullptr, nullptr, run::kDefaultCowBit, error)) {
     fmt::print(stderr, "xray86: {}\n", error);
     return emu::exit_status::kBadUsage;
   }

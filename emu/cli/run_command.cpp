@@ -111,7 +111,8 @@ int runCommand(RunOptions& o) {
   std::unique_ptr<run::Run> r = run::Run::create(config, error);
   if (!r) return fail(error);
   TraceOutput out;
-  if (!out.open(o.trace, r->symbols(), &r->guestInfo(), o.cowBit, error)) return fail(error);
+  if (!out.open(o.trace, r->symbols(), &r->guestInfo(), &r->programs(), o.cowBit, error))
+    return fail(error);
   out.attach(r->tracer());
   if (o.exitWhenIdle && !r->stopWhenIdle()) return fail("--exit-when-idle: no script on COM1");
   r->stopWhenStuck(static_cast<uint64_t>(o.stuckSeconds * devices::kCpuHz));

@@ -39,7 +39,8 @@ void addTraceOptions(CLI::App& run, TraceCli& cli) {
 }
 
 bool TraceOutput::open(const TraceCli& cli, const trace::SymbolTable& symbols,
-                       const trace::GuestInfo* info, unsigned cowBit, std::string& error) {
+                       const trace::GuestInfo* info, const trace::Programs* programs,
+                       unsigned cowBit, std::string& error) {
   cli_ = cli;
   bool tracing = !cli_.kinds.empty();
   if (!tracing) {
@@ -66,6 +67,7 @@ bool TraceOutput::open(const TraceCli& cli, const trace::SymbolTable& symbols,
   }
   describer_ = std::make_unique<trace::Describer>(symbols, cowBit);
   describer_->setGuestInfo(info);
+  describer_->setPrograms(programs);
   if (!tracing) return true;
   bool toStdout = cli_.out.empty() || cli_.out == "-";
   if (toStdout) {

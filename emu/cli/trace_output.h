@@ -34,9 +34,10 @@ class TraceOutput {
  public:
   // Checks the options, parses the filter against `symbols`, opens the output and makes the
   // sink; false with a one-line `error` (exit status 2). `info` names system calls and address
-  // spaces in the output. The names must outlive this object.
+  // spaces in the output, `programs` user code by the program each space runs (both may be
+  // null). The names must outlive this object.
   bool open(const TraceCli& cli, const trace::SymbolTable& symbols, const trace::GuestInfo* info,
-            unsigned cowBit, std::string& error);
+            const trace::Programs* programs, unsigned cowBit, std::string& error);
   // The traced kinds go to the sink; the last events kept for a failing run are of those kinds.
   void attach(trace::Tracer& tracer);
   // After the run (the tracer finished): a failing run's last events, and the summary when asked

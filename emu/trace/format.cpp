@@ -82,6 +82,19 @@ std::string timestamp(uint64_t cycle) {
 
 // ---- Describer ---------------------------------------------------------------------------------
 
+std::string Describer::symbol(uint32_t address, uint32_t cr3) const {
+  constexpr uint32_t kUserTop = 0x80000000u;  // xv6's KERNBASE, as trace::Programs takes it
+  if (address < kUserTop && programs_ != nullptr && info_ != nullptr) {
+    auto seen = info_->spaceNames.find(cr3 & ~0xFFFu);
+    if (seen != info_->spaceNames.end() && !seen->second.empty()) {
+      if (const SymbolTable* own = programs_->symbols(seen->second.back())) {
+        return own->describe(address);
+      }
+    }
+  }
+  return symbols_.describe(address);
+}
+
 Describer::Describer(const SymbolTable& symbols, unsigned cowBit)
     : symbols_(symbols), cowBit_(cowBit) {
   csh h;
@@ -264,7 +277,7 @@ std::string textHeader() {
 }
 
 std::string formatText(const Record& r, Describer& d, bool colour) {
-  std::string sym = d.symbol(r.ctx.eip);
+  std::string sym = d.symbol(r.ctx.eip, r.ctx.cr3);
   if (sym.empty()) sym = "-";
   std::string kind = kindName(r.kind);
   if (colour && *kindColour(r.kind))
@@ -280,7 +293,7 @@ std::string formatText(const Record& r, Describer& d, bool colour) {
 }
 
 std::string formatJson(const Record& r, Describer& d) {
-  std::string sym = d.symbol(r.ctx.eip);
+  std::string sym = d.symbol(r.ctx.eip, r.ctx.cr3);
   std::string s = fmt::format(
       "{{\"cycle\":{},\"insns\":{},\"cpl\":{},\"cr3\":{},\"eip\":{},\"sym\":{},\"bytes\":\"{}\","
       "\"asm\":{},\"kind\":\"{}\"",

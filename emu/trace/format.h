@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "emu/trace/guest_info.h"
+#include "emu/trace/programs.h"
 #include "emu/trace/record.h"
 #include "emu/trace/symbols.h"
 
@@ -26,6 +27,12 @@ class Describer {
   Describer& operator=(const Describer&) = delete;
 
   std::string symbol(uint32_t address) const { return symbols_.describe(address); }
+  // `address` named in the address space `cr3`: a user address (below the kernel's half) of a
+  // space known to run a program is named by that program's own symbols only, never another
+  // program's (user programs all link at 0); anything else by the run's symbol tables.
+  std::string symbol(uint32_t address, uint32_t cr3) const;
+  // The programs whose symbols name user addresses (may stay null: the run's tables only).
+  void setPrograms(const Programs* programs) { programs_ = programs; }
   // The instruction of a record ("mov dword ptr [eax], 1"), or "?" when its bytes are unknown,
   // and how many of its bytes the instruction takes (0 when unknown).
   struct Decoded {
@@ -49,6 +56,7 @@ class Describer {
   const SymbolTable& symbols_;
   unsigned cowBit_;
   const GuestInfo* info_ = nullptr;
+  const Programs* programs_ = nullptr;
   size_t cs32_ = 0, cs16_ = 0;  // Capstone handles (csh)
   bool ok32_ = false, ok16_ = false;
   std::unordered_map<std::string, Decoded> cache_;

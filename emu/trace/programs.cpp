@@ -63,10 +63,21 @@ bool Programs::add(std::span<const uint8_t> image, const std::string& name) {
   if (!findCode(image, address, offset, size) || address >= kUserTop) return false;
   uint32_t n = size < kCompared ? size : kCompared;
   if (n > kUserTop - address) n = kUserTop - address;
-  Program p{programName(name), address,
-            std::vector<uint8_t>(image.begin() + offset, image.begin() + offset + n)};
+  Program p;
+  p.name = programName(name);
+  std::string ignored;  // a program without a symbol table is still a program
+  p.symbols.loadBytes(image, name, ignored);
+  p.address = address;
+  p.code.assign(image.begin() + offset, image.begin() + offset + n);
   programs_.push_back(std::move(p));
   return true;
+}
+
+const SymbolTable* Programs::symbols(const std::string& name) const {
+  for (const Program& p : programs_) {
+    if (p.name == name) return &p.symbols;
+  }
+  return nullptr;
 }
 
 size_t Programs::addArchive(std::span<const uint8_t> a) {

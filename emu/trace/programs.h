@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "emu/trace/symbols.h"
 #include "mmu/mmu.h"
 #include "mmu/phys_memory.h"
 
@@ -33,12 +34,16 @@ class Programs {
   // probes of the page tables; where two programs match, the one with more matching bytes wins.
   std::string identify(const mmu::Mmu& mmu, mmu::PhysMemory& mem, uint32_t cr3) const;
 
+  // The symbols of the program called `name` (a name identify() returned), or null.
+  const SymbolTable* symbols(const std::string& name) const;
+
   bool empty() const { return programs_.empty(); }
   size_t size() const { return programs_.size(); }
 
  private:
   struct Program {
     std::string name;
+    SymbolTable symbols;        // its own names, for the address spaces that run it
     uint32_t address = 0;       // of .text (or the first executable segment)
     std::vector<uint8_t> code;  // its first bytes, at most kCompared
   };

@@ -26,7 +26,7 @@ EventColumns eventColumns(const trace::Record& r, trace::Describer& d) {
   c.cycle = fmt::format("{}", r.ctx.cycle);
   c.cr3 = fmt::format("{:08x}", r.ctx.cr3);
   c.eip = fmt::format("{:08x}", r.ctx.eip);
-  c.function = d.symbol(r.ctx.eip);
+  c.function = d.symbol(r.ctx.eip, r.ctx.cr3);
   if (c.function.empty()) c.function = "-";
   c.instruction = d.disassemble(r).text;
   c.kind = trace::kindName(r.kind);

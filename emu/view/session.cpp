@@ -77,6 +77,7 @@ Session::Session(run::Run& run)
   // The run's tracer names each address space by the program it maps, at every CR3 write; the
   // panel sees every record of its kinds, whatever --trace and --trace-filter select.
   describer_.setGuestInfo(&run.guestInfo());
+  describer_.setPrograms(&run.programs());
   run_.tracer().setSink(&log_, panelKindBits());
   run_.attach(&recorder_);
 }

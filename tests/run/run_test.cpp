@@ -197,3 +197,46 @@ TEST(Run, EverySinkSeesTheSameRecords) {
 }
 
 }  // namespace
+
+namespace {
+
+// User programs all link at 0: a user address is named by the program its address space runs,
+// never by another program's symbols. With init's and sh's ELFs given first (--symbols), the
+// run's table names address 0x5 of every program after init; forktest's system calls must still
+// read as forktest's own stubs.
+TEST(Run, UserCodeIsNamedByTheProgramItsSpaceRuns) {
+  run::Config c;
+  c.machine.kernel = GUEST_KERNEL;
+  c.machine.modules = {GUEST_ARCHIVE};
+  c.machine.cmdline = "run=forktest";
+  c.machine.input = "";
+  c.symbolFiles = {GUEST_USER "/_init", GUEST_USER "/_sh", GUEST_USER "/_forktest"};
+  devices::StringSink console;
+  c.machine.console = &console;
+  std::string error;
+  std::unique_ptr<run::Run> r = run::Run::create(c, error);
+  ASSERT_TRUE(r) << error;
+  Collect calls;
+  r->tracer().setSink(&calls, bit(trace::Kind::kSyscall));
+  ASSERT_EQ(r->run().kind, run::StopKind::kExited);
+  trace::Describer d(r->symbols(), r->cowBit());
+  d.setGuestInfo(&r->guestInfo());
+  d.setPrograms(&r->programs());
+  const trace::SymbolTable* forktest = r->programs().symbols("forktest");
+  ASSERT_TRUE(forktest);
+  uint64_t named = 0, differs = 0;
+  for (const trace::Record& rec : calls.records) {
+    if (rec.ctx.cpl != 3 ||
+        r->guestInfo().spaceName(rec.ctx.cr3).find("forktest") == std::string::npos) {
+      continue;
+    }
+    std::string own = forktest->describe(rec.ctx.eip);
+    EXPECT_EQ(d.symbol(rec.ctx.eip, rec.ctx.cr3), own) << std::hex << rec.ctx.eip;
+    named += !own.empty();
+    differs += own != r->symbols().describe(rec.ctx.eip);
+  }
+  EXPECT_GT(named, 0u);
+  EXPECT_GT(differs, 0u);  // the run's table alone would have used init's names
+}
+
+}  // namespace
