@@ -84,7 +84,8 @@ std::string timestamp(uint64_t cycle) {
 
 std::string Describer::symbol(uint32_t address, uint32_t cr3) const {
   constexpr uint32_t kUserTop = 0x80000000u;  // xv6's KERNBASE, as trace::Programs takes it
-  if (address < kUserTop && programs_ != nullptr && info_ != nullptr) {
+  if (address >= kUserTop || programs_ == nullptr) return symbols_.describe(address);
+  if (info_ != nullptr) {
     auto seen = info_->spaceNames.find(cr3 & ~0xFFFu);
     if (seen != info_->spaceNames.end() && !seen->second.empty()) {
       if (const SymbolTable* own = programs_->symbols(seen->second.back())) {
@@ -92,6 +93,10 @@ std::string Describer::symbol(uint32_t address, uint32_t cr3) const {
       }
     }
   }
+  // No program known to run here: the run's tables, unless what they hold at this address is
+  // some user program's name (which would be a guess).
+  const SymbolTable::Symbol* s = symbols_.lookup(address);
+  if (s != nullptr && programs_->names(*s)) return {};
   return symbols_.describe(address);
 }
 

@@ -28,8 +28,8 @@ class Describer {
 
   std::string symbol(uint32_t address) const { return symbols_.describe(address); }
   // `address` named in the address space `cr3`: a user address (below the kernel's half) of a
-  // space known to run a program is named by that program's own symbols only, never another
-  // program's (user programs all link at 0); anything else by the run's symbol tables.
+  // space known to run a program is named by that program's own symbols only, and never by
+  // another program's (user programs all link at 0); anything else by the run's symbol tables.
   std::string symbol(uint32_t address, uint32_t cr3) const;
   // The programs whose symbols name user addresses (may stay null: the run's tables only).
   void setPrograms(const Programs* programs) { programs_ = programs; }

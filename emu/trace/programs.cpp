@@ -73,6 +73,14 @@ bool Programs::add(std::span<const uint8_t> image, const std::string& name) {
   return true;
 }
 
+bool Programs::names(const SymbolTable::Symbol& symbol) const {
+  for (const Program& p : programs_) {
+    const SymbolTable::Symbol* s = p.symbols.lookup(symbol.start);
+    if (s != nullptr && s->start == symbol.start && s->name == symbol.name) return true;
+  }
+  return false;
+}
+
 const SymbolTable* Programs::symbols(const std::string& name) const {
   for (const Program& p : programs_) {
     if (p.name == name) return &p.symbols;

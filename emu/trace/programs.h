@@ -36,6 +36,8 @@ class Programs {
 
   // The symbols of the program called `name` (a name identify() returned), or null.
   const SymbolTable* symbols(const std::string& name) const;
+  // Whether `symbol` (same name and start) is one of some program's own.
+  bool names(const SymbolTable::Symbol& symbol) const;
 
   bool empty() const { return programs_.empty(); }
   size_t size() const { return programs_.size(); }

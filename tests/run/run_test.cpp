@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "devices/console.h"
+#include "devices/firmware.h"
 
 namespace {
 
@@ -237,6 +238,52 @@ TEST(Run, UserCodeIsNamedByTheProgramItsSpaceRuns) {
   }
   EXPECT_GT(named, 0u);
   EXPECT_GT(differs, 0u);  // the run's table alone would have used init's names
+}
+
+}  // namespace
+
+namespace {
+
+std::vector<uint8_t> readAll(const std::string& path) {
+  std::vector<uint8_t> bytes;
+  std::string error;
+  EXPECT_TRUE(devices::readFile(path, "test file", bytes, error)) << error;
+  return bytes;
+}
+
+// The naming rule alone: a space known to run forktest names its user addresses from
+// forktest's symbols; a space running no known program gets no user program's name (init's,
+// which the run's table holds first, would be a guess); kernel addresses keep the run's names.
+TEST(Run, AUserAddressIsNamedOnlyByItsOwnProgram) {
+  trace::SymbolTable all;
+  trace::Programs programs;
+  std::string error;
+  for (const char* name : {"/_init", "/_forktest"}) {
+    std::vector<uint8_t> elf = readAll(std::string(GUEST_USER) + name);
+    ASSERT_TRUE(all.loadBytes(elf, name, error)) << error;
+    ASSERT_TRUE(programs.add(elf, name));
+  }
+  ASSERT_TRUE(all.loadFile(GUEST_KERNEL, error)) << error;
+  const trace::SymbolTable* forktest = programs.symbols("forktest");
+  ASSERT_TRUE(forktest);
+  std::optional<trace::SymbolTable::Symbol> exit = forktest->find("exit");
+  ASSERT_TRUE(exit);
+  ASSERT_NE(all.describe(exit->start), "exit");  // init's table answers first in the run's
+
+  trace::GuestInfo info;
+  info.spaceNames[0x1000] = {"sh", "forktest"};  // exec'd: the last program is the one running
+  info.spaceNames[0x2000] = {};
+  trace::Describer d(all, run::kDefaultCowBit);
+  d.setGuestInfo(&info);
+  d.setPrograms(&programs);
+  EXPECT_EQ(d.symbol(exit->start, 0x1000), "exit");
+  EXPECT_EQ(d.symbol(exit->start + 5, 0x1000 | 0x18), "exit+0x5");  // CR3's low bits ignored
+  EXPECT_EQ(d.symbol(exit->start, 0x2000), "");
+  EXPECT_EQ(d.symbol(exit->start, 0x3000), "");
+  auto copyuvm = all.find("copyuvm");
+  ASSERT_TRUE(copyuvm);
+  EXPECT_EQ(d.symbol(copyuvm->start + 2, 0x1000), "copyuvm+0x2");
+  EXPECT_EQ(d.symbol(copyuvm->start + 2, 0x2000), "copyuvm+0x2");
 }
 
 }  // namespace
