@@ -27,9 +27,10 @@ class Describer {
   Describer& operator=(const Describer&) = delete;
 
   std::string symbol(uint32_t address) const { return symbols_.describe(address); }
-  // `address` named in the address space `cr3`: a user address (below the kernel's half) of a
-  // space known to run a program is named by that program's own symbols only, and never by
-  // another program's (user programs all link at 0); anything else by the run's symbol tables.
+  // `address` named in the address space `cr3`. A user address (below the kernel's half) is
+  // named by the symbols of the program the space runs, never by another program's (user
+  // programs all link at 0): where no program is known to run, a name the run's tables give
+  // from some user program is left out (""). Kernel addresses: the run's symbol tables.
   std::string symbol(uint32_t address, uint32_t cr3) const;
   // The programs whose symbols name user addresses (may stay null: the run's tables only).
   void setPrograms(const Programs* programs) { programs_ = programs; }
