@@ -9,13 +9,8 @@
  * each instruction costs (as long as the store follows the read within P/2 cycles and one
  * handler runs in less than P). It exits through port 0xF4 with the count: status 21. */
 #include "pc.inc"
-        .set    MB_MAGIC, 0x1BADB002
-        .set    MB_FLAGS, 0
         .set    LAPIC, 0xFEE00000
-        .text
-        .globl  start
-        .p2align 2
-        .long   MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+        MULTIBOOT_HEADER
 start:
         mov     $stack_top, %esp
         lgdt    gdtdesc

@@ -2,12 +2,8 @@
  * drive 1 (0xF0 to 0x1F6) and wait up to 1000 reads of the status port for a non-zero value.
  * Without a slave it exits through port 0xF4 with 0 (status 1); with one it reads LBA 0 by PIO
  * (command 0x20) and exits with the sector's first byte (status (byte << 1) | 1). */
-        .set    MB_MAGIC, 0x1BADB002
-        .set    MB_FLAGS, 0
-        .text
-        .globl  start
-        .p2align 2
-        .long   MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+#include "pc.inc"
+        MULTIBOOT_HEADER
 start:
         mov     $0x1F6, %dx
         mov     $0xF0, %al              /* LBA, drive 1 */

@@ -2,12 +2,7 @@
  * in a loop with interrupts off, never halting and never touching a port again. xray86 ends such
  * a run after --stuck-after seconds of guest time (status 12) and quotes the last line. */
 #include "pc.inc"
-        .set    MB_MAGIC, 0x1BADB002
-        .set    MB_FLAGS, 0
-        .text
-        .globl  start
-        .p2align 2
-        .long   MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+        MULTIBOOT_HEADER
 start:
         mov     $message, %esi
 1:      lodsb

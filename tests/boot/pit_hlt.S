@@ -17,12 +17,7 @@
  * 20th edge comes 20,000 ticks (553,142 cycles) after the first tick, so the total divided by
  * 27,000 is 20 (status 41). */
 #include "pc.inc"
-        .set    MB_MAGIC, 0x1BADB002
-        .set    MB_FLAGS, 0
-        .text
-        .globl  start
-        .p2align 2
-        .long   MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+        MULTIBOOT_HEADER
 start:
         mov     $stack_top, %esp
         lgdt    gdtdesc

@@ -9,13 +9,8 @@
  * Segments ([386PRM] 5.1, 6.3): 0x08 ring-0 code, 0x10 ring-0 data, 0x1B ring-3 code, 0x23
  * ring-3 data, 0x28 the TSS whose SS0:ESP0 the interrupt from ring 3 switches to. */
 #include "pc.inc"
-        .set    MB_MAGIC, 0x1BADB002
-        .set    MB_FLAGS, 0
         .set    COM1, 0x3F8
-        .text
-        .globl  start
-        .p2align 2
-        .long   MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+        MULTIBOOT_HEADER
 start:
         mov     $stack_top, %esp
         /* TSS descriptor base = tss (limit 0x67, type 9: available 32-bit TSS, DPL 0). */

@@ -6,13 +6,8 @@
  * line by its repeated empty polls. With "ab\ncde\n" the console reads "> ab\n> cde\n" and the
  * status is 7 (xray86 exits with (7 << 1) | 1 = 15). */
 #include "pc.inc"
-        .set    MB_MAGIC, 0x1BADB002
-        .set    MB_FLAGS, 0
         .set    COM1, 0x3F8
-        .text
-        .globl  start
-        .p2align 2
-        .long   MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+        MULTIBOOT_HEADER
 start:
         xor     %ebx, %ebx              /* bytes read */
         xor     %esi, %esi              /* lines read */
