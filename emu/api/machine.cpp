@@ -479,23 +479,14 @@ std::string Machine::console() const {
 
 std::vector<uint8_t> Machine::readPhysical(uint32_t pa, size_t size) const {
   if (size > (uint64_t{1} << 32) - pa) throw Error("physical read past 4 GB");
-  std::vector<uint8_t> out;
-  out.reserve(size);
-  while (out.size() < size) {
-    uint32_t at = pa + static_cast<uint32_t>(out.size());
-    // frame(): plain memory behind the page, or nullptr for MMIO and holes (never read those:
-    // a device read has side effects).
-    const uint8_t* f = impl_->machine().frame(at);
-    if (f == nullptr) {
-      char msg[80];
-      std::snprintf(msg, sizeof msg, "physical address 0x%08x is not RAM", at);
-      throw Error(msg);
-    }
-    uint32_t off = at & mmu::kPageMask;
-    size_t n = std::min<size_t>(mmu::kPageSize - off, size - out.size());
-    out.insert(out.end(), f + off, f + off + n);
+  uint32_t notRam = 0;
+  std::optional<std::vector<uint8_t>> bytes = impl_->run->readPhysical(pa, size, &notRam);
+  if (!bytes) {
+    char msg[80];
+    std::snprintf(msg, sizeof msg, "physical address 0x%08x is not RAM", notRam);
+    throw Error(msg);
   }
-  return out;
+  return *bytes;
 }
 
 uint32_t Machine::readPhysical32(uint32_t pa) const {

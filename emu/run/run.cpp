@@ -544,7 +544,8 @@ void Run::put(uint8_t byte) {
 
 // ---- looking -----------------------------------------------------------------------------------
 
-std::optional<std::vector<uint8_t>> Run::readPhysical(uint32_t pa, size_t size) const {
+std::optional<std::vector<uint8_t>> Run::readPhysical(uint32_t pa, size_t size,
+                                                      uint32_t* notRam) const {
   if (size > (uint64_t{1} << 32) - pa) return std::nullopt;
   std::vector<uint8_t> out;
   out.reserve(size);
@@ -553,7 +554,10 @@ std::optional<std::vector<uint8_t>> Run::readPhysical(uint32_t pa, size_t size) 
     // frame(): plain memory behind the page, or nullptr for MMIO and holes (a device read has
     // side effects: never read those).
     const uint8_t* f = machine_->frame(at);
-    if (f == nullptr) return std::nullopt;
+    if (f == nullptr) {
+      if (notRam != nullptr) *notRam = at;
+      return std::nullopt;
+    }
     uint32_t off = at & mmu::kPageMask;
     size_t n = std::min<size_t>(mmu::kPageSize - off, size - out.size());
     out.insert(out.end(), f + off, f + off + n);

@@ -216,8 +216,10 @@ class Run final : private emu::Observer, private devices::ByteSink {
 
   uint64_t instructions() const;
   uint64_t cycles() const;
-  // Physical memory through plain RAM frames only (never a device): nullopt for MMIO and holes.
-  std::optional<std::vector<uint8_t>> readPhysical(uint32_t pa, size_t size) const;
+  // Physical memory through plain RAM frames only (never a device): nullopt for MMIO and holes,
+  // with the first such address in `notRam` when it is given.
+  std::optional<std::vector<uint8_t>> readPhysical(uint32_t pa, size_t size,
+                                                   uint32_t* notRam = nullptr) const;
   // Linear memory through `cr3`'s tables as an access at that privilege would see it, without
   // side effects; nullopt where a page would fault.
   std::optional<std::vector<uint8_t>> readLinear(uint32_t cr3, uint32_t va, size_t size,
