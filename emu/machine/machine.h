@@ -67,6 +67,23 @@ bool parseRtc(const std::string& text, int64_t& seconds);
 // it is.
 bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& error);
 
+// How the machine tells that the guest waits for the next line of a script (the Run's
+// --exit-when-idle test uses the same thresholds):
+//  - it idles in HLT with interrupts on (nothing runnable) and has written nothing to the serial
+//    port for kIdleQuiet cycles (an idle moment while output drains is not waiting);
+//  - it polls the UART's line status kPolls times finding no byte and sending none (a polling
+//    console, or a firmware service waiting for a key);
+//  - a kernel that idles in a loop instead of HLT (an xv6 scheduler with nothing to run): it has
+//    entered user mode, its receive interrupt is on, and for kQuiet cycles it has neither loaded
+//    CR3 nor sent anything on the serial port. xv6 preempts a busy process at every timer tick
+//    and reloads CR3 to run it again; its ticks come every 10 million LAPIC counts (0.3 s here),
+//    so a second of guest time without a CR3 load is an idle scheduler.
+namespace pacing {
+constexpr uint64_t kIdleQuiet = devices::kCpuHz / 200;  // 5 ms
+constexpr uint32_t kPolls = 64;
+constexpr uint64_t kQuiet = devices::kCpuHz;  // 1 s
+}  // namespace pacing
+
 class Machine final : public CpuBus {
  public:
   // Builds the machine and loads its images; nullptr and a one-line `error` if an option (the TLB

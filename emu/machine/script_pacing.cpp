@@ -7,21 +7,9 @@
 
 namespace emu {
 
-namespace {
-// How the machine tells that the guest waits for the next line of a script:
-//  - it idles in HLT with interrupts on (nothing runnable) and has written nothing to the serial
-//    port for kIdleQuiet cycles (an idle moment while output drains is not waiting);
-//  - it polls the UART's line status kPolls times finding no byte and sending none (a polling
-//    console, or a firmware service waiting for a key);
-//  - a kernel that idles in a loop instead of HLT (an xv6 scheduler with nothing to run): it has
-//    entered user mode, its receive interrupt is on, and for kQuiet cycles it has neither loaded
-//    CR3 nor sent anything on the serial port. xv6 preempts a busy process at every timer tick
-//    and reloads CR3 to run it again; its ticks come every 10 million LAPIC counts (0.3 s here),
-//    so a second of guest time without a CR3 load is an idle scheduler.
-constexpr uint64_t kIdleQuiet = devices::kCpuHz / 200;  // 5 ms
-constexpr uint32_t kPolls = 64;
-constexpr uint64_t kQuiet = devices::kCpuHz;  // 1 s
-}  // namespace
+using pacing::kIdleQuiet;
+using pacing::kPolls;
+using pacing::kQuiet;
 
 bool Machine::guestWaitsForInput() {
   uint64_t now = cpu_->cycles();

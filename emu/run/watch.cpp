@@ -7,10 +7,10 @@ namespace run {
 
 namespace {
 constexpr uint16_t kCom1 = 0x3F8;
-constexpr uint32_t kPolls = 64;                         // LSR reads that found nothing
-constexpr uint64_t kIdleQuiet = devices::kCpuHz / 200;  // 5 ms
-constexpr uint64_t kQuiet = devices::kCpuHz;            // 1 s
-constexpr uint32_t kInterruptFlag = 1u << 9;            // EFLAGS.IF
+constexpr uint32_t kInterruptFlag = 1u << 9;  // EFLAGS.IF
+using emu::pacing::kIdleQuiet;
+using emu::pacing::kPolls;
+using emu::pacing::kQuiet;
 }  // namespace
 
 InputIdle::InputIdle(emu::Machine& machine) : machine_(machine) {
