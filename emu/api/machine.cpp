@@ -221,7 +221,10 @@ struct Machine::Impl final : trace::Sink {
     std::optional<run::Stop> s = run->run(until, error);
     if (!s) {
       if (until.kind == run::Until::Kind::kEvent) {
-        throw Error("filter \"" + until.text + "\": " + withoutOption(error));
+        // The Run names the condition ("event:EXPR: column N: why"); here it is the filter.
+        const std::string condition = "event:" + until.text + ": ";
+        if (error.rfind(condition, 0) == 0) error.erase(0, condition.size());
+        throw Error("filter \"" + until.text + "\": " + error);
       }
       throw Error(error);
     }

@@ -429,7 +429,13 @@ bool Run::arm(const Until& until, std::string& error) {
       std::string text = until.text;
       if (text.find_first_not_of(" \t\n") == std::string::npos) text = "kind=all";
       eventFilter_ = trace::Filter::parse(text, symbols_, error);
-      if (!eventFilter_) return false;
+      if (!eventFilter_) {
+        // The parser names --trace-filter; here the expression belongs to the condition.
+        const std::string option = "--trace-filter: ";
+        if (error.rfind(option, 0) == 0) error.erase(0, option.size());
+        error = until_.source + ": " + error;
+        return false;
+      }
       watch |= eventFilter_->kinds() & kWatchable;
       break;
     }

@@ -150,7 +150,7 @@ TEST(Run, BadConditionsAreOneLineErrorsBeforeAnythingRuns) {
   EXPECT_FALSE(r->run(*run::Until::parse("symbol:no_such_function", error), error));
   EXPECT_EQ(error, "symbol:no_such_function: no symbol no_such_function");
   EXPECT_FALSE(r->run(*run::Until::parse("event:kind=nonsense", error), error));
-  EXPECT_EQ(error.rfind("--trace-filter: column 6: unknown kind 'nonsense'", 0), 0u) << error;
+  EXPECT_EQ(error.rfind("event:kind=nonsense: column 6: unknown kind 'nonsense'", 0), 0u) << error;
   EXPECT_FALSE(run::Until::parse("sometime", error));
   EXPECT_EQ(r->instructions(), 0u);
 }
