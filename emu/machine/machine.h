@@ -77,11 +77,16 @@ bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& 
 //    entered user mode, its receive interrupt is on, and for kQuiet cycles it has neither loaded
 //    CR3 nor sent anything on the serial port. xv6 preempts a busy process at every timer tick
 //    and reloads CR3 to run it again; its ticks come every 10 million LAPIC counts (0.3 s here),
-//    so a second of guest time without a CR3 load is an idle scheduler.
+//    so a second of guest time without a CR3 load is an idle scheduler. For the Run's
+//    --exit-when-idle, that second must also be one of interrupts taken: a gap of more than
+//    kInterruptGap without an external interrupt is a kernel busy with interrupts off (xv6's
+//    wait() frees a 100 MB child under the process table's lock for seconds), not waiting, and
+//    the second starts again after it.
 namespace pacing {
 constexpr uint64_t kIdleQuiet = devices::kCpuHz / 200;  // 5 ms
 constexpr uint32_t kPolls = 64;
-constexpr uint64_t kQuiet = devices::kCpuHz;  // 1 s
+constexpr uint64_t kQuiet = devices::kCpuHz;              // 1 s
+constexpr uint64_t kInterruptGap = devices::kCpuHz / 2;  // 0.5 s: xv6 ticks every 0.3 s
 }  // namespace pacing
 
 class Machine final : public CpuBus {

@@ -253,8 +253,9 @@ void Run::onIo(const emu::IoEvent&) {
   if ((++activity_ & 15) == 0) look();
 }
 
-void Run::onInterrupt(const emu::InterruptEvent&) {
+void Run::onInterrupt(const emu::InterruptEvent& e) {
   ++activity_;
+  if (idle_ && e.external) idle_->interrupt();
   look();
 }
 

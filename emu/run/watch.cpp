@@ -9,6 +9,7 @@ namespace {
 constexpr uint16_t kCom1 = 0x3F8;
 constexpr uint32_t kInterruptFlag = 1u << 9;  // EFLAGS.IF
 using emu::pacing::kIdleQuiet;
+using emu::pacing::kInterruptGap;
 using emu::pacing::kPolls;
 using emu::pacing::kQuiet;
 }  // namespace
@@ -39,8 +40,18 @@ bool InputIdle::idle() {
       now >= std::max(sent, usedUpAt_) + kIdleQuiet) {
     return true;
   }
-  uint64_t since = std::max({sent, usedUpAt_, lastCr3Write_});
+  // A kernel that idles in a loop: a quiet second of interrupts taken. Interrupts off with none
+  // taken for kInterruptGap is a kernel at work (xv6 freeing a big process under a lock).
+  bool interruptsStopped = lastInterrupt_ != 0 && now - lastInterrupt_ > kInterruptGap;
+  if (!(cpu.eflags() & kInterruptFlag) && interruptsStopped) return false;
+  uint64_t since = std::max({sent, usedUpAt_, lastCr3Write_, busyUntil_});
   return cpu.userEntries() > 0 && uart_->receiveInterruptEnabled() && now >= since + kQuiet;
+}
+
+void InputIdle::interrupt() {
+  uint64_t now = machine_.cpu().cycles();
+  if (lastInterrupt_ != 0 && now - lastInterrupt_ > kInterruptGap) busyUntil_ = now;
+  lastInterrupt_ = now;
 }
 
 bool StuckGuest::stuck(uint64_t activity) {

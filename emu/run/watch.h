@@ -25,6 +25,8 @@ class InputIdle {
   bool scripted() const { return script_ != nullptr; }
   // Looks at the machine now; true once the script is typed and read and the guest waits.
   bool idle();
+  // An external interrupt was taken now (the Run's onInterrupt, before it looks).
+  void interrupt();
 
  private:
   emu::Machine& machine_;
@@ -32,6 +34,8 @@ class InputIdle {
   devices::ScriptSource* script_ = nullptr;
   uint64_t usedUpAt_ = 0;  // the cycle the script was first seen typed and read (0: not yet)
   uint64_t cr3Writes_ = 0, lastCr3Write_ = 0;
+  uint64_t lastInterrupt_ = 0;  // the cycle of the last external interrupt (0: none yet)
+  uint64_t busyUntil_ = 0;      // the end of the last gap of kInterruptGap without one
 };
 
 // Interrupts off, no port I/O, no console output and no interrupt for `cycles` of guest time:
