@@ -2,7 +2,8 @@
 #include "emu/machine/builtin_guest.h"
 
 #include <algorithm>
-#include <utility>
+
+#include "emu/machine/kernel_options.h"  // generated from guest/kernel/options.c
 
 extern "C" {
 extern const uint8_t xray86_builtin_kernel[], xray86_builtin_kernel_end[];
@@ -32,20 +33,41 @@ const char* builtinDemoScript() {
 }
 
 namespace {
-// The kernel's options and their values (guest/kernel/options.c); mem= takes a number.
-constexpr std::pair<const char*, const char*> kVariants[] = {
-    {"fork", "cow eager"},        {"cow_trap", "on off"},   {"cow_fault", "cow naive"},
-    {"cow_mark", "writable all"}, {"cow_fix", "on keepro"}, {"cow_flush", "lcr3 invlpg none"},
-};
+using kernel_options::kOptions;
+using kernel_options::kRestOfLine;
 
+// "fork=cow|eager, ..., mem=N, run=PROGRAM ARGS": every word the kernel's parser accepts.
 std::string validWords() {
   std::string s;
-  for (auto [key, values] : kVariants) {
-    std::string v = values;
-    for (size_t i; (i = v.find(' ')) != std::string::npos;) v[i] = '|';
-    s += std::string(key) + "=" + v + ", ";
+  for (const kernel_options::Option& o : kOptions) {
+    std::string v = *o.values ? o.values : "N";
+    std::replace(v.begin(), v.end(), ' ', '|');
+    s += std::string(o.key) + "=" + v + ", ";
   }
-  return s + "mem=MB, run=PROGRAM ARGS";
+  for (const char* key : kRestOfLine) s += std::string(key) + "=PROGRAM ARGS, ";
+  return s.substr(0, s.size() - 2);
+}
+
+// Where a key that takes the rest of the line starts at `at`: the rest is the program's.
+bool restOfLine(const std::string& cmdline, size_t at) {
+  for (const char* key : kRestOfLine) {
+    std::string k = std::string(key) + "=";
+    if (cmdline.compare(at, k.size(), k) == 0) return true;
+  }
+  return false;
+}
+
+bool accepted(const std::string& key, const std::string& value) {
+  for (const kernel_options::Option& o : kOptions) {
+    if (key != o.key || value.empty()) continue;
+    if (!*o.values) {  // a number: the kernel reads up to 5 digits, and 0 is not one
+      return value.size() <= 5 && value.find_first_not_of("0123456789") == std::string::npos &&
+             std::stoi(value) > 0;
+    }
+    std::string list = std::string(" ") + o.values + " ";
+    if (list.find(" " + value + " ") != std::string::npos) return true;
+  }
+  return false;
 }
 }  // namespace
 
@@ -54,24 +76,14 @@ bool checkBuiltinCmdline(const std::string& cmdline, std::string& error) {
   while (at < cmdline.size()) {
     size_t start = cmdline.find_first_not_of(' ', at);
     if (start == std::string::npos) break;
-    if (cmdline.compare(start, 4, "run=") == 0) break;  // the rest is the program's
+    if (restOfLine(cmdline, start)) break;
     size_t end = std::min(cmdline.find(' ', start), cmdline.size());
     std::string word = cmdline.substr(start, end - start);
     at = end;
     size_t eq = word.find('=');
     std::string key = word.substr(0, eq);
     std::string value = eq == std::string::npos ? "" : word.substr(eq + 1);
-    bool ok = false;
-    if (key == "mem") {
-      ok = !value.empty() && value.size() <= 5 &&
-           value.find_first_not_of("0123456789") == std::string::npos && std::stoi(value) > 0;
-    }
-    for (auto [k, values] : kVariants) {
-      if (key != k || value.empty() || value.find(' ') != std::string::npos) continue;
-      std::string list = std::string(" ") + values + " ";
-      ok = list.find(" " + value + " ") != std::string::npos;
-    }
-    if (!ok) {
+    if (!accepted(key, value)) {
       error = "--cmdline: the built-in kernel has no option " + word + "; it knows " +
               validWords() + " (docs/lab.md)";
       return false;

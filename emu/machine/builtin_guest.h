@@ -26,10 +26,11 @@ extern const char* const kBuiltinArchiveName;
 // What `xray86 run` types into the shell when no --input is given: the COW demonstration.
 const char* builtinDemoScript();
 
-// Checks a --cmdline for the built-in kernel against the lab variants it knows (docs/lab.md,
-// guest/kernel/options.c): false with a one-line `error` that lists the valid words. The kernel
-// itself only warns of an unknown word and runs its default, which a student would take for
-// the variant asked for; here it is refused before the machine starts.
+// Checks a --cmdline for the built-in kernel against the options its own parser accepts
+// (guest/kernel/options.c, read at build time by emu/machine/kernel_options.cmake; docs/lab.md):
+// false with a one-line `error` that lists the valid words. The kernel itself only warns of an
+// unknown word and runs its default, which a student would take for the variant asked for; here
+// it is refused before the machine starts.
 bool checkBuiltinCmdline(const std::string& cmdline, std::string& error);
 
 }  // namespace emu
