@@ -1,6 +1,8 @@
 // Ports emulators give guests for talking to the host: 0xE9 console (Bochs "port e9 hack"),
-// 0xF4 exit (QEMU isa-debug-exit, iobase 0xF4, iosize 4), 0x8900 shutdown (Bochs), and the POST
-// code port 0x80 that firmware and kernels write for a short delay.
+// 0xF4 exit (QEMU isa-debug-exit, iobase 0xF4, iosize 4), 0x8900 shutdown (Bochs), the ACPI
+// PM1a control register at 0x604 where QEMU's PIIX4 power management has it (the soft-off that
+// makes QEMU exit 0), and the POST code port 0x80 that firmware and kernels write for a short
+// delay.
 //
 // debugport.cpp defines: DebugPorts.
 #pragma once
@@ -17,11 +19,14 @@ namespace devices {
 class DebugPorts : public PortDevice {
  public:
   explicit DebugPorts(ByteSink* console) : console_(console) {}
-  void attach(PortBus& bus);  // 0x80, 0xE9, 0xF4-0xF7, 0x8900
+  void attach(PortBus& bus);  // 0x80, 0xE9, 0xF4-0xF7, 0x604-0x605, 0x8900
 
   uint32_t ioRead(uint16_t port, unsigned size) override;
   void ioWrite(uint16_t port, uint32_t value, unsigned size) override;
-  unsigned width(uint16_t port) const override { return port >= 0xF4 && port <= 0xF7 ? 4 : 1; }
+  unsigned width(uint16_t port) const override {
+    if (port >= 0xF4 && port <= 0xF7) return 4;
+    return port == 0x604 ? 2 : 1;
+  }
 
   // Set once the guest asked to stop: the exit status for the emulator, and why.
   std::optional<int> exitStatus() const { return exit_; }
@@ -32,7 +37,8 @@ class DebugPorts : public PortDevice {
   ByteSink* console_;
   std::optional<int> exit_;
   std::string reason_;
-  std::string shutdown_;  // the last bytes written to 0x8900
+  std::string shutdown_;      // the last bytes written to 0x8900
+  uint16_t pm1Control_ = 0;  // PM1a_CNT at 0x604 (ACPI 4.0, 4.8.3.2.1), SLP_EN not kept
   uint8_t post_ = 0;
 };
 

@@ -19,9 +19,6 @@ struct MachineCli {
   uint64_t maxCycles = ~uint64_t{0};
   bool quiet = false;       // --quiet: no summary line on standard error
   std::string consoleFile;  // --console-file: COM1 and port 0xE9 output go here
-  // Exit with the value the guest wrote to port 0xF4 rather than QEMU's (v<<1)|1: for the
-  // built-in guest, whose programs' statuses are ours to define (0 is success).
-  bool guestExitValue = false;
   bool hasImage() const {
     return !config.kernel.empty() || !config.disks.empty() || !config.bios.empty();
   }

@@ -1,10 +1,12 @@
 // xray86: the command-line front end.
 //
 //   xray86 run            boots the built-in teaching kernel (guest/) and runs its COW demo:
-//                         cowtest, then free / forkstorm / free, typed into its shell.
+//                         cowtest, then free / forkstorm / free, typed into its shell; from a
+//                         terminal, its shell to type into (--demo: the demo there too).
 //   xray86 run --kernel ELF | --disk IMG | --bios ROM   boots a user's image (docs/platform.md).
 //   xray86 run --cpu-demo runs the sieve on the bare CPU over flat RAM and prints the registers.
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -111,8 +113,8 @@ int listInstructions() {
 
 // With no image, `run` boots the embedded teaching kernel with its archive. The shell is the
 // only program (run= must end the command line: it takes the rest), so a --cmdline the user
-// gives selects the lab variant in front of it; without --input (or --interactive) the COW
-// demo is typed in.
+// gives selects the lab variant in front of it; without --input (or --interactive, which is
+// the default from a terminal when no --cmdline is given) the COW demo is typed in.
 void useBuiltinGuest(emu::MachineConfig& config, bool interactive) {
   const emu::BuiltinGuest& guest = emu::builtinGuest();
   config.kernel = emu::kBuiltinKernelName;
@@ -164,8 +166,13 @@ int main(int argc, char** argv) {
       "instructions", "List the implemented instructions and their opcodes (Markdown)");
   bool interactive = false;
   run->add_flag("--interactive", interactive,
-                "The built-in kernel's shell, typed into from the terminal (no demo script). "
+                "The built-in kernel's shell, typed into from the terminal (no demo script); "
+                "the default from a terminal when neither --input nor --cmdline is given. "
                 "Example: --interactive --cmdline cow_flush=none");
+  bool demo = false;
+  run->add_flag("--demo", demo,
+                "Type the copy-on-write demo into the built-in kernel's shell, also from a "
+                "terminal (the default when standard input is not one). Example: --demo");
   // QEMU's options and misspelt ones: an answer that names the right option.
   if (argc > 1 && std::string(argv[1]) == "run") {
     if (std::optional<std::string> hint = cli::usageHint(*run, {argv + 2, argv + argc})) {
@@ -202,18 +209,33 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "xray86: error: %s\n", error.c_str());
           return emu::exit_status::kBadUsage;
         }
-        if (interactive && (pc.config.input || !pc.config.inputFile.empty())) {
+        bool scripted = pc.config.input || !pc.config.inputFile.empty();
+        if (interactive && scripted) {
           std::fprintf(stderr,
                        "xray86: error: --interactive types from the terminal; "
                        "--input and --input-file type a script\n");
           return emu::exit_status::kBadUsage;
         }
+        if (demo && (scripted || interactive ||
+                     pc.config.cmdline.find("run=") != std::string::npos)) {
+          std::fprintf(stderr,
+                       "xray86: error: --demo types the demo into the shell; it goes with no "
+                       "--input, --input-file, --interactive or run=\n");
+          return emu::exit_status::kBadUsage;
+        }
+        // A person at a terminal who asked for nothing gets the shell to type into.
+        if (!demo && !scripted && run->count("--cmdline") == 0 && isatty(STDIN_FILENO)) {
+          interactive = true;
+        }
         useBuiltinGuest(pc.config, interactive);
-        pc.guestExitValue = true;
       } else if (interactive) {
         std::fprintf(stderr,
                      "xray86: error: --interactive is for the built-in kernel; a "
                      "--kernel or --disk guest reads the terminal without it\n");
+        return emu::exit_status::kBadUsage;
+      } else if (demo) {
+        std::fprintf(stderr, "xray86: error: --demo is the built-in kernel's demo; give no "
+                             "--kernel, --disk or --bios\n");
         return emu::exit_status::kBadUsage;
       }
       return cli::runCommand(options);

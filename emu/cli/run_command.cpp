@@ -55,13 +55,6 @@ void addRunOptions(CLI::App& run, RunOptions& o) {
       ->check(CLI::Range(0.0, 1e6));
 }
 
-int exitStatus(const run::Stop& stop, bool guestExitValue) {
-  if (guestExitValue && stop.kind == run::StopKind::kExited && (stop.status & 1)) {
-    return stop.status >> 1;
-  }
-  return stop.status;
-}
-
 int runCommand(RunOptions& o) {
   emu::MachineCli& pc = o.pc;
   auto fail = [](const std::string& error) {
@@ -121,6 +114,7 @@ int runCommand(RunOptions& o) {
     if (int s = caughtSignal)
       return std::string("interrupted by ") + (s == SIGINT ? "SIGINT" : "SIGTERM");
     progress.update(*r);
+    console.push();
     return std::nullopt;
   });
   auto hostStart = std::chrono::steady_clock::now();
@@ -161,9 +155,10 @@ int runCommand(RunOptions& o) {
     return emu::exit_status::kOk;
   }
   // The guest's own exit value, and the status it becomes (emu/machine/exit_status.h).
-  if (stop.kind == run::StopKind::kExited && (stop.status & 1)) {
-    stop.message += "; guest exit value " + std::to_string(stop.status >> 1) + ", exit status " +
-                    std::to_string(exitStatus(stop, pc.guestExitValue));
+  if (stop.kind == run::StopKind::kExited) {
+    if (stop.status & 1) stop.message += "; guest exit value " + std::to_string(stop.status >> 1);
+    stop.message += (stop.status & 1 ? ", exit status " : "; exit status ") +
+                    std::to_string(stop.status);
   }
   // A count reached is in the machine's words ("stopped after N instructions"): say it as asked.
   if (stop.kind == run::StopKind::kReached) stop.message = "reached --until " + o.until;
@@ -172,7 +167,7 @@ int runCommand(RunOptions& o) {
   if (!pc.quiet || abnormal) {
     std::fprintf(stderr, "xray86: %s; %s\n", stop.message.c_str(), r->machine().summary().c_str());
   }
-  return exitStatus(stop, pc.guestExitValue);
+  return stop.status;
 }
 
 }  // namespace cli

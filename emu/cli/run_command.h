@@ -2,7 +2,7 @@
 // view or a plain run to the end (or to --until), then the summary and the exit status
 // (emu::exit_status).
 //
-// run_command.cpp defines: RunOptions, addRunOptions, runCommand, exitStatus.
+// run_command.cpp defines: RunOptions, addRunOptions, runCommand.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -27,10 +27,8 @@ struct RunOptions {
 // Adds --until, --exit-when-idle and --stuck-after.
 void addRunOptions(CLI::App& run, RunOptions& options);
 
+// Runs and returns the process exit status: the Stop's (emu/machine/exit_status.h), whichever
+// way the guest was booted, or 128 + the signal's number when a signal ended the run.
 int runCommand(RunOptions& options);
-
-// The process exit status for how a run stopped: the Stop's (the guest's exit-port status is
-// (v << 1) | 1), or with `guestExitValue` (the built-in guest) the value v itself.
-int exitStatus(const run::Stop& stop, bool guestExitValue);
 
 }  // namespace cli

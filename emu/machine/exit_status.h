@@ -4,15 +4,16 @@
 // (xray86::Stop::status).
 //
 // A guest's own status comes from the exit port as (code << 1) | 1 (QEMU's isa-debug-exit),
-// always odd, so the emulator's own are even and never mistaken for one. The built-in guest's
-// programs exit with their own code instead (0 is success: `xray86 run` with no image). The
-// command line adds 0 for --until reached and --exit-when-idle, and 128 + the signal's number
-// for SIGINT (130) and SIGTERM (143).
+// always odd, so the emulator's own are even and never mistaken for one; a guest that powers
+// off (ACPI soft-off at port 0x604, as QEMU's PIIX4; Bochs's "Shutdown" at 0x8900) ends with 0.
+// The teaching kernel powers off for status 0 and uses the exit port otherwise, the same on
+// every boot path. The command line adds 0 for --until reached and --exit-when-idle, and 128 +
+// the signal's number for SIGINT (130) and SIGTERM (143).
 #pragma once
 
 namespace emu::exit_status {
 
-constexpr int kOk = 0;            // guest reset or powered off without a status; a stop reached
+constexpr int kOk = 0;            // guest powered off (ACPI, 0x8900) or reset; a stop reached
 constexpr int kCheckFailed = 1;   // --cpu-demo: the sieve's answer was wrong; or an internal error
 constexpr int kBadUsage = 2;      // bad options, images or files (before the machine starts)
 constexpr int kLimit = 4;         // --max-insns or --max-cycles reached

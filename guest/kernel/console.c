@@ -112,12 +112,17 @@ void cprintf(const char *fmt, ...) {
     release(&conslock);
 }
 
-// Stop the machine: QEMU's isa-debug-exit at 0xF4 exits with (status << 1) | 1,
-// Bochs's shutdown port 0x8900 stops on the string "Shutdown", and a machine
-// with neither just halts with interrupts off.
+// Stop the machine, so that the emulator exits with status as QEMU does:
+// status 0 is an ACPI soft-off (SLP_EN with sleep type 0 written to the
+// PM1a control register, port 0x604 on QEMU's PIIX4; QEMU exits 0), any
+// other status goes to the isa-debug-exit port 0xF4 (QEMU exits with
+// (status << 1) | 1). Bochs's shutdown port 0x8900 stops on the string
+// "Shutdown", and a machine with none of them just halts with interrupts off.
 void poweroff(int status) {
   cli();
   uartflush();
+  if (status == 0)
+    outw(0x604, 0x2000);
   outb(0xF4, status & 0xff);
   for (const char *s = "Shutdown"; *s; s++)
     outb(0x8900, *s);

@@ -60,3 +60,33 @@ TEST(DebugPorts, BochsShutdownString) {
   for (char c : std::string("xxShutdown")) d.ioWrite(0x8900, static_cast<uint8_t>(c), 1);
   EXPECT_EQ(d.exitStatus(), 0);
 }
+
+// QEMU's poweroff: SLP_EN (bit 13) with sleep type 0 in PM1a_CNT, which QEMU's PIIX4 has at
+// port 0x604 (SeaBIOS puts the PM base at 0x600, PM1a_CNT is at +4): the guest's status 0.
+TEST(DebugPorts, AcpiSoftOffAtPort604) {
+  PortBus bus;
+  DebugPorts d(nullptr);
+  d.attach(bus);
+  bus.write(0x604, 0x0001, 2);  // SCI_EN alone: no sleep, read back as written
+  EXPECT_FALSE(d.exitStatus());
+  EXPECT_EQ(bus.read(0x604, 2), 0x0001u);
+  bus.write(0x604, 0x2000 | (5u << 10), 2);  // SLP_EN with sleep type 5: not soft-off here
+  EXPECT_FALSE(d.exitStatus());
+  EXPECT_EQ(bus.read(0x604, 2), 5u << 10);  // SLP_EN is write-only: it reads 0
+  bus.write(0x604, 0x2000, 2);  // outw(0x604, 0x2000): power off
+  EXPECT_EQ(d.exitStatus(), 0);
+  EXPECT_EQ(d.exitReason(), "guest powered off (ACPI, port 0x604)");
+  bus.write(0xF4, 3, 1);  // the first request wins
+  EXPECT_EQ(d.exitStatus(), 0);
+}
+
+// The same register written a byte at a time: the high byte's SLP_EN powers off.
+TEST(DebugPorts, AcpiSoftOffByBytes) {
+  PortBus bus;
+  DebugPorts d(nullptr);
+  d.attach(bus);
+  bus.write(0x604, 0x00, 1);
+  EXPECT_FALSE(d.exitStatus());
+  bus.write(0x605, 0x20, 1);
+  EXPECT_EQ(d.exitStatus(), 0);
+}

@@ -63,7 +63,7 @@ TEST(Api, RunsToTheExitAndKeepsTheConsole) {
   Machine m(guest::options("run=free"));
   xray86::Stop s = m.run();
   ASSERT_EQ(s.kind, StopKind::kExited) << s.message << "\n" << m.console();
-  EXPECT_EQ(s.status, 1);  // free exits 0: the exit port gives (0 << 1) | 1
+  EXPECT_EQ(s.status, 0);  // free exits 0: the kernel powers off by ACPI, status 0
   std::smatch match;
   std::string console = m.console();
   ASSERT_TRUE(std::regex_search(console, match, std::regex("free pages: ([0-9]+) ")));
@@ -243,7 +243,7 @@ TEST(Api, FilterCountsAreTheTracesLines) {
       "' --trace pf --trace-filter '" + heapCow + "' --trace-out " + out + " >/dev/null 2>&1";
   int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status)) << cmd;
-  EXPECT_EQ(WEXITSTATUS(status), 1) << cmd;  // cowfork exits 0: (0 << 1) | 1
+  EXPECT_EQ(WEXITSTATUS(status), 0) << cmd;  // cowfork exits 0: ACPI poweroff, status 0
   std::istringstream lines(guest::slurp(out));
   std::string line;
   size_t faults = 0, resolves = 0, total = 0;

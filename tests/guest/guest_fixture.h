@@ -122,7 +122,7 @@ struct QemuFault {
   uint32_t errorCode = 0, cpl = 0, eip = 0, cr2 = 0, cr3 = 0;
 };
 struct QemuRun {
-  int exitCode = -1;  // QEMU's exit status: ((guest status << 1) | 1) & 0xFF
+  int exitCode = -1;  // QEMU's exit status: 0 for status 0, else ((status << 1) | 1) & 0xFF
   std::string console;
   std::vector<QemuFault> faults;
   std::string error;  // set when QEMU could not be run

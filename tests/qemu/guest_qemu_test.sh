@@ -6,9 +6,9 @@
 #                      [--expect REGEX]... [--expect-count REGEX N]... [--forbid REGEX]...
 #                      [--page-faults N] [--xray86 RUNNER | --compare RUNNER]
 #
-# --exit is QEMU's exit code: the guest powers off through isa-debug-exit at 0xF4
-# with its status s, and QEMU exits with ((s << 1) | 1) & 0xFF; a kernel panic
-# writes 0x7E (253). --expect needs a console line matching the extended regex
+# --exit is QEMU's exit code: the guest powers off by ACPI (port 0x604) when its
+# status s is 0, and QEMU exits 0; otherwise through isa-debug-exit at 0xF4, and
+# QEMU exits with ((s << 1) | 1) & 0xFF; a kernel panic writes 0x7E (253). --expect needs a console line matching the extended regex
 # (anchored at both ends), --expect-count exactly N such lines, --forbid none.
 # --input is fed to the guest's serial port (printf escapes allowed).
 # --page-faults runs QEMU with -d int and needs exactly N page faults (v=0e) in its log.
