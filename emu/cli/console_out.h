@@ -25,6 +25,11 @@ class ConsoleOut final : public devices::ByteSink {
   void put(uint8_t byte) override;
   // A line not yet ended goes out as it is (the end of the run).
   void flush();
+  // What is written but still in the stream's buffer goes out: a prompt ("$ ") has no newline,
+  // and a person must see it while the guest waits. Whole-line output keeps its lines.
+  void push() {
+    if (!lines_) std::fflush(file_);
+  }
 
  private:
   std::FILE* file_;

@@ -1,9 +1,12 @@
 """`xray86 run` as a student or a TA runs it: each case gives the command line, the exit status
 it must end with and what standard output and standard error must hold, with the reason for
-each number. Usage: run_cases.py XRAY86 BOOT_IMAGES GROUP [GUEST_KERNEL] (one ctest per group)."""
+each number. Usage: run_cases.py XRAY86 BOOT_IMAGES GROUP [GUEST_KERNEL GUEST_ARCHIVE SOURCE_DIR] (one ctest
+per group)."""
 import json
 import os
 import pty
+import re
+import select
 import signal
 import subprocess
 import sys
@@ -11,6 +14,8 @@ import time
 
 XRAY86, BOOT, GROUP = sys.argv[1], sys.argv[2], sys.argv[3]
 GUEST_KERNEL = sys.argv[4] if len(sys.argv) > 4 else ""
+GUEST_ARCHIVE = sys.argv[5] if len(sys.argv) > 5 else ""
+SOURCE = sys.argv[6] if len(sys.argv) > 6 else ""
 failures = []
 
 
@@ -54,6 +59,11 @@ def stops():
     check("idle_builtin_shell", ["--input", "free\\n", "--exit-when-idle"], 0,
           stdout_end="$ free\nfree pages: 15983 (63932 KB)\n$ ",
           stderr_has=["xray86: the guest waits for input and --input is used up"])
+    # busy_irqs_off.S spins 10 s of guest time with interrupts off after the line, then prints
+    # "done" 0.1 s later, as MIT xv6's wait() freeing a 100 MB child under a lock in usertests:
+    # busy, not waiting, so the run ends only after "done\n> " (at 11.1 s + the quiet second).
+    check("idle_not_while_busy", ["--kernel", boot("busy_irqs_off.elf"), "--input", "x\\n",
+                                  "--exit-when-idle", "--quiet"], 0, stdout="> x\ndone\n> ")
     check("idle_needs_a_script", ["--kernel", boot("serial_poll.elf"), "--exit-when-idle"], 2,
           stderr_has=["--exit-when-idle needs a script to use up: --input or --input-file"])
     # --until console:TEXT stops right after the text, before cowtest's newline.
@@ -216,14 +226,6 @@ def errors():
                         ("-trace", "--trace"), ("--exit-when-iddle", "--exit-when-idle")):
         check("typo" + typo, [typo, "x"], 2,
               stderr_has=[f"xray86: error: unknown option {typo}; did you mean {meant}?\n"])
-    # An unknown lab variant for the built-in kernel is refused with the list of valid words.
-    check("unknown_variant", ["--cmdline", "cow_flsh=none"], 2, stdout="",
-          stderr_has=["xray86: error: --cmdline: the built-in kernel has no option cow_flsh=none; "
-                      "it knows fork=cow|eager, cow_trap=on|off, cow_fault=cow|naive, "
-                      "cow_mark=writable|all, cow_fix=on|keepro, cow_flush=lcr3|invlpg|none, "
-                      "mem=MB, run=PROGRAM ARGS (docs/lab.md)\n"])
-    check("bad_variant_value", ["--cmdline", "cow_flush=never run=cowtest"], 2,
-          stderr_has=["no option cow_flush=never;"])
     # A filter that keeps only kinds not traced: a warning, and the run goes on (status 0).
     check("filter_excludes_trace", ["--trace", "pf", "--trace-filter", "kind=tlb", "--quiet"], 0,
           stderr_has=["xray86: warning: --trace-filter 'kind=tlb' keeps no kind that --trace pf "
@@ -248,14 +250,150 @@ def errors():
 
 def status():
     # The line at the end states the guest's exit value and the status it became: boot_hello.S
-    # writes 0x21 to the exit port, (0x21 << 1) | 1 = 67 as QEMU gives it; the built-in kernel's
-    # shell exits 0 and its status is the value itself (docs/platform.md, "Exit status").
+    # writes 0x21 to the exit port, (0x21 << 1) | 1 = 67 as QEMU gives it (docs/platform.md,
+    # "Exit status", first row).
     check("exit_value_image", ["--disk", boot("boot_hello.img")], 67,
           stderr_has=["xray86: guest wrote to the exit port 0xF4; guest exit value 33, exit "
                       "status 67; "])
-    check("exit_value_builtin", ["--input", "exit\\n"], 0,
-          stderr_has=["xray86: guest wrote to the exit port 0xF4; guest exit value 0, exit "
-                      "status 0; "])
+    # One convention for every boot path: the teaching kernel powers off by ACPI for status 0
+    # (docs/platform.md: status 0, "the guest powered off by ACPI") and writes any other status
+    # v to port 0xF4 (status (v << 1) | 1). The same programs, built in and under --kernel with
+    # the archive as a module, end with the same statuses:
+    # - cowtest passes and exits 0: status 0;
+    # - fork=eager fails 5 of cowtest's checks (docs/lab.md), cowtest exits 1: (1 << 1) | 1 = 3;
+    # - mem=4 is under the kernel's 8 MB minimum: panic, poweroff(0x7e): (0x7e << 1) | 1 = 253;
+    # - the shell's `exit 3` (run=sh, the built-in default): (3 << 1) | 1 = 7.
+    powered_off = "xray86: guest powered off (ACPI, port 0x604); exit status 0; "
+    cases = (("passes", ["--cmdline", "run=cowtest"], 0, "cowtest: all 11 checks ok\nrun: exit 0\n",
+              powered_off),
+             ("fails", ["--cmdline", "fork=eager run=cowtest"], 3,
+              "cowtest: 5 of 10 checks FAILED\nrun: exit 1\n",
+              "xray86: guest wrote to the exit port 0xF4; guest exit value 1, exit status 3; "),
+             ("panics", ["--cmdline", "mem=4"], 253, "panic: less than 8 MB of memory\n",
+              "guest exit value 126, exit status 253; "),
+             ("shell_exit_3", ["--cmdline", "run=sh", "--input", "exit 3\\n"], 7,
+              "run: exit 3\n", "guest exit value 3, exit status 7; "))
+    for name, args, code, out, err in cases:
+        check(f"builtin_{name}", args, code, stdout_end=out, stderr_has=[err])
+        check(f"kernel_{name}", ["--kernel", GUEST_KERNEL, "--module", GUEST_ARCHIVE, *args],
+              code, stdout_end=out, stderr_has=[err])
+    # The demo of `xray86 run` with no options ends with its shell's `exit`: status 0.
+    check("demo", [], 0, stdout_end="$ exit\nrun: exit 0\n", stderr_has=[powered_off])
+
+
+def kernel_options():
+    """The options guest/kernel/options.c's parser accepts, read here on their own (the build
+    reads them with emu/machine/kernel_options.cmake): [(key, [values])] in the parser's order,
+    an empty list for a number, and the keys that take the rest of the line."""
+    text = open(os.path.join(SOURCE, "guest", "kernel", "options.c")).read()
+    keys = {}
+    current = None
+    for kind, word in re.findall(r'wordis\(([wv]), *(?:eq|vlen), *"(\w+)"\)', text):
+        if kind == "w":
+            current = keys.setdefault(word, [])
+        elif word not in current:
+            current.append(word)
+    rest = re.findall(r'strncmp\(s, *"(\w+)=",', text)
+    # printoptions() names every key the kernel reports: each must be one the parser takes.
+    printed = re.findall(r"(\w+)=%s", text)
+    return list(keys.items()), rest, printed
+
+
+def variants():
+    options, rest, printed = kernel_options()
+    names = [k for k, _ in options]
+    if not options or rest != ["run"] or not set(printed) <= set(names):
+        failures.append(f"options.c read as {options}, rest {rest}, printed {printed}")
+        return
+    # Every word the kernel accepts is accepted by `xray86 run --cmdline` for the built-in
+    # kernel, and the kernel takes it (no "options: ignoring" line). Each runs `free` alone
+    # (run=free), which needs no fork; mem= takes a number of MB (64: above the 8 MB minimum).
+    for key, values in options:
+        for value in values or ["64"]:
+            word = f"{key}={value}"
+            got, out, err = run(["--cmdline", f"{word} run=free", "--quiet"])
+            if got == 2 or "options: ignoring" in out or "free pages: " not in out:
+                failures.append(f"variant {word}: status {got}, stdout {out[-300:]!r}, "
+                                f"stderr {err[-300:]!r}")
+            else:
+                print(f"ok variant {word}")
+    # An unknown word: one line that lists every valid one, in the parser's order, and status 2
+    # before anything runs. The kernel itself (booted as --kernel, where xray86 does not check)
+    # would only warn and run its default.
+    valid = ", ".join(f"{k}={'|'.join(v) if v else 'N'}" for k, v in options)
+    valid += "".join(f", {k}=PROGRAM ARGS" for k in rest)
+    check("unknown_variant", ["--cmdline", "cow_flsh=none"], 2, stdout="",
+          stderr_has=[f"xray86: error: --cmdline: the built-in kernel has no option "
+                      f"cow_flsh=none; it knows {valid} (docs/lab.md)\n"])
+    got, out, err = run(["--cmdline", "cow_flsh=none"])
+    if err.count("\n") != 1:
+        failures.append(f"unknown_variant_one_line: {err!r}")
+    check("unknown_variant_on_the_kernel", ["--kernel", GUEST_KERNEL, "--module", GUEST_ARCHIVE,
+                                            "--cmdline", "cow_flsh=none run=free", "--quiet"], 0,
+          stdout_end="free pages: 15983 (63932 KB)\nrun: exit 0\n")
+    got, out, err = run(["--kernel", GUEST_KERNEL, "--module", GUEST_ARCHIVE, "--cmdline",
+                         "cow_flsh=none run=free", "--quiet"])
+    if "options: ignoring unknown cow_flsh=none\n" not in out:
+        failures.append(f"unknown_variant_kernel_warns: {out[:300]!r}")
+    # A value the key does not take, and mem= with no number.
+    check("bad_variant_value", ["--cmdline", "cow_flush=never run=cowtest"], 2,
+          stderr_has=["no option cow_flush=never;"])
+    check("bad_mem", ["--cmdline", "mem=lots"], 2, stderr_has=["no option mem=lots;"])
+
+
+def on_terminal(args, typed=(), timeout=60):
+    """Runs xray86 with standard input and output on a pseudo-terminal, as a person at a
+    terminal does. `typed` is a list of (text to wait for, keys to type then): each text must
+    appear on the terminal before the keys are typed. Returns (status, everything printed)."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen([XRAY86, "run", *args], stdin=slave, stdout=slave,
+                         stderr=subprocess.DEVNULL)
+    os.close(slave)
+    seen = b""
+    steps = list(typed)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        while steps and steps[0][0].encode() in seen:
+            os.write(master, steps.pop(0)[1].encode())
+            seen = b""  # the next text must come after these keys
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if not ready:
+            if p.poll() is not None:
+                break
+            continue
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    if p.poll() is None:
+        p.kill()
+    status = p.wait(timeout=10)
+    os.close(master)
+    return status, seen.decode(errors="replace"), steps
+
+
+def terminal():
+    # From a terminal with no --input and no --cmdline: the built-in kernel's shell, no demo.
+    # The prompt "$ " ends no line, so it must be pushed out while the shell waits, or a person
+    # would type blind. `free` after boot finds 15983 free pages (the demo's first `free` too);
+    # the shell echoes what is typed (the terminal is raw, the Enter key is "\r").
+    status, seen, left = on_terminal(["--quiet"], [("$ ", "free\r"),
+                                                   ("free pages: 15983 (63932 KB)\r\n$ ",
+                                                    "exit\r")])
+    if status != 0 or left or "cowtest" in seen:
+        failures.append(f"terminal_shell: status {status}, steps left {left}, saw {seen[-300:]!r}")
+    else:
+        print("ok terminal_shell")
+    # --demo types the demo script there too (scripts/demo.sh passes it): cowtest's checks,
+    # then `exit` from the script ends the run with status 0.
+    status, seen, _ = on_terminal(["--demo", "--quiet"])
+    if status != 0 or "cowtest: all 11 checks ok" not in seen or "run: exit 0" not in seen:
+        failures.append(f"terminal_demo: status {status}, saw {seen[-300:]!r}")
+    else:
+        print("ok terminal_demo")
 
 
 def stdin():
@@ -276,13 +414,14 @@ def stdin():
     # A pipe is not paced like --input: both lines arrive at once and are echoed first.
     check("interactive", ["--interactive", "--quiet"], 0, stdin=b"free\nexit\n",
           stdout_end="run: sh\nfree\nexit\n$ free pages: 15983 (63932 KB)\n$ run: exit 0\n")
+    terminal()
     check("interactive_with_input", ["--interactive", "--input", "free\\n"], 2,
           stderr_has=["xray86: error: --interactive types from the terminal; --input and "
                       "--input-file type a script\n"])
 
 
-GROUPS = {"errors": errors, "stdin": stdin, "status": status, "stops": stops, "signals": signals,
-          "stdout": stdout, "progress": progress}
+GROUPS = {"errors": errors, "stdin": stdin, "status": status, "variants": variants, "stops": stops,
+          "signals": signals, "stdout": stdout, "progress": progress}
 GROUPS[GROUP]()
 for f in failures:
     print("FAIL " + f)
