@@ -152,7 +152,7 @@ def prose_quotes(text):
 def pattern(quote, whole_line):
     parts = [re.escape(p.strip()) for p in re.split(r"\.\.\.", quote)]
     body = ".*".join(p for p in parts if p)
-    return re.compile(("^" + body + "$") if whole_line else body, re.MULTILINE)
+    return re.compile((r"^\s*" + body + r"\s*$") if whole_line else body, re.MULTILINE)
 
 
 def value_options(scratch):
@@ -161,13 +161,11 @@ def value_options(scratch):
                        capture_output=True, text=True, cwd=scratch)
     takes = set()
     for line in p.stdout.splitlines():
-        m = re.match(r"^\s+((?:-{1,2}[\w-]+,?\s?)+)\s*(\S*)", line)
-        if not m:
-            continue
-        names = re.findall(r"-{1,2}[\w-]+", m.group(1))
-        kind = m.group(2)
-        if re.match(r"^\[?[A-Z]+", kind):
-            takes.update(names)
+        # "  -n,--max-instructions,--max-insns UINT:..." takes a value; "  --quiet    No ..." not:
+        # CLI11 puts the value's type one space after the names, the help two or more.
+        m = re.match(r"^\s+(-\S+)(?: ([A-Z]\S*))?(?:\s|$)", line)
+        if m and m.group(2):
+            takes.update(re.findall(r"-{1,2}[\w-]+", m.group(1)))
     return takes
 
 
