@@ -34,7 +34,8 @@ void DebugPorts::ioWrite(uint16_t port, uint32_t value, unsigned size) {
       // tables say; other sleep types are not modelled and are kept like any other bits.
       uint16_t v = port == 0x604 ? static_cast<uint16_t>(value)
                                  : static_cast<uint16_t>((pm1Control_ & 0xFF) | (value << 8));
-      if (port == 0x604 && size == 1) v = static_cast<uint16_t>((pm1Control_ & 0xFF00) | (v & 0xFF));
+      if (port == 0x604 && size == 1)
+        v = static_cast<uint16_t>((pm1Control_ & 0xFF00) | (v & 0xFF));
       constexpr uint16_t kSleepEnable = 1u << 13;
       constexpr uint16_t kSleepType = 7u << 10;
       pm1Control_ = v & ~kSleepEnable;

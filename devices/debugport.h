@@ -37,7 +37,7 @@ class DebugPorts : public PortDevice {
   ByteSink* console_;
   std::optional<int> exit_;
   std::string reason_;
-  std::string shutdown_;      // the last bytes written to 0x8900
+  std::string shutdown_;     // the last bytes written to 0x8900
   uint16_t pm1Control_ = 0;  // PM1a_CNT at 0x604 (ACPI 4.0, 4.8.3.2.1), SLP_EN not kept
   uint8_t post_ = 0;
 };

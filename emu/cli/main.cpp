@@ -216,8 +216,8 @@ int main(int argc, char** argv) {
                        "--input and --input-file type a script\n");
           return emu::exit_status::kBadUsage;
         }
-        if (demo && (scripted || interactive ||
-                     pc.config.cmdline.find("run=") != std::string::npos)) {
+        if (demo &&
+            (scripted || interactive || pc.config.cmdline.find("run=") != std::string::npos)) {
           std::fprintf(stderr,
                        "xray86: error: --demo types the demo into the shell; it goes with no "
                        "--input, --input-file, --interactive or run=\n");
@@ -234,8 +234,9 @@ int main(int argc, char** argv) {
                      "--kernel or --disk guest reads the terminal without it\n");
         return emu::exit_status::kBadUsage;
       } else if (demo) {
-        std::fprintf(stderr, "xray86: error: --demo is the built-in kernel's demo; give no "
-                             "--kernel, --disk or --bios\n");
+        std::fprintf(stderr,
+                     "xray86: error: --demo is the built-in kernel's demo; give no "
+                     "--kernel, --disk or --bios\n");
         return emu::exit_status::kBadUsage;
       }
       return cli::runCommand(options);

@@ -157,8 +157,8 @@ int runCommand(RunOptions& o) {
   // The guest's own exit value, and the status it becomes (emu/machine/exit_status.h).
   if (stop.kind == run::StopKind::kExited) {
     if (stop.status & 1) stop.message += "; guest exit value " + std::to_string(stop.status >> 1);
-    stop.message += (stop.status & 1 ? ", exit status " : "; exit status ") +
-                    std::to_string(stop.status);
+    stop.message +=
+        (stop.status & 1 ? ", exit status " : "; exit status ") + std::to_string(stop.status);
   }
   // A count reached is in the machine's words ("stopped after N instructions"): say it as asked.
   if (stop.kind == run::StopKind::kReached) stop.message = "reached --until " + o.until;

@@ -85,7 +85,7 @@ bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& 
 namespace pacing {
 constexpr uint64_t kIdleQuiet = devices::kCpuHz / 200;  // 5 ms
 constexpr uint32_t kPolls = 64;
-constexpr uint64_t kQuiet = devices::kCpuHz;              // 1 s
+constexpr uint64_t kQuiet = devices::kCpuHz;             // 1 s
 constexpr uint64_t kInterruptGap = devices::kCpuHz / 2;  // 0.5 s: xv6 ticks every 0.3 s
 }  // namespace pacing
 

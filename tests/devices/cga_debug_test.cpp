@@ -73,7 +73,7 @@ TEST(DebugPorts, AcpiSoftOffAtPort604) {
   bus.write(0x604, 0x2000 | (5u << 10), 2);  // SLP_EN with sleep type 5: not soft-off here
   EXPECT_FALSE(d.exitStatus());
   EXPECT_EQ(bus.read(0x604, 2), 5u << 10);  // SLP_EN is write-only: it reads 0
-  bus.write(0x604, 0x2000, 2);  // outw(0x604, 0x2000): power off
+  bus.write(0x604, 0x2000, 2);              // outw(0x604, 0x2000): power off
   EXPECT_EQ(d.exitStatus(), 0);
   EXPECT_EQ(d.exitReason(), "guest powered off (ACPI, port 0x604)");
   bus.write(0xF4, 3, 1);  // the first request wins
