@@ -112,17 +112,34 @@ void cprintf(const char *fmt, ...) {
     release(&conslock);
 }
 
+// The RTC's seconds register (CMOS 0x00), through index port 0x70.
+static uchar rtcseconds(void) {
+  outb(0x70, 0x00);
+  return inb(0x71);
+}
+
 // Stop the machine, so that the emulator exits with status as QEMU does:
 // status 0 is an ACPI soft-off (SLP_EN with sleep type 0 written to the
 // PM1a control register, port 0x604 on QEMU's PIIX4; QEMU exits 0), any
 // other status goes to the isa-debug-exit port 0xF4 (QEMU exits with
-// (status << 1) | 1). Bochs's shutdown port 0x8900 stops on the string
-// "Shutdown", and a machine with none of them just halts with interrupts off.
+// (status << 1) | 1). QEMU acts on the soft-off in its main loop while this
+// CPU runs on, so wait there (until the RTC's seconds have changed twice:
+// 1 to 2 s) before the next way. Bochs's shutdown port 0x8900 stops on the
+// string "Shutdown", and a machine with none of them just halts.
 void poweroff(int status) {
   cli();
   uartflush();
-  if (status == 0)
+  if (status == 0) {
     outw(0x604, 0x2000);
+    uchar s = rtcseconds();
+    for (int changes = 0; changes < 2;) {
+      uchar t = rtcseconds();
+      if (t != s) {
+        s = t;
+        changes++;
+      }
+    }
+  }
   outb(0xF4, status & 0xff);
   for (const char *s = "Shutdown"; *s; s++)
     outb(0x8900, *s);
