@@ -1,7 +1,7 @@
 """`xray86 run` as a student or a TA runs it: each case gives the command line, the exit status
 it must end with and what standard output and standard error must hold, with the reason for
-each number. Usage: run_cases.py XRAY86 BOOT_IMAGES GROUP [GUEST_KERNEL GUEST_ARCHIVE SOURCE_DIR] (one ctest
-per group)."""
+each number. Usage: run_cases.py XRAY86 BOOT_IMAGES GROUP [GUEST_KERNEL GUEST_ARCHIVE
+SOURCE_DIR] (one ctest per group)."""
 import json
 import os
 import pty

@@ -113,7 +113,8 @@ class Doc:
         while i < len(lines) and lines[i].strip().startswith("<!-- checked"):
             m = re.match(r"^<!-- checked(?: in (\S+))?: (.*) -->$", lines[i].strip())
             if not m:
-                raise SystemExit(f"{self.name}:{i + 1}: expected <!-- checked[ in DIR]: COMMAND -->")
+                raise SystemExit(f"{self.name}:{i + 1}: expected "
+                                 "<!-- checked[ in DIR]: COMMAND -->")
             runs.append((m.group(1) or "", self.expand(m.group(2))))
             i += 1
         while i < len(lines) and not lines[i].strip():
