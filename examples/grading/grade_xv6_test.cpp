@@ -115,13 +115,13 @@ void expectBackAtThePrompt(const Graded& g) {
 
 TEST(Xv6Cow, CowcheckPrintsOk) {
   const Graded& g = graded();
-  expectBackAtThePrompt(g);
+  ASSERT_NO_FATAL_FAILURE(expectBackAtThePrompt(g));
   EXPECT_NE(g.m->console().find("cowcheck: ok"), std::string::npos) << g.m->console();
 }
 
 TEST(Xv6Cow, ChildCopiesExactlyThePagesItWrites) {
   const Graded& g = graded();
-  expectBackAtThePrompt(g);
+  ASSERT_NO_FATAL_FAILURE(expectBackAtThePrompt(g));
   ASSERT_TRUE(g.fork.found) << g.fork.why << "\n" << g.m->console();
   const xray86::Machine& m = *g.m;
   EXPECT_EQ(m.count(g.fork.inChild("kind=fault and protection and write and user")), kChildPages);
@@ -130,7 +130,7 @@ TEST(Xv6Cow, ChildCopiesExactlyThePagesItWrites) {
 
 TEST(Xv6Cow, ParentCopiesOnlyWhileTheChildLives) {
   const Graded& g = graded();
-  expectBackAtThePrompt(g);
+  ASSERT_NO_FATAL_FAILURE(expectBackAtThePrompt(g));
   ASSERT_TRUE(g.fork.found) << g.fork.why << "\n" << g.m->console();
   const xray86::Machine& m = *g.m;
   // Page N-1, written at once, is shared with the child still: one copy. Every heap fault
@@ -144,7 +144,7 @@ TEST(Xv6Cow, ParentCopiesOnlyWhileTheChildLives) {
 
 TEST(Xv6Cow, NoRepeatedFaultAndNoStaleTlbUse) {
   const Graded& g = graded();
-  expectBackAtThePrompt(g);
+  ASSERT_NO_FATAL_FAILURE(expectBackAtThePrompt(g));
   ASSERT_TRUE(g.fork.found) << g.fork.why << "\n" << g.m->console();
   const xray86::Machine& m = *g.m;
   for (uint32_t space : {g.fork.parent, g.fork.child}) {
