@@ -387,15 +387,17 @@ TEST(Api, EnumsPrintByName) {
   EXPECT_EQ(PrintToString(StopKind::kRepeatedFault), "StopKind::kRepeatedFault");
   EXPECT_EQ(PrintToString(StopKind::kConsole), "StopKind::kConsole");
   EXPECT_EQ(PrintToString(static_cast<StopKind>(200)), "StopKind(200)");
-  // Every event kind of event_kinds.h's list, in its order.
-  const char* kinds[] = {"kPageFault", "kTlbFlush",  "kTlbMiss", "kCr3Write", "kStaleTlbUse",
-                         "kException", "kInterrupt", "kSyscall", "kHalt",     "kResolve",
-                         "kSysReturn", "kIo",        "kInsn"};
-  ASSERT_EQ(std::size(kinds), xray86::kEventKinds);
+  EXPECT_EQ(PrintToString(EventKind::kPageFault), "EventKind::kPageFault");
+  EXPECT_EQ(PrintToString(EventKind::kStaleTlbUse), "EventKind::kStaleTlbUse");
+  EXPECT_EQ(PrintToString(EventKind::kSysReturn), "EventKind::kSysReturn");
+  // Every kind of event_kinds.h's list has its name (the list makes the names), and the first
+  // value past it does not.
   for (unsigned k = 0; k < xray86::kEventKinds; ++k) {
-    EXPECT_EQ(PrintToString(static_cast<EventKind>(k)), std::string("EventKind::") + kinds[k]);
+    std::string name = PrintToString(static_cast<EventKind>(k));
+    EXPECT_EQ(name.rfind("EventKind::k", 0), 0u) << name;
   }
-  EXPECT_EQ(PrintToString(static_cast<EventKind>(xray86::kEventKinds)), "EventKind(13)");
+  EXPECT_EQ(PrintToString(static_cast<EventKind>(xray86::kEventKinds)),
+            "EventKind(" + std::to_string(xray86::kEventKinds) + ")");
   EXPECT_EQ(PrintToString(xray86::Resolution::kCopied), "Resolution::kCopied");
   EXPECT_EQ(PrintToString(xray86::Resolution::kMadeWritable), "Resolution::kMadeWritable");
   EXPECT_EQ(PrintToString(xray86::Resolution::kUnresolved), "Resolution::kUnresolved");
