@@ -153,6 +153,8 @@ struct Machine::Impl final : trace::Sink {
   std::vector<Subscription> subscriptions;
   int nextId = 1;
 
+  run::Until optionsUntil;  // Options::until, parsed: where run() ends
+
   std::optional<Event> lastEvent;
   bool userStop = false;
   std::exception_ptr callbackError;
@@ -272,8 +274,12 @@ struct Machine::Impl final : trace::Sink {
       case run::Until::Kind::kEvent:
         return Stop{StopKind::kEvent, 0,
                     std::string("stopped on a ") + eventKindName(lastEvent->kind) + " event"};
+      case run::Until::Kind::kPageFaultDone:  // Options::until "pf:N"
+        return Stop{StopKind::kEvent, 0, s->message};
       case run::Until::Kind::kAddress:
         return Stop{StopKind::kAddress, 0, "EIP reached the address"};
+      case run::Until::Kind::kReturn:  // Options::until "ret:NAME"
+        return Stop{StopKind::kAddress, 0, s->message};
       case run::Until::Kind::kConsole:
         return Stop{StopKind::kConsole, 0, "the console printed \"" + until.text + "\""};
       default:
@@ -299,6 +305,8 @@ Options Options::fromArgs(const std::vector<std::string>& args) {
   unsigned cowBit = Options{}.cowBit;
   app.add_option("--cow-bit", cowBit, "The PTE bit of copy-on-write pages")
       ->check(CLI::Range(0u, 11u));
+  std::string until;
+  app.add_option("--until", until, "Where run() ends (xray86 run --until)");
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
   try {
     app.parse(reversed);
@@ -327,6 +335,7 @@ Options Options::fromArgs(const std::vector<std::string>& args) {
   o.splitTlb = c.tlb.split;
   o.symbols = symbolFiles;
   o.cowBit = cowBit;
+  o.until = until;
   return o;
 }
 
@@ -358,6 +367,11 @@ Machine::Machine(const Options& options) : impl_(std::make_unique<Impl>(options)
   c.cowBit = options.cowBit;
   if (options.maxInstructions == 0) throw Error("maxInstructions must be at least 1");
   std::string error;
+  if (!options.until.empty()) {
+    std::optional<run::Until> u = run::Until::parse(options.until, error);
+    if (!u) throw Error("until " + error);
+    I.optionsUntil = *u;
+  }
   I.run = run::Run::create(c, error);
   if (!I.run) throw Error(error);
   // The API's Symbols: the run's own table (loaded once, the same names as a trace's).
@@ -380,7 +394,8 @@ std::unique_ptr<Machine> Machine::create(const Options& options, std::string& er
 
 Stop Machine::run() {
   impl_->checkIdle("run()");
-  return impl_->go(run::Until::end());
+  if (impl_->optionsUntil.kind == run::Until::Kind::kEvent) impl_->lastEvent.reset();
+  return impl_->go(impl_->optionsUntil);
 }
 
 Stop Machine::runInstructions(uint64_t count) {

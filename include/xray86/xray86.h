@@ -17,11 +17,13 @@
 // emu/api/machine.cpp defines: Machine, Options::fromArgs.
 // emu/api/filter.cpp defines:  Filter (its builders), stopKindName.
 // emu/api/symbols.cpp defines: Symbols (over the trace's ELF32 symbol tables).
+// emu/api/print.cpp defines:   operator<< for the enums and Stop (their names, for Google Test).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <optional>
@@ -62,7 +64,12 @@ struct Options {
   uint64_t maxCycles = ~uint64_t{0};         // --max-cycles (total)
   std::vector<std::string> symbols;  // --symbols: ELF files naming addresses (the kernel's always)
   unsigned cowBit =
-      kDefaultCowBit;        // --cow-bit: the PTE bit of copy-on-write pages (PTE_COW 0x200)
+      kDefaultCowBit;  // --cow-bit: the PTE bit of copy-on-write pages (PTE_COW 0x200)
+  // --until: where run() ends besides the guest's end and the limits, in the command line's words
+  // ("console:$ ", "event:kind=fault and cpl=3", "symbol:copyuvm", "pf:3", "insn:N"); empty: the
+  // guest's end. So `xray86 run --disk xv6.img --disk fs.img --input 'cowcheck\n' --until
+  // 'console:$ '` and run() on fromArgs of the same words are the same run.
+  std::string until;
   bool echoConsole = false;  // also copy the guest's console to standard output
 
   // The same options as the command line, e.g. {"--kernel", "k.elf", "--cmdline", "run=cowtest"}.
@@ -234,6 +241,17 @@ struct Stop {
   bool exited() const { return kind == StopKind::kExited; }
 };
 
+// Names for messages: Google Test prints these values through them ("Which is:
+// StopKind::kHalted", not a byte dump). An enum prints as its qualified enumerator
+// ("Resolution::kMadeWritable", a value outside the enum as "Resolution(9)"); a Stop as
+// "StopKind::kExited (status 1): MESSAGE". Include <ostream> to use them.
+std::ostream& operator<<(std::ostream& out, StopKind kind);
+std::ostream& operator<<(std::ostream& out, EventKind kind);
+std::ostream& operator<<(std::ostream& out, Resolution resolution);
+std::ostream& operator<<(std::ostream& out, Access access);
+std::ostream& operator<<(std::ostream& out, FlushKind kind);
+std::ostream& operator<<(std::ostream& out, const Stop& stop);
+
 // ELF32 symbols, for `runTo("copyuvm")`, filters by symbol and naming addresses: the trace's
 // symbol tables (trace::SymbolTable), so names mean the same in the API and in a trace.
 class Symbols {
@@ -276,7 +294,7 @@ class Machine {
 
   // -- Running. Every run also stops at the Options limits and when the guest stops. A run from
   // inside a callback throws Error.
-  Stop run();                             // until the guest exits (or a limit)
+  Stop run();  // until the guest exits (or a limit), or Options::until holds (then kConsole, ...)
   Stop runInstructions(uint64_t count);   // at most `count` more instructions
   Stop runCycles(uint64_t count);         // at most `count` more cycles
   Stop runUntil(EventKind kind);          // until the next event of that kind

@@ -376,3 +376,92 @@ TEST(Api, RunUntilTheConsolePrints) {
   EXPECT_EQ(m.run().kind, StopKind::kExited);
   EXPECT_THROW(m.runUntilConsole(""), xray86::Error);
 }
+
+// Google Test prints the API's values by name (emu/api/print.cpp): a failed
+// EXPECT_EQ(s.kind, StopKind::kExited) says "Which is: StopKind::kHalted", not "1-byte object
+// <08>". PrintToString is what Google Test's messages use.
+TEST(Api, EnumsPrintByName) {
+  using testing::PrintToString;
+  EXPECT_EQ(PrintToString(StopKind::kExited), "StopKind::kExited");
+  EXPECT_EQ(PrintToString(StopKind::kInstructionLimit), "StopKind::kInstructionLimit");
+  EXPECT_EQ(PrintToString(StopKind::kRepeatedFault), "StopKind::kRepeatedFault");
+  EXPECT_EQ(PrintToString(StopKind::kConsole), "StopKind::kConsole");
+  EXPECT_EQ(PrintToString(static_cast<StopKind>(200)), "StopKind(200)");
+  EXPECT_EQ(PrintToString(EventKind::kPageFault), "EventKind::kPageFault");
+  EXPECT_EQ(PrintToString(EventKind::kStaleTlbUse), "EventKind::kStaleTlbUse");
+  EXPECT_EQ(PrintToString(EventKind::kSysReturn), "EventKind::kSysReturn");
+  // Every kind of event_kinds.h's list has its name (the list makes the names), and the first
+  // value past it does not.
+  for (unsigned k = 0; k < xray86::kEventKinds; ++k) {
+    std::string name = PrintToString(static_cast<EventKind>(k));
+    EXPECT_EQ(name.rfind("EventKind::k", 0), 0u) << name;
+  }
+  EXPECT_EQ(PrintToString(static_cast<EventKind>(xray86::kEventKinds)),
+            "EventKind(" + std::to_string(xray86::kEventKinds) + ")");
+  EXPECT_EQ(PrintToString(xray86::Resolution::kCopied), "Resolution::kCopied");
+  EXPECT_EQ(PrintToString(xray86::Resolution::kMadeWritable), "Resolution::kMadeWritable");
+  EXPECT_EQ(PrintToString(xray86::Resolution::kUnresolved), "Resolution::kUnresolved");
+  EXPECT_EQ(PrintToString(xray86::Access::kWrite), "Access::kWrite");
+  EXPECT_EQ(PrintToString(xray86::Access::kFetch), "Access::kFetch");
+  // Both kinds of CR3 write keep their type's name: a flush's and an event's.
+  EXPECT_EQ(PrintToString(xray86::FlushKind::kCr3Write), "FlushKind::kCr3Write");
+  EXPECT_EQ(PrintToString(xray86::FlushKind::kInvlpg), "FlushKind::kInvlpg");
+  EXPECT_EQ(PrintToString(EventKind::kCr3Write), "EventKind::kCr3Write");
+  // A Stop: its kind, the exit status and the message (free exits 0: status (0 << 1) | 1).
+  Machine m(guest::options("run=free"));
+  xray86::Stop s = m.run();
+  std::ostringstream text;
+  text << s;
+  EXPECT_EQ(text.str(), "StopKind::kExited (status 1): " + s.message);
+  EXPECT_FALSE(s.message.empty());
+}
+
+// The words of `xray86 run` make the same run through the API: a disk boot like MIT xv6's (two
+// disks: the grading image, whose config sector starts the shell, as the first; the kernel reads
+// only that one, and the built disk.img stands where xv6's fs.img goes), a program typed at the
+// shell, the COW bit, and run() ending where --until ends the command. Same instructions, same
+// faults and resolutions.
+TEST(Api, OptionsForADiskBootFromTheCommandLine) {
+  const std::vector<std::string> args = {
+      "--disk",  GRADING_DISK,           "--disk",      GUEST_DISK,
+      "--input", "cowcheck\\n",          "--cow-bit",   "9",
+      "--until", "console:cowcheck: ok", "--max-insns", "400000000"};
+  xray86::Options o = xray86::Options::fromArgs(args);
+  EXPECT_EQ(o.disks, (std::vector<std::string>{GRADING_DISK, GUEST_DISK}));
+  EXPECT_EQ(o.input, std::optional<std::string>("cowcheck\\n"));  // escapes: the machine's
+  EXPECT_EQ(o.cowBit, 9u);
+  EXPECT_EQ(o.until, "console:cowcheck: ok");
+  EXPECT_TRUE(o.kernel.empty());
+  Machine m(o);
+  xray86::Stop s = m.run();
+  ASSERT_EQ(s.kind, StopKind::kConsole) << s << "\n" << m.console();
+  xray86::Counters c = m.counters();
+
+  // The command with the same words, its summary (--stats) on standard error.
+  std::string out = std::string(QEMU_WORK_DIR) + "/disk_boot_stats.txt";
+  std::remove(out.c_str());
+  std::string cmd = std::string(XRAY86_BINARY) + " run --stats --quiet";
+  for (const std::string& a : args) cmd += " '" + a + "'";
+  cmd += " >/dev/null 2>" + out;
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << cmd;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << cmd << "\n" << guest::slurp(out);  // --until: status 0
+  std::string stats = guest::slurp(out);
+  auto field = [&](const std::string& name) -> std::string {
+    std::smatch match;
+    if (!std::regex_search(stats, match, std::regex("\n  " + name + " +([^\n]*)"))) return "?";
+    return match[1];
+  };
+  EXPECT_EQ(field("instructions"), std::to_string(c.instructions)) << stats;
+  EXPECT_EQ(field("page faults").substr(0, field("page faults").find(',')),
+            std::to_string(c.pageFaults))
+      << stats;
+  EXPECT_EQ(field("repeat faults"), std::to_string(c.repeatFaults)) << stats;
+  std::string resolutions =
+      "copied " + std::to_string(c.resolutions[static_cast<int>(xray86::Resolution::kCopied)]) +
+      ", made-writable " +
+      std::to_string(c.resolutions[static_cast<int>(xray86::Resolution::kMadeWritable)]);
+  EXPECT_EQ(field("fault resolutions").rfind(resolutions, 0), 0u) << resolutions << "\n" << stats;
+  // What it typed and what cowcheck printed, as the shell echoed them.
+  EXPECT_NE(m.console().find("$ cowcheck\n"), std::string::npos) << m.console();
+}
