@@ -2,6 +2,7 @@
 #include "emu/view/model.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace view {
 
@@ -46,6 +47,8 @@ CellState classifyPde(uint32_t pde, bool pse, unsigned cowBit) {
 // ---- FrameCensus ----
 
 namespace {
+constexpr uint32_t kAccessedDirty = PagingBits::kAccessed | PagingBits::kDirty;
+
 // The present mappings of the space under `cr3`, as the MMU walks them (no side effects).
 mmu::MappingCursor mappingsOf(mmu::PhysMemory& mem, uint32_t cr3, bool pse) {
   return mmu::MappingCursor(mem, cr3, mmu::PagingControl{false, pse});
@@ -54,97 +57,210 @@ mmu::MappingCursor mappingsOf(mmu::PhysMemory& mem, uint32_t cr3, bool pse) {
 uint32_t pdeOf(mmu::PhysMemory& mem, uint32_t dir, unsigned index) {
   return mmu::readPagingWord(mem, (dir & PagingBits::kFrame) + 4 * index, true);
 }
+bool isTable(uint32_t pde, bool pse) {
+  return (pde & PagingBits::kPresent) && !(pse && (pde & PagingBits::kPageSize));
+}
+
+// The kernel part of the current directory, and the test whether a PDE of another directory
+// holds it: the same word, or a table whose words are the same (a per-process copy); accessed
+// and dirty bits aside in both.
+class KernelPart {
+ public:
+  KernelPart(mmu::PhysMemory& mem, uint32_t cur, bool pse) : mem_(mem), pse_(pse) {
+    for (unsigned i = 0; i < 1024; ++i) dir_[i] = pdeOf(mem, cur, i);
+    // Which PDEs map pages, and which of those map a user page. xv6-style kernels set U/S in
+    // every PDE, so the PDE's own bit cannot tell; the PTEs under it do.
+    std::vector<bool> maps(1024, false), user(1024, false);
+    for (mmu::MappingCursor c = mappingsOf(mem, cur, pse);
+         std::optional<mmu::Mapping> m = c.next();) {
+      maps[m->linear >> 22] = true;
+      if (!m->user) continue;
+      user[m->linear >> 22] = true;
+      c.skipTable();  // one user page settles it
+    }
+    part_.assign(1024, false);
+    for (unsigned i = 0; i < 1024; ++i) {
+      part_[i] = maps[i] && !user[i];
+      if (!part_[i]) continue;
+      if (first_ == 1024) first_ = i;
+      last_ = i;
+    }
+  }
+  const std::vector<bool>& indexes() const { return part_; }
+  bool empty() const { return first_ == 1024; }
+  unsigned first() const { return first_; }
+  unsigned last() const { return last_; }
+  uint32_t entry(unsigned i) const { return dir_[i]; }
+
+  // Whether `pde` (entry `i` of some directory) holds the kernel part's entry `i`.
+  bool holds(unsigned i, uint32_t pde) {
+    uint32_t mine = dir_[i];
+    if (((pde ^ mine) & ~kAccessedDirty) == 0) return true;
+    if (!isTable(pde, pse_) || !isTable(mine, pse_)) return false;
+    if (((pde ^ mine) & ~PagingBits::kFrame & ~kAccessedDirty) != 0) return false;  // flags
+    uint64_t key = uint64_t{i} << 32 | (pde & PagingBits::kFrame);
+    auto it = copies_.find(key);
+    if (it != copies_.end()) return it->second;
+    bool same = sameTable(mine & PagingBits::kFrame, pde & PagingBits::kFrame);
+    copies_.emplace(key, same);
+    return same;
+  }
+
+ private:
+  bool sameTable(uint32_t a, uint32_t b) {
+    const uint8_t* pa = mem_.frame(a);
+    const uint8_t* pb = mem_.frame(b);
+    if (pa == nullptr || pb == nullptr) return false;
+    for (unsigned j = 0; j < 1024; ++j) {
+      uint32_t wa, wb;
+      std::memcpy(&wa, pa + 4 * j, 4);
+      std::memcpy(&wb, pb + 4 * j, 4);
+      if (((wa ^ wb) & ~kAccessedDirty) != 0) return false;
+    }
+    return true;
+  }
+
+  mmu::PhysMemory& mem_;
+  bool pse_;
+  uint32_t dir_[1024];
+  std::vector<bool> part_;
+  unsigned first_ = 1024, last_ = 0;
+  std::map<uint64_t, bool> copies_;  // (index, table frame) -> the same table as ours
+};
+
 }  // namespace
+
+bool FrameCensus::live(uint32_t cr3) const {
+  return std::find(live_.begin(), live_.end(), cr3 & ~mmu::kPageMask) != live_.end();
+}
 
 void FrameCensus::take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vector<uint32_t>& cr3s,
                        uint32_t ramBytes) {
   uint32_t n = ramBytes >> 12;
   userMappers_.assign(n, 0);
   kernel_.assign(n, 0);
-  table_.assign(n, 0);
+  role_.assign(n, TableRole::kNone);
   live_.clear();
-  kernelPde_.assign(1024, false);
+  kernelPart_.clear();
+  totals_ = {};
   highest_ = usedFirst_ = usedEnd_ = 0;
   if (!(mmu.cr0() & mmu::kCr0Pg)) return;
   bool pse = (mmu.cr4() & mmu::kCr4Pse) != 0;
   pse_ = pse;
+  uint32_t cur = mmu.cr3() & ~mmu::kPageMask;
+  if (mem.frame(cur) == nullptr) return;  // a directory outside RAM: nothing to count
+  KernelPart kernel(mem, cur, pse);
+
+  std::vector<uint32_t> spaces;
+  std::vector<bool> listed(n, false);  // by frame
+  std::vector<uint32_t> outside;       // directories seen outside RAM
+  auto add = [&](uint32_t c) {
+    c &= ~mmu::kPageMask;
+    if ((c >> 12) < n) {
+      if (listed[c >> 12]) return;
+      listed[c >> 12] = true;
+    } else {
+      if (std::find(outside.begin(), outside.end(), c) != outside.end()) return;
+      outside.push_back(c);
+    }
+    spaces.push_back(c);
+  };
+  add(cur);
+  for (uint32_t c : cr3s) add(c);
+  // Directories not loaded into CR3 yet (a child fork() has just built) are found by the kernel
+  // part: a frame whose entry at the kernel part's first or last index holds it is a candidate,
+  // and the full comparison below decides.
+  if (!kernel.empty()) {
+    for (uint32_t pfn = 0; pfn < n; ++pfn) {
+      uint32_t dir = pfn << 12;
+      if (listed[pfn]) continue;
+      for (unsigned probe : {kernel.first(), kernel.last()}) {
+        uint32_t pde = pdeOf(mem, dir, probe);
+        if ((pde & PagingBits::kPresent) && kernel.holds(probe, pde)) {
+          spaces.push_back(dir);
+          break;
+        }
+      }
+    }
+  }
+  // Which spaces are alive, and where each holds the kernel part.
+  for (uint32_t space : spaces) {
+    PdeSet part(1024, false);
+    if (space == cur) {
+      part = kernel.indexes();
+    } else {
+      // Alive while it holds the kernel part at most of its indexes: a process may map pages
+      // of its own where the current one has a table of supervisor pages only (a guard page
+      // alone in its table), and a directory being built or torn down holds part of it. A
+      // freed frame (filled with junk, or reused) holds none of it.
+      if (mem.frame(space) == nullptr) continue;
+      unsigned held = 0, all = 0;
+      for (unsigned i = 0; i < 1024; ++i) {
+        if (!kernel.indexes()[i]) continue;
+        ++all;
+        if (kernel.holds(i, pdeOf(mem, space, i))) {
+          part[i] = true;
+          ++held;
+        }
+      }
+      if (held == 0 || 2 * held <= all) continue;
+    }
+    live_.push_back(space);
+    kernelPart_.push_back(std::move(part));
+  }
+
   uint32_t usedLo = ~0u, usedHi = 0;
   auto used = [&](uint32_t pfn) {
     if (pfn >= n) return;
     usedLo = std::min(usedLo, pfn);
     usedHi = std::max(usedHi, pfn + 1);
   };
-  auto mark = [&](std::vector<uint8_t>& v, uint32_t pfn) {
-    if (pfn < n) {
-      v[pfn] = 1;
-      highest_ = std::max(highest_, pfn + 1);
-    }
+  auto mark = [&](uint32_t pfn, TableRole r) {
+    if (pfn >= n) return;
+    role_[pfn] = std::max(role_[pfn], r);  // a directory, then a kernel table, then a user one
+    highest_ = std::max(highest_, pfn + 1);
   };
-  uint32_t cur = mmu.cr3() & ~mmu::kPageMask;
-  if (mem.frame(cur) == nullptr) return;  // a directory outside RAM: nothing to count
-  std::vector<uint32_t> curDir(1024);
-  for (unsigned i = 0; i < 1024; ++i) curDir[i] = pdeOf(mem, cur, i);
-  // The kernel half: the current directory's present PDEs that map no user page (a supervisor
-  // 4 MB page, or a table without a user PTE). Kernels share it in every address space; xv6-style
-  // kernels set U/S in every PDE, so the PDE's own bit cannot tell.
-  std::vector<bool> userPde(1024, false);
-  for (mmu::MappingCursor c = mappingsOf(mem, cur, pse);
-       std::optional<mmu::Mapping> m = c.next();) {
-    if (!m->user) continue;
-    userPde[m->linear >> 22] = true;
-    c.skipTable();  // one user page settles it
-  }
-  unsigned probe = 1024;
-  for (unsigned i = 0; i < 1024; ++i) {
-    kernelPde_[i] = (curDir[i] & PagingBits::kPresent) && !userPde[i];
-    if (kernelPde_[i] && probe == 1024) probe = i;
-  }
-  std::vector<uint32_t> spaces{cur};
-  auto known = [&](uint32_t c) {
-    return std::find(spaces.begin(), spaces.end(), c) != spaces.end();
-  };
-  for (uint32_t c : cr3s) {
-    c &= ~mmu::kPageMask;
-    if (!known(c)) spaces.push_back(c);
-  }
-  // Directories not loaded into CR3 yet (a child fork() has just built) are found by their
-  // kernel half: a frame whose first kernel PDE is the current directory's is a candidate, and
-  // the full comparison below decides. A freed directory (junk-filled) does not match.
-  if (probe < 1024) {
-    for (uint32_t pfn = 0; pfn < n; ++pfn) {
-      if (pdeOf(mem, pfn << 12, probe) == curDir[probe] && !known(pfn << 12)) {
-        spaces.push_back(pfn << 12);
-      }
+  // A kernel part's table is the space's own copy when another live space holds that entry in a
+  // different frame; shared tables (the built-in guest's, or a lone space's) are nobody's own.
+  auto ownCopy = [&](size_t k, unsigned i, uint32_t table) {
+    for (size_t o = 0; o < live_.size(); ++o) {
+      if (o == k || !kernelPart_[o][i]) continue;
+      if ((pdeOf(mem, live_[o], i) & PagingBits::kFrame) != table) return true;
     }
-  }
-  for (uint32_t space : spaces) {
+    return false;
+  };
+  for (size_t k = 0; k < live_.size(); ++k) {
+    uint32_t space = live_[k];
     bool current = space == cur;
-    if (!current) {
-      // Alive only while it holds the current kernel half, PDE for PDE (and some of it at all).
-      bool same = probe < 1024;
-      for (unsigned i = 0; i < 1024 && same; ++i) {
-        if (kernelPde_[i]) same = pdeOf(mem, space, i) == curDir[i];
-      }
-      if (!same) continue;
-    }
-    live_.push_back(space);
-    mark(table_, space >> 12);
-    // Its page tables; the shared kernel half's are counted once, in the current space.
+    const PdeSet& part = kernelPart_[k];
+    mark(space >> 12, TableRole::kDirectory);
+    // Its page tables.
     bool userHalf = false;  // the kernel's own directory (no user half) is not in the used range
+    std::vector<uint32_t> ownKernelTables;
     for (unsigned i = 0; i < 1024; ++i) {
       uint32_t pde = pdeOf(mem, space, i);
       if (!(pde & PagingBits::kPresent)) continue;
-      if (kernelPde_[i] && !current) continue;
-      userHalf |= !kernelPde_[i];
-      if (pse && (pde & PagingBits::kPageSize)) continue;  // a 4 MB page: no table
-      mark(table_, pde >> 12);
-      if (!kernelPde_[i]) used(pde >> 12);
+      userHalf |= !part[i];
+      if (!isTable(pde, pse)) continue;  // a 4 MB page: no table
+      uint32_t table = pde & PagingBits::kFrame;
+      if (part[i]) {
+        mark(table >> 12, TableRole::kKernelTable);
+        if (ownCopy(k, i, table)) ownKernelTables.push_back(table >> 12);
+      } else {
+        mark(table >> 12, TableRole::kUserTable);
+        used(table >> 12);
+      }
     }
-    // Its pages: user mappers per frame, and the frames only the kernel maps.
+    if (userHalf) {
+      used(space >> 12);
+      for (uint32_t t : ownKernelTables) used(t);
+    }
+    // Its pages: user mappers per frame, and the frames only the kernel maps. The kernel part
+    // maps the same pages in every space: counted once, in the current space.
     for (mmu::MappingCursor c = mappingsOf(mem, space, pse);
          std::optional<mmu::Mapping> m = c.next();) {
-      if (kernelPde_[m->linear >> 22] && !current) {
-        c.skipTable();  // the shared kernel half: counted once, in the current space
+      if (part[m->linear >> 22] && !current) {
+        c.skipTable();
         continue;
       }
       uint32_t first = m->physical >> 12;
@@ -155,15 +271,23 @@ void FrameCensus::take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vec
           highest_ = std::max(highest_, f + 1);
           used(f);
         } else if (current || m->size == mmu::kLargePageSize) {
-          mark(kernel_, f);
+          kernel_[f] = 1;
+          highest_ = std::max(highest_, f + 1);
         }
       }
     }
-    if (userHalf) used(space >> 12);
   }
   if (usedHi > 0) {
     usedFirst_ = usedLo;
     usedEnd_ = usedHi;
+  }
+  totals_.spaces = static_cast<uint32_t>(live_.size());
+  for (uint32_t f = 0; f < n; ++f) {
+    if (role_[f] == TableRole::kKernelTable) ++totals_.kernelTables;
+    if (role_[f] == TableRole::kUserTable) ++totals_.userTables;
+    if (userMappers_[f] >= 1) ++totals_.userFrames;
+    if (userMappers_[f] >= 2) ++totals_.sharedFrames;
+    if (kernel_[f] && userMappers_[f] == 0 && role_[f] == TableRole::kNone) ++totals_.kernelOnly;
   }
 }
 
@@ -172,11 +296,12 @@ std::vector<FrameMapper> FrameCensus::mappersOf(mmu::PhysMemory& mem, uint32_t p
   for (size_t k = 0; k < live_.size(); ++k) {
     uint32_t space = live_[k];
     bool current = k == 0;  // take() lists the current space first
+    const PdeSet& part = kernelPart_[k];
     for (mmu::MappingCursor c = mappingsOf(mem, space, pse_);
          std::optional<mmu::Mapping> m = c.next();) {
-      bool kernelHalf = kernelPde_[m->linear >> 22];
+      bool kernelHalf = part[m->linear >> 22];
       if (kernelHalf && !current) {
-        c.skipTable();  // the shared kernel half: listed once, from the current space
+        c.skipTable();  // the kernel part: listed once, from the current space
         continue;
       }
       uint32_t first = m->physical >> 12;

@@ -49,14 +49,43 @@ struct FrameMapper {
   uint32_t pde = 0;     // the PDE above it (its U/S and R/W combine with the PTE's)
   bool user = false;    // U/S set in PDE and PTE: one of the frame's user mappers
   bool large = false;
-  bool kernelHalf = false;  // a mapping of the kernel half, the same in every address space
+  bool kernelHalf = false;  // a mapping of the kernel part, the same in every address space
+};
+
+// What a frame holds for the paging structures of the live address spaces.
+enum class TableRole : uint8_t {
+  kNone,
+  kUserTable,    // a page table of a space's user part
+  kKernelTable,  // a page table of the kernel part (one shared, or a per-process copy)
+  kDirectory,    // a page directory
+};
+
+// The census's totals: what the frames grid colours, counted.
+struct CensusTotals {
+  uint32_t spaces = 0;        // live address spaces (page directories)
+  uint32_t kernelTables = 0;  // frames holding kernel-part page tables
+  uint32_t userTables = 0;    // frames holding user-part page tables
+  uint32_t userFrames = 0;    // frames that at least one present user PTE maps
+  uint32_t sharedFrames = 0;  // of those, frames mapped by two or more user PTEs
+  uint32_t kernelOnly = 0;    // frames only the kernel part maps (no user PTE, no table)
 };
 
 // The frames the address spaces map: how many present user PTEs map each frame (the sharing a
 // COW kernel's reference counts track), which frames only the kernel maps, and which hold page
-// tables. The address spaces are the CR3 values seen plus every frame of RAM that holds a page
-// directory with the current one's kernel half (a child built by fork() that has not run yet).
-// A directory that no longer shares that kernel half is taken to be gone (freed) and left out.
+// directories and tables.
+//
+// The kernel part: the current directory's present PDEs whose tables map pages, none of them
+// with U/S (or a supervisor 4 MB page). Kernels map it in every address space, either through
+// the same tables (the built-in guest) or through a copy of them per process (MIT xv6's
+// setupkvm); the census recognises it in either form: a PDE holds the kernel part's entry when
+// it is the same word, or points to a table whose 1024 words are the same, accessed and dirty
+// bits aside (the CPU sets them in whichever copy it walked).
+//
+// The address spaces are the CR3 values seen plus every frame of RAM that holds a page directory
+// with the kernel part (a child built by fork() that has not run yet). A directory is alive while
+// it holds the kernel part at more than half of its indexes (a process may have a table of
+// supervisor pages of its own, a guard page's, where another has none); one whose frame was
+// freed (filled with junk) or reused holds none of it, and is left out.
 class FrameCensus {
  public:
   void take(mmu::PhysMemory& mem, const mmu::Mmu& mmu, const std::vector<uint32_t>& cr3s,
@@ -64,23 +93,32 @@ class FrameCensus {
   uint32_t frames() const { return static_cast<uint32_t>(userMappers_.size()); }
   uint16_t userMappers(uint32_t pfn) const { return pfn < frames() ? userMappers_[pfn] : 0; }
   bool kernelMapped(uint32_t pfn) const { return pfn < frames() && kernel_[pfn]; }
-  bool pageTable(uint32_t pfn) const { return pfn < frames() && table_[pfn]; }
+  bool pageTable(uint32_t pfn) const { return role(pfn) != TableRole::kNone; }
+  TableRole role(uint32_t pfn) const { return pfn < frames() ? role_[pfn] : TableRole::kNone; }
+  const CensusTotals& totals() const { return totals_; }
   uint32_t highestUsed() const { return highest_; }  // highest frame anything maps, +1
   // The frames in use by the address spaces' user halves: [usedFirst, usedEnd) spans every frame
-  // a user PTE maps and every page directory and page table of a live space (but not the kernel
-  // half's tables). Empty (0, 0) before paging or with no user page.
+  // a user PTE maps and every page directory and page table of a live space with a user half
+  // (its kernel part's tables too when they are its own copies, not shared). Empty (0, 0)
+  // before paging or with no user page.
   uint32_t usedFirst() const { return usedFirst_; }
   uint32_t usedEnd() const { return usedEnd_; }
+  // The live spaces: the current one first, then the CR3s seen (in order), then those found in
+  // RAM (in frame order).
   const std::vector<uint32_t>& liveSpaces() const { return live_; }
+  bool live(uint32_t cr3) const;
   // Every present entry of the live spaces that maps frame `pfn` (live spaces in order; the
-  // kernel half once, from the current space), read from RAM as take() left it.
+  // kernel part once, from the current space), read from RAM as take() left it.
   std::vector<FrameMapper> mappersOf(mmu::PhysMemory& mem, uint32_t pfn) const;
 
  private:
+  using PdeSet = std::vector<bool>;  // 1024 flags, one a directory entry
   std::vector<uint16_t> userMappers_;
-  std::vector<uint8_t> kernel_, table_;
+  std::vector<uint8_t> kernel_;
+  std::vector<TableRole> role_;
   std::vector<uint32_t> live_;
-  std::vector<bool> kernelPde_;  // the kernel half: PDE indexes of the current directory
+  std::vector<PdeSet> kernelPart_;  // per live space: the indexes holding the kernel part
+  CensusTotals totals_;
   bool pse_ = false;
   uint32_t highest_ = 0, usedFirst_ = 0, usedEnd_ = 0;
 };

@@ -261,6 +261,22 @@ void Renderer::drawLegend(const Layout& l) {
   }
 }
 
+namespace {
+const char* roleText(TableRole r) {
+  switch (r) {
+    case TableRole::kNone:
+      return "";
+    case TableRole::kUserTable:
+      return "; holds a page table";
+    case TableRole::kKernelTable:
+      return "; holds a kernel page table";
+    case TableRole::kDirectory:
+      return "; holds a page directory";
+  }
+  return "";
+}
+}  // namespace
+
 // A frame's details: its number and address, how many user PTEs map it, and which entries of
 // which address spaces (named by program) map it at which linear addresses.
 void Renderer::frameLines(Session& s, uint32_t pfn,
@@ -269,8 +285,7 @@ void Renderer::frameLines(Session& s, uint32_t pfn,
   uint16_t n = c.userMappers(pfn);
   lines.push_back({fmt::format("frame {:#x} at {:08x}: {} user PTE{} map it{}{}{}", pfn, pfn << 12,
                                n, n == 1 ? "" : "s", n >= 2 ? " (shared)" : "",
-                               c.pageTable(pfn) ? "; holds a page table" : "",
-                               c.kernelMapped(pfn) ? "; kernel-mapped" : ""),
+                               roleText(c.role(pfn)), c.kernelMapped(pfn) ? "; kernel-mapped" : ""),
                    kTitle});
   std::vector<FrameMapper> mappers = s.frameMappers(pfn);
   unsigned listed = 0, kernel = 0;
