@@ -255,9 +255,8 @@ TEST_P(FlushCheck, TheCpusStoresIntoShadowedTablesAreWatched) {
 INSTANTIATE_TEST_SUITE_P(Geometries, FlushCheck,
                          ::testing::Values(mmu::TlbGeometry{1, 1}, mmu::TlbGeometry{8, 4},
                                            mmu::TlbGeometry{64, 4}),
-                         [](const auto& info) {
-                           return std::to_string(info.param.sets) + "x" +
-                                  std::to_string(info.param.ways);
+                         [](const auto& p) {
+                           return std::to_string(p.param.sets) + "x" + std::to_string(p.param.ways);
                          });
 
 }  // namespace
