@@ -60,6 +60,25 @@ struct StaleTlbUse {
   uint32_t cachedFrame;  // the physical frame the TLB still uses
 };
 
+// A missing TLB flush, found by the flush checker (mmu/flush_check.h): a store changed a paging
+// word behind a translation used since the last flush that covers it, and that translation was
+// used again, or the CPU returned to CPL 3 in its address space, before any such flush. The
+// event's context is the use or the return; the store is described here.
+struct MissingFlush {
+  uint32_t space = 0;  // page-directory base of the translation (1: a global entry)
+  uint32_t page = 0;   // linear base of the translation (4 KB, or 4 MB when large)
+  bool large = false;
+  uint32_t wordAddr = 0;  // physical address of the PDE or PTE the store changed
+  uint32_t before = 0;    // the word the translation was made from
+  uint32_t after = 0;     // the word as the store left it
+  uint64_t writeCycle = 0;
+  uint32_t writeEip = 0;  // the instruction that stored it
+  bool atReturn = false;  // found at a return to CPL 3 (else at a use)
+  uint32_t linear = 0;    // the use: the address accessed; at a return: the EIP returned to
+  Access access = Access::kRead;
+  uint32_t translations = 0;  // stale translations below the word when found
+};
+
 class MmuObserver {
  public:
   virtual ~MmuObserver() = default;
@@ -68,6 +87,7 @@ class MmuObserver {
   virtual void onPageFault(const PageFault&) {}
   virtual void onCr3Write(const Cr3Write&) {}
   virtual void onStaleTlbUse(const StaleTlbUse&) {}
+  virtual void onMissingFlush(const MissingFlush&) {}
 };
 
 }  // namespace mmu

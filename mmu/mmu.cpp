@@ -61,6 +61,9 @@ Mmu::Mmu(PhysMemory& mem, TlbGeometry geometry)
 void Mmu::setCycleCounter(uint64_t* cycles) {
   cycles_ = cycles != nullptr ? cycles : &ownCycles_;
 }
+void Mmu::setInstructionPointer(const uint32_t* eip) {
+  eip_ = eip != nullptr ? eip : &noEip_;
+}
 void Mmu::setObserver(MmuObserver* observer) {
   observer_ = observer;
 }
@@ -98,6 +101,7 @@ void Mmu::writeCr0(uint32_t value) {
   foldHostHits();
   cr0_ = value;
   if (changed & (kCr0Pg | kCr0Wp)) {
+    check_.flushAll();
     const unsigned dropped = flushAll();
     countFlush(FlushKind::kCr0, dropped);
     if (observer_) observer_->onTlbFlush({FlushKind::kCr0, 0, dropped});
@@ -109,6 +113,9 @@ void Mmu::writeCr3(uint32_t value) {
   foldHostHits();
   const uint32_t old = cr3_;
   cr3_ = value;
+  // The flush checker keeps each address space's translations across switches; a reload of the
+  // current page directory is the flush a kernel makes on purpose (flush_check.h).
+  if (((old ^ value) & B::kFrame) == 0) check_.reload(space());
   const bool keepGlobal = (cr4_ & kCr4Pge) != 0;
   unsigned dropped = 0;
   for (Tlb* t : {&dtlb_, &itlb_}) {
@@ -136,6 +143,7 @@ void Mmu::writeCr4(uint32_t value) {
   cr4_ = value;
   if (changed & (kCr4Pse | kCr4Pge)) {
     foldHostHits();
+    check_.flushAll();
     const unsigned dropped = flushAll();
     countFlush(FlushKind::kCr4, dropped);
     if (observer_) observer_->onTlbFlush({FlushKind::kCr4, 0, dropped});
@@ -145,6 +153,7 @@ void Mmu::writeCr4(uint32_t value) {
 // INVLPG drops the entries for the page holding `linear`, global or not, 4 MB entries covering it
 // included, in every way and in both TLBs (SDM vol. 3A INVLPG; 4.10.4.1).
 void Mmu::invlpg(uint32_t linear) {
+  check_.invlpg(space(), linear);
   unsigned dropped = dropPage(dtlb_, linear);
   if (split_) dropped += dropPage(itlb_, linear);
   countFlush(FlushKind::kInvlpg, dropped);
@@ -194,6 +203,7 @@ Fault Mmu::raise(uint32_t linear, Access access, uint32_t errorCode, const WalkT
   if (errorCode & ErrorCode::kReserved) count(&MmuStats::reservedFaults);
   dropPage(dtlb_, linear);
   if (split_) dropPage(itlb_, linear);
+  check_.pageFault(space(), linear);
   if (observer_) observer_->onPageFault({linear, errorCode, cr3_, access, walk});
   return {linear, errorCode};
 }
@@ -212,7 +222,19 @@ void Mmu::commit(const Translation& t) {
   }
 }
 
+// A walk ended in a fault: under the lab's flush rule the checker keeps what a protection fault's
+// walk found (flush_check.h), then the fault is raised.
+Fault Mmu::raiseWalked(uint32_t linear, Access access, const WalkResult& r) {
+  if ((r.errorCode & ErrorCode::kPresent) && !(r.errorCode & ErrorCode::kReserved)) {
+    const uint32_t leaf = r.walk.large ? r.walk.pde : r.walk.pte;
+    check_.faultWalk(space(), linear, r.walk, (leaf & B::kGlobal) && (cr4_ & kCr4Pge));
+  }
+  return raise(linear, access, r.errorCode, r.walk);
+}
+
+// Every translation the TLB takes, the flush checker's shadow takes too.
 TlbEntry& Mmu::fill(Tlb& tlb, const Translation& t) {
+  check_.filled(space(), t, t.global && (cr4_ & kCr4Pge));
   const unsigned set = t.large ? tlb.largeSet(t.pageBase) : tlb.smallSet(t.pageBase);
   TlbEntry& e = tlb.at(set, tlb.victim(set));
   if (e.valid) {
@@ -251,6 +273,7 @@ std::optional<Fault> Mmu::translate(uint32_t linear, Access access, bool user, u
     fillHost(nullptr, nullptr, linear, user);
     return std::nullopt;
   }
+  if (check_.anyStale()) checkUse(linear, access);
   Tlb& tlb = tlbFor(access);
   const PagingControl ctl = control();
   TlbEntry* e = tlb.lookup(linear);
@@ -269,7 +292,7 @@ std::optional<Fault> Mmu::translate(uint32_t linear, Access access, bool user, u
       count(&MmuStats::walks);
       charge(cost::kTlbMiss);
       const WalkResult r = walk(mem_, cr3_, linear, access, user, ctl);
-      if (!r.translation) return raise(linear, access, r.errorCode, r.walk);
+      if (!r.translation) return raiseWalked(linear, access, r);
       commit(*r.translation);
       dropEntry(*e);
       e = &fill(tlb, *r.translation);
@@ -280,12 +303,12 @@ std::optional<Fault> Mmu::translate(uint32_t linear, Access access, bool user, u
     charge(cost::kTlbMiss);
     const WalkResult r = walk(mem_, cr3_, linear, access, user, ctl);
     if (observer_) observer_->onTlbMiss({linear, access, user, r.walk, !r.translation});
-    if (!r.translation) return raise(linear, access, r.errorCode, r.walk);
+    if (!r.translation) return raiseWalked(linear, access, r);
     commit(*r.translation);
     e = &fill(tlb, *r.translation);
   }
   phys = e->frame | (linear & (e->size() - 1));
-  if (!e->stale) fillHost(&tlb, e, linear, user);
+  if (!e->stale && !check_.staleAt(space(), linear)) fillHost(&tlb, e, linear, user);
   return std::nullopt;
 }
 
@@ -391,7 +414,12 @@ uint8_t Mmu::watched(uint32_t pfn) const {
 // stale until a flush drops it (or the word changes back). Its host shortcuts go, so every use
 // comes through translate() and is counted.
 void Mmu::notePhysWrite(uint32_t pa, unsigned size) {
-  if (!(watch_[(pa >> 12) & 0xFFFFF] & kWatchPageTable)) return;
+  const uint8_t reasons = watch_[(pa >> 12) & 0xFFFFF];
+  if (reasons & kWatchFlushCheck) {
+    check_.stored(space(), pa, size, *cycles_, *eip_,
+                  [this](uint32_t word) { return readPagingWord(mem_, word, true); });
+  }
+  if (!(reasons & kWatchPageTable)) return;
   for (Tlb* t : {&dtlb_, &itlb_}) {
     if (t == &itlb_ && !split_) break;
     for (unsigned i = 0; i < t->capacity(); ++i) {
@@ -419,6 +447,25 @@ void Mmu::checkWord(TlbEntry& e, uint32_t wordAddr, uint32_t cached, uint32_t ma
     e.staleSeen = now;
   }
   dropHostRange(e.pageBase, e.size());
+}
+
+// ---- The flush checker's reports ------------------------------------------------------------
+
+void Mmu::checkUse(uint32_t linear, Access access) {
+  const MissingFlush* report = nullptr;
+  if (!check_.used(space(), linear, access, report)) return;
+  count(&MmuStats::missingFlushUses);
+  if (report != nullptr) publish(*report);
+}
+
+void Mmu::returnedToUser(uint32_t eip) {
+  if (!paging() || !check_.anyStale()) return;
+  for (const MissingFlush& m : check_.returnedToUser(space(), eip)) publish(m);
+}
+
+void Mmu::publish(const MissingFlush& m) {
+  count(&MmuStats::missingFlushes);
+  if (observer_) observer_->onMissingFlush(m);
 }
 
 // ---- Tools --------------------------------------------------------------------------------------

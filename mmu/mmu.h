@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "mmu/events.h"
+#include "mmu/flush_check.h"
 #include "mmu/page_walk.h"
 #include "mmu/phys_memory.h"
 #include "mmu/tlb.h"
@@ -76,6 +77,8 @@ struct MmuStats {
   std::array<uint64_t, 8> pageFaults{};    // by error code & 7: P | W/R | U/S
   uint64_t reservedFaults = 0;             // of which RSVD was set
   uint64_t staleUses = 0;                  // uses of a stale entry (each one, published or not)
+  uint64_t missingFlushes = 0;             // the flush checker's reports (MissingFlush events)
+  uint64_t missingFlushUses = 0;           // uses of a translation the checker holds stale
 
   uint64_t pageFaultTotal() const {
     uint64_t n = 0;
@@ -95,7 +98,7 @@ struct ProbeResult {
   bool stale = false;          // ... which is stale
 };
 
-class Mmu {
+class Mmu final : private FlushCheck::Watcher {
  public:
   // `geometry` must pass TlbGeometry::validate(): errors are values, reported by whoever took the
   // geometry from a user (Machine::create, parseTlb). Passing one that fails is a bug in the
@@ -108,6 +111,9 @@ class Mmu {
 
   // Where address-translation costs (TLB miss, A/D write-back) are charged; the CPU's counter.
   void setCycleCounter(uint64_t* cycles);
+  // The EIP of the instruction being executed (the CPU's), which the flush checker records with
+  // each store into a paging word; nullptr: none (0).
+  void setInstructionPointer(const uint32_t* eip);
   void setObserver(MmuObserver* observer);  // nullptr: no events (one branch each)
 
   uint32_t cr0() const;
@@ -140,12 +146,17 @@ class Mmu {
   // touches watched frames), so the stale-TLB detector sees writes to page-table words.
   void notePhysWrite(uint32_t pa, unsigned size);
 
+  // The CPU returned to CPL 3 (IRET or far RET to an outer level) at `eip`: the flush checker
+  // reports the stale translations of this address space that no use has reported yet.
+  void returnedToUser(uint32_t eip);
+
   // Frames whose writes someone must see. The CPU watches frames it holds decoded code from
   // (kWatchCode) and stops watching when it drops them; the MMU watches frames holding the
   // page-table words of valid TLB entries. hostWrite() never returns a pointer into a watched
   // frame, so every store to one goes through translate() + notePhysWrite().
   static constexpr uint8_t kWatchCode = 1;
   static constexpr uint8_t kWatchPageTable = 2;
+  static constexpr uint8_t kWatchFlushCheck = 4;  // paging words behind the checker's shadow
   void watchFrame(uint32_t pfn, uint8_t reason);
   void unwatchFrame(uint32_t pfn, uint8_t reason);
   uint8_t watched(uint32_t pfn) const;
@@ -164,6 +175,10 @@ class Mmu {
   WalkResult probeTables(uint32_t cr3, uint32_t linear, Access access, bool user) const;
   // The present mappings of the address space under `cr3`, in linear order.
   MappingCursor mappings(uint32_t cr3) const { return MappingCursor(mem_, cr3, control()); }
+
+  // The flush checker (mmu/flush_check.h): its rule and its records.
+  void setLabFlushRule(bool on) { check_.setLabRule(on); }
+  const FlushCheck& flushCheck() const { return check_; }
 
   // The TLB contents. With split TLBs, instruction=true selects the instruction TLB.
   const Tlb& tlb(bool instruction = false) const;
@@ -209,6 +224,13 @@ class Mmu {
     return h.base + (linear & kPageMask);
   }
 
+  void watchShadowFrame(uint32_t pfn) override { watchFrame(pfn, kWatchFlushCheck); }
+  void unwatchShadowFrame(uint32_t pfn) override { unwatchFrame(pfn, kWatchFlushCheck); }
+  void dropHostPage(uint32_t pageBase, uint32_t size) override { dropHostRange(pageBase, size); }
+  uint32_t space() const { return cr3_ & PagingBits::kFrame; }
+  void checkUse(uint32_t linear, Access access);
+  void publish(const MissingFlush& m);
+
   PagingControl control() const { return {(cr0_ & kCr0Wp) != 0, (cr4_ & kCr4Pse) != 0}; }
   bool paging() const { return (cr0_ & kCr0Pg) != 0; }
   Tlb& tlbFor(Access access) { return access == Access::kFetch && split_ ? itlb_ : dtlb_; }
@@ -224,6 +246,7 @@ class Mmu {
   }
   void countFlush(FlushKind kind, uint32_t dropped);
   Fault raise(uint32_t linear, Access access, uint32_t errorCode, const WalkTrace& walk);
+  Fault raiseWalked(uint32_t linear, Access access, const WalkResult& r);
   void commit(const Translation& t);
   TlbEntry& fill(Tlb& tlb, const Translation& t);
   void dropEntry(TlbEntry& e);
@@ -246,6 +269,8 @@ class Mmu {
   uint32_t cr0_ = 0, cr3_ = 0, cr4_ = 0;
   uint64_t ownCycles_ = 0;
   uint64_t* cycles_ = &ownCycles_;
+  uint32_t noEip_ = 0;
+  const uint32_t* eip_ = &noEip_;
   MmuObserver* observer_ = nullptr;
   uint64_t hostHits_ = 0;
   MmuStats run_;
@@ -255,6 +280,7 @@ class Mmu {
   std::unordered_map<uint32_t, uint32_t> ptRefs_;  // frame -> paging words of valid entries (0:
                                                    // watched until the next sweepWatches())
   std::array<std::array<HostEntry, kHostSlots>, 6> host_;
+  FlushCheck check_{*this};
 };
 
 inline uint8_t* Mmu::hostRead(uint32_t linear, bool user) {

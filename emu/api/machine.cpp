@@ -95,6 +95,10 @@ Event toEvent(const trace::Record& r) {
   e.memoryPte = r.memoryPte;
   e.cachedFrame = r.cachedFrame;
   e.wordAddr = r.wordAddr;
+  e.writeCycle = r.writeCycle;
+  e.writeEip = r.writeEip;
+  e.atReturn = r.atReturn;
+  e.useAddress = r.useAddress;
   e.repeat = r.repeat;
   e.resolution = r.resolution;
   e.pteBefore = r.pteBefore;
@@ -118,6 +122,8 @@ void addMmuStats(Counters& c, const mmu::MmuStats& s) {
   c.pageFaults += s.pageFaultTotal();
   c.reservedFaults += s.reservedFaults;
   c.staleUses += s.staleUses;
+  c.missingFlushes += s.missingFlushes;
+  c.missingFlushUses += s.missingFlushUses;
 }
 
 // The tracer's own counts (exceptions, interrupts, system calls, CR3 writes, repeats, how
@@ -336,6 +342,7 @@ Options Options::fromArgs(const std::vector<std::string>& args) {
   o.symbols = symbolFiles;
   o.cowBit = cowBit;
   o.until = until;
+  o.labFlushRule = c.labFlushRule;
   return o;
 }
 
@@ -361,6 +368,7 @@ Machine::Machine(const Options& options) : impl_(std::make_unique<Impl>(options)
   m.rtc = options.rtc;
   m.console = &I.console;
   m.tlb = mmu::TlbGeometry{options.tlbSets, options.tlbWays, options.splitTlb};
+  m.labFlushRule = options.labFlushRule;
   c.maxInstructions = options.maxInstructions;
   c.maxCycles = options.maxCycles;
   c.symbolFiles = options.symbols;

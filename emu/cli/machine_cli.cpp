@@ -83,6 +83,10 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
   run.add_flag("--split-tlb", c.tlb.split,
                "Separate instruction and data TLBs, each of the --tlb geometry. Example: --tlb 4x2 "
                "--split-tlb");
+  run.add_flag("--lab-flush-rule", c.labFlushRule,
+               "The flush checker also reports a page-fault handler that fixes a PTE and returns "
+               "without INVLPG or a CR3 reload (the lab's rule; the hardware's #PF already drops "
+               "that page). Example: --lab-flush-rule");
   run.add_flag("--quiet", cli.quiet, "No summary line at the end. Example: --quiet");
 }
 

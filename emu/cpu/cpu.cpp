@@ -53,12 +53,14 @@ Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu) : Core(bus, mmu), blocks_(new Block[size_t{
   for (size_t k = 0; k < (size_t{1} << kBlockBits); ++k) blocks_[k].key = 0;
   events_.bind(this, &mmu_);
   mmu_.setCycleCounter(&cycles_);
+  mmu_.setInstructionPointer(&curEip_);
   reset();
 }
 
 Cpu::~Cpu() {
   mmu_.setObserver(nullptr);
   mmu_.setCycleCounter(nullptr);
+  mmu_.setInstructionPointer(nullptr);
 }
 
 void Cpu::reset() {

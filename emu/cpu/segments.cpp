@@ -231,7 +231,10 @@ static bool checkOuterStack(Core& c, uint16_t ssSel, uint8_t rpl, Segment& ss) {
 // A far RET or IRET to an outer level has completed: count an entry to user mode and tell the
 // observers (the tracer closes system calls and settles page faults there).
 void Core::returnedOutward(uint32_t ip, uint8_t fromCpl) {
-  if (cpl_ == 3) ++userEntries_;
+  if (cpl_ == 3) {
+    ++userEntries_;
+    mmu_.returnedToUser(ip);
+  }
   if (events_.active()) events_.outerReturn(ReturnEvent{ip, r_[kEax], fromCpl, cpl_});
 }
 

@@ -67,5 +67,8 @@ void EventBus::onCr3Write(const mmu::Cr3Write& e) {
 void EventBus::onStaleTlbUse(const mmu::StaleTlbUse& e) {
   for (unsigned i = 0; i < count_; ++i) observers_[i]->onStaleTlbUse(e);
 }
+void EventBus::onMissingFlush(const mmu::MissingFlush& e) {
+  for (unsigned i = 0; i < count_; ++i) observers_[i]->onMissingFlush(e);
+}
 
 }  // namespace emu

@@ -134,6 +134,7 @@ class EventBus final : public mmu::MmuObserver {
   void onPageFault(const mmu::PageFault& e) override;
   void onCr3Write(const mmu::Cr3Write& e) override;
   void onStaleTlbUse(const mmu::StaleTlbUse& e) override;
+  void onMissingFlush(const mmu::MissingFlush& e) override;
 
  private:
   Observer* observers_[kMaxObservers] = {};

@@ -95,6 +95,7 @@ Machine::Machine(const MachineConfig& config)
   kbc_.onA20 = [this](bool on) { setA20(on); };
   kbc_.onReset = [this] { resetRequested_ = true; };
   mmu_ = std::make_unique<mmu::Mmu>(*this, config.tlb);
+  mmu_->setLabFlushRule(config.labFlushRule);
   cpu_ = std::make_unique<Cpu>(*this, *mmu_);
 }
 
@@ -428,6 +429,16 @@ std::string Machine::summary() const {
   if (uint64_t n = ports_.unassignedReads() + ports_.unassignedWrites()) {
     std::snprintf(buf, sizeof buf, "; %llu accesses to unassigned ports (first 0x%04x)",
                   static_cast<unsigned long long>(n), ports_.firstUnassigned());
+    s += buf;
+  }
+  // The flush checker's finding, shown whenever there is one (mmu/flush_check.h).
+  const mmu::MmuStats st = mmu_->stats();
+  if (st.missingFlushes != 0) {
+    std::snprintf(buf, sizeof buf,
+                  "; %llu missing TLB flushes, %llu uses of stale translations (--trace "
+                  "missing-flush)",
+                  static_cast<unsigned long long>(st.missingFlushes),
+                  static_cast<unsigned long long>(st.missingFlushUses));
     s += buf;
   }
   return s;

@@ -58,6 +58,9 @@ struct MachineConfig {
   int64_t rtc = 946684800;               // --rtc: the CMOS clock at cycle 0 (2000-01-01 00:00:00)
   devices::ByteSink* console = nullptr;  // COM1 and port 0xE9 output; nullptr: standard output
   mmu::TlbGeometry tlb{};
+  // --lab-flush-rule: the flush checker also reports a page-fault handler that fixes a PTE
+  // without a flush (mmu/flush_check.h), as the lab's handout requires one.
+  bool labFlushRule = false;
 };
 
 // "2000-01-01", "2000-01-01T12:00:00" or seconds since 1970; false on anything else.

@@ -42,11 +42,13 @@ bool kindFromName(const std::string& name, uint32_t& bits, bool records) {
   return false;
 }
 
-const char* kKindList = "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, halt, all";
+const char* kKindList =
+    "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, missing-flush, halt, all";
 const char* kFilterKindList =
-    "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, halt, all, fault, resolve, syscall, "
-    "sysret";
-const char* kFieldList = "kind, cr3, eip, cr2, addr, cpl, cycle, insns, vector, eax, repeat";
+    "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, missing-flush, halt, all, fault, "
+    "resolve, syscall, sysret";
+const char* kFieldList =
+    "kind, cr3, eip, cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer";
 
 // Tests without an operator: the #PF error-code classes (Intel SDM vol. 3A 4.7: bit 0 P, bit 1
 // W/R, bit 2 U/S, bit 3 RSVD), spelled as the trace prints them (format.cpp, errorCodeText), and
@@ -245,6 +247,8 @@ class Parser {
       f = F::kEax;
     else if (field.text == "repeat")
       f = F::kRepeat;
+    else if (field.text == "writer")
+      f = F::kWriter;
     else {
       errorColumn_ = field.column;
       error_ = "unknown field '" + field.text + "' (" + kFieldList +
@@ -274,7 +278,7 @@ class Parser {
       return ne ? add({Filter::Op::kNot, F::kKind, 0, 0, test, -1}) : test;
     }
     if (accept("in")) {
-      if (f == F::kEip && peek().kind == Tok::kWord) return symbolTest();
+      if ((f == F::kEip || f == F::kWriter) && peek().kind == Tok::kWord) return symbolTest(f);
       auto lo = number();
       if (!lo) return fail("expected a number or NUMBER..NUMBER after 'in'");
       if (!accept("..")) return fail("expected '..' in a range");
@@ -299,18 +303,19 @@ class Parser {
       (void)op;
       return fail("expected a comparison (= != < <= > >=) or 'in' after '" + field.text + "'");
     }
-    if (f == F::kEip && o == Filter::Op::kEq && peek().kind == Tok::kWord) return symbolTest();
+    if ((f == F::kEip || f == F::kWriter) && o == Filter::Op::kEq && peek().kind == Tok::kWord)
+      return symbolTest(f);
     auto v = number();
     if (!v) return fail("expected a number (decimal or 0x hex)");
     if (f == F::kCr3) *v &= ~uint64_t{0xFFF};
     return add({o, f, *v, 0, -1, -1});
   }
-  int symbolTest() {
+  int symbolTest(Filter::Field field) {
     Token name = peek();
     auto s = symbols_.find(name.text);
     if (!s) return fail("no symbol '" + name.text + "' (load one with --symbols)");
     next();
-    return add({Filter::Op::kIn, Filter::Field::kEip, s->start, s->end, -1, -1});
+    return add({Filter::Op::kIn, field, s->start, s->end, -1, -1});
   }
 
   const std::string& text_;
@@ -464,6 +469,10 @@ bool Filter::eval(int index, const Record& r) const {
     case Field::kRepeat:
       if (r.kind != Kind::kPageFault) return false;
       v = r.repeat;
+      break;
+    case Field::kWriter:
+      if (r.kind != Kind::kMissingFlush) return false;
+      v = r.writeEip;
       break;
     case Field::kErrorClass:
       if (r.kind != Kind::kPageFault && r.kind != Kind::kResolve) return false;

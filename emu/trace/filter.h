@@ -8,10 +8,11 @@
 //          | FIELD CMP NUMBER
 //          | FIELD "in" NUMBER ".." NUMBER       the half-open range [first, last)
 //          | "eip" ("in" | "=") SYMBOL           EIP inside that function or object
+//          | "writer" ("in" | "=") SYMBOL        (missing-flush) the store's EIP inside it
 //          | CLASS
 //   FIELD := "cr3" | "eip" | "cr2" | "addr" | "cpl" | "cycle" | "insns" | "vector" | "eax" |
-//   "repeat" KIND  := a --trace name ("pf": a page fault and its resolution, "sys": a system call
-//   and its
+//   "repeat" | "writer" KIND  := a --trace name ("pf": a page fault and its resolution, "sys": a
+//   system call and its
 //            return, "tlb", "miss", ...) | "fault" | "resolve" | "syscall" | "sysret" (one record
 //            kind)
 //   CLASS := "not-present" | "protection" | "read" | "write" | "kernel" | "user" | "reserved"
@@ -24,8 +25,8 @@
 // `cr3` compares the page-directory base (CR3 & ~0xFFF); `cr2` exists only for page faults and
 // their resolutions, `addr` for events with an address (pf, resolve, miss, stale, invlpg, io,
 // cr3), `vector` for exc, int, sys and sysret, `eax` (the call number) for sys and sysret,
-// `repeat` (faults in a row at this EIP and CR2) for faults: a test on a field or class an
-// event lacks is false.
+// `repeat` (faults in a row at this EIP and CR2) for faults, `writer` (the EIP of the store that
+// changed the paging word) for missing-flush: a test on a field or class an event lacks is false.
 //
 // filter.cpp defines: Filter::parse, Filter::matches, Filter::kinds, parseKindList, kindName,
 // resolutionName.
@@ -64,6 +65,7 @@ class Filter {
     kVector,
     kEax,
     kRepeat,
+    kWriter,      // missing-flush: the EIP of the store that changed the paging word
     kErrorClass,  // (errorCode & a) == b
     kResolution,  // resolution == a
   };

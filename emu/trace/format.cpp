@@ -22,6 +22,7 @@ const char* kindColour(Kind k) {
     case Kind::kTlbFlush:
       return "\x1b[33m";
     case Kind::kStaleTlbUse:
+    case Kind::kMissingFlush:
       return "\x1b[1;35m";
     case Kind::kCr3Write:
       return "\x1b[36m";
@@ -271,6 +272,16 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
       return fmt::format("addr=0x{:08x} {} word@0x{:08x} tlb={} memory={} frame=0x{:08x}",
                          r.address, accessText(r.access), r.wordAddr, word(r.cachedPte),
                          word(r.memoryPte), r.cachedFrame);
+    case Kind::kMissingFlush: {
+      std::string writer = d.symbol(r.writeEip, r.ctx.cr3);
+      std::string s = fmt::format(
+          "page=0x{:08x}{} word@0x{:08x} {} -> {} written cycle={} eip=0x{:08x}{}", r.address,
+          r.large ? " (4 MB)" : "", r.wordAddr, word(r.cachedPte), word(r.memoryPte), r.writeCycle,
+          r.writeEip, writer.empty() ? "" : " " + writer);
+      if (r.translations > 1) s += fmt::format(" translations={}", r.translations);
+      if (r.atReturn) return s + fmt::format("; at return to 0x{:08x}", r.useAddress);
+      return s + fmt::format("; at {} 0x{:08x}", accessText(r.access), r.useAddress);
+    }
   }
   return "";
 }
@@ -368,6 +379,17 @@ std::string formatJson(const Record& r, Describer& d) {
       s += word("tlb_pte", r.cachedPte) + word("memory_pte", r.memoryPte);
       s += fmt::format(",\"frame\":{}", r.cachedFrame);
       break;
+    case Kind::kMissingFlush: {
+      std::string writer = d.symbol(r.writeEip, r.ctx.cr3);
+      s +=
+          fmt::format(",\"page\":{},\"large\":{},\"word_addr\":{}", r.address, r.large, r.wordAddr);
+      s += word("before", r.cachedPte) + word("after", r.memoryPte);
+      s += fmt::format(",\"write_cycle\":{},\"write_eip\":{},\"writer\":{}", r.writeCycle,
+                       r.writeEip, writer.empty() ? "null" : jsonString(writer));
+      s += fmt::format(",\"translations\":{},\"found\":\"{}\",\"found_addr\":{}", r.translations,
+                       r.atReturn ? "return" : accessText(r.access), r.useAddress);
+      break;
+    }
   }
   return s + "}";
 }

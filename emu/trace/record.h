@@ -68,8 +68,20 @@ struct Record {
   bool mmio = false;
   bool assigned = true;
 
-  // stale
+  // stale; missing-flush: wordAddr, cachedPte (the word the translation was made from) and
+  // memoryPte (as the store left it)
   uint32_t wordAddr = 0, cachedPte = 0, memoryPte = 0, cachedFrame = 0;
+
+  // missing-flush: address is the page (4 KB, or 4 MB when large); the store that changed the
+  // word (cycle, EIP: the filter's `writer`); found at a return to CPL 3 (useAddress: where it
+  // went) or at a use (useAddress: the address accessed, `access`); translations: how many
+  // stale translations hang below the word
+  uint64_t writeCycle = 0;
+  uint32_t writeEip = 0;
+  bool atReturn = false;
+  bool large = false;
+  uint32_t useAddress = 0;
+  uint32_t translations = 0;
 };
 
 }  // namespace trace

@@ -62,6 +62,9 @@ std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu
   if (spaces.size() > 8)
     line("  in other spaces", fmt::format("{} address spaces more", spaces.size() - 8));
   line("stale TLB uses", fmt::format("{}", s.staleUses));
+  line("missing flushes",
+       fmt::format("{} ({} uses of stale translations){}", s.missingFlushes, s.missingFlushUses,
+                   mmu.flushCheck().labRule() ? ", lab rule" : ""));
   if (c != nullptr) {
     line("repeat faults", fmt::format("{}", c->repeatFaults));
     std::string res;

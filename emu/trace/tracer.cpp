@@ -32,7 +32,8 @@ constexpr uint32_t bit(Kind k) {
 }
 constexpr uint32_t kDefaultRing =
     bit(Kind::kPageFault) | bit(Kind::kResolve) | bit(Kind::kTlbFlush) | bit(Kind::kCr3Write) |
-    bit(Kind::kException) | bit(Kind::kInterrupt) | bit(Kind::kSyscall) | bit(Kind::kStaleTlbUse);
+    bit(Kind::kException) | bit(Kind::kInterrupt) | bit(Kind::kSyscall) | bit(Kind::kStaleTlbUse) |
+    bit(Kind::kMissingFlush);
 
 uint32_t leafOf(const mmu::WalkTrace& w) {
   return w.large || w.pteAddr == 0 ? w.pde : w.pte;
@@ -291,6 +292,23 @@ void Tracer::onStaleTlbUse(const mmu::StaleTlbUse& e) {
   r.memoryPte = e.memoryPte;
   r.cachedFrame = e.cachedFrame;
   userActivity(r.ctx);
+  emit(r);
+}
+
+void Tracer::onMissingFlush(const mmu::MissingFlush& e) {
+  ++counters_.missingFlushes;
+  Record r = start(Kind::kMissingFlush);
+  r.address = e.page;
+  r.large = e.large;
+  r.access = e.access;
+  r.wordAddr = e.wordAddr;
+  r.cachedPte = e.before;
+  r.memoryPte = e.after;
+  r.writeCycle = e.writeCycle;
+  r.writeEip = e.writeEip;
+  r.atReturn = e.atReturn;
+  r.useAddress = e.linear;
+  r.translations = e.translations;
   emit(r);
 }
 

@@ -34,7 +34,8 @@ struct EventCounters {
   std::array<uint64_t, xray86::kResolutions> resolutions{};  // by Resolution
 };
 struct RunCounters : EventCounters {
-  uint64_t staleUses = 0;  // published stale uses (first use after each change)
+  uint64_t staleUses = 0;       // published stale uses (first use after each change)
+  uint64_t missingFlushes = 0;  // the flush checker's reports
   uint64_t unassignedPorts = 0, unassignedMmio = 0;
   // By page-directory base (CR3 & ~0xFFF), counted where the event happened; a resolution counts
   // in the address space of its record.
@@ -91,6 +92,7 @@ class Tracer final : public emu::Observer {
   void onPageFault(const mmu::PageFault& e) override;
   void onCr3Write(const mmu::Cr3Write& e) override;
   void onStaleTlbUse(const mmu::StaleTlbUse& e) override;
+  void onMissingFlush(const mmu::MissingFlush& e) override;
 
  private:
   struct Pending {

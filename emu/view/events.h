@@ -17,7 +17,7 @@ namespace view {
 // What the panel shows, in --trace words: page faults and their resolutions, TLB flushes, CR3
 // writes, stale TLB uses, exceptions other than #PF. `--trace` with the same list writes the
 // same lines.
-constexpr const char* kPanelKinds = "pf,tlb,cr3,stale,exc";
+constexpr const char* kPanelKinds = "pf,tlb,cr3,stale,missing-flush,exc";
 // kPanelKinds as trace::Tracer's kind bits.
 uint32_t panelKindBits();
 

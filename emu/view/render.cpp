@@ -528,6 +528,7 @@ Rgb kindColour(trace::Kind k) {
     case trace::Kind::kTlbFlush:
       return {228, 200, 96};
     case trace::Kind::kStaleTlbUse:
+    case trace::Kind::kMissingFlush:
       return {236, 110, 236};
     case trace::Kind::kCr3Write:
       return {110, 200, 222};
@@ -557,10 +558,10 @@ void Renderer::drawEvents(Session& s, const Layout& l) {
   }
   uint64_t flushes = st.flushes[0] + st.flushes[1] + st.flushes[2] + st.flushes[3];
   text(l.events.x, y,
-       fmt::format("page faults {}{}  repeat faults {}  TLB flushes {}  stale TLB uses {}  TLB {} "
-                   "hits, {} misses",
+       fmt::format("page faults {}{}  repeat faults {}  TLB flushes {}  stale TLB uses {}  "
+                   "missing flushes {}  TLB {} hits, {} misses",
                    st.pageFaultTotal(), res.empty() ? "" : " (" + res + ")", c.repeatFaults,
-                   flushes, st.staleUses, st.tlbHits, st.tlbMisses),
+                   flushes, st.staleUses, st.missingFlushes, st.tlbHits, st.tlbMisses),
        kDim, l.events.w);
   y += l.line;
   // Columns as wide as their widest visible entry (the font is monospaced).

@@ -17,6 +17,8 @@ namespace xray86 {
   X(TlbMiss, "miss", "miss")       /* a TLB miss and its walk: address = linear */              \
   X(Cr3Write, "cr3", "cr3")        /* MOV to CR3: address = new CR3, oldCr3 */                  \
   X(StaleTlbUse, "stale", "stale") /* a TLB entry used after its PTE changed, before a flush */ \
+  X(MissingFlush, "missing-flush", "missing-flush") /* the flush checker: a changed PTE whose   \
+                          translation was used, or returned to CPL 3 with, before any flush */  \
   X(Exception, "exc", "exc")       /* an exception other than #PF, before delivery */           \
   X(Interrupt, "int", "int")       /* an external interrupt taken */                            \
   X(Syscall, "sys", "syscall")     /* INT n from CPL 3: vector, eax (the call number) */        \
@@ -36,8 +38,8 @@ enum class EventKind : uint8_t {
 constexpr unsigned kEventKinds = 0 XRAY86_EVENT_KINDS(XRAY86_COUNT);
 #undef XRAY86_COUNT
 
-// The trace's word for a kind: "pf", "tlb", "miss", "cr3", "stale", "exc", "int", "sys", "halt",
-// "resolve", "sysret", "io", "insn".
+// The trace's word for a kind: "pf", "tlb", "miss", "cr3", "stale", "missing-flush", "exc", "int",
+// "sys", "halt", "resolve", "sysret", "io", "insn".
 constexpr const char* traceKindName(EventKind kind) {
   constexpr const char* kNames[] = {
 #define XRAY86_NAME(name, traceWord, filterWord) traceWord,
@@ -47,8 +49,8 @@ constexpr const char* traceKindName(EventKind kind) {
   return kNames[static_cast<unsigned>(kind)];
 }
 
-// The filter language's word for one kind alone: "fault", "tlb", "miss", "cr3", "stale", "exc",
-// "int", "syscall", "halt", "resolve", "sysret", "io", "insn".
+// The filter language's word for one kind alone: "fault", "tlb", "miss", "cr3", "stale",
+// "missing-flush", "exc", "int", "syscall", "halt", "resolve", "sysret", "io", "insn".
 constexpr const char* eventKindName(EventKind kind) {
   constexpr const char* kNames[] = {
 #define XRAY86_NAME(name, traceWord, filterWord) filterWord,

@@ -71,6 +71,9 @@ struct Options {
   // 'console:$ '` and run() on fromArgs of the same words are the same run.
   std::string until;
   bool echoConsole = false;  // also copy the guest's console to standard output
+  // --lab-flush-rule: the flush checker also reports a page-fault handler that fixes a PTE
+  // without INVLPG or a CR3 reload (the lab's rule; the #PF itself already drops the page).
+  bool labFlushRule = false;
 
   // The same options as the command line, e.g. {"--kernel", "k.elf", "--cmdline", "run=cowtest"}.
   // Throws Error with the parser's message on an unknown option or a bad value.
@@ -114,6 +117,13 @@ struct Event {
   uint32_t value = 0;  // system call returns: the result (EAX)
   uint32_t pdeAddr = 0, pde = 0, pteAddr = 0, pte = 0;  // page faults, misses: the walk
   uint32_t cachedPte = 0, memoryPte = 0, cachedFrame = 0, wordAddr = 0;  // stale uses
+  // Missing flushes: address is the page, wordAddr the PDE or PTE the store changed from
+  // cachedPte to memoryPte; the store's cycle and EIP; found at a return to CPL 3 (useAddress:
+  // where it returned) or at a use (useAddress, access).
+  uint64_t writeCycle = 0;
+  uint32_t writeEip = 0;
+  bool atReturn = false;
+  uint32_t useAddress = 0;
   uint32_t repeat = 0;  // page faults: faults in a row at this EIP and CR2 in this space (1: new)
   // Resolutions: address, errorCode and access are the fault's; eip and cpl its instruction's.
   Resolution resolution = Resolution::kUnresolved;
@@ -185,9 +195,11 @@ struct Counters {
   uint64_t reservedFaults = 0;
   uint64_t repeatFaults = 0;  // faults repeating the previous one at the same EIP and CR2
   uint64_t staleUses = 0;
-  std::array<uint64_t, 6> resolutions{};           // how page faults ended, by Resolution
-  std::array<uint64_t, 32> exceptions{};           // by vector (#PF too)
-  std::array<uint64_t, 256> interrupts{};          // external, by vector
+  uint64_t missingFlushes = 0;             // the flush checker's reports (EventKind::kMissingFlush)
+  uint64_t missingFlushUses = 0;           // uses of translations it holds stale
+  std::array<uint64_t, 6> resolutions{};   // how page faults ended, by Resolution
+  std::array<uint64_t, 32> exceptions{};   // by vector (#PF too)
+  std::array<uint64_t, 256> interrupts{};  // external, by vector
   std::array<uint64_t, 256> softwareInterrupts{};  // INT n (any CPL), by vector
   uint64_t syscalls = 0;
   uint64_t cr3Writes = 0;

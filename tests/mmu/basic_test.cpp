@@ -142,8 +142,10 @@ TEST_F(MmuBasic, PageTableFramesAreWatchedAndNeverWrittenThroughTheHostCache) {
   uint32_t phys = 0;
   ASSERT_FALSE(tr(0x401000, Access::kWrite, false, phys));
   EXPECT_EQ(phys, 0x11000u);
-  EXPECT_EQ(mmu.watched(0x10), mmu::Mmu::kWatchPageTable);
-  EXPECT_EQ(mmu.watched(0x11), mmu::Mmu::kWatchPageTable);
+  // Watched for the TLB entry and for the flush checker's shadow of the same translation.
+  constexpr uint8_t kBoth = mmu::Mmu::kWatchPageTable | mmu::Mmu::kWatchFlushCheck;
+  EXPECT_EQ(mmu.watched(0x10), kBoth);
+  EXPECT_EQ(mmu.watched(0x11), kBoth);
   EXPECT_EQ(mmu.watched(0x200), 0u);
   EXPECT_EQ(mmu.hostWrite(0x401000, false), nullptr);
   EXPECT_EQ(mmu.hostRead(0x401000, false), ram.data() + 0x11000);
@@ -152,7 +154,8 @@ TEST_F(MmuBasic, PageTableFramesAreWatchedAndNeverWrittenThroughTheHostCache) {
   ASSERT_NE(mmu.hostWrite(0x400000, false), nullptr);
   mmu.watchFrame(0x200, mmu::Mmu::kWatchCode);
   EXPECT_EQ(mmu.hostWrite(0x400000, false), nullptr);
-  // A full flush unwatches the page-table frames but leaves the CPU's reason alone.
+  // A full flush (a reload of CR3 empties the shadow too) unwatches the page-table frames but
+  // leaves the CPU's reason alone.
   mmu.writeCr3(0x10000);
   EXPECT_EQ(mmu.watched(0x10), 0u);
   EXPECT_EQ(mmu.watched(0x200), mmu::Mmu::kWatchCode);

@@ -81,11 +81,13 @@ struct Recorder : mmu::MmuObserver {
   std::vector<mmu::PageFault> faults;
   std::vector<mmu::Cr3Write> cr3Writes;
   std::vector<mmu::StaleTlbUse> stale;
+  std::vector<mmu::MissingFlush> missing;
   void onTlbMiss(const mmu::TlbMiss& e) override { misses.push_back(e); }
   void onTlbFlush(const mmu::TlbFlush& e) override { flushes.push_back(e); }
   void onPageFault(const mmu::PageFault& e) override { faults.push_back(e); }
   void onCr3Write(const mmu::Cr3Write& e) override { cr3Writes.push_back(e); }
   void onStaleTlbUse(const mmu::StaleTlbUse& e) override { stale.push_back(e); }
+  void onMissingFlush(const mmu::MissingFlush& e) override { missing.push_back(e); }
 };
 
 }  // namespace mmutest

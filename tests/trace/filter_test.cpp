@@ -207,13 +207,14 @@ TEST_F(FilterTest, ErrorsAreOneLineAndNameTheColumn) {
   EXPECT_EQ(error("kind=pf and wrte"),
             "--trace-filter: column 13: unknown field 'wrte' (kind, cr3, eip, cr2, addr, cpl, "
             "cycle, insns, vector, "
-            "eax, repeat; or not-present, protection, read, write, kernel, user, reserved, copied, "
+            "eax, repeat, writer; or not-present, protection, read, write, kernel, user, reserved, "
+            "copied, "
             "made-writable, "
             "mapped, unchanged, killed, unresolved)");
   EXPECT_EQ(error("kind=fautl"),
             "--trace-filter: column 6: unknown kind 'fautl' (pf, tlb, miss, cr3, exc, int, sys, "
             "io, insn, stale, "
-            "halt, all, fault, resolve, syscall, sysret)");
+            "missing-flush, halt, all, fault, resolve, syscall, sysret)");
   EXPECT_EQ(error("vector=zz"), "--trace-filter: column 8: expected a number (decimal or 0x hex)");
   // "cr2 in 0x1000" is 13 characters: the missing '..' is at the end, column 14.
   EXPECT_EQ(error("cr2 in 0x1000"), "--trace-filter: column 14: expected '..' in a range");
@@ -227,7 +228,7 @@ TEST_F(FilterTest, ErrorsAreOneLineAndNameTheColumn) {
   EXPECT_FALSE(trace::parseKindList("pf,fault", bits, e));
   EXPECT_EQ(e,
             "--trace: unknown kind 'fault' (pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, "
-            "halt, all)");
+            "missing-flush, halt, all)");
   EXPECT_TRUE(trace::parseKindList("pf,sys", bits, e));
   EXPECT_EQ(bits, bit(Kind::kPageFault) | bit(Kind::kResolve) | bit(Kind::kSyscall) |
                       bit(Kind::kSysReturn));
