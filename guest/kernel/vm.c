@@ -10,7 +10,7 @@
 #include "x86.h"
 
 extern char data[];  // first address after the kernel's text and rodata (kernel.ld)
-pde_t *kpgdir;       // the scheduler's page table, and (shared layout) the kernel half of every other
+pde_t *kpgdir;       // the scheduler's page table; in the shared layout every other's kernel half
 
 // Load the GDT: flat 4 GB code and data segments for rings 0 and 3, and
 // reload every segment register from it (the loader's GDT may be gone).
