@@ -36,6 +36,10 @@ struct file *filedup(struct file *f);
 int fileread(struct file *f, uint uaddr, int n);
 int filewrite(struct file *f, uint uaddr, int n);
 
+// ioapic.c
+void ioapicinit(void);
+void ioapicenable(int irq);
+
 // kalloc.c
 void kinit1(void *vstart, void *vend);
 void kinit2(void *vstart, void *vend);
@@ -46,6 +50,10 @@ uint getrefcount(uint pa);
 int getNumFreePages(void);
 extern uint phystop;
 
+// lapic.c
+void lapicinit(void);
+void lapiceoi(void);
+
 // options.c
 enum { COW_FLUSH_LCR3, COW_FLUSH_INVLPG, COW_FLUSH_NONE };
 struct options {
@@ -55,6 +63,7 @@ struct options {
   int cow_mark_all;     // cow_mark=all: read-only pages are marked COW too
   int cow_fix_keepro;   // cow_fix=keepro: the handler forgets to make the page writable
   int cow_flush;        // cow_flush=lcr3|invlpg|none
+  int layout_xv6;       // layout=xv6: per-process kernel page tables, LAPIC and IOAPIC
   uint mem;             // mem=MB: cap on usable memory, 0 if not given
   char run[CMDLINE];    // run=PROGRAM ARGS, or empty for the shell
 };
@@ -65,6 +74,7 @@ void printoptions(void);
 // picirq.c
 void picinit(void);
 void picenable(int irq);
+void picdisable(void);
 void piceoi(int irq);
 
 // pipe.c
@@ -142,6 +152,7 @@ extern pde_t *kpgdir;
 void seginit(void);
 void kvmalloc(void);
 pde_t *setupkvm(void);
+int kptables(pde_t *pgdir);
 pte_t *walkpgdir(pde_t *pgdir, const void *va, int alloc);
 int mappages(pde_t *pgdir, void *va, uint size, uint pa, int perm);
 int allocuvm(pde_t *pgdir, uint oldsz, uint newsz, int perm);

@@ -96,7 +96,13 @@ int main(uint magic, uint infopa) {
   kvmalloc();
   seginit();
   archiveinit(archivestart, archiveend);
-  picinit();
+  if (opt.layout_xv6) {
+    picdisable();
+    lapicinit();
+    ioapicinit();
+  } else {
+    picinit();
+  }
   timerinit();
   uartinit();
   tvinit();

@@ -37,6 +37,8 @@ static void setoption(const char *w, int len) {
     opt.cow_flush = COW_FLUSH_INVLPG;
   else if (wordis(w, eq, "cow_flush") && wordis(v, vlen, "none"))
     opt.cow_flush = COW_FLUSH_NONE;
+  else if (wordis(w, eq, "layout") && (wordis(v, vlen, "shared") || wordis(v, vlen, "xv6")))
+    opt.layout_xv6 = wordis(v, vlen, "xv6");
   else if (wordis(w, eq, "mem") && vlen > 0) {
     uint mb = 0;
     for (int i = 0; i < vlen && mb < 100000; i++) {
@@ -75,10 +77,12 @@ void parseoptions(const char *cmdline) {
 
 void printoptions(void) {
   static const char *flush[] = {"lcr3", "invlpg", "none"};
-  cprintf("options: fork=%s cow_trap=%s cow_fault=%s cow_mark=%s cow_fix=%s cow_flush=%s\n",
+  cprintf("options: fork=%s cow_trap=%s cow_fault=%s cow_mark=%s cow_fix=%s cow_flush=%s",
           opt.fork_eager ? "eager" : "cow", opt.cow_trap_off ? "off" : "on",
           opt.cow_fault_naive ? "naive" : "cow", opt.cow_mark_all ? "all" : "writable",
           opt.cow_fix_keepro ? "keepro" : "on", flush[opt.cow_flush]);
+  // The shared layout, the default, is not named, so its boot line is what it always was.
+  cprintf(opt.layout_xv6 ? " layout=xv6\n" : "\n");
   if (opt.run[0])
     cprintf("run: %s\n", opt.run);
 }

@@ -37,6 +37,12 @@ void picinit(void) {
   picsetmask(irqmask);
 }
 
+// layout=xv6: mask every line; the I/O APIC and local APIC take over.
+void picdisable(void) {
+  outb(IO_PIC1 + 1, 0xFF);
+  outb(IO_PIC2 + 1, 0xFF);
+}
+
 // Non-specific end of interrupt, to the slave too for IRQ 8-15.
 void piceoi(int irq) {
   if (irq >= 8)

@@ -73,6 +73,7 @@ extern int sys_dup(void);
 extern int sys_getNumFreePages(void);
 extern int sys_getNumPageFaults(void);
 extern int sys_fsize(void);
+extern int sys_kptables(void);
 
 static int (*syscalls[])(void) = {
     [SYS_fork] = sys_fork,
@@ -93,6 +94,7 @@ static int (*syscalls[])(void) = {
     [SYS_getNumFreePages] = sys_getNumFreePages,
     [SYS_getNumPageFaults] = sys_getNumPageFaults,
     [SYS_fsize] = sys_fsize,
+    [SYS_kptables] = sys_kptables,
 };
 
 void syscall(void) {

@@ -19,4 +19,5 @@
 #define SYS_getNumFreePages 16
 #define SYS_getNumPageFaults 17
 #define SYS_fsize 18
+#define SYS_kptables 19
 #endif

@@ -76,3 +76,7 @@ int sys_getNumFreePages(void) { return getNumFreePages(); }
 
 // Page faults handlePageFault has resolved for the calling process.
 int sys_getNumPageFaults(void) { return myproc()->pagefaults; }
+
+// Page-table pages of the calling process's kernel half that are its own (vm.c's
+// kptables): 0 in the shared layout, so tests can subtract them from fork's cost.
+int sys_kptables(void) { return kptables(myproc()->pgdir); }

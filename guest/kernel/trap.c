@@ -86,6 +86,14 @@ static void pagefault(struct trapframe *tf) {
     tf->eip = (uint)usercopy_fault;
 }
 
+// End of interrupt for IRQ irq: to the local APIC with layout=xv6, else to the 8259s.
+static void irqeoi(int irq) {
+  if (opt.layout_xv6)
+    lapiceoi();
+  else
+    piceoi(irq);
+}
+
 void trap(struct trapframe *tf) {
   struct proc *p = myproc();
   if (tf->trapno == T_SYSCALL) {
@@ -105,12 +113,14 @@ void trap(struct trapframe *tf) {
     ticks++;
     wakeup(&ticks);
     release(&tickslock);
-    piceoi(IRQ_TIMER);
+    irqeoi(IRQ_TIMER);
     break;
   case T_IRQ0 + IRQ_COM1:
     consoleintr();
-    piceoi(IRQ_COM1);
+    irqeoi(IRQ_COM1);
     break;
+  case T_IRQ0 + IRQ_LAPIC_SPURIOUS:
+    break;  // nothing went in service, so no end-of-interrupt (SDM vol. 3A 10.9)
   case T_IRQ0 + IRQ_SPURIOUS:
     break;  // the master 8259's spurious IRQ 7: no end-of-interrupt is due
   case T_IRQ0 + IRQ_SPURIOUS + 8:

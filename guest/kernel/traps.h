@@ -21,8 +21,9 @@
 
 #define T_SYSCALL 64  // system calls: int $0x40
 
-#define T_IRQ0 32  // the 8259s are remapped so IRQ n arrives at vector 32+n
-#define IRQ_TIMER 0
+#define T_IRQ0 32  // IRQ n arrives at vector 32+n (8259s remapped, or I/O APIC)
+#define IRQ_TIMER 0  // the 8254 on IRQ 0, or with layout=xv6 the local APIC's timer
 #define IRQ_COM1 4
-#define IRQ_SPURIOUS 7
+#define IRQ_SPURIOUS 7         // the master 8259's spurious IRQ
+#define IRQ_LAPIC_SPURIOUS 31  // layout=xv6: the local APIC's spurious vector
 #endif

@@ -23,7 +23,7 @@ static void uartsetup(void) {
   outb(COM1 + UART_DATA, 115200 / 9600);
   outb(COM1 + UART_IER, 0);
   outb(COM1 + UART_LCR, 0x03);  // 8N1, DLAB off
-  outb(COM1 + UART_MCR, 0x08);  // OUT2 so the interrupt reaches the 8259
+  outb(COM1 + UART_MCR, 0x08);  // OUT2 so the interrupt reaches the interrupt controller
   outb(COM1 + UART_IER, 0x00);
   // A line status of 0xFF means nothing answers at this port.
   uart = inb(COM1 + UART_LSR) != 0xFF;
@@ -40,7 +40,10 @@ void uartinit(void) {
   // Read the interrupt identification to clear a stale transmit interrupt; a
   // byte that arrived before now stays in the receive register for consoleintr.
   inb(COM1 + 2);
-  picenable(IRQ_COM1);
+  if (opt.layout_xv6)
+    ioapicenable(IRQ_COM1);
+  else
+    picenable(IRQ_COM1);
 }
 
 // Send one byte, waiting (boundedly) for the transmitter.

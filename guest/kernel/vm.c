@@ -10,7 +10,7 @@
 #include "x86.h"
 
 extern char data[];  // first address after the kernel's text and rodata (kernel.ld)
-pde_t *kpgdir;       // the scheduler's page table, and the kernel half of every other
+pde_t *kpgdir;       // the scheduler's page table; in the shared layout every other's kernel half
 
 // Load the GDT: flat 4 GB code and data segments for rings 0 and 3, and
 // reload every segment register from it (the loader's GDT may be gone).
@@ -80,24 +80,62 @@ static void setupkernelmap(void) {
     panic("kvmalloc: out of memory");
 }
 
-// Make a page directory holding only the kernel half. Every address space
-// shares the kernel's page tables (the PDEs above KERNBASE are copies), so a
-// process costs its directory and its own user page tables, nothing more.
-// Returns 0 if out of memory.
+// layout=xv6: map the kernel half into pgdir with page tables of its own, as
+// xv6-public's setupkvm does for every address space: the same mappings as
+// setupkernelmap, plus the devices (the APICs) at DEVSPACE..4 GB mapped to the
+// same physical addresses. Returns 0, or -1 if out of memory.
+static int mapkernel(pde_t *pgdir) {
+  if (mappages(pgdir, P2V(0), EXTMEM, 0, PTE_W) < 0 ||
+      mappages(pgdir, (void *)KERNLINK, V2P(data) - EXTMEM, EXTMEM, 0) < 0 ||
+      mappages(pgdir, data, phystop - V2P(data), V2P(data), PTE_W) < 0 ||
+      mappages(pgdir, (void *)DEVSPACE, 0 - DEVSPACE, DEVSPACE, PTE_W) < 0)
+    return -1;
+  return 0;
+}
+
+// Make a page directory holding only the kernel half. In the shared layout
+// every address space shares the kernel's page tables (the PDEs above KERNBASE
+// are copies), so a process costs its directory and its own user page tables,
+// nothing more. With layout=xv6 it gets its own copy of every kernel page
+// table (kptables counts them). Returns 0 if out of memory.
 pde_t *setupkvm(void) {
   pde_t *pgdir = (pde_t *)kalloc();
   if (pgdir == 0)
     return 0;
   memset(pgdir, 0, PGSIZE);
+  if (opt.layout_xv6) {
+    if (mapkernel(pgdir) < 0) {
+      freevm(pgdir);
+      return 0;
+    }
+    return pgdir;
+  }
   for (int i = PDX(KERNBASE); i < NPDENTRIES; i++)
     pgdir[i] = kpgdir[i];
   return pgdir;
 }
 
-// Build the kernel page table and switch to it (from entrypgdir).
+// Build the kernel page table and switch to it (from entrypgdir). With
+// layout=xv6 it is one more copy of the kernel half, made as every process's is.
 void kvmalloc(void) {
-  setupkernelmap();
+  if (opt.layout_xv6) {
+    if ((kpgdir = setupkvm()) == 0)
+      panic("kvmalloc: out of memory");
+  } else {
+    setupkernelmap();
+  }
   switchkvm();
+}
+
+// The page-table pages of pgdir's kernel half that belong to pgdir alone: 0 in
+// the shared layout, where they are kpgdir's; with layout=xv6 one per 4 MB of
+// KERNBASE..KERNBASE+phystop and of DEVSPACE..4 GB.
+int kptables(pde_t *pgdir) {
+  int n = 0;
+  for (int i = PDX(KERNBASE); i < NPDENTRIES; i++)
+    if ((pgdir[i] & PTE_P) && PTE_ADDR(pgdir[i]) != PTE_ADDR(kpgdir[i]))
+      n++;
+  return n;
 }
 
 // Switch to the kernel-only page table, while no process runs.
@@ -188,12 +226,14 @@ int loaduvm(pde_t *pgdir, char *addr, const char *src, uint sz) {
 }
 
 // Free a page directory, its user frames (one reference each) and its user page
-// tables; the kernel half is shared and stays.
+// tables. The kernel half's page tables are shared and stay, except with
+// layout=xv6, where they are pgdir's own and go too.
 void freevm(pde_t *pgdir) {
   if (pgdir == 0)
     panic("freevm: no pgdir");
   deallocuvm(pgdir, KERNBASE, 0);
-  for (int i = 0; i < PDX(KERNBASE); i++)
+  int top = opt.layout_xv6 ? NPDENTRIES : PDX(KERNBASE);
+  for (int i = 0; i < top; i++)
     if (pgdir[i] & PTE_P)
       kfree(P2V(PTE_ADDR(pgdir[i])));
   kfree((char *)pgdir);

@@ -22,6 +22,7 @@ int uptime(void);
 int getNumFreePages(void);   // free frames in the kernel's kmem.freelist
 int getNumPageFaults(void);  // page faults resolved for this process
 int fsize(int fd);           // size of an open archive file
+int kptables(void);          // page tables of this process's own kernel half (layout=xv6)
 
 // ulib.c
 char *strcpy(char *dst, const char *src);
