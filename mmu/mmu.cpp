@@ -257,10 +257,12 @@ TlbEntry& Mmu::fill(Tlb& tlb, const Translation& t) {
   return e;
 }
 
+// A stale use is the first use of a stale entry after each change of the word behind it: what
+// the StaleTlbUse event reports, the trace's `stale` records and every count of them.
 void Mmu::noteStaleUse(TlbEntry& e, uint32_t linear, Access access) {
-  count(&MmuStats::staleUses);
   if (e.stalePublished) return;
   e.stalePublished = true;
+  count(&MmuStats::staleUses);
   if (observer_) {
     observer_->onStaleTlbUse({linear, access, e.staleWordAddr, e.staleCached,
                               readPagingWord(mem_, e.staleWordAddr, true), e.frame});

@@ -106,6 +106,9 @@ Event toEvent(const trace::Record& r) {
   e.frameBefore = r.frameBefore;
   e.frameAfter = r.frameAfter;
   e.faultCycle = r.faultCycle;
+  e.asid = r.asid;
+  e.pid = r.pid;
+  e.parent = r.parent;
   return e;
 }
 
@@ -121,7 +124,6 @@ void addMmuStats(Counters& c, const mmu::MmuStats& s) {
   for (size_t i = 0; i < 8; ++i) c.pageFaultsByClass[i] += s.pageFaults[i];
   c.pageFaults += s.pageFaultTotal();
   c.reservedFaults += s.reservedFaults;
-  c.staleUses += s.staleUses;
   c.missingFlushes += s.missingFlushes;
   c.missingFlushUses += s.missingFlushUses;
 }
@@ -137,6 +139,7 @@ void addEventCounts(Counters& c, const trace::EventCounters& t) {
   c.syscalls += t.syscalls;
   c.cr3Writes += t.cr3Writes;
   c.repeatFaults += t.repeatFaults;
+  c.staleUses += t.staleUses;  // the `stale` events (the MMU's staleUses counts the same)
   for (size_t i = 0; i < c.resolutions.size(); ++i) c.resolutions[i] += t.resolutions[i];
 }
 
@@ -581,6 +584,14 @@ std::string Machine::programName(uint32_t cr3) const {
 std::string Machine::syscallName(uint32_t number) const {
   return impl_->run->guestInfo().syscallName(number);
 }
+std::vector<Process> Machine::processes() const {
+  std::vector<Process> out;
+  for (const trace::Process& p : impl_->run->tracer().processes()) {
+    out.push_back(Process{p.asid, p.pageDirectory, p.parent, p.execFrom, p.pid, p.name,
+                          p.firstCycle, p.ended});
+  }
+  return out;
+}
 
 // ---- Counting ----------------------------------------------------------------------------------
 
@@ -602,6 +613,19 @@ std::map<uint32_t, Counters> Machine::countersByAddressSpace() const {
   std::map<uint32_t, Counters> out;
   for (const auto& [cr3, t] : I.run->tracer().counters().bySpace) addEventCounts(out[cr3], t);
   for (const auto& [cr3, s] : I.machine().mmu().statsByAddressSpace()) addMmuStats(out[cr3], s);
+  return out;
+}
+
+std::map<uint32_t, Counters> Machine::countersByProcess() const {
+  std::map<uint32_t, Counters> out;
+  for (const trace::Process& p : impl_->run->tracer().processes()) {
+    Counters& c = out[p.asid];
+    addEventCounts(c, p.counters);
+    for (size_t i = 0; i < 8; ++i) {
+      c.pageFaultsByClass[i] = p.counters.pageFaults[i];
+      c.pageFaults += p.counters.pageFaults[i];
+    }
+  }
   return out;
 }
 

@@ -598,7 +598,7 @@ std::string Run::summary(double hostSeconds) const {
   x.unassignedMemory = m.unassignedMemory();
   x.firstMemory = m.firstUnassignedMemory();
   return trace::formatSummary(instructions(), cycles(), machine_->mmu(), &tracer_->counters(), x,
-                              hostSeconds, &info_);
+                              hostSeconds, &info_, &tracer_->processes());
 }
 
 }  // namespace run

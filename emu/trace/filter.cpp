@@ -48,7 +48,7 @@ const char* kFilterKindList =
     "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, missing-flush, halt, all, fault, "
     "resolve, syscall, sysret";
 const char* kFieldList =
-    "kind, cr3, eip, cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer";
+    "kind, cr3, asid, pid, parent, eip, cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer";
 
 // Tests without an operator: the #PF error-code classes (Intel SDM vol. 3A 4.7: bit 0 P, bit 1
 // W/R, bit 2 U/S, bit 3 RSVD), spelled as the trace prints them (format.cpp, errorCodeText), and
@@ -224,9 +224,22 @@ class Parser {
     for (const ClassWord& w : kClassWords) {
       if (field.text == w.name) return add({Filter::Op::kEq, w.field, w.a, w.b, -1, -1});
     }
+    // "child of N": the address spaces forked from asid N.
+    if (field.text == "child") {
+      if (!accept("of")) return fail("expected 'of' after 'child' (child of ASID)");
+      auto v = number();
+      if (!v) return fail("expected an asid (a number) after 'child of'");
+      return add({Filter::Op::kEq, F::kParent, *v, 0, -1, -1});
+    }
     F f;
     if (field.text == "kind")
       f = F::kKind;
+    else if (field.text == "asid")
+      f = F::kAsid;
+    else if (field.text == "pid")
+      f = F::kPid;
+    else if (field.text == "parent")
+      f = F::kParent;
     else if (field.text == "cr3")
       f = F::kCr3;
     else if (field.text == "eip")
@@ -258,6 +271,12 @@ class Parser {
       return -1;
     }
     Token op = peek();
+    // "asid 3", "pid 5", "parent 1": a number right after the word means equal to it.
+    if ((f == F::kAsid || f == F::kPid || f == F::kParent) && op.kind == Tok::kNumber) {
+      auto v = number();
+      if (!v) return fail("expected a number (decimal or 0x hex)");
+      return add({Filter::Op::kEq, f, *v, 0, -1, -1});
+    }
     if (f == F::kKind) {
       bool ne = false;
       if (accept("=", "=="))
@@ -430,6 +449,18 @@ bool Filter::eval(int index, const Record& r) const {
       return (n.a >> static_cast<unsigned>(r.kind)) & 1;
     case Field::kCr3:
       v = r.ctx.cr3 & ~uint32_t{0xFFF};
+      break;
+    case Field::kAsid:
+      if (r.asid == 0) return false;
+      v = r.asid;
+      break;
+    case Field::kPid:
+      if (r.pid < 0) return false;
+      v = static_cast<uint64_t>(r.pid);
+      break;
+    case Field::kParent:
+      if (r.parent == 0) return false;
+      v = r.parent;
       break;
     case Field::kEip:
       v = r.ctx.eip;

@@ -9,10 +9,12 @@
 //          | FIELD "in" NUMBER ".." NUMBER       the half-open range [first, last)
 //          | "eip" ("in" | "=") SYMBOL           EIP inside that function or object
 //          | "writer" ("in" | "=") SYMBOL        (missing-flush) the store's EIP inside it
+//          | ("asid" | "pid" | "parent") NUMBER  the same as FIELD = NUMBER
+//          | "child" "of" NUMBER                 parent = NUMBER (an asid)
 //          | CLASS
-//   FIELD := "cr3" | "eip" | "cr2" | "addr" | "cpl" | "cycle" | "insns" | "vector" | "eax" |
-//   "repeat" | "writer" KIND  := a --trace name ("pf": a page fault and its resolution, "sys": a
-//   system call and its
+//   FIELD := "cr3" | "asid" | "pid" | "parent" | "eip" | "cr2" | "addr" | "cpl" | "cycle" |
+//   "insns" | "vector" | "eax" | "repeat" | "writer" KIND  := a --trace name ("pf": a page fault
+//   and its resolution, "sys": a system call and its
 //            return, "tlb", "miss", ...) | "fault" | "resolve" | "syscall" | "sysret" (one record
 //            kind)
 //   CLASS := "not-present" | "protection" | "read" | "write" | "kernel" | "user" | "reserved"
@@ -22,8 +24,10 @@
 //   CMP   := "=" | "!=" | "<" | "<=" | ">" | ">="
 //   NUMBER:= decimal, or hex with 0x
 //
-// `cr3` compares the page-directory base (CR3 & ~0xFFF); `cr2` exists only for page faults and
-// their resolutions, `addr` for events with an address (pf, resolve, miss, stale, invlpg, io,
+// `cr3` compares the page-directory base (CR3 & ~0xFFF); `asid` the address space's id for its
+// lifetime, `pid` the kernel's pid, `parent` the asid it was forked from (each false where
+// unknown: no address space yet, no process table, no parent); `cr2` exists only for page faults
+// and their resolutions, `addr` for events with an address (pf, resolve, miss, stale, invlpg, io,
 // cr3), `vector` for exc, int, sys and sysret, `eax` (the call number) for sys and sysret,
 // `repeat` (faults in a row at this EIP and CR2) for faults, `writer` (the EIP of the store that
 // changed the paging word) for missing-flush: a test on a field or class an event lacks is false.
@@ -56,6 +60,9 @@ class Filter {
   enum class Field : uint8_t {
     kKind,
     kCr3,
+    kAsid,
+    kPid,
+    kParent,
     kEip,
     kCr2,
     kAddr,

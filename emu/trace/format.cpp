@@ -287,9 +287,9 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
 }
 
 std::string textHeader() {
-  return fmt::format("#{:>11} {:>10} {:>3} {:<8} {:<8} {:<24} {:<20} {:<32} {:<7} {}", "cycle",
-                     "insns", "cpl", "cr3", "eip", "function", "bytes", "instruction", "event",
-                     "fields");
+  return fmt::format("#{:>11} {:>10} {:>3} {:<8} {:>4} {:>4} {:<8} {:<24} {:<20} {:<32} {:<7} {}",
+                     "cycle", "insns", "cpl", "cr3", "asid", "pid", "eip", "function", "bytes",
+                     "instruction", "event", "fields");
 }
 
 std::string formatText(const Record& r, Describer& d, bool colour) {
@@ -300,9 +300,11 @@ std::string formatText(const Record& r, Describer& d, bool colour) {
     kind = fmt::format("{}{:<7}{}", kindColour(r.kind), kind, kColourReset);
   else
     kind = fmt::format("{:<7}", kind);
+  std::string asid = r.asid != 0 ? fmt::format("{}", r.asid) : "-";
+  std::string pid = r.pid >= 0 ? fmt::format("{}", r.pid) : "-";
   std::string line =
-      fmt::format("{:>12} {:>10} {:>3} {:08x} {:08x} {:<24} {:<20} {:<32} {} {}", r.ctx.cycle,
-                  r.ctx.instructions, r.ctx.cpl, r.ctx.cr3, r.ctx.eip, sym,
+      fmt::format("{:>12} {:>10} {:>3} {:08x} {:>4} {:>4} {:08x} {:<24} {:<20} {:<32} {} {}",
+                  r.ctx.cycle, r.ctx.instructions, r.ctx.cpl, r.ctx.cr3, asid, pid, r.ctx.eip, sym,
                   d.instructionBytes(r, " "), d.disassemble(r).text, kind, eventText(r, d, colour));
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
@@ -311,9 +313,10 @@ std::string formatText(const Record& r, Describer& d, bool colour) {
 std::string formatJson(const Record& r, Describer& d) {
   std::string sym = d.symbol(r.ctx.eip, r.ctx.cr3);
   std::string s = fmt::format(
-      "{{\"cycle\":{},\"insns\":{},\"cpl\":{},\"cr3\":{},\"eip\":{},\"sym\":{},\"bytes\":\"{}\","
-      "\"asm\":{},\"kind\":\"{}\"",
-      r.ctx.cycle, r.ctx.instructions, r.ctx.cpl, r.ctx.cr3, r.ctx.eip,
+      "{{\"cycle\":{},\"insns\":{},\"cpl\":{},\"cr3\":{},\"asid\":{},\"pid\":{},\"parent\":{},"
+      "\"eip\":{},\"sym\":{},\"bytes\":\"{}\",\"asm\":{},\"kind\":\"{}\"",
+      r.ctx.cycle, r.ctx.instructions, r.ctx.cpl, r.ctx.cr3, r.asid,
+      r.pid >= 0 ? fmt::format("{}", r.pid) : "null", r.parent, r.ctx.eip,
       sym.empty() ? "null" : jsonString(sym), d.instructionBytes(r, ""),
       jsonString(d.disassemble(r).text), kindName(r.kind));
   auto word = [&](const char* name, uint32_t w) {

@@ -29,6 +29,12 @@ struct Record {
   bool code32 = true;     // the instruction is 32-bit code (Capstone mode)
   uint8_t length = 0;     // instruction bytes known (0: unreadable)
   uint8_t bytes[15] = {};
+  // The process: the address space's id for its lifetime (0: none yet), the kernel's pid where
+  // its process table could be read (-1: unknown), the address space it was forked from (0:
+  // none known). Tracer::processes() says more.
+  uint32_t asid = 0;
+  int32_t pid = -1;
+  uint32_t parent = 0;
 
   // pf, resolve: CR2. miss, stale: the linear address. tlb: the page INVLPG named.
   // io: the port or physical MMIO address. cr3: the new CR3.

@@ -11,9 +11,33 @@
 
 namespace trace {
 
+namespace {
+constexpr uint8_t kPageFaultVector = 14;
+}
+
+std::string processText(const Process& p) {
+  std::string s = fmt::format("asid {}", p.asid);
+  if (p.pid >= 0) s += fmt::format(" pid {}", p.pid);
+  if (!p.name.empty()) s += " " + p.name;
+  if (p.parent != 0) s += fmt::format(", child of asid {}", p.parent);
+  if (p.execFrom != 0) s += fmt::format(", exec from asid {}", p.execFrom);
+  const EventCounters& c = p.counters;
+  s += fmt::format(": {} faults", c.exceptions[kPageFaultVector]);
+  std::string res;
+  for (unsigned r = 0; r < c.resolutions.size(); ++r) {
+    if (c.resolutions[r])
+      res += fmt::format("{}{} {}", res.empty() ? "" : ", ",
+                         resolutionName(static_cast<Resolution>(r)), c.resolutions[r]);
+  }
+  if (c.repeatFaults) res += fmt::format("{}{} repeated", res.empty() ? "" : ", ", c.repeatFaults);
+  if (c.staleUses) res += fmt::format("{}{} stale uses", res.empty() ? "" : ", ", c.staleUses);
+  if (!res.empty()) s += " (" + res + ")";
+  return s;
+}
+
 std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu& mmu,
                           const RunCounters* c, const MachineExtras& x, double hostSeconds,
-                          const GuestInfo* info) {
+                          const GuestInfo* info, const std::vector<Process>* processes) {
   mmu::MmuStats s = mmu.stats();
   std::string out = "xray86 run summary\n";
   auto line = [&](const char* what, const std::string& value) {
@@ -61,7 +85,9 @@ std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu
   }
   if (spaces.size() > 8)
     line("  in other spaces", fmt::format("{} address spaces more", spaces.size() - 8));
-  line("stale TLB uses", fmt::format("{}", s.staleUses));
+  // One definition everywhere: the first use of a stale entry after each change, as the `stale`
+  // records and the MMU count them.
+  line("stale TLB uses", fmt::format("{}", c != nullptr ? c->staleUses : s.staleUses));
   line("missing flushes",
        fmt::format("{} ({} uses of stale translations){}", s.missingFlushes, s.missingFlushUses,
                    mmu.flushCheck().labRule() ? ", lab rule" : ""));
@@ -88,6 +114,20 @@ std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu
     line("interrupts", byVector(c->interrupts, false));
     line("software interrupts", byVector(c->softwareInts, false));
     line("system calls", fmt::format("{}", c->syscalls));
+  }
+  if (processes != nullptr && !processes->empty()) {
+    // The address spaces with the most faults (ties by asid), then how many more.
+    std::vector<const Process*> order;
+    for (const Process& p : *processes) order.push_back(&p);
+    std::stable_sort(order.begin(), order.end(), [](const Process* a, const Process* b) {
+      return a->counters.exceptions[kPageFaultVector] > b->counters.exceptions[kPageFaultVector];
+    });
+    size_t shown = std::min<size_t>(order.size(), 12);
+    line("processes",
+         fmt::format(
+             "{} address spaces{}", processes->size(),
+             shown < order.size() ? fmt::format(", the {} with the most faults:", shown) : ":"));
+    for (size_t i = 0; i < shown; ++i) out += "    " + processText(*order[i]) + "\n";
   }
   std::string ports = fmt::format("{}", x.unassignedPorts);
   if (x.unassignedPorts && x.firstPort >= 0) ports += fmt::format(" (first 0x{:04x})", x.firstPort);

@@ -106,6 +106,7 @@ Record Tracer::start(Kind kind) {
   r.kind = kind;
   r.ctx = events_.context();
   readInstruction(r);
+  stamp(r);
   return r;
 }
 
@@ -190,11 +191,16 @@ void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded, 
   } else {
     r.resolution = Resolution::kUnchanged;
   }
-  ++counters_.resolutions[static_cast<unsigned>(r.resolution)];
-  ++countersOf(r.ctx.cr3).resolutions[static_cast<unsigned>(r.resolution)];
-  // The instruction got past its fault: a later fault there is a new one, not a repeat.
-  if (r.resolution != Resolution::kKilled && r.resolution != Resolution::kUnresolved) {
-    LastFault& last = lastFault_[f.ctx.cr3 & kFrameMask];
+  r.asid = f.asid;
+  r.pid = f.pid;
+  r.parent = f.parent;
+  count(
+      r.ctx.cr3, [&](EventCounters& c) { ++c.resolutions[static_cast<unsigned>(r.resolution)]; },
+      r.asid);
+  // The instruction got past its fault, or was abandoned: a later fault there is a new one, not
+  // a repeat.
+  if (r.resolution != Resolution::kUnresolved && r.asid != 0) {
+    LastFault& last = state(r.asid).lastFault;
     if (last.eip == f.ctx.eip && last.cr2 == f.address) last.count = 0;
   }
   emit(r);
@@ -210,13 +216,15 @@ void Tracer::onPageFault(const mmu::PageFault& e) {
   r.access = e.access;
   r.walk = e.walk;
   r.tlbValid = mmu_.tlb().validCount();
-  uint32_t space = e.cr3 & kFrameMask;
+  count(
+      e.cr3, [&](EventCounters& c) { ++c.pageFaults[e.errorCode & 7]; }, r.asid);
+  leftUser(r.ctx);
   // A pending fault of this address space at the same EIP and CR2 repeats; any other pending
   // fault of this address space at the same CPL is settled: its instruction got past it.
   bool repeat = false;
   for (size_t i = 0; i < pending_.size();) {
     const Record& f = pending_[i].fault;
-    if ((f.ctx.cr3 & kFrameMask) != space || f.ctx.cpl != r.ctx.cpl) {
+    if (f.asid != r.asid || f.ctx.cpl != r.ctx.cpl) {
       ++i;
     } else if (f.ctx.eip == r.ctx.eip && f.address == e.cr2) {
       repeat = true;
@@ -225,17 +233,17 @@ void Tracer::onPageFault(const mmu::PageFault& e) {
       resolve(i, r.ctx, false);
     }
   }
-  LastFault& last = lastFault_[space];
+  LastFault scratch;  // a fault before any address space was seen (paging off: none is)
+  LastFault& last = r.asid != 0 ? state(r.asid).lastFault : scratch;
   if (repeat || (last.eip == r.ctx.eip && last.cr2 == e.cr2 && last.count > 0)) {
     ++last.count;
   } else {
     last = {r.ctx.eip, e.cr2, 1};
   }
   r.repeat = last.count;
-  if (r.repeat > 1) {
-    ++counters_.repeatFaults;
-    ++countersOf(r.ctx.cr3).repeatFaults;
-  }
+  if (r.repeat > 1)
+    count(
+        r.ctx.cr3, [](EventCounters& c) { ++c.repeatFaults; }, r.asid);
   pending_.push_back({r, leafOf(e.walk)});
   if (pending_.size() > 64) resolve(0, r.ctx, false);  // bounded: a guest that never retries
   emit(r);
@@ -244,10 +252,11 @@ void Tracer::onPageFault(const mmu::PageFault& e) {
 void Tracer::onTlbMiss(const mmu::TlbMiss& e) {
   emu::EventContext ctx = events_.context();
   if (!e.faulted) {
+    uint32_t asid = asidOf(ctx.cr3);
     for (size_t i = 0; i < pending_.size(); ++i) {
       const Record& f = pending_[i].fault;
-      if (f.ctx.eip == ctx.eip && (f.ctx.cr3 & kFrameMask) == (ctx.cr3 & kFrameMask) &&
-          f.ctx.cpl == ctx.cpl && ((f.address ^ e.linear) & kFrameMask) == 0) {
+      if (f.ctx.eip == ctx.eip && f.asid == asid && f.ctx.cpl == ctx.cpl &&
+          ((f.address ^ e.linear) & kFrameMask) == 0) {
         resolve(i, ctx, false);
         break;
       }
@@ -273,9 +282,8 @@ void Tracer::onTlbFlush(const mmu::TlbFlush& e) {
 }
 
 void Tracer::onCr3Write(const mmu::Cr3Write& e) {
-  ++counters_.cr3Writes;
-  ++countersOf(events_.context().cr3).cr3Writes;
-  nameSpace(e.newCr3);
+  loaded(e.newCr3, e.oldCr3);
+  count(e.newCr3, [](EventCounters& c) { ++c.cr3Writes; });
   Record r = start(Kind::kCr3Write);
   r.oldCr3 = e.oldCr3;
   r.address = e.newCr3;
@@ -283,7 +291,7 @@ void Tracer::onCr3Write(const mmu::Cr3Write& e) {
 }
 
 void Tracer::onStaleTlbUse(const mmu::StaleTlbUse& e) {
-  ++counters_.staleUses;
+  count(events_.context().cr3, [](EventCounters& c) { ++c.staleUses; });
   Record r = start(Kind::kStaleTlbUse);
   r.address = e.linear;
   r.access = e.access;
@@ -313,8 +321,8 @@ void Tracer::onMissingFlush(const mmu::MissingFlush& e) {
 }
 
 void Tracer::onException(const emu::ExceptionEvent& e) {
-  ++counters_.exceptions[e.vector];
-  ++countersOf(events_.context().cr3).exceptions[e.vector];
+  count(events_.context().cr3, [&](EventCounters& c) { ++c.exceptions[e.vector]; });
+  leftUser(events_.context());
   if (e.vector == kPageFaultVector) return;  // the page fault event said it all
   Record r = start(Kind::kException);
   r.ctx.eip = e.eip;
@@ -326,12 +334,12 @@ void Tracer::onException(const emu::ExceptionEvent& e) {
 
 void Tracer::onInterrupt(const emu::InterruptEvent& e) {
   if (!e.external) {
-    ++counters_.softwareInts[e.vector];
-    ++countersOf(events_.context().cr3).softwareInts[e.vector];
+    count(events_.context().cr3, [&](EventCounters& c) { ++c.softwareInts[e.vector]; });
+    leftUser(events_.context());
     return;  // INT n: a system call (sys) when made from user mode
   }
-  ++counters_.interrupts[e.vector];
-  ++countersOf(events_.context().cr3).interrupts[e.vector];
+  count(events_.context().cr3, [&](EventCounters& c) { ++c.interrupts[e.vector]; });
+  leftUser(events_.context());
   Record r = start(Kind::kInterrupt);
   r.vector = e.vector;
   r.external = true;
@@ -340,36 +348,53 @@ void Tracer::onInterrupt(const emu::InterruptEvent& e) {
 }
 
 void Tracer::onSyscall(const emu::SyscallEvent& e) {
-  ++counters_.syscalls;
-  ++countersOf(events_.context().cr3).syscalls;
+  count(events_.context().cr3, [](EventCounters& c) { ++c.syscalls; });
   if (!syscallTableRead_) readSyscallTable();
   Record r = start(Kind::kSyscall);
   r.vector = e.vector;
   r.eax = e.eax;
-  // INT imm8 is two bytes: the call returns to the instruction after it.
-  openCalls_[r.ctx.cr3 & kFrameMask] = OpenCall{e.eax, r.ctx.eip + 2, e.vector};
+  leftUser(r.ctx);
+  if (r.asid != 0) {
+    // INT imm8 is two bytes: the call returns to the instruction after it.
+    OpenCall call{e.eax, r.ctx.eip + 2, e.vector};
+    SpaceState& s = state(r.asid);
+    s.call = call;
+    s.callAnyEip = false;
+    std::string name = callName(e.eax);
+    if (name == "fork") {
+      forks_.push_back({r.asid, call});
+      if (forks_.size() > 64) forks_.erase(forks_.begin());  // bounded: children never seen
+    } else if (name == "exit") {
+      // The process ends here; its page directory is freed after it stops running, and whatever
+      // loads that frame next is a new address space.
+      processes_[r.asid - 1].ended = true;
+    }
+  }
   emit(r);
 }
 
 void Tracer::onReturn(const emu::ReturnEvent& e) {
   emu::EventContext ctx = events_.context();  // CPL is the new one; EIP the IRET's
-  uint32_t space = ctx.cr3 & kFrameMask;
-  auto call = openCalls_.find(space);
-  if (call != openCalls_.end() && call->second.returnEip == e.eip && e.cpl == 3) {
-    Record r;
-    r.kind = Kind::kSysReturn;
-    r.ctx = ctx;
-    r.ctx.cpl = e.fromCpl;  // the IRET ran in the kernel: read its bytes as the kernel
-    readInstruction(r);
-    r.vector = call->second.vector;
-    r.eax = call->second.number;
-    r.value = e.eax;
-    openCalls_.erase(call);
-    emit(r);
+  uint32_t asid = asidOf(ctx.cr3);
+  if (asid != 0 && e.cpl == 3) {
+    if (uint32_t child = forkChildIn(asid, e)) asid = child;
+    SpaceState& s = state(asid);
+    if (s.call && (s.call->returnEip == e.eip || s.callAnyEip)) {
+      OpenCall call = *s.call;
+      s.call.reset();
+      s.callAnyEip = false;
+      sysReturn(ctx, e, call);
+    } else if (!s.enteredUser && s.forkReturn && s.forkReturn->returnEip == e.eip) {
+      // A fork's child comes back to user mode through the scheduler, not the system-call path:
+      // its fork returns here (0, the child's result).
+      sysReturn(ctx, e, *s.forkReturn);
+    }
+    s.forkReturn.reset();
+    s.enteredUser = true;
   }
   for (size_t i = 0; i < pending_.size();) {
     const Record& f = pending_[i].fault;
-    if ((f.ctx.cr3 & kFrameMask) != space || f.ctx.cpl != e.cpl) {
+    if (f.asid != asid || f.ctx.cpl != e.cpl) {
       ++i;
     } else if (f.ctx.eip != e.eip) {
       resolve(i, ctx, false, true);
@@ -380,6 +405,29 @@ void Tracer::onReturn(const emu::ReturnEvent& e) {
     }
   }
   userActivity(ctx);
+}
+
+void Tracer::sysReturn(const emu::EventContext& ctx, const emu::ReturnEvent& e,
+                       const OpenCall& call) {
+  Record r;
+  r.kind = Kind::kSysReturn;
+  r.ctx = ctx;
+  r.ctx.cpl = e.fromCpl;  // the IRET ran in the kernel: read its bytes as the kernel
+  readInstruction(r);
+  stamp(r);
+  r.vector = call.vector;
+  r.eax = call.number;
+  r.value = e.eax;
+  // A failed fork made no child: forget it.
+  if (callName(call.number) == "fork" && static_cast<int32_t>(e.eax) < 0) {
+    for (size_t i = forks_.size(); i-- > 0;) {
+      if (forks_[i].parent == r.asid) {
+        forks_.erase(forks_.begin() + static_cast<long>(i));
+        break;
+      }
+    }
+  }
+  emit(r);
 }
 
 void Tracer::onHalt(const emu::HaltEvent& e) {
@@ -410,13 +458,16 @@ void Tracer::readSyscallTable() {
   }
 }
 
-// Names the address space `cr3` by the program it maps, appending to what ran there before.
+// Names the address space `cr3` by the program it maps, appending to what ran there before;
+// the process there takes that name unless the kernel's process table gave it one.
 void Tracer::nameSpace(uint32_t cr3) {
   if (info_ == nullptr || programs_ == nullptr || programs_->empty()) return;
   std::string name = programs_->identify(mmu_, mem_, cr3);
   if (name.empty()) return;
   std::vector<std::string>& seen = info_->spaceNames[cr3 & kFrameMask];
   if (seen.empty() || seen.back() != name) seen.push_back(name);
+  uint32_t asid = asidOf(cr3);
+  if (asid != 0 && processes_[asid - 1].pid < 0) processes_[asid - 1].name = name;
 }
 
 void Tracer::onInstruction(const emu::InstructionEvent& e) {
@@ -428,6 +479,7 @@ void Tracer::onInstruction(const emu::InstructionEvent& e) {
   r.code32 = r.ctx.code32;
   r.length = e.length;
   std::memcpy(r.bytes, e.bytes, e.length);
+  stamp(r);
   emit(r);
 }
 

@@ -130,6 +130,11 @@ struct Event {
   uint32_t pteBefore = 0, pteAfter = 0;  // the leaf word (PTE, or PDE of a 4 MB page)
   uint32_t frameBefore = 0, frameAfter = 0;
   uint64_t faultCycle = 0;  // the fault's cycle
+  // The process (Machine::processes()): the address space's id for its lifetime (0: none yet),
+  // the kernel's pid (-1: unknown), the asid it was forked from (0: none known).
+  uint32_t asid = 0;
+  int32_t pid = -1;
+  uint32_t parent = 0;
 };
 
 // [first, last): the half-open ranges of --trace-filter's `in A..B`.
@@ -204,6 +209,19 @@ struct Counters {
   uint64_t syscalls = 0;
   uint64_t cr3Writes = 0;
   uint64_t unassignedMemory = 0, unassignedPorts = 0;  // whole run only
+};
+
+// One address space for its lifetime: a process. A page directory freed by one process and
+// reused by the next is a new address space (docs/trace.md, "Processes").
+struct Process {
+  uint32_t asid = 0;        // 1, 2, ... in the order the address spaces appeared
+  uint32_t cr3 = 0;         // its page directory (CR3 & ~0xFFF)
+  uint32_t parent = 0;      // the asid current in the fork that made it (0: none known)
+  uint32_t execFrom = 0;    // the asid whose exec made it (0: not made by exec)
+  int32_t pid = -1;         // the kernel's pid, where its symbols name `ptable` (-1: unknown)
+  std::string name;         // the kernel's name for it, else the program it runs ("": unknown)
+  uint64_t firstCycle = 0;  // when it appeared (its first CR3 load)
+  bool ended = false;       // it exited, exec'd, or its directory serves another now
 };
 
 // The PDE and PTE behind a linear address under some CR3, read without side effects.
@@ -350,11 +368,17 @@ class Machine {
   // The name of system call `number` from the kernel's `syscalls` table ("fork" for sys_fork),
   // known once the guest made its first system call; "" when unknown.
   std::string syscallName(uint32_t number) const;
+  // Every address space seen so far, in asid order (processes()[asid - 1]).
+  std::vector<Process> processes() const;
 
   // -- Counting, since the machine was built. Faults still pending when the guest ends (exits,
   // resets, halts for good, triple-faults) get their resolution then, as at the end of a trace.
   Counters counters() const;
   std::map<uint32_t, Counters> countersByAddressSpace() const;  // by CR3 & ~0xFFF
+  // By asid: the events of each process (exceptions, page faults by class, how they ended,
+  // repeats, stale uses, interrupts, system calls, CR3 loads; no TLB statistics, which the MMU
+  // keeps by page directory).
+  std::map<uint32_t, Counters> countersByProcess() const;
   uint64_t count(const Filter& filter) const;
   std::vector<Event> events(const Filter& filter) const;
   // TLB misses are counted always but recorded (for count/events) only after this; a filter
