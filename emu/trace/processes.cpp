@@ -207,22 +207,26 @@ void Tracer::loaded(uint32_t cr3, uint32_t fromCr3) {
   }
   if (!fresh && (!kp || processes_[asid - 1].pid < 0) && rebuilt(pd, state(asid))) fresh = true;
 
-  // exec: the process in exec loads the directory it built (its own pid in the process table,
-  // or a directory no live process has).
+  // exec: the running process loads a directory it built. The process table says so (the same
+  // pid in another directory: also the kernel's own exec of the first program, which is no
+  // system call); without it, an exec call is open and no live process has the directory.
   if (from != 0 && pd != (fromCr3 & kFrameMask)) {
     SpaceState& f = state(from);
     const Process& old = processes_[from - 1];
-    bool same = kp ? kp->pid == old.pid && old.pid >= 0 : fresh;
-    if (f.call && f.call->returnEip != 0 && same && callName(f.call->number) == "exec") {
-      OpenCall call = *f.call;
+    bool execCall = f.call && callName(f.call->number) == "exec";
+    bool exec = kp ? old.pid >= 0 && kp->pid == old.pid : execCall && fresh;
+    if (exec) {
+      std::optional<OpenCall> call = execCall ? f.call : std::nullopt;
       f.call.reset();
       uint32_t parent = old.parent;
       int32_t pid = old.pid;
       endSpace(from);
       uint32_t n = newSpace(pd, parent, from, kp ? &*kp : nullptr);
       if (!kp) processes_[n - 1].pid = pid;
-      state(n).call = call;  // exec returns where the new program starts
-      state(n).callAnyEip = true;
+      if (call) {
+        state(n).call = call;  // exec returns where the new program starts
+        state(n).callAnyEip = true;
+      }
       nameSpace(cr3);
       return;
     }

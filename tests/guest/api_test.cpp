@@ -213,13 +213,15 @@ TEST(Api, FilterCountsAreTheTracesLines) {
   ASSERT_EQ(m.run().kind, StopKind::kExited) << m.console();
   EXPECT_EQ(resolutions, 5);
   EXPECT_EQ(m.count("kind=resolve"), 5u);
-  // fork's return to the parent: run= makes cowfork pid 1, so its child is pid 2 (proc.c hands
-  // out pids in order). The child leaves the kernel through forkret, not through the call it never
-  // made, so it has no return record.
+  // fork's returns: to the parent, run= makes cowfork pid 1, so its child is pid 2 (proc.c hands
+  // out pids in order); the child leaves the kernel through forkret, not through the call it
+  // never made, and its first return to user mode is its fork's return, 0.
   auto forks = m.events(Filter("kind=sysret").where("eax=" + std::to_string(guest::kSysFork)));
-  ASSERT_EQ(forks.size(), 1u);
+  ASSERT_EQ(forks.size(), 2u);
   EXPECT_EQ(forks[0].value, 2u);
   EXPECT_EQ(forks[0].kind, EventKind::kSysReturn);
+  EXPECT_EQ(forks[1].value, 0u);
+  EXPECT_EQ(forks[1].parent, forks[0].asid);
   guest::CowforkReport r = guest::parseCowfork(m.console());
   ASSERT_EQ(r.heapEnd - r.heapStart, 8 * guest::kPgSize) << m.console();
   char range[64];
@@ -465,4 +467,96 @@ TEST(Api, OptionsForADiskBootFromTheCommandLine) {
   EXPECT_EQ(field("fault resolutions").rfind(resolutions, 0), 0u) << resolutions << "\n" << stats;
   // What it typed and what cowcheck printed, as the shell echoed them.
   EXPECT_NE(m.console().find("$ cowcheck\n"), std::string::npos) << m.console();
+// Processes on the built-in guest, `run=cowfork 8 3`: the address spaces in the order they
+// appear, with the kernel's pids and names read from its `ptable`:
+//   asid 1  the boot page directory (entry.S), asid 2 kpgdir (the scheduler's): no process;
+//   asid 3  pid 1 "init", the first process's directory from userinit;
+//   asid 4  pid 1 again: forkret execs the run= program in the kernel (startfirst), a new
+//           directory for the same pid, exec'd from asid 3 and named "cowfork" by exec;
+//   asid 5  pid 2, cowfork's child, forked from asid 4.
+// The child writes K=3 heap pages (3 copies) and its stack page, which the parent copied first
+// (its write after fork returns: the parent's 1 copy), so the child owns it alone: made
+// writable. The child's fork returns 0 in its own address space.
+TEST(Api, ProcessesParentsAndPids) {
+  Machine m(guest::options("run=cowfork 8 3"));
+  ASSERT_EQ(m.run().kind, StopKind::kExited) << m.console();
+  std::vector<xray86::Process> ps = m.processes();
+  ASSERT_EQ(ps.size(), 5u);
+  struct Want {
+    int32_t pid;
+    const char* name;
+    uint32_t parent, execFrom;
+  };
+  const Want want[] = {{-1, "", 0, 0},
+                       {-1, "", 0, 0},
+                       {1, "init", 0, 0},
+                       {1, "cowfork", 0, 3},
+                       {2, "cowfork", 4, 0}};
+  for (uint32_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(ps[i].asid, i + 1);
+    EXPECT_EQ(ps[i].pid, want[i].pid) << i + 1;
+    EXPECT_EQ(ps[i].name, want[i].name) << i + 1;
+    EXPECT_EQ(ps[i].parent, want[i].parent) << i + 1;
+    EXPECT_EQ(ps[i].execFrom, want[i].execFrom) << i + 1;
+  }
+  EXPECT_TRUE(ps[2].ended);  // replaced by exec
+  std::map<uint32_t, xray86::Counters> byProcess = m.countersByProcess();
+  auto copied = [&](uint32_t asid) {
+    return byProcess[asid].resolutions[static_cast<size_t>(xray86::Resolution::kCopied)];
+  };
+  auto madeWritable = [&](uint32_t asid) {
+    return byProcess[asid].resolutions[static_cast<size_t>(xray86::Resolution::kMadeWritable)];
+  };
+  EXPECT_EQ(byProcess[4].pageFaults, 1u);
+  EXPECT_EQ(copied(4), 1u);
+  EXPECT_EQ(byProcess[5].pageFaults, 4u);
+  EXPECT_EQ(byProcess[5].pageFaultsByClass[7], 4u);  // protection|write|user
+  EXPECT_EQ(copied(5), 3u);
+  EXPECT_EQ(madeWritable(5), 1u);
+  EXPECT_EQ(byProcess[5].repeatFaults, 0u);
+
+  // fork's results: the child's pid in the parent, 0 in the child (its first return to user
+  // mode, through the scheduler), each event in its own process.
+  std::vector<xray86::Event> forks = m.events("kind=sysret and eax=1");
+  ASSERT_EQ(forks.size(), 2u);
+  EXPECT_EQ(forks[0].asid, 4u);
+  EXPECT_EQ(forks[0].pid, 1);
+  EXPECT_EQ(forks[0].value, 2u);
+  EXPECT_EQ(forks[1].asid, 5u);
+  EXPECT_EQ(forks[1].pid, 2);
+  EXPECT_EQ(forks[1].parent, 4u);
+  EXPECT_EQ(forks[1].value, 0u);
+  // The filter's words: the child's faults.
+  EXPECT_EQ(m.count("kind=fault and child of 4"), 4u);
+  EXPECT_EQ(m.count("kind=fault and pid 2"), 4u);
+}
+
+// cowtest forks its children one scenario after another, and the kernel reuses freed page
+// directories: every process is its own address space and no fault repeats. 40 address spaces:
+// the two boot directories, init (pid 1), cowtest exec'd in its place (pid 1 again), and its 36
+// descendants, pids 2 to 37 (proc.c hands out pids in order), once each.
+TEST(Api, EveryCowtestProcessIsItsOwnAddressSpace) {
+  Machine m(guest::options("run=cowtest"));
+  ASSERT_EQ(m.run().kind, StopKind::kExited) << m.console();
+  std::vector<xray86::Process> ps = m.processes();
+  std::map<int32_t, int> spacesOfPid;
+  for (const xray86::Process& p : ps) {
+    if (p.pid > 0) ++spacesOfPid[p.pid];
+    if (p.asid > 4) {
+      EXPECT_EQ(p.name, "cowtest") << p.asid;
+      EXPECT_NE(p.parent, 0u) << p.asid;
+      EXPECT_LT(p.parent, p.asid);
+    }
+  }
+  EXPECT_EQ(ps.size(), 40u);
+  ASSERT_EQ(spacesOfPid.size(), 37u);
+  EXPECT_EQ(spacesOfPid.begin()->first, 1);
+  EXPECT_EQ(spacesOfPid[1], 2);  // init, then cowtest exec'd in its place
+  EXPECT_EQ(spacesOfPid.rbegin()->first, static_cast<int32_t>(spacesOfPid.size()));
+  for (const auto& [pid, n] : spacesOfPid) {
+    if (pid != 1) {
+      EXPECT_EQ(n, 1) << pid;
+    }
+  }
+  EXPECT_EQ(m.counters().repeatFaults, 0u);
 }

@@ -2,8 +2,8 @@
 import json
 import sys
 
-COMMON = {"cycle": int, "insns": int, "cpl": int, "cr3": int, "eip": int, "bytes": str,
-          "asm": str, "kind": str}
+COMMON = {"cycle": int, "insns": int, "cpl": int, "cr3": int, "asid": int, "parent": int,
+          "eip": int, "bytes": str, "asm": str, "kind": str}
 BY_KIND = {
     "pf": ["cr2", "error", "error_text", "access", "pde", "pde_flags", "repeat"],
     "resolve": ["cr2", "fault_cycle", "fault_eip", "resolution", "pte_before", "pte", "frame"],
@@ -20,6 +20,10 @@ for e in events:
         assert key in e, f"{e['kind']} without {key}: {e}"
     if e["kind"] == "pf":
         assert e["error_text"].count("|") == 2, e
+    # paging.S has one address space, loaded once before any of these events, no process table
+    # (no pid) and no fork (no parent).
+    assert "pid" in e and e["pid"] is None, e
+    assert (e["asid"], e["parent"]) == (1, 0), e
 # paging.S: 5 test faults on 0x400000, 0x401004, 0x402000 and 0x404000 three times (the handler
 # ignores the first two), each resolved once (4 resolutions), one stale use at 0x403000.
 kinds = [e["kind"] for e in events]

@@ -176,6 +176,29 @@ TEST_F(FilterTest, ContextFieldsAndAddresses) {
   EXPECT_TRUE(match("!(cpl=0) and not (cpl=1 or cpl=2)", pf));
 }
 
+// The process fields: asid (the address space's lifetime), pid (the kernel's), parent (the asid
+// forked from); each false where the record has none.
+TEST_F(FilterTest, ProcessFields) {
+  Record pf = fault();
+  pf.asid = 7;
+  pf.pid = 5;
+  pf.parent = 3;
+  EXPECT_TRUE(match("asid=7 and pid=5 and parent=3", pf));
+  EXPECT_TRUE(match("asid 7 and pid 5 and parent 3", pf));  // a number right after: equal
+  EXPECT_TRUE(match("child of 3", pf));
+  EXPECT_FALSE(match("child of 7", pf));
+  EXPECT_TRUE(match("asid in 5..8 and pid >= 5 and not pid 6", pf));
+  Record none = fault();  // no address space yet, no pid, no parent
+  EXPECT_FALSE(match("asid=0", none));
+  EXPECT_FALSE(match("pid=0 or pid!=0", none));
+  EXPECT_FALSE(match("child of 0", none));
+  EXPECT_TRUE(match("not pid 5", none));
+  EXPECT_EQ(error("child 3"),
+            "--trace-filter: column 7: expected 'of' after 'child' (child of ASID)");
+  EXPECT_EQ(error("child of x"),
+            "--trace-filter: column 10: expected an asid (a number) after 'child of'");
+}
+
 TEST_F(FilterTest, SymbolsNameEipRanges) {
   std::string e;
   ASSERT_TRUE(symbols_.loadFile(PAGING_ELF, e)) << e;
@@ -205,10 +228,9 @@ TEST_F(FilterTest, KindsAreWhatACallerMustRecord) {
 TEST_F(FilterTest, ErrorsAreOneLineAndNameTheColumn) {
   // Columns count from 1: "kind=pf and " is 12 characters, so the next word starts at 13.
   EXPECT_EQ(error("kind=pf and wrte"),
-            "--trace-filter: column 13: unknown field 'wrte' (kind, cr3, eip, cr2, addr, cpl, "
-            "cycle, insns, vector, "
-            "eax, repeat, writer; or not-present, protection, read, write, kernel, user, reserved, "
-            "copied, "
+            "--trace-filter: column 13: unknown field 'wrte' (kind, cr3, asid, pid, parent, eip, "
+            "cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer; or not-present, protection, "
+            "read, write, kernel, user, reserved, copied, "
             "made-writable, "
             "mapped, unchanged, killed, unresolved)");
   EXPECT_EQ(error("kind=fautl"),
