@@ -39,6 +39,16 @@ killed)
   n=$(grep -c ' resolve .* killed (the instruction never completed)$' "$OUT/killed.txt")
   [ "$n" -eq 1 ] || fail "$n killed resolutions, expected 1"
   ;;
+stale)
+  # One definition of a stale use: without its flush after fork the kernel uses stale entries;
+  # the summary's count is the number of `stale` lines, and more than none.
+  "$XRAY86" run --quiet --cmdline 'cow_flush=none run=cowtest' --trace stale --trace-out "$OUT/stale.txt" \
+    --stats > "$OUT/stale.console" 2> "$OUT/stale.summary"
+  grep -q '^FAIL isolation' "$OUT/stale.console" || fail "cowtest should fail its isolation check"
+  n=$(grep -c ' stale   ' "$OUT/stale.txt")
+  [ "$n" -gt 0 ] || fail "no stale line"
+  grep -q "^  stale TLB uses  *$n\$" "$OUT/stale.summary" || fail "summary disagrees with $n stale lines"
+  ;;
 stats_determinism)
   # Four processes (their host memory laid out differently: address-space randomisation, and a
   # different malloc padding) run the same scenario: every counter of the summary is the same;
