@@ -467,6 +467,8 @@ TEST(Api, OptionsForADiskBootFromTheCommandLine) {
   EXPECT_EQ(field("fault resolutions").rfind(resolutions, 0), 0u) << resolutions << "\n" << stats;
   // What it typed and what cowcheck printed, as the shell echoed them.
   EXPECT_NE(m.console().find("$ cowcheck\n"), std::string::npos) << m.console();
+}
+
 // Processes on the built-in guest, `run=cowfork 8 3`: the address spaces in the order they
 // appear, with the kernel's pids and names read from its `ptable`:
 //   asid 1  the boot page directory (entry.S), asid 2 kpgdir (the scheduler's): no process;
