@@ -76,9 +76,9 @@ struct MmuStats {
   std::array<uint64_t, 4> flushDropped{};  // valid entries dropped, by FlushKind
   std::array<uint64_t, 8> pageFaults{};    // by error code & 7: P | W/R | U/S
   uint64_t reservedFaults = 0;             // of which RSVD was set
-  uint64_t staleUses = 0;  // first uses of a stale entry after each change (StaleTlbUse)
-  uint64_t missingFlushes = 0;             // the flush checker's reports (MissingFlush events)
-  uint64_t missingFlushUses = 0;           // uses of a translation the checker holds stale
+  uint64_t staleUses = 0;         // first uses of a stale entry after each change (StaleTlbUse)
+  uint64_t missingFlushes = 0;    // the flush checker's reports (MissingFlush events)
+  uint64_t missingFlushUses = 0;  // uses of a translation the checker holds stale
 
   uint64_t pageFaultTotal() const {
     uint64_t n = 0;

@@ -227,12 +227,13 @@ TEST_F(FilterTest, KindsAreWhatACallerMustRecord) {
 
 TEST_F(FilterTest, ErrorsAreOneLineAndNameTheColumn) {
   // Columns count from 1: "kind=pf and " is 12 characters, so the next word starts at 13.
-  EXPECT_EQ(error("kind=pf and wrte"),
-            "--trace-filter: column 13: unknown field 'wrte' (kind, cr3, asid, pid, parent, eip, "
-            "cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer; or not-present, protection, "
-            "read, write, kernel, user, reserved, copied, "
-            "made-writable, "
-            "mapped, unchanged, killed, unresolved)");
+  EXPECT_EQ(
+      error("kind=pf and wrte"),
+      "--trace-filter: column 13: unknown field 'wrte' (kind, cr3, asid, pid, parent, eip, "
+      "cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer; or not-present, protection, "
+      "read, write, kernel, user, reserved, copied, "
+      "made-writable, "
+      "mapped, unchanged, killed, unresolved)");
   EXPECT_EQ(error("kind=fautl"),
             "--trace-filter: column 6: unknown kind 'fautl' (pf, tlb, miss, cr3, exc, int, sys, "
             "io, insn, stale, "
