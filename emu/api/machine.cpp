@@ -124,12 +124,12 @@ void addMmuStats(Counters& c, const mmu::MmuStats& s) {
   for (size_t i = 0; i < 8; ++i) c.pageFaultsByClass[i] += s.pageFaults[i];
   c.pageFaults += s.pageFaultTotal();
   c.reservedFaults += s.reservedFaults;
-  c.missingFlushes += s.missingFlushes;
+  // The reports are the tracer's (addEventCounts: per process too); the uses only the MMU sees.
   c.missingFlushUses += s.missingFlushUses;
 }
 
-// The tracer's own counts (exceptions, interrupts, system calls, CR3 writes, repeats, how
-// faults ended), for the whole run or one address space.
+// The tracer's own counts (exceptions, interrupts, system calls, CR3 writes, repeats, stale uses,
+// missing flushes, how faults ended), for the whole run or one address space.
 void addEventCounts(Counters& c, const trace::EventCounters& t) {
   for (size_t v = 0; v < c.exceptions.size(); ++v) c.exceptions[v] += t.exceptions[v];
   for (size_t v = 0; v < 256; ++v) {
@@ -139,7 +139,8 @@ void addEventCounts(Counters& c, const trace::EventCounters& t) {
   c.syscalls += t.syscalls;
   c.cr3Writes += t.cr3Writes;
   c.repeatFaults += t.repeatFaults;
-  c.staleUses += t.staleUses;  // the `stale` events (the MMU's staleUses counts the same)
+  c.staleUses += t.staleUses;            // the `stale` events (the MMU's staleUses counts the same)
+  c.missingFlushes += t.missingFlushes;  // the `missing-flush` events (as the MMU's count)
   for (size_t i = 0; i < c.resolutions.size(); ++i) c.resolutions[i] += t.resolutions[i];
 }
 

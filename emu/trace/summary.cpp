@@ -31,6 +31,8 @@ std::string processText(const Process& p) {
   }
   if (c.repeatFaults) res += fmt::format("{}{} repeated", res.empty() ? "" : ", ", c.repeatFaults);
   if (c.staleUses) res += fmt::format("{}{} stale uses", res.empty() ? "" : ", ", c.staleUses);
+  if (c.missingFlushes)
+    res += fmt::format("{}{} missing flushes", res.empty() ? "" : ", ", c.missingFlushes);
   if (!res.empty()) s += " (" + res + ")";
   return s;
 }

@@ -304,7 +304,7 @@ void Tracer::onStaleTlbUse(const mmu::StaleTlbUse& e) {
 }
 
 void Tracer::onMissingFlush(const mmu::MissingFlush& e) {
-  ++counters_.missingFlushes;
+  count(events_.context().cr3, [](EventCounters& c) { ++c.missingFlushes; });
   Record r = start(Kind::kMissingFlush);
   r.address = e.page;
   r.large = e.large;

@@ -37,10 +37,12 @@ struct EventCounters {
   // Uses of a stale TLB entry: the first use after each change of the word behind it (the
   // `stale` records; the MMU's staleUses counts the same).
   uint64_t staleUses = 0;
+  // The flush checker's reports (`missing-flush` records; the MMU's missingFlushes counts the
+  // same), in the address space current at the use or the return to user mode that found them.
+  uint64_t missingFlushes = 0;
   std::array<uint64_t, xray86::kResolutions> resolutions{};  // by Resolution
 };
 struct RunCounters : EventCounters {
-  uint64_t missingFlushes = 0;  // the flush checker's reports
   uint64_t unassignedPorts = 0, unassignedMmio = 0;
   // By page-directory base (CR3 & ~0xFFF), counted where the event happened; a resolution counts
   // in the address space of its record. By process: Tracer::processes().

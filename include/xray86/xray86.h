@@ -201,7 +201,7 @@ struct Counters {
   uint64_t repeatFaults = 0;  // faults repeating the previous one at the same EIP and CR2
   uint64_t staleUses = 0;
   uint64_t missingFlushes = 0;             // the flush checker's reports (EventKind::kMissingFlush)
-  uint64_t missingFlushUses = 0;           // uses of translations it holds stale
+  uint64_t missingFlushUses = 0;           // uses of translations it holds stale (not by process)
   std::array<uint64_t, 6> resolutions{};   // how page faults ended, by Resolution
   std::array<uint64_t, 32> exceptions{};   // by vector (#PF too)
   std::array<uint64_t, 256> interrupts{};  // external, by vector
@@ -376,8 +376,8 @@ class Machine {
   Counters counters() const;
   std::map<uint32_t, Counters> countersByAddressSpace() const;  // by CR3 & ~0xFFF
   // By asid: the events of each process (exceptions, page faults by class, how they ended,
-  // repeats, stale uses, interrupts, system calls, CR3 loads; no TLB statistics, which the MMU
-  // keeps by page directory).
+  // repeats, stale uses, missing flushes, interrupts, system calls, CR3 loads; no TLB statistics
+  // nor missingFlushUses, which the MMU keeps by page directory).
   std::map<uint32_t, Counters> countersByProcess() const;
   uint64_t count(const Filter& filter) const;
   std::vector<Event> events(const Filter& filter) const;

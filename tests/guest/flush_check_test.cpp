@@ -9,6 +9,8 @@
 // from both (it changes all writable pages, but the others were not used since the reload) and,
 // with cow_flush=none, returns to the parent without a flush: two missing flushes, found at the
 // fork's return to user mode. The text page is read-only, so copyuvm leaves it alone.
+#include <map>
+
 #include "tests/guest/guest_fixture.h"
 
 using xray86::EventKind;
@@ -21,6 +23,18 @@ struct Geometry {
   unsigned sets, ways;
 };
 constexpr Geometry kGeometries[] = {{1, 1}, {8, 4}, {64, 4}};
+
+// cowfork's two processes: the child is the one forked from a process running cowfork.
+struct Cowfork {
+  uint32_t parent = 0, child = 0;  // asids
+};
+Cowfork cowforkProcesses(const Machine& m) {
+  std::vector<xray86::Process> ps = m.processes();
+  for (const xray86::Process& p : ps) {
+    if (p.parent != 0 && ps[p.parent - 1].name == "cowfork") return {p.parent, p.asid};
+  }
+  return {};
+}
 
 xray86::Options cowfork(const std::string& variant, Geometry g, bool labRule = false) {
   xray86::Options o = guest::options(variant + " run=cowfork 8 3", {"cowfork"});
@@ -74,6 +88,17 @@ TEST(FlushCheck, CowFlushNoneIsReportedInCopyuvmWhateverTheTlb) {
       EXPECT_EQ(e.cachedPte & 0x203u, 0x003u);  // P W, no COW: what the parent used
       EXPECT_EQ(e.memoryPte & 0x203u, 0x201u);  // P COW, no W: what copyuvm left
     }
+    // Counted where they were found: both in the parent (the fork's return is in its address
+    // space), none in any other process or page directory.
+    const Cowfork cf = cowforkProcesses(m);
+    ASSERT_NE(cf.child, 0u);
+    EXPECT_EQ(found[0].asid, cf.parent);
+    for (const auto& [asid, c] : m.countersByProcess()) {
+      EXPECT_EQ(c.missingFlushes, asid == cf.parent ? 2u : 0u) << "asid " << asid;
+    }
+    for (const auto& [cr3, c] : m.countersByAddressSpace()) {
+      EXPECT_EQ(c.missingFlushes, cr3 == (found[0].cr3 & ~0xFFFu) ? 2u : 0u) << std::hex << cr3;
+    }
   }
 }
 
@@ -89,5 +114,14 @@ TEST(FlushCheck, LabRuleAlsoReportsTheHandler) {
     EXPECT_EQ(m.counters().missingFlushes, 6u);
     EXPECT_EQ(m.count("kind=missing-flush and writer in copyuvm"), 2u);
     EXPECT_EQ(m.count("kind=missing-flush and writer in handlePageFault"), 4u);
+    // copyuvm's two in the parent, the handler's four in the child, which took those faults.
+    const Cowfork cf = cowforkProcesses(m);
+    ASSERT_NE(cf.child, 0u);
+    std::map<uint32_t, xray86::Counters> byProcess = m.countersByProcess();
+    EXPECT_EQ(byProcess[cf.parent].missingFlushes, 2u);
+    EXPECT_EQ(byProcess[cf.child].missingFlushes, 4u);
+    uint64_t all = 0;
+    for (const auto& [asid, c] : byProcess) all += c.missingFlushes;
+    EXPECT_EQ(all, 6u);
   }
 }
