@@ -4,7 +4,18 @@
 // as an unbounded TLB's would, and a switch to another address space empties nothing.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "tests/mmu/flat_ram.h"
+
+namespace mmu {
+// How Google Test prints a parameter ("GetParam() = 8x4" in --gtest_list_tests and failures):
+// found by argument-dependent lookup, so in the type's namespace. Without it Google Test dumps
+// the struct's bytes, its padding after `split` included, which nothing initialises.
+void PrintTo(const TlbGeometry& g, std::ostream* out) {
+  *out << g.sets << "x" << g.ways << (g.split ? " split" : "");
+}
+}  // namespace mmu
 
 namespace {
 
