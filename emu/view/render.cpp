@@ -473,40 +473,52 @@ void Renderer::drawTlb(Session& s, const Layout& l) {
   }
 }
 
+// One row of the address-space list: "> 0df25000 #8 pid 3 cowcheck ^6 *" (the shown one, its
+// page directory, asid, the kernel's pid, name, the asid it was forked from, current), "  0de23000
+// cowcheck new" (built by fork, never loaded), "  0dffe000 #4 pid 2 sh gone".
+std::string spaceRow(const AddressSpace& a, bool shown) {
+  std::string t = fmt::format("{}{:08x}", shown ? "> " : "  ", a.cr3);
+  if (a.asid != 0) t += fmt::format(" #{}", a.asid);
+  if (a.pid >= 0) t += fmt::format(" pid {}", a.pid);
+  t += " " + (a.name.empty() ? std::string("-") : a.name);
+  if (a.parent != 0) t += fmt::format(" ^{}", a.parent);
+  t += a.current ? " *" : !a.live ? " gone" : !a.loaded ? " new" : "";
+  return t;
+}
+
 void Renderer::drawSpaces(Session& s, const Layout& l) {
   std::vector<AddressSpace> spaces = s.addressSpaces();
   uint32_t shown = s.shownCr3();
   spaceHits_.clear();
   int y = l.spaces.y;
-  text(l.spaces.x, y, "address spaces seen, named by program (a / A: choose, 0: follow CR3)",
-       kTitle, l.spaces.w);
+  text(l.spaces.x, y,
+       "processes: cr3 #asid pid name ^parent, * current (a / A: choose, 0: follow CR3)", kTitle,
+       l.spaces.w);
   y += l.line;
-  // In columns of 40 characters; the shown one is always in view.
+  // In columns of 40 characters; the shown one is always in view, the gone ones come last.
   int colW = 40 * charW_;
   int cols = std::max(1, l.spaces.w / colW);
   int rows = std::max(1, (l.spaces.y + l.spaces.h - y) / l.line);
   size_t room = static_cast<size_t>(cols * rows);
   size_t first = 0;
   for (size_t i = 0; i < spaces.size(); ++i) {
-    if (spaces[i].cr3 == shown && i >= room) first = i + 1 - room;
+    if (spaces[i].cr3 == shown && spaces[i].live && i >= room) first = i + 1 - room;
   }
   for (size_t i = first; i < spaces.size() && i < first + room; ++i) {
     const AddressSpace& a = spaces[i];
     size_t k = i - first;
     int x = l.spaces.x + static_cast<int>(k / static_cast<size_t>(rows)) * colW;
     int yy = y + static_cast<int>(k % static_cast<size_t>(rows)) * l.line;
-    std::string t = fmt::format("{}0x{:08x} {}{}", a.cr3 == shown ? "> " : "  ", a.cr3,
-                                a.name.empty() ? "-" : a.name,
-                                a.current   ? " (current)"
-                                : !a.live   ? " (gone)"
-                                : !a.loaded ? " (not run yet)"
-                                            : "");
+    bool isShown = a.live && a.cr3 == shown;
+    std::string t = spaceRow(a, isShown);
     if (i + 1 == first + room && i + 1 < spaces.size()) {
-      t = fmt::format("  ... {} more", spaces.size() - i);
+      size_t gone = 0;
+      for (size_t j = i; j < spaces.size(); ++j) gone += !spaces[j].live;
+      t = fmt::format("  ... {} more ({} gone)", spaces.size() - i, gone);
     } else if (a.live) {
       spaceHits_.push_back({Rect{x, yy, colW - charW_, l.line}, a.cr3});
     }
-    text(x, yy, t, a.cr3 == shown ? kTitle : a.live ? kText : kDim, colW - charW_);
+    text(x, yy, t, isShown ? kTitle : a.live ? kText : kDim, colW - charW_);
   }
 }
 

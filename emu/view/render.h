@@ -37,6 +37,8 @@ FrameRange framesShown(Session& s);
 
 // The layout of a w x h view of this session.
 Layout layoutFor(Session& s, int w, int h);
+// One row of the address-space list, as drawn: "> 0df25000 #8 pid 3 cowcheck ^6 *" (`shown`).
+std::string spaceRow(const AddressSpace& a, bool shown);
 
 // Status line under the controls: run state and speed, supplied by the caller.
 struct Chrome {

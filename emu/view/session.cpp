@@ -184,18 +184,32 @@ namespace view {
 
 std::vector<AddressSpace> Session::addressSpaces() const {
   uint32_t cur = machine_.mmu().cr3() & ~mmu::kPageMask;
-  const std::vector<uint32_t>& live = census_.liveSpaces();
-  const std::vector<uint32_t>& seen = recorder_.cr3s();
-  auto has = [](const std::vector<uint32_t>& v, uint32_t c) {
-    return std::find(v.begin(), v.end(), c) != v.end();
-  };
-  std::vector<AddressSpace> out;
-  for (uint32_t c : seen)
-    out.push_back({c, guestInfo().spaceName(c), c == cur, has(live, c), true});
-  for (uint32_t c : live) {
-    if (!has(seen, c)) out.push_back({c, spaceName(c), c == cur, true, false});
+  const trace::Tracer& tracer = run_.tracer();
+  std::vector<AddressSpace> live, gone, fresh;
+  for (const trace::Process& p : tracer.processes()) {
+    AddressSpace a;
+    a.cr3 = p.pageDirectory;
+    a.name = p.name.empty() ? guestInfo().spaceName(p.pageDirectory) : p.name;
+    a.asid = p.asid;
+    a.pid = p.pid;
+    a.parent = p.parent;
+    a.loaded = true;
+    // Alive while the tracer has not seen it end and its directory still holds the kernel part
+    // (xv6 frees a directory with kfree, which fills it with junk; the census sees that first).
+    // The one in CR3 is alive whatever the tracer has seen (a process running its exit).
+    bool behind = tracer.asidOf(p.pageDirectory) == p.asid;
+    a.current = behind && a.cr3 == cur;
+    a.live = a.current || (behind && !p.ended && census_.live(p.pageDirectory));
+    (a.live ? live : gone).push_back(a);
   }
-  std::stable_partition(out.begin(), out.end(), [](const AddressSpace& a) { return a.live; });
+  for (uint32_t c : census_.liveSpaces()) {
+    if (tracer.asidOf(c) == 0) fresh.push_back({c, spaceName(c), c == cur, true, false});
+  }
+  // The newest first: the processes that just ended (an exec's old space, a reaped child).
+  std::reverse(gone.begin(), gone.end());
+  std::vector<AddressSpace> out = std::move(live);
+  out.insert(out.end(), fresh.begin(), fresh.end());
+  out.insert(out.end(), gone.begin(), gone.end());
   return out;
 }
 

@@ -69,12 +69,16 @@ struct Selection {
   bool help = false;
 };
 
-// An address space of the list the viewer chooses from: a CR3 seen, or a page directory the
-// census found in RAM that was never loaded (a child fork() built that has not run yet).
+// An address space of the list the viewer chooses from: a process of the run's tracer (an
+// address space for its lifetime, trace::Process), or a page directory the census found in RAM
+// that was never loaded (a child fork() built that has not run yet).
 struct AddressSpace {
   uint32_t cr3 = 0;  // page-directory base
-  std::string name;  // the programs it ran (trace::GuestInfo), or the one it maps; may be ""
+  std::string name;  // the kernel's name for the process, else the programs it ran or maps; ""
   bool current = false, live = false, loaded = false;
+  uint32_t asid = 0;    // the tracer's process (0: never loaded, so not one yet)
+  int32_t pid = -1;     // the kernel's pid (-1: unknown)
+  uint32_t parent = 0;  // the asid it was forked from (0: none known)
 };
 
 class Session {
@@ -126,7 +130,8 @@ class Session {
   std::string spaceName(uint32_t cr3) const;
   // Every present PTE (or 4 MB PDE) of the live address spaces that maps frame `pfn`.
   std::vector<FrameMapper> frameMappers(uint32_t pfn) { return census_.mappersOf(machine_, pfn); }
-  // The live address spaces first (in the order first seen), then those gone.
+  // The live processes first (by asid), then the directories never loaded (in the census's
+  // order), then the processes gone, the last to go first.
   std::vector<AddressSpace> addressSpaces() const;
   Selection& selection() { return selection_; }
   unsigned cowBit() const { return cowBit_; }
