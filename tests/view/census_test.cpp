@@ -117,6 +117,16 @@ TEST(CensusOnPerProcessKernelTables, ChildFoundWhenForkReturns) {
   EXPECT_TRUE(list[1].live && list[1].loaded && list[1].current);
   EXPECT_TRUE(list[2].live && !list[2].loaded) << "fork() built C; it has not run yet";
   EXPECT_TRUE(!list[3].live && list[3].loaded) << "X's directory was filled with junk";
+  // The tracer's processes, in the order loaded: K 1, X 2, P 3; C has none until it is loaded.
+  // spaces.S runs at CPL 0 with no process table and no fork system call: no pid, no parent.
+  EXPECT_EQ(list[0].asid, 1u);
+  EXPECT_EQ(list[1].asid, 3u);
+  EXPECT_EQ(list[2].asid, 0u);
+  EXPECT_EQ(list[3].asid, 2u);
+  for (const view::AddressSpace& a : list) {
+    EXPECT_EQ(a.pid, -1) << a.cr3;
+    EXPECT_EQ(a.parent, 0u) << a.cr3;
+  }
   expectCensus(s.census());
 
   // Who maps a shared frame: P and C at 0x400000, copy-on-write, read-only; and the kernel

@@ -14,6 +14,7 @@
 #include <iterator>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "devices/console.h"
 #include "emu/machine/machine.h"
@@ -368,6 +369,46 @@ TEST(ViewSpaces, NamedByTheProgramTheyMap) {
   for (const view::AddressSpace& a : spaces) {
     EXPECT_FALSE(gone && a.live) << "a live space after a gone one";
     gone |= !a.live;
+  }
+}
+
+// The list is the tracer's processes (trace::Process), one row each with its page directory,
+// asid, the kernel's pid, name and parent: the live ones first by asid, then a directory fork()
+// built that never ran, then the gone ones, newest first. At cowtest's third fork's return:
+// asid 1 is the boot page directory (entrypgdir, 0x107000: left for kpgdir), 2 the kernel's own
+// (kpgdir: no pid, no program), 3 init (pid 1), 4 cowtest (init's exec: pid 1 still, in CR3),
+// 5 and 6 the first two checks' children (pids 2 and 3, forked from asid 4, exited and reaped:
+// the second reused the first one's directory 0x3fe5000), and the third child's directory
+// 0x3fe4000, built by fork and not yet loaded: no asid yet. The directories and pids are this
+// run's (`--trace cr3,sys`); the kernel allocates frames from the top of its 64 MB.
+TEST(ViewSpaces, LiveProcessesFirstThenTheGoneNewestFirst) {
+  Discard console;
+  auto r = cowtest(console);
+  ASSERT_TRUE(r);
+  view::Session s(*r);
+  for (int i = 0; i < 3; ++i) runTo(s, "ret:fork");
+  std::vector<std::string> rows;
+  for (const view::AddressSpace& a : s.addressSpaces()) {
+    rows.push_back(view::spaceRow(a, a.live && a.cr3 == s.shownCr3()));
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{
+                      "  003ff000 #2 -",
+                      "> 03ffd000 #4 pid 1 cowtest *",
+                      "  03fe4000 cowtest new",
+                      "  03fe5000 #6 pid 3 cowtest ^4 gone",
+                      "  03fe5000 #5 pid 2 cowtest ^4 gone",
+                      "  03ffe000 #3 pid 1 init gone",
+                      "  00107000 #1 - gone",
+                  }));
+  // The same as the tracer's processes.
+  std::vector<view::AddressSpace> list = s.addressSpaces();
+  const std::vector<trace::Process>& ps = r->tracer().processes();
+  for (const view::AddressSpace& a : list) {
+    if (a.asid == 0) continue;
+    const trace::Process& p = ps[a.asid - 1];
+    EXPECT_EQ(a.cr3, p.pageDirectory) << a.asid;
+    EXPECT_EQ(a.pid, p.pid) << a.asid;
+    EXPECT_EQ(a.parent, p.parent) << a.asid;
   }
 }
 
