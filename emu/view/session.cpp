@@ -202,8 +202,12 @@ std::vector<AddressSpace> Session::addressSpaces() const {
     a.live = a.current || (behind && !p.ended && census_.live(p.pageDirectory));
     (a.live ? live : gone).push_back(a);
   }
+  // A live directory no process holds: built by fork and not loaded yet, perhaps in the frame of
+  // a process that ended.
   for (uint32_t c : census_.liveSpaces()) {
-    if (tracer.asidOf(c) == 0) fresh.push_back({c, spaceName(c), c == cur, true, false});
+    uint32_t asid = tracer.asidOf(c);
+    if (asid == 0 || (tracer.processes()[asid - 1].ended && c != cur))
+      fresh.push_back({c, spaceName(c), c == cur, true, false});
   }
   // The newest first: the processes that just ended (an exec's old space, a reaped child).
   std::reverse(gone.begin(), gone.end());

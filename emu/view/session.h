@@ -131,7 +131,7 @@ class Session {
   // Every present PTE (or 4 MB PDE) of the live address spaces that maps frame `pfn`.
   std::vector<FrameMapper> frameMappers(uint32_t pfn) { return census_.mappersOf(machine_, pfn); }
   // The live processes first (by asid), then the directories never loaded (in the census's
-  // order), then the processes gone, the last to go first.
+  // order), then the processes gone, the newest (highest asid) first.
   std::vector<AddressSpace> addressSpaces() const;
   Selection& selection() { return selection_; }
   unsigned cowBit() const { return cowBit_; }
