@@ -169,6 +169,27 @@ TEST(Spaces, TheSummaryListsProcesses) {
       << s;
 }
 
+// A process line names, after how its faults ended, what went wrong in it: repeats, stale uses
+// and the flush checker's missing flushes, each only when there are some.
+TEST(Spaces, AProcessLineCountsRepeatsStaleUsesAndMissingFlushes) {
+  trace::Process p;
+  p.asid = 8;
+  p.pid = 3;
+  p.name = "cowcheck";
+  p.parent = 6;
+  p.counters.exceptions[14] = 9;
+  p.counters.resolutions[static_cast<size_t>(trace::Resolution::kCopied)] = 2;
+  p.counters.resolutions[static_cast<size_t>(trace::Resolution::kMadeWritable)] = 7;
+  EXPECT_EQ(trace::processText(p),
+            "asid 8 pid 3 cowcheck, child of asid 6: 9 faults (copied 2, made-writable 7)");
+  p.counters.repeatFaults = 1;
+  p.counters.staleUses = 2;
+  p.counters.missingFlushes = 11;
+  EXPECT_EQ(trace::processText(p),
+            "asid 8 pid 3 cowcheck, child of asid 6: 9 faults (copied 2, made-writable 7, 1 "
+            "repeated, 2 stale uses, 11 missing flushes)");
+}
+
 // The filter's words for processes.
 TEST(Spaces, FilterByProcess) {
   auto t = traced(SPACES_PTABLE_ELF);
