@@ -288,9 +288,12 @@ bool Core::prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user) 
     if (auto f = mmu_.translate(linear, mmu::Access::kWrite, user, ref.pa0)) return pageFault(*f);
     return true;
   }
-  // Crossing a page: translate both pages before anything is stored (DESIGN.md).
+  // Crossing a page: both pages are checked before either is translated for writing, so a
+  // fault on the second sets no D bit on the first (DESIGN.md: a faulting instruction writes
+  // nothing but the A bits of the entries walked).
   ref.host = nullptr;
   ref.split = first;
+  if (!checkWritable(linear, size, user)) return false;
   if (auto f = mmu_.translate(linear, mmu::Access::kWrite, user, ref.pa0)) return pageFault(*f);
   if (auto f = mmu_.translate(linear + first, mmu::Access::kWrite, user, ref.pa1))
     return pageFault(*f);
@@ -338,19 +341,33 @@ bool Core::writeLinear(uint32_t linear, unsigned size, uint32_t value, bool user
   return true;
 }
 
-bool Core::probeWrite(uint32_t linear, unsigned size, bool user) {
+bool Core::checkWritable(uint32_t linear, unsigned size, bool user) {
   uint32_t last = linear + size - 1;
-  uint32_t pa;
-  if (mmu_.hostWrite(linear, user) == nullptr) {
-    if (auto f = mmu_.translate(linear, mmu::Access::kWrite, user, pa)) return pageFault(*f);
-  }
-  if ((last ^ linear) & ~mmu::kPageMask) {
-    if (mmu_.hostWrite(last, user) == nullptr) {
-      if (auto f = mmu_.translate(last & ~mmu::kPageMask, mmu::Access::kWrite, user, pa))
-        return pageFault(*f);
+  uint32_t at = linear;
+  for (;;) {
+    if (mmu_.hostFrame(at, mmu::Access::kWrite, user) == mmu::Mmu::kNoFrame &&
+        mmu_.probe(mmu_.cr3(), at, mmu::Access::kWrite, user).fault) {
+      // The real access raises the fault: it walks (A bits), publishes it, fills CR2.
+      uint32_t pa;
+      if (auto f = mmu_.translate(at, mmu::Access::kWrite, user, pa)) return pageFault(*f);
     }
+    if (((at ^ last) & ~mmu::kPageMask) == 0) return true;
+    at = (at & ~mmu::kPageMask) + mmu::kPageSize;
   }
-  return true;
+}
+
+bool Core::probeWrite(uint32_t linear, unsigned size, bool user) {
+  if (!checkWritable(linear, size, user)) return false;
+  uint32_t last = linear + size - 1;
+  uint32_t at = linear;
+  for (;;) {
+    uint32_t pa;
+    if (mmu_.hostWrite(at, user) == nullptr) {
+      if (auto f = mmu_.translate(at, mmu::Access::kWrite, user, pa)) return pageFault(*f);
+    }
+    if (((at ^ last) & ~mmu::kPageMask) == 0) return true;
+    at = (at & ~mmu::kPageMask) + mmu::kPageSize;
+  }
 }
 
 bool Cpu::fetchBytes(uint32_t linear, uint8_t* out, unsigned count) {

@@ -256,7 +256,11 @@ struct Core {
   // `user`: CPL 3 access (descriptor tables and TSS are always supervisor). Sizes 1, 2, 4.
   bool readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user);
   bool writeLinear(uint32_t linear, unsigned size, uint32_t value, bool user);
-  // Translate [linear, linear+size) for writing without storing (both pages when it crosses).
+  // Checks [linear, linear+size) for writing with no side effect, page by page from the lowest;
+  // the first page that would fault raises its #PF (CR2 = the lowest address on that page).
+  bool checkWritable(uint32_t linear, unsigned size, bool user);
+  // Translate [linear, linear+size) for writing without storing: every page is checked first
+  // (checkWritable), then each is translated (A/D bits), so a fault changes no D bit.
   bool probeWrite(uint32_t linear, unsigned size, bool user);
   bool prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user);
   uint32_t loadRef(const MemRef& ref, unsigned size);

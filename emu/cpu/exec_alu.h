@@ -383,27 +383,43 @@ inline uint32_t shiftValue(Core& c, uint32_t a, unsigned count) {
       c.flags_ = (f & ~(flag::kCf | flag::kOf)) | cf | of;
       return r;
     }
+    // RCL/RCR: OF for counts above 1 is what the 80386 computes (Intel leaves it undefined; QEMU
+    // differs): RCL sets OF = CF XOR the result's top bit, RCR OF = the XOR of the result's two
+    // top bits, for every count, as for a count of 1. The 386 also updates CF and OF when an
+    // 8- or 16-bit rotate count is a nonzero multiple of 9 or 17 (the value comes back whole,
+    // CF = the old CF). Source: test386.asm (github.com/barotto/test386.asm), whose POST E0 test
+    // was checked on a real 386 (rotate386FlagsTest) and whose EE reference lists
+    // `stc; rcl al,7` and `stc; rcr al,7` results; Bochs (cpu/shift*.cc) computes the same.
     case kRcl: {
       unsigned n = W == 4 ? count : count % (bits + 1);
-      if (n == 0) return a;
+      if (n == 0) {
+        uint32_t cf = f & flag::kCf;
+        uint32_t of = (((a >> (bits - 1)) & 1) ^ cf) ? flag::kOf : 0;
+        c.flags_ = (f & ~flag::kOf) | of;
+        return a;
+      }
       uint64_t cin = f & flag::kCf;
       uint64_t wide = (cin << bits) | a;  // bits+1 wide: CF above the operand
       uint64_t rot = ((wide << n) | (wide >> (bits + 1 - n))) & ((uint64_t{1} << (bits + 1)) - 1);
       r = static_cast<uint32_t>(rot) & kMask<W>;
       uint32_t cf = static_cast<uint32_t>(rot >> bits) & 1;
-      uint32_t of = ((a ^ r) & kSign<W>) ? flag::kOf : 0;
+      uint32_t of = (((r >> (bits - 1)) & 1) ^ cf) ? flag::kOf : 0;
       c.flags_ = (f & ~(flag::kCf | flag::kOf)) | cf | of;
       return r;
     }
     default: {  // kRcr
       unsigned n = W == 4 ? count : count % (bits + 1);
-      if (n == 0) return a;
+      if (n == 0) {
+        uint32_t of = (((a >> (bits - 1)) ^ (a >> (bits - 2))) & 1) ? flag::kOf : 0;
+        c.flags_ = (f & ~flag::kOf) | of;
+        return a;
+      }
       uint64_t cin = f & flag::kCf;
       uint64_t wide = (cin << bits) | a;
       uint64_t rot = ((wide >> n) | (wide << (bits + 1 - n))) & ((uint64_t{1} << (bits + 1)) - 1);
       r = static_cast<uint32_t>(rot) & kMask<W>;
       uint32_t cf = static_cast<uint32_t>(rot >> bits) & 1;
-      uint32_t of = ((a ^ r) & kSign<W>) ? flag::kOf : 0;
+      uint32_t of = (((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1) ? flag::kOf : 0;
       c.flags_ = (f & ~(flag::kCf | flag::kOf)) | cf | of;
       return r;
     }

@@ -154,12 +154,16 @@ bool pushSreg(Core& c, const Insn&) {
   return push<W>(c, c.seg_[S].selector);
 }
 
+// POP SS moves the stack pointer by the size of the stack it popped from: the old SS's B bit
+// decides between ESP and SP, not the new one's ([386PRM] POP: the pop happens before the load).
 template <unsigned W, unsigned S>
 bool popSreg(Core& c, const Insn&) {
   uint32_t v;
   if (!peek<W>(c, 0, v)) return false;
+  uint32_t sp = stackAdd(c, stackPtr(c), W);
+  bool oldBig = c.stackBig_;
   if (!c.loadSegmentChecked(S, static_cast<uint16_t>(v))) return false;
-  setStackPtr(c, stackAdd(c, stackPtr(c), W));
+  c.r_[kEsp] = oldBig ? sp : ((c.r_[kEsp] & 0xFFFF0000u) | sp);
   if (S == kSs) c.shadow_ = 1;
   if (c.pe_) c.cycles_ += cost::kPopSregPm - cost::kPopSreg;
   c.updateAttention();
@@ -332,9 +336,21 @@ bool opEnter(Core& c, const Insn& i) {
   uint32_t lowest = stackAdd(c, sp, -static_cast<int32_t>(W * words));
   uint32_t finalSp = stackAdd(c, lowest, -static_cast<int32_t>(size));
   const Segment& ss = c.seg_[kSs];
-  if (!ss.writable || !segRangeOk(ss, lowest, W * words) || !segOk<1>(ss, finalSp))
+  if (!ss.writable || !segRangeOk(ss, lowest, W * words) || !segOk<W>(ss, finalSp))
     return c.segFault(kSs);
-  if (!c.probeWrite(ss.base + lowest, W * words, c.user())) return false;
+  // The 386 ends ENTER by checking that the final stack top can be written (an operand-sized
+  // write access to SS:eSP that stores nothing, as Bochs models it): with the page below the
+  // frame missing, ENTER faults with CR2 = that lowest address and changes nothing. Both ranges
+  // are checked before either is committed, so the fault leaves no D bit behind.
+  if (!c.checkWritable(ss.base + lowest, W * words, c.user()) ||
+      !c.checkWritable(ss.base + finalSp, W, c.user()))
+    return false;
+  if (!c.probeWrite(ss.base + lowest, W * words, c.user()) ||
+      !c.probeWrite(ss.base + finalSp, W, c.user()))
+    return false;
+  // frame-ptr is all of ESP after the first push on either stack size ([386PRM] ENTER: frame-ptr
+  // := eSP; Bochs pushes and loads that 32-bit value): on a 16-bit stack its high half is ESP's.
+  uint32_t framePtr = c.stackBig_ ? frameTemp : ((c.r_[kEsp] & 0xFFFF0000u) | frameTemp);
   uint32_t p = sp;
   p = stackAdd(c, p, -static_cast<int32_t>(W));
   if (!writeMem<W>(c, kSs, p, getReg<W>(c, kEbp))) return false;
@@ -350,14 +366,14 @@ bool opEnter(Core& c, const Insn& i) {
   }
   if (level > 0) {
     p = stackAdd(c, p, -static_cast<int32_t>(W));
-    if (!writeMem<W>(c, kSs, p, frameTemp)) return false;
+    if (!writeMem<W>(c, kSs, p, framePtr)) return false;
   }
-  // The frame pointer takes the stack's address size, not the operand size (SDM vol. 2 ENTER:
-  // "IF StackSize = 32 THEN EBP <- FrameTemp ... ELSE BP <- FrameTemp"; QEMU and Bochs agree).
-  if (c.stackBig_)
-    c.r_[kEbp] = frameTemp;
-  else
-    setReg<2>(c, kEbp, frameTemp);
+  // The frame pointer register takes the operand size ([386PRM] ENTER: "IF OperandSize = 16
+  // THEN BP := frame-ptr ELSE EBP := frame-ptr", frame-ptr := eSP after pushing the old frame
+  // pointer; Bochs's ENTER32 does the same). So an o32 ENTER on a 16-bit stack loads all of EBP
+  // from ESP, whose high half the 16-bit pushes left alone; an o16 ENTER loads only BP. (QEMU
+  // picks the register's width from the stack size instead; docs/cpu.md.)
+  setReg<W>(c, kEbp, framePtr);
   setStackPtr(c, finalSp);
   if (level == 1) c.cycles_ += cost::kEnterLevel1 - cost::kEnter;
   if (level > 1)

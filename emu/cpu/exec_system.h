@@ -162,11 +162,15 @@ inline bool opArpl(Core& c, const Insn& i) {
     if (adjust(getReg<2>(c, i.rm()), out)) setReg<2>(c, i.rm(), out);
     return true;
   }
-  Core::MemRef ref;
-  if (!rmwMem<2>(c, i.seg, effectiveAddress(c, i), ref)) return false;
-  uint32_t out;
-  adjust(refLoad<2>(c, ref), out);
-  refStore<2>(c, ref, out);
+  // The operand is read, and written only when the RPL changes: on a read-only segment or page
+  // an ARPL that changes nothing does not fault (the 80386 makes no write cycle then).
+  uint32_t off = effectiveAddress(c, i), d, out;
+  if (!readMem<2>(c, i.seg, off, d)) return false;
+  uint32_t zf = c.flags_ & flag::kZf;
+  if (adjust(d, out) && !writeMem<2>(c, i.seg, off, out)) {
+    c.flags_ = (c.flags_ & ~flag::kZf) | zf;  // the faulting instruction changes no flag
+    return false;
+  }
   return true;
 }
 

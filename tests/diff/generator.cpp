@@ -320,6 +320,13 @@ uint32_t undefinedFlags(uint16_t op, int reg) {
     case 0xE0:
     case 0xE1:
       return 0xFFFFFFFF;
+    // RCL/RCR (group 2 /2 /3): OF for counts above 1 is undefined (SDM vol. 2 RCL); we compute
+    // the 80386's (docs/cpu.md), QEMU another. A count of 1 (D0/D1) is defined and compared.
+    case 0xC0:
+    case 0xC1:
+    case 0xD2:
+    case 0xD3:
+      return reg == 2 || reg == 3 ? kOf : 0;
     default:
       return 0;
   }
@@ -555,10 +562,14 @@ bool Generator::emit(const OpcodeRow& row, Sequence& seq, bool& terminal) {
   }
   if (op == 0xD7 && !w.want(kEbx, addressValue(window()))) return false;        // XLAT: [EBX + AL]
   if ((op == 0xC8 || op == 0xC9) && !w.want(kEbp, stackValue())) return false;  // ENTER, LEAVE
-  // ENTER with a 32-bit operand on a 16-bit stack pushes its frame pointer as a dword whose high
-  // half the SDM leaves unclear ("FrameTemp <- SP"): we push SP zero-extended, QEMU pushes ESP - 4
-  // unmasked. Keep ESP's high half zero there so the two agree.
-  if (op == 0xC8 && !c32 && o32) w.val[kEsp] &= 0xFFFF;
+  // ENTER whose operand size differs from the stack size: we load the frame pointer register by
+  // the operand size ([386PRM] ENTER: o32 -> EBP := ESP, o16 -> BP := SP; docs/cpu.md), QEMU by
+  // the stack size (BP on a 16-bit stack, EBP on a 32-bit one). With the high halves of ESP and
+  // EBP zero the two agree; tests/cpu/corner_test.cpp checks the cases where they do not.
+  if (op == 0xC8 && c32 != o32) {
+    w.val[kEsp] &= 0xFFFF;
+    w.val[kEbp] &= 0xFFFF;
+  }
 
   // ---- immediates ----
   unsigned filler = 0;
