@@ -87,6 +87,9 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
                "The flush checker also reports a page-fault handler that fixes a PTE and returns "
                "without INVLPG or a CR3 reload (the lab's rule; the hardware's #PF already drops "
                "that page). Example: --lab-flush-rule");
+  run.add_flag("--stop-on-unsupported", c.stopOnUnsupported,
+               "Stop the run (exit status 10) at an instruction this CPU does not implement, "
+               "naming it, instead of raising #UD in the guest. Example: --stop-on-unsupported");
   run.add_flag("--quiet", cli.quiet, "No summary line at the end. Example: --quiet");
 }
 

@@ -172,6 +172,8 @@ struct Core {
   uint64_t tscOffset_ = 0;  // RDTSC = cycles + offset (WRMSR 0x10 moves the offset only)
   uint32_t sysenterCs_ = 0, sysenterEsp_ = 0, sysenterEip_ = 0;
   uint32_t apicBase_ = 0xFEE00900;  // IA32_APIC_BASE: enabled, bootstrap processor
+  uint64_t perfCtr_[2] = {};        // PerfCtr0/1 (MSRs 0xC1/0xC2): stored, never counting
+  uint32_t perfEvtSel_[2] = {};     // PerfEvtSel0/1 (MSRs 0x186/0x187): stored only
   uint64_t userEntries_ = 0;        // returns to CPL 3 (IRET or far RET to an outer level)
 
   // The instruction executing now: exceptions and events report it.
@@ -192,7 +194,7 @@ struct Core {
   bool shutdown_ = false;  // after a triple fault, until reset() or setEip()
   StopReason stopReason_ = StopReason::kInstructionLimit;
   std::string stopMessage_;
-  bool stopOnUnsupported_ = true;
+  bool stopOnUnsupported_ = false;  // #UD by default, as hardware
 
   // Fetch: the linear page EIP is in (its host mapping is Cpu's fetchHost_); invalid after every
   // control transfer, mode change and TLB flush, so EIP is re-translated at each block entry.
@@ -387,7 +389,9 @@ class Cpu final : public ContextSource, private Core {
   const std::string& stopMessage() const { return stopMessage_; }
   using Core::registerDump;
 
-  // When false, an unsupported opcode is delivered to the guest as #UD instead of stopping.
+  // An opcode the CPU does not implement raises #UD in the guest, as on hardware (a guest may
+  // probe with a #UD handler). When true, the run stops there instead (kUnsupportedOpcode, with
+  // stopMessage() naming it) before the #UD is delivered.
   void setStopOnUnsupportedOpcode(bool on) { stopOnUnsupported_ = on; }
 
   EventBus& events() { return events_; }

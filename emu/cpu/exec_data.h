@@ -97,6 +97,19 @@ inline bool opNop(Core&, const Insn&) {
   return true;
 }
 
+// NOP r/m (0F 1F /0, "NOPL", and the reserved-NOP opcodes 0F 19-0F 1E of the P6 family, SDM vol.
+// 2 NOP and table A-3): a ModR/M operand that is decoded but never accessed, so it cannot fault.
+inline bool opNopModrm(Core&, const Insn&) {
+  return true;
+}
+
+// SALC (D6): AL = CF ? FFh : 00h, flags unchanged. Undocumented in the 386 manual but present on
+// every Intel processor (SDM vol. 2 table A-2 lists D6 as reserved; Bochs and QEMU execute it).
+inline bool opSalc(Core& c, const Insn&) {
+  setReg<1>(c, kEax, (c.flags_ & flag::kCf) ? 0xFF : 0x00);
+  return true;
+}
+
 // WAIT: with no FPU there is nothing to wait for, except that CR0.MP and CR0.TS together make
 // it #NM ([386PRM] WAIT).
 inline bool opWait(Core& c, const Insn&) {

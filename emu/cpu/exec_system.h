@@ -4,7 +4,7 @@
 // segments.cpp defines:
 //   lldt, ltr, verify, larLsl.
 // system.cpp defines:
-//   movToCr, movFromCr, movToDr, movFromDr, opCpuid, opRdtsc, opRdmsr, opWrmsr.
+//   movToCr, movFromCr, movToDr, movFromDr, opCpuid, opRdtsc, opRdmsr, opWrmsr, opRdpmc.
 #pragma once
 
 #include "emu/cpu/exec_common.h"
@@ -225,6 +225,7 @@ bool movFromDr(Core& c, const Insn& i);
 bool opCpuid(Core& c, const Insn& i);
 bool opRdtsc(Core& c, const Insn& i);
 bool opRdmsr(Core& c, const Insn& i);
+bool opRdpmc(Core& c, const Insn& i);
 bool opWrmsr(Core& c, const Insn& i);
 
 }  // namespace emu

@@ -239,6 +239,7 @@ enum OpFact : uint8_t {
   X(0xCF, -1, "iret", kNone, V, 0, 0, kEndsBlock, (opIret<W>))                                     \
   X(0xD4, -1, "aam", kIb, B, kAam, kAam, 0, (opAam))                                               \
   X(0xD5, -1, "aad", kIb, B, kAad, kAad, 0, (opAad))                                               \
+  X(0xD6, -1, "salc", kNone, B, kNop, kNop, 0, (opSalc))                                           \
   X(0xD7, -1, "xlat", kNone, B, kXlat, kXlat, 0, (opXlat))                                         \
   X(0xE0, -1, "loopne", kJb, V, kLoop, kLoop, 0, (opLoop<1>))                                      \
   X(0xE1, -1, "loope",  kJb, V, kLoop, kLoop, 0, (opLoop<2>))                                      \
@@ -308,6 +309,13 @@ enum OpFact : uint8_t {
   X(0x108, -1, "invd", kNone, V, kWbinvd, kWbinvd, 0, (opWbinvd))                                  \
   X(0x109, -1, "wbinvd", kNone, V, kWbinvd, kWbinvd, 0, (opWbinvd))                                \
   X(0x10B, -1, "ud2", kNone, V, kUd, kUd, kEndsBlock, (opUd2))                                     \
+  X(0x119, -1, "nop", kM, V, kNop, kNop, 0, (opNopModrm))                                          \
+  X(0x11A, -1, "nop", kM, V, kNop, kNop, 0, (opNopModrm))                                          \
+  X(0x11B, -1, "nop", kM, V, kNop, kNop, 0, (opNopModrm))                                          \
+  X(0x11C, -1, "nop", kM, V, kNop, kNop, 0, (opNopModrm))                                          \
+  X(0x11D, -1, "nop", kM, V, kNop, kNop, 0, (opNopModrm))                                          \
+  X(0x11E, -1, "nop", kM, V, kNop, kNop, 0, (opNopModrm))                                          \
+  X(0x11F, -1, "nop", kM, V, kNop, kNop, 0, (opNopModrm))                                          \
   X(0x120, -1, "mov", kM, V, kMovFromCr, kMovFromCr, kRegisterForm, (movFromCr))                   \
   X(0x121, -1, "mov", kM, V, kMovDr, kMovDr, kRegisterForm, (movFromDr))                           \
   X(0x122, -1, "mov", kM, V, 0, 0, kRegisterForm, (movToCr))                                       \
@@ -315,6 +323,7 @@ enum OpFact : uint8_t {
   X(0x130, -1, "wrmsr", kNone, V, kMsr, kMsr, 0, (opWrmsr))                                        \
   X(0x131, -1, "rdtsc", kNone, V, kRdtsc, kRdtsc, 0, (opRdtsc))                                    \
   X(0x132, -1, "rdmsr", kNone, V, kMsr, kMsr, 0, (opRdmsr))                                        \
+  X(0x133, -1, "rdpmc", kNone, V, kRdtsc, kRdtsc, 0, (opRdpmc))                                    \
   X(0x140, -1, "cmovo",  kM, V, kCmov, kMovLoad, 0, (cmov<W, 0x0>))                                \
   X(0x141, -1, "cmovno", kM, V, kCmov, kMovLoad, 0, (cmov<W, 0x1>))                                \
   X(0x142, -1, "cmovb",  kM, V, kCmov, kMovLoad, 0, (cmov<W, 0x2>))                                \

@@ -86,9 +86,10 @@ bool movFromDr(Core& c, const Insn& i) {
   return true;
 }
 
-// CPUID: a Pentium Pro-class identity without an FPU, MMX or SSE (which are not modelled):
-// "GenuineIntel", family 6 model 3 stepping 3; features PSE TSC MSR CX8 PGE CMOV
-// (SDM vol. 2A CPUID, table 3-11).
+// CPUID: the model docs/cpu.md describes, a P6-family integer core ("GenuineIntel", family 6
+// model 3 stepping 3) without an FPU, MMX or SSE, which are not modelled; features PSE TSC MSR CX8
+// PGE CMOV (SDM vol. 2A CPUID, table 3-11). The instruction set agrees: CMOV, CMPXCHG8B, RDTSC,
+// RDMSR/WRMSR, RDPMC and NOPL (0F 1F) execute; D8-DF, MMX and SSE opcodes raise #UD.
 bool opCpuid(Core& c, const Insn&) {
   uint32_t leaf = c.r_[kEax];
   if (leaf == 0) {
@@ -116,11 +117,33 @@ bool opRdtsc(Core& c, const Insn&) {
   return true;
 }
 
-// MSRs a kernel touches: TSC (0x10), APIC base (0x1B), SYSENTER CS/ESP/EIP (0x174-0x176).
+// RDPMC: performance counter ECX (0 or 1 on the P6, SDM vol. 2B RDPMC); #GP(0) for another
+// ECX, or outside ring 0 in protected mode unless CR4.PCE (which MOV CR4 refuses: not modelled).
+// The counters hold what WRMSR stored; no event is counted.
+bool opRdpmc(Core& c, const Insn&) {
+  if (c.pe_ && c.cpl_ != 0 && !(c.cr4() & (1u << 8))) return c.gp(0);
+  uint32_t n = c.r_[kEcx];
+  if (n > 1) return c.gp(0);
+  c.r_[kEax] = static_cast<uint32_t>(c.perfCtr_[n]);
+  c.r_[kEdx] = static_cast<uint32_t>(c.perfCtr_[n] >> 32) & 0xFF;  // 40-bit counters
+  return true;
+}
+
+// The MSRs that exist (any other index is #GP(0), SDM vol. 2B RDMSR): TSC (0x10), APIC base
+// (0x1B), PerfCtr0/1 (0xC1/0xC2), SYSENTER CS/ESP/EIP (0x174-0x176), PerfEvtSel0/1
+// (0x186/0x187).
 bool opRdmsr(Core& c, const Insn&) {
   if (!privileged(c)) return c.gp(0);
   uint64_t v;
   switch (c.r_[kEcx]) {
+    case 0xC1:
+    case 0xC2:
+      v = c.perfCtr_[c.r_[kEcx] - 0xC1];
+      break;
+    case 0x186:
+    case 0x187:
+      v = c.perfEvtSel_[c.r_[kEcx] - 0x186];
+      break;
     case 0x10:
       v = c.cycles_ + c.tscOffset_;
       break;
@@ -154,6 +177,16 @@ bool opWrmsr(Core& c, const Insn&) {
     case 0x1B:
       // Only the enable bit (11) and the base (bits 12-31) are writable; BSP (8) stays.
       c.apicBase_ = (static_cast<uint32_t>(v) & 0xFFFFF800u) | (c.apicBase_ & 0x100);
+      break;
+    case 0xC1:
+    case 0xC2:
+      // The P6 writes the low 32 bits sign-extended to the counter's 40 (SDM vol. 3B 19.6.8).
+      c.perfCtr_[c.r_[kEcx] - 0xC1] =
+          static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(v))) & 0xFFFFFFFFFFull;
+      break;
+    case 0x186:
+    case 0x187:
+      c.perfEvtSel_[c.r_[kEcx] - 0x186] = static_cast<uint32_t>(v);
       break;
     case 0x174:
       c.sysenterCs_ = static_cast<uint32_t>(v);

@@ -19,7 +19,7 @@ constexpr int kBadUsage = 2;      // bad options, images or files (before the ma
 constexpr int kLimit = 4;         // --max-insns or --max-cycles reached
 constexpr int kHalted = 6;        // halted with interrupts off (or nothing armed to wake it)
 constexpr int kTripleFault = 8;   // shutdown after a fault while delivering #DF
-constexpr int kUnsupported = 10;  // an instruction this CPU does not implement
+constexpr int kUnsupported = 10;  // --stop-on-unsupported: an instruction this CPU lacks
 constexpr int kStuck = 12;        // spun with interrupts off and no I/O (a panic that never halts)
 
 }  // namespace emu::exit_status

@@ -97,6 +97,7 @@ Machine::Machine(const MachineConfig& config)
   mmu_ = std::make_unique<mmu::Mmu>(*this, config.tlb);
   mmu_->setLabFlushRule(config.labFlushRule);
   cpu_ = std::make_unique<Cpu>(*this, *mmu_);
+  cpu_->setStopOnUnsupportedOpcode(config.stopOnUnsupported);
 }
 
 Machine::~Machine() = default;

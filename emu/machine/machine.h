@@ -61,6 +61,9 @@ struct MachineConfig {
   // --lab-flush-rule: the flush checker also reports a page-fault handler that fixes a PTE
   // without a flush (mmu/flush_check.h), as the lab's handout requires one.
   bool labFlushRule = false;
+  // --stop-on-unsupported: an instruction the CPU does not implement ends the run (exit status
+  // 10) instead of raising #UD in the guest.
+  bool stopOnUnsupported = false;
 };
 
 // "2000-01-01", "2000-01-01T12:00:00" or seconds since 1970; false on anything else.

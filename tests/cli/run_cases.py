@@ -95,6 +95,20 @@ def stops():
     check("halted_guest", ["--disk", sector], 6,
           stderr_has=["xray86: guest halted with interrupts disabled; ", "xray86 run summary"])
     os.unlink(sector)
+    # An opcode the CPU lacks (MOVAPS, 0F 28 C1: SSE) raises #UD as on hardware; this sector's
+    # IVT entry 6 points at CLI; HLT (offset 20h), so the run ends halted (status 6). With
+    # --stop-on-unsupported the run stops at the opcode instead: status 10, the opcode named.
+    #   xor ax,ax; mov ds,ax; mov word [18h],7C20h; mov word [1Ah],0; movaps xmm0,xmm1; jmp $
+    code = (b"\x31\xc0\x8e\xd8\xc7\x06\x18\x00\x20\x7c\xc7\x06\x1a\x00\x00\x00"
+            b"\x0f\x28\xc1\xeb\xfe")
+    code += bytes(0x20 - len(code)) + b"\xfa\xf4"
+    with open(sector, "wb") as f:
+        f.write(code + bytes(510 - len(code)) + b"\x55\xaa")
+    check("unsupported_raises_ud", ["--disk", sector], 6,
+          stderr_has=["xray86: guest halted with interrupts disabled; "])
+    check("stop_on_unsupported", ["--disk", sector, "--stop-on-unsupported"], 10,
+          stderr_has=["unsupported instruction: MMX/SSE opcode 0F 28"])
+    os.unlink(sector)
     # --max-insns stays a limit: status 4, and the summary as for every failing run.
     check("max_insns_is_a_limit", ["--disk", boot("boot_hello.img"), "--max-insns", "100"], 4,
           stderr_has=["xray86 run summary"])

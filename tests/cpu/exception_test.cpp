@@ -323,8 +323,9 @@ TEST_F(Exceptions, TrapFlagSingleSteps) {
   EXPECT_NE(stack(2) & flag::kTf, 0u);  // TF was set in the pushed EFLAGS
 }
 
-TEST_F(Exceptions, X87StopsTheRunAndIsNamed) {
+TEST_F(Exceptions, X87StopsTheRunAndIsNamedWhenAsked) {
   protectedMode({0xD9, 0xE8});  // fld1
+  cpu.setStopOnUnsupportedOpcode(true);
   RunResult r = cpu.run(10);
   EXPECT_EQ(r.reason, StopReason::kUnsupportedOpcode);
   EXPECT_EQ(r.instructions, 0u);
@@ -332,9 +333,8 @@ TEST_F(Exceptions, X87StopsTheRunAndIsNamed) {
   EXPECT_NE(cpu.stopMessage().find("D9"), std::string::npos) << cpu.stopMessage();
 }
 
-TEST_F(Exceptions, SseRaisesUdWhenNotStopping) {
+TEST_F(Exceptions, SseRaisesUdByDefault) {
   protectedMode({0x0F, 0x28, 0xC1});  // movaps xmm0, xmm1
-  cpu.setStopOnUnsupportedOpcode(false);
   runToHalt();
   EXPECT_EQ(stubVector(), vec::kUd);
   EXPECT_EQ(stack(0), kCode);
