@@ -453,13 +453,20 @@ bool Cpu::decodeAt(uint32_t linear, Insn& out, bool& cacheable) {
       return true;
     }
   }
+  // Never more than the 15 bytes an instruction may have: the buffer holds no more.
   uint8_t buf[15];
-  if (!fetchBytes(linear, buf, room < 15 ? room : 15)) return false;
-  if (decodeInstruction(buf, room < 15 ? room : 15, codeBig_, out) == DecodeStatus::kOk)
-    return true;
-  // It continues into the next page, which must be translated (and may fault) now.
-  if (!fetchBytes(linear + room, buf + room, 15 - room)) return false;
-  decodeInstruction(buf, 15, codeBig_, out);
+  unsigned first = room < 15 ? room : 15;
+  if (!fetchBytes(linear, buf, first)) return false;
+  if (decodeInstruction(buf, first, codeBig_, out) == DecodeStatus::kOk) return true;
+  if (first < 15) {
+    // It continues into the next page, which must be translated (and may fault) now.
+    if (!fetchBytes(linear + room, buf + room, 15 - room)) return false;
+    if (decodeInstruction(buf, 15, codeBig_, out) == DecodeStatus::kOk) return true;
+  }
+  // Fifteen bytes and still no whole instruction: longer than the limit, #GP(0) ([386PRM] 17.2).
+  out = Insn{};
+  out.fn = opTooLong;
+  out.len = 15;
   return true;
 }
 
