@@ -39,6 +39,8 @@ class ByteSource {
   // The next input byte, or -1 when none is available yet. `now` is the cycle count, for
   // sources that pace themselves.
   virtual int next(uint64_t now) = 0;
+  // True once no byte will ever come again (a script typed in full, standard input at its end).
+  virtual bool ended() const { return false; }
 };
 
 // A fixed script: the same input for every run. Unpaced, every byte is there from cycle 0. Paced,
@@ -55,6 +57,7 @@ class ScriptSource : public ByteSource {
     if (paced_ && c == '\n') released_ = false;
     return c;
   }
+  bool ended() const override { return pos_ >= script_.size(); }
   // Paced: the next line may be typed.
   void release() { released_ = true; }
   // Paced, with a line held back.
@@ -83,6 +86,7 @@ class TerminalSource : public ByteSource {
   TerminalSource(const TerminalSource&) = delete;
   TerminalSource& operator=(const TerminalSource&) = delete;
   int next(uint64_t now) override;
+  bool ended() const override { return eof_; }
 
  private:
   uint64_t lastPoll_ = 0;

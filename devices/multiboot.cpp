@@ -43,8 +43,10 @@ bool placeable(const Ram& ram, uint64_t start, uint64_t len, std::string& why) {
   if (len == 0) return true;
   uint64_t end = start + len;
   if (end > ram.size()) {
-    why = "ends at " + hex(static_cast<uint32_t>(end - 1)) + ", beyond RAM (" +
-          std::to_string(ram.size() >> 20) + " MB)";
+    char last[24];  // past 4 GB it is printed in full, not wrapped
+    std::snprintf(last, sizeof last, "0x%llx", static_cast<unsigned long long>(end - 1));
+    why = std::string("ends at ") + last + ", beyond RAM (" + std::to_string(ram.size() >> 20) +
+          " MB)";
     return false;
   }
   if (start < kMultibootInfoEnd) {

@@ -198,6 +198,12 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "xray86: --view and --view-png draw a PC run; --cpu-demo has none\n");
         return emu::exit_status::kBadUsage;
       }
+      if (options.pc.hasImage()) {
+        std::fprintf(stderr,
+                     "xray86: error: --cpu-demo runs its own sieve on flat RAM; it boots no "
+                     "--kernel, --disk or --bios\n");
+        return emu::exit_status::kBadUsage;
+      }
       return runDemo(rounds, limit, options.trace);
     }
     if (run->parsed()) {

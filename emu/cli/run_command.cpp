@@ -137,7 +137,26 @@ int runCommand(RunOptions& o) {
   console.flush();
   r->finish();
   out.report(r->tracer(), stop.failed(), r->summary(host));
-  std::fflush(stdout);
+  // No silent loss: an output that could not be written in full ends the run with its own
+  // status (exit_status::kOutputFailed), said in one line after the run's own.
+  std::string lost = out.writeError();
+  if (lost.empty() && file) {
+    errno = 0;
+    if (std::fflush(file.get()) != 0 || std::ferror(file.get())) {
+      lost = "console file " + pc.consoleFile + ": the console could not be written in full" +
+             (errno ? std::string(": ") + std::strerror(errno) : std::string());
+    }
+  }
+  errno = 0;
+  if (lost.empty() && (std::fflush(stdout) != 0 || std::ferror(stdout))) {
+    lost = std::string("standard output could not be written in full") +
+           (errno ? std::string(": ") + std::strerror(errno) : std::string());
+  }
+  auto finish = [&](int status) {
+    if (lost.empty()) return status;
+    std::fprintf(stderr, "xray86: error: %s\n", lost.c_str());
+    return emu::exit_status::kOutputFailed;
+  };
   if (caughtSignal != 0 && stop.kind == run::StopKind::kRequested) {
     // Interrupted: what the run did so far, even without --stats.
     if (!o.trace.stats) {
@@ -145,14 +164,14 @@ int runCommand(RunOptions& o) {
       std::fwrite(summary.data(), 1, summary.size(), stderr);
     }
     std::fprintf(stderr, "xray86: %s; %s\n", stop.message.c_str(), r->machine().summary().c_str());
-    return 128 + caughtSignal;
+    return finish(128 + caughtSignal);
   }
   if (viewClosed) {
     if (!pc.quiet) {
       std::fprintf(stderr, "xray86: view closed at cycle %llu; %s\n",
                    static_cast<unsigned long long>(r->cycles()), r->machine().summary().c_str());
     }
-    return emu::exit_status::kOk;
+    return finish(emu::exit_status::kOk);
   }
   // The guest's own exit value, and the status it becomes (emu/machine/exit_status.h).
   if (stop.kind == run::StopKind::kExited) {
@@ -167,7 +186,7 @@ int runCommand(RunOptions& o) {
   if (!pc.quiet || abnormal) {
     std::fprintf(stderr, "xray86: %s; %s\n", stop.message.c_str(), r->machine().summary().c_str());
   }
-  return stop.status;
+  return finish(stop.status);
 }
 
 }  // namespace cli

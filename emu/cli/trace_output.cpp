@@ -4,7 +4,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 namespace cli {
@@ -114,6 +116,16 @@ void TraceOutput::report(const trace::Tracer& tracer, bool failed, const std::st
                  cli_.filter.c_str());
   }
   std::fflush(stderr);
+}
+
+std::string TraceOutput::writeError() {
+  if (!out_) return "";
+  std::FILE* f = out_->get();
+  errno = 0;
+  if (std::fflush(f) == 0 && !std::ferror(f)) return "";
+  std::string where = f == stdout ? "standard output" : cli_.out;
+  return "--trace-out " + where + ": the trace could not be written in full" +
+         (errno ? std::string(": ") + std::strerror(errno) : std::string());
 }
 
 }  // namespace cli

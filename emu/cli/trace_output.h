@@ -43,6 +43,8 @@ class TraceOutput {
   // After the run (the tracer finished): a failing run's last events, and the summary when asked
   // for (--stats) or when the run failed.
   void report(const trace::Tracer& tracer, bool failed, const std::string& summary);
+  // After report: the trace written out in full, or why not ("" when it was).
+  std::string writeError();
 
  private:
   TraceCli cli_;

@@ -13,13 +13,14 @@
 
 namespace emu::exit_status {
 
-constexpr int kOk = 0;            // guest powered off (ACPI, 0x8900) or reset; a stop reached
-constexpr int kCheckFailed = 1;   // --cpu-demo: the sieve's answer was wrong; or an internal error
-constexpr int kBadUsage = 2;      // bad options, images or files (before the machine starts)
-constexpr int kLimit = 4;         // --max-insns or --max-cycles reached
-constexpr int kHalted = 6;        // halted with interrupts off (or nothing armed to wake it)
-constexpr int kTripleFault = 8;   // shutdown after a fault while delivering #DF
-constexpr int kUnsupported = 10;  // --stop-on-unsupported: an instruction this CPU lacks
-constexpr int kStuck = 12;        // spun with interrupts off and no I/O (a panic that never halts)
+constexpr int kOk = 0;             // guest powered off (ACPI, 0x8900) or reset; a stop reached
+constexpr int kCheckFailed = 1;    // --cpu-demo: the sieve's answer was wrong; or an internal error
+constexpr int kBadUsage = 2;       // bad options, images or files (before the machine starts)
+constexpr int kLimit = 4;          // --max-insns or --max-cycles reached
+constexpr int kHalted = 6;         // halted with interrupts off (or nothing armed to wake it)
+constexpr int kTripleFault = 8;    // shutdown after a fault while delivering #DF
+constexpr int kUnsupported = 10;   // --stop-on-unsupported: an instruction this CPU lacks
+constexpr int kStuck = 12;         // spun with interrupts off and no I/O (a panic that never halts)
+constexpr int kOutputFailed = 14;  // an output (trace, console file, standard output) was cut short
 
 }  // namespace emu::exit_status

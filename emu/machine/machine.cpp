@@ -23,17 +23,39 @@ constexpr uint32_t kCgaEnd = devices::Cga::kBase + devices::Cga::kSize;
 constexpr uint64_t kMaxSlice = devices::kCpuHz / 1000;
 }  // namespace
 
+namespace {
+// A decimal number of at most `max`, the whole of `text` from `pos` up to `stop` (or the end):
+// digits only, no sign, and no wrap (sscanf's %u and strtoll take "4294967297" or saturate).
+bool parseDecimal(const std::string& text, size_t& pos, char stop, uint64_t max, uint64_t& value) {
+  size_t start = pos;
+  value = 0;
+  while (pos < text.size() && text[pos] != stop) {
+    char c = text[pos];
+    if (c < '0' || c > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (max - digit) / 10) return false;
+    value = value * 10 + digit;
+    ++pos;
+  }
+  return pos > start;
+}
+}  // namespace
+
 bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& error) {
-  unsigned sets = 0, ways = 0;
-  char x = 0, tail = 0;
-  if (std::sscanf(text.c_str(), "%u%c%u%c", &sets, &x, &ways, &tail) != 3 || x != 'x' ||
-      text[0] == '-') {
+  uint64_t sets = 0, ways = 0;
+  size_t pos = 0;
+  bool ok = parseDecimal(text, pos, 'x', 0xFFFFFFFFu, sets) && pos < text.size();
+  if (ok) {
+    ++pos;
+    ok = parseDecimal(text, pos, '\0', 0xFFFFFFFFu, ways) && pos == text.size();
+  }
+  if (!ok) {
     error = "--tlb " + text + ": expected SETSxWAYS, e.g. 8x4";
     return false;
   }
   mmu::TlbGeometry parsed = geometry;
-  parsed.sets = sets;
-  parsed.ways = ways;
+  parsed.sets = static_cast<unsigned>(sets);
+  parsed.ways = static_cast<unsigned>(ways);
   std::string why;
   if (!parsed.validate(why)) {
     error = "--tlb " + text + ": " + why;
@@ -44,17 +66,22 @@ bool parseTlb(const std::string& text, mmu::TlbGeometry& geometry, std::string& 
 }
 
 bool parseRtc(const std::string& text, int64_t& seconds) {
+  // Seconds from 1970 to the end of year 9999 at most: the CMOS clock adds the guest's run time
+  // to them and turns them into a civil date, with room to spare in 64 bits.
+  constexpr uint64_t kLast = 253402300799;  // 9999-12-31T23:59:59
   if (text.empty()) return false;
-  char* end = nullptr;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (*end == '\0') {
-    seconds = v;
+  size_t pos = 0;
+  uint64_t v = 0;
+  if (text.find_first_not_of("0123456789") == std::string::npos) {
+    if (!parseDecimal(text, pos, '\0', kLast, v)) return false;
+    seconds = static_cast<int64_t>(v);
     return true;
   }
   int y, mo, d, h = 0, mi = 0, s = 0;
   char tail = 0;
   int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
-  if (!(n == 3 || n == 6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
+  if (!(n == 3 || n == 6) || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+      mi < 0 || mi > 59 || s < 0 || s > 59)
     return false;
   if (n == 3 && text.size() != 10) return false;
   // Days from 1970-01-01 by the same civil-date arithmetic the CMOS uses (in reverse).
@@ -117,6 +144,10 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::strin
   }
   if (config.input && !config.inputFile.empty()) {
     error = "--input and --input-file are exclusive";
+    return nullptr;
+  }
+  if (config.rtc < 0 || config.rtc > 253402300799) {  // parseRtc's range: 1970 to 9999
+    error = "--rtc " + std::to_string(config.rtc) + ": outside 1970-01-01 to 9999-12-31";
     return nullptr;
   }
   std::string why;
@@ -368,6 +399,52 @@ Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles) {
   return r;
 }
 
+// Whether the CPU, halted with interrupts on, can never leave the halt. While it sleeps nothing
+// changes the masks, priorities or in-service bits of the 8259s and APICs (only the CPU writes
+// them), so the timers armed now are all that can still raise a request, besides input. Once
+// every timer armed at the start of the halt has expired, and then every timer armed after that
+// round has expired too, with no request reaching INTR, no later expiry can do better: each
+// finds the controllers as the last one left them. Input may still come (a script line held
+// back, a standard input not at its end, with COM1's receive interrupt on; the terminal's
+// keyboard until its end) and keeps the halt open.
+bool Machine::haltIsFinal() {
+  auto horizon = [this] {
+    uint64_t h = cpu_->cycles();
+    for (uint64_t d : {pit_.deadline(), lapic_.deadline(), com1_.deadline()})
+      if (d != devices::kNever && d > h) h = d;
+    return h;
+  };
+  // COM1's input raises a request only with its receive interrupt enabled.
+  bool inputMayCome = (com1_.receiveInterruptEnabled() &&
+                       ((script_ && script_->waiting()) || (input_ && !input_->ended()))) ||
+                      (keyboardTerminal_ && !keyboardTerminal_->ended());
+  if (router_.intr() || inputMayCome) {
+    haltInstructions_ = ~uint64_t{0};
+    return false;
+  }
+  if (cpu_->instructions() != haltInstructions_) {  // a new halt: something ran since the last
+    haltInstructions_ = cpu_->instructions();
+    haltRounds_ = 0;
+    haltHorizon_ = horizon();
+    return false;
+  }
+  if (cpu_->cycles() < haltHorizon_) return false;
+  if (++haltRounds_ < 2) {
+    haltHorizon_ = horizon();
+    return false;
+  }
+  return true;
+}
+
+std::string Machine::haltReason() {
+  char buf[200];
+  std::snprintf(buf, sizeof buf,
+                "guest halted and no interrupt can wake it: every armed timer expired twice "
+                "with no request reaching the CPU (8259 mask %02x/%02x, in service %02x/%02x)",
+                pic_.master().imr(), pic_.slave().imr(), pic_.master().isr(), pic_.slave().isr());
+  return buf;
+}
+
 Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles) {
   using Kind = Outcome::Kind;
   Cpu& c = *cpu_;
@@ -401,6 +478,7 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
           return {Kind::kHalted, exit_status::kHalted,
                   "guest halted with no interrupt source armed"};
         }
+        if (haltIsFinal()) return {Kind::kHalted, exit_status::kHalted, haltReason()};
         continue;
       case StopReason::kTripleFault:
         return {Kind::kTripleFault, exit_status::kTripleFault, "triple fault: " + c.stopMessage()};

@@ -159,6 +159,8 @@ class Machine final : public CpuBus {
   void tickDevices();
   uint64_t nextDeadline() const;
   void noteUnassigned(uint32_t pa);
+  bool haltIsFinal();        // a halt with interrupts on that nothing can ever end
+  std::string haltReason();  // ... and why, in one line
   Outcome runSlices(uint64_t maxInstructions, uint64_t maxCycles);
 
   // script_pacing.cpp
@@ -172,6 +174,10 @@ class Machine final : public CpuBus {
   void drawScreen(bool force);  // --display text
 
   uint64_t sliceEnd_ = ~uint64_t{0};  // the deadline the running slice was given
+  // haltIsFinal: the instruction count the halt began at (none: ~0), the cycle by which every
+  // timer armed then has expired, and how many such rounds passed with no interrupt.
+  uint64_t haltInstructions_ = ~uint64_t{0}, haltHorizon_ = 0;
+  unsigned haltRounds_ = 0;
   bool displayText_ = false;
   uint64_t lastDraw_ = 0;             // drawScreen: the cycle of the last frame
   std::vector<uint8_t> shownScreen_;  // ... the characters and attributes it showed

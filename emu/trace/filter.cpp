@@ -178,7 +178,20 @@ class Parser {
     }
     return left;
   }
+  // Parsing recurses once per 'not' or '(' and evaluation once per node: both are bounded, so
+  // no expression can exhaust the host's stack (docs/reliability.md).
+  static constexpr unsigned kMaxDepth = 64, kMaxNodes = 4096;
   int parseUnary() {
+    if (depth_ >= kMaxDepth)
+      return fail("nested deeper than " + std::to_string(kMaxDepth) + " ('not' and '(')");
+    if (nodes_.size() >= kMaxNodes)
+      return fail("more than " + std::to_string(kMaxNodes) + " terms and operators");
+    ++depth_;
+    int r = parseNested();
+    --depth_;
+    return r;
+  }
+  int parseNested() {
     if (accept("not", "!")) {
       int inner = parseUnary();
       if (inner < 0) return -1;
@@ -339,6 +352,7 @@ class Parser {
 
   const std::string& text_;
   const SymbolTable& symbols_;
+  unsigned depth_ = 0;
   std::vector<Filter::Node>& nodes_;
   size_t pos_ = 0;
   std::optional<Token> ahead_;
