@@ -275,7 +275,57 @@ def outputs():
                       "in full"])
 
 
-GROUPS = {"halt": halt, "catalogue": catalogue, "outputs": outputs}
+def sigkill():
+    """Disk writes without --snapshot reach the image in sector order: disk_writer.S writes
+    sectors 1-2047 with its pass number, pass after pass. Killed (SIGKILL) in its second pass or
+    later, the image must read as sectors 1..k of pass p and k+1..2047 of pass p - 1, each sector
+    whole: at worst the sector in flight is missing, none is torn or out of order."""
+    import shutil
+    import signal
+    import time
+    image = write("writer.img", b"")
+    shutil.copyfile(GUEST_KERNEL, image)  # the built image (argument 3 for this group)
+
+    def word(data, lba):
+        return int.from_bytes(data[lba * 512:lba * 512 + 2], "little")
+
+    p = subprocess.Popen([XRAY86, "run", "--disk", image, "--quiet"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        with open(image, "rb") as f:
+            f.seek(512)
+            if int.from_bytes(f.read(2), "little") >= 2:  # the second pass has begun
+                break
+        time.sleep(0.05)
+    time.sleep(0.2)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    with open(image, "rb") as f:
+        data = f.read()
+    problems = []
+    if len(data) != 1 << 20:
+        problems.append(f"image is {len(data)} bytes")
+    words = []
+    for lba in range(1, 2048):
+        sector = data[lba * 512:(lba + 1) * 512]
+        w = word(data, lba)
+        if sector != w.to_bytes(2, "little") * 256:
+            problems.append(f"sector {lba} is torn")
+        words.append(w)
+    top = words[0]
+    k = next((i for i, w in enumerate(words) if w != top), len(words))
+    if top < 2:
+        problems.append(f"killed in pass {top}: the run made no progress")
+    if any(w != top - 1 for w in words[k:]):
+        problems.append(f"sectors out of order: pass {top} up to sector {k}, then {set(words[k:])}")
+    if problems:
+        failures.append("sigkill: " + "; ".join(problems[:5]))
+    else:
+        print(f"ok sigkill: killed in pass {top} after sector {k}; every sector whole, in order")
+
+
+GROUPS = {"halt": halt, "catalogue": catalogue, "outputs": outputs, "sigkill": sigkill}
 GROUPS[GROUP]()
 if failures:
     print("\n".join(failures))
