@@ -8,7 +8,7 @@ packages=(
   # libraries
   libcapstone-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core zlib1g-dev libfmt-dev libcli11-dev
   # tests, benchmarks and their oracles
-  libgtest-dev libgmock-dev libbenchmark-dev libunicorn-dev qemu-system-x86
+  libgtest-dev libgmock-dev libbenchmark-dev libunicorn-dev qemu-system-x86 gdb
   bochs bochsbios vgabios xvfb xauth
 )
 

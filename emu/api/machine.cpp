@@ -274,6 +274,9 @@ struct Machine::Impl final : trace::Sink {
         return Stop{StopKind::kRequested, 0, s->message};
       case K::kStuck:
         return Stop{StopKind::kHalted, s->status, s->message};
+      // The API sets no breakpoints (Run::setBreakpoints is the debugger's).
+      case K::kBreakpoint:
+        return Stop{StopKind::kAddress, 0, s->message};
     }
     switch (until.kind) {
       // A budget of instructions or cycles used up: a limit of this run, in the machine's words.

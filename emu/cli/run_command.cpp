@@ -53,6 +53,14 @@ void addRunOptions(CLI::App& run, RunOptions& o) {
                  "off and no I/O, as a kernel spins after a panic; 0: never (default 30). "
                  "Example: --stuck-after 5")
       ->check(CLI::Range(0.0, 1e6));
+  run.add_option("--gdb", o.gdb.port,
+                 "Let gdb attach on this TCP port of 127.0.0.1 (in gdb: target remote :PORT); "
+                 "the guest runs until it does (docs/debug.md). Example: --gdb 1234")
+      ->check(CLI::Range(1, 65535));
+  run.add_flag_callback(
+      "-s", [&o] { o.gdb.port = 1234; }, "QEMU's spelling of --gdb 1234. Example: -s -S");
+  run.add_flag("-S", o.gdb.waitForDebugger,
+               "With --gdb or -s: wait for gdb before the first instruction. Example: -s -S");
 }
 
 int runCommand(RunOptions& o) {
@@ -72,6 +80,12 @@ int runCommand(RunOptions& o) {
     if (!u) return fail("--until " + error);
     if (o.view.enabled()) return fail("--until ends a plain run; the view's is --view-at");
     until = *u;
+  }
+  if (o.gdb.waitForDebugger && o.gdb.port == 0)
+    return fail("-S waits for gdb: give --gdb PORT or -s");
+  if (o.gdb.port != 0 && o.view.enabled()) return fail("--gdb and --view: one front end at a time");
+  if (o.gdb.port != 0 && !o.until.empty()) {
+    return fail("--until ends a plain run; under gdb, break where you want to stop");
   }
   if (o.exitWhenIdle && !pc.config.input && pc.config.inputFile.empty()) {
     return fail("--exit-when-idle needs a script to use up: --input or --input-file");
@@ -128,7 +142,20 @@ int runCommand(RunOptions& o) {
                  s->kind != run::StopKind::kCycleLimit;
     stop = *s;
   } else {
-    std::optional<run::Stop> s = r->run(until, error);
+    std::optional<run::Stop> s;
+    // The debugger first: it returns the stop that ended the run under it, or nothing when gdb
+    // went away with the guest still running, which then runs on to its end.
+    if (o.gdb.port != 0) {
+      run::Run::Poll look = [&]() -> std::optional<std::string> {
+        if (int sig = caughtSignal)
+          return std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM");
+        progress.update(*r);
+        console.push();
+        return std::nullopt;
+      };
+      if (!gdb::serve(*r, o.gdb, look, s, error)) return fail(error);
+    }
+    if (!s) s = r->run(until, error);
     if (!s) return fail("--until " + error);
     stop = *s;
   }

@@ -9,6 +9,7 @@
 
 #include "emu/cli/machine_cli.h"
 #include "emu/cli/trace_output.h"
+#include "emu/gdb/stub.h"
 #include "emu/run/run.h"
 #include "emu/view/view_cli.h"
 
@@ -22,9 +23,10 @@ struct RunOptions {
   std::string until;                      // --until COND (run::Until's text forms)
   bool exitWhenIdle = false;              // --exit-when-idle
   double stuckSeconds = 30;  // --stuck-after: guest seconds with interrupts off and no I/O
+  gdb::Options gdb;          // --gdb PORT, -s, -S (docs/debug.md)
 };
 
-// Adds --until, --exit-when-idle and --stuck-after.
+// Adds --until, --exit-when-idle, --stuck-after and the debugger's --gdb, -s, -S.
 void addRunOptions(CLI::App& run, RunOptions& options);
 
 // Runs and returns the process exit status: the Stop's (emu/machine/exit_status.h), whichever

@@ -21,9 +21,7 @@ constexpr std::pair<const char*, const char*> kQemu[] = {
     {"-m", "use --mem MB"},
     {"-d", "use --trace LIST (-d int is --trace exc,int; page faults alone: --trace pf)"},
     {"-D", "use --trace-out FILE"},
-    {"-s", "xray86 has no gdb stub; --trace, --until and --view show the run"},
-    {"-gdb", "xray86 has no gdb stub; --trace, --until and --view show the run"},
-    {"-S", "xray86 starts the guest at once; --until COND or --view-at WHEN stop it at a point"},
+    {"-gdb", "use --gdb PORT (-gdb tcp::1234 is --gdb 1234)"},
     {"-nographic",
      "not needed: the console is on standard output, and no window opens unless "
      "--view"},

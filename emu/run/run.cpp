@@ -211,6 +211,12 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
         case Cause::kIdle:
           stop = idleStop();
           break;
+        case Cause::kBreakpoint: {
+          char text[40];
+          std::snprintf(text, sizeof text, "breakpoint at 0x%08x", cpu.eip());
+          stop = Stop{StopKind::kBreakpoint, emu::exit_status::kOk, text, {}};
+          break;
+        }
         case Cause::kRequested:
         case Cause::kNone:
           stop = Stop{StopKind::kRequested, emu::exit_status::kOk, "stopped on request", {}};
@@ -351,7 +357,8 @@ void Run::reached(std::optional<trace::Record> event) {
 
 void Run::updateInstructionEvents() {
   machine_->cpu().events().setInstructionEvents(tracer_->wanted(trace::Kind::kInsn) ||
-                                                wantInstructions_);
+                                                wantInstructions_ || observerWantsInstructions_ ||
+                                                !breakpoints_.empty());
 }
 
 // ---- the conditions ----------------------------------------------------------------------------
@@ -469,9 +476,22 @@ void Run::enterCall() {
   targetCr3_ = m.cr3() & ~mmu::kPageMask;
 }
 
+void Run::setBreakpoints(std::vector<uint32_t> eips) {
+  std::sort(eips.begin(), eips.end());
+  eips.erase(std::unique(eips.begin(), eips.end()), eips.end());
+  breakpoints_ = std::move(eips);
+  updateInstructionEvents();
+}
+
 void Run::onInstruction(const emu::InstructionEvent& e) {
-  if (!armed_ || cause_ != Cause::kNone) return;
   const emu::Cpu& cpu = machine_->cpu();
+  if (!breakpoints_.empty() && running_ && cause_ == Cause::kNone &&
+      std::binary_search(breakpoints_.begin(), breakpoints_.end(), cpu.eip())) {
+    cause_ = Cause::kBreakpoint;
+    machine_->cpu().requestStop();
+    return;
+  }
+  if (!armed_ || cause_ != Cause::kNone) return;
   uint32_t cr3 = machine_->mmu().cr3() & ~mmu::kPageMask;
   switch (until_.kind) {
     case Until::Kind::kPageFaultDone:
@@ -588,6 +608,37 @@ std::optional<std::vector<uint8_t>> Run::readLinear(uint32_t cr3, uint32_t va, s
     out.insert(out.end(), f + off, f + off + n);
   }
   return out;
+}
+
+bool Run::writePhysical(uint32_t pa, const std::vector<uint8_t>& bytes) {
+  if (bytes.size() > (uint64_t{1} << 32) - pa) return false;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (machine_->frame(pa + static_cast<uint32_t>(i)) == nullptr) return false;
+  }
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    uint32_t at = pa + static_cast<uint32_t>(i);
+    machine_->frame(at)[at & mmu::kPageMask] = bytes[i];
+  }
+  if (!bytes.empty()) {
+    machine_->cpu().invalidateCode(pa, static_cast<uint32_t>(bytes.size()));
+  }
+  return true;
+}
+
+bool Run::writeLinear(uint32_t cr3, uint32_t va, const std::vector<uint8_t>& bytes) {
+  if (bytes.size() > (uint64_t{1} << 32) - va) return false;
+  // Every page first: nothing is written unless all of it can be.
+  std::vector<uint32_t> physical(bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    uint32_t at = va + static_cast<uint32_t>(i);
+    mmu::ProbeResult p = machine_->mmu().probe(cr3, at, mmu::Access::kRead, false);
+    if (p.fault || machine_->frame(p.physical) == nullptr) return false;
+    physical[i] = p.physical;
+  }
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (!writePhysical(physical[i], {bytes[i]})) return false;
+  }
+  return true;
 }
 
 std::string Run::summary(double hostSeconds) const {

@@ -116,6 +116,7 @@ enum class StopKind : uint8_t {
   kRequested,      // requestStop() from an observer, or the poll's answer (setPoll)
   kIdle,           // stopWhenIdle: the script is typed and the guest waits for more
   kStuck,          // stopWhenStuck: interrupts off and nothing happening (a panic's spin)
+  kBreakpoint,     // setBreakpoints: the next instruction is at a breakpoint
 };
 
 struct Stop {
@@ -194,6 +195,18 @@ class Run final : private emu::Observer, private devices::ByteSink {
   // where the run can differ from one without the test (the machine times scripted input by its
   // slices, which a piece's end cuts short).
   void stopWhenStuck(uint64_t cycles);
+  // Breakpoints (a debugger's): stop (kBreakpoint) before the instruction at any of these EIPs
+  // runs, checked at every instruction boundary as symbol:NAME is, so the guest's memory, the
+  // cycle count and the trace are those of a run without them. The instruction a run starts at
+  // always runs first (resuming from a breakpoint leaves it). An empty list turns them off.
+  void setBreakpoints(std::vector<uint32_t> eips);
+  const std::vector<uint32_t>& breakpoints() const { return breakpoints_; }
+  // Observers that look at every retired instruction (a debugger's watchpoints) ask for the
+  // CPU's instruction events here; they cost the interpreter's slow path, never a change.
+  void wantInstructionEvents(bool on) {
+    observerWantsInstructions_ = on;
+    updateInstructionEvents();
+  }
   // The end of the guest, once it has ended.
   const std::optional<Stop>& end() const { return end_; }
   // Resolves what is still pending and finishes the tracer's sinks (the trace files' trailers).
@@ -225,12 +238,19 @@ class Run final : private emu::Observer, private devices::ByteSink {
   std::optional<std::vector<uint8_t>> readLinear(uint32_t cr3, uint32_t va, size_t size,
                                                  bool user) const;
 
+  // A debugger's writes (gdb's M packet), the one way a front end changes the guest: bytes into
+  // plain RAM frames only, physical or through `cr3`'s tables (a probe, as a supervisor read
+  // sees the page: no A/D bit, no TLB fill, and read-only pages are written too). Decoded code
+  // from those bytes is dropped. False, writing nothing, where a page would fault or is not RAM.
+  bool writePhysical(uint32_t pa, const std::vector<uint8_t>& bytes);
+  bool writeLinear(uint32_t cr3, uint32_t va, const std::vector<uint8_t>& bytes);
+
   // The run summary, one fact a line (--stats). `hostSeconds` < 0 leaves out the host speed.
   std::string summary(double hostSeconds) const;
 
  private:
   explicit Run(const Config& config);
-  enum class Cause : uint8_t { kNone, kReached, kRepeat, kRequested, kPolled, kIdle };
+  enum class Cause : uint8_t { kNone, kReached, kRepeat, kRequested, kPolled, kIdle, kBreakpoint };
 
   void reached(std::optional<trace::Record> event = std::nullopt);
   void enterCall();
@@ -281,8 +301,10 @@ class Run final : private emu::Observer, private devices::ByteSink {
   std::optional<trace::Record> stopEvent_;
   std::unique_ptr<trace::Filter> eventFilter_;
   uint32_t repeatLimit_ = 0;
-  bool wantInstructions_ = false;  // the condition needs every retired instruction
-  uint32_t target_ = 0;            // kAddress, kReturn: the function; pf:N: the faulting EIP
+  bool wantInstructions_ = false;           // the condition needs every retired instruction
+  bool observerWantsInstructions_ = false;  // wantInstructionEvents
+  std::vector<uint32_t> breakpoints_;       // sorted
+  uint32_t target_ = 0;  // kAddress, kReturn: the function; pf:N: the faulting EIP
   uint32_t targetCr3_ = 0;
   uint32_t returnEip_ = 0, returnEsp_ = 0;  // ret:NAME: where the call returns to
   bool entered_ = false;                    // ret:NAME: the call has begun

@@ -241,9 +241,7 @@ def errors():
         "-append run=cowtest": "-append is QEMU's: use --cmdline TEXT",
         "-initrd fs.img": "-initrd is QEMU's: use --module FILE",
         "-hda xv6.img": "-hda is QEMU's: use --disk FILE",
-        "-s": "-s is QEMU's: xray86 has no gdb stub; --trace, --until and --view show the run",
-        "-S": "-S is QEMU's: xray86 starts the guest at once; --until COND or --view-at WHEN "
-              "stop it at a point",
+        "-gdb tcp::1234": "-gdb is QEMU's: use --gdb PORT (-gdb tcp::1234 is --gdb 1234)",
         "-d int": "-d is QEMU's: use --trace LIST (-d int is --trace exc,int; page faults alone: "
                   "--trace pf)",
         "-m 64": "-m is QEMU's: use --mem MB",

@@ -18,6 +18,8 @@ ALLOWED = {
     "emu/run": ["emu/machine/", "emu/trace/", "emu/events/", "emu/cpu/", "mmu/", "devices/", "xray86/"],
     "emu/view": ["emu/run/", "emu/machine/", "emu/trace/", "emu/events/", "emu/cpu/", "mmu/",
                  "devices/", "xray86/"],
+    "emu/gdb": ["emu/run/", "emu/view/model.h", "emu/machine/", "emu/trace/", "emu/events/", "emu/cpu/",
+                "mmu/", "devices/", "xray86/"],
     "emu/api": ["emu/run/", "emu/machine/", "emu/trace/", "emu/events/", "emu/cpu/", "emu/cli/machine_cli.h",
                 "mmu/", "devices/", "xray86/"],
     "mmu": [],

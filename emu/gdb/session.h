@@ -1,0 +1,109 @@
+// The stub's session (stub.h says what it does): the class behind gdb::serve, shared by
+// stub.cpp (packets, running, reverse) and monitor.cpp (monitor commands).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emu/gdb/connection.h"
+#include "emu/gdb/stub.h"
+#include "emu/trace/format.h"
+
+namespace gdb {
+
+class Stub final : private emu::Observer, private trace::Sink {
+ public:
+  Stub(run::Run& main, Connection& connection, const run::Run::Poll& poll);
+  ~Stub() override;
+  Stub(const Stub&) = delete;
+  Stub& operator=(const Stub&) = delete;
+
+  // Answers packets until gdb resumes, detaches or kills, or the guest ends. Returns the Stop
+  // that ends the session (nullopt: gdb detached or went away with the guest still running).
+  std::optional<run::Stop> session(bool stopped);
+
+  // What `monitor TEXT` prints (monitor.cpp).
+  std::string monitor(const std::string& text);
+
+ private:
+  struct Watchpoint {
+    uint32_t address = 0, length = 0, cr3 = 0;
+    std::optional<std::vector<uint8_t>> last;  // the bytes as last seen
+  };
+  enum class Catch : uint8_t { kPageFault, kMissingFlush, kStale, kSyscall, kCr3 };
+  struct Catchpoint {
+    Catch kind;
+    std::string name;  // kSyscall: the call's name
+  };
+  enum class Why : uint8_t { kNone, kWatch, kCatch, kInterrupt, kConnect };
+
+  // Packets.
+  std::string handle(const std::string& packet, bool& resume, bool& step, bool& reverse,
+                     bool& leave, bool& kill);
+  std::string readRegisters();
+  std::string writeRegisters(const std::string& hex);
+  std::string readMemory(const std::string& args);
+  std::string writeMemory(const std::string& args);
+  std::string breakpoint(const std::string& packet);
+  std::string features(const std::string& args) const;
+  std::string command(const std::string& hex);
+  // Running: continue or step on the current run (forward), or backward; the stop reply.
+  std::string resume(bool step);
+  std::string reverse(bool step);
+  std::string stopReply(const run::Stop& s);
+  std::optional<run::Stop> ended_;  // the guest is over (or gdb's poll ended the session)
+  // The run gdb looks at: the main one, or a replay behind it.
+  run::Run& current() { return replay_ ? *replay_ : main_; }
+  const run::Run& current() const { return replay_ ? *replay_ : main_; }
+  void useRun(run::Run* r);  // moves breakpoints, watches and sinks onto `r`
+  void install();            // the current run's breakpoints and instruction events
+  std::unique_ptr<run::Run> replayTo(uint64_t instructions, std::string& error);
+  std::optional<std::string> reverseRefusal() const;
+  std::vector<uint64_t> scanStops(uint64_t upTo, std::string& error);
+
+  // emu::Observer: watchpoints after each instruction.
+  void onInstruction(const emu::InstructionEvent&) override;
+  void resetWatches();
+  // trace::Sink: catchpoints, the last faults, `monitor trace`.
+  void write(const trace::Record& r) override;
+  void finish() override {}
+  uint32_t sinkKinds() const;
+  void updateSink();
+
+  // monitor.cpp
+  std::string infoTlb();
+  std::string infoPg(const std::vector<std::string>& args);
+  std::string infoMem();
+  std::string infoFrames(const std::vector<std::string>& args);
+  std::string infoFaults();
+  std::string phys(const std::vector<std::string>& args);
+  std::string traceCommand(const std::vector<std::string>& args);
+  std::string breakCommand(const std::vector<std::string>& args);
+
+  run::Run& main_;
+  Connection& conn_;
+  run::Run::Poll poll_;
+  std::unique_ptr<run::Run> replay_;
+  run::Run* attached_ = nullptr;  // the run the observer and the sink are on
+  std::vector<uint32_t> softBreaks_, hardBreaks_;
+  std::vector<Watchpoint> watches_;
+  std::vector<Catchpoint> catches_;
+  uint32_t traceKinds_ = 0;           // `monitor trace`
+  std::deque<trace::Record> faults_;  // the last page faults and resolutions (info faults)
+  std::unique_ptr<trace::Describer> describer_;
+  std::string lastStop_ = "S05";
+  // Why the current run stopped, beyond what its Stop says.
+  Why why_ = Why::kNone;
+  uint32_t watchHit_ = 0;
+  std::optional<trace::Record> caught_;
+  bool changed_ = false;     // gdb wrote memory or registers: a replay would not see it
+  bool scanning_ = false;    // reverse-continue's scan: catchpoints count, the console is quiet
+  std::string pollMessage_;  // the front end's poll ended the run
+  bool noAckNext_ = false;   // QStartNoAckMode answered: no-ack mode from the next packet
+};
+
+}  // namespace gdb

@@ -1,0 +1,668 @@
+// The gdb stub: packets, running and stopping the Run, reverse execution by replay.
+#include "emu/gdb/stub.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "emu/gdb/registers.h"
+#include "emu/gdb/session.h"
+
+namespace gdb {
+
+namespace {
+
+constexpr uint32_t bit(trace::Kind k) {
+  return 1u << static_cast<unsigned>(k);
+}
+
+// A replay's console: the first run has already printed all of it.
+struct NullSink final : devices::ByteSink {
+  void put(uint8_t) override {}
+};
+NullSink nullSink;
+
+std::string hex32(uint32_t v) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%x", v);
+  return text;
+}
+
+// "addr,len" (and what follows) of m, M and Z packets.
+bool parseAddressLength(const std::string& text, uint32_t& address, uint32_t& length) {
+  size_t comma = text.find(',');
+  if (comma == std::string::npos) return false;
+  size_t end = text.find_first_of(",:;", comma + 1);
+  std::optional<uint64_t> a = parseHexNumber(text.substr(0, comma));
+  std::optional<uint64_t> n = parseHexNumber(
+      text.substr(comma + 1, end == std::string::npos ? std::string::npos : end - comma - 1));
+  if (!a || !n || *a > 0xFFFFFFFFu || *n > 0xFFFFFFFFu) return false;
+  address = static_cast<uint32_t>(*a);
+  length = static_cast<uint32_t>(*n);
+  return true;
+}
+
+}  // namespace
+
+// ---- the session
+// ---------------------------------------------------------------------------------
+
+Stub::Stub(run::Run& main, Connection& connection, const run::Run::Poll& poll)
+    : main_(main), conn_(connection), poll_(poll) {
+  describer_ = std::make_unique<trace::Describer>(main.symbols(), main.cowBit());
+  describer_->setPrograms(&main.programs());
+  useRun(&main_);
+}
+
+Stub::~Stub() {
+  useRun(nullptr);
+  main_.setPoll(poll_);
+}
+
+void Stub::useRun(run::Run* r) {
+  if (attached_ != nullptr) {
+    attached_->setBreakpoints({});
+    attached_->wantInstructionEvents(false);
+    attached_->detach(this);
+    attached_->tracer().setSink(this, 0);
+    attached_->setPoll(attached_ == &main_ ? poll_ : nullptr);
+  }
+  attached_ = r;
+  if (r == nullptr) return;
+  r->attach(this);
+  resetWatches();
+  updateSink();
+  install();
+}
+
+void Stub::install() {
+  if (attached_ == nullptr) return;
+  std::vector<uint32_t> all = softBreaks_;
+  all.insert(all.end(), hardBreaks_.begin(), hardBreaks_.end());
+  attached_->setBreakpoints(all);
+  attached_->wantInstructionEvents(!watches_.empty());
+}
+
+uint32_t Stub::sinkKinds() const {
+  uint32_t k = bit(trace::Kind::kPageFault) | bit(trace::Kind::kResolve) | traceKinds_;
+  for (const Catchpoint& c : catches_) {
+    switch (c.kind) {
+      case Catch::kPageFault:
+        break;
+      case Catch::kMissingFlush:
+        k |= bit(trace::Kind::kMissingFlush);
+        break;
+      case Catch::kStale:
+        k |= bit(trace::Kind::kStaleTlbUse);
+        break;
+      case Catch::kSyscall:
+        k |= bit(trace::Kind::kSyscall);
+        break;
+      case Catch::kCr3:
+        k |= bit(trace::Kind::kCr3Write);
+        break;
+    }
+  }
+  return k;
+}
+
+void Stub::updateSink() {
+  if (attached_ != nullptr) attached_->tracer().setSink(this, sinkKinds());
+}
+
+std::optional<run::Stop> Stub::session(bool stopped) {
+  if (!stopped) lastStop_ = "S05";  // gdb came to a running guest: it stops where it is
+  for (;;) {
+    std::optional<Frame> f = conn_.next();
+    if (!f) {
+      if (!conn_.fill(-1)) return std::nullopt;  // gdb went away: the run goes on without it
+      continue;
+    }
+    if (f->kind != Frame::Kind::kPacket) continue;  // a Ctrl-C while stopped: nothing to stop
+    bool resume = false, step = false, reverse = false, leave = false, kill = false;
+    std::string reply = handle(f->payload, resume, step, reverse, leave, kill);
+    if (kill) {
+      return run::Stop{run::StopKind::kRequested, emu::exit_status::kOk, "killed by gdb", {}};
+    }
+    if (resume) reply = reverse ? this->reverse(step) : this->resume(step);
+    if (!conn_.send(reply)) return std::nullopt;
+    if (noAckNext_) {
+      conn_.setNoAck(true);
+      noAckNext_ = false;
+    }
+    if (leave) return std::nullopt;
+    if (ended_) return ended_;
+  }
+}
+
+std::string Stub::handle(const std::string& p, bool& resume, bool& step, bool& reverse, bool& leave,
+                         bool& kill) {
+  if (p.empty()) return "";
+  switch (p[0]) {
+    case '?':
+      return lastStop_;
+    case 'g':
+      return readRegisters();
+    case 'G':
+      return writeRegisters(p.substr(1));
+    case 'p': {
+      std::optional<uint64_t> n = parseHexNumber(p.substr(1));
+      if (!n || *n >= kRegisterCount) return "E01";
+      std::vector<uint8_t> b = readRegister(current().machine().cpu(), static_cast<unsigned>(*n));
+      return toHex(b.data(), b.size());
+    }
+    case 'P': {
+      size_t eq = p.find('=');
+      std::optional<uint64_t> n = parseHexNumber(p.substr(1, eq == std::string::npos ? 0 : eq - 1));
+      std::optional<std::vector<uint8_t>> b =
+          eq == std::string::npos ? std::nullopt : fromHex(p.substr(eq + 1));
+      bool changed = false;
+      if (!n || !b || *n >= kRegisterCount ||
+          !writeRegister(current().machine().cpu(), static_cast<unsigned>(*n), *b, changed)) {
+        return "E01";
+      }
+      changed_ |= changed;
+      return "OK";
+    }
+    case 'm':
+      return readMemory(p.substr(1));
+    case 'M':
+      return writeMemory(p.substr(1));
+    case 'Z':
+    case 'z':
+      return breakpoint(p);
+    case 'c':
+    case 's':
+    case 'C':
+    case 'S': {
+      // c [addr], C sig [;addr]: a signal means nothing to a bare machine; an address moves EIP.
+      std::string rest = p.substr(1);
+      if (p[0] == 'C' || p[0] == 'S') {
+        size_t semi = rest.find(';');
+        rest = semi == std::string::npos ? "" : rest.substr(semi + 1);
+      }
+      if (!rest.empty()) {
+        std::optional<uint64_t> a = parseHexNumber(rest);
+        if (!a || *a > 0xFFFFFFFFu) return "E01";
+        if (*a != current().machine().cpu().eip()) {
+          current().machine().cpu().setEip(static_cast<uint32_t>(*a));
+          changed_ = true;
+        }
+      }
+      resume = true;
+      step = p[0] == 's' || p[0] == 'S';
+      return "";
+    }
+    case 'b':
+      if (p == "bs" || p == "bc") {
+        resume = reverse = true;
+        step = p == "bs";
+        return "";
+      }
+      return "";
+    case 'D':
+      leave = true;
+      return "OK";
+    case 'k':
+      kill = true;
+      return "";
+    case 'H':
+    case 'T':
+      return "OK";
+    case 'v':
+      if (p == "vCont?") return "vCont;c;C;s;S";
+      if (p.rfind("vCont;", 0) == 0) {
+        // The first action is the one for our single thread: s/S steps, c/C continues.
+        char action = p.size() > 6 ? p[6] : 'c';
+        if (action != 'c' && action != 'C' && action != 's' && action != 'S') return "E01";
+        resume = true;
+        step = action == 's' || action == 'S';
+        return "";
+      }
+      if (p.rfind("vKill", 0) == 0) {
+        kill = true;
+        return "OK";
+      }
+      return "";
+    case 'q':
+      if (p.rfind("qSupported", 0) == 0) {
+        return "PacketSize=" + hex32(static_cast<uint32_t>(kMaxPacket)) +
+               ";qXfer:features:read+;QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+;"
+               "ReverseStep+;ReverseContinue+";
+      }
+      if (p.rfind("qXfer:features:read:", 0) == 0) return features(p.substr(20));
+      if (p.rfind("qRcmd,", 0) == 0) return command(p.substr(6));
+      if (p == "qAttached") return "1";
+      if (p == "qC") return "QC1";
+      if (p == "qfThreadInfo") return "m1";
+      if (p == "qsThreadInfo") return "l";
+      if (p.rfind("qSymbol", 0) == 0) return "OK";
+      return "";
+    case 'Q':
+      if (p == "QStartNoAckMode") {
+        noAckNext_ = true;  // after this reply: nothing is acknowledged from then on
+        return "OK";
+      }
+      return "";
+    default:
+      return "";
+  }
+}
+
+std::string Stub::readRegisters() {
+  std::string out;
+  emu::Cpu& cpu = current().machine().cpu();
+  for (unsigned n = 0; n < kRegisterCount; ++n) {
+    std::vector<uint8_t> b = readRegister(cpu, n);
+    out += toHex(b.data(), b.size());
+  }
+  return out;
+}
+
+std::string Stub::writeRegisters(const std::string& hex) {
+  std::optional<std::vector<uint8_t>> b = fromHex(hex);
+  size_t total = 0;
+  for (unsigned n = 0; n < kRegisterCount; ++n) total += registerSize(n);
+  if (!b || b->size() != total) return "E01";
+  // Every register must be writable before any is written.
+  emu::Cpu& cpu = current().machine().cpu();
+  size_t at = 0;
+  std::vector<std::vector<uint8_t>> values;
+  for (unsigned n = 0; n < kRegisterCount; ++n) {
+    values.emplace_back(b->begin() + static_cast<long>(at),
+                        b->begin() + static_cast<long>(at + registerSize(n)));
+    at += registerSize(n);
+    bool writable = n < 10 || (n >= 16 && n < 32) || values.back() == readRegister(cpu, n);
+    if (!writable) return "E01";
+  }
+  for (unsigned n = 0; n < kRegisterCount; ++n) {
+    bool changed = false;
+    if (!writeRegister(cpu, n, values[n], changed)) return "E01";
+    changed_ |= changed;
+  }
+  return "OK";
+}
+
+std::string Stub::readMemory(const std::string& args) {
+  uint32_t address = 0, length = 0;
+  if (!parseAddressLength(args, address, length)) return "E01";
+  length = std::min<uint32_t>(length, kMaxPacket / 2);
+  run::Run& r = current();
+  uint32_t cr3 = r.machine().mmu().cr3();
+  // As far as the pages are mapped: gdb takes a short read.
+  std::string out;
+  for (uint32_t i = 0; i < length; ++i) {
+    if (address + i < address) break;  // wrapped
+    std::optional<std::vector<uint8_t>> b = r.readLinear(cr3, address + i, 1, false);
+    if (!b) break;
+    out += toHex(b->data(), 1);
+  }
+  return out.empty() && length > 0 ? "E14" : out;
+}
+
+std::string Stub::writeMemory(const std::string& args) {
+  uint32_t address = 0, length = 0;
+  size_t colon = args.find(':');
+  if (colon == std::string::npos || !parseAddressLength(args.substr(0, colon), address, length)) {
+    return "E01";
+  }
+  std::optional<std::vector<uint8_t>> b = fromHex(args.substr(colon + 1));
+  if (!b || b->size() != length) return "E01";
+  run::Run& r = current();
+  if (!r.writeLinear(r.machine().mmu().cr3(), address, *b)) return "E14";
+  if (length > 0) changed_ = true;
+  return "OK";
+}
+
+std::string Stub::breakpoint(const std::string& p) {
+  // Z type,addr,kind / z type,addr,kind
+  if (p.size() < 4 || p[2] != ',') return "E01";
+  bool insert = p[0] == 'Z';
+  uint32_t address = 0, length = 0;
+  if (!parseAddressLength(p.substr(3), address, length)) return "E01";
+  switch (p[1]) {
+    case '0':
+    case '1': {
+      std::vector<uint32_t>& list = p[1] == '0' ? softBreaks_ : hardBreaks_;
+      auto it = std::find(list.begin(), list.end(), address);
+      if (insert && it == list.end()) list.push_back(address);
+      if (!insert && it != list.end()) list.erase(it);
+      install();
+      return "OK";
+    }
+    case '2': {
+      // Write watchpoints: the bytes compared after every instruction. Reads (Z3, Z4) would
+      // need the CPU to say what each instruction read; they are not offered.
+      if (length == 0 || length > 64) return "E01";
+      run::Run& r = current();
+      uint32_t cr3 = r.machine().mmu().cr3() & ~0xFFFu;
+      auto it = std::find_if(watches_.begin(), watches_.end(), [&](const Watchpoint& w) {
+        return w.address == address && w.length == length;
+      });
+      if (insert && it == watches_.end()) {
+        Watchpoint w;
+        w.address = address;
+        w.length = length;
+        w.cr3 = cr3;
+        w.last = r.readLinear(r.machine().mmu().cr3(), address, length, false);
+        watches_.push_back(w);
+      }
+      if (!insert && it != watches_.end()) watches_.erase(it);
+      install();
+      return "OK";
+    }
+    default:
+      return "";
+  }
+}
+
+std::string Stub::features(const std::string& args) const {
+  // target.xml:offset,length
+  size_t colon = args.find(':');
+  if (colon == std::string::npos || args.substr(0, colon) != "target.xml") return "E00";
+  uint32_t offset = 0, length = 0;
+  if (!parseAddressLength(args.substr(colon + 1), offset, length)) return "E01";
+  const std::string& xml = targetXml();
+  if (offset >= xml.size()) return "l";
+  std::string piece = xml.substr(offset, std::min<size_t>(length, kMaxPacket - 16));
+  return (offset + piece.size() >= xml.size() ? "l" : "m") + piece;
+}
+
+std::string Stub::command(const std::string& hex) {
+  std::optional<std::vector<uint8_t>> b = fromHex(hex);
+  if (!b) return "E01";
+  std::string out = monitor(std::string(b->begin(), b->end()));
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  if (!conn_.console(out)) return "E01";
+  return "OK";
+}
+
+// ---- watchpoints and catchpoints ----------------------------------------------------------------
+
+void Stub::resetWatches() {
+  if (attached_ == nullptr) return;
+  for (Watchpoint& w : watches_) {
+    w.last = attached_->readLinear(w.cr3, w.address, w.length, false);
+  }
+}
+
+void Stub::onInstruction(const emu::InstructionEvent&) {
+  if (watches_.empty() || attached_ == nullptr) return;
+  for (Watchpoint& w : watches_) {
+    std::optional<std::vector<uint8_t>> now =
+        attached_->readLinear(w.cr3, w.address, w.length, false);
+    if (now == w.last) continue;
+    w.last = std::move(now);
+    if (why_ == Why::kNone) {
+      why_ = Why::kWatch;
+      watchHit_ = w.address;
+      attached_->requestStop();
+    }
+  }
+}
+
+void Stub::write(const trace::Record& r) {
+  if (r.kind == trace::Kind::kPageFault || r.kind == trace::Kind::kResolve) {
+    faults_.push_back(r);
+    if (faults_.size() > 32) faults_.pop_front();
+  }
+  if (!scanning_ && ((traceKinds_ >> static_cast<unsigned>(r.kind)) & 1)) {
+    conn_.console(trace::formatText(r, *describer_, false) + "\n");
+  }
+  if (why_ != Why::kNone || attached_ == nullptr) return;
+  for (const Catchpoint& c : catches_) {
+    bool hit = false;
+    switch (c.kind) {
+      case Catch::kPageFault:
+        hit = r.kind == trace::Kind::kPageFault;
+        break;
+      case Catch::kMissingFlush:
+        hit = r.kind == trace::Kind::kMissingFlush;
+        break;
+      case Catch::kStale:
+        hit = r.kind == trace::Kind::kStaleTlbUse;
+        break;
+      case Catch::kSyscall:
+        hit =
+            r.kind == trace::Kind::kSyscall && attached_->guestInfo().syscallName(r.eax) == c.name;
+        break;
+      case Catch::kCr3:
+        hit = r.kind == trace::Kind::kCr3Write;
+        break;
+    }
+    if (hit) {
+      why_ = Why::kCatch;
+      caught_ = r;
+      attached_->requestStop();
+      return;
+    }
+  }
+}
+
+// ---- running
+// -------------------------------------------------------------------------------------
+
+std::string Stub::stopReply(const run::Stop& s) {
+  bool over = s.ended() || s.kind == run::StopKind::kInstructionLimit ||
+              s.kind == run::StopKind::kCycleLimit || !pollMessage_.empty();
+  if (over) {
+    ended_ = s;
+    if (!pollMessage_.empty()) ended_->message = pollMessage_;
+    conn_.console("xray86: " + ended_->message + "\n");
+    char text[8];
+    std::snprintf(text, sizeof text, "W%02x", static_cast<unsigned>(s.status) & 0xFF);
+    return text;
+  }
+  uint32_t eip = current().machine().cpu().eip();
+  std::string reply;
+  switch (why_) {
+    case Why::kInterrupt:
+      reply = "T02thread:1;";
+      break;
+    case Why::kWatch:
+      reply = "T05watch:" + hex32(watchHit_) + ";thread:1;";
+      break;
+    case Why::kCatch:
+      if (caught_)
+        conn_.console("xray86: " + trace::formatText(*caught_, *describer_, false) + "\n");
+      reply = "T05thread:1;";
+      break;
+    default:
+      if (s.kind == run::StopKind::kBreakpoint) {
+        bool soft = std::find(softBreaks_.begin(), softBreaks_.end(), eip) != softBreaks_.end();
+        reply = std::string("T05") + (soft ? "swbreak:;" : "hwbreak:;") + "thread:1;";
+      } else {
+        reply = "T05thread:1;";
+      }
+  }
+  lastStop_ = reply;
+  return reply;
+}
+
+std::string Stub::resume(bool step) {
+  why_ = Why::kNone;
+  caught_.reset();
+  install();
+  for (;;) {
+    run::Run& r = current();
+    r.setPoll([this]() -> std::optional<std::string> {
+      if (replay_ == nullptr && poll_) {
+        if (std::optional<std::string> m = poll_()) {
+          pollMessage_ = *m;
+          return m;
+        }
+      }
+      conn_.fill(0);
+      if (conn_.takeInterrupt() || conn_.closed()) {
+        why_ = Why::kInterrupt;
+        return std::string("interrupted by gdb");
+      }
+      return std::nullopt;
+    });
+    std::string error;
+    run::Stop s;
+    if (replay_) {
+      // Forward in the replay, never past where the first run stands.
+      uint64_t target = main_.instructions();
+      uint64_t now = r.instructions();
+      run::Until u = run::Until::instructions(step ? std::min(now + 1, target) : target);
+      s = *r.run(u, error);
+      if (r.instructions() >= target && why_ == Why::kNone &&
+          s.kind != run::StopKind::kBreakpoint) {
+        // Back where the first run stands: it takes over (the same state, by determinism).
+        run::Run* old = replay_.get();
+        useRun(&main_);
+        replay_.reset();
+        (void)old;
+        resetWatches();
+        if (step) return stopReply(s);
+        continue;
+      }
+    } else {
+      s = step ? r.step() : r.run();
+    }
+    if (r.end() || s.kind == run::StopKind::kInstructionLimit ||
+        s.kind == run::StopKind::kCycleLimit || !pollMessage_.empty()) {
+      return stopReply(s);
+    }
+    return stopReply(s);
+  }
+}
+
+std::optional<std::string> Stub::reverseRefusal() const {
+  if (changed_) {
+    return "gdb has written the machine's memory or registers: a replay from the start would "
+           "not see it";
+  }
+  const emu::MachineConfig& m = main_.config().machine;
+  if (!m.disks.empty() && !m.snapshot) {
+    return "the guest writes its disk: reverse execution needs --snapshot (the same disk on "
+           "every replay)";
+  }
+  if (m.terminalKeyboard || m.inputFile == "-") {
+    return "the input comes from a terminal, which a replay cannot type again";
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<run::Run> Stub::replayTo(uint64_t instructions, std::string& error) {
+  run::Config config = main_.config();
+  config.machine.console = &nullSink;
+  std::unique_ptr<run::Run> r = run::Run::create(config, error);
+  if (!r) return nullptr;
+  if (instructions > 0) {
+    std::optional<run::Stop> s = r->run(run::Until::instructions(instructions), error);
+    if (!s) return nullptr;
+  }
+  return r;
+}
+
+std::vector<uint64_t> Stub::scanStops(uint64_t upTo, std::string& error) {
+  // The positions (instruction counts) where a forward run from the start stops, before upTo.
+  std::vector<uint64_t> stops;
+  std::unique_ptr<run::Run> scan = replayTo(0, error);
+  if (!scan) return stops;
+  run::Run* before = attached_;
+  scanning_ = true;
+  useRun(scan.get());
+  for (;;) {
+    why_ = Why::kNone;
+    caught_.reset();
+    run::Stop s = *scan->run(run::Until::instructions(upTo), error);
+    uint64_t at = scan->instructions();
+    if (why_ == Why::kWatch && at > 0 && at - 1 < upTo) {
+      stops.push_back(at - 1);  // before the instruction that wrote
+    } else if ((why_ == Why::kCatch || s.kind == run::StopKind::kBreakpoint) && at < upTo) {
+      stops.push_back(at);
+    } else {
+      break;
+    }
+    if (s.ended()) break;
+  }
+  scanning_ = false;
+  useRun(before);
+  return stops;
+}
+
+std::string Stub::reverse(bool step) {
+  if (std::optional<std::string> why = reverseRefusal()) {
+    conn_.console("xray86: " + *why + "\n");
+    return "E01";
+  }
+  uint64_t now = current().instructions();
+  if (now == 0) return "T05replaylog:begin;thread:1;";
+  std::string error;
+  uint64_t target = now - 1;
+  why_ = Why::kNone;
+  caught_.reset();
+  if (!step) {
+    std::vector<uint64_t> stops = scanStops(now, error);
+    if (!error.empty()) {
+      conn_.console("xray86: " + error + "\n");
+      return "E01";
+    }
+    // The last stop before here; a watchpoint's is the one just before its write.
+    target = stops.empty() ? 0 : stops.back();
+  }
+  std::unique_ptr<run::Run> r = replayTo(target, error);
+  if (!r) {
+    conn_.console("xray86: " + error + "\n");
+    return "E01";
+  }
+  useRun(nullptr);
+  replay_ = std::move(r);
+  useRun(replay_.get());
+  why_ = Why::kNone;
+  if (!step && target == 0) return lastStop_ = "T05replaylog:begin;thread:1;";
+  uint32_t eip = current().machine().cpu().eip();
+  bool atBreak = std::find(softBreaks_.begin(), softBreaks_.end(), eip) != softBreaks_.end() ||
+                 std::find(hardBreaks_.begin(), hardBreaks_.end(), eip) != hardBreaks_.end();
+  if (!step && !atBreak && !watches_.empty()) {
+    return lastStop_ = "T05watch:" + hex32(watches_.front().address) + ";thread:1;";
+  }
+  return lastStop_ = std::string("T05") + (!step && atBreak ? "swbreak:;" : "") + "thread:1;";
+}
+
+// ---- serving
+// ---------------------------------------------------------------------------------------
+
+bool serve(run::Run& r, const Options& options, const run::Run::Poll& poll,
+           std::optional<run::Stop>& stop, std::string& error) {
+  Listener listener;
+  if (!listener.open(options.port, error)) return false;
+  std::fprintf(stderr, "xray86: gdb can attach: target remote :%u%s\n", options.port,
+               options.waitForDebugger ? " (waiting for it)" : "");
+  int fd = -1;
+  if (options.waitForDebugger) {
+    fd = listener.accept(-1);
+    if (fd < 0) {
+      error = "--gdb: no connection";
+      return false;
+    }
+  } else {
+    // The guest runs until gdb comes (looked for at each of the run's looks), or ends.
+    bool attached = false;
+    r.setPoll([&]() -> std::optional<std::string> {
+      if (poll) {
+        if (std::optional<std::string> m = poll()) return m;
+      }
+      fd = listener.accept(0);
+      if (fd >= 0) {
+        attached = true;
+        return std::string("gdb attached");
+      }
+      return std::nullopt;
+    });
+    run::Stop s = r.run();
+    r.setPoll(poll);
+    if (!attached) {
+      stop = s;
+      return true;
+    }
+  }
+  Connection connection(fd);
+  Stub stub(r, connection, poll);
+  stop = stub.session(options.waitForDebugger);
+  return true;
+}
+
+}  // namespace gdb
