@@ -61,9 +61,9 @@ class Stub final : private emu::Observer, private trace::Sink {
   const run::Run& current() const { return replay_ ? *replay_ : main_; }
   void useRun(run::Run* r);  // moves breakpoints, watches and sinks onto `r`
   void install();            // the current run's breakpoints and instruction events
+  // A replay of the run from its start to the first boundary with `instructions` retired.
   std::unique_ptr<run::Run> replayTo(uint64_t instructions, std::string& error);
   std::optional<std::string> reverseRefusal() const;
-  std::vector<uint64_t> scanStops(uint64_t upTo, std::string& error);
 
   // emu::Observer: watchpoints after each instruction.
   void onInstruction(const emu::InstructionEvent&) override;
@@ -101,7 +101,6 @@ class Stub final : private emu::Observer, private trace::Sink {
   uint32_t watchHit_ = 0;
   std::optional<trace::Record> caught_;
   bool changed_ = false;     // gdb wrote memory or registers: a replay would not see it
-  bool scanning_ = false;    // reverse-continue's scan: catchpoints count, the console is quiet
   std::string pollMessage_;  // the front end's poll ended the run
   bool noAckNext_ = false;   // QStartNoAckMode answered: no-ack mode from the next packet
 };

@@ -227,7 +227,7 @@ std::string Stub::handle(const std::string& p, bool& resume, bool& step, bool& r
       if (p.rfind("qSupported", 0) == 0) {
         return "PacketSize=" + hex32(static_cast<uint32_t>(kMaxPacket)) +
                ";qXfer:features:read+;QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+;"
-               "ReverseStep+;ReverseContinue+";
+               "ReverseStep+";
       }
       if (p.rfind("qXfer:features:read:", 0) == 0) return features(p.substr(20));
       if (p.rfind("qRcmd,", 0) == 0) return command(p.substr(6));
@@ -405,7 +405,7 @@ void Stub::write(const trace::Record& r) {
     faults_.push_back(r);
     if (faults_.size() > 32) faults_.pop_front();
   }
-  if (!scanning_ && ((traceKinds_ >> static_cast<unsigned>(r.kind)) & 1)) {
+  if (attached_ == &main_ && ((traceKinds_ >> static_cast<unsigned>(r.kind)) & 1)) {
     conn_.console(trace::formatText(r, *describer_, false) + "\n");
   }
   if (why_ != Why::kNone || attached_ == nullptr) return;
@@ -503,26 +503,18 @@ std::string Stub::resume(bool step) {
     if (replay_) {
       // Forward in the replay, never past where the first run stands.
       uint64_t target = main_.instructions();
-      uint64_t now = r.instructions();
-      run::Until u = run::Until::instructions(step ? std::min(now + 1, target) : target);
-      s = *r.run(u, error);
+      s = step ? r.step() : *r.run(run::Until::instructions(target), error);
       if (r.instructions() >= target && why_ == Why::kNone &&
           s.kind != run::StopKind::kBreakpoint) {
         // Back where the first run stands: it takes over (the same state, by determinism).
-        run::Run* old = replay_.get();
-        useRun(&main_);
+        useRun(nullptr);
         replay_.reset();
-        (void)old;
-        resetWatches();
+        useRun(&main_);
         if (step) return stopReply(s);
         continue;
       }
     } else {
       s = step ? r.step() : r.run();
-    }
-    if (r.end() || s.kind == run::StopKind::kInstructionLimit ||
-        s.kind == run::StopKind::kCycleLimit || !pollMessage_.empty()) {
-      return stopReply(s);
     }
     return stopReply(s);
   }
@@ -549,6 +541,7 @@ std::unique_ptr<run::Run> Stub::replayTo(uint64_t instructions, std::string& err
   config.machine.console = &nullSink;
   std::unique_ptr<run::Run> r = run::Run::create(config, error);
   if (!r) return nullptr;
+  r->stopWhenStuck(main_.stuckCycles());  // the same pieces as the first run
   if (instructions > 0) {
     std::optional<run::Stop> s = r->run(run::Until::instructions(instructions), error);
     if (!s) return nullptr;
@@ -556,54 +549,29 @@ std::unique_ptr<run::Run> Stub::replayTo(uint64_t instructions, std::string& err
   return r;
 }
 
-std::vector<uint64_t> Stub::scanStops(uint64_t upTo, std::string& error) {
-  // The positions (instruction counts) where a forward run from the start stops, before upTo.
-  std::vector<uint64_t> stops;
-  std::unique_ptr<run::Run> scan = replayTo(0, error);
-  if (!scan) return stops;
-  run::Run* before = attached_;
-  scanning_ = true;
-  useRun(scan.get());
-  for (;;) {
-    why_ = Why::kNone;
-    caught_.reset();
-    run::Stop s = *scan->run(run::Until::instructions(upTo), error);
-    uint64_t at = scan->instructions();
-    if (why_ == Why::kWatch && at > 0 && at - 1 < upTo) {
-      stops.push_back(at - 1);  // before the instruction that wrote
-    } else if ((why_ == Why::kCatch || s.kind == run::StopKind::kBreakpoint) && at < upTo) {
-      stops.push_back(at);
-    } else {
-      break;
-    }
-    if (s.ended()) break;
-  }
-  scanning_ = false;
-  useRun(before);
-  return stops;
-}
-
 std::string Stub::reverse(bool step) {
+  if (!step) {
+    // Finding the last stop before here needs a replay that checks every instruction, which
+    // the interpreter runs on its instruction-at-a-time path; that path times the devices'
+    // slices differently from the block path the first run used (docs/debug.md), so the stop
+    // it found would not be the first run's.
+    conn_.console(
+        "xray86: reverse-continue is not offered: see docs/debug.md (reverse-stepi is)\n");
+    return "E01";
+  }
   if (std::optional<std::string> why = reverseRefusal()) {
     conn_.console("xray86: " + *why + "\n");
     return "E01";
   }
-  uint64_t now = current().instructions();
-  if (now == 0) return "T05replaylog:begin;thread:1;";
+  // The boundary before (N instructions, C cycles): the first boundary with N instructions
+  // when that one is earlier (an exception or interrupt was delivered since: the faulting
+  // instruction itself), else the first with N - 1. An instruction count is a position the
+  // interpreter stops at exactly on either of its paths.
   std::string error;
-  uint64_t target = now - 1;
-  why_ = Why::kNone;
-  caught_.reset();
-  if (!step) {
-    std::vector<uint64_t> stops = scanStops(now, error);
-    if (!error.empty()) {
-      conn_.console("xray86: " + error + "\n");
-      return "E01";
-    }
-    // The last stop before here; a watchpoint's is the one just before its write.
-    target = stops.empty() ? 0 : stops.back();
-  }
-  std::unique_ptr<run::Run> r = replayTo(target, error);
+  uint64_t n = current().instructions(), c = current().cycles();
+  std::unique_ptr<run::Run> r = replayTo(n, error);
+  if (r && r->cycles() >= c) r = n > 0 ? replayTo(n - 1, error) : nullptr;
+  if (!r && error.empty()) return lastStop_ = "T05replaylog:begin;thread:1;";
   if (!r) {
     conn_.console("xray86: " + error + "\n");
     return "E01";
@@ -612,14 +580,7 @@ std::string Stub::reverse(bool step) {
   replay_ = std::move(r);
   useRun(replay_.get());
   why_ = Why::kNone;
-  if (!step && target == 0) return lastStop_ = "T05replaylog:begin;thread:1;";
-  uint32_t eip = current().machine().cpu().eip();
-  bool atBreak = std::find(softBreaks_.begin(), softBreaks_.end(), eip) != softBreaks_.end() ||
-                 std::find(hardBreaks_.begin(), hardBreaks_.end(), eip) != hardBreaks_.end();
-  if (!step && !atBreak && !watches_.empty()) {
-    return lastStop_ = "T05watch:" + hex32(watches_.front().address) + ";thread:1;";
-  }
-  return lastStop_ = std::string("T05") + (!step && atBreak ? "swbreak:;" : "") + "thread:1;";
+  return lastStop_ = "T05thread:1;";
 }
 
 // ---- serving

@@ -195,6 +195,7 @@ class Run final : private emu::Observer, private devices::ByteSink {
   // where the run can differ from one without the test (the machine times scripted input by its
   // slices, which a piece's end cuts short).
   void stopWhenStuck(uint64_t cycles);
+  uint64_t stuckCycles() const { return stuck_ ? stuck_->limit() : 0; }
   // Breakpoints (a debugger's): stop (kBreakpoint) before the instruction at any of these EIPs
   // runs, checked at every instruction boundary as symbol:NAME is, so the guest's memory, the
   // cycle count and the trace are those of a run without them. The instruction a run starts at

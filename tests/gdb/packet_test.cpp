@@ -72,7 +72,10 @@ TEST(Packet, ControlBytes) {
 TEST(Packet, EscapesAreUndoneAndMade) {
   // "}" escapes the next byte XOR 0x20: "}]" is "}" (0x7d), "}\x03" is "#" (0x23).
   std::string framed = framePacket("a#b}c$d*");
-  EXPECT_EQ(framed.substr(0, 13), "$a}\x03" "b}]c}\x04" "d}\x0a");
+  EXPECT_EQ(framed.substr(0, 13),
+            "$a}\x03"
+            "b}]c}\x04"
+            "d}\x0a");
   Frame f = parseFrame(framed);
   ASSERT_EQ(f.kind, Kind::kPacket);
   EXPECT_EQ(f.payload, "a#b}c$d*");

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Debian's gdb against `xray86 run --gdb PORT -S` on the built-in kernel, in batch mode.
+
+Usage: gdb_session.py XRAY86 KERNEL_ELF
+
+The plain run (`xray86 run --trace pf`) gives the first page fault: CR2, the faulting EIP and
+its PTE before and after the handler (its pf and resolve records). Under gdb the same run must
+show the same: a catchpoint on the fault (`monitor break pf`) stops at the #PF vector with that
+CR2; `reverse-stepi` goes back to the faulting user instruction; `break handlePageFault`,
+`monitor info pg $cr2` shows the PTE the trace shows; a watchpoint on that PTE stops at the
+handler's store of the new PTE; after `detach` the run ends as it would have, with a trace byte
+for byte the plain run's. Exits 1 with what differed.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+xray86, kernel = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def check(name, got, want):
+    if got != want:
+        failures.append(f"{name}: got {got!r}, want {want!r}")
+    else:
+        print(f"ok {name}: {got!r}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    plain, traced = os.path.join(tmp, "plain.txt"), os.path.join(tmp, "gdb.txt")
+    subprocess.run([xray86, "run", "--quiet", "--trace", "pf", "--trace-out", plain],
+                   stdout=subprocess.DEVNULL, check=True, timeout=300)
+    lines = open(plain).read().splitlines()
+    fault = next(l for l in lines if " pf " in l)
+    resolve = next(l for l in lines if " resolve " in l)
+    cr2 = int(re.search(r"cr2=(0x[0-9a-f]+)", fault).group(1), 16)
+    eip = int(fault.split()[6], 16)
+    pte_before = int(re.search(r"pte=(0x[0-9a-f]+)", fault).group(1), 16)
+    pte_after = int(re.search(r"pte=(0x[0-9a-f]+)", resolve).group(1), 16)
+    # The built-in kernel's first page fault is the shell's (pid 1) first write to its stack
+    # after its first fork: `push eax` at main+0x121 (user EIP 0x121) writes 0x3f50, a COW page
+    # (PTE 0x03ff8225: P U A and PTE_COW 0x200), which the handler copies to a new frame
+    # (PTE 0x03ff5027: P W U A), as the trace's pf and resolve records of the plain run say.
+    # The test reads them from the plain run's trace and checks they are these.
+    check("trace.first_fault", (cr2, eip, pte_before, pte_after),
+          (0x3F50, 0x121, 0x03FF8225, 0x03FF5027))
+
+    port = free_port()
+    script = os.path.join(tmp, "session.gdb")
+    with open(script, "w") as f:
+        f.write(f"""set pagination off
+set confirm off
+file {kernel}
+target remote :{port}
+printf "START eip=%#x\\n", $eip
+monitor break pf
+continue
+printf "CAUGHT eip=%#x cr2=%#x cs=%#x\\n", $eip, $cr2, $cs
+reverse-stepi
+printf "REVERSED eip=%#x cs=%#x\\n", $eip, $cs
+monitor delete
+stepi
+printf "FORWARD eip=%#x\\n", $eip
+break handlePageFault
+continue
+printf "HANDLER eip=%#x cr2=%#x\\n", $eip, $cr2
+monitor info pg $cr2
+set $pde = *(unsigned *)(0x80000000 + ($cr3 & ~0xfff) + (($cr2 >> 22) * 4))
+set $pte = (unsigned *)(0x80000000 + ($pde & ~0xfff) + ((($cr2 >> 12) & 0x3ff) * 4))
+printf "PTE at=%#x value=%#x\\n", $pte, *$pte
+watch -l *$pte
+continue
+printf "WATCHED value=%#x\\n", *$pte
+info symbol $pc
+delete
+monitor info tlb
+detach
+""")
+    server = subprocess.Popen(
+        [xray86, "run", "--gdb", str(port), "-S", "--quiet", "--trace", "pf", "--trace-out",
+         traced], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Wait for the listening socket (the first line on standard error says so).
+    ready = server.stderr.readline()
+    check("server.listening", ready.strip(),
+          f"xray86: gdb can attach: target remote :{port} (waiting for it)")
+    try:
+        # gdb writes the monitor's output on standard error: both, in order.
+        out = subprocess.run(["gdb", "-batch", "-nx", "-x", script], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, timeout=300).stdout
+        status = server.wait(timeout=300)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        print("FAIL: gdb or xray86 did not finish in 300 s")
+        sys.exit(1)
+    print(out)
+
+    def field(tag, name):
+        m = re.search(rf"^{tag} .*\b{name}=(0x[0-9a-f]+|0)\b", out, re.M)
+        return int(m.group(1), 16) if m else None
+
+    # -S: stopped before the first instruction, at the multiboot entry (the ELF's e_entry).
+    check("start.eip", field("START", "eip"), 0x10000C)
+    # The catchpoint stops at the first instruction of the #PF vector, in the kernel (CS 0x08),
+    # with CR2 the trace's.
+    vector14 = int(subprocess.run(["nm", kernel], capture_output=True, text=True).stdout
+                   .split(" T vector14")[0].split("\n")[-1], 16)
+    check("caught.eip", field("CAUGHT", "eip"), vector14)
+    check("caught.cr2", field("CAUGHT", "cr2"), cr2)
+    check("caught.cs", field("CAUGHT", "cs"), 0x08)
+    # One instruction back: the faulting user instruction, not yet run (user CS 0x1b).
+    check("reversed.eip", field("REVERSED", "eip"), eip)
+    check("reversed.cs", field("REVERSED", "cs"), 0x1B)
+    # And forward again: it faults again, the same way, into the vector.
+    check("forward.eip", field("FORWARD", "eip"), vector14)
+    handler = int(subprocess.run(["nm", kernel], capture_output=True, text=True).stdout
+                  .split(" T handlePageFault")[0].split("\n")[-1], 16)
+    check("handler.eip", field("HANDLER", "eip"), handler)
+    check("handler.cr2", field("HANDLER", "cr2"), cr2)
+    # info pg: the PTE word as the trace's pf record shows it, with its COW bit named.
+    check("info_pg.pte", bool(re.search(rf"PTE\[3\] at [0-9a-f]{{8}} = {pte_before:08x}  P U A COW",
+                                        out)), True)
+    check("pte.value", field("PTE", "value"), pte_before)
+    # The watchpoint stops after the handler's store of the new PTE: the resolve record's.
+    check("watched.value", field("WATCHED", "value"), pte_after)
+    check("watched.where", bool(re.search(r"^handlePageFault \+ \d+ in section \.text", out,
+                                          re.M)), True)
+    check("info_tlb", bool(re.search(r"^TLB: 8 sets x 4 ways, \d+ valid", out, re.M)), True)
+    check("detached", "[Inferior 1 (Remote target) detached]" in out, True)
+    # Detached: the run went on to its end (the shell's exit, status 0) with the plain trace.
+    check("run.status", status, 0)
+    check("trace.identical", open(traced).read() == open(plain).read(), True)
+
+if failures:
+    print("FAIL:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print("all checks passed")
