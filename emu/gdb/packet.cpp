@@ -61,6 +61,11 @@ Frame parseFrame(std::string_view buffer) {
       escaped = true;
     } else if (buffer[i] == '#') {
       break;
+    } else if (buffer[i] == '$') {
+      // A packet cut short: a "$" never appears unescaped in data, so a new packet starts here.
+      f.kind = Frame::Kind::kJunk;
+      f.consumed = i;
+      return f;
     }
     if (i > kMaxPacket) {
       // No end within the largest packet: drop the "$" and read on from the next frame start.

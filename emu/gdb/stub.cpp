@@ -121,6 +121,7 @@ std::optional<run::Stop> Stub::session(bool stopped) {
     bool resume = false, step = false, reverse = false, leave = false, kill = false;
     std::string reply = handle(f->payload, resume, step, reverse, leave, kill);
     if (kill) {
+      if (!reply.empty()) conn_.send(reply);  // vKill is answered, k is not
       return run::Stop{run::StopKind::kRequested, emu::exit_status::kOk, "killed by gdb", {}};
     }
     if (resume) reply = reverse ? this->reverse(step) : this->resume(step);

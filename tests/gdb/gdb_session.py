@@ -75,6 +75,10 @@ break handlePageFault
 continue
 printf "HANDLER eip=%#x cr2=%#x\\n", $eip, $cr2
 monitor info pg $cr2
+monitor phys 0x3ffb00c 4
+monitor info frames 0x3ff8
+monitor info mem
+monitor info faults
 set $pde = *(unsigned *)(0x80000000 + ($cr3 & ~0xfff) + (($cr2 >> 22) * 4))
 set $pte = (unsigned *)(0x80000000 + ($pde & ~0xfff) + ((($cr2 >> 12) & 0x3ff) * 4))
 printf "PTE at=%#x value=%#x\\n", $pte, *$pte
@@ -130,6 +134,22 @@ detach
     check("info_pg.pte", bool(re.search(rf"PTE\[3\] at [0-9a-f]{{8}} = {pte_before:08x}  P U A COW",
                                         out)), True)
     check("pte.value", field("PTE", "value"), pte_before)
+    # The same word read physically at the PTE's address that info pg printed, little-endian.
+    check("phys", "03ffb00c: 25 82 ff 03" in out, True)
+    # The frame behind 0x3000 is shared by the shell and the child its fork made: two user
+    # mappings, both COW; the child's has no A bit yet (it has not run on it), and the kernel's
+    # own mapping of all RAM (the kernel half, at 0x80000000 + the frame) is there too.
+    check("info_frames", [l.strip() for l in out.splitlines() if l.startswith(("frame 03ff8",
+                                                                                "  CR3 "))],
+          ["frame 03ff8 (physical 03ff8000): 2 user mappings",
+           "CR3 03ffd000 (sh): 00003000 entry 03ff8225 P U A COW",
+           "CR3 03ffd000 (sh): 83ff8000 entry 03ff8063 P W A D (kernel half)",
+           "CR3 03ff7000: 00003000 entry 03ff8205 P U COW"])
+    # info mem: the faulting page is a user read-only COW page of the shell.
+    check("info_mem", "00003000-00004000 00001000 ur- cow" in out, True)
+    # info faults: the fault being handled, as the trace wrote it.
+    check("info_faults", "cr2=0x00003f50 protection|write|user pde=0x03ffb027 [P W U A] "
+          "pte=0x03ff8225 [P U A COW] repeat=1" in out, True)
     # The watchpoint stops after the handler's store of the new PTE: the resolve record's.
     check("watched.value", field("WATCHED", "value"), pte_after)
     check("watched.where", bool(re.search(r"^handlePageFault \+ \d+ in section \.text", out,

@@ -50,6 +50,16 @@ TEST(Packet, TruncatedWaitsForMore) {
   EXPECT_EQ(parseFrame("").kind, Kind::kNeedMore);
 }
 
+TEST(Packet, CutShortByTheNextPacket) {
+  // gdb gave up on "$qSupp" and sent "$?#3f": the cut packet is junk up to the new "$".
+  Frame f = parseFrame("$qSupp$?#3f");
+  EXPECT_EQ(f.kind, Kind::kJunk);
+  EXPECT_EQ(f.consumed, 6u);
+  Frame next = parseFrame(std::string_view("$qSupp$?#3f").substr(f.consumed));
+  EXPECT_EQ(next.kind, Kind::kPacket);
+  EXPECT_EQ(next.payload, "?");
+}
+
 TEST(Packet, HugePacketIsDroppedNotBuffered) {
   // A "$" followed by more than kMaxPacket bytes without "#": dropped at once, up to the next
   // "$", so a peer that never ends a packet cannot make the stub hold its bytes for ever.

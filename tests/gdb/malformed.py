@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Malformed packets on the socket never crash or hang `xray86 run --gdb PORT -S`.
+
+Usage: malformed.py XRAY86
+
+Sends line noise, bad checksums, a packet cut short, a packet longer than the stub takes,
+binary junk and packets with bad arguments, each followed by a good `?` whose answer must come
+back; then `k` ends the run, which must exit with status 0 within the timeout.
+"""
+import random
+import socket
+import subprocess
+import sys
+import time
+
+xray86 = sys.argv[1]
+failures = []
+
+
+def frame(data: bytes) -> bytes:
+    return b"$" + data + b"#" + b"%02x" % (sum(data) & 0xFF)
+
+
+pending = b""
+
+
+def read_packet(s) -> bytes:
+    """The next packet's data (acks skipped); raises on a timeout."""
+    global pending
+    while True:
+        start = pending.find(b"$")
+        end = pending.find(b"#", start + 1)
+        if start >= 0 and end >= 0 and len(pending) >= end + 3:
+            data = pending[start + 1:end]
+            pending = pending[end + 3:]
+            return data
+        chunk = s.recv(65536)
+        if not chunk:
+            raise EOFError("connection closed")
+        pending += chunk
+
+
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+server = subprocess.Popen([xray86, "run", "--gdb", str(port), "-S", "--quiet"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+server.stderr.readline()  # "xray86: gdb can attach ..."
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+rng = random.Random(15)
+cases = {
+    "noise": b"hello world\r\n",
+    "bad_checksum": b"$g#00",
+    "checksum_not_hex": b"$g#zz",
+    "cut_short_then_good": b"$qSupp",  # the rest never comes: the next "$" starts over
+    "too_long": b"$" + b"a" * 20000,
+    "binary": bytes(rng.randrange(256) for _ in range(3000)).replace(b"$", b"").replace(b"\x03", b""),
+    "bad_memory": frame(b"mzzzz,4"),
+    "huge_read": frame(b"m0,ffffffff"),
+    "bad_register": frame(b"p9999"),
+    "bad_write": frame(b"M0,4:zz"),
+    "bad_breakpoint": frame(b"Z0"),
+    "bad_monitor": frame(b"qRcmd,zz"),
+    "unknown": frame(b"vFooBar"),
+}
+for name, junk in cases.items():
+    s.sendall(junk)
+    s.sendall(frame(b"?"))
+    try:
+        # Replies to the junk packets come first (E01, empty, ...), then the stop reply.
+        reply = read_packet(s)
+        while not reply.startswith(b"S05"):
+            reply = read_packet(s)
+        print(f"ok {name}")
+    except (socket.timeout, EOFError) as e:
+        failures.append(f"{name}: no answer to ? after it ({e})")
+        break
+s.sendall(frame(b"k"))
+s.close()
+try:
+    status = server.wait(timeout=60)
+    if status != 0:
+        failures.append(f"exit status {status}")
+except subprocess.TimeoutExpired:
+    server.kill()
+    failures.append("xray86 did not end after k")
+if failures:
+    print("FAIL:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print("all malformed packets answered; the run ended at k")
