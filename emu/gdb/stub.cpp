@@ -49,6 +49,7 @@ bool parseAddressLength(const std::string& text, uint32_t& address, uint32_t& le
 Stub::Stub(run::Run& main, Connection& connection, const run::Run::Poll& poll)
     : main_(main), conn_(connection), poll_(poll) {
   describer_ = std::make_unique<trace::Describer>(main.symbols(), main.cowBit());
+  describer_->setGuestInfo(&main.guestInfo());
   describer_->setPrograms(&main.programs());
   useRun(&main_);
 }

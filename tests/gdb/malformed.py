@@ -5,7 +5,7 @@ Usage: malformed.py XRAY86
 
 Sends line noise, bad checksums, a packet cut short, a packet longer than the stub takes,
 binary junk and packets with bad arguments, each followed by a good `?` whose answer must come
-back; then `k` ends the run, which must exit with status 0 within the timeout.
+back; a Ctrl-C (0x03) stops a running guest; then `k` ends the run, which must exit with status 0 within the timeout.
 """
 import random
 import socket
@@ -75,6 +75,18 @@ for name, junk in cases.items():
     except (socket.timeout, EOFError) as e:
         failures.append(f"{name}: no answer to ? after it ({e})")
         break
+# Ctrl-C: `c` runs the guest; a 0x03 byte stops it, and the stop reply says SIGINT (T02).
+s.sendall(frame(b"c"))
+time.sleep(0.5)
+s.sendall(b"\x03")
+try:
+    reply = read_packet(s)
+    if not reply.startswith(b"T02"):
+        failures.append(f"ctrl_c: stop reply {reply!r}, want T02...")
+    else:
+        print("ok ctrl_c")
+except (socket.timeout, EOFError) as e:
+    failures.append(f"ctrl_c: no stop reply ({e})")
 s.sendall(frame(b"k"))
 s.close()
 try:

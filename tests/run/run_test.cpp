@@ -287,3 +287,55 @@ TEST(Run, AUserAddressIsNamedOnlyByItsOwnProgram) {
 }
 
 }  // namespace
+
+namespace {
+
+// Breakpoints (the debugger's): a run stops before the instruction at a breakpoint runs, every
+// time it comes there; resuming runs that instruction first. Compared with symbol: on a second
+// run of the same kernel, which stops at the same place (both check EIP at each boundary).
+TEST(Run, BreakpointsStopBeforeTheirInstruction) {
+  devices::StringSink consoleA, consoleB;
+  auto a = guest(kForkstorm, &consoleA);
+  auto b = guest(kForkstorm, &consoleB);
+  ASSERT_TRUE(a && b);
+  std::optional<trace::SymbolTable::Symbol> handler = a->symbols().find("handlePageFault");
+  ASSERT_TRUE(handler);
+  a->setBreakpoints({handler->start});
+  run::Stop first = a->run();
+  EXPECT_EQ(first.kind, run::StopKind::kBreakpoint);
+  EXPECT_EQ(a->machine().cpu().eip(), handler->start);
+  run::Stop reached = runUntil(*b, "symbol:handlePageFault");
+  EXPECT_EQ(reached.kind, run::StopKind::kReached);
+  EXPECT_EQ(a->instructions(), b->instructions());
+  EXPECT_EQ(a->cycles(), b->cycles());
+  // The next fault's handler: another stop at the same EIP, later.
+  run::Stop second = a->run();
+  EXPECT_EQ(second.kind, run::StopKind::kBreakpoint);
+  EXPECT_EQ(a->machine().cpu().eip(), handler->start);
+  EXPECT_GT(a->instructions(), b->instructions());
+  // No breakpoints: the run goes to its end.
+  a->setBreakpoints({});
+  EXPECT_TRUE(a->run().ended());
+}
+
+// The debugger's writes: bytes through the current tables land in the frame a probe reads back,
+// and a write where a page would fault writes nothing.
+TEST(Run, WriteLinearWritesWhatReadLinearReads) {
+  devices::StringSink console;
+  auto r = guest(kForkstorm, &console);
+  ASSERT_TRUE(r);
+  runUntil(*r, "symbol:handlePageFault");
+  uint32_t cr3 = r->machine().mmu().cr3();
+  uint32_t esp = r->machine().cpu().reg(emu::kEsp);
+  std::optional<std::vector<uint8_t>> before = r->readLinear(cr3, esp, 4, false);
+  ASSERT_TRUE(before);
+  std::vector<uint8_t> bytes{0x12, 0x34, 0x56, 0x78};
+  EXPECT_TRUE(r->writeLinear(cr3, esp, bytes));
+  EXPECT_EQ(r->readLinear(cr3, esp, 4, false), bytes);
+  EXPECT_TRUE(r->writeLinear(cr3, esp, *before));
+  // 0xFFFFF000 is not mapped by the built-in kernel (its kernel half ends at 0x84000000).
+  EXPECT_FALSE(r->readLinear(cr3, 0xFFFFF000u, 4, false));
+  EXPECT_FALSE(r->writeLinear(cr3, 0xFFFFF000u, bytes));
+}
+
+}  // namespace
