@@ -1,5 +1,5 @@
 // Lazily allocated guest RAM (an anonymous private mapping: the kernel supplies zero pages on
-// first touch).
+// first touch), in transparent huge pages where the host allows them.
 #include "devices/ram.h"
 
 #include <sys/mman.h>
@@ -14,10 +14,25 @@ namespace devices {
 Ram::Ram(uint32_t bytes) : size_(bytes) {
   if (bytes == 0 || bytes % 4096 != 0)
     throw std::runtime_error("RAM size must be a positive multiple of 4 KB");
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+  // Reserve a huge page more and trim, so the RAM starts on a 2 MB boundary: only then can the
+  // host back it with 2 MB pages. A kernel that clears its memory at boot then takes one host
+  // fault per 2 MB instead of one per 4 KB (a boot of the built-in guest spent most of its time
+  // in those faults). Where THP is "madvise" (Debian's default) the advice is what enables them;
+  // without THP it is refused, which changes nothing but speed. Guest-visible contents are the
+  // same zero pages either way.
+  const size_t reserve = size_t{bytes} + kHugePage;
+  void* p = mmap(nullptr, reserve, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::runtime_error("cannot reserve guest RAM");
-  base_ = static_cast<uint8_t*>(p);
+  const uintptr_t start = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t aligned = (start + kHugePage - 1) & ~uintptr_t{kHugePage - 1};
+  if (aligned > start) munmap(p, aligned - start);
+  const uintptr_t end = aligned + bytes, reserveEnd = start + reserve;
+  if (reserveEnd > end) munmap(reinterpret_cast<void*>(end), reserveEnd - end);
+  base_ = reinterpret_cast<uint8_t*>(aligned);
+#ifdef MADV_HUGEPAGE
+  madvise(base_, bytes, MADV_HUGEPAGE);
+#endif
 }
 
 Ram::~Ram() {
