@@ -52,8 +52,7 @@ Mmu::Mmu(PhysMemory& mem, TlbGeometry geometry)
       geometry_(geometry),
       split_(geometry.split),
       dtlb_(checkedSets(geometry), geometry.ways),
-      itlb_(geometry.split ? geometry.sets : 1, geometry.split ? geometry.ways : 1),
-      watch_(size_t{1} << 20, 0) {
+      itlb_(geometry.split ? geometry.sets : 1, geometry.split ? geometry.ways : 1) {
   current_ = &perSpace_[0];
   clearHost();
 }
@@ -372,23 +371,33 @@ void Mmu::flushHostCache() {
 // frame longer than needed only sends more stores through the slow path; it never hides one.
 void Mmu::watchWord(uint32_t pa) {
   const uint32_t pfn = (pa >> 12) & 0xFFFFF;
-  if (ptRefs_[pfn]++ == 0 && !(watch_[pfn] & kWatchPageTable)) watchFrame(pfn, kWatchPageTable);
+  uint32_t& refs = ptRefs_[pfn];
+  if ((refs & ~kListed) == 0) {
+    if (!(refs & kListed)) {
+      refs |= kListed;
+      ptFrames_.push_back(pfn);
+    }
+    if (!(watch_[pfn] & kWatchPageTable)) watchFrame(pfn, kWatchPageTable);
+  }
+  ++refs;
 }
 
 void Mmu::unwatchWord(uint32_t pa) {
-  auto it = ptRefs_.find((pa >> 12) & 0xFFFFF);
-  if (it != ptRefs_.end() && it->second > 0) --it->second;
+  uint32_t& refs = ptRefs_[(pa >> 12) & 0xFFFFF];
+  if ((refs & ~kListed) > 0) --refs;
 }
 
 void Mmu::sweepWatches() {
-  for (auto it = ptRefs_.begin(); it != ptRefs_.end();) {
-    if (it->second == 0) {
-      unwatchFrame(it->first, kWatchPageTable);
-      it = ptRefs_.erase(it);
+  size_t kept = 0;
+  for (uint32_t pfn : ptFrames_) {
+    if ((ptRefs_[pfn] & ~kListed) == 0) {
+      unwatchFrame(pfn, kWatchPageTable);
+      ptRefs_[pfn] = 0;
     } else {
-      ++it;
+      ptFrames_[kept++] = pfn;
     }
   }
+  ptFrames_.resize(kept);
 }
 
 void Mmu::watchFrame(uint32_t pfn, uint8_t reason) {

@@ -22,7 +22,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "mmu/events.h"
@@ -30,6 +29,7 @@
 #include "mmu/page_walk.h"
 #include "mmu/phys_memory.h"
 #include "mmu/tlb.h"
+#include "mmu/zeroed_array.h"
 
 namespace mmu {
 
@@ -202,6 +202,11 @@ class Mmu final : private FlushCheck::Watcher {
     return h.tag == (linear & ~kPageMask) ? h.pfn : kNoFrame;
   }
 
+  // `n` more accesses that hostRead/hostWrite would have answered (a string instruction that copies
+  // a run of elements with the pointers of one call each): counted as that many TLB hits, exactly
+  // as n calls would count them.
+  void countHostHits(uint64_t n) { hostHits_ += n; }
+
   // ---- Host cache (inline hot path) ------------------------------------------------------------
   static constexpr unsigned kHostSlots = 256;  // per table, direct-mapped on the linear page
  private:
@@ -276,9 +281,13 @@ class Mmu final : private FlushCheck::Watcher {
   MmuStats run_;
   std::map<uint32_t, MmuStats> perSpace_;
   MmuStats* current_;
-  std::vector<uint8_t> watch_;                     // reasons per physical frame (1M frames)
-  std::unordered_map<uint32_t, uint32_t> ptRefs_;  // frame -> paging words of valid entries (0:
-                                                   // watched until the next sweepWatches())
+  ZeroedArray<uint8_t> watch_{size_t{1} << 20};  // reasons per physical frame (1M frames)
+  // Per frame: the paging words of valid TLB entries in it, and kListed while the frame is in
+  // ptFrames_ (a count of 0 there: watched until the next sweepWatches()). A flat table and a
+  // list instead of a hash map: every fill and every drop of an entry counts two words.
+  static constexpr uint32_t kListed = 0x80000000u;
+  ZeroedArray<uint32_t> ptRefs_{size_t{1} << 20};
+  std::vector<uint32_t> ptFrames_;
   std::array<std::array<HostEntry, kHostSlots>, 6> host_;
   FlushCheck check_{*this};
 };

@@ -45,12 +45,11 @@ const char* stopReasonName(StopReason reason) {
 Core::Core(CpuBus& bus, mmu::Mmu& mmu)
     : bus_(bus),
       mmu_(mmu),
-      codeFrame_(size_t{1} << 20, 0),
-      codeRange_(size_t{1} << 20, kEmptyRange) {}
+      codeFrame_(size_t{1} << 20),
+      codeRange_(size_t{1} << 20) {}
 
-Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu) : Core(bus, mmu), blocks_(new Block[size_t{1} << kBlockBits]) {
+Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu) : Core(bus, mmu), blocks_(size_t{1} << kBlockBits) {
   codeFrames_.reserve(4096);
-  for (size_t k = 0; k < (size_t{1} << kBlockBits); ++k) blocks_[k].key = 0;
   events_.bind(this, &mmu_);
   mmu_.setCycleCounter(&cycles_);
   mmu_.setInstructionPointer(&curEip_);
@@ -532,6 +531,7 @@ Cpu::Block* Cpu::buildBlock(uint32_t linear, uint8_t* host, uintptr_t key, size_
   if (codeFrame_[pfn] != 1) {
     if (codeFrame_[pfn] == 0) codeFrames_.push_back(pfn);
     codeFrame_[pfn] = 1;
+    codeRange_[pfn] = kEmptyRange;
     mmu_.watchFrame(pfn, mmu::Mmu::kWatchCode);
   }
   uint32_t range = codeRange_[pfn];

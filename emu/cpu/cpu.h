@@ -27,6 +27,7 @@
 #include "emu/cpu/bus.h"
 #include "emu/events/events.h"
 #include "mmu/mmu.h"
+#include "mmu/zeroed_array.h"
 
 namespace emu {
 
@@ -204,8 +205,10 @@ struct Core {
   // Frames holding decoded code, which stores must check. Per 4 KB frame: 0 never held code,
   // 1 watched, 2 dropped (still listed by the cache); and the byte range [lo, hi) its cached
   // instructions cover (lo | hi << 16), so a store to data sharing a page with code keeps it.
-  std::vector<uint8_t> codeFrame_;
-  std::vector<uint32_t> codeRange_;
+  // Both are zero-filled lazily (mmu/zeroed_array.h); a frame's range is meaningful only while
+  // it is watched (codeFrame_ 1), and is reset when it becomes watched.
+  mmu::ZeroedArray<uint8_t> codeFrame_;
+  mmu::ZeroedArray<uint32_t> codeRange_;
 
   EventBus events_;
 
@@ -414,7 +417,7 @@ class Cpu final : public ContextSource, private Core {
     uint32_t count;  // instructions
     Insn insns[kMaxBlockInsns];
   };
-  std::unique_ptr<Block[]> blocks_;
+  mmu::ZeroedArray<Block> blocks_;  // key 0: empty; zeroed lazily (mmu/zeroed_array.h)
   std::vector<uint32_t> codeFrames_;  // the frames marked in codeFrame_
   uint8_t* fetchHost_ = nullptr;      // the host mapping of Core::fetchLin_'s page
 
