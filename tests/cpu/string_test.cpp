@@ -127,5 +127,44 @@ TEST_F(Strings, LongRepYieldsAndResumes) {
   EXPECT_EQ(bus.read(0x100000 + 100000, 1), 0u);
 }
 
+// REP MOVSD over three pages whose translations are not in the TLB: each page is translated by
+// its first element (a walk, the TLB filled) and the rest of it copied as one run. Every count is
+// what the element-by-element loop gives ([386PRM] REP MOVS 5 + 4n; mmu/cost_model.h):
+//   cycles: 5 + 4 * 3072 for the instruction, and per page of source and of destination one walk
+//     (kTlbMiss 9) and one PTE write-back (A for a read, A and D at once for a write; the PDE's A
+//     is set in advance): 6 * (9 + 2) = 66;
+//   TLB misses: 6, one per page; TLB hits: a read and a write per element but those 6 first
+//     accesses (2 * 3072 - 6 = 6138), plus the fetch's 2 (the host pointer at block entry, and
+//     the translation that builds the block at the REP MOVSD, which starts no block yet).
+TEST_F(Strings, RepMovsdAcrossUntranslatedPagesCountsEveryElement) {
+  constexpr uint32_t kDir = 0x10000, kTable = 0x11000;
+  bus.poke32(kDir, kTable | 0x27);  // present, writable, user, accessed
+  for (uint32_t page = 0; page < 0x40; ++page) {
+    uint32_t accessed = page == kCode >> 12 ? 0x20 : 0;  // the code's page: A already set
+    bus.poke32(kTable + 4 * page, (page << 12) | 0x7 | accessed);
+  }
+  flat32({0x90, 0xF3, 0xA5});  // nop; rep movsd
+  for (uint32_t k = 0; k < 3072; ++k) bus.poke32(0x20000 + 4 * k, 0x5000000 + k);
+  cpu.setCr3(kDir);
+  cpu.setCr0(cpu.cr0() | mmu::kCr0Pg);
+  steps(1);  // the nop: the code page is in the TLB
+  cpu.setReg(kEsi, 0x20000);
+  cpu.setReg(kEdi, 0x30000);
+  cpu.setReg(kEcx, 3072);
+  uint64_t c0 = cpu.cycles();
+  mmu::MmuStats s0 = mmu.stats();
+  steps(1);
+  mmu::MmuStats s1 = mmu.stats();
+  for (uint32_t k = 0; k < 3072; ++k) ASSERT_EQ(bus.peek32(0x30000 + 4 * k), 0x5000000 + k) << k;
+  EXPECT_EQ(cpu.reg(kEcx), 0u);
+  EXPECT_EQ(cpu.reg(kEsi), 0x23000u);
+  EXPECT_EQ(cpu.reg(kEdi), 0x33000u);
+  EXPECT_EQ(cpu.cycles() - c0, 5u + 4 * 3072 + 6 * (9 + 2));
+  EXPECT_EQ(s1.tlbMisses - s0.tlbMisses, 6u);
+  EXPECT_EQ(s1.tlbHits - s0.tlbHits, 2u * 3072 - 6 + 2);
+  EXPECT_EQ(bus.peek32(kTable + 4 * 0x30) & 0x60, 0x60u);  // destination PTE: A and D
+  EXPECT_EQ(bus.peek32(kTable + 4 * 0x20) & 0x60, 0x20u);  // source PTE: A only
+}
+
 }  // namespace
 }  // namespace emu::test
