@@ -70,6 +70,29 @@ stats_determinism)
   done
   cmp "$OUT/demo1.jsonl" "$OUT/demo2.jsonl" || fail "two runs of the demo gave different traces"
   ;;
+exact_run)
+  # Speed work must not change a run: two long runs (the default demo, 19.3 million
+  # instructions: cowtest's forks and copies, free, forkstorm 8 4; and forkstorm 300 8, 19.6
+  # million instructions of REP MOVSD page copies, faults and CR3 loads) give the summary lines
+  # and the trace (every page fault, TLB miss and flush, CR3 write, system call and interrupt:
+  # kinds, cycles, instruction counts, addresses) that they gave before the interpreter's fast
+  # paths were changed. The expected values (exact_run.expected) come from the build of commit
+  # aa2ed8f (before them), recorded with this same function; a change that alters the guest or
+  # the trace's format must regenerate them from a run of a build whose CPU is unchanged.
+  fingerprint() {  # NAME ARGS...: the run's summary lines and its trace's SHA-256
+    name=$1
+    shift
+    "$XRAY86" run --quiet --stats --trace pf,tlb,cr3,sys,int --trace-format jsonl \
+      --trace-out "$OUT/exact_$name.jsonl" "$@" > /dev/null 2> "$OUT/exact_$name.summary" \
+      || fail "run $name failed"
+    grep -E '^  (instructions|cycles|TLB|TLB flushes|page faults|stale TLB uses|repeat faults|fault resolutions|exceptions|interrupts|system calls) ' \
+      "$OUT/exact_$name.summary" | sed "s/^/$name:/"
+    echo "$name: trace sha256 $(sha256sum < "$OUT/exact_$name.jsonl" | cut -d' ' -f1)"
+    rm -f "$OUT/exact_$name.jsonl"
+  }
+  { fingerprint demo; fingerprint forkstorm --cmdline 'run=forkstorm 300 8'; } > "$OUT/exact_run.txt"
+  diff "$SRC/exact_run.expected" "$OUT/exact_run.txt" || fail "the runs differ from before (diff above)"
+  ;;
 *) fail "unknown test $1" ;;
 esac
 exit 0
