@@ -43,10 +43,7 @@ const char* stopReasonName(StopReason reason) {
 }
 
 Core::Core(CpuBus& bus, mmu::Mmu& mmu)
-    : bus_(bus),
-      mmu_(mmu),
-      codeFrame_(size_t{1} << 20),
-      codeRange_(size_t{1} << 20) {}
+    : bus_(bus), mmu_(mmu), codeFrame_(size_t{1} << 20), codeRange_(size_t{1} << 20) {}
 
 Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu) : Core(bus, mmu), blocks_(size_t{1} << kBlockBits) {
   codeFrames_.reserve(4096);

@@ -417,7 +417,7 @@ class Cpu final : public ContextSource, private Core {
     uint32_t count;  // instructions
     Insn insns[kMaxBlockInsns];
   };
-  mmu::ZeroedArray<Block> blocks_;  // key 0: empty; zeroed lazily (mmu/zeroed_array.h)
+  mmu::ZeroedArray<Block> blocks_;    // key 0: empty; zeroed lazily (mmu/zeroed_array.h)
   std::vector<uint32_t> codeFrames_;  // the frames marked in codeFrame_
   uint8_t* fetchHost_ = nullptr;      // the host mapping of Core::fetchLin_'s page
 

@@ -125,8 +125,8 @@ uint32_t movsRun(Core& c, const Insn& i, const StringRegs& sr, uint32_t cnt, uin
   const Segment& es = c.seg_[kEs];
   uint32_t si = sr.get(c, kEsi), di = sr.get(c, kEdi);
   uint32_t ls = ds.base + si, ld = es.base + di;
-  uint32_t n = std::min(runRoom<W>(sr, ls, si, std::min<uint64_t>(cnt, left)),
-                        runRoom<W>(sr, ld, di, left));
+  uint32_t n =
+      std::min(runRoom<W>(sr, ls, si, std::min<uint64_t>(cnt, left)), runRoom<W>(sr, ld, di, left));
   if (n == 0 || !ds.readable || !es.writable || !segRangeOk(ds, si, n * W) ||
       !segRangeOk(es, di, n * W))
     return 0;
@@ -217,9 +217,8 @@ bool strMovs(Core& c, const Insn& i) {
     return true;
   };
   if (!(i.pfx & (Insn::kPfxRep | Insn::kPfxRepne))) return one();
-  return repeatRuns(c, i, sr, cost::kRepMovsPer, one, [&](uint32_t cnt, uint64_t left) {
-    return movsRun<W>(c, i, sr, cnt, left);
-  });
+  return repeatRuns(c, i, sr, cost::kRepMovsPer, one,
+                    [&](uint32_t cnt, uint64_t left) { return movsRun<W>(c, i, sr, cnt, left); });
 }
 
 template <unsigned W>
@@ -263,9 +262,8 @@ bool strStos(Core& c, const Insn& i) {
     return true;
   };
   if (!(i.pfx & (Insn::kPfxRep | Insn::kPfxRepne))) return one();
-  return repeatRuns(c, i, sr, cost::kRepStosPer, one, [&](uint32_t cnt, uint64_t left) {
-    return stosRun<W>(c, sr, v, cnt, left);
-  });
+  return repeatRuns(c, i, sr, cost::kRepStosPer, one,
+                    [&](uint32_t cnt, uint64_t left) { return stosRun<W>(c, sr, v, cnt, left); });
 }
 
 template <unsigned W>
