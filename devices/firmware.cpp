@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "devices/acpi.h"
 #include "devices/mptable.h"
 
 extern "C" const uint8_t xray86_bios_rom[];
@@ -23,7 +24,7 @@ std::vector<E820Entry> memoryMap(uint32_t ramBytes) {
   std::vector<E820Entry> map = {
       {0, kEbda, 1},                // conventional memory
       {kEbda, 0xA0000 - kEbda, 2},  // the EBDA (MP tables)
-      {0xF0000, 0x10000, 2},        // the BIOS ROM
+      {kAcpiBase, 0x100000 - kAcpiBase, 2},  // the ACPI tables and the BIOS ROM
   };
   if (ramBytes > 0x100000) map.push_back({0x100000, ramBytes - 0x100000ull, 1});
   map.push_back({0xFEC00000, 0x1000, 2});  // I/O APIC
@@ -71,6 +72,8 @@ void installFirmware(Ram& ram, Disk* master, Disk* slave) {
   mp.floatingPointers[1] = kBiosMpFloating;
   mp.configTable = kBiosMpConfig;
   writeMpTables(ram, mp);
+  // ACPI beside them, in the 64 KB below the ROM (acpi.h).
+  writeAcpiTables(ram, AcpiLayout{});
 
   // The ROM's data block (see bios.S): E820, extended memory sizes, disk geometry.
   std::vector<E820Entry> map = memoryMap(ram.size());

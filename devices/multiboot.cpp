@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "devices/acpi.h"
 #include "devices/firmware.h"
 
 namespace devices {
@@ -37,8 +38,22 @@ std::string hex(uint32_t v) {
   return buf;
 }
 
-// A physical range the loader fills must be RAM, above the real-mode area it leaves alone
-// (the IVT, BDA and our information block) and outside the 0xA0000-0xFFFFF hole.
+// The firmware's own areas below 1 MB, which a kernel or module must not overwrite (the rest of
+// RAM is the kernel's to use, as with QEMU's loader: a real-mode test may load at 0x8000).
+struct Reserved {
+  uint32_t start, end;
+  const char* what;
+};
+constexpr Reserved kReserved[] = {
+    {0x0, 0x500, "the interrupt vector table and BIOS data area 0x0-0x4ff"},
+    {kEbda, 0xA0000, "the EBDA and its MP floating pointer 0x9fc00-0x9ffff"},
+    {0xA0000, 0xC0000, "video memory 0xa0000-0xbffff"},
+    {0xC0000, kAcpiBase, "the option ROM area 0xc0000-0xdffff"},
+    {kAcpiBase, kBiosBase, "the ACPI tables 0xe0000-0xeffff"},
+    {kBiosBase, 0x100000, "the BIOS ROM and its MP table 0xf0000-0xfffff"},
+};
+
+// A physical range the loader fills must be RAM and outside the firmware's areas.
 bool placeable(const Ram& ram, uint64_t start, uint64_t len, std::string& why) {
   if (len == 0) return true;
   uint64_t end = start + len;
@@ -49,20 +64,25 @@ bool placeable(const Ram& ram, uint64_t start, uint64_t len, std::string& why) {
           " MB)";
     return false;
   }
-  if (start < kMultibootInfoEnd) {
-    why = "starts at " + hex(static_cast<uint32_t>(start)) +
-          ", inside the first 64 KB the loader uses";
-    return false;
-  }
-  if (start < 0x100000 && end > 0xA0000) {
-    why = "overlaps the video and BIOS area 0xA0000-0xFFFFF";
-    return false;
+  for (const Reserved& r : kReserved) {
+    if (start < r.end && end > r.start) {
+      why = "overlaps " + std::string(r.what);
+      return false;
+    }
   }
   return true;
 }
 
+bool overlaps(const std::vector<std::pair<uint64_t, uint64_t>>& ranges, uint64_t start,
+              uint64_t end) {
+  for (const auto& [s, e] : ranges)
+    if (start < e && end > s) return true;
+  return false;
+}
+
 struct Image {
   uint32_t lowest = UINT32_MAX, highest = 0, entry = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;  // [start, end) of what was loaded
 };
 
 bool loadElf(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, Image& img,
@@ -127,6 +147,7 @@ bool loadElf(Ram& ram, const std::string& path, const std::vector<uint8_t>& f, I
     ram.fill(paddr + filesz, 0, memsz - filesz);
     img.lowest = std::min(img.lowest, paddr);
     img.highest = std::max(img.highest, paddr + memsz);
+    img.ranges.push_back({paddr, uint64_t{paddr} + memsz});
     ++loaded;
   }
   if (!loaded) {
@@ -174,17 +195,20 @@ bool loadKludge(Ram& ram, const std::string& path, const std::vector<uint8_t>& f
   ram.fill(static_cast<uint32_t>(loadAddr + size), 0, static_cast<uint32_t>(end - loadAddr - size));
   img.lowest = loadAddr;
   img.highest = static_cast<uint32_t>(end);
+  img.ranges.push_back({loadAddr, end});
   img.entry = entry;
   return true;
 }
 
-// Bump allocator over the information block 0x9000-0xFFFF.
+// Bump allocator over the information block: 0x9000-0xFFFF, or the 28 KB after the modules
+// when the kernel or a module lies there.
 struct InfoArea {
   Ram& ram;
   uint32_t next = kMultibootInfo;
+  uint32_t end = kMultibootInfoEnd;
   uint32_t alloc(uint32_t size, std::string& error) {
     next = (next + 3) & ~3u;
-    if (next + size > kMultibootInfoEnd) {
+    if (next + size > end) {
       error = "multiboot command lines and module list do not fit in the loader's 28 KB area";
       return 0;
     }
@@ -237,19 +261,14 @@ bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state,
     return false;
   }
 
-  InfoArea area{ram};
-  uint32_t info = area.alloc(88, error);
-  if (!info) return false;
-
   // Modules, page-aligned after the kernel.
-  uint32_t modsAddr = 0;
-  if (!options.modules.empty()) {
-    modsAddr = area.alloc(static_cast<uint32_t>(16 * options.modules.size()), error);
-    if (!modsAddr) return false;
-  }
+  struct Module {
+    uint64_t at;
+    size_t size;
+  };
+  std::vector<Module> mods;
   uint64_t next = (uint64_t{img.highest} + 0xFFF) & ~uint64_t{0xFFF};
-  for (size_t i = 0; i < options.modules.size(); ++i) {
-    const std::string& spec = options.modules[i];
+  for (const std::string& spec : options.modules) {
     std::string file = spec.substr(0, spec.find(' '));
     std::vector<uint8_t> m;
     if (!fetchFile(options, file, "module", m, error)) return false;
@@ -259,13 +278,38 @@ bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state,
       return false;
     }
     ram.copyIn(static_cast<uint32_t>(next), m.data(), static_cast<uint32_t>(m.size()));
-    uint32_t line = area.string(spec, error);
+    mods.push_back({next, m.size()});
+    img.ranges.push_back({next, next + m.size()});
+    next = (next + m.size() + 0xFFF) & ~uint64_t{0xFFF};
+  }
+
+  InfoArea area{ram};
+  if (overlaps(img.ranges, kMultibootInfo, kMultibootInfoEnd)) {
+    // A kernel loaded low (a real-mode test at 0x8000): the block goes after it and its modules.
+    std::string why;
+    uint32_t size = kMultibootInfoEnd - kMultibootInfo;
+    if (!placeable(ram, next, size, why)) {
+      error = "kernel " + options.kernel + " covers 0x9000-0xffff and the multiboot information " +
+              "cannot go after it at " + hex(static_cast<uint32_t>(next)) + ": it " + why;
+      return false;
+    }
+    area.next = static_cast<uint32_t>(next);
+    area.end = static_cast<uint32_t>(next) + size;
+  }
+  uint32_t info = area.alloc(88, error);
+  if (!info) return false;
+  uint32_t modsAddr = 0;
+  if (!mods.empty()) {
+    modsAddr = area.alloc(static_cast<uint32_t>(16 * mods.size()), error);
+    if (!modsAddr) return false;
+  }
+  for (size_t i = 0; i < mods.size(); ++i) {
+    uint32_t line = area.string(options.modules[i], error);
     if (!line) return false;
     uint32_t e = modsAddr + static_cast<uint32_t>(i) * 16;
-    ram.write32(e, static_cast<uint32_t>(next));                 // mod_start
-    ram.write32(e + 4, static_cast<uint32_t>(next + m.size()));  // mod_end
-    ram.write32(e + 8, line);                                    // string
-    next = (next + m.size() + 0xFFF) & ~uint64_t{0xFFF};
+    ram.write32(e, static_cast<uint32_t>(mods[i].at));                   // mod_start
+    ram.write32(e + 4, static_cast<uint32_t>(mods[i].at + mods[i].size));  // mod_end
+    ram.write32(e + 8, line);                                            // string
   }
 
   uint32_t cmdline = area.string(options.kernel + " " + options.cmdline, error);

@@ -21,6 +21,8 @@ constexpr uint32_t kCgaBase = devices::Cga::kBase;
 constexpr uint32_t kCgaEnd = devices::Cga::kBase + devices::Cga::kSize;
 // The longest the CPU runs without the devices looking at the time: 1 ms of guest time.
 constexpr uint64_t kMaxSlice = devices::kCpuHz / 1000;
+// Processors the machine has (fw_cfg, the MP and ACPI tables): one until SMP is modelled.
+constexpr uint16_t kCpus = 1;
 }  // namespace
 
 namespace {
@@ -107,7 +109,8 @@ Machine::Machine(const MachineConfig& config)
       kbc_(router_),
       cmos_(clock_, config.rtc, config.memMb << 20),
       cga_(clock_),
-      debug_(console_) {
+      debug_(console_),
+      fwcfg_(kCpus, uint64_t{config.memMb} << 20, config.cmdline) {
   router_.attach(ports_);
   pic_.attach(ports_);
   pit_.attach(ports_);
@@ -117,6 +120,7 @@ Machine::Machine(const MachineConfig& config)
   cmos_.attach(ports_);
   cga_.attach(ports_);
   debug_.attach(ports_);
+  fwcfg_.attach(ports_);
   mmio_.map(devices::IoApic::kBase, 0x1000, &ioapic_);
   mmio_.map(devices::LocalApic::kBase, 0x1000, &lapic_);
   kbc_.onA20 = [this](bool on) { setA20(on); };

@@ -25,6 +25,7 @@
 #include "devices/console.h"
 #include "devices/debugport.h"
 #include "devices/firmware.h"
+#include "devices/fwcfg.h"
 #include "devices/i8042.h"
 #include "devices/i8254.h"
 #include "devices/i8259.h"
@@ -206,6 +207,7 @@ class Machine final : public CpuBus {
   devices::Cmos cmos_;
   devices::Cga cga_;
   devices::DebugPorts debug_;
+  devices::FwCfg fwcfg_;
   std::vector<uint8_t> userRom_;  // --bios: also at the top of the 4 GB space
   uint32_t a20Mask_ = ~(1u << 20);
   bool resetRequested_ = false;

@@ -93,6 +93,21 @@ TEST(Boot, MultibootKernelChecksItsInformation) {
   EXPECT_EQ(out.text, "multiboot information checked\n");
 }
 
+// fwcfg_acpi.S, linked at 0x8000: fw_cfg's signature, CPU count (1) and RAM size (the default
+// 256 MB), then the ACPI tables found by a scan of 0xE0000-0xFFFFF with every checksum checked
+// and the MADT's processor, I/O APIC and IRQ 0 override read (the numbered checks in the file).
+TEST(Boot, LowMultibootKernelReadsFwCfgAndAcpi) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.kernel = kImages + "/fwcfg_acpi.elf";
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  auto r = m->run(kInsns, kCycles);
+  EXPECT_EQ(r.kind, Kind::kGuestExit) << r.message;
+  EXPECT_EQ(r.status, (0x2A << 1) | 1) << "failed check " << ((r.status - 1) >> 1);
+  EXPECT_EQ(out.text, "fw_cfg and ACPI checked\n");
+}
+
 TEST(Boot, ApicTimerCountsExactlyTenPeriods) {
   devices::StringSink out;
   MachineConfig c;

@@ -217,8 +217,7 @@ TEST(Multiboot, BadImagesGiveOneLineErrors) {
 
   std::string low = writeTemp("low.elf", elf(0xB8000));
   EXPECT_FALSE(loadMultiboot(ram, {low, "", {}}, s, err));
-  EXPECT_EQ(err, "kernel " + low +
-                     " segment 0 at 0xb8000 overlaps the video and BIOS area 0xA0000-0xFFFFF");
+  EXPECT_EQ(err, "kernel " + low + " segment 0 at 0xb8000 overlaps video memory 0xa0000-0xbffff");
 
   std::string video = writeTemp("video.elf", elf(0x100000, 0x1000, 0x8));  // flag 3: unknown
   EXPECT_FALSE(loadMultiboot(ram, {video, "", {}}, s, err));
