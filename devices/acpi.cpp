@@ -179,9 +179,9 @@ AcpiAddresses writeAcpiTables(Ram& ram, const AcpiLayout& layout) {
   rsdp.b[8] = static_cast<uint8_t>(-checksum8(rsdp.b.data(), 20));
 
   ram.fill(layout.base, 0, at.end - layout.base);
-  for (const auto& [addr, t] : {std::pair{at.rsdp, &rsdp}, std::pair{at.facs, &facs},
-                                std::pair{at.rsdt, &rsdt}, std::pair{at.fadt, &fadt},
-                                std::pair{at.madt, &madt}, std::pair{at.dsdt, &dsdt}})
+  for (const auto& [addr, t] :
+       {std::pair{at.rsdp, &rsdp}, std::pair{at.facs, &facs}, std::pair{at.rsdt, &rsdt},
+        std::pair{at.fadt, &fadt}, std::pair{at.madt, &madt}, std::pair{at.dsdt, &dsdt}})
     ram.copyIn(addr, t->b.data(), static_cast<uint32_t>(t->b.size()));
   return at;
 }

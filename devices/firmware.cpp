@@ -22,8 +22,8 @@ std::span<const uint8_t> builtinBios() {
 
 std::vector<E820Entry> memoryMap(uint32_t ramBytes) {
   std::vector<E820Entry> map = {
-      {0, kEbda, 1},                // conventional memory
-      {kEbda, 0xA0000 - kEbda, 2},  // the EBDA (MP tables)
+      {0, kEbda, 1},                         // conventional memory
+      {kEbda, 0xA0000 - kEbda, 2},           // the EBDA (MP tables)
       {kAcpiBase, 0x100000 - kAcpiBase, 2},  // the ACPI tables and the BIOS ROM
   };
   if (ramBytes > 0x100000) map.push_back({0x100000, ramBytes - 0x100000ull, 1});

@@ -307,9 +307,9 @@ bool loadMultiboot(Ram& ram, const MultibootOptions& options, BootState& state,
     uint32_t line = area.string(options.modules[i], error);
     if (!line) return false;
     uint32_t e = modsAddr + static_cast<uint32_t>(i) * 16;
-    ram.write32(e, static_cast<uint32_t>(mods[i].at));                   // mod_start
+    ram.write32(e, static_cast<uint32_t>(mods[i].at));                     // mod_start
     ram.write32(e + 4, static_cast<uint32_t>(mods[i].at + mods[i].size));  // mod_end
-    ram.write32(e + 8, line);                                            // string
+    ram.write32(e + 8, line);                                              // string
   }
 
   uint32_t cmdline = area.string(options.kernel + " " + options.cmdline, error);

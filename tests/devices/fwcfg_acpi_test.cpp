@@ -118,15 +118,15 @@ TEST(Acpi, FoundByScanningLikeAnOsWithEveryChecksumValid) {
   EXPECT_EQ(*ram.at(fadt + 8), 1);                 // revision 1
   uint32_t facs = rd32(ram, fadt + 36), dsdt = rd32(ram, fadt + 40);
   EXPECT_EQ(facs, 0xE0040u);
-  EXPECT_EQ(facs % 64, 0u);  // ACPI 1.0b 5.2.9: the FACS is 64-byte aligned
-  EXPECT_EQ(rd16(ram, fadt + 46), 9u);        // SCI_INT: IRQ 9
-  EXPECT_EQ(rd32(ram, fadt + 48), 0u);        // SMI_CMD: none, ACPI always enabled
-  EXPECT_EQ(rd32(ram, fadt + 56), 0x600u);    // PM1a_EVT_BLK
-  EXPECT_EQ(rd32(ram, fadt + 64), 0x604u);    // PM1a_CNT_BLK: DebugPorts' soft-off register
-  EXPECT_EQ(*ram.at(fadt + 88), 4);           // PM1_EVT_LEN
-  EXPECT_EQ(*ram.at(fadt + 89), 2);           // PM1_CNT_LEN
-  EXPECT_EQ(*ram.at(fadt + 108), 0x32);       // CENTURY: the CMOS register
-  EXPECT_EQ(rd32(ram, fadt + 112), 0x35u);    // WBINVD | PROC_C1 | PWR_BUTTON | SLP_BUTTON
+  EXPECT_EQ(facs % 64, 0u);                 // ACPI 1.0b 5.2.9: the FACS is 64-byte aligned
+  EXPECT_EQ(rd16(ram, fadt + 46), 9u);      // SCI_INT: IRQ 9
+  EXPECT_EQ(rd32(ram, fadt + 48), 0u);      // SMI_CMD: none, ACPI always enabled
+  EXPECT_EQ(rd32(ram, fadt + 56), 0x600u);  // PM1a_EVT_BLK
+  EXPECT_EQ(rd32(ram, fadt + 64), 0x604u);  // PM1a_CNT_BLK: DebugPorts' soft-off register
+  EXPECT_EQ(*ram.at(fadt + 88), 4);         // PM1_EVT_LEN
+  EXPECT_EQ(*ram.at(fadt + 89), 2);         // PM1_CNT_LEN
+  EXPECT_EQ(*ram.at(fadt + 108), 0x32);     // CENTURY: the CMOS register
+  EXPECT_EQ(rd32(ram, fadt + 112), 0x35u);  // WBINVD | PROC_C1 | PWR_BUTTON | SLP_BUTTON
 
   EXPECT_EQ(std::memcmp(ram.at(facs, 4), "FACS", 4), 0);
   EXPECT_EQ(rd32(ram, facs + 4), 64u);
@@ -242,7 +242,7 @@ TEST(Multiboot, LoadsBelow64KbLikeQemu) {
   std::string big = kludge("low_big.bin", 0x8000, 0x1000, 0xA800);
   ASSERT_TRUE(loadMultiboot(ram, {big, "x", {}}, s, err)) << err;
   EXPECT_EQ(s.ebx, 0xB000u);
-  EXPECT_EQ(*ram.at(0xA7FF), 0);  // bss zeroed
+  EXPECT_EQ(*ram.at(0xA7FF), 0);                    // bss zeroed
   EXPECT_EQ(ram.read32(s.ebx + 16), 0xB000u + 88);  // the command line follows the structure
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(ram.at(0xB000 + 88, 1))), big + " x");
 }
