@@ -43,7 +43,10 @@ def read_packet(s) -> bytes:
 with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
-server = subprocess.Popen([xray86, "run", "--gdb", str(port), "-S", "--quiet"],
+# `run=compute 16` runs for seconds (1.57 G instructions), so the guest is still running when the
+# Ctrl-C below comes 0.5 s after `c`; the default demo can end before it.
+server = subprocess.Popen([xray86, "run", "--gdb", str(port), "-S", "--quiet",
+                           "--cmdline", "run=compute 16"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 server.stderr.readline()  # "xray86: gdb can attach ..."
 s = socket.create_connection(("127.0.0.1", port), timeout=20)
