@@ -22,27 +22,13 @@
 #include <string>
 #include <vector>
 
+#include "devices/le_bytes.h"
 #include "devices/mptable.h"
 
 namespace devices {
 
 namespace {
-struct Table {
-  std::vector<uint8_t> b;
-  void u8(uint8_t v) { b.push_back(v); }
-  void u16(uint16_t v) {
-    u8(static_cast<uint8_t>(v));
-    u8(static_cast<uint8_t>(v >> 8));
-  }
-  void u32(uint32_t v) {
-    u16(static_cast<uint16_t>(v));
-    u16(static_cast<uint16_t>(v >> 16));
-  }
-  void text(const char* s) { b.insert(b.end(), s, s + std::strlen(s)); }
-  void zeros(size_t n) { b.insert(b.end(), n, 0); }
-  void put32(size_t at, uint32_t v) {
-    for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
-  }
+struct Table : LeBytes {
   // The 36-byte header; the length and checksum are filled in by finish().
   void header(const char* signature, uint8_t revision) {
     text(signature);
@@ -56,9 +42,9 @@ struct Table {
     u32(1);            // Creator Revision
   }
   void finish() {
-    put32(4, static_cast<uint32_t>(b.size()));
-    b[9] = 0;
-    b[9] = static_cast<uint8_t>(-checksum8(b.data(), static_cast<uint32_t>(b.size())));
+    put32(4, static_cast<uint32_t>(bytes.size()));
+    bytes[9] = 0;
+    bytes[9] = static_cast<uint8_t>(-checksum8(bytes.data(), static_cast<uint32_t>(bytes.size())));
   }
 };
 
@@ -105,13 +91,13 @@ AcpiAddresses writeAcpiTables(Ram& ram, const AcpiLayout& layout) {
   madt.u8(1);  // LINT1
   madt.finish();
 
-  at.dsdt = alignUp(at.madt + static_cast<uint32_t>(madt.b.size()), 16);
+  at.dsdt = alignUp(at.madt + static_cast<uint32_t>(madt.bytes.size()), 16);
   Table dsdt;
   dsdt.header("DSDT", 1);
   const uint8_t s5[] = {0x08, '\\', '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00};
-  dsdt.b.insert(dsdt.b.end(), s5, s5 + sizeof s5);
+  dsdt.bytes.insert(dsdt.bytes.end(), s5, s5 + sizeof s5);
   dsdt.finish();
-  at.end = at.dsdt + static_cast<uint32_t>(dsdt.b.size());
+  at.end = at.dsdt + static_cast<uint32_t>(dsdt.bytes.size());
 
   Table facs;
   facs.text("FACS");
@@ -120,7 +106,7 @@ AcpiAddresses writeAcpiTables(Ram& ram, const AcpiLayout& layout) {
   facs.u32(0);  // firmware waking vector
   facs.u32(0);  // global lock
   facs.u32(0);  // flags
-  facs.zeros(64 - facs.b.size());
+  facs.zeros(64 - facs.bytes.size());
 
   Table fadt;
   fadt.header("FACP", 1);
@@ -176,13 +162,13 @@ AcpiAddresses writeAcpiTables(Ram& ram, const AcpiLayout& layout) {
   rsdp.text("XRAY86");
   rsdp.u8(0);  // revision 0: ACPI 1.0, no XSDT
   rsdp.u32(at.rsdt);
-  rsdp.b[8] = static_cast<uint8_t>(-checksum8(rsdp.b.data(), 20));
+  rsdp.bytes[8] = static_cast<uint8_t>(-checksum8(rsdp.bytes.data(), 20));
 
   ram.fill(layout.base, 0, at.end - layout.base);
   for (const auto& [addr, t] :
        {std::pair{at.rsdp, &rsdp}, std::pair{at.facs, &facs}, std::pair{at.rsdt, &rsdt},
         std::pair{at.fadt, &fadt}, std::pair{at.madt, &madt}, std::pair{at.dsdt, &dsdt}})
-    ram.copyIn(addr, t->b.data(), static_cast<uint32_t>(t->b.size()));
+    ram.copyIn(addr, t->bytes.data(), static_cast<uint32_t>(t->bytes.size()));
   return at;
 }
 

@@ -14,6 +14,8 @@
 
 #include <cstring>
 
+#include "devices/le_bytes.h"
+
 namespace devices {
 
 uint8_t checksum8(const uint8_t* p, uint32_t len) {
@@ -23,21 +25,7 @@ uint8_t checksum8(const uint8_t* p, uint32_t len) {
 }
 
 namespace {
-struct Writer {
-  std::vector<uint8_t> bytes;
-  void u8(uint8_t v) { bytes.push_back(v); }
-  void u16(uint16_t v) {
-    u8(static_cast<uint8_t>(v));
-    u8(static_cast<uint8_t>(v >> 8));
-  }
-  void u32(uint32_t v) {
-    u16(static_cast<uint16_t>(v));
-    u16(static_cast<uint16_t>(v >> 16));
-  }
-  void text(const char* s, size_t n) {
-    for (size_t i = 0; i < n; ++i) u8(i < std::strlen(s) ? static_cast<uint8_t>(s[i]) : ' ');
-  }
-};
+using Writer = LeBytes;
 
 uint16_t get16(const uint8_t* p) {
   return static_cast<uint16_t>(p[0] | p[1] << 8);
