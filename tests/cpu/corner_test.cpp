@@ -10,30 +10,8 @@ namespace {
 
 class Corners : public CpuTest {
  protected:
-  static constexpr uint32_t kPageDir = 0x10000, kPageTable = 0x11000;
-  // Identity-maps 0-4 MB with 4 KB pages (user, writable, A and D clear) and turns paging on.
-  void pagingIdentity4M() {
-    for (uint32_t i = 0; i < 1024; ++i) bus.poke32(kPageTable + 4 * i, (i << 12) | 7);
-    bus.poke32(kPageDir, kPageTable | 7);
-    cpu.setCr3(kPageDir);
-    cpu.setCr0(cpu.cr0() | mmu::kCr0Pg);
-  }
   uint32_t pte(uint32_t page) { return bus.peek32(kPageTable + 4 * page); }
   void unmap(uint32_t page) { bus.poke32(kPageTable + 4 * page, 0); }
-  // The flat ring-3 segments (CPL 3), so an exception's frame goes to the ring-0 stack
-  // (kRing0Stack) and cannot disturb the page under test.
-  void ring3() {
-    Segment cs3 = cpu.segment(kCs);
-    cs3.selector = kCode3;
-    cs3.access = 0xFA;
-    Segment ds3 = cpu.segment(kDs);
-    ds3.selector = kData3;
-    ds3.access = 0xF2;
-    cpu.setSegment(kCs, cs3);
-    cpu.setSegment(kDs, ds3);
-    cpu.setSegment(kEs, ds3);
-    cpu.setSegment(kSs, ds3);
-  }
   static constexpr uint32_t kDirty = 0x40;  // PTE D bit ([386PRM] 5.2.4.4)
 };
 

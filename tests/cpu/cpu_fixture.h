@@ -100,6 +100,29 @@ class CpuTest : public ::testing::Test {
     tr.access = 0x8B;
     cpu.setTr(tr);
   }
+  // Switches the loaded segments to the flat ring-3 ones (CPL 3); an exception's frame then goes
+  // to the ring-0 stack (kRing0Stack).
+  void ring3() {
+    Segment cs3 = cpu.segment(kCs);
+    cs3.selector = kCode3;
+    cs3.access = 0xFA;
+    Segment ds3 = cpu.segment(kDs);
+    ds3.selector = kData3;
+    ds3.access = 0xF2;
+    cpu.setSegment(kCs, cs3);
+    cpu.setSegment(kDs, ds3);
+    cpu.setSegment(kEs, ds3);
+    cpu.setSegment(kSs, ds3);
+  }
+  // ---- paging scaffolding: 0-4 MB identity-mapped with 4 KB pages ----
+  static constexpr uint32_t kPageDir = 0x10000, kPageTable = 0x11000;
+  // Identity-maps 0-4 MB with 4 KB pages (user, writable, A and D clear) and turns paging on.
+  void pagingIdentity4M() {
+    for (uint32_t i = 0; i < 1024; ++i) bus.poke32(kPageTable + 4 * i, (i << 12) | 7);
+    bus.poke32(kPageDir, kPageTable | 7);
+    cpu.setCr3(kPageDir);
+    cpu.setCr0(cpu.cr0() | mmu::kCr0Pg);
+  }
   // Runs until the CPU halts (a handler stub or the program's HLT); expects that stop.
   void runToHalt(uint64_t limit = 1000) {
     RunResult r = cpu.run(limit);

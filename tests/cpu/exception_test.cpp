@@ -8,30 +8,7 @@
 namespace emu::test {
 namespace {
 
-class Exceptions : public CpuTest {
- protected:
-  // Switches the loaded segments to the flat ring-3 ones (CPL 3).
-  void ring3() {
-    Segment cs3 = cpu.segment(kCs);
-    cs3.selector = kCode3;
-    cs3.access = 0xFA;
-    Segment ds3 = cpu.segment(kDs);
-    ds3.selector = kData3;
-    ds3.access = 0xF2;
-    cpu.setSegment(kCs, cs3);
-    cpu.setSegment(kDs, ds3);
-    cpu.setSegment(kEs, ds3);
-    cpu.setSegment(kSs, ds3);
-  }
-  // Identity-maps 0-4 MB with 4 KB pages (user, writable) and turns paging on.
-  void pagingIdentity4M() {
-    constexpr uint32_t pd = 0x10000, pt = 0x11000;
-    for (uint32_t i = 0; i < 1024; ++i) bus.poke32(pt + 4 * i, (i << 12) | 7);
-    bus.poke32(pd, pt | 7);
-    cpu.setCr3(pd);
-    cpu.setCr0(cpu.cr0() | mmu::kCr0Pg);
-  }
-};
+using Exceptions = CpuTest;
 
 TEST_F(Exceptions, DivideErrorPushesFaultingInstruction) {
   protectedMode({0xF7, 0xF3});  // div ebx
