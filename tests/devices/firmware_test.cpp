@@ -8,27 +8,13 @@
 #include <fstream>
 
 #include "devices/mptable.h"
+#include "tests/devices/image_files.h"
 
 using namespace devices;
+using namespace devices::test;
 
 namespace {
 constexpr uint32_t kRam = 256u << 20;
-
-std::string writeTemp(const std::string& name, const std::vector<uint8_t>& bytes) {
-  std::string path = ::testing::TempDir() + name;
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  return path;
-}
-
-void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void put16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v);
-  b[at + 1] = static_cast<uint8_t>(v >> 8);
-}
 
 // A minimal ELF32 i386 executable: one PT_LOAD segment of `body` at `paddr` (file offset
 // 0x100), memsz = body + bss, with a multiboot header (flags 0) at the start of the body.

@@ -12,8 +12,10 @@
 #include "devices/firmware.h"
 #include "devices/fwcfg.h"
 #include "devices/mptable.h"
+#include "tests/devices/image_files.h"
 
 using namespace devices;
+using namespace devices::test;
 
 namespace {
 constexpr uint32_t kRam = 64u << 20;
@@ -200,16 +202,6 @@ TEST(Acpi, OneProcessorEntryPerCpu) {
   }
 }
 
-std::string writeTemp(const std::string& name, const std::vector<uint8_t>& bytes) {
-  std::string path = ::testing::TempDir() + name;
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  return path;
-}
-void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
-}
 // A flat a.out-kludge kernel: `size` bytes loaded at `load`, header at offset 0, bss to `bssEnd`
 // (0: none), entry just past the header.
 std::string kludge(const std::string& name, uint32_t load, uint32_t size, uint32_t bssEnd = 0) {
