@@ -723,6 +723,11 @@ Cpu::Pending Cpu::servicePending(uint64_t end, uint64_t cycleDeadline, StopReaso
     const Insn* last = in + (left < b->count ? left : b->count);
     bool again = false;
     do {
+      // The deadline is checked before every instruction, as the single-step path does, so a
+      // device event (a timer interrupt) lands on the same instruction whether the run goes block
+      // by block or one instruction at a time (tracing each instruction, a debugger stepping).
+      if (cycles_ >= cycleDeadline) [[unlikely]]
+        return;
       uint32_t next = (eip_ + in->len) & ipMask_;
       curEip_ = eip_;
       eip_ = next;
@@ -733,7 +738,7 @@ Cpu::Pending Cpu::servicePending(uint64_t end, uint64_t cycleDeadline, StopReaso
         break;
       }
       if (eip_ != next || attention_) {
-        again = eip_ == blockEip && !attention_ && icount_ < end && cycles_ < cycleDeadline &&
+        again = eip_ == blockEip && !attention_ && icount_ < end &&
                 mmu_.hostFetch(lin & ~mmu::kPageMask, user()) == page;
         break;
       }
