@@ -396,8 +396,8 @@ void Machine::tickDevices() {
   updateIntr();
 }
 
-Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles) {
-  Outcome r = runSlices(maxInstructions, maxCycles);
+Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles, uint64_t stopCycles) {
+  Outcome r = runSlices(maxInstructions, maxCycles, stopCycles);
   noteUntypedLines(r);
   if (displayText_) drawScreen(true);
   return r;
@@ -449,7 +449,13 @@ std::string Machine::haltReason() {
   return buf;
 }
 
-Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles) {
+// The CPU runs in slices up to the next device deadline (at most kMaxSlice), after each of which
+// the devices look at the time and a script may be typed. A run that stops inside a slice (an
+// instruction count, a cycle count that is no slice's end, a request) leaves it open: the devices
+// do not look, and the next run goes on with the same slice, so where runs stop never changes
+// when the devices look, nor the run.
+Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles,
+                                    uint64_t stopCycles) {
   using Kind = Outcome::Kind;
   Cpu& c = *cpu_;
   for (;;) {
@@ -460,15 +466,31 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
       return {Kind::kInstructionLimit, exit_status::kLimit,
               "stopped after " + std::to_string(c.instructions()) + " instructions (--max-insns)"};
     }
-    if (c.cycles() >= maxCycles) {
+    if (c.cycles() >= std::min(maxCycles, stopCycles)) {
       return {Kind::kCycleLimit, exit_status::kLimit,
               "stopped after " + std::to_string(c.cycles()) + " cycles (--max-cycles)"};
     }
-    uint64_t device = nextDeadline();
-    uint64_t deadline = std::min({device, maxCycles, c.cycles() + kMaxSlice});
-    sliceEnd_ = deadline;
-    RunResult r = c.run(maxInstructions - c.instructions(), deadline);
+    if (!sliceOpen_) {
+      sliceDevice_ = nextDeadline();
+      sliceDue_ = std::min({sliceDevice_, maxCycles, c.cycles() + kMaxSlice});
+      sliceCut_ = false;
+    }
+    sliceOpen_ = true;
+    sliceEnd_ = sliceDue_;
+    RunResult r = c.run(maxInstructions - c.instructions(), std::min(sliceDue_, stopCycles));
     sliceEnd_ = ~uint64_t{0};
+    // Stopped inside the slice: the slice stays open for the next run.
+    bool inside = !sliceCut_ && c.cycles() < sliceDue_ &&
+                  (r.reason == StopReason::kInstructionLimit ||
+                   r.reason == StopReason::kStopRequested ||
+                   ((r.reason == StopReason::kCycleDeadline || r.reason == StopReason::kHalt) &&
+                    c.cycles() >= stopCycles));
+    if (inside) {
+      if (r.reason == StopReason::kStopRequested)
+        return {Kind::kStopped, exit_status::kOk, "stopped on request"};
+      continue;  // the limit: said at the top of the loop
+    }
+    sliceOpen_ = false;
     tickDevices();
     if (displayText_) drawScreen(false);
     switch (r.reason) {
@@ -478,7 +500,7 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
       case StopReason::kHalt:
         if (releaseAtIdleHalt()) continue;  // the guest waits for the next line
         // Asleep with nothing that could ever wake it: no timer armed, no input to come.
-        if (device == devices::kNever && !router_.intr()) {
+        if (sliceDevice_ == devices::kNever && !router_.intr()) {
           return {Kind::kHalted, exit_status::kHalted,
                   "guest halted with no interrupt source armed"};
         }

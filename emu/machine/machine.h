@@ -118,10 +118,13 @@ class Machine final : public CpuBus {
     int status;           // the emulator's exit status for this outcome
     std::string message;  // one line (the triple fault adds the register dump)
   };
-  // Runs until the guest exits or stops, or `maxInstructions` / `maxCycles` (totals) are reached,
-  // or an observer called cpu().requestStop() (kStopped; calling run() again continues the run
-  // exactly as if it had not stopped).
-  Outcome run(uint64_t maxInstructions, uint64_t maxCycles);
+  // Runs until the guest exits or stops, or `maxInstructions` / `maxCycles` / `stopCycles`
+  // (totals) are reached, or an observer called cpu().requestStop() (kStopped). `maxCycles` ends
+  // the device slice running then, as a device deadline would (the devices look at the time, a
+  // script may be typed); a stop for any other reason (an instruction count, `stopCycles`, a
+  // request) leaves the slice open, and the next run() goes on with it: calling run() again
+  // continues the run exactly as if it had not stopped, scripted input included.
+  Outcome run(uint64_t maxInstructions, uint64_t maxCycles, uint64_t stopCycles = ~uint64_t{0});
 
   // ---- CpuBus ----
   uint8_t* frame(uint32_t pa) override;
@@ -155,14 +158,17 @@ class Machine final : public CpuBus {
   // After a guest write: end the slice early if a timer now expires before the slice's end or
   // the guest asked to stop, so that no event is taken late.
   void checkSlice() {
-    if (nextDeadline() < sliceEnd_ || debug_.exitStatus() || resetRequested_) cpu_->endSlice();
+    if (nextDeadline() < sliceEnd_ || debug_.exitStatus() || resetRequested_) {
+      sliceCut_ = true;
+      cpu_->endSlice();
+    }
   }
   void tickDevices();
   uint64_t nextDeadline() const;
   void noteUnassigned(uint32_t pa);
   bool haltIsFinal();        // a halt with interrupts on that nothing can ever end
   std::string haltReason();  // ... and why, in one line
-  Outcome runSlices(uint64_t maxInstructions, uint64_t maxCycles);
+  Outcome runSlices(uint64_t maxInstructions, uint64_t maxCycles, uint64_t stopCycles);
 
   // script_pacing.cpp
   void paceScript();         // after a slice: type the next line if the guest waits for it
@@ -175,6 +181,10 @@ class Machine final : public CpuBus {
   void drawScreen(bool force);  // --display text
 
   uint64_t sliceEnd_ = ~uint64_t{0};  // the deadline the running slice was given
+  bool sliceOpen_ = false;  // a run stopped inside the slice, which the next run goes on with
+  uint64_t sliceDue_ = 0;   // ... and the deadline it has
+  uint64_t sliceDevice_ = 0;  // the devices' next deadline when it began
+  bool sliceCut_ = false;   // checkSlice ended the slice early
   // haltIsFinal: the instruction count the halt began at (none: ~0), the cycle by which every
   // timer armed then has expired, and how many such rounds passed with no interrupt.
   uint64_t haltInstructions_ = ~uint64_t{0}, haltHorizon_ = 0;

@@ -166,17 +166,21 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
   Stop stop;
   for (;;) {
     updateInstructionEvents();
+    // The stuck test's pieces: each from the end of the one before, whichever runs they take
+    // (a piece ends the machine's slice; a run's own limits do not: Machine::run).
     uint64_t piece = stuck_ ? stuck_->limit() / 4 + 1 : 0;
-    uint64_t pieceEnd = maxCycles;
-    if (piece != 0 && cpu.cycles() < maxCycles - std::min(maxCycles, piece)) {
-      pieceEnd = cpu.cycles() + piece;
+    if (piece != 0 && pieceEnd_ == 0) {
+      pieceEnd_ = cpu.cycles() < ~uint64_t{0} - piece ? cpu.cycles() + piece : ~uint64_t{0};
     }
-    emu::Machine::Outcome o = machine_->run(maxInstructions, pieceEnd);
+    uint64_t pieceEnd = piece != 0 ? pieceEnd_ : ~uint64_t{0};
+    emu::Machine::Outcome o = machine_->run(maxInstructions, pieceEnd, maxCycles);
     using K = emu::Machine::Outcome::Kind;
     // Stopped to turn instruction events on (the Nth fault of pf:N): run on.
     if (o.kind == K::kStopped && cause_ == Cause::kNone) continue;
     // The end of a piece: look, then run on.
-    if (o.kind == K::kCycleLimit && cpu.cycles() < maxCycles) {
+    if (o.kind == K::kCycleLimit && piece != 0 && cpu.cycles() >= pieceEnd_ &&
+        cpu.cycles() < maxCycles) {
+      pieceEnd_ = 0;
       if (std::optional<Stop> s = betweenPieces()) {
         stop = *s;
         break;
@@ -246,6 +250,7 @@ bool Run::stopWhenIdle() {
 
 void Run::stopWhenStuck(uint64_t cycles) {
   stuck_.reset(cycles ? new StuckGuest(*machine_, cycles) : nullptr);
+  pieceEnd_ = 0;
 }
 
 Stop Run::idleStop() const {
