@@ -329,6 +329,14 @@ void Mmu::fillHost(const Tlb* tlb, const TlbEntry* e, uint32_t linear, bool user
   const bool inD = !split_ || tlb != &itlb_;
   const bool inI = !split_ || tlb == &itlb_;
   auto put = [&](unsigned table) { host_[table + u][slot] = {linear & ~kPageMask, pfn, base}; };
+  bool slowData = false;
+  for (unsigned k = 0; k < slowCount_; ++k) slowData |= slowPages_[k] == (linear & ~kPageMask);
+  if (slowData) {
+    if (inI && (e == nullptr || accessAllowed(e->user, e->writable, Access::kFetch, user, wp))) {
+      put(kHostFetch);
+    }
+    return;
+  }
   if (inD && (e == nullptr || accessAllowed(e->user, e->writable, Access::kRead, user, wp))) {
     put(kHostRead);
   }
@@ -362,6 +370,15 @@ void Mmu::clearHost() {
 }
 
 void Mmu::flushHostCache() {
+  clearHost();
+}
+
+void Mmu::setSlowDataPages(const std::vector<uint32_t>& pages) {
+  slowCount_ = 0;
+  for (uint32_t p : pages) {
+    if (slowCount_ < kMaxSlowPages) slowPages_[slowCount_++] = p & ~kPageMask;
+  }
+  // Shortcuts made before: dropped, to be made again (or not) by the next translate().
   clearHost();
 }
 

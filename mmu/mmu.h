@@ -164,6 +164,14 @@ class Mmu final : private FlushCheck::Watcher {
   // The owner of PhysMemory changed what frame() returns (the A20 gate): drop cached host pointers.
   void flushHostCache();
 
+  // Linear pages (4 KB bases) whose data accesses must come through translate(): the CPU's data
+  // breakpoints and a debugger's read watches look at each access to them there. No host
+  // shortcut for reading or writing them is made while they are listed (fetches keep theirs);
+  // the TLB, its statistics and the cycles are those of the host path, which counts a TLB hit
+  // for each access as translate() does. An empty list gives the shortcuts back.
+  static constexpr unsigned kMaxSlowPages = 16;
+  void setSlowDataPages(const std::vector<uint32_t>& pages);
+
   // ---- Tools (trace, view, gdb stub, tests): see the rest of this header ------------------------
 
   // What a real access would get, with no side effect (no A/D bit, TLB entry, stat, event, CR2 or
@@ -289,6 +297,8 @@ class Mmu final : private FlushCheck::Watcher {
   ZeroedArray<uint32_t> ptRefs_{size_t{1} << 20};
   std::vector<uint32_t> ptFrames_;
   std::array<std::array<HostEntry, kHostSlots>, 6> host_;
+  std::array<uint32_t, kMaxSlowPages> slowPages_{};  // setSlowDataPages
+  unsigned slowCount_ = 0;
   FlushCheck check_{*this};
 };
 

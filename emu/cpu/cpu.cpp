@@ -89,6 +89,8 @@ void Cpu::reset() {
   for (auto& d : dr_) d = 0;
   dr_[6] = 0xFFFF0FF0;
   dr_[7] = 0x400;
+  dbHits_ = 0;
+  updateDebug();
   mmu_.writeCr4(0);
   mmu_.writeCr3(0);
   mmu_.writeCr0(0x10);  // ET: a 387-class coprocessor interface, as every i686 reports
@@ -119,7 +121,79 @@ void Core::updateAttention() {
   if (halted_) a |= kAttHalt;
   if (stopRequested_) a |= kAttStop;
   if (events_.instructionEvents()) a |= kAttTrace;
+  if (debugExec_ || dbHits_) a |= kAttDebug;
   attention_ = a | (attention_ & kAttEndBlock);
+}
+
+// ---- debug registers (cpu.h draws DR6 and DR7) ----------------------------------------------
+
+void Core::updateDebug() {
+  debugExec_ = debugData_ = 0;
+  std::vector<uint32_t> pages;
+  uint32_t dr7 = dr_[7];
+  for (unsigned n = 0; n < 4; ++n) {
+    if (((dr7 >> (2 * n)) & 3) == 0) continue;
+    unsigned rw = (dr7 >> (16 + 4 * n)) & 3;
+    if (rw == 0) {
+      debugExec_ |= static_cast<uint8_t>(1u << n);
+    } else if (rw == 1 || rw == 3) {
+      debugData_ |= static_cast<uint8_t>(1u << n);
+      pages.push_back(dr_[n] & ~mmu::kPageMask);  // aligned to its length: one page
+    }
+  }
+  for (const DataWatch& w : dataWatches_) {
+    uint32_t first = w.address & ~mmu::kPageMask;
+    uint32_t last = (w.address + w.length - 1) & ~mmu::kPageMask;
+    pages.push_back(first);
+    if (last != first) pages.push_back(last);
+  }
+  dataChecks_ = debugData_ != 0 || !dataWatches_.empty();
+  if (pages != slowPages_) {
+    slowPages_ = pages;
+    mmu_.setSlowDataPages(pages);
+  }
+  updateAttention();
+}
+
+bool Cpu::setDataWatches(const std::vector<DataWatch>& watches) {
+  size_t pages = 4;  // room kept for DR0-DR3
+  for (const DataWatch& w : watches) {
+    if (w.length == 0 || w.length > mmu::kPageSize) return false;
+    pages += ((w.address & mmu::kPageMask) + w.length > mmu::kPageSize) ? 2 : 1;
+  }
+  if (pages > mmu::Mmu::kMaxSlowPages) return false;
+  dataWatches_ = watches;
+  watchHit_.reset();
+  updateDebug();
+  return true;
+}
+
+// An access of `size` bytes at `linear`: the armed data breakpoints it meets (the instruction
+// traps after it retires) and the first debugger watch it meets.
+void Core::noteData(uint32_t linear, unsigned size, bool read, bool write) {
+  static constexpr uint32_t kLength[4] = {1, 2, 1, 4};  // LEN 10 is undefined on the 386
+  uint64_t lo = linear, hi = uint64_t{linear} + size;
+  for (unsigned n = 0; n < 4; ++n) {
+    if (!((debugData_ >> n) & 1)) continue;
+    unsigned rw = (dr_[7] >> (16 + 4 * n)) & 3;
+    if (rw == 1 && !write) continue;
+    uint32_t len = kLength[(dr_[7] >> (18 + 4 * n)) & 3];
+    uint64_t at = dr_[n] & ~(len - 1);
+    if (at < hi && lo < at + len) dbHits_ |= static_cast<uint8_t>(1u << n);
+  }
+  for (const DataWatch& w : dataWatches_) {
+    if ((w.readsOnly && !read) || (w.writesOnly && !write) || watchHit_) continue;
+    if (w.address < hi && lo < uint64_t{w.address} + w.length) watchHit_ = w.address;
+  }
+  if (dbHits_) attention_ |= kAttDebug;
+}
+
+uint8_t Core::executeBreakpoint(uint32_t linear) const {
+  uint8_t hits = 0;
+  for (unsigned n = 0; n < 4; ++n) {
+    if (((debugExec_ >> n) & 1) && dr_[n] == linear) hits |= static_cast<uint8_t>(1u << n);
+  }
+  return hits;
 }
 
 void Cpu::requestStop() {
@@ -248,6 +322,8 @@ void Core::slowStore(uint32_t pa, unsigned size, uint32_t value) {
 }
 
 bool Core::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user) {
+  if (dataChecks_) [[unlikely]]
+    noteData(linear, size, true, false);
   uint32_t first = mmu::kPageSize - (linear & mmu::kPageMask);
   if (first >= size) {
     if (uint8_t* p = mmu_.hostRead(linear, user)) {
@@ -271,7 +347,9 @@ bool Core::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user
   return true;
 }
 
-bool Core::prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user) {
+bool Core::prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user, bool read) {
+  if (dataChecks_) [[unlikely]]
+    noteData(linear, size, read, true);
   ref.linear = linear;
   uint32_t first = mmu::kPageSize - (linear & mmu::kPageMask);
   if (first >= size) {
@@ -332,7 +410,7 @@ void Core::storeRef(const MemRef& ref, unsigned size, uint32_t value) {
 
 bool Core::writeLinear(uint32_t linear, unsigned size, uint32_t value, bool user) {
   MemRef ref;
-  if (!prepareWrite(linear, size, ref, user)) return false;
+  if (!prepareWrite(linear, size, ref, user, false)) return false;
   storeRef(ref, size, value);
   return true;
 }
@@ -501,6 +579,8 @@ void Cpu::executeOne(const Insn& insn) {
 void Cpu::instructionFaulted() {
   eip_ = curEip_;
   --icount_;
+  dbHits_ = 0;  // its accesses did not happen: no data breakpoint is met
+  watchHit_.reset();
   deliverFault();
 }
 
@@ -548,6 +628,18 @@ bool Cpu::stepSlow(bool trace) {
   bool trap = (flags_ & flag::kTf) != 0;
   uint32_t lin = seg_[kCs].base + eip_;
   curEip_ = eip_;
+  if (debugExec_) [[unlikely]] {
+    // An execute breakpoint faults before the instruction, unless RF says it was taken already
+    // ([386PRM] 12.3.1.1); RF lasts one instruction (IRET and POPF reload it).
+    if (flags_ & flag::kRf) {
+      flags_ &= ~flag::kRf;
+    } else if (uint8_t hit = executeBreakpoint(lin)) {
+      dr_[6] |= hit;
+      fault(vec::kDb);
+      deliverFault();
+      return true;
+    }
+  }
   fetchLin_ = kNoPage;
   fetchHost_ = mmu_.hostFetch(lin & ~mmu::kPageMask, user());
   if (fetchHost_ != nullptr) fetchLin_ = lin & ~mmu::kPageMask;
@@ -582,13 +674,27 @@ bool Cpu::stepSlow(bool trace) {
     events_.instruction(e);
   }
   if (trap && retired && !stopRequested_) {
-    // Single-step trap after the instruction ([386PRM] 12.3.1.4): DR6.BS.
-    dr_[6] |= 0x4000;
+    // Single-step trap after the instruction ([386PRM] 12.3.1.4): DR6.BS, and B0-B3 of the data
+    // breakpoints it met, in one #DB.
+    dr_[6] |= 0x4000u | dbHits_;
+    dbHits_ = 0;
+    updateAttention();
     curEip_ = eip_;
     fault(vec::kDb);
     deliverFault();
   }
   return true;
+}
+
+// Data breakpoints met by the instruction that just retired: #DB, a trap, EIP after it
+// ([386PRM] 12.3.1.2).
+void Cpu::dataBreakpointTrap() {
+  dr_[6] |= dbHits_;
+  dbHits_ = 0;
+  updateAttention();
+  curEip_ = eip_;
+  fault(vec::kDb);
+  deliverFault();
 }
 
 RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
@@ -622,6 +728,11 @@ RunResult Cpu::run(uint64_t maxInstructions, uint64_t cycleDeadline) {
 // ends, kNone when the next block may run.
 Cpu::Pending Cpu::servicePending(uint64_t end, uint64_t cycleDeadline, StopReason& reason) {
   attention_ &= ~kAttEndBlock;
+  if (dbHits_) [[unlikely]] {
+    // Before anything else: the trap belongs to the instruction that retired.
+    dataBreakpointTrap();
+    return Pending::kServiced;
+  }
   if (stopRequested_) {
     reason = stopReason_;
     return Pending::kStop;
@@ -659,7 +770,7 @@ Cpu::Pending Cpu::servicePending(uint64_t end, uint64_t cycleDeadline, StopReaso
     if (!deliver(v, IntKind::kExternal, false, 0)) deliverFault();
     return Pending::kServiced;
   }
-  if (attention_ & (kAttTrap | kAttTrace)) {
+  if (attention_ & (kAttTrap | kAttTrace | kAttDebug)) {
     if (icount_ >= end) return Pending::kStop;
     if (cycles_ >= cycleDeadline) {
       reason = StopReason::kCycleDeadline;

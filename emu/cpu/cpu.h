@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -163,6 +164,38 @@ struct Core {
   DescriptorTable gdtr_, idtr_;
   uint32_t cr2_ = 0;
   uint32_t dr_[8] = {};
+
+  // Debug registers ([386PRM] 12.2; DR4/DR5 alias DR6/DR7):
+  //   DR0-DR3  the linear addresses of four breakpoints
+  //   DR6      bits 0-3 B0-B3: that breakpoint's condition was met; bit 14 BS: single step
+  //   DR7      bits 2n, 2n+1: L and G enables of DRn; bits 16+4n-17+4n R/W (00 execute,
+  //            01 write, 11 read or write, 10 undefined: never met); bits 18+4n-19+4n LEN
+  //            (00 one byte, 01 two, 11 four; the address is aligned to it, an execute
+  //            breakpoint has LEN 00)
+  // An execute breakpoint faults before the instruction (EIP on it) unless EFLAGS.RF is set;
+  // a data breakpoint traps after the instruction that touched it (EIP after it). Both are
+  // #DB, vector 1. The checks cost nothing while DR7 arms none: armed execute breakpoints put
+  // the CPU on its one-instruction path (kAttDebug), armed data breakpoints keep their pages out
+  // of the MMU's host shortcuts (Mmu::setSlowDataPages), so that every access to those pages
+  // comes through readLinear / prepareWrite, where noteData compares it.
+  static constexpr uint32_t kAttDebug = 128;
+  uint8_t debugExec_ = 0;  // DRn armed for execution (bit n)
+  uint8_t debugData_ = 0;  // DRn armed for data (bit n)
+  uint8_t dbHits_ = 0;     // data breakpoints the running instruction met (B0-B3)
+  // A debugger's data watches (gdb's rwatch and awatch), on the same path but never seen by the
+  // guest: a hit only notes the watch (Cpu::takeWatchHit).
+  struct DataWatch {
+    uint32_t address = 0, length = 0;
+    bool writesOnly = false;  // reads are not reported (an access watch reports both)
+    bool readsOnly = false;   // writes are not reported (a read watch)
+  };
+  std::vector<DataWatch> dataWatches_;
+  bool dataChecks_ = false;  // debugData_ or dataWatches_: noteData has work
+  std::optional<uint32_t> watchHit_;
+  std::vector<uint32_t> slowPages_;  // what the MMU was last told (updateDebug)
+  void updateDebug();  // after DR7 or the watches change: the masks, the MMU's slow pages
+  void noteData(uint32_t linear, unsigned size, bool read, bool write);
+  uint8_t executeBreakpoint(uint32_t linear) const;  // B0-B3 of the armed ones at `linear`
   uint8_t cpl_ = 0;
   bool pe_ = false;           // CR0.PE
   bool codeBig_ = false;      // CS.D in protected mode
@@ -267,7 +300,8 @@ struct Core {
   // Translate [linear, linear+size) for writing without storing: every page is checked first
   // (checkWritable), then each is translated (A/D bits), so a fault changes no D bit.
   bool probeWrite(uint32_t linear, unsigned size, bool user);
-  bool prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user);
+  // `read`: the instruction also reads the operand (read-modify-write), for data breakpoints.
+  bool prepareWrite(uint32_t linear, unsigned size, MemRef& ref, bool user, bool read = true);
   uint32_t loadRef(const MemRef& ref, unsigned size);
   void storeRef(const MemRef& ref, unsigned size, uint32_t value);
   void slowStore(uint32_t pa, unsigned size, uint32_t value);
@@ -354,9 +388,23 @@ class Cpu final : public ContextSource, private Core {
   void setCr2(uint32_t value) { cr2_ = value; }
   using Core::setCr3;
   using Core::setCr4;
-  // DR0-DR7: stored only (breakpoints are not modelled).
+  using Core::DataWatch;
+  // DR0-DR7 (Core: the breakpoints they arm).
   uint32_t dr(unsigned n) const { return dr_[n & 7]; }
-  void setDr(unsigned n, uint32_t value) { dr_[n & 7] = value; }
+  void setDr(unsigned n, uint32_t value) {
+    dr_[n & 7] = value;
+    updateDebug();
+  }
+  // A debugger's read (readsOnly) and access watches on linear addresses: the instruction that
+  // touches one retires as usual, with no #DB, no DR6 bit and no change to the run (the TLB's
+  // hit count aside); takeWatchHit() then gives the watched address, once. False, changing
+  // nothing, when the watches need more pages than the MMU's slow list has room for.
+  bool setDataWatches(const std::vector<DataWatch>& watches);
+  std::optional<uint32_t> takeWatchHit() {
+    std::optional<uint32_t> h = watchHit_;
+    watchHit_.reset();
+    return h;
+  }
   uint8_t cpl() const { return cpl_; }
   bool protectedMode() const { return pe_; }
 
@@ -435,6 +483,7 @@ class Cpu final : public ContextSource, private Core {
   void runBlock(uint64_t end, uint64_t cycleDeadline);
   bool stepSlow(bool trace);
   void executeOne(const Insn& insn);
+  void dataBreakpointTrap();
   void instructionFaulted();
 };
 

@@ -63,7 +63,8 @@ bool movFromCr(Core& c, const Insn& i) {
   return true;
 }
 
-// Debug registers are stored but breakpoints are not modelled. DR4/DR5 alias DR6/DR7 (CR4.DE=0).
+// Debug registers (cpu.h draws DR6 and DR7; Core::updateDebug arms what DR7 enables). CPL 0
+// only: #GP(0) otherwise. DR4/DR5 alias DR6/DR7 (CR4.DE=0).
 bool movToDr(Core& c, const Insn& i) {
   if (!privileged(c)) return c.gp(0);
   unsigned n = i.reg();
@@ -72,6 +73,7 @@ bool movToDr(Core& c, const Insn& i) {
     n += 2;
   }
   c.dr_[n] = c.r_[i.rm()];
+  if (n == 7 || n < 4) c.updateDebug();
   return true;
 }
 
