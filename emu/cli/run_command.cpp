@@ -61,6 +61,10 @@ void addRunOptions(CLI::App& run, RunOptions& o) {
       "-s", [&o] { o.gdb.port = 1234; }, "QEMU's spelling of --gdb 1234. Example: -s -S");
   run.add_flag("-S", o.gdb.waitForDebugger,
                "With --gdb or -s: wait for gdb before the first instruction. Example: -s -S");
+  run.add_flag("--monitor", o.monitor,
+               "Read the debugger's monitor commands (info tlb, info pg, break pf, ...) from "
+               "standard input at each stop: --until, a catchpoint, the end (docs/debug.md). "
+               "Example: --monitor --until pf:1 < commands.txt");
 }
 
 int runCommand(RunOptions& o) {
@@ -86,6 +90,12 @@ int runCommand(RunOptions& o) {
   if (o.gdb.port != 0 && o.view.enabled()) return fail("--gdb and --view: one front end at a time");
   if (o.gdb.port != 0 && !o.until.empty()) {
     return fail("--until ends a plain run; under gdb, break where you want to stop");
+  }
+  if (o.monitor && (o.gdb.port != 0 || o.view.enabled())) {
+    return fail("--monitor: one front end at a time (not with --gdb or --view)");
+  }
+  if (o.monitor && (pc.config.inputFile == "-" || pc.config.terminalKeyboard)) {
+    return fail("--monitor reads standard input: the guest's input cannot come from it too");
   }
   if (o.exitWhenIdle && !pc.config.input && pc.config.inputFile.empty()) {
     return fail("--exit-when-idle needs a script to use up: --input or --input-file");
@@ -145,15 +155,23 @@ int runCommand(RunOptions& o) {
     std::optional<run::Stop> s;
     // The debugger first: it returns the stop that ended the run under it, or nothing when gdb
     // went away with the guest still running, which then runs on to its end.
+    run::Run::Poll look = [&]() -> std::optional<std::string> {
+      if (int sig = caughtSignal)
+        return std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM");
+      progress.update(*r);
+      console.push();
+      return std::nullopt;
+    };
     if (o.gdb.port != 0) {
-      run::Run::Poll look = [&]() -> std::optional<std::string> {
-        if (int sig = caughtSignal)
-          return std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM");
-        progress.update(*r);
-        console.push();
-        return std::nullopt;
-      };
       if (!gdb::serve(*r, o.gdb, look, s, error)) return fail(error);
+    }
+    if (o.monitor) {
+      // The monitor stops at --until (and then at its catchpoints); when its input ends, the
+      // run goes on to its end.
+      s = gdb::monitorStdin(*r, until, look, error);
+      if (!s && !error.empty()) return fail("--until " + error);
+      console.flush();
+      if (!s) until = run::Until::end();
     }
     if (!s) s = r->run(until, error);
     if (!s) return fail("--until " + error);

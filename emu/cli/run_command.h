@@ -24,9 +24,10 @@ struct RunOptions {
   bool exitWhenIdle = false;              // --exit-when-idle
   double stuckSeconds = 30;  // --stuck-after: guest seconds with interrupts off and no I/O
   gdb::Options gdb;          // --gdb PORT, -s, -S (docs/debug.md)
+  bool monitor = false;      // --monitor: gdb's monitor commands on standard input
 };
 
-// Adds --until, --exit-when-idle, --stuck-after and the debugger's --gdb, -s, -S.
+// Adds --until, --exit-when-idle, --stuck-after and the debugger's --gdb, -s, -S, --monitor.
 void addRunOptions(CLI::App& run, RunOptions& options);
 
 // Runs and returns the process exit status: the Stop's (emu/machine/exit_status.h), whichever

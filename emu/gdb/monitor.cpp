@@ -310,3 +310,80 @@ std::string Stub::breakCommand(const std::vector<std::string>& args) {
 }
 
 }  // namespace gdb
+
+namespace gdb {
+
+// ---- --monitor on standard input ---------------------------------------------------------------
+
+namespace {
+
+const char* kStdinHelp =
+    "at a stop, besides the commands above:\n"
+    "  regs                     the CPU's registers\n"
+    "  stepi                    one instruction (or one interrupt delivery)\n"
+    "  continue                 run to the next catchpoint or the end of the guest\n"
+    "  quit                     end the run here\n";
+
+}  // namespace
+
+std::optional<run::Stop> Stub::monitorSession(const run::Until& until, std::FILE* in,
+                                              std::string& error) {
+  why_ = Why::kNone;
+  caught_.reset();
+  std::optional<run::Stop> s = main_.run(until, error);
+  if (!s) return std::nullopt;
+  for (;;) {
+    // The console printed so far first (the front end's look pushes it out), then where and
+    // why: the catchpoint's record, or the run's own words.
+    if (poll_) (void)poll_();
+    const emu::Cpu& cpu = main_.machine().cpu();
+    std::string where = format(" (eip %08x, instruction %llu, cycle %llu)", cpu.eip(),
+                               static_cast<unsigned long long>(cpu.instructions()),
+                               static_cast<unsigned long long>(cpu.cycles()));
+    if (why_ == Why::kCatch && caught_) {
+      say("xray86: caught " + trace::formatText(*caught_, *describer_, false) + "\n");
+      say("xray86: stopped" + where + "\n");
+    } else {
+      // The front end's poll ended it (a signal): no monitor, the run ends as it would.
+      if (s->kind == run::StopKind::kRequested && why_ == Why::kNone) return s;
+      // A count reached is in the machine's words ("stopped after N instructions"): say it
+      // as asked.
+      std::string what = s->kind == run::StopKind::kReached && !until.source.empty()
+                             ? "reached --until " + until.source
+                             : s->message;
+      say("xray86: " + what + where + "\n");
+    }
+    bool go = false;
+    while (!go) {
+      char line[1024];
+      if (std::fgets(line, sizeof line, in) == nullptr) {
+        // The end of the commands: the run goes on, or is over, without the monitor.
+        return s->ended() ? s : std::nullopt;
+      }
+      std::string text(line);
+      size_t a = text.find_first_not_of(" \t\r\n");
+      if (a == std::string::npos || text[a] == '#') continue;
+      text = text.substr(a, text.find_last_not_of(" \t\r\n") + 1 - a);
+      say("(xray86) " + text + "\n");
+      if (text == "continue" || text == "c" || text == "stepi" || text == "si") {
+        if (s->ended()) return s;  // nothing more to run
+        why_ = Why::kNone;
+        caught_.reset();
+        s = text == "stepi" || text == "si" ? main_.step() : main_.run();
+        go = true;
+      } else if (text == "quit" || text == "q") {
+        return run::Stop{
+            run::StopKind::kRequested, emu::exit_status::kOk, "quit at the monitor", {}};
+      } else if (text == "regs") {
+        say(main_.machine().cpu().registerDump());
+      } else {
+        std::string out = monitor(text);
+        if (text == "help") out += kStdinHelp;
+        if (!out.empty() && out.back() != '\n') out += '\n';
+        say(out);
+      }
+    }
+  }
+}
+
+}  // namespace gdb

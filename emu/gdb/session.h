@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -17,7 +18,8 @@ namespace gdb {
 
 class Stub final : private emu::Observer, private trace::Sink {
  public:
-  Stub(run::Run& main, Connection& connection, const run::Run::Poll& poll);
+  // `connection` null: the monitor on standard input and output (monitorSession).
+  Stub(run::Run& main, Connection* connection, const run::Run::Poll& poll);
   ~Stub() override;
   Stub(const Stub&) = delete;
   Stub& operator=(const Stub&) = delete;
@@ -29,10 +31,22 @@ class Stub final : private emu::Observer, private trace::Sink {
   // What `monitor TEXT` prints (monitor.cpp).
   std::string monitor(const std::string& text);
 
+  // --monitor: runs to `until`, then reads monitor commands from `in` at every stop (the
+  // condition, a catchpoint, the end of the guest); `continue` runs on, `quit` ends the run.
+  // At the end of `in`, nullopt: the run goes on without the monitor (monitor.cpp).
+  std::optional<run::Stop> monitorSession(const run::Until& until, std::FILE* in,
+                                          std::string& error);
+
  private:
   struct Watchpoint {
     uint32_t address = 0, length = 0, cr3 = 0;
     std::optional<std::vector<uint8_t>> last;  // the bytes as last seen
+  };
+  // Read (Z3) and access (Z4) watches: the CPU's own data watches on linear addresses of
+  // whatever address space is current (Cpu::setDataWatches), which the guest never sees.
+  struct DataWatch {
+    uint32_t address = 0, length = 0;
+    bool access = false;  // Z4: reads and writes; Z3: reads
   };
   enum class Catch : uint8_t { kPageFault, kMissingFlush, kStale, kSyscall, kCr3 };
   struct Catchpoint {
@@ -64,6 +78,15 @@ class Stub final : private emu::Observer, private trace::Sink {
   // A replay of the run from its start to the first boundary with `instructions` retired.
   std::unique_ptr<run::Run> replayTo(uint64_t instructions, std::string& error);
   std::optional<std::string> reverseRefusal() const;
+  // reverse-continue: the stops (breakpoints, watchpoints, catchpoints) a replay from the start
+  // makes strictly before instruction count `n` and cycle `c`, counted; with `upTo` > 0 the
+  // replay stops at the stop numbered `upTo` instead. nullopt and `error` if the replay fails.
+  struct Position {
+    uint64_t instructions = 0, cycles = 0;
+  };
+  std::optional<uint64_t> replayStops(run::Run& r, Position target, uint64_t upTo,
+                                      std::string& error);
+  std::string reverseContinue();
 
   // emu::Observer: watchpoints after each instruction.
   void onInstruction(const emu::InstructionEvent&) override;
@@ -85,12 +108,15 @@ class Stub final : private emu::Observer, private trace::Sink {
   std::string breakCommand(const std::vector<std::string>& args);
 
   run::Run& main_;
-  Connection& conn_;
+  Connection* conn_;  // null: the monitor on standard input
+  bool say(const std::string& text);  // gdb's console, or standard output
   run::Run::Poll poll_;
   std::unique_ptr<run::Run> replay_;
   run::Run* attached_ = nullptr;  // the run the observer and the sink are on
   std::vector<uint32_t> softBreaks_, hardBreaks_;
   std::vector<Watchpoint> watches_;
+  std::vector<DataWatch> dataWatches_;
+  char watchKind_ = '2';  // the Z type of the watch that stopped the run
   std::vector<Catchpoint> catches_;
   uint32_t traceKinds_ = 0;           // `monitor trace`
   std::deque<trace::Record> faults_;  // the last page faults and resolutions (info faults)
@@ -101,6 +127,8 @@ class Stub final : private emu::Observer, private trace::Sink {
   uint32_t watchHit_ = 0;
   std::optional<trace::Record> caught_;
   bool changed_ = false;     // gdb wrote memory or registers: a replay would not see it
+  bool searching_ = false;   // a replay looks for reverse-continue's stop: nothing is shown
+  uint32_t watchEip_ = 0;    // the EIP of the instruction that changed a watched value
   std::string pollMessage_;  // the front end's poll ended the run
   bool noAckNext_ = false;   // QStartNoAckMode answered: no-ack mode from the next packet
 };

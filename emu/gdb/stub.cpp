@@ -41,17 +41,43 @@ bool parseAddressLength(const std::string& text, uint32_t& address, uint32_t& le
   return true;
 }
 
+// The replay stands where the run gdb looked at stood: the counts and every register a replay
+// that went another way would show first.
+bool samePlace(run::Run& a, run::Run& b) {
+  emu::Cpu& x = a.machine().cpu();
+  emu::Cpu& y = b.machine().cpu();
+  if (x.instructions() != y.instructions() || x.cycles() != y.cycles() || x.eip() != y.eip() ||
+      x.eflags() != y.eflags() || x.cr3() != y.cr3() || x.cr2() != y.cr2()) {
+    return false;
+  }
+  for (unsigned r = 0; r < 8; ++r) {
+    if (x.reg(static_cast<emu::Reg>(r)) != y.reg(static_cast<emu::Reg>(r))) return false;
+  }
+  for (unsigned s = 0; s < 6; ++s) {
+    auto seg = static_cast<emu::SegReg>(s);
+    if (x.segment(seg).selector != y.segment(seg).selector) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 // ---- the session
 // ---------------------------------------------------------------------------------
 
-Stub::Stub(run::Run& main, Connection& connection, const run::Run::Poll& poll)
+Stub::Stub(run::Run& main, Connection* connection, const run::Run::Poll& poll)
     : main_(main), conn_(connection), poll_(poll) {
   describer_ = std::make_unique<trace::Describer>(main.symbols(), main.cowBit());
   describer_->setGuestInfo(&main.guestInfo());
   describer_->setPrograms(&main.programs());
   useRun(&main_);
+}
+
+bool Stub::say(const std::string& text) {
+  if (conn_ != nullptr) return conn_->console(text);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+  return true;
 }
 
 Stub::~Stub() {
@@ -63,6 +89,7 @@ void Stub::useRun(run::Run* r) {
   if (attached_ != nullptr) {
     attached_->setBreakpoints({});
     attached_->wantInstructionEvents(false);
+    attached_->machine().cpu().setDataWatches({});
     attached_->detach(this);
     attached_->tracer().setSink(this, 0);
     attached_->setPoll(attached_ == &main_ ? poll_ : nullptr);
@@ -80,7 +107,18 @@ void Stub::install() {
   std::vector<uint32_t> all = softBreaks_;
   all.insert(all.end(), hardBreaks_.begin(), hardBreaks_.end());
   attached_->setBreakpoints(all);
-  attached_->wantInstructionEvents(!watches_.empty());
+  std::vector<emu::Cpu::DataWatch> data;
+  for (const DataWatch& d : dataWatches_) {
+    emu::Cpu::DataWatch w;
+    w.address = d.address;
+    w.length = d.length;
+    w.readsOnly = !d.access;
+    data.push_back(w);
+  }
+  // The breakpoint packet checked that they fit.
+  (void)attached_->machine().cpu().setDataWatches(data);
+  attached_->machine().cpu().takeWatchHit();
+  attached_->wantInstructionEvents(!watches_.empty() || !dataWatches_.empty());
 }
 
 uint32_t Stub::sinkKinds() const {
@@ -113,22 +151,22 @@ void Stub::updateSink() {
 std::optional<run::Stop> Stub::session(bool stopped) {
   if (!stopped) lastStop_ = "S05";  // gdb came to a running guest: it stops where it is
   for (;;) {
-    std::optional<Frame> f = conn_.next();
+    std::optional<Frame> f = conn_->next();
     if (!f) {
-      if (!conn_.fill(-1)) return std::nullopt;  // gdb went away: the run goes on without it
+      if (!conn_->fill(-1)) return std::nullopt;  // gdb went away: the run goes on without it
       continue;
     }
     if (f->kind != Frame::Kind::kPacket) continue;  // a Ctrl-C while stopped: nothing to stop
     bool resume = false, step = false, reverse = false, leave = false, kill = false;
     std::string reply = handle(f->payload, resume, step, reverse, leave, kill);
     if (kill) {
-      if (!reply.empty()) conn_.send(reply);  // vKill is answered, k is not
+      if (!reply.empty()) conn_->send(reply);  // vKill is answered, k is not
       return run::Stop{run::StopKind::kRequested, emu::exit_status::kOk, "killed by gdb", {}};
     }
     if (resume) reply = reverse ? this->reverse(step) : this->resume(step);
-    if (!conn_.send(reply)) return std::nullopt;
+    if (!conn_->send(reply)) return std::nullopt;
     if (noAckNext_) {
-      conn_.setNoAck(true);
+      conn_->setNoAck(true);
       noAckNext_ = false;
     }
     if (leave) return std::nullopt;
@@ -229,7 +267,7 @@ std::string Stub::handle(const std::string& p, bool& resume, bool& step, bool& r
       if (p.rfind("qSupported", 0) == 0) {
         return "PacketSize=" + hex32(static_cast<uint32_t>(kMaxPacket)) +
                ";qXfer:features:read+;QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+;"
-               "ReverseStep+";
+               "ReverseStep+;ReverseContinue+";
       }
       if (p.rfind("qXfer:features:read:", 0) == 0) return features(p.substr(20));
       if (p.rfind("qRcmd,", 0) == 0) return command(p.substr(6));
@@ -352,6 +390,33 @@ std::string Stub::breakpoint(const std::string& p) {
       install();
       return "OK";
     }
+    case '3':
+    case '4': {
+      // Read and access watches: the CPU looks at every access to the pages they cover.
+      if (length == 0 || length > 64) return "E01";
+      bool access = p[1] == '4';
+      auto it = std::find_if(dataWatches_.begin(), dataWatches_.end(), [&](const DataWatch& d) {
+        return d.address == address && d.length == length && d.access == access;
+      });
+      if (insert && it == dataWatches_.end()) {
+        std::vector<DataWatch> more = dataWatches_;
+        more.push_back(DataWatch{address, length, access});
+        std::vector<emu::Cpu::DataWatch> all;
+        for (const DataWatch& d : more) {
+          emu::Cpu::DataWatch w;
+          w.address = d.address;
+          w.length = d.length;
+          w.readsOnly = !d.access;
+          all.push_back(w);
+        }
+        // Too many pages for the MMU's list: gdb falls back to software watching or says so.
+        if (!current().machine().cpu().setDataWatches(all)) return "E01";
+        dataWatches_ = std::move(more);
+      }
+      if (!insert && it != dataWatches_.end()) dataWatches_.erase(it);
+      install();
+      return "OK";
+    }
     default:
       return "";
   }
@@ -374,7 +439,7 @@ std::string Stub::command(const std::string& hex) {
   if (!b) return "E01";
   std::string out = monitor(std::string(b->begin(), b->end()));
   if (!out.empty() && out.back() != '\n') out += '\n';
-  if (!conn_.console(out)) return "E01";
+  if (!say(out)) return "E01";
   return "OK";
 }
 
@@ -387,8 +452,23 @@ void Stub::resetWatches() {
   }
 }
 
-void Stub::onInstruction(const emu::InstructionEvent&) {
-  if (watches_.empty() || attached_ == nullptr) return;
+void Stub::onInstruction(const emu::InstructionEvent& e) {
+  if (attached_ == nullptr) return;
+  if (!dataWatches_.empty()) {
+    if (std::optional<uint32_t> a = attached_->machine().cpu().takeWatchHit()) {
+      if (why_ == Why::kNone) {
+        why_ = Why::kWatch;
+        watchHit_ = *a;
+        watchEip_ = e.eip;
+        watchKind_ = '3';
+        for (const DataWatch& d : dataWatches_) {
+          if (*a == d.address && d.access) watchKind_ = '4';
+        }
+        attached_->requestStop();
+      }
+    }
+  }
+  if (watches_.empty()) return;
   for (Watchpoint& w : watches_) {
     std::optional<std::vector<uint8_t>> now =
         attached_->readLinear(w.cr3, w.address, w.length, false);
@@ -397,18 +477,22 @@ void Stub::onInstruction(const emu::InstructionEvent&) {
     if (why_ == Why::kNone) {
       why_ = Why::kWatch;
       watchHit_ = w.address;
+      watchEip_ = e.eip;
+      watchKind_ = '2';
       attached_->requestStop();
     }
   }
 }
 
 void Stub::write(const trace::Record& r) {
-  if (r.kind == trace::Kind::kPageFault || r.kind == trace::Kind::kResolve) {
+  if (searching_) {
+    // A replay looking for reverse-continue's stop: the first run has shown all of this.
+  } else if (r.kind == trace::Kind::kPageFault || r.kind == trace::Kind::kResolve) {
     faults_.push_back(r);
     if (faults_.size() > 32) faults_.pop_front();
   }
-  if (attached_ == &main_ && ((traceKinds_ >> static_cast<unsigned>(r.kind)) & 1)) {
-    conn_.console(trace::formatText(r, *describer_, false) + "\n");
+  if (attached_ == &main_ && !searching_ && ((traceKinds_ >> static_cast<unsigned>(r.kind)) & 1)) {
+    say(trace::formatText(r, *describer_, false) + "\n");
   }
   if (why_ != Why::kNone || attached_ == nullptr) return;
   for (const Catchpoint& c : catches_) {
@@ -449,7 +533,7 @@ std::string Stub::stopReply(const run::Stop& s) {
   if (over) {
     ended_ = s;
     if (!pollMessage_.empty()) ended_->message = pollMessage_;
-    conn_.console("xray86: " + ended_->message + "\n");
+    say("xray86: " + ended_->message + "\n");
     char text[8];
     std::snprintf(text, sizeof text, "W%02x", static_cast<unsigned>(s.status) & 0xFF);
     return text;
@@ -461,11 +545,15 @@ std::string Stub::stopReply(const run::Stop& s) {
       reply = "T02thread:1;";
       break;
     case Why::kWatch:
-      reply = "T05watch:" + hex32(watchHit_) + ";thread:1;";
+      reply = std::string("T05") +
+              (watchKind_ == '3'   ? "rwatch:"
+               : watchKind_ == '4' ? "awatch:"
+                                   : "watch:") +
+              hex32(watchHit_) + ";thread:1;";
       break;
     case Why::kCatch:
       if (caught_)
-        conn_.console("xray86: " + trace::formatText(*caught_, *describer_, false) + "\n");
+        say("xray86: " + trace::formatText(*caught_, *describer_, false) + "\n");
       reply = "T05thread:1;";
       break;
     default:
@@ -493,8 +581,9 @@ std::string Stub::resume(bool step) {
           return m;
         }
       }
-      conn_.fill(0);
-      if (conn_.takeInterrupt() || conn_.closed()) {
+      if (conn_ == nullptr) return std::nullopt;
+      conn_->fill(0);
+      if (conn_->takeInterrupt() || conn_->closed()) {
         why_ = Why::kInterrupt;
         return std::string("interrupted by gdb");
       }
@@ -552,17 +641,9 @@ std::unique_ptr<run::Run> Stub::replayTo(uint64_t instructions, std::string& err
 }
 
 std::string Stub::reverse(bool step) {
-  if (!step) {
-    // Finding the last stop before here needs a replay that checks every instruction, which
-    // the interpreter runs on its instruction-at-a-time path; that path times the devices'
-    // slices differently from the block path the first run used (docs/debug.md), so the stop
-    // it found would not be the first run's.
-    conn_.console(
-        "xray86: reverse-continue is not offered: see docs/debug.md (reverse-stepi is)\n");
-    return "E01";
-  }
+  if (!step) return reverseContinue();
   if (std::optional<std::string> why = reverseRefusal()) {
-    conn_.console("xray86: " + *why + "\n");
+    say("xray86: " + *why + "\n");
     return "E01";
   }
   // The boundary before (N instructions, C cycles): the first boundary with N instructions
@@ -575,7 +656,7 @@ std::string Stub::reverse(bool step) {
   if (r && r->cycles() >= c) r = n > 0 ? replayTo(n - 1, error) : nullptr;
   if (!r && error.empty()) return lastStop_ = "T05replaylog:begin;thread:1;";
   if (!r) {
-    conn_.console("xray86: " + error + "\n");
+    say("xray86: " + error + "\n");
     return "E01";
   }
   useRun(nullptr);
@@ -585,8 +666,146 @@ std::string Stub::reverse(bool step) {
   return lastStop_ = "T05thread:1;";
 }
 
+std::optional<uint64_t> Stub::replayStops(run::Run& r, Position target, uint64_t upTo,
+                                          std::string& error) {
+  uint64_t stops = 0;
+  for (;;) {
+    why_ = Why::kNone;
+    caught_.reset();
+    std::optional<run::Stop> s;
+    // The first boundary with the target's instruction count, then the boundaries after it
+    // with the same count (exceptions and interrupts delivered) up to the target's cycle.
+    if (r.instructions() < target.instructions) {
+      s = r.run(run::Until::instructions(target.instructions), error);
+    } else if (r.instructions() == target.instructions && r.cycles() < target.cycles) {
+      s = r.run(run::Until::cycles(target.cycles), error);
+    } else {
+      return stops;
+    }
+    if (!s) return std::nullopt;
+    bool before = r.instructions() < target.instructions ||
+                  (r.instructions() == target.instructions && r.cycles() < target.cycles);
+    bool here = r.instructions() == target.instructions && r.cycles() == target.cycles;
+    bool hit = why_ == Why::kWatch || why_ == Why::kCatch || s->kind == run::StopKind::kBreakpoint;
+    // Going backward from just after a write crosses it: a watchpoint that stopped here is the
+    // stop before here (it lands before the instruction that wrote).
+    if (hit && (before || (here && why_ == Why::kWatch))) {
+      if (++stops == upTo) return stops;
+      continue;
+    }
+    if (s->ended()) {
+      error = "the replay ended (" + s->message + ") before it came back here";
+      return std::nullopt;
+    }
+  }
+}
+
+std::string Stub::reverseContinue() {
+  if (std::optional<std::string> why = reverseRefusal()) {
+    say("xray86: " + *why + "\n");
+    return "E01";
+  }
+  // Two replays from the start with the same stops: the first counts the stops before here,
+  // the second stops at the last of them. The stops cut the machine's slices where the first
+  // run's did not, so the first replay must also come back to exactly this point: it is the
+  // check that it went the same way.
+  run::Run& from = current();
+  Position here{from.instructions(), from.cycles()};
+  std::string error;
+  std::unique_ptr<run::Run> search = replayTo(0, error);
+  uint64_t count = 0;
+  bool counted = false, same = false;
+  Why lastWhy = Why::kNone;
+  uint32_t lastEip = 0, lastWatch = 0;
+  char lastKind = '2';
+  Position last;
+  if (search) {
+    useRun(nullptr);
+    searching_ = true;
+    useRun(search.get());
+    // The last stop's kind and position, seen by counting again with every stop noted.
+    for (;;) {
+      std::optional<uint64_t> one = replayStops(*search, here, 1, error);
+      if (!one) break;
+      if (*one == 0) {
+        counted = true;
+        break;
+      }
+      ++count;
+      lastWhy = why_;
+      lastEip = watchEip_;
+      lastWatch = watchHit_;
+      lastKind = watchKind_;
+      last = Position{search->instructions(), search->cycles()};
+    }
+    same = counted && samePlace(*search, from);
+    useRun(nullptr);
+    search.reset();
+  }
+  if (!counted || !same) {
+    searching_ = false;
+    useRun(&current());
+    if (counted && !same) {
+      error = "the replay did not come back to this point (the stops cut the machine's time "
+              "slices differently: docs/debug.md)";
+    }
+    say("xray86: " + error + "\n");
+    return "E01";
+  }
+  std::unique_ptr<run::Run> r = replayTo(0, error);
+  if (!r) {
+    searching_ = false;
+    useRun(&current());
+    say("xray86: " + error + "\n");
+    return "E01";
+  }
+  useRun(r.get());
+  run::Stop stop;
+  stop.kind = run::StopKind::kRequested;
+  bool begin = count == 0;
+  if (!begin && lastWhy == Why::kWatch && last.instructions > 0) {
+    // A watchpoint going backward lands before the instruction that wrote: the boundary with
+    // one instruction fewer, when that is where the writer starts (no interrupt between).
+    if (count > 1 && !replayStops(*r, last, count - 1, error)) r.reset();
+    if (r && r->instructions() < last.instructions - 1 &&
+        !r->run(run::Until::instructions(last.instructions - 1), error)) {
+      r.reset();
+    }
+    if (r && r->machine().cpu().eip() != lastEip) {
+      if (!r->run(run::Until::instructions(last.instructions), error)) r.reset();
+    }
+    why_ = Why::kWatch;
+    watchHit_ = lastWatch;
+    watchKind_ = lastKind;
+  } else if (!begin) {
+    if (replayStops(*r, here, count, error) != count) r.reset();
+    if (r && lastWhy == Why::kNone) stop.kind = run::StopKind::kBreakpoint;
+  }
+  searching_ = false;
+  if (!r) {
+    useRun(&current());
+    say("xray86: " + (error.empty() ? std::string("the replay went astray") : error) +
+                  "\n");
+    return "E01";
+  }
+  useRun(nullptr);
+  replay_ = std::move(r);
+  useRun(replay_.get());
+  if (begin) {
+    why_ = Why::kNone;
+    return lastStop_ = "T05replaylog:begin;thread:1;";
+  }
+  return stopReply(stop);
+}
+
 // ---- serving
 // ---------------------------------------------------------------------------------------
+
+std::optional<run::Stop> monitorStdin(run::Run& r, const run::Until& until,
+                                      const run::Run::Poll& poll, std::string& error) {
+  Stub stub(r, nullptr, poll);
+  return stub.monitorSession(until, stdin, error);
+}
 
 bool serve(run::Run& r, const Options& options, const run::Run::Poll& poll,
            std::optional<run::Stop>& stop, std::string& error) {
@@ -623,7 +842,7 @@ bool serve(run::Run& r, const Options& options, const run::Run::Poll& poll,
     }
   }
   Connection connection(fd);
-  Stub stub(r, connection, poll);
+  Stub stub(r, &connection, poll);
   stop = stub.session(options.waitForDebugger);
   return true;
 }

@@ -8,8 +8,9 @@ its PTE before and after the handler (its pf and resolve records). Under gdb the
 show the same: a catchpoint on the fault (`monitor break pf`) stops at the #PF vector with that
 CR2; `reverse-stepi` goes back to the faulting user instruction; `break handlePageFault`,
 `monitor info pg $cr2` shows the PTE the trace shows; a watchpoint on that PTE stops at the
-handler's store of the new PTE; after `detach` the run ends as it would have, with a trace byte
-for byte the plain run's. Exits 1 with what differed.
+handler's store of the new PTE; reverse-continue from there, and again from after the handler
+returned with a new watchpoint, lands on that store; after `detach` the run ends as it would
+have, with a trace byte for byte the plain run's. Exits 1 with what differed.
 """
 import os
 import re
@@ -84,8 +85,18 @@ set $pte = (unsigned *)(0x80000000 + ($pde & ~0xfff) + ((($cr2 >> 12) & 0x3ff) *
 printf "PTE at=%#x value=%#x\\n", $pte, *$pte
 watch -l *$pte
 continue
-printf "WATCHED value=%#x\\n", *$pte
+printf "WATCHED value=%#x eip=%#x\\n", *$pte, $pc
 info symbol $pc
+reverse-continue
+printf "REVWATCH value=%#x eip=%#x\\n", *$pte, $pc
+stepi
+printf "REWRITTEN value=%#x eip=%#x\\n", *$pte, $pc
+delete
+finish
+printf "LATER eip=%#x\\n", $pc
+watch -l *$pte
+reverse-continue
+printf "WRITER value=%#x eip=%#x\\n", *$pte, $pc
 delete
 monitor info tlb
 detach
@@ -154,6 +165,18 @@ detach
     check("watched.value", field("WATCHED", "value"), pte_after)
     check("watched.where", bool(re.search(r"^handlePageFault \+ \d+ in section \.text", out,
                                           re.M)), True)
+    # reverse-continue from just after the store crosses it backward: the watchpoint stops
+    # before the store (the PTE as the pf record shows it), and one stepi writes it again and
+    # comes back where the watchpoint had stopped.
+    watched_eip = field("WATCHED", "eip")
+    check("revwatch.value", field("REVWATCH", "value"), pte_before)
+    check("rewritten.value", field("REWRITTEN", "value"), pte_after)
+    check("rewritten.eip", field("REWRITTEN", "eip"), watched_eip)
+    # Later (handlePageFault has returned), a new watchpoint on the PTE and reverse-continue:
+    # the last write before here is that store, and it lands on it again.
+    check("later.left_handler", field("LATER", "eip") != watched_eip, True)
+    check("writer.value", field("WRITER", "value"), pte_before)
+    check("writer.eip", field("WRITER", "eip"), field("REVWATCH", "eip"))
     check("info_tlb", bool(re.search(r"^TLB: 8 sets x 4 ways, \d+ valid", out, re.M)), True)
     check("detached", "[Inferior 1 (Remote target) detached]" in out, True)
     # Detached: the run went on to its end (the shell's exit, status 0) with the plain trace.

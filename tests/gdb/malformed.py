@@ -5,7 +5,9 @@ Usage: malformed.py XRAY86
 
 Sends line noise, bad checksums, a packet cut short, a packet longer than the stub takes,
 binary junk and packets with bad arguments, each followed by a good `?` whose answer must come
-back; a Ctrl-C (0x03) stops a running guest; then `k` ends the run, which must exit with status 0 within the timeout.
+back; a Ctrl-C (0x03) stops a running guest; then 3000 packets mutated from valid ones (a seeded
+generator) must each be answered, and `?` and `g` still answered right; then `k` ends the run,
+which must exit with status 0 within the timeout.
 """
 import random
 import socket
@@ -90,6 +92,61 @@ try:
         print("ok ctrl_c")
 except (socket.timeout, EOFError) as e:
     failures.append(f"ctrl_c: no stop reply ({e})")
+# Fuzzing: packets mutated from valid ones (seeded, so every run sends the same bytes), each
+# with a right checksum so that it reaches the stub's handler, which must answer each with
+# exactly one packet. Packets that would run, reverse, detach or end the guest (c C s S b k D
+# v...) and Q (no-ack mode) are left out: the guest stays stopped where Ctrl-C left it.
+seeds = [b"g", b"p8", b"p2a", b"P0=01000000", b"m100000,10", b"m0,4", b"M200000,2:9090",
+         b"Z0,100000,1", b"z0,100000,1", b"Z1,100010,1", b"Z2,80000000,4", b"z2,80000000,4",
+         b"qSupported:multiprocess+;swbreak+", b"qXfer:features:read:target.xml:0,fff",
+         b"qC", b"qAttached", b"qfThreadInfo", b"?", b"Hg0", b"T1"]
+for text in [b"info tlb", b"info pg 0x1000", b"info pg 0 0x80100000", b"info mem",
+             b"phys 0 16", b"info frames 3", b"info faults", b"break", b"help", b"trace off"]:
+    seeds.append(b"qRcmd," + text.hex().encode())
+fuzz = random.Random(1515)
+alphabet = b"0123456789abcdefABCDEFxyz,:;=.-+ qQmMgGpPZz}*\x00\xff"
+sent = 0
+for n in range(3000):
+    data = bytearray(fuzz.choice(seeds))
+    for _ in range(fuzz.randint(1, 4)):
+        op = fuzz.randrange(5)
+        at = fuzz.randrange(len(data) + 1)
+        if op == 0 and data:
+            data[min(at, len(data) - 1)] = fuzz.choice(alphabet)
+        elif op == 1:
+            data.insert(at, fuzz.choice(alphabet))
+        elif op == 2 and len(data) > 1:
+            del data[min(at, len(data) - 1)]
+        elif op == 3:
+            data = data[:at]
+        else:
+            data += bytes(fuzz.choice(alphabet) for _ in range(fuzz.randint(1, 40)))
+    data = bytes(data).replace(b"$", b"").replace(b"#", b"").replace(b"\x03", b"")
+    if not data or data[:1] in b"cCsSbkDvQ":
+        continue
+    s.sendall(frame(data))
+    sent += 1
+    try:
+        read_packet(s)
+    except (socket.timeout, EOFError) as e:
+        failures.append(f"fuzz: no answer to packet {n} {data!r} ({e})")
+        break
+# Still answering, stopped where it was: `?` gives the Ctrl-C stop again, `g` all registers
+# (the target description's 16 general and segment registers of 4 bytes, 8 x87 registers of
+# 10 bytes, 8 x87 control registers of 4, and CR0, CR2, CR3, CR4: 192 bytes, 384 hex digits).
+try:
+    s.sendall(frame(b"?"))
+    reply = read_packet(s)
+    if not reply.startswith(b"T02"):
+        failures.append(f"fuzz: ? answered {reply!r} after the fuzzing, want T02...")
+    s.sendall(frame(b"g"))
+    reply = read_packet(s)
+    if len(reply) != 384:
+        failures.append(f"fuzz: g answered {len(reply)} hex digits, want 384")
+    else:
+        print(f"ok fuzz: {sent} mutated packets answered, then ? and g")
+except (socket.timeout, EOFError) as e:
+    failures.append(f"fuzz: no answer after the fuzzing ({e})")
 s.sendall(frame(b"k"))
 s.close()
 try:
