@@ -386,9 +386,9 @@ class Cpu final : public ContextSource, private Core {
   // CR0, CR3 and CR4 go through the MMU, which flushes what hardware flushes.
   using Core::setCr0;
   void setCr2(uint32_t value) { cr2_ = value; }
+  using Core::DataWatch;
   using Core::setCr3;
   using Core::setCr4;
-  using Core::DataWatch;
   // DR0-DR7 (Core: the breakpoints they arm).
   uint32_t dr(unsigned n) const { return dr_[n & 7]; }
   void setDr(unsigned n, uint32_t value) {

@@ -108,7 +108,7 @@ class Stub final : private emu::Observer, private trace::Sink {
   std::string breakCommand(const std::vector<std::string>& args);
 
   run::Run& main_;
-  Connection* conn_;  // null: the monitor on standard input
+  Connection* conn_;                  // null: the monitor on standard input
   bool say(const std::string& text);  // gdb's console, or standard output
   run::Run::Poll poll_;
   std::unique_ptr<run::Run> replay_;

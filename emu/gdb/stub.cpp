@@ -552,8 +552,7 @@ std::string Stub::stopReply(const run::Stop& s) {
               hex32(watchHit_) + ";thread:1;";
       break;
     case Why::kCatch:
-      if (caught_)
-        say("xray86: " + trace::formatText(*caught_, *describer_, false) + "\n");
+      if (caught_) say("xray86: " + trace::formatText(*caught_, *describer_, false) + "\n");
       reply = "T05thread:1;";
       break;
     default:
@@ -746,8 +745,9 @@ std::string Stub::reverseContinue() {
     searching_ = false;
     useRun(&current());
     if (counted && !same) {
-      error = "the replay did not come back to this point (the stops cut the machine's time "
-              "slices differently: docs/debug.md)";
+      error =
+          "the replay did not come back to this point (the stops cut the machine's time "
+          "slices differently: docs/debug.md)";
     }
     say("xray86: " + error + "\n");
     return "E01";
@@ -784,8 +784,7 @@ std::string Stub::reverseContinue() {
   searching_ = false;
   if (!r) {
     useRun(&current());
-    say("xray86: " + (error.empty() ? std::string("the replay went astray") : error) +
-                  "\n");
+    say("xray86: " + (error.empty() ? std::string("the replay went astray") : error) + "\n");
     return "E01";
   }
   useRun(nullptr);

@@ -480,11 +480,11 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
     RunResult r = c.run(maxInstructions - c.instructions(), std::min(sliceDue_, stopCycles));
     sliceEnd_ = ~uint64_t{0};
     // Stopped inside the slice: the slice stays open for the next run.
-    bool inside = !sliceCut_ && c.cycles() < sliceDue_ &&
-                  (r.reason == StopReason::kInstructionLimit ||
-                   r.reason == StopReason::kStopRequested ||
-                   ((r.reason == StopReason::kCycleDeadline || r.reason == StopReason::kHalt) &&
-                    c.cycles() >= stopCycles));
+    bool inside =
+        !sliceCut_ && c.cycles() < sliceDue_ &&
+        (r.reason == StopReason::kInstructionLimit || r.reason == StopReason::kStopRequested ||
+         ((r.reason == StopReason::kCycleDeadline || r.reason == StopReason::kHalt) &&
+          c.cycles() >= stopCycles));
     if (inside) {
       if (r.reason == StopReason::kStopRequested)
         return {Kind::kStopped, exit_status::kOk, "stopped on request"};

@@ -181,10 +181,10 @@ class Machine final : public CpuBus {
   void drawScreen(bool force);  // --display text
 
   uint64_t sliceEnd_ = ~uint64_t{0};  // the deadline the running slice was given
-  bool sliceOpen_ = false;  // a run stopped inside the slice, which the next run goes on with
-  uint64_t sliceDue_ = 0;   // ... and the deadline it has
+  bool sliceOpen_ = false;    // a run stopped inside the slice, which the next run goes on with
+  uint64_t sliceDue_ = 0;     // ... and the deadline it has
   uint64_t sliceDevice_ = 0;  // the devices' next deadline when it began
-  bool sliceCut_ = false;   // checkSlice ended the slice early
+  bool sliceCut_ = false;     // checkSlice ended the slice early
   // haltIsFinal: the instruction count the halt began at (none: ~0), the cycle by which every
   // timer armed then has expired, and how many such rounds passed with no interrupt.
   uint64_t haltInstructions_ = ~uint64_t{0}, haltHorizon_ = 0;

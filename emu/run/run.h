@@ -317,7 +317,7 @@ class Run final : private emu::Observer, private devices::ByteSink {
   std::string pollMessage_;  // what the poll answered (Cause::kPolled)
   std::unique_ptr<InputIdle> idle_;
   std::unique_ptr<StuckGuest> stuck_;
-  uint64_t pieceEnd_ = 0;  // where the stuck test's piece ends (0: none begun)
+  uint64_t pieceEnd_ = 0;        // where the stuck test's piece ends (0: none begun)
   uint64_t activity_ = 0;        // port accesses, interrupts and console bytes (StuckGuest)
   std::string line_, lastLine_;  // the console line being printed, the last one not blank
 };
