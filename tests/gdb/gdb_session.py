@@ -98,6 +98,11 @@ watch -l *$pte
 reverse-continue
 printf "WRITER value=%#x eip=%#x\\n", *$pte, $pc
 delete
+rwatch ticks
+continue
+printf "RWATCH ticks=%d\\n", ticks
+info line *$pc
+delete
 monitor info tlb
 detach
 """)
@@ -177,6 +182,12 @@ detach
     check("later.left_handler", field("LATER", "eip") != watched_eip, True)
     check("writer.value", field("WRITER", "value"), pte_before)
     check("writer.eip", field("WRITER", "eip"), field("REVWATCH", "eip"))
+    # A read watchpoint (Z3, the CPU's data watch): the next read of `ticks` is the timer
+    # interrupt's `ticks++` in trap() (trap.c:113), and gdb stops after it, on the next line.
+    check("rwatch.kind", bool(re.search(r"^Hardware read watchpoint \d+: ticks\n\nValue = \d+",
+                                        out, re.M)), True)
+    check("rwatch.where", bool(re.search(r'^Line 114 of "\./guest/kernel/trap\.c"', out, re.M)),
+          True)
     check("info_tlb", bool(re.search(r"^TLB: 8 sets x 4 ways, \d+ valid", out, re.M)), True)
     check("detached", "[Inferior 1 (Remote target) detached]" in out, True)
     # Detached: the run went on to its end (the shell's exit, status 0) with the plain trace.
