@@ -37,12 +37,16 @@ with tempfile.TemporaryDirectory() as tmp:
     print(p.stdout)
     check("status", p.returncode, 0)
     stops = [l for l in out if l.startswith("xray86: ")]
-    # The first stop: after the faulting `push eax` at user EIP 0x121 (one byte) completed, the
-    # resolve record's instruction count (3194536) as docs/debug.md's session shows it.
+    # The first stop: once the faulting `push eax` at user EIP 0x121 (one byte) has run again and
+    # retired: one instruction after the resolve record, which is stamped during it (instruction
+    # 3194536 in the plain trace, read here).
+    resolve = next(l for l in open(plain).read().splitlines() if " resolve " in l)
+    done = int(resolve.split()[1]) + 1
     check("first_stop", stops[0].startswith("xray86: reached --until pf:1 (eip 00000122, "
-                                             "instruction 3194536, cycle "), True)
-    # The walk of CR2 0x3f50 after the handler: the private copy, writable (PTE 0x03ff5027).
-    check("first_pte", "  PTE[3] at 03ffb00c = 03ff5027  P W U A" in out, True)
+                                             f"instruction {done}, cycle "), True)
+    # The walk of CR2 0x3f50 after the handler: the private copy (PTE 0x03ff5027, the resolve
+    # record's), now also dirty from the push: 0x03ff5067.
+    check("first_pte", "  PTE[3] at 03ffb00c = 03ff5067  P W U A D" in out, True)
     # The catchpoint: the second fault's record, as the plain run's trace wrote it.
     check("caught", stops[1], "xray86: caught " + faults[1].strip())
     # Its walk: the child's stack page 0x3f5c, still COW.
