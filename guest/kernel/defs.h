@@ -38,7 +38,7 @@ int filewrite(struct file *f, uint uaddr, int n);
 
 // ioapic.c
 void ioapicinit(void);
-void ioapicenable(int irq);
+void ioapicenable(int irq, int apicid);
 
 // kalloc.c
 void kinit1(void *vstart, void *vend);
@@ -51,8 +51,15 @@ int getNumFreePages(void);
 extern uint phystop;
 
 // lapic.c
+extern int useapic;
 void lapicinit(void);
 void lapiceoi(void);
+int lapicid(void);
+void lapicstartap(uchar apicid, uint addr);
+
+// mp.c
+int mpinit(int *imcr);
+void mpimcr(void);
 
 // options.c
 enum { COW_FLUSH_LCR3, COW_FLUSH_INVLPG, COW_FLUSH_NONE };
@@ -63,6 +70,7 @@ struct options {
   int cow_mark_all;     // cow_mark=all: read-only pages are marked COW too
   int cow_fix_keepro;   // cow_fix=keepro: the handler forgets to make the page writable
   int cow_flush;        // cow_flush=lcr3|invlpg|none
+  int cow_lock_off;     // cow_lock=off: reference counts updated without kmem.lock
   int layout_xv6;       // layout=xv6: per-process kernel page tables, LAPIC and IOAPIC
   uint mem;             // mem=MB: cap on usable memory, 0 if not given
   char run[CMDLINE];    // run=PROGRAM ARGS, or empty for the shell
@@ -96,6 +104,8 @@ void yield(void);
 void sleep(void *chan, struct spinlock *lk);
 void wakeup(void *chan);
 struct proc *myproc(void);
+struct cpu *mycpu(void);
+int cpuid(void);
 void procdump(void);
 
 // spinlock.c

@@ -12,7 +12,7 @@
 struct {
   struct spinlock lock;
   struct file file[NFILE];
-} ftable = {.lock = {0, "ftable"}};
+} ftable = {.lock = {0, "ftable", 0}};
 
 // Allocate a file with one reference. Returns 0 if the table is full.
 struct file *filealloc(void) {

@@ -42,9 +42,9 @@ void ioapicinit(void) {
   }
 }
 
-// Route ISA IRQ irq to vector T_IRQ0 + irq on CPU 0 (APIC ID 0): fixed
-// delivery, edge-triggered, active high, unmasked.
-void ioapicenable(int irq) {
+// Route ISA IRQ irq to vector T_IRQ0 + irq on the CPU whose local APIC ID is
+// apicid: fixed delivery, edge-triggered, active high, unmasked.
+void ioapicenable(int irq, int apicid) {
   ioapicwrite(REG_TABLE + 2 * irq, T_IRQ0 + irq);
-  ioapicwrite(REG_TABLE + 2 * irq + 1, 0 << 24);
+  ioapicwrite(REG_TABLE + 2 * irq + 1, apicid << 24);
 }

@@ -1,5 +1,7 @@
 // Physical memory: a free list of 4 KB frames, and a reference count per frame
-// so that copy-on-write fork can share a frame between page tables.
+// so that copy-on-write fork can share a frame between page tables. Both are
+// shared by every CPU and kept under kmem.lock; cow_lock=off, the bug, updates
+// the counts without it.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -46,22 +48,52 @@ static ushort *refcountof(uint pa) {
   return &kmem.refcount[pa >> PGSHIFT];
 }
 
+// Put the frame at v on the free list. The caller holds kmem.lock.
+static void pushfree(char *v) {
+  // Fill with junk so that dangling uses show up.
+  memset(v, 1, PGSIZE);
+  struct run *r = (struct run *)v;
+  r->next = kmem.freelist;
+  kmem.freelist = r;
+}
+
+// cow_lock=off, the lab's race: the count of a frame is read, changed and
+// written back without kmem.lock, as `refs[pa / PGSIZE]--` in kfree and `++`
+// in copyuvm compile to a load, an add and a store. If another CPU stores
+// the same count between this CPU's load and store, one of the two updates
+// is lost: a lost decrement leaks the frame (its count never reaches 0), a
+// lost increment frees it while a page table still maps it. Only the free
+// list itself stays under the lock. Returns the new count.
+static uint refadd(uint pa, int delta) {
+  volatile ushort *rc = refcountof(pa);
+  uint n = *rc;
+  if (delta < 0 && n == 0)
+    panic("kfree: frame already free");
+  if (delta > 0 && n == 0)
+    panic("incref: free frame");
+  *rc = n + delta;
+  return n + delta;
+}
+
 // Drop one reference to the frame at kernel virtual address v; put the frame on
 // the free list when the last reference goes.
 void kfree(char *v) {
   if ((uint)v % PGSIZE || v < end || V2P(v) >= phystop)
     panic("kfree");
+  if (opt.cow_lock_off) {
+    if (refadd(V2P(v), -1) == 0) {
+      acquire(&kmem.lock);
+      pushfree(v);
+      release(&kmem.lock);
+    }
+    return;
+  }
   acquire(&kmem.lock);
   ushort *rc = refcountof(V2P(v));
   if (*rc == 0)
     panic("kfree: frame already free");
-  if (--*rc == 0) {
-    // Fill with junk so that dangling uses show up.
-    memset(v, 1, PGSIZE);
-    struct run *r = (struct run *)v;
-    r->next = kmem.freelist;
-    kmem.freelist = r;
-  }
+  if (--*rc == 0)
+    pushfree(v);
   release(&kmem.lock);
 }
 
@@ -80,6 +112,10 @@ char *kalloc(void) {
 
 // Add a reference to the frame at physical address pa (a page table now shares it).
 void incref(uint pa) {
+  if (opt.cow_lock_off) {
+    refadd(pa, 1);
+    return;
+  }
   acquire(&kmem.lock);
   ushort *rc = refcountof(pa);
   if (*rc == 0)
@@ -90,6 +126,8 @@ void incref(uint pa) {
 
 // Return the number of references to the frame at physical address pa.
 uint getrefcount(uint pa) {
+  if (opt.cow_lock_off)
+    return *refcountof(pa);
   acquire(&kmem.lock);
   uint n = *refcountof(pa);
   release(&kmem.lock);

@@ -1,13 +1,15 @@
-// The local APIC (Intel SDM vol. 3A chapter 10), used with layout=xv6 as
-// xv6-public uses it: its timer drives the scheduler instead of the 8254, and
-// it delivers what the I/O APIC routes instead of the 8259s. One CPU: no
-// inter-processor interrupts and no MP table; the registers are at the MP
-// specification's default address, which the device space maps to itself.
+// The local APIC (Intel SDM vol. 3A chapter 10), used with layout=xv6 or
+// several CPUs (useapic) as xv6-public uses it: its timer drives the
+// scheduler instead of the 8254, and it delivers what the I/O APIC routes
+// instead of the 8259s. Each CPU has its own at the same address, the MP
+// specification's default, which the kernel maps to itself. The bootstrap
+// processor starts the others with INIT and STARTUP IPIs.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
 #include "defs.h"
 #include "traps.h"
+#include "x86.h"
 
 // Registers: 32 bits each, 16 bytes apart; the index is the byte offset / 4.
 #define ID (0x020 / 4)     // local APIC ID
@@ -17,6 +19,12 @@
 #define SVR (0x0F0 / 4)    // spurious-interrupt vector
 #define ENABLE 0x00000100  //   bit 8: the APIC is software-enabled
 #define ESR (0x280 / 4)    // error status
+#define ICRLO (0x300 / 4)  // interrupt command, low word: writing it sends the IPI
+#define INIT 0x00000500    //   delivery mode INIT
+#define STARTUP 0x00000600 //   delivery mode STARTUP (SIPI); vector = start page
+#define ASSERT 0x00004000  //   level assert (INIT)
+#define LEVEL 0x00008000   //   level-triggered (INIT)
+#define ICRHI (0x310 / 4)  // interrupt command, high word: bits 31-24 the destination
 #define TIMER (0x320 / 4)  // local vector table: timer
 #define PERIODIC 0x00020000  // bit 17: periodic, not one-shot
 #define MASKED 0x00010000    // bit 16, in every LVT entry: no interrupt
@@ -34,6 +42,7 @@
 #define TIMER_COUNT 10000000
 
 static volatile uint *lapic = (volatile uint *)LAPIC;
+int useapic;  // are the local and I/O APICs in use (layout=xv6 or several CPUs)?
 
 static void lapicw(int index, uint value) {
   lapic[index] = value;
@@ -60,3 +69,38 @@ void lapicinit(void) {
 
 // Acknowledge the interrupt being handled (not for the spurious vector).
 void lapiceoi(void) { lapicw(EOI, 0); }
+
+// This CPU's local APIC ID (bits 31-24 of the ID register).
+int lapicid(void) { return lapic[ID] >> 24; }
+
+// Wait about us microseconds. Nothing here needs it exact: the MP
+// specification's waits only give an INIT or STARTUP time to take effect, and
+// an emulator acts on them at once.
+static void microdelay(int us) {
+  for (volatile int i = 0; i < us * 100; i++)
+    ;
+}
+
+// Start the application processor with local APIC ID apicid at physical addr
+// (page-aligned, below 1 MB) in real mode: INIT, then STARTUP twice (Intel MP
+// specification B.4, "universal start-up algorithm"). The warm-reset vector
+// at 40:67 and CMOS shutdown code 0x0A serve a processor that takes INIT as a
+// reset through the BIOS (spec B.4.1): it jumps to addr too.
+void lapicstartap(uchar apicid, uint addr) {
+  outb(0x70, 0x0F);  // CMOS offset 0xF: shutdown code
+  outb(0x71, 0x0A);  // 0x0A: jump through the warm-reset vector
+  ushort *wrv = (ushort *)P2V((0x40 << 4) | 0x67);
+  wrv[0] = 0;
+  wrv[1] = addr >> 4;
+
+  lapicw(ICRHI, apicid << 24);
+  lapicw(ICRLO, INIT | LEVEL | ASSERT);
+  microdelay(200);
+  lapicw(ICRLO, INIT | LEVEL);
+  microdelay(100);  // the specification asks for 10 ms; no emulator needs it
+  for (int i = 0; i < 2; i++) {
+    lapicw(ICRHI, apicid << 24);
+    lapicw(ICRLO, STARTUP | (addr >> 12));
+    microdelay(200);
+  }
+}

@@ -1,10 +1,12 @@
 // Boot: read what the loader handed over, build the kernel's page table,
-// start the devices and the first process.
+// start the devices, the other CPUs and the first process.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
 #include "mmu.h"
 #include "multiboot.h"
+#include "spinlock.h"
+#include "proc.h"
 #include "defs.h"
 #include "x86.h"
 
@@ -72,6 +74,10 @@ static void freeexcept(uint lo, uint hi, void (*kinit)(void *, void *)) {
     kinit(P2V(ae), P2V(hi));
 }
 
+extern pde_t entrypgdir[];
+static void startothers(void);
+static void mpmain(void) __attribute__((noreturn));
+
 // Bootstrap processor starts here, on the boot stack, with entrypgdir.
 int main(uint magic, uint infopa) {
   consoleinit();
@@ -91,12 +97,20 @@ int main(uint magic, uint infopa) {
   if (archiveend <= archivestart || archiveend > phystop ||
       (archivestart < V2P(end) && archiveend > EXTMEM))
     panic("the archive overlaps the kernel or lies beyond usable memory");
+  // The processors the MP table lists. One CPU keeps the 8259s and the 8254
+  // unless layout=xv6 asks for the APICs; several need each CPU's local APIC.
+  int imcr;
+  int nmp = mpinit(&imcr);
+  useapic = opt.layout_xv6 || nmp > 1;
   uint kernend = PGROUNDUP(V2P(end));
   freeexcept(kernend, LOWMEM, kinit1);  // enough for kvmalloc's page tables
   kvmalloc();
+  ncpu = nmp;  // the local APIC is mapped now: mycpu() can read its ID
   seginit();
   archiveinit(archivestart, archiveend);
-  if (opt.layout_xv6) {
+  if (useapic) {
+    if (imcr)
+      mpimcr();
     picdisable();
     lapicinit();
     ioapicinit();
@@ -107,9 +121,53 @@ int main(uint magic, uint infopa) {
   uartinit();
   tvinit();
   idtinit();
+  startothers();  // before kinit2: the stacks must lie below 4 MB, which entrypgdir maps
   freeexcept(LOWMEM, phystop, kinit2);
   userinit();
+  mpmain();
+}
+
+// Every CPU but the first starts here from apstart.S, on its own stack, with
+// entrypgdir: the kernel's page table, its own GDT and local APIC, then the
+// scheduler.
+static void mpenter(void) {
+  switchkvm();
+  seginit();
+  lapicinit();
+  mpmain();
+}
+
+// The end of every CPU's start: load the IDT, say the CPU is up and enter
+// the scheduler. One CPU says nothing, so that its boot reads as it always did.
+static void mpmain(void) {
+  if (ncpu > 1)
+    cprintf("cpu%d: starting %d\n", cpuid(), cpuid());
+  idtinit();
+  xchg(&mycpu()->started, 1);
   scheduler();
+}
+
+// Start the other CPUs one after the other: copy apstart.S's code to APSTART,
+// leave it a scheduler stack (a frame kinit1 freed, below 4 MB, so that
+// entrypgdir maps it), mpenter and entrypgdir, send INIT and STARTUP, and wait
+// until the CPU reaches mpmain.
+static void startothers(void) {
+  extern char apstart[], apstart_end[];
+  if (ncpu == 1)
+    return;
+  memmove(P2V(APSTART), apstart, apstart_end - apstart);
+  for (struct cpu *c = cpus + 1; c < cpus + ncpu; c++) {
+    char *stack = kalloc();
+    if (stack == 0)
+      panic("startothers: out of memory");
+    *(uint *)P2V(APSTART - 4) = (uint)stack + KSTACKSIZE;
+    *(void (**)(void))P2V(APSTART - 8) = mpenter;
+    *(uint *)P2V(APSTART - 12) = V2P(entrypgdir);
+    lapicstartap(c->apicid, APSTART);
+    for (uint spins = 0; !c->started; spins++)
+      if (spins == 0xFFFFFFFF)
+        panic("startothers: a CPU did not start");
+  }
 }
 
 // The page directory entry.S uses until kvmalloc: two 4 MB pages, both onto

@@ -14,7 +14,7 @@
 // CR4 (Pentium)
 #define CR4_PSE 0x00000010  // 4 MB pages in the page directory
 
-// Segment selectors (the GDT's layout, one CPU)
+// Segment selectors (the layout of every CPU's GDT)
 #define SEG_KCODE 1  // kernel code
 #define SEG_KDATA 2  // kernel data and stack
 #define SEG_UCODE 3  // user code

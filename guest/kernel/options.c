@@ -37,6 +37,8 @@ static void setoption(const char *w, int len) {
     opt.cow_flush = COW_FLUSH_INVLPG;
   else if (wordis(w, eq, "cow_flush") && wordis(v, vlen, "none"))
     opt.cow_flush = COW_FLUSH_NONE;
+  else if (wordis(w, eq, "cow_lock") && (wordis(v, vlen, "on") || wordis(v, vlen, "off")))
+    opt.cow_lock_off = wordis(v, vlen, "off");
   else if (wordis(w, eq, "layout") && (wordis(v, vlen, "shared") || wordis(v, vlen, "xv6")))
     opt.layout_xv6 = wordis(v, vlen, "xv6");
   else if (wordis(w, eq, "mem") && vlen > 0) {
@@ -81,7 +83,10 @@ void printoptions(void) {
           opt.fork_eager ? "eager" : "cow", opt.cow_trap_off ? "off" : "on",
           opt.cow_fault_naive ? "naive" : "cow", opt.cow_mark_all ? "all" : "writable",
           opt.cow_fix_keepro ? "keepro" : "on", flush[opt.cow_flush]);
-  // The shared layout, the default, is not named, so its boot line is what it always was.
+  // cow_lock=on and the shared layout, the defaults, are not named, so the
+  // boot line is what it always was.
+  if (opt.cow_lock_off)
+    cprintf(" cow_lock=off");
   cprintf(opt.layout_xv6 ? " layout=xv6\n" : "\n");
   if (opt.run[0])
     cprintf("run: %s\n", opt.run);

@@ -10,22 +10,43 @@
 #include "defs.h"
 #include "x86.h"
 
-struct cpu cpu0;
+struct cpu cpus[NCPU];
+int ncpu = 1;  // until main has read the MP table and mapped the local APIC
 
 struct {
   struct spinlock lock;
   struct proc proc[NPROC];
-} ptable = {.lock = {0, "ptable"}};
+} ptable = {.lock = {0, "ptable", 0}};
 
 static struct proc *initproc;
 static int nextpid = 1;
 extern void trapret(void);
 static void forkret(void);
 
+// The CPU this code runs on, found by its local APIC's ID. With one CPU
+// (before the MP table is read, or when it lists one) it is cpus[0] and the
+// local APIC is not touched: the shared layout does not map it then. Must be
+// called with interrupts off, else the process could move to another CPU
+// between the read and the use.
+struct cpu *mycpu(void) {
+  if (readeflags() & FL_IF)
+    panic("mycpu called with interrupts enabled");
+  if (ncpu == 1)
+    return &cpus[0];
+  int apicid = lapicid();
+  for (int i = 0; i < ncpu; i++)
+    if (cpus[i].apicid == apicid)
+      return &cpus[i];
+  panic("unknown apicid");
+}
+
+// The index of this CPU in cpus[].
+int cpuid(void) { return mycpu() - cpus; }
+
 // The running process, or 0 in the scheduler.
 struct proc *myproc(void) {
   pushcli();
-  struct proc *p = cpu0.proc;
+  struct proc *p = mycpu()->proc;
   popcli();
   return p;
 }
@@ -261,9 +282,12 @@ int wait(uint statusaddr) {
   }
 }
 
-// The scheduler: run each RUNNABLE process in turn, round robin, forever.
-// With nothing to run, wait for an interrupt with interrupts on.
+// The scheduler, one per CPU: run each RUNNABLE process in turn, round
+// robin, forever. With nothing to run, wait for an interrupt with interrupts
+// on: the CPU's own timer tick, at the latest, makes it look again.
 void scheduler(void) {
+  struct cpu *c = mycpu();
+  c->proc = 0;
   for (;;) {
     sti();
     int ran = 0;
@@ -272,12 +296,12 @@ void scheduler(void) {
       if (p->state != RUNNABLE)
         continue;
       ran = 1;
-      cpu0.proc = p;
+      c->proc = p;
       switchuvm(p);
       p->state = RUNNING;
-      swtch(&cpu0.scheduler, p->context);
+      swtch(&c->scheduler, p->context);
       switchkvm();
-      cpu0.proc = 0;
+      c->proc = 0;
     }
     release(&ptable.lock);
     if (!ran)
@@ -291,15 +315,15 @@ void sched(void) {
   struct proc *p = myproc();
   if (!holding(&ptable.lock))
     panic("sched ptable.lock");
-  if (cpu0.ncli != 1)
+  if (mycpu()->ncli != 1)
     panic("sched locks");
   if (p->state == RUNNING)
     panic("sched running");
   if (readeflags() & FL_IF)
     panic("sched interruptible");
-  int intena = cpu0.intena;
-  swtch(&p->context, cpu0.scheduler);
-  cpu0.intena = intena;
+  int intena = mycpu()->intena;
+  swtch(&p->context, mycpu()->scheduler);
+  mycpu()->intena = intena;
 }
 
 // Give up the CPU for one scheduling round.

@@ -34,14 +34,18 @@ struct proc {
   uint repeats;                //   a fault that repeats forever (cow_fix=keepro)
 };
 
-// The one CPU.
+// Per-CPU state. cpus[0] is the bootstrap processor; the others are the
+// application processors the MP table lists, started by startothers (main.c).
 struct cpu {
+  uchar apicid;               // the local APIC's ID
   struct context *scheduler;  // swtch() here to enter the scheduler
   struct taskstate ts;        // esp0 for traps from ring 3
   struct segdesc gdt[NSEGS];
+  volatile uint started;      // has the CPU reached its scheduler?
   int ncli;                   // depth of pushcli nesting
   int intena;                 // were interrupts enabled before the first pushcli?
   struct proc *proc;          // running process or 0
 };
-extern struct cpu cpu0;
+extern struct cpu cpus[NCPU];
+extern int ncpu;
 #endif

@@ -1,5 +1,6 @@
-// Locks for one CPU: holding a lock means interrupts are off, so no other
-// code can run on the CPU; the locked flag catches a lock taken twice.
+// Spin locks: XCHG takes the lock word atomically on every CPU, and pushcli
+// keeps interrupts off on the holder's CPU so that an interrupt handler cannot
+// spin on a lock its own CPU holds.
 #include "types.h"
 #include "param.h"
 #include "mmu.h"
@@ -11,25 +12,35 @@
 void initlock(struct spinlock *lk, char *name) {
   lk->name = name;
   lk->locked = 0;
+  lk->cpu = 0;
 }
 
+// Spin until the lock is ours. The memory clobber of xchg and the barrier
+// keep the compiler from moving the critical section's loads and stores
+// above it (an x86 does not reorder them across a locked instruction).
 void acquire(struct spinlock *lk) {
   pushcli();
   if (holding(lk))
     panic(lk->name);
-  lk->locked = 1;
+  while (xchg(&lk->locked, 1) != 0)
+    ;
+  __sync_synchronize();
+  lk->cpu = mycpu();
 }
 
 void release(struct spinlock *lk) {
   if (!holding(lk))
     panic("release");
-  lk->locked = 0;
+  lk->cpu = 0;
+  __sync_synchronize();
+  asm volatile("movl $0, %0" : "+m"(lk->locked) : :);
   popcli();
 }
 
+// Does this CPU hold the lock?
 int holding(struct spinlock *lk) {
   pushcli();
-  int r = lk->locked;
+  int r = lk->locked && lk->cpu == mycpu();
   popcli();
   return r;
 }
@@ -39,16 +50,18 @@ int holding(struct spinlock *lk) {
 void pushcli(void) {
   uint eflags = readeflags();
   cli();
-  if (cpu0.ncli == 0)
-    cpu0.intena = eflags & FL_IF;
-  cpu0.ncli += 1;
+  struct cpu *c = mycpu();
+  if (c->ncli == 0)
+    c->intena = eflags & FL_IF;
+  c->ncli += 1;
 }
 
 void popcli(void) {
   if (readeflags() & FL_IF)
     panic("popcli - interruptible");
-  if (--cpu0.ncli < 0)
+  struct cpu *c = mycpu();
+  if (--c->ncli < 0)
     panic("popcli");
-  if (cpu0.ncli == 0 && cpu0.intena)
+  if (c->ncli == 0 && c->intena)
     sti();
 }

@@ -1,6 +1,6 @@
 // The 8254 programmable interval timer (8254 datasheet): channel 0 on IRQ 0
 // ticks HZ times a second and drives the round-robin scheduler. With
-// layout=xv6 the local APIC's timer does instead (lapic.c).
+// layout=xv6 or several CPUs each CPU's local APIC timer does instead (lapic.c).
 #include "types.h"
 #include "param.h"
 #include "spinlock.h"
@@ -17,8 +17,8 @@ struct spinlock tickslock;
 
 void timerinit(void) {
   initlock(&tickslock, "time");
-  if (opt.layout_xv6)
-    return;  // lapicinit started the local APIC's timer
+  if (useapic)
+    return;  // lapicinit started each CPU's local APIC timer
   uint divisor = (PIT_FREQ + HZ / 2) / HZ;
   // Channel 0, low byte then high byte, mode 2 (rate generator), binary.
   outb(PIT_MODE, 0x34);

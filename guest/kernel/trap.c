@@ -13,9 +13,10 @@
 static struct gatedesc idt[256];
 extern uint vectors[];  // vectors.S
 
-// Fill the IDT. Every gate is an interrupt gate, the system call's too: the
-// kernel runs with interrupts off (one CPU, no preemption inside the kernel)
-// and turns them on only in the scheduler's idle loop and in user mode.
+// Fill the IDT, which every CPU loads. Every gate is an interrupt gate, the
+// system call's too: the kernel runs with interrupts off (no preemption inside
+// the kernel; the other CPUs are kept out by spin locks) and turns them on
+// only in the scheduler's idle loop and in user mode.
 void tvinit(void) {
   for (int i = 0; i < 256; i++)
     SETGATE(idt[i], 0, SEG_KCODE << 3, vectors[i], 0);
@@ -86,9 +87,9 @@ static void pagefault(struct trapframe *tf) {
     tf->eip = (uint)usercopy_fault;
 }
 
-// End of interrupt for IRQ irq: to the local APIC with layout=xv6, else to the 8259s.
+// End of interrupt for IRQ irq: to the local APIC if it is in use, else to the 8259s.
 static void irqeoi(int irq) {
-  if (opt.layout_xv6)
+  if (useapic)
     lapiceoi();
   else
     piceoi(irq);
@@ -109,10 +110,13 @@ void trap(struct trapframe *tf) {
 
   switch (tf->trapno) {
   case T_IRQ0 + IRQ_TIMER:
-    acquire(&tickslock);
-    ticks++;
-    wakeup(&ticks);
-    release(&tickslock);
+    // Every CPU's timer preempts what runs there; the clock counts CPU 0's.
+    if (cpuid() == 0) {
+      acquire(&tickslock);
+      ticks++;
+      wakeup(&ticks);
+      release(&tickslock);
+    }
     irqeoi(IRQ_TIMER);
     break;
   case T_IRQ0 + IRQ_COM1:

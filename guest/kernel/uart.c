@@ -1,6 +1,9 @@
 // The 16550 UART on COM1 (NS16550A datasheet): the console's wire. Output is
 // polled; input raises IRQ 4.
 #include "types.h"
+#include "param.h"
+#include "mmu.h"
+#include "proc.h"
 #include "defs.h"
 #include "traps.h"
 #include "x86.h"
@@ -40,8 +43,8 @@ void uartinit(void) {
   // Read the interrupt identification to clear a stale transmit interrupt; a
   // byte that arrived before now stays in the receive register for consoleintr.
   inb(COM1 + 2);
-  if (opt.layout_xv6)
-    ioapicenable(IRQ_COM1);
+  if (useapic)
+    ioapicenable(IRQ_COM1, cpus[0].apicid);
   else
     picenable(IRQ_COM1);
 }

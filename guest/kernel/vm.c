@@ -12,10 +12,13 @@
 extern char data[];  // first address after the kernel's text and rodata (kernel.ld)
 pde_t *kpgdir;       // the scheduler's page table; in the shared layout every other's kernel half
 
-// Load the GDT: flat 4 GB code and data segments for rings 0 and 3, and
-// reload every segment register from it (the loader's GDT may be gone).
+// Load this CPU's GDT: flat 4 GB code and data segments for rings 0 and 3,
+// and reload every segment register from it (the loader's GDT may be gone).
+// Each CPU has its own GDT, for its own TSS.
 void seginit(void) {
-  struct cpu *c = &cpu0;
+  pushcli();
+  struct cpu *c = mycpu();
+  popcli();
   c->gdt[SEG_KCODE] = SEG(STA_X | STA_R, 0, 0xffffffff, 0);
   c->gdt[SEG_KDATA] = SEG(STA_W, 0, 0xffffffff, 0);
   c->gdt[SEG_UCODE] = SEG(STA_X | STA_R, 0, 0xffffffff, DPL_USER);
@@ -70,6 +73,7 @@ int mappages(pde_t *pgdir, void *va, uint size, uint pa, int perm) {
 
 // Build the kernel half once: KERNBASE.. maps all of physical memory; the
 // kernel's text and rodata are read-only (CR0.WP makes that hold in ring 0).
+// With several CPUs (useapic) the two APIC pages are mapped to themselves too.
 static void setupkernelmap(void) {
   if ((kpgdir = (pde_t *)kalloc()) == 0)
     panic("kvmalloc");
@@ -77,6 +81,9 @@ static void setupkernelmap(void) {
   if (mappages(kpgdir, P2V(0), EXTMEM, 0, PTE_W) < 0 ||
       mappages(kpgdir, (void *)KERNLINK, V2P(data) - EXTMEM, EXTMEM, 0) < 0 ||
       mappages(kpgdir, data, phystop - V2P(data), V2P(data), PTE_W) < 0)
+    panic("kvmalloc: out of memory");
+  if (useapic && (mappages(kpgdir, (void *)IOAPIC, PGSIZE, IOAPIC, PTE_W) < 0 ||
+                  mappages(kpgdir, (void *)LAPIC, PGSIZE, LAPIC, PTE_W) < 0))
     panic("kvmalloc: out of memory");
 }
 
@@ -146,7 +153,7 @@ void switchuvm(struct proc *p) {
   if (p == 0 || p->kstack == 0 || p->pgdir == 0)
     panic("switchuvm");
   pushcli();
-  struct cpu *c = &cpu0;
+  struct cpu *c = mycpu();
   c->gdt[SEG_TSS] = SEG16(STS_T32A, &c->ts, sizeof(c->ts) - 1, 0);
   c->ts.ss0 = SEG_KDATA << 3;
   c->ts.esp0 = (uint)p->kstack + KSTACKSIZE;

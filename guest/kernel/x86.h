@@ -53,6 +53,13 @@ static inline uint rcr0(void) {
   return v;
 }
 static inline void lcr3(uint v) { asm volatile("movl %0,%%cr3" : : "r"(v) : "memory"); }
+// Atomically swap *addr and newval; returns the old *addr. XCHG with a memory
+// operand locks the bus by itself (80386 PRM, XCHG).
+static inline uint xchg(volatile uint *addr, uint newval) {
+  uint result;
+  asm volatile("xchgl %0, %1" : "+m"(*addr), "=a"(result) : "1"(newval) : "cc", "memory");
+  return result;
+}
 static inline void invlpg(void *va) { asm volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
 // The registers trapasm.S pushes on every trap, in the order they sit on the stack.
