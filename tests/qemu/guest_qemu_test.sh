@@ -4,7 +4,7 @@
 #   guest_qemu_test.sh [--kernel ELF --archive IMG --append CMDLINE | --disk IMG]
 #                      [--input TEXT] [--timeout SECONDS] --exit CODE
 #                      [--expect REGEX]... [--expect-count REGEX N]... [--forbid REGEX]...
-#                      [--page-faults N] [--xray86 RUNNER | --compare RUNNER]
+#                      [--page-faults N] [--smp N] [--xray86 RUNNER | --compare RUNNER]
 #
 # --exit is QEMU's exit code: the guest powers off by ACPI (port 0x604) when its
 # status s is 0, and QEMU exits 0; otherwise through isa-debug-exit at 0xF4, and
@@ -12,13 +12,16 @@
 # (anchored at both ends), --expect-count exactly N such lines, --forbid none.
 # --input is fed to the guest's serial port (printf escapes allowed).
 # --page-faults runs QEMU with -d int and needs exactly N page faults (v=0e) in its log.
+# --smp N gives QEMU N processors, one per socket (-smp N,sockets=N): SeaBIOS's MP
+# table lists one processor per socket, and QEMU 7.2's plain -smp N makes N cores of
+# one socket, which the MP table shows as a single processor. QEMU only.
 # --xray86 runs the multiboot guest on xray86 instead (RUNNER is guest_on_xray86)
 # with the same checks; --compare runs it on both and also needs the two
 # consoles and exit statuses to be identical, line for line.
 set -uo pipefail
 
 kernel="" archive="" append="" disk="" input="" timeout_s=60 want_exit="" want_pf=""
-xray86="" compare=""
+xray86="" compare="" smp=""
 expects=() forbids=() counts=()
 while (($#)); do
   case "$1" in
@@ -33,6 +36,7 @@ while (($#)); do
     --expect-count) counts+=("$2" "$3"); shift 3 ;;
     --forbid) forbids+=("$2"); shift 2 ;;
     --page-faults) want_pf=$2; shift 2 ;;
+    --smp) smp=$2; shift 2 ;;
     --xray86) xray86=$2; shift 2 ;;
     --compare) compare=$2; shift 2 ;;
     *) echo "guest_qemu_test: unknown argument $1"; exit 2 ;;
@@ -42,6 +46,9 @@ if [[ -z $want_exit ]]; then echo "guest_qemu_test: --exit is required"; exit 2;
 
 qemu=(qemu-system-i386 -machine pc -accel tcg -m 256 -display none -serial stdio
       -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -monitor none)
+if [[ -n $smp ]]; then
+  qemu+=(-smp "$smp,sockets=$smp")
+fi
 if [[ -n $disk ]]; then
   qemu+=(-drive "file=$disk,format=raw,if=ide,index=0,snapshot=on")
 else
