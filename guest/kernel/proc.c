@@ -29,10 +29,10 @@ static void forkret(void);
 // called with interrupts off, else the process could move to another CPU
 // between the read and the use.
 struct cpu *mycpu(void) {
-  if (readeflags() & FL_IF)
-    panic("mycpu called with interrupts enabled");
   if (ncpu == 1)
     return &cpus[0];
+  if (readeflags() & FL_IF)
+    panic("mycpu called with interrupts enabled");
   int apicid = lapicid();
   for (int i = 0; i < ncpu; i++)
     if (cpus[i].apicid == apicid)
