@@ -57,7 +57,7 @@ def stops():
                                    "--exit-when-idle", "--quiet"], 0, stdout="> ab\n> ")
     # The built-in shell after one command: `free` prints the free pages, then the prompt.
     check("idle_builtin_shell", ["--input", "free\\n", "--exit-when-idle"], 0,
-          stdout_end="$ free\nfree pages: 15983 (63932 KB)\n$ ",
+          stdout_end="$ free\nfree pages: 15981 (63924 KB)\n$ ",
           stderr_has=["xray86: the guest waits for input and --input is used up"])
     # busy_irqs_off.S spins 10 s of guest time with interrupts off after the line, then prints
     # "done" 0.1 s later, as MIT xv6's wait() freeing a 100 MB child under a lock in usertests:
@@ -68,7 +68,7 @@ def stops():
           stderr_has=["--exit-when-idle needs a script to use up: --input or --input-file"])
     # --until console:TEXT stops right after the text, before cowtest's newline.
     check("until_console", ["--until", "console:all 11 checks ok", "--quiet"], 0,
-          stdout_end="ok all-frames: free pages at start 15982, at end 15982\n"
+          stdout_end="ok all-frames: free pages at start 15980, at end 15980\n"
                      "cowtest: all 11 checks ok")
     # boot_hello.S prints "Hello from INT 10h\r\n" and exits: 100 instructions stop it first.
     check("until_insn", ["--disk", boot("boot_hello.img"), "--until", "insn:100"], 0,
@@ -86,7 +86,7 @@ def stops():
     # After the last line of a script: the prompt that follows `free`'s output.
     check("until_prompt_after_script", ["--input", "free\\n", "--until",
                                         "console:KB)\n$ ", "--quiet"], 0,
-          stdout_end="$ free\nfree pages: 15983 (63932 KB)\n$ ")
+          stdout_end="$ free\nfree pages: 15981 (63924 KB)\n$ ")
     # A guest that halts with interrupts off (a boot sector of CLI, HLT) ends by itself: status 6
     # (docs/platform.md, "Exit status"), with the reason and the summary of a failed run.
     sector = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"xray86-cli-hlt-{os.getpid()}.img")
@@ -409,10 +409,10 @@ def on_terminal(args, typed=(), timeout=60):
 def terminal():
     # From a terminal with no --input and no --cmdline: the built-in kernel's shell, no demo.
     # The prompt "$ " ends no line, so it must be pushed out while the shell waits, or a person
-    # would type blind. `free` after boot finds 15983 free pages (the demo's first `free` too);
+    # would type blind. `free` after boot finds 15981 free pages (the demo's first `free` too);
     # the shell echoes what is typed (the terminal is raw, the Enter key is "\r").
     status, seen, left = on_terminal(["--quiet"], [("$ ", "free\r"),
-                                                   ("free pages: 15983 (63932 KB)\r\n$ ",
+                                                   ("free pages: 15981 (63924 KB)\r\n$ ",
                                                     "exit\r")])
     if status != 0 or left or "cowtest" in seen:
         failures.append(f"terminal_shell: status {status}, steps left {left}, saw {seen[-300:]!r}")
@@ -441,10 +441,10 @@ def stdin():
         else:
             print(f"ok stdin_left_alone {name}")
     # --interactive: the built-in shell reads the terminal (here a pipe) with no demo script;
-    # `free` after boot finds 15983 free pages (the demo's own first `free`), `exit` ends it.
+    # `free` after boot finds 15981 free pages (the demo's own first `free`), `exit` ends it.
     # A pipe is not paced like --input: both lines arrive at once and are echoed first.
     check("interactive", ["--interactive", "--quiet"], 0, stdin=b"free\nexit\n",
-          stdout_end="run: sh\nfree\nexit\n$ free pages: 15983 (63932 KB)\n$ run: exit 0\n")
+          stdout_end="run: sh\nfree\nexit\n$ free pages: 15981 (63924 KB)\n$ run: exit 0\n")
     terminal()
     check("interactive_with_input", ["--interactive", "--input", "free\\n"], 2,
           stderr_has=["xray86: error: --interactive types from the terminal; --input and "

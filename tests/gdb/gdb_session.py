@@ -48,13 +48,14 @@ with tempfile.TemporaryDirectory() as tmp:
     eip = int(fault.split()[6], 16)
     pte_before = int(re.search(r"pte=(0x[0-9a-f]+)", fault).group(1), 16)
     pte_after = int(re.search(r"pte=(0x[0-9a-f]+)", resolve).group(1), 16)
-    # The built-in kernel's first page fault is the shell's (pid 1) first write to its stack
-    # after its first fork: `push eax` at main+0x121 (user EIP 0x121) writes 0x3f50, a COW page
-    # (PTE 0x03ff8225: P U A and PTE_COW 0x200), which the handler copies to a new frame
-    # (PTE 0x03ff5027: P W U A), as the trace's pf and resolve records of the plain run say.
-    # The test reads them from the plain run's trace and checks they are these.
+    # The built-in kernel's first page fault is the first write to its stack of the child
+    # (pid 2) of the shell's first fork, which the scheduler runs before the shell: `push eax`
+    # at main+0x1e8 (user EIP 0x1e8) writes 0x3f5c, a COW page (PTE 0x03ff8225: P U A and
+    # PTE_COW 0x200), which the handler copies to a new frame (PTE 0x03ff5027: P W U A), as the
+    # trace's pf and resolve records of the plain run say. The test reads them from the plain
+    # run's trace and checks they are these.
     check("trace.first_fault", (cr2, eip, pte_before, pte_after),
-          (0x3F50, 0x121, 0x03FF8225, 0x03FF5027))
+          (0x3F5C, 0x1E8, 0x03FF8225, 0x03FF5027))
 
     port = free_port()
     script = os.path.join(tmp, "session.gdb")
@@ -76,7 +77,7 @@ break handlePageFault
 continue
 printf "HANDLER eip=%#x cr2=%#x\\n", $eip, $cr2
 monitor info pg $cr2
-monitor phys 0x3ffb00c 4
+monitor phys 0x3ff600c 4
 monitor info frames 0x3ff8
 monitor info mem
 monitor info faults
@@ -151,20 +152,21 @@ detach
                                         out)), True)
     check("pte.value", field("PTE", "value"), pte_before)
     # The same word read physically at the PTE's address that info pg printed, little-endian.
-    check("phys", "03ffb00c: 25 82 ff 03" in out, True)
+    check("phys", "03ff600c: 25 82 ff 03" in out, True)
     # The frame behind 0x3000 is shared by the shell and the child its fork made: two user
-    # mappings, both COW; the child's has no A bit yet (it has not run on it), and the kernel's
-    # own mapping of all RAM (the kernel half, at 0x80000000 + the frame) is there too.
+    # mappings, both COW; the shell's has no A bit (copyuvm cleared it and the shell has not
+    # run since), and the kernel's own mapping of all RAM (the kernel half, at 0x80000000 + the
+    # frame) is there too. Both address spaces map the shell's code, so both are named sh.
     check("info_frames", [l.strip() for l in out.splitlines() if l.startswith(("frame 03ff8",
                                                                                 "  CR3 "))],
           ["frame 03ff8 (physical 03ff8000): 2 user mappings",
-           "CR3 03ffd000 (sh): 00003000 entry 03ff8225 P U A COW",
-           "CR3 03ffd000 (sh): 83ff8000 entry 03ff8063 P W A D (kernel half)",
-           "CR3 03ff7000: 00003000 entry 03ff8205 P U COW"])
+           "CR3 03ff7000 (sh): 00003000 entry 03ff8225 P U A COW",
+           "CR3 03ff7000 (sh): 83ff8000 entry 03ff8063 P W A D (kernel half)",
+           "CR3 03ffd000 (sh): 00003000 entry 03ff8205 P U COW"])
     # info mem: the faulting page is a user read-only COW page of the shell.
     check("info_mem", "00003000-00004000 00001000 ur- cow" in out, True)
     # info faults: the fault being handled, as the trace wrote it.
-    check("info_faults", "cr2=0x00003f50 protection|write|user pde=0x03ffb027 [P W U A] "
+    check("info_faults", "cr2=0x00003f5c protection|write|user pde=0x03ff6027 [P W U A] "
           "pte=0x03ff8225 [P U A COW] repeat=1" in out, True)
     # The watchpoint stops after the handler's store of the new PTE: the resolve record's.
     check("watched.value", field("WATCHED", "value"), pte_after)

@@ -71,8 +71,8 @@ stats_determinism)
   cmp "$OUT/demo1.jsonl" "$OUT/demo2.jsonl" || fail "two runs of the demo gave different traces"
   ;;
 exact_run)
-  # Speed work must not change a run: two long runs (the default demo, 19.3 million
-  # instructions: cowtest's forks and copies, free, forkstorm 8 4; and forkstorm 300 8, 19.6
+  # Speed work must not change a run: two long runs (the default demo, 19.4 million
+  # instructions: cowtest's forks and copies, free, forkstorm 8 4; and forkstorm 300 8, 19.7
   # million instructions of REP MOVSD page copies, faults and CR3 loads) give the summary lines
   # and the trace (every page fault, TLB miss and flush, CR3 write, system call and interrupt:
   # kinds, cycles, instruction counts, addresses) that they gave before the interpreter's fast
@@ -80,7 +80,8 @@ exact_run)
   # function from a build whose interpreter checks the cycle deadline before every instruction
   # (so timer interrupts land where the one-instruction-at-a-time path puts them); a change that
   # alters the guest or the trace's format must regenerate them from a build whose CPU is
-  # unchanged.
+  # unchanged. They were last regenerated when the guest kernel learned to start several CPUs
+  # (this CPU and its interpreter unchanged).
   fingerprint() {  # NAME ARGS...: the run's summary lines and its trace's SHA-256
     name=$1
     shift
