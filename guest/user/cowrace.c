@@ -94,14 +94,17 @@ int main(int argc, char *argv[]) {
     int after = getNumFreePages();
     int parentbad = check(mine);
     if (after != before || childbad || parentbad) {
-      printf(1, "cowrace: round %d: free pages %d -> %d: %d frames lost; %d pages of the children and %d of the parent hold another's data\n",
-             r, before, after, before - after, childbad, parentbad);
+      printf(1, "cowrace: round %d: free pages %d -> %d: %d frames lost; ", r, before, after,
+             before - after);
+      printf(1, "%d pages of the children and %d of the parent hold another's data\n", childbad,
+             parentbad);
       printf(1, "cowrace: FAIL after %d rounds\n", r + 1);
       exit(1);
     }
   }
-  printf(1, "cowrace: %d rounds of %d pages written by %d children at once: every frame came back, no page changed\n",
-         rounds, pages, NCHILD);
+  printf(1, "cowrace: %d rounds of %d pages written by %d children at once: ", rounds, pages,
+         NCHILD);
+  printf(1, "every frame came back, no page changed\n");
   printf(1, "cowrace: ok\n");
   exit(0);
 }
