@@ -75,12 +75,13 @@ inline CowforkReport parseCowfork(const std::string& console) {
 }
 
 // getNumFreePages() computed from outside: the length of kalloc.c's kmem.freelist, read through
-// the API with no side effect. kmem starts with a struct spinlock {uint locked; char *name;}
-// (8 bytes), then `struct run *freelist`; each free frame's first word links to the next.
+// the API with no side effect. kmem starts with a struct spinlock {uint locked; char *name;
+// struct cpu *cpu;} (12 bytes), then `struct run *freelist`; each free frame's first word links
+// to the next.
 inline int freeFrames(const xray86::Machine& m) {
   auto kmem = m.symbols().find("kmem");
   if (!kmem) return -1;
-  uint32_t next = m.readPhysical32(kmem->start - kKernBase + 8);
+  uint32_t next = m.readPhysical32(kmem->start - kKernBase + 12);
   int n = 0;
   while (next != 0 && n < (1 << 20)) {
     next = m.readPhysical32(next - kKernBase);

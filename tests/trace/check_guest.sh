@@ -100,12 +100,12 @@ same_with_insn)
   # Tracing every instruction sends the run through the one-instruction-at-a-time path; timer
   # interrupts must still land on the same instructions, so the page faults (cycle, instruction
   # count, address, resolution) are the same lines with and without `insn` in the trace. 4
-  # million instructions reach the first of cowtest's forks and its 43 faults.
+  # million instructions reach the first of cowtest's forks and its 44 faults.
   "$XRAY86" run --quiet --max-insns 4000000 --trace pf --trace-out "$OUT/plain.txt" > /dev/null 2>&1
   "$XRAY86" run --quiet --max-insns 4000000 --trace pf,insn --trace-filter 'kind=pf or kind=resolve' \
     --trace-out "$OUT/stepped.txt" > /dev/null 2>&1
   n=$(grep -c ' pf  ' "$OUT/plain.txt")
-  [ "$n" -eq 43 ] || fail "$n page faults in the first 4 million instructions, expected 43"
+  [ "$n" -eq 44 ] || fail "$n page faults in the first 4 million instructions, expected 44"
   cmp "$OUT/plain.txt" "$OUT/stepped.txt" || fail "tracing instructions moved the page faults"
   ;;
 *) fail "unknown test $1" ;;

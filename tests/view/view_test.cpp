@@ -375,7 +375,7 @@ TEST(ViewSpaces, NamedByTheProgramTheyMap) {
 // The list is the tracer's processes (trace::Process), one row each with its page directory,
 // asid, the kernel's pid, name and parent: the live ones first by asid, then a directory fork()
 // built that never ran, then the gone ones, newest first. At cowtest's third fork's return:
-// asid 1 is the boot page directory (entrypgdir, 0x107000: left for kpgdir), 2 the kernel's own
+// asid 1 is the boot page directory (entrypgdir, 0x108000: left for kpgdir), 2 the kernel's own
 // (kpgdir: no pid, no program), 3 init (pid 1), 4 cowtest (init's exec: pid 1 still, in CR3),
 // 5 and 6 the first two checks' children (pids 2 and 3, forked from asid 4, exited and reaped:
 // the second reused the first one's directory 0x3fe5000), and the third child's directory
@@ -398,7 +398,7 @@ TEST(ViewSpaces, LiveProcessesFirstThenTheGoneNewestFirst) {
                       "  03fe5000 #6 pid 3 cowtest ^4 gone",
                       "  03fe5000 #5 pid 2 cowtest ^4 gone",
                       "  03ffe000 #3 pid 1 init gone",
-                      "  00107000 #1 - gone",
+                      "  00108000 #1 - gone",
                   }));
   // The same as the tracer's processes.
   std::vector<view::AddressSpace> list = s.addressSpaces();
