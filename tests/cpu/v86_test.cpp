@@ -1,0 +1,1 @@
+#include "tests/cpu/cpu_fixture.h"
