@@ -67,8 +67,8 @@ constexpr uint32_t kFixed = 1u << 1;
 
 // Exception vectors ([386PRM] 9.8).
 namespace vec {
-constexpr uint8_t kDe = 0, kDb = 1, kNmi = 2, kBp = 3, kOf = 4, kBr = 5, kUd = 6, kNm = 7, kDf = 8, kTs = 10,
-                  kNp = 11, kSs = 12, kGp = 13, kPf = 14;
+constexpr uint8_t kDe = 0, kDb = 1, kNmi = 2, kBp = 3, kOf = 4, kBr = 5, kUd = 6, kNm = 7, kDf = 8,
+                  kTs = 10, kNp = 11, kSs = 12, kGp = 13, kPf = 14;
 }
 
 // A segment register's visible selector and hidden descriptor cache ([386PRM] 5.1.4).
@@ -230,7 +230,7 @@ struct Core {
   uint32_t attention_ = 0;
   bool intrLine_ = false;
   bool halted_ = false;
-  uint8_t shadow_ = 0;  // STI / MOV SS / POP SS: interrupts held off for one instruction
+  uint8_t shadow_ = 0;       // STI / MOV SS / POP SS: interrupts held off for one instruction
   bool nmiPending_ = false;  // raiseNmi() until the NMI is taken
   bool nmiBlocked_ = false;  // from taking an NMI until the next IRET ([386PRM] 9.6.1)
   bool stopRequested_ = false;
@@ -454,6 +454,7 @@ class Cpu final : public ContextSource, private Core {
   // The NMI pin (an edge): taken at the next instruction boundary through vector 2 whatever IF
   // says, then further NMIs are held (one stays pending) until an IRET ([386PRM] 9.6.1).
   void raiseNmi();
+  bool nmiPending() const { return nmiPending_; }
   bool nmiBlocked() const { return nmiBlocked_; }
   // EFLAGS.VM: virtual-8086 mode (entered by an IRET from CPL 0 or a task switch).
   bool v86Mode() const { return v86(); }

@@ -217,9 +217,16 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
     // before the frame: a write that faults (a read-only table page with CR0.WP) is a fault
     // during delivery like any other, and leaves the new stack unwritten.
     if (!setAccessedBit(ssSel, shi) || !setAccessedBit(sel, dhi)) return false;
-    uint32_t values[10] = {seg_[kGs].selector, seg_[kFs].selector, seg_[kDs].selector,
-                           seg_[kEs].selector, seg_[kSs].selector, r_[kEsp],
-                           oldFlags, oldCs,    retIp,    error};
+    uint32_t values[10] = {seg_[kGs].selector,
+                           seg_[kFs].selector,
+                           seg_[kDs].selector,
+                           seg_[kEs].selector,
+                           seg_[kSs].selector,
+                           r_[kEsp],
+                           oldFlags,
+                           oldCs,
+                           retIp,
+                           error};
     const uint32_t* frame = values + 4 - extra;
     // Stores the probe above proved possible; one failing anyway (the frame overwrote a page
     // table it lies in) is still a fault during delivery, with no register changed.

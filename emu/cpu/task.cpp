@@ -39,10 +39,10 @@ struct TssLayout {
   uint32_t saveFirst;  // the state a switch away writes: [saveFirst, saveEnd)
   uint32_t saveEnd;
 };
-constexpr TssLayout kTss32{0x20, 0x24, 0x28, 4,    {0x48, 0x4C, 0x50, 0x54, 0x58, 0x5C},
+constexpr TssLayout kTss32{0x20, 0x24, 0x28, 4,   {0x48, 0x4C, 0x50, 0x54, 0x58, 0x5C},
                            0x60, 0x67, 0x20, 0x60};
-constexpr TssLayout kTss16{0x0E, 0x10, 0x12, 2, {0x22, 0x24, 0x26, 0x28, 0, 0}, 0x2A, 0x2B, 0x0E,
-                           0x2A};
+constexpr TssLayout kTss16{0x0E, 0x10, 0x12, 2,   {0x22, 0x24, 0x26, 0x28, 0, 0},
+                           0x2A, 0x2B, 0x0E, 0x2A};
 
 bool isTss(uint8_t access) {
   unsigned type = access & 0x1F;
@@ -139,8 +139,8 @@ bool Core::taskSwitch(uint16_t tssSel, uint32_t lo, uint32_t hi, TaskSource sour
     if (!rd(0x1C, 4, cr3) || !rd(0x64, 2, trap)) return false;
   }
 
-  bool nest = source == TaskSource::kCall || source == TaskSource::kInt ||
-              source == TaskSource::kEvent;
+  bool nest =
+      source == TaskSource::kCall || source == TaskSource::kInt || source == TaskSource::kEvent;
   bool leaveOld = source == TaskSource::kJmp || source == TaskSource::kIret;
   uint32_t oldBusy = gdtr_.base + (tr_.selector & 0xFFF8u) + 5;
   uint32_t newBusy = gdtr_.base + (tssSel & 0xFFF8u) + 5;
@@ -156,8 +156,7 @@ bool Core::taskSwitch(uint16_t tssSel, uint32_t lo, uint32_t hi, TaskSource sour
   if (leaveOld) {
     // The task left behind is no longer busy ([386PRM] 7.5 step 3).
     uint32_t b;
-    if (!readLinear(oldBusy, 1, b, false) || !writeLinear(oldBusy, 1, b & ~2u, false))
-      return false;
+    if (!readLinear(oldBusy, 1, b, false) || !writeLinear(oldBusy, 1, b & ~2u, false)) return false;
   }
   unsigned ow = old32 ? 4 : 2;
   auto wr = [&](uint32_t off, unsigned size, uint32_t value) {

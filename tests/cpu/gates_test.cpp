@@ -9,12 +9,12 @@ namespace {
 class Gates : public CpuTest {
  protected:
   // Beyond the fixture's GDT (0x08-0x38):
-  static constexpr uint16_t kGate386 = 0x40;  // DPL 3, to kCode0:kHandler, 2 dword parameters
-  static constexpr uint16_t kGate286 = 0x48;  // DPL 3, to kCode0:kHandler16, 1 word parameter
-  static constexpr uint16_t kCode1 = 0x50;    // ring-1 code, 32-bit
-  static constexpr uint16_t kData1 = 0x58;    // ring-1 data, 32-bit
-  static constexpr uint16_t kGateRing1 = 0x60;  // DPL 3, to kCode1:kHandler1, no parameters
-  static constexpr uint16_t kGateDpl0 = 0x68;   // DPL 0, to kCode0:kHandler
+  static constexpr uint16_t kGate386 = 0x40;     // DPL 3, to kCode0:kHandler, 2 dword parameters
+  static constexpr uint16_t kGate286 = 0x48;     // DPL 3, to kCode0:kHandler16, 1 word parameter
+  static constexpr uint16_t kCode1 = 0x50;       // ring-1 code, 32-bit
+  static constexpr uint16_t kData1 = 0x58;       // ring-1 data, 32-bit
+  static constexpr uint16_t kGateRing1 = 0x60;   // DPL 3, to kCode1:kHandler1, no parameters
+  static constexpr uint16_t kGateDpl0 = 0x68;    // DPL 0, to kCode0:kHandler
   static constexpr uint16_t kGateAbsent = 0x70;  // DPL 3, not present
   static constexpr uint32_t kHandler = 0x1200, kHandler16 = 0x1280, kHandler1 = 0x1300;
   static constexpr uint32_t kUserStack = 0x7000;
@@ -55,8 +55,8 @@ class Gates : public CpuTest {
 // from the TSS (SS0:ESP0), then old SS, old ESP, the gate's 2 parameters in their order on the
 // caller's stack, CS, EIP, a dword each: 6 dwords below kRing0Stack.
 TEST_F(Gates, CallGate386CopiesParametersToTheInnerStack) {
-  setUp({0x68, 0x11, 0x11, 0x11, 0x11,               // push 0x11111111
-         0x68, 0x22, 0x22, 0x22, 0x22,               // push 0x22222222
+  setUp({0x68, 0x11, 0x11, 0x11, 0x11,                // push 0x11111111
+         0x68, 0x22, 0x22, 0x22, 0x22,                // push 0x22222222
          0x9A, 0x00, 0x00, 0x00, 0x00, 0x43, 0x00});  // call far 0x43:0 (the gate, RPL 3)
   runToHalt();
   EXPECT_EQ(cpu.eip(), kHandler + 1);
@@ -64,12 +64,12 @@ TEST_F(Gates, CallGate386CopiesParametersToTheInnerStack) {
   EXPECT_EQ(cpu.segment(kCs).selector, kCode0);  // RPL = the new CPL
   EXPECT_EQ(cpu.segment(kSs).selector, kData0);
   EXPECT_EQ(cpu.reg(kEsp), kRing0Stack - 24);
-  EXPECT_EQ(stack(0), kCode + 17);           // the return EIP, after the 7-byte CALL
-  EXPECT_EQ(stack(1), kCode3);               // the caller's CS
-  EXPECT_EQ(stack(2), 0x22222222u);          // the parameter at the caller's ESP
-  EXPECT_EQ(stack(3), 0x11111111u);          // and the one above it
-  EXPECT_EQ(stack(4), kUserStack - 8);       // the caller's ESP after its two pushes
-  EXPECT_EQ(stack(5), kData3);               // the caller's SS
+  EXPECT_EQ(stack(0), kCode + 17);      // the return EIP, after the 7-byte CALL
+  EXPECT_EQ(stack(1), kCode3);          // the caller's CS
+  EXPECT_EQ(stack(2), 0x22222222u);     // the parameter at the caller's ESP
+  EXPECT_EQ(stack(3), 0x11111111u);     // and the one above it
+  EXPECT_EQ(stack(4), kUserStack - 8);  // the caller's ESP after its two pushes
+  EXPECT_EQ(stack(5), kData3);          // the caller's SS
 }
 
 // RET 8 to the outer level ([386PRM] RET: RETURN-OUTER-LEVEL): CS:EIP, then SS:ESP from above
@@ -78,17 +78,17 @@ TEST_F(Gates, CallGate386CopiesParametersToTheInnerStack) {
 TEST_F(Gates, FarRetImm16ReturnsOutwardAndNullsDataSegments) {
   setUp({0x68, 0x11, 0x11, 0x11, 0x11, 0x68, 0x22, 0x22, 0x22, 0x22,  // push; push
          0x9A, 0x00, 0x00, 0x00, 0x00, 0x43, 0x00,                    // call far 0x43:0
-         0xF4});  // hlt at CPL 3: #GP(0), which shows the ring-3 state
+         0xF4});                  // hlt at CPL 3: #GP(0), which shows the ring-3 state
   place({0x66, 0xB8, 0x10, 0x00,  // mov ax, 0x10
          0x8E, 0xD8,              // mov ds, ax
          0xCA, 0x08, 0x00},       // retf 8
         kHandler);
   runToHalt();
   EXPECT_EQ(stubVector(), vec::kGp);
-  EXPECT_EQ(stack(0), 0u);             // error code
-  EXPECT_EQ(stack(1), kCode + 17);     // the HLT after the CALL
+  EXPECT_EQ(stack(0), 0u);          // error code
+  EXPECT_EQ(stack(1), kCode + 17);  // the HLT after the CALL
   EXPECT_EQ(stack(2), kCode3);
-  EXPECT_EQ(stack(4), kUserStack);     // ESP: kUserStack - 8 + the 8 parameter bytes
+  EXPECT_EQ(stack(4), kUserStack);  // ESP: kUserStack - 8 + the 8 parameter bytes
   EXPECT_EQ(stack(5), kData3);
   EXPECT_EQ(cpu.segment(kDs).selector, 0);  // nulled by the RET
   EXPECT_EQ(cpu.segment(kEs).selector, kData3);
@@ -104,9 +104,9 @@ TEST_F(Gates, CallGate286PushesWords) {
   EXPECT_EQ(cpu.cpl(), 0);
   uint32_t sp = cpu.reg(kEsp);
   EXPECT_EQ(sp, kRing0Stack - 10);
-  EXPECT_EQ(word(sp + 0), kCode + 10);           // IP after the CALL
+  EXPECT_EQ(word(sp + 0), kCode + 10);  // IP after the CALL
   EXPECT_EQ(word(sp + 2), kCode3);
-  EXPECT_EQ(word(sp + 4), 0x55);                 // the word parameter
+  EXPECT_EQ(word(sp + 4), 0x55);                       // the word parameter
   EXPECT_EQ(word(sp + 6), (kUserStack - 2) & 0xFFFF);  // SP after the push
   EXPECT_EQ(word(sp + 8), kData3);
 }
@@ -129,11 +129,11 @@ TEST_F(Gates, CallGateToRing1UsesSs1Esp1) {
   runToHalt(10);
   EXPECT_EQ(cpu.cpl(), 0);  // the HLT at ring 1 faulted into the ring-0 #GP stub
   EXPECT_EQ(stubVector(), vec::kGp);
-  EXPECT_EQ(stack(1), kHandler1);           // the HLT at ring 1
+  EXPECT_EQ(stack(1), kHandler1);             // the HLT at ring 1
   EXPECT_EQ(stack(2), uint32_t{kCode1 | 1});  // CS RPL 1
-  EXPECT_EQ(stack(4), kRing1Stack - 16);    // ring-1 ESP after SS, ESP, CS, EIP
+  EXPECT_EQ(stack(4), kRing1Stack - 16);      // ring-1 ESP after SS, ESP, CS, EIP
   EXPECT_EQ(stack(5), uint32_t{kData1 | 1});
-  EXPECT_EQ(bus.peek32(kRing1Stack - 4), kData3);     // the ring-3 SS
+  EXPECT_EQ(bus.peek32(kRing1Stack - 4), kData3);      // the ring-3 SS
   EXPECT_EQ(bus.peek32(kRing1Stack - 8), kUserStack);  // ring-3 ESP
   EXPECT_EQ(bus.peek32(kRing1Stack - 12), kCode3);
   EXPECT_EQ(bus.peek32(kRing1Stack - 16), kCode + 7);
@@ -173,9 +173,9 @@ TEST_P(GateFaults, RaiseTheManualsException) {
          static_cast<uint8_t>(f.target >> 8)});
   bus.poke32(kTss + 0x0C, f.esp1);
   bus.poke32(kTss + 0x10, f.ss1);
-  descriptor(0x78, 0, 0xFFFFF, 0x3A, 0xC);            // ring-1 code, not present
-  callGate(0x38, 0x78 | 1, kHandler1, 0xC, 3, 0);     // (replaces kData16) a gate to it
-  descriptor(0x30, 0, 0xFFFFF, 0x32, 0xC);            // (replaces kCode16) ring-1 data, absent
+  descriptor(0x78, 0, 0xFFFFF, 0x3A, 0xC);         // ring-1 code, not present
+  callGate(0x38, 0x78 | 1, kHandler1, 0xC, 3, 0);  // (replaces kData16) a gate to it
+  descriptor(0x30, 0, 0xFFFFF, 0x32, 0xC);         // (replaces kCode16) ring-1 data, absent
   runToHalt(10);
   EXPECT_EQ(stubVector(), f.vector) << f.name;
   EXPECT_EQ(stack(0), f.error) << f.name;

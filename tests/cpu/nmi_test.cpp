@@ -64,8 +64,8 @@ TEST_F(Nmi, WakesHaltWithInterruptsDisabled) {
 // In real mode the NMI goes through IVT entry 2 ([386PRM] 14.1.4).
 TEST_F(Nmi, RealModeUsesIvtEntry2) {
   real16({0x90, 0xF4});
-  bus.poke32(2 * 4, 0x0500);           // IVT entry 2: 0000:0500
-  place({0x43, 0xCF}, 0x500);          // inc bx; iret
+  bus.poke32(2 * 4, 0x0500);   // IVT entry 2: 0000:0500
+  place({0x43, 0xCF}, 0x500);  // inc bx; iret
   cpu.setReg(kEbx, 0);
   cpu.raiseNmi();
   runToHalt();

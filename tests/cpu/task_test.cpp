@@ -8,11 +8,12 @@ namespace {
 
 class Tasks : public CpuTest {
  protected:
-  static constexpr uint16_t kTssB = 0x40;      // a 386 TSS at kTssBBase
+  static constexpr uint16_t kTssB = 0x40;       // a 386 TSS at kTssBBase
   static constexpr uint16_t kTaskGateB = 0x48;  // a task gate to kTssB, DPL 3
-  static constexpr uint16_t kTss286 = 0x50;    // a 286 TSS at kTss286Base
-  static constexpr uint16_t kExecOnly = 0x58;  // execute-only code: no data segment register takes it
-  static constexpr uint16_t kLdt = 0x60;       // an LDT at kLdtBase, one data segment (0x0C)
+  static constexpr uint16_t kTss286 = 0x50;     // a 286 TSS at kTss286Base
+  static constexpr uint16_t kExecOnly =
+      0x58;                               // execute-only code: no data segment register takes it
+  static constexpr uint16_t kLdt = 0x60;  // an LDT at kLdtBase, one data segment (0x0C)
   static constexpr uint32_t kTssBBase = 0x5000, kTss286Base = 0x5800, kLdtBase = 0x6800;
   static constexpr uint32_t kTaskBCode = 0x1300, kTaskBStack = 0x6000;
 
@@ -35,7 +36,7 @@ class Tasks : public CpuTest {
     bus.poke32(b + 0x20, kTaskBCode);
     bus.poke32(b + 0x24, 0x3);
     for (unsigned r = 0; r < 8; ++r) bus.poke32(b + 0x28 + 4 * r, 0xB0000000u + r);
-    bus.poke32(b + 0x38, kTaskBStack);  // ESP
+    bus.poke32(b + 0x38, kTaskBStack);                            // ESP
     for (unsigned s : {0x48u, 0x54u}) bus.poke32(b + s, kData0);  // ES, DS
     bus.poke32(b + 0x4C, kCode0);
     bus.poke32(b + 0x50, kData0);
@@ -105,7 +106,7 @@ TEST_F(Tasks, CallToTssNestsAndIretReturns) {
   EXPECT_EQ(access(kTssB), 0x89);
   EXPECT_EQ(access(kTssSel), 0x8B);
   EXPECT_EQ(bus.peek32(kTssBBase + 0x20), kTaskBCode + 1);  // after B's IRET
-  EXPECT_EQ(bus.peek32(kTssBBase + 0x24), 0x3u);             // NT cleared in the image
+  EXPECT_EQ(bus.peek32(kTssBBase + 0x24), 0x3u);            // NT cleared in the image
 }
 
 // INT n through a task gate in the IDT ([386PRM] INT: TASK-GATE): a nested switch, the return

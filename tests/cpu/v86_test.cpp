@@ -19,8 +19,9 @@ class V86 : public CpuTest {
   // of EIP CS EFLAGS ESP SS ES DS FS GS ([386PRM] 15.3.3 figure 15-3).
   void enter(std::initializer_list<uint8_t> code, unsigned iopl = 0) {
     protectedMode({0xCF});  // iret
-    uint32_t frame[9] = {kV86Ip, kV86Cs, flag::kVm | (iopl << 12) | 0x2, kV86Sp, kV86Ss,
-                         kV86Es, kV86Ds, kV86Fs, kV86Gs};
+    uint32_t frame[9] = {kV86Ip, kV86Cs, flag::kVm | (iopl << 12) | 0x2,
+                         kV86Sp, kV86Ss, kV86Es,
+                         kV86Ds, kV86Fs, kV86Gs};
     for (unsigned k = 0; k < 9; ++k) bus.poke32(kStack - 36 + 4 * k, frame[k]);
     cpu.setReg(kEsp, kStack - 36);
     place(code, kV86Cs * 16 + kV86Ip);
@@ -50,8 +51,8 @@ TEST_F(V86, IretEntersAndAnExceptionLeaves) {
   EXPECT_FALSE(cpu.v86Mode());
   EXPECT_EQ(cpu.cpl(), 0);
   EXPECT_EQ(cpu.reg(kEsp), kRing0Stack - 40);
-  const uint32_t expect[10] = {0,       kV86Ip + 3, kV86Cs, flag::kVm | 0x2, kV86Sp,
-                               kV86Ss,  kV86Es,     kV86Ds, kV86Fs,          kV86Gs};
+  const uint32_t expect[10] = {0,      kV86Ip + 3, kV86Cs, flag::kVm | 0x2, kV86Sp,
+                               kV86Ss, kV86Es,     kV86Ds, kV86Fs,          kV86Gs};
   for (unsigned k = 0; k < 10; ++k) EXPECT_EQ(stack(k), expect[k]) << "frame dword " << k;
   for (SegReg s : {kEs, kDs, kFs, kGs}) EXPECT_EQ(cpu.segment(s).selector, 0) << int(s);
 }
@@ -94,8 +95,8 @@ TEST_F(V86, Iopl3InterruptAndIretRoundTrip) {
   EXPECT_EQ(cpu.eip(), kHandler);
   EXPECT_EQ(cpu.reg(kEax) & 0xFFFF, 0x3002u);
   EXPECT_EQ(cpu.reg(kEsp), kRing0Stack - 36);
-  const uint32_t expect[9] = {kV86Ip + 5, kV86Cs, flag::kVm | 0x3002, kV86Sp, kV86Ss,
-                              kV86Es,     kV86Ds, kV86Fs,             kV86Gs};
+  const uint32_t expect[9] = {
+      kV86Ip + 5, kV86Cs, flag::kVm | 0x3002, kV86Sp, kV86Ss, kV86Es, kV86Ds, kV86Fs, kV86Gs};
   for (unsigned k = 0; k < 9; ++k) EXPECT_EQ(stack(k), expect[k]) << "frame dword " << k;
   EXPECT_EQ(cpu.segment(kDs).selector, 0);
   steps(1);  // the handler's IRET
@@ -151,7 +152,7 @@ TEST_F(V86, IoUsesTheBitmapWhateverIopl) {
 // other frame; DS's page made supervisor-only faults with a user read error code (P|U = 5) and
 // CR2 the linear address ([386PRM] 15.2.4).
 TEST_F(V86, PagingTranslatesUserAccesses) {
-  enter({0x26, 0xA1, 0x00, 0x00,  // mov ax, es:[0]
+  enter({0x26, 0xA1, 0x00, 0x00,    // mov ax, es:[0]
          0x8B, 0x1E, 0x10, 0x00});  // mov bx, [0x10]
   pagingIdentity4M();
   bus.poke32(kPageTable + 4 * (kV86Es * 16 >> 12), 0x300000 | 7);
