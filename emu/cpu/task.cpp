@@ -186,6 +186,7 @@ bool Core::taskSwitch(uint16_t tssSel, uint32_t lo, uint32_t hi, TaskSource sour
   if (new32 && (cr0() & mmu::kCr0Pg)) setCr3(cr3);
   // The local breakpoint enables (L0-L3, LE) belong to the task left ([386PRM] 12.2.2).
   dr_[7] &= ~0x155u;
+  updateDebug();  // the breakpoints DR7 arms now
   if (new32) {
     for (unsigned r = 0; r < 8; ++r) r_[r] = regs[r];
     eip_ = newEip;
