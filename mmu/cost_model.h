@@ -115,6 +115,16 @@ constexpr uint32_t kInto = 3;                 // INTO not taken
 constexpr uint32_t kIretSame = 38;            // IRET to the same level (22 in real mode)
 constexpr uint32_t kIretOuter = 82;           // IRET to an outer level
 constexpr uint32_t kIretReal = 22;
+// Gates, task switches and virtual-8086 mode ([386PRM] chapter 17, CALL, JMP, INT, IRET).
+constexpr uint32_t kCallGate = 52;       // CALL through a call gate, same level
+constexpr uint32_t kCallGateInner = 86;  // ... to an inner level (+ 4 per parameter)
+constexpr uint32_t kCallGateParam = 4;   // each parameter copied
+constexpr uint32_t kJmpGate = 45;        // JMP through a call gate
+// A task switch costs about 300 clocks on the 386, a little more or less by path (through a gate,
+// to a 286 TSS): one figure for all of them.
+constexpr uint32_t kTaskSwitch = 300;
+constexpr uint32_t kIntFromV86 = 119;  // INT n / exception out of virtual-8086 mode to ring 0
+
 constexpr uint32_t kMovsb = 7;  // MOVS (REP: 5 + 4n)
 constexpr uint32_t kRepBase = 5;
 constexpr uint32_t kRepMovsPer = 4;

@@ -13,7 +13,7 @@ namespace emu {
 
 namespace {
 // attention_ bits
-constexpr uint32_t kAttIntr = 1;    // INTR asserted and IF=1
+constexpr uint32_t kAttIntr = 1;    // INTR asserted and IF=1, or an NMI that may be taken
 constexpr uint32_t kAttTrap = 2;    // TF=1: single-step trap after the next instruction
 constexpr uint32_t kAttShadow = 4;  // interrupts held off for one instruction
 constexpr uint32_t kAttHalt = 8;
@@ -97,6 +97,8 @@ void Cpu::reset() {
   halted_ = false;
   shutdown_ = false;
   shadow_ = 0;
+  nmiPending_ = false;
+  nmiBlocked_ = false;
   stopRequested_ = false;
   refreshMode();
 }
@@ -109,13 +111,15 @@ void Cpu::setEip(uint32_t value) {
 }
 
 void Core::setEflags(uint32_t value) {
-  flags_ = (value & flag::kWritable) | flag::kFixed;
+  // VM is kept as given: the callers that may change it (IRET, task switches, interrupt delivery)
+  // say so; the others pass the current VM bit through.
+  flags_ = (value & (flag::kWritable | flag::kVm)) | flag::kFixed;
   updateAttention();
 }
 
 void Core::updateAttention() {
   uint32_t a = 0;
-  if (intrLine_ && (flags_ & flag::kIf)) a |= kAttIntr;
+  if ((intrLine_ && (flags_ & flag::kIf)) || (nmiPending_ && !nmiBlocked_)) a |= kAttIntr;
   if (flags_ & flag::kTf) a |= kAttTrap;
   if (shadow_) a |= kAttShadow;
   if (halted_) a |= kAttHalt;
@@ -207,6 +211,11 @@ void Cpu::setIntr(bool level) {
   updateAttention();
 }
 
+void Cpu::raiseNmi() {
+  nmiPending_ = true;
+  updateAttention();
+}
+
 void Core::refreshMode() {
   pe_ = (mmu_.cr0() & mmu::kCr0Pe) != 0;
   codeBig_ = pe_ && seg_[kCs].big();
@@ -245,12 +254,13 @@ void Cpu::setSegment(SegReg s, const Segment& value) {
 void Core::setSegmentReal(SegReg s, uint16_t selector) {
   // Real mode: base = selector * 16; the limit stays (so "unreal" limits survive), and the
   // segment is a present, writable data-type segment, as after reset (SDM vol. 3A 9.1.1).
+  // In virtual-8086 mode the segment is DPL 3 and CPL stays 3 ([386PRM] 15.1.2).
   seg_[s].selector = selector;
   seg_[s].base = uint32_t{selector} << 4;
-  seg_[s].access = 0x93;
+  seg_[s].access = v86() ? 0xF3 : 0x93;
   if (s == kCs) {
     seg_[s].flags &= ~0x4;  // real-mode code is 16-bit
-    cpl_ = 0;
+    cpl_ = v86() ? 3 : 0;
   }
   deriveChecks(seg_[s]);
   if (s == kCs || s == kSs) refreshMode();
@@ -738,7 +748,7 @@ Cpu::Pending Cpu::servicePending(uint64_t end, uint64_t cycleDeadline, StopReaso
     return Pending::kStop;
   }
   if (halted_) {
-    if (intrLine_ && (flags_ & flag::kIf)) {
+    if ((intrLine_ && (flags_ & flag::kIf)) || (nmiPending_ && !nmiBlocked_)) {
       halted_ = false;
       updateAttention();
     } else if (!(flags_ & flag::kIf)) {
@@ -765,6 +775,10 @@ Cpu::Pending Cpu::servicePending(uint64_t end, uint64_t cycleDeadline, StopReaso
       return Pending::kStop;
     }
     curEip_ = eip_;
+    if (nmiPending_ && !nmiBlocked_) {  // the NMI before INTR ([386PRM] 9.9)
+      if (!takeNmi()) deliverFault();
+      return Pending::kServiced;
+    }
     uint8_t v = bus_.interruptAcknowledge();
     if (events_.active()) events_.interrupt(InterruptEvent{v, true});
     if (!deliver(v, IntKind::kExternal, false, 0)) deliverFault();

@@ -14,7 +14,13 @@
 //   I/O permission checks; the LAR/LSL/VERR/VERW and LLDT/LTR helpers exec_system.h declares.
 // interrupts.cpp defines:
 //   Core: exception and interrupt delivery through the IVT or IDT, deliverFault (#DF and the
-//   triple fault), softwareInterrupt.
+//   triple fault), softwareInterrupt, the NMI.
+// gates.cpp defines:
+//   Core: far JMP/CALL to a system descriptor (call gates, task gates, TSSs).
+// task.cpp defines:
+//   Core: the hardware task switch (JMP, CALL, INT, IRET with NT) and task gates.
+// v86.cpp defines:
+//   Core: virtual-8086 mode: IRET into it, its segment loads, the interrupt frame out of it.
 // decode.cpp defines the decoder (decode.h); exec_*.h, included by decode.cpp, define the
 // instruction handlers, system.cpp the MOV CR/DR, CPUID, RDTSC and MSR ones (exec_system.h).
 #pragma once
@@ -53,15 +59,16 @@ constexpr uint32_t kVm = 1u << 17;
 constexpr uint32_t kAc = 1u << 18;
 constexpr uint32_t kId = 1u << 21;
 constexpr uint32_t kArith = kCf | kPf | kAf | kZf | kSf | kOf;
-// Bits software can change at all (VM is not: virtual-8086 mode is not modelled); bit 1 reads 1.
+// Bits POPF and IRET within a mode may change; VM changes only by an IRET from CPL 0, a task
+// switch or an interrupt out of virtual-8086 mode; bit 1 reads 1.
 constexpr uint32_t kWritable = kArith | kTf | kIf | kDf | kIopl | kNt | kRf | kAc | kId;
 constexpr uint32_t kFixed = 1u << 1;
 }  // namespace flag
 
 // Exception vectors ([386PRM] 9.8).
 namespace vec {
-constexpr uint8_t kDe = 0, kDb = 1, kBp = 3, kOf = 4, kBr = 5, kUd = 6, kNm = 7, kDf = 8, kTs = 10,
-                  kNp = 11, kSs = 12, kGp = 13, kPf = 14;
+constexpr uint8_t kDe = 0, kDb = 1, kNmi = 2, kBp = 3, kOf = 4, kBr = 5, kUd = 6, kNm = 7, kDf = 8,
+                  kTs = 10, kNp = 11, kSs = 12, kGp = 13, kPf = 14;
 }
 
 // A segment register's visible selector and hidden descriptor cache ([386PRM] 5.1.4).
@@ -223,7 +230,9 @@ struct Core {
   uint32_t attention_ = 0;
   bool intrLine_ = false;
   bool halted_ = false;
-  uint8_t shadow_ = 0;  // STI / MOV SS / POP SS: interrupts held off for one instruction
+  uint8_t shadow_ = 0;       // STI / MOV SS / POP SS: interrupts held off for one instruction
+  bool nmiPending_ = false;  // raiseNmi() until the NMI is taken
+  bool nmiBlocked_ = false;  // from taking an NMI until the next IRET ([386PRM] 9.6.1)
   bool stopRequested_ = false;
   bool shutdown_ = false;  // after a triple fault, until reset() or setEip()
   StopReason stopReason_ = StopReason::kInstructionLimit;
@@ -247,6 +256,9 @@ struct Core {
 
   // ---- cpu.cpp: state helpers ----
   bool user() const { return cpl_ == 3; }
+  bool v86() const { return (flags_ & flag::kVm) != 0; }
+  // Segment registers load as in real mode (base = selector * 16): real and virtual-8086 mode.
+  bool realSegments() const { return !pe_ || v86(); }
   void updateAttention();
   void branch(uint32_t target) {
     eip_ = target;
@@ -330,6 +342,27 @@ struct Core {
   void tripleFault();
   bool deliverReal(uint8_t vector);
   bool readTssStack(uint8_t cpl, uint16_t& ss, uint32_t& esp, uint32_t ext);
+  bool takeNmi();
+
+  // ---- gates.cpp ----
+  bool farTransferSystem(uint16_t selector, uint32_t lo, uint32_t hi, bool call);
+  bool callGate(uint16_t gateSel, uint32_t lo, uint32_t hi, bool call);
+
+  // ---- task.cpp ----
+  // What starts a task switch: JMP, CALL, IRET with NT=1, INT n/INT3/INTO through a task gate,
+  // an exception or external interrupt through one.
+  enum class TaskSource : uint8_t { kJmp, kCall, kIret, kInt, kEvent };
+  bool taskGate(uint16_t tssSel, TaskSource source, uint32_t ext, bool hasError, uint32_t error);
+  bool taskSwitch(uint16_t tssSel, uint32_t lo, uint32_t hi, TaskSource source, uint32_t ext,
+                  bool hasError = false, uint32_t error = 0);
+  bool taskReturn();
+  bool loadTaskSegments(const uint16_t* sel);
+  bool faultInNewTask(TaskSource source);
+
+  // ---- v86.cpp ----
+  bool iretToV86(uint32_t ip, uint32_t cs, uint32_t fl, uint32_t sp);
+  void loadV86Segments(const uint16_t* sel);  // ES CS SS DS FS GS
+  bool iretInV86(bool op32);
 
  protected:
   ~Core() = default;
@@ -418,6 +451,13 @@ class Cpu final : public ContextSource, private Core {
   // The interrupt controller's INTR line. When it is high and IF=1, the CPU acknowledges
   // (bus.interruptAcknowledge()) and takes the interrupt at the next instruction boundary.
   void setIntr(bool level);
+  // The NMI pin (an edge): taken at the next instruction boundary through vector 2 whatever IF
+  // says, then further NMIs are held (one stays pending) until an IRET ([386PRM] 9.6.1).
+  void raiseNmi();
+  bool nmiPending() const { return nmiPending_; }
+  bool nmiBlocked() const { return nmiBlocked_; }
+  // EFLAGS.VM: virtual-8086 mode (entered by an IRET from CPL 0 or a task switch).
+  bool v86Mode() const { return v86(); }
   bool halted() const { return halted_; }
   // Ends the current run() at the next instruction boundary with reason kCycleDeadline. The bus
   // calls it from an I/O access when a device's next event moved earlier than the deadline run()

@@ -89,7 +89,9 @@ inline bool opJcxz(Core& c, const Insn& i) {
   return nearBranch(c, nextIp(i, c.eip_ + i.imm));
 }
 
+// INT n (not INT3 or INTO) is IOPL-sensitive in virtual-8086 mode ([386PRM] 15.2.7.1).
 inline bool opInt(Core& c, const Insn& i) {
+  if (c.v86() && ((c.flags_ >> 12) & 3) != 3) return c.gp(0);
   return c.softwareInterrupt(static_cast<uint8_t>(i.imm));
 }
 inline bool opInt3(Core& c, const Insn&) {
@@ -100,9 +102,15 @@ inline bool opInto(Core& c, const Insn&) {
   return c.softwareInterrupt(vec::kOf);
 }
 
+// An IRET that completes lets the next NMI in ([386PRM] 9.6.1).
 template <unsigned W>
 bool opIret(Core& c, const Insn&) {
-  return c.interruptReturn(W == 4);
+  if (!c.interruptReturn(W == 4)) return false;
+  if (c.nmiBlocked_) {
+    c.nmiBlocked_ = false;
+    c.updateAttention();
+  }
+  return true;
 }
 
 inline bool jmpFarImm(Core& c, const Insn& i) {

@@ -215,9 +215,15 @@ bool opPopa(Core& c, const Insn&) {
   return true;
 }
 
+// In virtual-8086 mode PUSHF and POPF need IOPL 3, else #GP(0) ([386PRM] 15.2.7.1).
+inline bool v86Sensitive(const Core& c) {
+  return c.v86() && ((c.flags_ >> 12) & 3) != 3;
+}
+
 // PUSHF: VM and RF are pushed as 0 ([386PRM] PUSHF).
 template <unsigned W>
 bool opPushf(Core& c, const Insn&) {
+  if (v86Sensitive(c)) return c.gp(0);
   return push<W>(c, c.flags_ & ~(flag::kVm | flag::kRf));
 }
 
@@ -235,6 +241,7 @@ inline uint32_t popfMask(const Core& c) {
 
 template <unsigned W>
 bool opPopf(Core& c, const Insn&) {
+  if (v86Sensitive(c)) return c.gp(0);
   uint32_t v;
   if (!pop<W>(c, v)) return false;
   uint32_t mask = popfMask(c);

@@ -98,7 +98,7 @@ bool storeDescTable(Core& c, const Insn& i) {
 // SLDT / STR r/m16 (protected mode only)
 template <unsigned W, unsigned WHICH>
 bool storeSysSel(Core& c, const Insn& i) {
-  if (!c.pe_) return c.ud();
+  if (c.realSegments()) return c.ud();  // real and virtual-8086 mode
   uint32_t sel = WHICH == 0 ? c.ldtr_.selector : c.tr_.selector;
   if (!i.mem()) {
     setReg<W>(c, i.rm(), sel);
@@ -113,14 +113,14 @@ bool verify(Core& c, uint16_t sel, bool write);
 bool larLsl(Core& c, uint16_t sel, bool lsl, uint32_t& out);
 
 inline bool opLldt(Core& c, const Insn& i) {
-  if (!c.pe_) return c.ud();
+  if (c.realSegments()) return c.ud();  // real and virtual-8086 mode
   if (c.cpl_ != 0) return c.gp(0);
   uint32_t sel;
   if (!readE<2>(c, i, sel)) return false;
   return lldt(c, static_cast<uint16_t>(sel));
 }
 inline bool opLtr(Core& c, const Insn& i) {
-  if (!c.pe_) return c.ud();
+  if (c.realSegments()) return c.ud();  // real and virtual-8086 mode
   if (c.cpl_ != 0) return c.gp(0);
   uint32_t sel;
   if (!readE<2>(c, i, sel)) return false;
@@ -128,14 +128,14 @@ inline bool opLtr(Core& c, const Insn& i) {
 }
 template <bool WRITE>
 bool opVer(Core& c, const Insn& i) {
-  if (!c.pe_) return c.ud();
+  if (c.realSegments()) return c.ud();  // real and virtual-8086 mode
   uint32_t sel;
   if (!readE<2>(c, i, sel)) return false;
   return verify(c, static_cast<uint16_t>(sel), WRITE);
 }
 template <unsigned W, bool LSL>
 bool opLarLsl(Core& c, const Insn& i) {
-  if (!c.pe_) return c.ud();
+  if (c.realSegments()) return c.ud();  // real and virtual-8086 mode
   uint32_t sel, out = 0;
   if (!readE<2>(c, i, sel)) return false;
   if (!larLsl(c, static_cast<uint16_t>(sel), LSL, out)) return false;
@@ -145,7 +145,7 @@ bool opLarLsl(Core& c, const Insn& i) {
 
 // ARPL r/m16, r16: raise the RPL of the destination to the source's (protected mode only).
 inline bool opArpl(Core& c, const Insn& i) {
-  if (!c.pe_) return c.ud();
+  if (c.realSegments()) return c.ud();  // real and virtual-8086 mode
   uint32_t src = getReg<2>(c, i.reg());
   auto adjust = [&](uint32_t d, uint32_t& out) {
     if ((d & 3) < (src & 3)) {

@@ -1,6 +1,6 @@
 // Exception and interrupt delivery ([386PRM] chapter 9): the real-mode IVT, protected-mode IDT
-// interrupt and trap gates, the ring 3 -> ring 0 stack switch through the TSS, #DF and the
-// triple fault.
+// interrupt and trap gates, the ring 3 -> ring 0 stack switch through the TSS, the frame out of
+// virtual-8086 mode, task gates (task.cpp switches), #DF and the triple fault, the NMI.
 #include "emu/cpu/cpu.h"
 #include "emu/cpu/exec_common.h"
 
@@ -70,6 +70,16 @@ bool Core::softwareInterrupt(uint8_t vector) {
   return deliver(vector, IntKind::kSoftware, false, 0);
 }
 
+// The NMI ([386PRM] 9.6.1): vector 2 whatever IF says, taken as an external event; from then on
+// further NMIs wait (one stays pending) until an IRET.
+bool Core::takeNmi() {
+  nmiPending_ = false;
+  nmiBlocked_ = true;
+  updateAttention();
+  if (events_.active()) events_.interrupt(InterruptEvent{vec::kNmi, true});
+  return deliver(vec::kNmi, IntKind::kExternal, false, 0);
+}
+
 // Real mode: the IVT holds IP:CS pairs; FLAGS, CS and IP are pushed ([386PRM] 14.1.4).
 bool Core::deliverReal(uint8_t vector) {
   if (vector * 4u + 3 > idtr_.limit) return gp(vector * 8u + 2);
@@ -127,8 +137,11 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
   // hi = offset 31..16 << 16 | P DPL 0 type << 8.
   uint8_t access = static_cast<uint8_t>(hi >> 8);
   unsigned type = access & 0x1F;
-  bool gate32, trapGate;
+  bool gate32 = false, trapGate = false, taskGateType = false;
   switch (type) {
+    case 0x05:
+      taskGateType = true;
+      break;
     case 0x06:
       gate32 = false;
       trapGate = false;
@@ -146,11 +159,15 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
       trapGate = true;
       break;
     default:
-      return gp(idtErr);  // task gates (0x05) are not modelled
+      return gp(idtErr);
   }
   if (kind == IntKind::kSoftware && ((access >> 5) & 3) < cpl_) return gp(vector * 8u + 2);
   if (!(access & 0x80)) return fault(vec::kNp, idtErr);
   uint16_t sel = static_cast<uint16_t>(lo >> 16);
+  if (taskGateType) {
+    TaskSource source = kind == IntKind::kSoftware ? TaskSource::kInt : TaskSource::kEvent;
+    return taskGate(sel, source, ext, hasError, error);
+  }
   uint32_t offset = (lo & 0xFFFF) | (gate32 ? (hi & 0xFFFF0000u) : 0);
   if ((sel & 0xFFFC) == 0) return gp(ext);
   uint32_t dlo, dhi;
@@ -160,6 +177,9 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
   }
   Segment cs = segmentFromDescriptor(sel, dlo, dhi);
   if (!cs.code() || cs.dpl() > cpl_) return gp((sel & 0xFFFCu) + ext);
+  // Out of virtual-8086 mode only to a non-conforming ring-0 handler ([386PRM] 15.3.1).
+  bool fromV86 = v86();
+  if (fromV86 && (cs.dpl() != 0 || (cs.access & 0x4))) return gp((sel & 0xFFFCu) + ext);
   if (!cs.present()) return fault(vec::kNp, (sel & 0xFFFCu) + ext);
   uint8_t newCpl = (cs.access & 0x4) ? cpl_ : cs.dpl();
   if (offset > cs.limit) return gp(ext);
@@ -184,7 +204,9 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
     if ((ss.access & 0x1A) != 0x12 || ss.dpl() != newCpl)
       return fault(vec::kTs, (ssSel & 0xFFFCu) + ext);
     if (!ss.present()) return fault(vec::kSs, (ssSel & 0xFFFCu) + ext);
-    uint32_t count = 5 + (hasError ? 1 : 0);
+    // From virtual-8086 mode GS, FS, DS and ES go first ([386PRM] 15.3.1 figure 15-2).
+    uint32_t extra = fromV86 ? 4 : 0;
+    uint32_t count = extra + 5 + (hasError ? 1 : 0);
     uint32_t top = ss.big() ? esp : (esp & 0xFFFF);
     uint32_t low = ss.big() ? top - count * w : ((top - count * w) & 0xFFFF);
     if (!segRangeOk(ss, low, count * w) || low > top)
@@ -195,11 +217,21 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
     // before the frame: a write that faults (a read-only table page with CR0.WP) is a fault
     // during delivery like any other, and leaves the new stack unwritten.
     if (!setAccessedBit(ssSel, shi) || !setAccessedBit(sel, dhi)) return false;
-    uint32_t values[6] = {seg_[kSs].selector, r_[kEsp], oldFlags, oldCs, retIp, error};
+    uint32_t values[10] = {seg_[kGs].selector,
+                           seg_[kFs].selector,
+                           seg_[kDs].selector,
+                           seg_[kEs].selector,
+                           seg_[kSs].selector,
+                           r_[kEsp],
+                           oldFlags,
+                           oldCs,
+                           retIp,
+                           error};
+    const uint32_t* frame = values + 4 - extra;
     // Stores the probe above proved possible; one failing anyway (the frame overwrote a page
     // table it lies in) is still a fault during delivery, with no register changed.
     for (uint32_t k = 0; k < count; ++k)
-      if (!writeLinear(ss.base + top - (k + 1) * w, w, values[k], user)) return false;
+      if (!writeLinear(ss.base + top - (k + 1) * w, w, frame[k], user)) return false;
     ss.access |= 1;
     ss.selector = ssSel;
     seg_[kSs] = ss;
@@ -208,7 +240,18 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
       r_[kEsp] = low;
     else
       r_[kEsp] = (r_[kEsp] & 0xFFFF0000u) | low;
-    cycles_ += cost::kIntPrivilegeChange;
+    if (fromV86) {
+      // The handler runs with null data segments; IRET reloads them from the frame.
+      for (unsigned s : {kEs, kDs, kFs, kGs}) {
+        Segment n;
+        n.selector = 0;
+        n.limit = 0;
+        n.access = 0;
+        deriveChecks(n);
+        seg_[s] = n;
+      }
+    }
+    cycles_ += fromV86 ? cost::kIntFromV86 : cost::kIntPrivilegeChange;
   } else {
     uint32_t count = 3 + (hasError ? 1 : 0);
     uint32_t sp = stackPtr(*this);

@@ -1,8 +1,7 @@
 // Segmentation: descriptor reads, segment register loads and their checks ([386PRM] chapter 6),
-// far JMP/CALL/RET and IRET, LAR/LSL/VERR/VERW, LLDT/LTR, the I/O permission bitmap.
-//
-// Not modelled: call gates, task gates and hardware task switches (JMP/CALL to a TSS, IRET with
-// NT=1), virtual-8086 mode. They raise #GP with the selector, as an unusable descriptor would.
+// far JMP/CALL/RET and IRET, LAR/LSL/VERR/VERW, LLDT/LTR, the I/O permission bitmap. Far
+// transfers through gates and to TSSs continue in gates.cpp and task.cpp, virtual-8086 mode's
+// IRET in v86.cpp.
 #include "emu/cpu/cpu.h"
 #include "emu/cpu/exec_common.h"
 #include "emu/cpu/exec_system.h"
@@ -58,7 +57,7 @@ bool Core::setAccessedBit(uint16_t selector, uint32_t hi) {
 }
 
 bool Core::loadSegmentChecked(unsigned s, uint16_t selector) {
-  if (!pe_) {
+  if (realSegments()) {
     setSegmentReal(static_cast<SegReg>(s), selector);
     return true;
   }
@@ -135,13 +134,19 @@ void Core::nullInvalidDataSegments() {
 }
 
 namespace {
-// Checks a far JMP/CALL target code segment ([386PRM] JMP): returns the descriptor.
-bool checkFarTarget(Core& c, uint16_t sel, Segment& d, uint32_t& hi) {
+// Reads the descriptor a far JMP/CALL names. `system`: a system descriptor (a gate or a TSS),
+// which gates.cpp takes from there.
+bool readFarTarget(Core& c, uint16_t sel, uint32_t& lo, uint32_t& hi, bool& system) {
   if ((sel & 0xFFFC) == 0) return c.gp(0);
-  uint32_t lo;
   if (!c.readDescriptor(sel, lo, hi)) return false;
+  system = (hi & 0x1000) == 0;
+  return true;
+}
+
+// Checks a far JMP/CALL target code segment ([386PRM] JMP): returns the descriptor.
+bool checkFarTarget(Core& c, uint16_t sel, uint32_t lo, uint32_t hi, Segment& d) {
   d = Core::segmentFromDescriptor(sel, lo, hi);
-  if (!d.code()) return c.gp(sel_err(sel));  // call/task gates and TSSs are not modelled
+  if (!d.code()) return c.gp(sel_err(sel));
   if (d.access & 0x4) {
     if (d.dpl() > c.cpl_) return c.gp(sel_err(sel));
   } else {
@@ -153,14 +158,17 @@ bool checkFarTarget(Core& c, uint16_t sel, Segment& d, uint32_t& hi) {
 }  // namespace
 
 bool Core::farJump(uint16_t selector, uint32_t offset) {
-  if (!pe_) {
+  if (realSegments()) {
     setSegmentReal(kCs, selector);
     branch(offset);
     return true;
   }
   Segment d;
-  uint32_t hi;
-  if (!checkFarTarget(*this, selector, d, hi)) return false;
+  uint32_t lo, hi;
+  bool system;
+  if (!readFarTarget(*this, selector, lo, hi, system)) return false;
+  if (system) return farTransferSystem(selector, lo, hi, false);
+  if (!checkFarTarget(*this, selector, lo, hi, d)) return false;
   if (offset > d.limit) return gp(0);
   if (!setAccessedBit(selector, hi)) return false;
   loadCsProtected(selector, d, cpl_);
@@ -170,25 +178,32 @@ bool Core::farJump(uint16_t selector, uint32_t offset) {
 }
 
 bool Core::farCall(uint16_t selector, uint32_t offset, bool op32) {
+  bool pm = !realSegments();
+  uint32_t lo = 0, hi = 0;
+  if (pm && (selector & 0xFFFC) != 0) {
+    // A gate or a TSS: its own checks and stack (gates.cpp, task.cpp).
+    if (!readDescriptor(selector, lo, hi)) return false;
+    if (!(hi & 0x1000)) return farTransferSystem(selector, lo, hi, true);
+  }
   unsigned w = op32 ? 4 : 2;
   uint32_t sp = stackPtr(*this);
   uint32_t low = stackAdd(*this, sp, -static_cast<int32_t>(2 * w));
   const Segment& ss = seg_[kSs];
   if (!ss.writable || !segRangeOk(ss, low, 2 * w)) return segFault(kSs);
   Segment d;
-  uint32_t hi = 0;
-  if (pe_) {
-    if (!checkFarTarget(*this, selector, d, hi)) return false;
+  if (pm) {
+    if ((selector & 0xFFFC) == 0) return gp(0);
+    if (!checkFarTarget(*this, selector, lo, hi, d)) return false;
     if (offset > d.limit) return gp(0);
   }
   if (!probeWrite(ss.base + low, 2 * w, user())) return false;
-  if (pe_ && !setAccessedBit(selector, hi)) return false;
+  if (pm && !setAccessedBit(selector, hi)) return false;
   uint32_t retCs = seg_[kCs].selector, retIp = eip_;
   if (!writeLinear(ss.base + stackAdd(*this, sp, -static_cast<int32_t>(w)), w, retCs, user()) ||
       !writeLinear(ss.base + low, w, retIp, user()))
     return false;
   setStackPtr(*this, low);
-  if (pe_) {
+  if (pm) {
     loadCsProtected(selector, d, cpl_);
     cycles_ += cost::kCallFarPm - cost::kCallFar;
   } else {
@@ -247,7 +262,7 @@ bool Core::farReturn(bool op32, uint16_t popExtra) {
   if (!readMem<2>(*this, kSs, stackAdd(*this, stackPtr(*this), static_cast<int32_t>(w)), sel))
     return false;
   if (!op32) ip &= 0xFFFF;
-  if (!pe_) {
+  if (realSegments()) {
     setSegmentReal(kCs, static_cast<uint16_t>(sel));
     setStackPtr(*this, stackAdd(*this, stackPtr(*this), static_cast<int32_t>(2 * w + popExtra)));
     branch(ip);
@@ -292,6 +307,9 @@ bool Core::farReturn(bool op32, uint16_t popExtra) {
 }
 
 bool Core::interruptReturn(bool op32) {
+  if (v86()) return iretInV86(op32);  // IOPL-sensitive there (v86.cpp)
+  // NT=1: back to the task in the back link, nothing popped (task.cpp; [386PRM] IRET).
+  if (pe_ && (flags_ & flag::kNt)) return taskReturn();
   unsigned w = op32 ? 4 : 2;
   uint32_t sp = stackPtr(*this);
   uint32_t ip, sel, fl;
@@ -312,7 +330,8 @@ bool Core::interruptReturn(bool op32) {
     cycles_ += cost::kIretReal;
     return true;
   }
-  if (flags_ & flag::kNt) return gp(0);  // task return: hardware task switching not modelled
+  // A 32-bit IRET from CPL 0 whose EFLAGS image has VM set returns to virtual-8086 mode.
+  if (op32 && cpl_ == 0 && (fl & flag::kVm)) return iretToV86(ip, sel, fl, sp);
   if (!op32) ip &= 0xFFFF;
   Segment d;
   uint32_t hi;
@@ -356,8 +375,10 @@ bool Core::interruptReturn(bool op32) {
 
 // I/O permission ([386PRM] 8.3): CPL <= IOPL, else every bit for the port range in the TSS's I/O
 // bitmap must be clear. A bitmap beyond the TSS limit denies everything.
+// In virtual-8086 mode the bitmap decides whatever IOPL is ([386PRM] 15.2.8.1).
 bool Core::ioAllowed(uint16_t port, unsigned size) {
-  if (!pe_ || cpl_ <= ((flags_ >> 12) & 3)) return true;
+  if (!pe_) return true;
+  if (!v86() && cpl_ <= ((flags_ >> 12) & 3)) return true;
   unsigned type = tr_.access & 0x1F;
   if ((type != 0x09 && type != 0x0B) || tr_.limit < 0x67) return gp(0);
   uint32_t mapBase;

@@ -144,6 +144,14 @@ class Machine final : public CpuBus {
   devices::PortBus& ports() { return ports_; }
   bool a20() const { return a20Mask_ == ~0u; }
   void setA20(bool on);
+  // The board's NMI (what a parity or I/O channel check error would raise; nothing on this
+  // machine does by itself): it reaches the CPU unless bit 7 of the last write to port 0x70 masks
+  // it, as on the PC/AT. Returns whether it reached the CPU.
+  bool raiseNmi() {
+    if (cmos_.nmiDisabled()) return false;
+    cpu_->raiseNmi();
+    return true;
+  }
 
   // Accesses to addresses with nothing behind them: count and the first one (run summary).
   uint64_t unassignedMemory() const { return unassignedMemory_; }

@@ -133,6 +133,21 @@ TEST(Boot, UserRomStartsAtTheResetVector) {
   EXPECT_EQ(out.text, "reset vector reached the user ROM\n");
 }
 
+// Port 0x70 bit 7 masks the board's NMI: on the PC/AT the NMI mask shares the CMOS index port.
+TEST(Boot, NmiReachesTheCpuUnlessPort70MasksIt) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.bios = kImages + "/rom.bin";
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
+  m->ioWrite(0x70, 0x8F, 1);
+  EXPECT_FALSE(m->raiseNmi());
+  EXPECT_FALSE(m->cpu().nmiPending());
+  m->ioWrite(0x70, 0x0F, 1);
+  EXPECT_TRUE(m->raiseNmi());
+  EXPECT_TRUE(m->cpu().nmiPending());
+}
+
 TEST(Boot, TimerProgrammedMidSliceInterruptsOnTime) {
   devices::StringSink out;
   MachineConfig c;
