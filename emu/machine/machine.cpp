@@ -263,6 +263,9 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
                            state.esp, state.ebp, state.esi, state.edi};
   if (state.mode != devices::BootState::Mode::kResetVector) {
     for (unsigned r = 0; r < 8; ++r) c.setReg(static_cast<Reg>(r), regs[r]);
+    // A PC BIOS initialises the x87 during POST (FNINIT: all empty, exceptions masked); the
+    // power-on state (CW 0040h, every register valid) would make a first FLD overflow the stack.
+    c.fpu().init();
   }
   c.flushDecodedCode();
   return true;
