@@ -161,5 +161,8 @@ constexpr uint32_t kCpuid = 14;      // Pentium
 constexpr uint32_t kRdtsc = 6;       // Pentium
 constexpr uint32_t kMsr = 20;        // Pentium RDMSR 20-24, WRMSR 30-45
 constexpr uint32_t kUd = 2;
+// x87 escapes (D8-DF): one cost for all, the 80387's FADD/FSUB/FMUL (23-29 clocks; FDIV 88,
+// FSQRT 122, transcendentals 100-600 are not told apart; Intel 387 DX data sheet, table 6-3).
+constexpr uint32_t kFpu = 23;
 
 }  // namespace cost

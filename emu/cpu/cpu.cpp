@@ -93,6 +93,7 @@ void Cpu::reset() {
   updateDebug();
   mmu_.writeCr4(0);
   mmu_.writeCr3(0);
+  fpu_.reset();
   mmu_.writeCr0(0x10);  // ET: a 387-class coprocessor interface, as every i686 reports
   halted_ = false;
   shutdown_ = false;

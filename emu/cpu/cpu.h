@@ -22,7 +22,8 @@
 // v86.cpp defines:
 //   Core: virtual-8086 mode: IRET into it, its segment loads, the interrupt frame out of it.
 // decode.cpp defines the decoder (decode.h); exec_*.h, included by decode.cpp, define the
-// instruction handlers, system.cpp the MOV CR/DR, CPUID, RDTSC and MSR ones (exec_system.h).
+// instruction handlers, system.cpp the MOV CR/DR, CPUID, RDTSC and MSR ones (exec_system.h),
+// fpu.cpp the x87's (fpu.h).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "emu/cpu/bus.h"
+#include "emu/cpu/fpu.h"
 #include "emu/events/events.h"
 #include "mmu/mmu.h"
 #include "mmu/zeroed_array.h"
@@ -216,6 +218,7 @@ struct Core {
   uint64_t perfCtr_[2] = {};        // PerfCtr0/1 (MSRs 0xC1/0xC2): stored, never counting
   uint32_t perfEvtSel_[2] = {};     // PerfEvtSel0/1 (MSRs 0x186/0x187): stored only
   uint64_t userEntries_ = 0;        // returns to CPL 3 (IRET or far RET to an outer level)
+  Fpu fpu_;                         // the x87 (fpu.h, fpu.cpp)
 
   // The instruction executing now: exceptions and events report it.
   uint32_t curEip_ = 0;
@@ -440,6 +443,10 @@ class Cpu final : public ContextSource, private Core {
   }
   uint8_t cpl() const { return cpl_; }
   bool protectedMode() const { return pe_; }
+
+  // The x87 state (fpu.h): tests and tools read and set it directly.
+  Fpu& fpu() { return fpu_; }
+  const Fpu& fpu() const { return fpu_; }
 
   uint64_t cycles() const { return cycles_; }
   void setCycles(uint64_t value) { cycles_ = value; }

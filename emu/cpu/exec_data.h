@@ -110,13 +110,6 @@ inline bool opSalc(Core& c, const Insn&) {
   return true;
 }
 
-// WAIT: with no FPU there is nothing to wait for, except that CR0.MP and CR0.TS together make
-// it #NM ([386PRM] WAIT).
-inline bool opWait(Core& c, const Insn&) {
-  if ((c.cr0() & 0xA) == 0xA) return c.fault(vec::kNm);
-  return true;
-}
-
 // ---- stack ------------------------------------------------------------------------------------
 template <unsigned W, unsigned R>
 bool pushReg(Core& c, const Insn&) {

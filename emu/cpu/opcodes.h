@@ -178,7 +178,7 @@ enum OpFact : uint8_t {
   X(0x98, -1, "cbw",  kNone, V, kConvert, kConvert, 0, (opCbw<W>))                                 \
   X(0x99, -1, "cwd",  kNone, V, kConvert, kConvert, 0, (opCwd<W>))                                 \
   X(0x9A, -1, "call far", kAp, V, kCallFar, kCallFar, kEndsBlock, (callFarImm<W>))                 \
-  X(0x9B, -1, "wait", kNone, V, kNop, kNop, 0, (opWait))                                           \
+  X(0x9B, -1, "wait", kNone, V, kNop, kNop, 0, (fpuWait))                                          \
   X(0x9C, -1, "pushf", kNone, V, kPushf, kPushf, 0, (opPushf<W>))                                  \
   X(0x9D, -1, "popf",  kNone, V, kPopf, kPopf, 0, (opPopf<W>))                                     \
   X(0x9E, -1, "sahf",  kNone, B, kFlagOp, kFlagOp, 0, (opSahf))                                    \
@@ -241,6 +241,14 @@ enum OpFact : uint8_t {
   X(0xD5, -1, "aad", kIb, B, kAad, kAad, 0, (opAad))                                               \
   X(0xD6, -1, "salc", kNone, B, kNop, kNop, 0, (opSalc))                                           \
   X(0xD7, -1, "xlat", kNone, B, kXlat, kXlat, 0, (opXlat))                                         \
+  X(0xD8, -1, "x87", kM, V, kFpu, kFpu, 0, (fpuEscape))                                          \
+  X(0xD9, -1, "x87", kM, V, kFpu, kFpu, 0, (fpuEscape))                                          \
+  X(0xDA, -1, "x87", kM, V, kFpu, kFpu, 0, (fpuEscape))                                          \
+  X(0xDB, -1, "x87", kM, V, kFpu, kFpu, 0, (fpuEscape))                                          \
+  X(0xDC, -1, "x87", kM, V, kFpu, kFpu, 0, (fpuEscape))                                          \
+  X(0xDD, -1, "x87", kM, V, kFpu, kFpu, 0, (fpuEscape))                                          \
+  X(0xDE, -1, "x87", kM, V, kFpu, kFpu, 0, (fpuEscape))                                          \
+  X(0xDF, -1, "x87", kM, V, kFpu, kFpu, 0, (fpuEscape))                                          \
   X(0xE0, -1, "loopne", kJb, V, kLoop, kLoop, 0, (opLoop<1>))                                      \
   X(0xE1, -1, "loope",  kJb, V, kLoop, kLoop, 0, (opLoop<2>))                                      \
   X(0xE2, -1, "loop",   kJb, V, kLoop, kLoop, 0, (opLoop<0>))                                      \

@@ -88,10 +88,11 @@ bool movFromDr(Core& c, const Insn& i) {
   return true;
 }
 
-// CPUID: the model docs/cpu.md describes, a P6-family integer core ("GenuineIntel", family 6
-// model 3 stepping 3) without an FPU, MMX or SSE, which are not modelled; features PSE TSC MSR CX8
-// PGE CMOV (SDM vol. 2A CPUID, table 3-11). The instruction set agrees: CMOV, CMPXCHG8B, RDTSC,
-// RDMSR/WRMSR, RDPMC and NOPL (0F 1F) execute; D8-DF, MMX and SSE opcodes raise #UD.
+// CPUID: the model docs/cpu.md describes, a P6-family processor ("GenuineIntel", family 6
+// model 3 stepping 3) with its x87 FPU and without MMX or SSE, which are not modelled; features
+// FPU PSE TSC MSR CX8 PGE CMOV (SDM vol. 2A CPUID, table 3-11). The instruction set agrees: the
+// x87 with FCMOVcc and FCOMI (what FPU and CMOV together promise), CMOV, CMPXCHG8B, RDTSC,
+// RDMSR/WRMSR, RDPMC and NOPL (0F 1F) execute; MMX and SSE opcodes raise #UD.
 bool opCpuid(Core& c, const Insn&) {
   uint32_t leaf = c.r_[kEax];
   if (leaf == 0) {
@@ -103,7 +104,8 @@ bool opCpuid(Core& c, const Insn&) {
     c.r_[kEax] = 0x0633;
     c.r_[kEbx] = 0;
     c.r_[kEcx] = 0;
-    c.r_[kEdx] = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
+    c.r_[kEdx] =
+        (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
   } else {
     c.r_[kEax] = c.r_[kEbx] = c.r_[kEcx] = c.r_[kEdx] = 0;
   }

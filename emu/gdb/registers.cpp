@@ -26,7 +26,29 @@ uint32_t value(const emu::Cpu& cpu, unsigned n) {
     case kRegCr4:
       return cpu.cr4();
     default:
-      return 0;  // the x87's control words
+      break;
+  }
+  // gdb's x87 words (24-31): fctrl fstat ftag fiseg fioff foseg fooff fop.
+  const emu::Fpu& f = cpu.fpu();
+  switch (n) {
+    case 24:
+      return f.cw;
+    case 25:
+      return f.sw;
+    case 26:
+      return f.tagWord();
+    case 27:
+      return f.fcs;
+    case 28:
+      return f.fip;
+    case 29:
+      return f.fds;
+    case 30:
+      return f.fdp;
+    case 31:
+      return f.fop;
+    default:
+      return 0;
   }
 }
 
@@ -92,7 +114,12 @@ unsigned registerSize(unsigned regnum) {
 
 std::vector<uint8_t> readRegister(const emu::Cpu& cpu, unsigned regnum) {
   std::vector<uint8_t> out(registerSize(regnum), 0);
-  if (regnum >= 16 && regnum < 24) return out;
+  if (regnum >= 16 && regnum < 24) {  // ST(i)
+    const emu::Fpu& f = cpu.fpu();
+    const uint8_t* r = f.reg[(f.top() + regnum - 16) & 7];
+    out.assign(r, r + 10);
+    return out;
+  }
   uint32_t v = value(cpu, regnum);
   for (unsigned i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(v >> (8 * i));
   return out;
@@ -102,7 +129,7 @@ bool writeRegister(emu::Cpu& cpu, unsigned regnum, const std::vector<uint8_t>& b
                    bool& changed) {
   changed = false;
   if (regnum >= kRegisterCount || bytes.size() != registerSize(regnum)) return false;
-  if (regnum >= 16 && regnum < 32) return true;  // no x87: nothing to write
+  if (regnum >= 16 && regnum < 32) return true;  // the x87's are shown, not written
   uint32_t v = word(bytes);
   if (v == value(cpu, regnum)) return true;
   if (regnum < 8) {

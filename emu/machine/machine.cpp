@@ -263,6 +263,9 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
                            state.esp, state.ebp, state.esi, state.edi};
   if (state.mode != devices::BootState::Mode::kResetVector) {
     for (unsigned r = 0; r < 8; ++r) c.setReg(static_cast<Reg>(r), regs[r]);
+    // A PC BIOS initialises the x87 during POST (FNINIT: all empty, exceptions masked); the
+    // power-on state (CW 0040h, every register valid) would make a first FLD overflow the stack.
+    c.fpu().init();
   }
   c.flushDecodedCode();
   return true;
@@ -359,13 +362,27 @@ uint32_t Machine::ioRead(uint16_t port, unsigned size) {
 void Machine::ioWrite(uint16_t port, uint32_t value, unsigned size) {
   sync();
   uint64_t missed = ports_.unassignedWrites();
-  ports_.write(port, value, size);
+  if (port == 0xF0) {
+    ignne_ = true;  // clears the FERR# latch on IRQ 13 and lets waiting x87 instructions go on
+    router_.setIrq(13, false);
+  } else {
+    ports_.write(port, value, size);
+  }
   updateIntr();
   if (cpu_->events().active()) {
     cpu_->events().io(IoEvent{port, value, static_cast<uint8_t>(size), true, false,
                               ports_.unassignedWrites() == missed});
   }
   checkSlice();
+}
+
+// FERR# from the x87 (an unmasked error while CR0.NE is clear) is IRQ 13, the PC/AT's wiring of
+// the coprocessor error (SDM vol. 1 D.2.1); it drops when the error is cleared, and IGNNE# with
+// it.
+void Machine::fpuError(bool asserted) {
+  if (!asserted) ignne_ = false;
+  router_.setIrq(13, asserted);
+  updateIntr();
 }
 
 uint8_t Machine::interruptAcknowledge() {

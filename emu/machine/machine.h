@@ -133,6 +133,9 @@ class Machine final : public CpuBus {
   uint32_t ioRead(uint16_t port, unsigned size) override;
   void ioWrite(uint16_t port, uint32_t value, unsigned size) override;
   uint8_t interruptAcknowledge() override;
+  // The x87's FERR# (CR0.NE clear) on IRQ 13, and IGNNE# after a write to port F0h.
+  void fpuError(bool asserted) override;
+  bool fpuErrorIgnored() override { return ignne_; }
 
   Cpu& cpu() { return *cpu_; }
   mmu::Mmu& mmu() { return *mmu_; }
@@ -218,6 +221,7 @@ class Machine final : public CpuBus {
   devices::IoApic ioapic_;
   devices::PicPair pic_;
   devices::InterruptRouter router_;
+  bool ignne_ = false;  // IGNNE#: port F0h written since FERR# was asserted
   devices::Pit8254 pit_;
   devices::Uart16550 com1_;
   devices::AtaChannel ata_;

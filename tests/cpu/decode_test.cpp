@@ -111,7 +111,7 @@ TEST(Decode, MoreThanFifteenBytesIsGp) {
 }
 
 TEST(Decode, UnimplementedOpcodesAreUnsupported) {
-  for (unsigned op : {0xD8u, 0xDBu, 0xDFu, 0x10Fu, 0x118u, 0x128u, 0x16Fu, 0x1D4u, 0x1AEu}) {
+  for (unsigned op : {0x10Fu, 0x118u, 0x128u, 0x16Fu, 0x1D4u, 0x1AEu}) {
     uint8_t bytes[16] = {};
     unsigned n = 0;
     if (op >= 0x100) bytes[n++] = 0x0F;

@@ -300,8 +300,8 @@ TEST_F(Exceptions, TrapFlagSingleSteps) {
   EXPECT_NE(stack(2) & flag::kTf, 0u);  // TF was set in the pushed EFLAGS
 }
 
-TEST_F(Exceptions, X87StopsTheRunAndIsNamedWhenAsked) {
-  protectedMode({0xD9, 0xE8});  // fld1
+TEST_F(Exceptions, UndefinedX87StopsTheRunAndIsNamedWhenAsked) {
+  protectedMode({0xD9, 0xD1});  // undefined on a P6 (SDM vol. 2 table A-10)
   cpu.setStopOnUnsupportedOpcode(true);
   RunResult r = cpu.run(10);
   EXPECT_EQ(r.reason, StopReason::kUnsupportedOpcode);

@@ -8,7 +8,7 @@ namespace {
 
 class Model : public CpuTest {};
 
-TEST_F(Model, CpuidNamesAFamily6IntegerCore) {
+TEST_F(Model, CpuidNamesAFamily6ProcessorWithItsFpu) {
   protectedMode({0x31, 0xC0, 0x0F, 0xA2, 0x89, 0xC6, 0xB8, 0x01, 0x00, 0x00, 0x00, 0x0F, 0xA2});
   // xor eax,eax; cpuid; mov esi,eax; mov eax,1; cpuid
   steps(3);
@@ -18,15 +18,17 @@ TEST_F(Model, CpuidNamesAFamily6IntegerCore) {
   EXPECT_EQ(cpu.reg(kEcx), 0x6C65746Eu);  // "ntel"
   steps(2);
   EXPECT_EQ(cpu.reg(kEax), 0x633u);  // family 6, model 3, stepping 3
-  // EDX: PSE(3) TSC(4) MSR(5) CX8(8) PGE(13) CMOV(15); FPU(0), MMX(23), SSE(25) absent.
-  EXPECT_EQ(cpu.reg(kEdx), 0x8u | 0x10u | 0x20u | 0x100u | 0x2000u | 0x8000u);
+  // EDX: FPU(0) PSE(3) TSC(4) MSR(5) CX8(8) PGE(13) CMOV(15); MMX(23), SSE(25) absent.
+  EXPECT_EQ(cpu.reg(kEdx), 0x1u | 0x8u | 0x10u | 0x20u | 0x100u | 0x2000u | 0x8000u);
   EXPECT_EQ(cpu.reg(kEcx), 0u);
 }
 
 TEST_F(Model, OpcodesOfAbsentFeaturesRaiseUd) {
-  // CPUID.1:EDX.FPU = 0 and MMX = 0: FLD1 (D9 E8) and EMMS (0F 77) are #UD, not a stop.
+  // CPUID.1:EDX.MMX = 0: EMMS (0F 77) is #UD, not a stop; so are the x87 encodings a P6 leaves
+  // undefined (D9 D1, SDM vol. 2 table A-10) and SSE3's FISTTP (DB /1).
   for (std::initializer_list<uint8_t> code :
-       {std::initializer_list<uint8_t>{0xD9, 0xE8}, std::initializer_list<uint8_t>{0x0F, 0x77}}) {
+       {std::initializer_list<uint8_t>{0x0F, 0x77}, std::initializer_list<uint8_t>{0xD9, 0xD1},
+        std::initializer_list<uint8_t>{0xDB, 0x08}}) {
     protectedMode(code);
     cpu.flushDecodedCode();
     runToHalt();

@@ -64,7 +64,7 @@ TEST_F(System, CpuidIdentity) {
   steps(2);
   EXPECT_EQ((cpu.reg(kEax) >> 8) & 0xF, 6u);        // family 6
   EXPECT_EQ(cpu.reg(kEdx) & (1u << 15), 1u << 15);  // CMOV
-  EXPECT_EQ(cpu.reg(kEdx) & 1u, 0u);                // no FPU
+  EXPECT_EQ(cpu.reg(kEdx) & 1u, 1u);                // the x87 FPU
   EXPECT_EQ(cpu.reg(kEdx) & (1u << 23), 0u);        // no MMX
 }
 

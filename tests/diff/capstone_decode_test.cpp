@@ -69,6 +69,11 @@ std::string check(const uint8_t* p, bool code32) {
   // The reserved NOPs 0F 19-0F 1F take any ModR/M (SDM vol. 2 table A-3, "NOP Ev"); Capstone
   // knows only some reg fields of them and rejects the rest (length 0): nothing to compare.
   if (insn.op >= 0x119 && insn.op <= 0x11F && len == 0) return "";
+  // x87 encodings a P6 leaves undefined raise #UD when run (fpuValid); Capstone rejects them
+  // and some of the register-form aliases (FSTP1, FCOM2, FXCH4, FFREEP ...) hardware executes.
+  if (insn.op >= 0xD8 && insn.op <= 0xDF && len == 0 &&
+      (!insn.mem() || !fpuValid(static_cast<uint8_t>(insn.op), insn.modrm)))
+    return "";
   return (code32 ? "32-bit " : "16-bit ") + bytesText(p, insn.len > len ? insn.len : len) +
          ": ours " + std::to_string(insn.len) + " bytes, Capstone " + std::to_string(len) + " (" +
          text + ")";
