@@ -22,7 +22,8 @@
 namespace devices {
 
 namespace {
-constexpr uint8_t kBsy = 0x80, kDrdy = 0x40, kDsc = 0x10, kDrq = 0x08, kErr = 0x01;
+// Status bits; BSY (0x80) is never set: every command completes within the access that starts it.
+constexpr uint8_t kDrdy = 0x40, kDsc = 0x10, kDrq = 0x08, kErr = 0x01;
 constexpr uint8_t kAbrt = 0x04, kIdnf = 0x10;
 }  // namespace
 
@@ -60,6 +61,7 @@ std::unique_ptr<Disk> Disk::open(const std::string& path, bool snapshot, std::st
   }
   std::unique_ptr<Disk> d(new Disk);
   d->fd_ = fd;
+  d->path_ = path;
   d->snapshot_ = snapshot;
   d->sectors_ = static_cast<uint32_t>(st.st_size / 512);
   return d;
@@ -105,7 +107,21 @@ bool Disk::write(uint32_t lba, const uint8_t* data) {
     std::memcpy(memory_.data() + size_t{lba} * 512, data, 512);
     return true;
   }
-  return pwrite(fd_, data, 512, off_t{lba} * 512) == 512;
+  // A short write is retried for the rest, so a refusal ends with the host's reason (errno).
+  size_t done = 0;
+  while (done < 512) {
+    ssize_t n = pwrite(fd_, data + done, 512 - done, off_t{lba} * 512 + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (writeError_.empty()) {
+        writeError_ = "disk image " + path_ + ": writing sector " + std::to_string(lba) +
+                      " failed: " + (n < 0 ? std::strerror(errno) : "nothing written");
+      }
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
 }
 
 AtaChannel::AtaChannel(IrqSink& irq, unsigned irqLine) : irq_(irq), line_(irqLine) {}

@@ -30,6 +30,9 @@ class Disk {
   uint32_t sectors() const { return sectors_; }
   bool read(uint32_t lba, uint8_t* out);          // false past the end or on a host error
   bool write(uint32_t lba, const uint8_t* data);  // likewise
+  // The first write the host refused (a full file system, a file size limit, an I/O error), in
+  // one line: "disk image PATH: writing sector N failed: REASON"; "" while none was.
+  const std::string& writeError() const { return writeError_; }
   // CHS geometry reported by IDENTIFY and used for CHS addressing: 16 heads, 63 sectors.
   uint32_t cylinders() const;
   static constexpr uint32_t kHeads = 16, kSectorsPerTrack = 63;
@@ -40,6 +43,8 @@ class Disk {
   bool snapshot_ = false;
   bool absent_ = false;
   uint32_t sectors_ = 0;
+  std::string path_;
+  std::string writeError_;
   std::vector<uint8_t> memory_;                                 // fromBytes disks
   std::unordered_map<uint32_t, std::vector<uint8_t>> overlay_;  // snapshot writes
 };

@@ -6,6 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "devices/clock.h"
@@ -120,9 +121,18 @@ bool unescape(const std::string& in, std::string& out, std::string& error) {
         i += 2;
         break;
       }
-      default:
-        error = std::string("input script: unknown escape \\") + in[i];
+      default: {
+        // The error is one line on a terminal: a byte that does not print is named by its value.
+        unsigned char c = static_cast<unsigned char>(in[i]);
+        if (c > 0x20 && c < 0x7F) {
+          error = std::string("input script: unknown escape \\") + in[i];
+        } else {
+          char byte[8];
+          std::snprintf(byte, sizeof byte, "0x%02x", c);
+          error = std::string("input script: unknown escape: a backslash then byte ") + byte;
+        }
         return false;
+      }
     }
   }
   return true;

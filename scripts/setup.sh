@@ -7,6 +7,9 @@ packages=(
   cmake ninja-build g++ gcc-multilib binutils pkg-config python3 clang-format
   # libraries
   libcapstone-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core zlib1g-dev libfmt-dev libcli11-dev
+  # the fuzz preset: clang++, whose -fsanitize=fuzzer links libFuzzer from libclang-rt-14-dev
+  # (Debian's libfuzzer-14-dev is the same library for linking by hand; nothing here needs it)
+  clang libclang-rt-14-dev
   # tests, benchmarks and their oracles
   libgtest-dev libgmock-dev libbenchmark-dev libunicorn-dev qemu-system-x86 gdb
   bochs bochsbios vgabios xvfb xauth

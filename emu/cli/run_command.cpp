@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "emu/cli/console_out.h"
+#include "emu/cli/output_file.h"
 
 namespace cli {
 
@@ -105,9 +106,10 @@ int runCommand(RunOptions& o) {
   // takes standard output (it must stay parseable); whole lines under a text trace.
   bool traceToStdout = !o.trace.kinds.empty() && (o.trace.out.empty() || o.trace.out == "-");
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
+  std::shared_ptr<int> consoleError;  // why the console file's first write failed
   std::FILE* consoleStream = stdout;
   if (!pc.consoleFile.empty()) {
-    file.reset(std::fopen(pc.consoleFile.c_str(), "wb"));
+    file.reset(openOutput(pc.consoleFile, consoleError));
     if (!file) {
       return fail("cannot write console file " + pc.consoleFile + ": " + std::strerror(errno));
     }
@@ -188,9 +190,14 @@ int runCommand(RunOptions& o) {
   if (lost.empty() && file) {
     errno = 0;
     if (std::fflush(file.get()) != 0 || std::ferror(file.get())) {
+      int why = *consoleError ? *consoleError : errno;
       lost = "console file " + pc.consoleFile + ": the console could not be written in full" +
-             (errno ? std::string(": ") + std::strerror(errno) : std::string());
+             (why ? std::string(": ") + std::strerror(why) : std::string());
     }
+  }
+  // A disk image the host refused a write to (the guest saw an ATA error): its first refusal.
+  for (unsigned unit = 0; unit < 2 && lost.empty(); ++unit) {
+    if (const devices::Disk* disk = r->machine().ata().disk(unit)) lost = disk->writeError();
   }
   errno = 0;
   if (lost.empty() && (std::fflush(stdout) != 0 || std::ferror(stdout))) {

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <utility>
 
+#include "emu/cli/output_file.h"
+
 namespace cli {
 
 void addTraceOptions(CLI::App& run, TraceCli& cli) {
@@ -75,9 +77,9 @@ bool TraceOutput::open(const TraceCli& cli, const trace::SymbolTable& symbols,
   if (toStdout) {
     out_ = std::make_shared<trace::FileOut>(stdout, false);
   } else {
-    std::FILE* f = std::fopen(cli_.out.c_str(), "wb");
+    std::FILE* f = openOutput(cli_.out, firstError_);
     if (f == nullptr) {
-      error = "--trace-out " + cli_.out + ": cannot create";
+      error = "--trace-out " + cli_.out + ": cannot create: " + std::strerror(errno);
       return false;
     }
     std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
@@ -124,8 +126,9 @@ std::string TraceOutput::writeError() {
   errno = 0;
   if (std::fflush(f) == 0 && !std::ferror(f)) return "";
   std::string where = f == stdout ? "standard output" : cli_.out;
+  int why = firstError_ && *firstError_ ? *firstError_ : errno;
   return "--trace-out " + where + ": the trace could not be written in full" +
-         (errno ? std::string(": ") + std::strerror(errno) : std::string());
+         (why ? std::string(": ") + std::strerror(why) : std::string());
 }
 
 }  // namespace cli

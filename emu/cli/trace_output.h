@@ -52,6 +52,7 @@ class TraceOutput {
   std::unique_ptr<trace::Filter> filter_;
   std::unique_ptr<trace::Describer> describer_;
   std::shared_ptr<trace::FileOut> out_;
+  std::shared_ptr<int> firstError_;  // --trace-out FILE: why its first write failed (output_file.h)
   std::unique_ptr<trace::Sink> sink_;
   // Counts the records that pass the filter on their way to sink_ (the empty-match warning).
   struct Counted final : trace::Sink {

@@ -144,6 +144,7 @@ class Machine final : public CpuBus {
   devices::LocalApic& lapic() { return lapic_; }
   devices::Pit8254& pit() { return pit_; }
   devices::Kbc8042& keyboard() { return kbc_; }
+  devices::AtaChannel& ata() { return ata_; }
   devices::PortBus& ports() { return ports_; }
   bool a20() const { return a20Mask_ == ~0u; }
   void setA20(bool on);

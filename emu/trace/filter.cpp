@@ -11,10 +11,6 @@ namespace trace {
 
 namespace {
 
-constexpr uint32_t bit(Kind k) {
-  return 1u << static_cast<unsigned>(k);
-}
-
 // `records`: also the names of single record kinds that only a filter takes (a --trace list
 // selects a fault with its resolution and a call with its return, never one without the other).
 bool kindFromName(const std::string& name, uint32_t& bits, bool records) {

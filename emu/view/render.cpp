@@ -413,7 +413,7 @@ void Renderer::drawFrames(Session& s, const Layout& l) {
   for (int row = 0; row < g.rows; row += every) {
     uint32_t f = g.first + static_cast<uint32_t>(row * g.cols) * g.per;
     int y = g.y + row * g.cell + (g.cell - l.line) / 2 * (every == 1);
-    if (f >= shownEnd || y + l.line > g.y + g.rows * g.cell + 2) break;  // not over the legend
+    if (f >= shownEnd || y + l.line > l.framesLegendY) break;  // not over the legend
     text(l.framesPanel.x, y, fmt::format("{:x}", f), kDim, l.frameLabelW - charW_ / 2);
   }
   // The picked frame (or the selected page's): outlined, or white when cells are tiny.
@@ -428,7 +428,7 @@ void Renderer::drawFrames(Session& s, const Layout& l) {
     }
   }
   // Legend under the grid.
-  int y = g.y + g.rows * g.cell + 2, x = l.framesPanel.x, sq = l.line * 2 / 3;
+  int y = l.framesLegendY, x = l.framesPanel.x, sq = l.line * 2 / 3;
   const char* names[6] = {"unmapped", "kernel only", "page table", "1 user PTE", "2", "3+"};
   if (y + l.line <= l.framesPanel.y + l.framesPanel.h + l.pad) {
     for (unsigned i = 0; i < 6; ++i) {

@@ -62,6 +62,7 @@ Layout::Layout(int width, int height, uint32_t firstFrame, uint32_t frameCount, 
       }
     }
   }
+  framesLegendY = frames.y + std::max(frames.rows * frames.cell, line) + 2;
   tlb = {rx, top + framesH + pad, rw, tlbH};
   spaces = {rx, tlb.y + tlb.h + pad, rw, std::max(line, bottom - (tlb.y + tlb.h + pad))};
 }

@@ -56,6 +56,10 @@ struct Layout {
          bool splitTlb);
   int w, h, pad, line, font;
   int frameLabelW = 0;  // the frame numbers left of the frames grid
+  // The frames legend's top: under the grid, and at least a text line below the grid's top, so
+  // that the first row's frame number has room when the grid is one row of cells smaller than a
+  // line (a wide window: 64 frames in one row of 32-pixel cells, 40-pixel lines).
+  int framesLegendY = 0;
   Rect status, space, legend, details, framesPanel, tlb, spaces, events;
   Grid pdes, ptes, frames;
 };

@@ -98,6 +98,14 @@ TEST(Console, UnescapeScripts) {
   EXPECT_EQ(out, "usertests\nA\\");
   EXPECT_FALSE(unescape("bad\\q", out, err));
   EXPECT_EQ(err, "input script: unknown escape \\q");
+  // Found by fuzz/input_escapes_fuzz: a backslash before a newline put the newline in the
+  // one-line error. Bytes that do not print are named by their value.
+  EXPECT_FALSE(unescape("\\\n55", out, err));
+  EXPECT_EQ(err, "input script: unknown escape: a backslash then byte 0x0a");
+  EXPECT_FALSE(unescape(std::string("\\\0", 2), out, err));
+  EXPECT_EQ(err, "input script: unknown escape: a backslash then byte 0x00");
+  EXPECT_FALSE(unescape("\\ ", out, err));
+  EXPECT_EQ(err, "input script: unknown escape: a backslash then byte 0x20");
 }
 
 // A paced script gives one line (through its '\n') per release(), none before the first.

@@ -10,7 +10,7 @@ import pathlib
 import subprocess
 import sys
 
-FOLDERS = ["emu", "mmu", "devices", "tests", "bench", "include", "examples", "guest"]
+FOLDERS = ["emu", "mmu", "devices", "tests", "bench", "include", "examples", "guest", "fuzz"]
 SUFFIXES = {".c", ".cc", ".cpp", ".h", ".hpp"}
 
 

@@ -235,6 +235,8 @@ def catalogue():
     bad("rtc_month_13", ["run", "--rtc", "2024-13-01"], f"--rtc 2024-13-01: {rtc}")
     # Escapes in typed input.
     bad("input_unknown_escape", ["run", "--input", "ls\\q"], "input script: unknown escape \\q")
+    bad("input_escape_newline", ["run", "--input", "ls\\\n"],
+        "input script: unknown escape: a backslash then byte 0x0a")
     bad("input_short_hex", ["run", "--input", "\\x4"], "input script: \\x needs two hex digits")
     bad("input_trailing_backslash", ["run", "--input", "ls\\"], "input script ends with a lone backslash")
     # The filter language: depth and size limits, so no expression exhausts the stack.
@@ -248,7 +250,7 @@ def catalogue():
         "--trace-filter: column 18442: more than 4096 terms and operators")
     # Outputs that cannot be created, options that contradict each other.
     bad("trace_out_no_dir", ["run", "--trace", "pf", "--trace-out", TMP + "/no/such/t.txt"],
-        f"--trace-out {TMP}/no/such/t.txt: cannot create")
+        f"--trace-out {TMP}/no/such/t.txt: cannot create: No such file or directory")
     bad("console_file_no_dir", ["run", "--console-file", TMP + "/no/such/c.txt"],
         f"cannot write console file {TMP}/no/such/c.txt: No such file or directory")
     bad("cpu_demo_with_disk", ["run", "--cpu-demo", "--disk", d],
@@ -268,11 +270,11 @@ def outputs():
     check("trace_out_full", ["run", "--disk", d, "--trace", "insn", "--trace-out", "/dev/full",
                              "--quiet"], 14,
           stderr_has=["xray86: error: --trace-out /dev/full: the trace could not be written in "
-                      "full\n"])
+                      "full: No space left on device\n"])
     check("console_file_full", ["run", "--input", "free\\nfree\\n", "--console-file",
                                 "/dev/full", "--quiet", "--exit-when-idle"], 14,
           stderr_has=["xray86: error: console file /dev/full: the console could not be written "
-                      "in full"])
+                      "in full: No space left on device\n"])
 
 
 def sigkill():
@@ -325,7 +327,53 @@ def sigkill():
         print(f"ok sigkill: killed in pass {top} after sector {k}; every sector whole, in order")
 
 
-GROUPS = {"halt": halt, "catalogue": catalogue, "outputs": outputs, "sigkill": sigkill}
+def disk_refused():
+    """A disk image the host refuses writes to (a full file system; here the file size limit,
+    RLIMIT_FSIZE, of 64 KB, which makes every write at or past byte 65536 fail with EFBIG): the
+    guest gets its ATA error, the run goes on to its end (--max-insns: status 4), and then says
+    which image, which sector and why, in one line, and exits with status 14. disk_writer.S
+    writes sectors 1-2047 in order, so sectors 1-127 hold pass 1 and 128 on are untouched: no
+    sector half written."""
+    import resource
+    import shutil
+    import signal
+    image = write("refused.img", b"")
+    shutil.copyfile(GUEST_KERNEL, image)  # the built writer image (argument 3 for this group)
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the first refusal kills xray86
+
+    # A sector takes about 530 instructions (disk_writer.S: 256 OUTs, each with its LOOP, and
+    # the command), so 500,000 reach past sector 128 and stop before the first pass ends.
+    p = subprocess.run([XRAY86, "run", "--disk", image, "--quiet", "--max-insns", "500000"],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                       preexec_fn=limit)
+    err = p.stderr.decode(errors="replace")
+    problems = []
+    if p.returncode != 14:
+        problems.append(f"status {p.returncode}, expected 14")
+    want = f"xray86: error: disk image {image}: writing sector 128 failed: File too large\n"
+    if not err.endswith(want):
+        problems.append(f"stderr ends {err[-200:]!r}, expected {want!r}")
+    with open(image, "rb") as f:
+        data = f.read()
+    if len(data) != 1 << 20:
+        problems.append(f"image is {len(data)} bytes")
+    for lba in range(1, 2048):
+        sector = data[lba * 512:(lba + 1) * 512]
+        expected = b"\x01\x00" * 256 if lba < 128 else bytes(512)
+        if sector != expected:
+            problems.append(f"sector {lba} is {sector[:4].hex()}..., expected {expected[:4].hex()}...")
+            break
+    if problems:
+        failures.append("disk_refused: " + "; ".join(problems))
+    else:
+        print("ok disk_refused: status 14, sector 128 named, sectors 1-127 written, none torn")
+
+
+GROUPS = {"halt": halt, "catalogue": catalogue, "outputs": outputs, "sigkill": sigkill,
+          "disk_refused": disk_refused}
 GROUPS[GROUP]()
 if failures:
     print("\n".join(failures))

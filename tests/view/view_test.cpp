@@ -563,4 +563,22 @@ TEST(ViewLayout, GridCellsAndHitsAgree) {
   EXPECT_LE(l.tlb.y + l.tlb.h, l.spaces.y);
 }
 
+// --view-size 8192x8192 (the largest) with the 64 frames the built-in kernel's pictures show:
+// lines are 40 pixels (8192 / 52, clamped to 40) and the grid is one row of 64 cells of 32
+// pixels (the largest cell; 64 x 32 = 2048 pixels fit the right half's width). The first row's
+// frame number needs a whole line left of the grid, and the legend must start below it, inside
+// the panel. Before, the legend sat 2 pixels under the 32-pixel row and the number was left out.
+TEST(ViewLayout, OneRowOfFramesStillHasItsNumber) {
+  view::Layout l(8192, 8192, 0x3fc0, 64, 8, 4, false);
+  EXPECT_EQ(l.line, 40);
+  EXPECT_EQ(l.frames.rows, 1);
+  EXPECT_EQ(l.frames.cell, 32);
+  EXPECT_EQ(l.framesLegendY, l.frames.y + 40 + 2);
+  EXPECT_LE(l.framesLegendY + l.line, l.framesPanel.y + l.framesPanel.h + l.pad);
+  // The default size: the grid is taller than a line, the legend right under it as before.
+  view::Layout d(kW, kH, 0x3fc0, 64, 8, 4, false);
+  EXPECT_GT(d.frames.rows * d.frames.cell, d.line);
+  EXPECT_EQ(d.framesLegendY, d.frames.y + d.frames.rows * d.frames.cell + 2);
+}
+
 }  // namespace
