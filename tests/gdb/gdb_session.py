@@ -21,6 +21,8 @@ import tempfile
 import time
 
 xray86, kernel = sys.argv[1], sys.argv[2]
+trap_c = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../guest/kernel/trap.c")
+wakeup_line = next(i for i, l in enumerate(open(trap_c), 1) if "wakeup(&ticks);" in l)
 failures = []
 
 
@@ -185,11 +187,12 @@ detach
     check("writer.value", field("WRITER", "value"), pte_before)
     check("writer.eip", field("WRITER", "eip"), field("REVWATCH", "eip"))
     # A read watchpoint (Z3, the CPU's data watch): the next read of `ticks` is the timer
-    # interrupt's `ticks++` in trap() (trap.c:113), and gdb stops after it, on the next line.
+    # interrupt's `ticks++` in trap(), and gdb stops after it, on the next line: the kernel
+    # source's `wakeup(&ticks);` (its line number read from guest/kernel/trap.c).
     check("rwatch.kind", bool(re.search(r"^Hardware read watchpoint \d+: ticks\n\nValue = \d+",
                                         out, re.M)), True)
-    check("rwatch.where", bool(re.search(r'^Line 114 of "\./guest/kernel/trap\.c"', out, re.M)),
-          True)
+    check("rwatch.where", bool(re.search(rf'^Line {wakeup_line} of "\./guest/kernel/trap\.c"',
+                                         out, re.M)), True)
     check("info_tlb", bool(re.search(r"^TLB: 8 sets x 4 ways, \d+ valid", out, re.M)), True)
     check("detached", "[Inferior 1 (Remote target) detached]" in out, True)
     # Detached: the run went on to its end (the shell's exit, status 0) with the plain trace.

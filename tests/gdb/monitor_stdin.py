@@ -10,6 +10,7 @@ record it prints as the plain run's trace has it; `info pg $cr2` shows that faul
 on to the end with the plain run's trace. Exits 1 with what differed.
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -37,20 +38,31 @@ with tempfile.TemporaryDirectory() as tmp:
     print(p.stdout)
     check("status", p.returncode, 0)
     stops = [l for l in out if l.startswith("xray86: ")]
-    # The first stop: once the faulting `push eax` at user EIP 0x121 (one byte) has run again and
-    # retired: one instruction after the resolve record, which is stamped during it (instruction
-    # 3194536 in the plain trace, read here).
+    # The PTE line `info pg` prints for a record's CR2: the page table is the record's PDE's
+    # frame, the entry index CR2 bits 21..12.
+    def pte_line(record, value, flags):
+        cr2 = int(re.search(r"cr2=0x([0-9a-f]+)", record).group(1), 16)
+        table = int(re.search(r"pde=0x([0-9a-f]+)", record).group(1), 16) & ~0xFFF
+        index = (cr2 >> 12) & 0x3FF
+        return f"  PTE[{index}] at {table + 4 * index:08x} = {value:08x}  {flags}"
+
+    # The first stop: once the faulting one-byte `push eax` (the first pf record's EIP) has run
+    # again and retired: one instruction after the resolve record, which is stamped during it
+    # (both read from the plain trace).
     resolve = next(l for l in open(plain).read().splitlines() if " resolve " in l)
     done = int(resolve.split()[1]) + 1
-    check("first_stop", stops[0].startswith("xray86: reached --until pf:1 (eip 00000122, "
+    eip = int(faults[0].split()[6], 16) + 1
+    check("first_stop", stops[0].startswith(f"xray86: reached --until pf:1 (eip {eip:08x}, "
                                              f"instruction {done}, cycle "), True)
-    # The walk of CR2 0x3f50 after the handler: the private copy (PTE 0x03ff5027, the resolve
-    # record's), now also dirty from the push: 0x03ff5067.
-    check("first_pte", "  PTE[3] at 03ffb00c = 03ff5067  P W U A D" in out, True)
+    # The walk of the first fault's CR2 after the handler: the private copy (the resolve
+    # record's PTE), now also dirty (0x40) from the push.
+    copy = int(re.search(r"pte=0x([0-9a-f]+)", resolve).group(1), 16)
+    check("first_pte", pte_line(faults[0], copy | 0x40, "P W U A D") in out, True)
     # The catchpoint: the second fault's record, as the plain run's trace wrote it.
     check("caught", stops[1], "xray86: caught " + faults[1])
-    # Its walk: the child's stack page 0x3f5c, still COW.
-    check("second_pte", "  PTE[3] at 03ff600c = 03ff8225  P U A COW" in out, True)
+    # Its walk: the other process's stack page, still COW, as the second pf record shows it.
+    shared = int(re.search(r"pte=0x([0-9a-f]+)", faults[1]).group(1), 16)
+    check("second_pte", pte_line(faults[1], shared, "P U A COW") in out, True)
     # `quit` ended the run there: nothing after it, not even the guest's console.
     check("quit", out[-1], "(xray86) quit")
     # Standard input at its end at the first stop: the run goes on to its end, the plain trace.
