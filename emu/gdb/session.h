@@ -48,6 +48,8 @@ class Stub final : private emu::Observer, private trace::Sink {
     uint32_t address = 0, length = 0;
     bool access = false;  // Z4: reads and writes; Z3: reads
   };
+  // The watches as the CPU takes them (Cpu::setDataWatches).
+  static std::vector<emu::Cpu::DataWatch> cpuWatches(const std::vector<DataWatch>& watches);
   enum class Catch : uint8_t { kPageFault, kMissingFlush, kStale, kSyscall, kCr3 };
   struct Catchpoint {
     Catch kind;

@@ -102,21 +102,25 @@ void Stub::useRun(run::Run* r) {
   install();
 }
 
+std::vector<emu::Cpu::DataWatch> Stub::cpuWatches(const std::vector<DataWatch>& watches) {
+  std::vector<emu::Cpu::DataWatch> out;
+  for (const DataWatch& d : watches) {
+    emu::Cpu::DataWatch w;
+    w.address = d.address;
+    w.length = d.length;
+    w.readsOnly = !d.access;
+    out.push_back(w);
+  }
+  return out;
+}
+
 void Stub::install() {
   if (attached_ == nullptr) return;
   std::vector<uint32_t> all = softBreaks_;
   all.insert(all.end(), hardBreaks_.begin(), hardBreaks_.end());
   attached_->setBreakpoints(all);
-  std::vector<emu::Cpu::DataWatch> data;
-  for (const DataWatch& d : dataWatches_) {
-    emu::Cpu::DataWatch w;
-    w.address = d.address;
-    w.length = d.length;
-    w.readsOnly = !d.access;
-    data.push_back(w);
-  }
   // The breakpoint packet checked that they fit.
-  (void)attached_->machine().cpu().setDataWatches(data);
+  (void)attached_->machine().cpu().setDataWatches(cpuWatches(dataWatches_));
   attached_->machine().cpu().takeWatchHit();
   attached_->wantInstructionEvents(!watches_.empty() || !dataWatches_.empty());
 }
@@ -401,16 +405,8 @@ std::string Stub::breakpoint(const std::string& p) {
       if (insert && it == dataWatches_.end()) {
         std::vector<DataWatch> more = dataWatches_;
         more.push_back(DataWatch{address, length, access});
-        std::vector<emu::Cpu::DataWatch> all;
-        for (const DataWatch& d : more) {
-          emu::Cpu::DataWatch w;
-          w.address = d.address;
-          w.length = d.length;
-          w.readsOnly = !d.access;
-          all.push_back(w);
-        }
         // Too many pages for the MMU's list: gdb falls back to software watching or says so.
-        if (!current().machine().cpu().setDataWatches(all)) return "E01";
+        if (!current().machine().cpu().setDataWatches(cpuWatches(more))) return "E01";
         dataWatches_ = std::move(more);
       }
       if (!insert && it != dataWatches_.end()) dataWatches_.erase(it);
