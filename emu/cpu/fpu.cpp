@@ -112,23 +112,6 @@ unsigned tagOf(const uint8_t* r) {
   return (m >> 63) ? 0 : 2;
 }
 
-void put16(uint8_t* p, uint16_t v) {
-  std::memcpy(p, &v, 2);
-}
-void put32(uint8_t* p, uint32_t v) {
-  std::memcpy(p, &v, 4);
-}
-uint16_t get16(const uint8_t* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return v;
-}
-uint32_t get32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
 // The environment FSTENV/FSAVE store: 14 bytes (16-bit operand size) or 28, in the protected-mode
 // or the real-mode layout (SDM vol. 1 figures 8-9 to 8-12; [386PRM] FSTENV). Reserved halves
 // read FFFFh, as Intel's and AMD's processors and Bochs store them.
@@ -140,35 +123,35 @@ uint32_t get32(const uint8_t* p) {
 unsigned storeEnvironment(const Fpu& f, uint8_t* out, bool op32, bool real) {
   uint16_t tw = f.tagWord();
   if (op32) {
-    put32(out + 0, 0xFFFF0000u | f.cw);
-    put32(out + 4, 0xFFFF0000u | f.sw);
-    put32(out + 8, 0xFFFF0000u | tw);
+    store<4>(out + 0, 0xFFFF0000u | f.cw);
+    store<4>(out + 4, 0xFFFF0000u | f.sw);
+    store<4>(out + 8, 0xFFFF0000u | tw);
     if (real) {
-      put32(out + 12, 0xFFFF0000u | (f.fipLinear & 0xFFFF));
-      put32(out + 16, ((f.fipLinear >> 16) << 12) | f.fop);
-      put32(out + 20, 0xFFFF0000u | (f.fdpLinear & 0xFFFF));
-      put32(out + 24, (f.fdpLinear >> 16) << 12);
+      store<4>(out + 12, 0xFFFF0000u | (f.fipLinear & 0xFFFF));
+      store<4>(out + 16, ((f.fipLinear >> 16) << 12) | f.fop);
+      store<4>(out + 20, 0xFFFF0000u | (f.fdpLinear & 0xFFFF));
+      store<4>(out + 24, (f.fdpLinear >> 16) << 12);
     } else {
-      put32(out + 12, f.fip);
-      put32(out + 16, f.fcs | (uint32_t{f.fop} << 16));
-      put32(out + 20, f.fdp);
-      put32(out + 24, 0xFFFF0000u | f.fds);
+      store<4>(out + 12, f.fip);
+      store<4>(out + 16, f.fcs | (uint32_t{f.fop} << 16));
+      store<4>(out + 20, f.fdp);
+      store<4>(out + 24, 0xFFFF0000u | f.fds);
     }
     return 28;
   }
-  put16(out + 0, f.cw);
-  put16(out + 2, f.sw);
-  put16(out + 4, tw);
+  store<2>(out + 0, f.cw);
+  store<2>(out + 2, f.sw);
+  store<2>(out + 4, tw);
   if (real) {
-    put16(out + 6, static_cast<uint16_t>(f.fipLinear));
-    put16(out + 8, static_cast<uint16_t>(((f.fipLinear >> 16) & 0xF) << 12 | f.fop));
-    put16(out + 10, static_cast<uint16_t>(f.fdpLinear));
-    put16(out + 12, static_cast<uint16_t>(((f.fdpLinear >> 16) & 0xF) << 12));
+    store<2>(out + 6, static_cast<uint16_t>(f.fipLinear));
+    store<2>(out + 8, static_cast<uint16_t>(((f.fipLinear >> 16) & 0xF) << 12 | f.fop));
+    store<2>(out + 10, static_cast<uint16_t>(f.fdpLinear));
+    store<2>(out + 12, static_cast<uint16_t>(((f.fdpLinear >> 16) & 0xF) << 12));
   } else {
-    put16(out + 6, static_cast<uint16_t>(f.fip));
-    put16(out + 8, f.fcs);
-    put16(out + 10, static_cast<uint16_t>(f.fdp));
-    put16(out + 12, f.fds);
+    store<2>(out + 6, static_cast<uint16_t>(f.fip));
+    store<2>(out + 8, f.fcs);
+    store<2>(out + 10, static_cast<uint16_t>(f.fdp));
+    store<2>(out + 12, f.fds);
   }
   return 14;
 }
@@ -182,44 +165,45 @@ uint16_t controlWord(uint16_t v) {
 unsigned loadEnvironment(Fpu& f, const uint8_t* in, bool op32, bool real) {
   uint16_t cw, sw, tw;
   if (op32) {
-    cw = get16(in);
-    sw = get16(in + 4);
-    tw = get16(in + 8);
+    cw = load<2>(in);
+    sw = load<2>(in + 4);
+    tw = load<2>(in + 8);
     if (real) {
-      uint32_t d4 = get32(in + 16);
-      f.fipLinear = get16(in + 12) | (((d4 >> 12) & 0xFFFF) << 16);
+      uint32_t d4 = load<4>(in + 16);
+      f.fipLinear = load<2>(in + 12) | (((d4 >> 12) & 0xFFFF) << 16);
       f.fop = d4 & 0x7FF;
-      f.fdpLinear = get16(in + 20) | (((get32(in + 24) >> 12) & 0xFFFF) << 16);
+      f.fdpLinear = load<2>(in + 20) | (((load<4>(in + 24) >> 12) & 0xFFFF) << 16);
       f.fip = f.fipLinear;
       f.fdp = f.fdpLinear;
       f.fcs = f.fds = 0;
     } else {
-      f.fip = get32(in + 12);
-      uint32_t d4 = get32(in + 16);
+      f.fip = load<4>(in + 12);
+      uint32_t d4 = load<4>(in + 16);
       f.fcs = static_cast<uint16_t>(d4);
       f.fop = (d4 >> 16) & 0x7FF;
-      f.fdp = get32(in + 20);
-      f.fds = get16(in + 24);
+      f.fdp = load<4>(in + 20);
+      f.fds = load<2>(in + 24);
       f.fipLinear = f.fip;
       f.fdpLinear = f.fdp;
     }
   } else {
-    cw = get16(in);
-    sw = get16(in + 2);
-    tw = get16(in + 4);
+    cw = load<2>(in);
+    sw = load<2>(in + 2);
+    tw = load<2>(in + 4);
     if (real) {
-      uint16_t w4 = get16(in + 8);
-      f.fipLinear = get16(in + 6) | (uint32_t{static_cast<uint16_t>(w4 >> 12)} << 16);
+      uint16_t w4 = load<2>(in + 8);
+      f.fipLinear = load<2>(in + 6) | (uint32_t{static_cast<uint16_t>(w4 >> 12)} << 16);
       f.fop = w4 & 0x7FF;
-      f.fdpLinear = get16(in + 10) | (uint32_t{static_cast<uint16_t>(get16(in + 12) >> 12)} << 16);
+      f.fdpLinear =
+          load<2>(in + 10) | (uint32_t{static_cast<uint16_t>(load<2>(in + 12) >> 12)} << 16);
       f.fip = f.fipLinear;
       f.fdp = f.fdpLinear;
       f.fcs = f.fds = 0;
     } else {
-      f.fip = get16(in + 6);
-      f.fcs = get16(in + 8);
-      f.fdp = get16(in + 10);
-      f.fds = get16(in + 12);
+      f.fip = load<2>(in + 6);
+      f.fcs = load<2>(in + 8);
+      f.fdp = load<2>(in + 10);
+      f.fds = load<2>(in + 12);
       f.fop = 0;
       f.fipLinear = f.fip;
       f.fdpLinear = f.fdp;
