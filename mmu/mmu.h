@@ -85,6 +85,23 @@ struct MmuStats {
     for (uint64_t f : pageFaults) n += f;
     return n;
   }
+  // Adds another processor's counts (the machine's totals, docs/smp.md).
+  MmuStats& operator+=(const MmuStats& o) {
+    tlbHits += o.tlbHits;
+    tlbMisses += o.tlbMisses;
+    walks += o.walks;
+    evictions += o.evictions;
+    for (size_t i = 0; i < flushes.size(); ++i) {
+      flushes[i] += o.flushes[i];
+      flushDropped[i] += o.flushDropped[i];
+    }
+    for (size_t i = 0; i < pageFaults.size(); ++i) pageFaults[i] += o.pageFaults[i];
+    reservedFaults += o.reservedFaults;
+    staleUses += o.staleUses;
+    missingFlushes += o.missingFlushes;
+    missingFlushUses += o.missingFlushUses;
+    return *this;
+  }
 };
 
 class Mmu;

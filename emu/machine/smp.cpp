@@ -30,22 +30,7 @@ uint64_t Machine::cycles() const {
 
 mmu::MmuStats Machine::mmuStats() const {
   mmu::MmuStats sum = mmus_[0]->stats();
-  for (size_t k = 1; k < mmus_.size(); ++k) {
-    const mmu::MmuStats s = mmus_[k]->stats();
-    sum.tlbHits += s.tlbHits;
-    sum.tlbMisses += s.tlbMisses;
-    sum.walks += s.walks;
-    sum.evictions += s.evictions;
-    for (size_t i = 0; i < sum.flushes.size(); ++i) {
-      sum.flushes[i] += s.flushes[i];
-      sum.flushDropped[i] += s.flushDropped[i];
-    }
-    for (size_t i = 0; i < sum.pageFaults.size(); ++i) sum.pageFaults[i] += s.pageFaults[i];
-    sum.reservedFaults += s.reservedFaults;
-    sum.staleUses += s.staleUses;
-    sum.missingFlushes += s.missingFlushes;
-    sum.missingFlushUses += s.missingFlushUses;
-  }
+  for (size_t k = 1; k < mmus_.size(); ++k) sum += mmus_[k]->stats();
   return sum;
 }
 

@@ -652,6 +652,13 @@ std::string Run::summary(double hostSeconds) const {
   x.firstPort = machine_->ports().firstUnassigned();
   x.unassignedMemory = m.unassignedMemory();
   x.firstMemory = m.firstUnassignedMemory();
+  if (m.cpuCount() > 1) {
+    for (unsigned k = 0; k < m.cpuCount(); ++k) {
+      x.processors.push_back(&m.mmu(k));
+      x.processorInstructions.push_back(m.cpu(k).instructions());
+      x.processorTurns.push_back(m.turns(k));
+    }
+  }
   return trace::formatSummary(instructions(), cycles(), machine_->mmu(), &tracer_->counters(), x,
                               hostSeconds, &info_, &tracer_->processes());
 }

@@ -314,6 +314,7 @@ void Tracer::onMissingFlush(const mmu::MissingFlush& e) {
   r.memoryPte = e.after;
   r.writeCycle = e.writeCycle;
   r.writeEip = e.writeEip;
+  r.writerCpu = e.writer;
   r.atReturn = e.atReturn;
   r.useAddress = e.linear;
   r.translations = e.translations;
