@@ -35,7 +35,7 @@ void LocalApic::init() {
 
 bool LocalApic::logicalMatch(uint8_t dest) const {
   uint8_t ldr = static_cast<uint8_t>(ldr_ >> 24);
-  if ((dfr_ >> 28) == 0xF) return (dest & ldr) != 0;  // flat
+  if ((dfr_ >> 28) == 0xF) return (dest & ldr) != 0;            // flat
   return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xF) != 0;  // cluster
 }
 

@@ -119,7 +119,8 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
       ->default_str("1");
   run.add_option_function<std::string>(
          "--smp-quantum",
-         [&c, &cli, f = count("--smp-quantum", 1, kMaxSmpQuantum, cli.quantum)](const std::string& v) {
+         [&c, &cli,
+          f = count("--smp-quantum", 1, kMaxSmpQuantum, cli.quantum)](const std::string& v) {
            f(v);
            c.smpQuantum = static_cast<unsigned>(cli.quantum);
          },

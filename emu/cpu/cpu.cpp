@@ -333,8 +333,9 @@ void Core::setCr4(uint32_t value) {
 
 EventContext Cpu::eventContext() const {
   const Segment& cs = segment(kCs);
-  return EventContext{cycles_, icount_,  curEip_, cpl_, mmu_.cr3(), cs.base, protectedMode() && cs.big(),
-                      processor_};
+  return EventContext{
+      cycles_,   icount_, curEip_, cpl_, mmu_.cr3(), cs.base, protectedMode() && cs.big(),
+      processor_};
 }
 
 // ---- slow memory paths ---------------------------------------------------------------------

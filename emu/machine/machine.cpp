@@ -428,7 +428,8 @@ void Machine::fpuError(bool asserted) {
 
 uint8_t Machine::interruptAcknowledge() {
   sync();
-  uint8_t v = cpus_.size() == 1 ? router_.acknowledge() : router_.acknowledge(apics_.apic(current_));
+  uint8_t v =
+      cpus_.size() == 1 ? router_.acknowledge() : router_.acknowledge(apics_.apic(current_));
   updateIntr();
   return v;
 }

@@ -124,8 +124,7 @@ Machine::Outcome Machine::runTurns(uint64_t maxInstructions, uint64_t maxCycles)
       bool intr = false;
       for (unsigned k = 0; k < n; ++k) intr = intr || router_.intr(apics_.apic(k));
       if (device == devices::kNever && !intr) {
-        return {Kind::kHalted, exit_status::kHalted,
-                "guest halted with no interrupt source armed"};
+        return {Kind::kHalted, exit_status::kHalted, "guest halted with no interrupt source armed"};
       }
       if (haltIsFinal()) return {Kind::kHalted, exit_status::kHalted, haltReason()};
       continue;

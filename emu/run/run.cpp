@@ -169,7 +169,8 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
     // (a piece ends the machine's slice; a run's own limits do not: Machine::run).
     uint64_t piece = stuck_ ? stuck_->limit() / 4 + 1 : 0;
     if (piece != 0 && pieceEnd_ == 0) {
-      pieceEnd_ = machine_->cycles() < ~uint64_t{0} - piece ? machine_->cycles() + piece : ~uint64_t{0};
+      pieceEnd_ =
+          machine_->cycles() < ~uint64_t{0} - piece ? machine_->cycles() + piece : ~uint64_t{0};
     }
     uint64_t pieceEnd = piece != 0 ? pieceEnd_ : ~uint64_t{0};
     emu::Machine::Outcome o = machine_->run(maxInstructions, pieceEnd, maxCycles);
@@ -190,9 +191,10 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
         (o.kind == K::kInstructionLimit && machine_->instructions() < config_.maxInstructions) ||
         (o.kind == K::kCycleLimit && machine_->cycles() < config_.maxCycles);
     if (budget) {
-      bool met = armed_ &&
-                 ((until_.kind == Until::Kind::kInstructions && machine_->instructions() >= until_.n) ||
-                  (until_.kind == Until::Kind::kCycles && machine_->cycles() >= until_.n));
+      bool met =
+          armed_ &&
+          ((until_.kind == Until::Kind::kInstructions && machine_->instructions() >= until_.n) ||
+           (until_.kind == Until::Kind::kCycles && machine_->cycles() >= until_.n));
       // The machine's own words for a count reached ("stopped after N instructions").
       stop =
           Stop{met ? StopKind::kReached : StopKind::kPaused, emu::exit_status::kOk, o.message, {}};

@@ -44,7 +44,8 @@ const char* kFilterKindList =
     "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, missing-flush, halt, all, fault, "
     "resolve, syscall, sysret";
 const char* kFieldList =
-    "kind, cr3, asid, pid, parent, eip, cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer, cpu";
+    "kind, cr3, asid, pid, parent, eip, cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer, "
+    "cpu";
 
 // Tests without an operator: the #PF error-code classes (Intel SDM vol. 3A 4.7: bit 0 P, bit 1
 // W/R, bit 2 U/S, bit 3 RSVD), spelled as the trace prints them (format.cpp, errorCodeText), and

@@ -310,11 +310,10 @@ std::string formatText(const Record& r, Describer& d, bool colour) {
   std::string asid = r.asid != 0 ? fmt::format("{}", r.asid) : "-";
   std::string pid = r.pid >= 0 ? fmt::format("{}", r.pid) : "-";
   std::string cpu = d.processors() > 1 ? fmt::format(" {:>3}", r.ctx.cpu) : std::string();
-  std::string line =
-      fmt::format("{:>12} {:>10}{} {:>3} {:08x} {:>4} {:>4} {:08x} {:<24} {:<20} {:<32} {} {}",
-                  r.ctx.cycle, r.ctx.instructions, cpu, r.ctx.cpl, r.ctx.cr3, asid, pid, r.ctx.eip,
-                  sym, d.instructionBytes(r, " "), d.disassemble(r).text, kind,
-                  eventText(r, d, colour));
+  std::string line = fmt::format(
+      "{:>12} {:>10}{} {:>3} {:08x} {:>4} {:>4} {:08x} {:<24} {:<20} {:<32} {} {}", r.ctx.cycle,
+      r.ctx.instructions, cpu, r.ctx.cpl, r.ctx.cr3, asid, pid, r.ctx.eip, sym,
+      d.instructionBytes(r, " "), d.disassemble(r).text, kind, eventText(r, d, colour));
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
 }
@@ -326,8 +325,7 @@ std::string formatJson(const Record& r, Describer& d) {
       "\"eip\":{},\"sym\":{},\"bytes\":\"{}\",\"asm\":{},\"kind\":\"{}\"",
       r.ctx.cycle, r.ctx.instructions,
       d.processors() > 1 ? fmt::format("\"cpu\":{},", r.ctx.cpu) : std::string(), r.ctx.cpl,
-      r.ctx.cr3, r.asid,
-      r.pid >= 0 ? fmt::format("{}", r.pid) : "null", r.parent, r.ctx.eip,
+      r.ctx.cr3, r.asid, r.pid >= 0 ? fmt::format("{}", r.pid) : "null", r.parent, r.ctx.eip,
       sym.empty() ? "null" : jsonString(sym), d.instructionBytes(r, ""),
       jsonString(d.disassemble(r).text), kindName(r.kind));
   auto word = [&](const char* name, uint32_t w) {

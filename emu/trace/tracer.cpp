@@ -399,7 +399,9 @@ void Tracer::onReturn(const emu::ReturnEvent& e) {
       ++i;
     } else if (f.ctx.eip != e.eip) {
       resolve(i, ctx, false, true);
-    } else if (currentMmu().probeTables(f.ctx.cr3, f.address, f.access, f.ctx.cpl == 3).translation) {
+    } else if (currentMmu()
+                   .probeTables(f.ctx.cr3, f.address, f.access, f.ctx.cpl == 3)
+                   .translation) {
       resolve(i, ctx, false);
     } else {
       ++i;  // back to an access that will fault again
@@ -446,7 +448,8 @@ void Tracer::readSyscallTable() {
   if (!table || table->end <= table->start) return;
   uint32_t entries = (table->end - table->start) / 4;
   for (uint32_t n = 0; n < entries && n < 1024; ++n) {
-    mmu::ProbeResult p = currentMmu().probe(currentMmu().cr3(), table->start + 4 * n, mmu::Access::kRead, false);
+    mmu::ProbeResult p =
+        currentMmu().probe(currentMmu().cr3(), table->start + 4 * n, mmu::Access::kRead, false);
     uint8_t* f = p.fault ? nullptr : mem_.frame(p.physical);
     if (f == nullptr || (p.physical & mmu::kPageMask) > mmu::kPageSize - 4) continue;
     uint32_t target;

@@ -189,9 +189,7 @@ class Tracer final : public emu::Observer {
   void nameSpace(uint32_t cr3);
 
   // The MMU of the processor whose event is being traced (docs/smp.md), else the one given.
-  const mmu::Mmu& currentMmu() const {
-    return events_.mmu() != nullptr ? *events_.mmu() : mmu_;
-  }
+  const mmu::Mmu& currentMmu() const { return events_.mmu() != nullptr ? *events_.mmu() : mmu_; }
 
   emu::EventBus& events_;
   const mmu::Mmu& mmu_;
