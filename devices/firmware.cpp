@@ -32,7 +32,7 @@ std::vector<E820Entry> memoryMap(uint32_t ramBytes) {
   return map;
 }
 
-void installFirmware(Ram& ram, Disk* master, Disk* slave) {
+void installFirmware(Ram& ram, Disk* master, Disk* slave, unsigned cpus) {
   std::span<const uint8_t> rom = builtinBios();
   ram.copyIn(kBiosBase, rom.data(), static_cast<uint32_t>(rom.size()));
 
@@ -71,9 +71,12 @@ void installFirmware(Ram& ram, Disk* master, Disk* slave) {
   mp.floatingPointers[0] = kEbda + 0x10;
   mp.floatingPointers[1] = kBiosMpFloating;
   mp.configTable = kBiosMpConfig;
+  mp.cpus = static_cast<uint8_t>(cpus);
   writeMpTables(ram, mp);
   // ACPI beside them, in the 64 KB below the ROM (acpi.h).
-  writeAcpiTables(ram, AcpiLayout{});
+  AcpiLayout acpi{};
+  acpi.cpus = static_cast<uint8_t>(cpus);
+  writeAcpiTables(ram, acpi);
 
   // The ROM's data block (see bios.S): E820, extended memory sizes, disk geometry.
   std::vector<E820Entry> map = memoryMap(ram.size());

@@ -59,7 +59,7 @@ std::span<const uint8_t> builtinBios();
 // Writes the ROM at 0xF0000, the IVT from the ROM's handler table, the BDA, the EBDA, the MP
 // tables, the ACPI tables at 0xE0000 (acpi.h) and the ROM's data block. `disks` are the ATA master
 // and slave (either may be null).
-void installFirmware(Ram& ram, Disk* master, Disk* slave);
+void installFirmware(Ram& ram, Disk* master, Disk* slave, unsigned cpus = 1);
 // Programs the chips the way POST leaves them: 8259s at vectors 0x08/0x70 with IRQ 0-2
 // unmasked, the 8254's channel 0 at 18.2 Hz, the local APIC in virtual wire mode.
 void programChipsAsBios(PortBus& ports, LocalApic& lapic);

@@ -23,17 +23,29 @@ void InterruptRouter::setIrq(unsigned irq, bool level) {
 }
 
 bool InterruptRouter::intr() const {
-  if (lapic_.pendingVector() >= 0) return true;
-  // Virtual wire mode (MP spec 3.6.2.2): the 8259 reaches INTR only through LINT0.
-  return lapic_.picPassThrough() && pic_.intOutput();
+  return intr(lapic_);
 }
 
 uint8_t InterruptRouter::acknowledge() {
-  if (lapic_.pendingVector() >= 0) return lapic_.acknowledge();
+  return acknowledge(lapic_);
+}
+
+bool InterruptRouter::intr(const LocalApic& lapic) const {
+  if (lapic.pendingVector() >= 0) return true;
+  // Virtual wire mode (MP spec 3.6.2.2): the 8259 reaches INTR only through LINT0.
+  return lapic.picPassThrough() && pic_.intOutput();
+}
+
+uint8_t InterruptRouter::acknowledge(LocalApic& lapic) {
+  if (lapic.pendingVector() >= 0) return lapic.acknowledge();
   // With LINT0 masked the 8259 is not connected: an INTA that finds nothing in the local APIC
   // gets its spurious vector.
-  if (!lapic_.picPassThrough()) return lapic_.acknowledge();
+  if (!lapic.picPassThrough()) return lapic.acknowledge();
   return pic_.acknowledge();
+}
+
+void InterruptRouter::addApic(LocalApic& lapic) {
+  lapic.onLevelEoi = [this](uint8_t vector) { ioapic_.eoi(vector); };
 }
 
 uint32_t InterruptRouter::ioRead(uint16_t port, unsigned) {

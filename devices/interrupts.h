@@ -27,6 +27,12 @@ class InterruptRouter : public IrqSink, public PortDevice {
   bool intr() const;
   // INTA: the local APIC's vector if it has one, else the 8259's.
   uint8_t acknowledge();
+  // The same for any processor's local APIC (docs/smp.md): the 8259 reaches a processor only
+  // through its LINT0 (the firmware programs the bootstrap processor's; the others' stay masked).
+  bool intr(const LocalApic& lapic) const;
+  uint8_t acknowledge(LocalApic& lapic);
+  // Another processor's local APIC: its EOIs of level-triggered vectors reach the I/O APIC.
+  void addApic(LocalApic& lapic);
 
   uint32_t ioRead(uint16_t port, unsigned size) override;
   void ioWrite(uint16_t port, uint32_t value, unsigned size) override;

@@ -4,7 +4,7 @@
 //   bits 7-0 vector, 10-8 delivery mode, 11 destination mode, 12 delivery status (RO),
 //   13 polarity, 14 remote IRR (RO), 15 trigger mode (1 = level), 16 mask, 63-56 destination.
 // One CPU: every unmasked fixed or lowest-priority interrupt goes to the one local APIC,
-// whatever its destination field says.
+// whatever its destination field says; with several, the APIC bus follows the destination.
 #include "devices/ioapic.h"
 
 namespace devices {
@@ -31,6 +31,11 @@ void IoApic::deliver(unsigned pin) {
   if (level) {
     if (r & kRemoteIrr) return;  // the previous one has not been EOIed yet
     r |= kRemoteIrr;
+  }
+  if (route) {
+    route(static_cast<uint8_t>(r >> 56), (r >> 11) & 1, mode, static_cast<uint8_t>(r & 0xFF),
+          level);
+    return;
   }
   lapic_.accept(static_cast<uint8_t>(r & 0xFF), level);
 }

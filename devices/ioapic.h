@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "devices/bus.h"
 #include "devices/lapic.h"
@@ -26,6 +27,12 @@ class IoApic : public MmioDevice {
   void eoi(uint8_t vector);
 
   uint64_t redirection(unsigned pin) const { return redir_[pin]; }
+
+  // With several processors, where a fixed or lowest-priority interrupt goes: called with the
+  // entry's destination (bits 63-56), destination mode (true: logical), delivery mode, vector and
+  // trigger (the APIC bus, devices/apic_bus.h). Unset: to the one local APIC given at
+  // construction, whatever the destination says.
+  std::function<void(uint8_t dest, bool logical, unsigned mode, uint8_t vector, bool level)> route;
   uint8_t id() const { return static_cast<uint8_t>(id_ >> 24); }
 
  private:

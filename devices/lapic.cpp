@@ -20,6 +20,25 @@ constexpr uint32_t kTimerPeriodic = 1u << 17;
 LocalApic::LocalApic(Clock& clock, uint8_t id)
     : clock_(clock), id_(static_cast<uint32_t>(id) << 24) {}
 
+void LocalApic::init() {
+  tpr_ = ldr_ = esr_ = esrPending_ = icrLow_ = icrHigh_ = 0;
+  dfr_ = 0xFFFFFFFF;
+  svr_ = 0xFF;
+  lvtTimer_ = lvtPerf_ = lvtLint0_ = lvtLint1_ = lvtError_ = kLvtMasked;
+  initialCount_ = divideConfig_ = 0;
+  timerStart_ = 0;
+  nextExpiry_ = kNever;
+  irr_ = Bits{};
+  isr_ = Bits{};
+  tmr_ = Bits{};
+}
+
+bool LocalApic::logicalMatch(uint8_t dest) const {
+  uint8_t ldr = static_cast<uint8_t>(ldr_ >> 24);
+  if ((dfr_ >> 28) == 0xF) return (dest & ldr) != 0;            // flat
+  return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xF) != 0;  // cluster
+}
+
 void LocalApic::firmwareDefaults() {
   svr_ = kSvrEnable | 0xFF;
   lvtLint0_ = 0x700;  // ExtINT: the 8259 drives INTR through the APIC
@@ -199,6 +218,10 @@ void LocalApic::write(unsigned reg, uint32_t value) {
       break;  // a write latches new errors
     case 0x300: {
       icrLow_ = value & 0x000CCFFF;
+      if (onIcr) {
+        onIcr(value, icrHigh_);
+        break;
+      }
       unsigned mode = (value >> 8) & 7;
       unsigned shorthand = (value >> 18) & 3;
       uint8_t dest = static_cast<uint8_t>(icrHigh_ >> 24);

@@ -1,4 +1,5 @@
-// The local APIC of the one CPU (Intel SDM vol. 3A chapter 10), at 0xFEE00000.
+// A processor's local APIC (Intel SDM vol. 3A chapter 10), at 0xFEE00000. With several processors
+// each has its own (devices/apic_bus.h), and the ICR sends interprocessor interrupts.
 //
 // lapic.cpp defines: LocalApic.
 #pragma once
@@ -36,6 +37,19 @@ class LocalApic : public MmioDevice, public Timed {
 
   // Called on EOI of a level-triggered vector (the I/O APIC clears its remote IRR).
   std::function<void(uint8_t)> onLevelEoi;
+  // A write to the ICR's low word sends an interprocessor interrupt: called with the ICR's low
+  // and high words (the APIC bus delivers it, to this APIC too when it is a destination). Unset:
+  // only fixed IPIs to this APIC are delivered, and INIT and STARTUP find no other processor.
+  std::function<void(uint32_t low, uint32_t high)> onIcr;
+
+  // The INIT IPI's reset of the APIC (SDM vol. 3A 10.4.7.3): every register to its power-on
+  // value but the ID.
+  void init();
+  // Whether logical destination `dest` names this APIC: the flat model ANDs it with the LDR's
+  // eight bits; the cluster model matches the cluster (high nibble) and ANDs the low nibbles.
+  bool logicalMatch(uint8_t dest) const;
+  // The task priority, for lowest-priority delivery.
+  uint32_t taskPriority() const { return tpr_ & 0xFF; }
 
   // For the firmware: set the local vectors the way a BIOS leaves them (SVR enabled, LINT0
   // ExtINT, LINT1 NMI).

@@ -38,16 +38,19 @@ uint32_t get32(const uint8_t* p) {
 uint32_t writeMpTables(Ram& ram, const MpTableLayout& layout) {
   Writer e;  // entries
   uint16_t count = 0;
-  // Processor: local APIC ID, version 0x14, flags EN|BP, signature family 3 (a 386), no features.
-  e.u8(0);
-  e.u8(layout.lapicId);
-  e.u8(0x14);
-  e.u8(0x03);
-  e.u32(0x00000300);
-  e.u32(0);
-  e.u32(0);
-  e.u32(0);
-  ++count;
+  // Processors: local APIC ID, version 0x14, flags EN (and BP for the first), signature family 3
+  // (a 386), no features.
+  for (unsigned cpu = 0; cpu < layout.cpus; ++cpu) {
+    e.u8(0);
+    e.u8(static_cast<uint8_t>(cpu));
+    e.u8(0x14);
+    e.u8(cpu == 0 ? 0x03 : 0x01);
+    e.u32(0x00000300);
+    e.u32(0);
+    e.u32(0);
+    e.u32(0);
+    ++count;
+  }
   e.u8(1);  // bus 0: ISA
   e.u8(0);
   e.text("ISA", 6);

@@ -1,5 +1,6 @@
 // Intel MultiProcessor Specification 1.4 tables: the floating pointer and the configuration
-// table with one processor, an ISA bus, the I/O APIC and its interrupt assignments.
+// table with the processors (local APIC IDs 0 .. cpus-1, 0 the bootstrap one), an ISA bus, the
+// I/O APIC and its interrupt assignments.
 //
 // mptable.cpp defines: writeMpTables, findMpTable, checksum8.
 #pragma once
@@ -16,7 +17,7 @@ namespace devices {
 struct MpTableLayout {
   uint32_t floatingPointers[2];  // where the 16-byte floating pointers go (EBDA, BIOS area)
   uint32_t configTable;          // where the configuration table goes
-  uint8_t lapicId = 0;
+  uint8_t cpus = 1;              // processors, local APIC IDs 0 .. cpus-1
   uint8_t ioapicId = 1;
   uint32_t lapicAddress = 0xFEE00000;
   uint32_t ioapicAddress = 0xFEC00000;

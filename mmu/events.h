@@ -77,6 +77,11 @@ struct MissingFlush {
   uint32_t linear = 0;    // the use: the address accessed; at a return: the EIP returned to
   Access access = Access::kRead;
   uint32_t translations = 0;  // stale translations below the word when found
+  // Processors (docs/smp.md): the one whose translation went stale, and the one that stored the
+  // word. When they differ, the flush missing is a shootdown: the holder had to flush (at the
+  // writer's request, an IPI) before using the translation again.
+  uint8_t holder = 0;
+  uint8_t writer = 0;
 };
 
 class MmuObserver {

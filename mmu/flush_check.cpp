@@ -127,7 +127,7 @@ void FlushCheck::unstale(Entry& e) {
 }
 
 void FlushCheck::changedWord(uint32_t space, uint32_t word, uint32_t now, uint64_t cycle,
-                             uint32_t eip) {
+                             uint32_t eip, unsigned writer) {
   // Removing entries edits the list, so walk a copy of it.
   const std::vector<uint32_t> refs = byWord_.at(word);
   for (uint32_t ref : refs) {
@@ -162,6 +162,8 @@ void FlushCheck::changedWord(uint32_t space, uint32_t word, uint32_t now, uint64
       o.what.after = now;
       o.what.writeCycle = cycle;
       o.what.writeEip = eip;
+      o.what.writer = static_cast<uint8_t>(writer);
+      o.what.holder = static_cast<uint8_t>(processor_);
       unreported_.push_back(rk);
     }
     ++o.entries;

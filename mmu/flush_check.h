@@ -77,6 +77,8 @@ class FlushCheck {
   explicit FlushCheck(Watcher& watcher) : watcher_(watcher) {}
 
   void setLabRule(bool on) { labRule_ = on; }
+  // The processor whose translations this checker shadows (MissingFlush::holder).
+  void setProcessor(unsigned processor) { processor_ = processor; }
   bool labRule() const { return labRule_; }
 
   // ---- hooks (called by Mmu) -------------------------------------------------------------------
@@ -100,14 +102,16 @@ class FlushCheck {
   std::vector<MissingFlush> returnedToUser(uint32_t space, uint32_t eip);
   // A store of `size` bytes at `pa` reached a watched frame; `now(word)` reads a paging word.
   // `cycle` and `eip` say where the store was made.
+  // `writer`: the processor that made the store (another one than the checker's: a record of it
+  // is a missing shootdown).
   template <typename ReadWord>
   void stored(uint32_t space, uint32_t pa, unsigned size, uint64_t cycle, uint32_t eip,
-              ReadWord now) {
+              unsigned writer, ReadWord now) {
     const uint32_t first = pa & ~3u;
     const uint32_t last = (pa + size - 1) & ~3u;
     for (uint32_t w = first;; w += 4) {
       auto it = byWord_.find(w);
-      if (it != byWord_.end()) changedWord(space, w, now(w), cycle, eip);
+      if (it != byWord_.end()) changedWord(space, w, now(w), cycle, eip, writer);
       if (w == last) break;
     }
   }
@@ -163,12 +167,14 @@ class FlushCheck {
   void remove(uint32_t id);
   void addRef(uint32_t word, uint32_t ref, uint32_t& slot);
   void dropRef(uint32_t word, uint32_t slot);
-  void changedWord(uint32_t space, uint32_t word, uint32_t now, uint64_t cycle, uint32_t eip);
+  void changedWord(uint32_t space, uint32_t word, uint32_t now, uint64_t cycle, uint32_t eip,
+                   unsigned writer);
   void unstale(Entry& e);
   const MissingFlush& report(Open& o);
 
   Watcher& watcher_;
   bool labRule_ = false;
+  unsigned processor_ = 0;
   std::vector<Entry> entries_;
   std::vector<uint32_t> free_;
   std::unordered_map<uint64_t, uint32_t> byPage_;                // key -> entry

@@ -343,7 +343,7 @@ void Mmu::fillHost(const Tlb* tlb, const TlbEntry* e, uint32_t linear, bool user
   if (inI && (e == nullptr || accessAllowed(e->user, e->writable, Access::kFetch, user, wp))) {
     put(kHostFetch);
   }
-  if (inD && watch_[pfn] == 0 &&
+  if (inD && !watchedByAny(pfn) &&
       (e == nullptr ||
        (e->dirty && accessAllowed(e->user, e->writable, Access::kWrite, user, wp)))) {
     put(kHostWrite);
@@ -422,6 +422,14 @@ void Mmu::watchFrame(uint32_t pfn, uint8_t reason) {
   const bool was = watch_[pfn] != 0;
   watch_[pfn] |= reason;
   if (was) return;
+  if (peers_ == nullptr) {
+    dropHostWrites(pfn);
+  } else if (peers_->watchers_[pfn]++ == 0) {
+    for (Mmu* m : peers_->members_) m->dropHostWrites(pfn);
+  }
+}
+
+void Mmu::dropHostWrites(uint32_t pfn) {
   for (unsigned u = 0; u < 2; ++u) {
     for (HostEntry& h : host_[kHostWrite + u]) {
       if (h.tag != kNoTag && h.pfn == pfn) h.tag = kNoTag;
@@ -430,7 +438,17 @@ void Mmu::watchFrame(uint32_t pfn, uint8_t reason) {
 }
 
 void Mmu::unwatchFrame(uint32_t pfn, uint8_t reason) {
-  watch_[pfn & 0xFFFFF] &= ~reason;
+  uint8_t& w = watch_[pfn & 0xFFFFF];
+  if (w == 0) return;
+  w &= ~reason;
+  if (w == 0 && peers_ != nullptr) --peers_->watchers_[pfn & 0xFFFFF];
+}
+
+void Mmu::joinPeers(MmuPeers& peers, unsigned processor) {
+  peers_ = &peers;
+  processor_ = processor;
+  peers.members_.push_back(this);
+  check_.setProcessor(processor);
 }
 
 uint8_t Mmu::watched(uint32_t pfn) const {
@@ -442,9 +460,20 @@ uint8_t Mmu::watched(uint32_t pfn) const {
 // stale until a flush drops it (or the word changes back). Its host shortcuts go, so every use
 // comes through translate() and is counted.
 void Mmu::notePhysWrite(uint32_t pa, unsigned size) {
+  noteWrite(pa, size, *cycles_, *eip_, processor_);
+  // Other processors watching the frame see the store too (MmuPeers).
+  const uint32_t pfn = (pa >> 12) & 0xFFFFF;
+  if (peers_ != nullptr && peers_->watchers_[pfn] > (watch_[pfn] != 0 ? 1 : 0)) {
+    for (Mmu* m : peers_->members_) {
+      if (m != this && m->watch_[pfn] != 0) m->noteWrite(pa, size, *cycles_, *eip_, processor_);
+    }
+  }
+}
+
+void Mmu::noteWrite(uint32_t pa, unsigned size, uint64_t cycle, uint32_t eip, unsigned writer) {
   const uint8_t reasons = watch_[(pa >> 12) & 0xFFFFF];
   if (reasons & kWatchFlushCheck) {
-    check_.stored(space(), pa, size, *cycles_, *eip_,
+    check_.stored(space(), pa, size, cycle, eip, writer,
                   [this](uint32_t word) { return readPagingWord(mem_, word, true); });
   }
   if (!(reasons & kWatchPageTable)) return;

@@ -85,6 +85,45 @@ struct MmuStats {
     for (uint64_t f : pageFaults) n += f;
     return n;
   }
+  // Adds another processor's counts (the machine's totals, docs/smp.md).
+  MmuStats& operator+=(const MmuStats& o) {
+    tlbHits += o.tlbHits;
+    tlbMisses += o.tlbMisses;
+    walks += o.walks;
+    evictions += o.evictions;
+    for (size_t i = 0; i < flushes.size(); ++i) {
+      flushes[i] += o.flushes[i];
+      flushDropped[i] += o.flushDropped[i];
+    }
+    for (size_t i = 0; i < pageFaults.size(); ++i) pageFaults[i] += o.pageFaults[i];
+    reservedFaults += o.reservedFaults;
+    staleUses += o.staleUses;
+    missingFlushes += o.missingFlushes;
+    missingFlushUses += o.missingFlushUses;
+    return *this;
+  }
+};
+
+class Mmu;
+
+// The MMUs of one machine's processors (docs/smp.md). They share physical memory, so a frame that
+// one of them watches must be written through the slow path by all of them: each MMU keeps its
+// own reasons for watching a frame, and the group counts the members that watch it. No member
+// keeps a host write shortcut into a frame any member watches, and a slow-path store into such a
+// frame reaches every member that watches it (notePhysWrite), which is how one processor's store
+// into a paging word makes another processor's TLB entry stale, or opens a missing shootdown in
+// its flush checker.
+class MmuPeers {
+ public:
+  MmuPeers() = default;
+  MmuPeers(const MmuPeers&) = delete;
+  MmuPeers& operator=(const MmuPeers&) = delete;
+  const std::vector<Mmu*>& members() const { return members_; }
+
+ private:
+  friend class Mmu;
+  std::vector<Mmu*> members_;
+  ZeroedArray<uint8_t> watchers_{size_t{1} << 20};  // members watching each frame
 };
 
 // The answer of Mmu::probe().
@@ -171,6 +210,11 @@ class Mmu final : private FlushCheck::Watcher {
   // for each access as translate() does. An empty list gives the shortcuts back.
   static constexpr unsigned kMaxSlowPages = 16;
   void setSlowDataPages(const std::vector<uint32_t>& pages);
+
+  // Joins the processors of a machine (MmuPeers), before the first access; `processor` is this
+  // MMU's processor number, which the flush checker's reports carry.
+  void joinPeers(MmuPeers& peers, unsigned processor);
+  unsigned processor() const { return processor_; }
 
   // ---- Tools (trace, view, gdb stub, tests): see the rest of this header ------------------------
 
@@ -274,6 +318,12 @@ class Mmu final : private FlushCheck::Watcher {
   void sweepWatches();
   void checkWord(TlbEntry& e, uint32_t wordAddr, uint32_t cached, uint32_t mask, uint32_t pa,
                  unsigned size);
+  void dropHostWrites(uint32_t pfn);
+  bool watchedByAny(uint32_t pfn) const {
+    return peers_ != nullptr ? peers_->watchers_[pfn] != 0 : watch_[pfn] != 0;
+  }
+  // A store of `size` bytes at `pa`, made by `writer` at its `cycle` and `eip`.
+  void noteWrite(uint32_t pa, unsigned size, uint64_t cycle, uint32_t eip, unsigned writer);
 
   PhysMemory& mem_;
   TlbGeometry geometry_;
@@ -300,6 +350,8 @@ class Mmu final : private FlushCheck::Watcher {
   std::array<uint32_t, kMaxSlowPages> slowPages_{};  // setSlowDataPages
   unsigned slowCount_ = 0;
   FlushCheck check_{*this};
+  MmuPeers* peers_ = nullptr;
+  unsigned processor_ = 0;
 };
 
 inline uint8_t* Mmu::hostRead(uint32_t linear, bool user) {

@@ -90,6 +90,48 @@ void addMachineOptions(CLI::App& run, MachineCli& cli) {
   run.add_flag("--stop-on-unsupported", c.stopOnUnsupported,
                "Stop the run (exit status 10) at an instruction this CPU does not implement, "
                "naming it, instead of raising #UD in the guest. Example: --stop-on-unsupported");
+  // A decimal count from `lo` to `hi`, or a one-line error naming the option.
+  auto count = [](const char* name, uint64_t lo, uint64_t hi, uint64_t& out) {
+    return [name, lo, hi, &out](const std::string& v) {
+      uint64_t x = 0;
+      bool ok = !v.empty() && v.size() <= 20;
+      for (char ch : v) {
+        if (ch < '0' || ch > '9' || x > (~uint64_t{0} - (ch - '0')) / 10) {
+          ok = false;
+          break;
+        }
+        x = x * 10 + static_cast<uint64_t>(ch - '0');
+      }
+      if (!ok || x < lo || x > hi) {
+        throw CLI::ValidationError(std::string(name) + " " + v + ": expected a number from " +
+                                   std::to_string(lo) + " to " + std::to_string(hi));
+      }
+      out = x;
+    };
+  };
+  run.add_option_function<std::string>(
+         "--smp",
+         [&c, &cli, f = count("--smp", 1, kMaxCpus, cli.cpus)](const std::string& v) {
+           f(v);
+           c.cpus = static_cast<unsigned>(cli.cpus);
+         },
+         "Processors, 1 to 8, run in turns (docs/smp.md). Example: --smp 2")
+      ->default_str("1");
+  run.add_option_function<std::string>(
+         "--smp-quantum",
+         [&c, &cli,
+          f = count("--smp-quantum", 1, kMaxSmpQuantum, cli.quantum)](const std::string& v) {
+           f(v);
+           c.smpQuantum = static_cast<unsigned>(cli.quantum);
+         },
+         "With --smp: each turn runs 1 to this many instructions, drawn from the schedule's "
+         "seed. Example: --smp 2 --smp-quantum 10")
+      ->default_str("50");
+  run.add_option_function<std::string>(
+         "--schedule-seed", count("--schedule-seed", 0, ~uint64_t{0}, c.scheduleSeed),
+         "With --smp: the seed of the order and lengths of the turns; the same seed gives the "
+         "same run byte for byte. Example: --smp 2 --schedule-seed 7")
+      ->default_str("0");
   run.add_flag("--quiet", cli.quiet, "No summary line at the end. Example: --quiet");
 }
 

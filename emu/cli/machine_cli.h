@@ -17,8 +17,9 @@ struct MachineCli {
   std::string rtc;  // --rtc as given
   uint64_t maxInstructions = ~uint64_t{0};
   uint64_t maxCycles = ~uint64_t{0};
-  bool quiet = false;       // --quiet: no summary line on standard error
-  std::string consoleFile;  // --console-file: COM1 and port 0xE9 output go here
+  bool quiet = false;               // --quiet: no summary line on standard error
+  std::string consoleFile;          // --console-file: COM1 and port 0xE9 output go here
+  uint64_t cpus = 1, quantum = 50;  // --smp, --smp-quantum as parsed (also in config)
   bool hasImage() const {
     return !config.kernel.empty() || !config.disks.empty() || !config.bios.empty();
   }
@@ -26,8 +27,8 @@ struct MachineCli {
 
 // Adds --kernel, --cmdline, --module, --disk, --disk-slave, --snapshot, --bios, --mem, --input,
 // --input-file, --keys, --display, --terminal, --console-file, --rtc, --max-cycles, --tlb,
-// --split-tlb and --quiet to `run` (which has its own instruction limit,
-// -n/--max-instructions/--max-insns, copied into maxInstructions by the caller).
+// --split-tlb, --smp, --smp-quantum, --schedule-seed and --quiet to `run` (which has its own
+// instruction limit, -n/--max-instructions/--max-insns, copied into maxInstructions by the caller).
 void addMachineOptions(CLI::App& run, MachineCli& cli);
 
 }  // namespace emu

@@ -130,6 +130,7 @@ int runCommand(RunOptions& o) {
   std::unique_ptr<run::Run> r = run::Run::create(config, error);
   if (!r) return fail(error);
   TraceOutput out;
+  out.setProcessors(r->machine().cpuCount());
   if (!out.open(o.trace, r->symbols(), &r->guestInfo(), &r->programs(), o.cowBit, error))
     return fail(error);
   out.attach(r->tracer());

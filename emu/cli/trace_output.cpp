@@ -71,6 +71,7 @@ bool TraceOutput::open(const TraceCli& cli, const trace::SymbolTable& symbols,
   }
   describer_ = std::make_unique<trace::Describer>(symbols, cowBit);
   describer_->setGuestInfo(info);
+  describer_->setProcessors(processors_);
   describer_->setPrograms(programs);
   if (!tracing) return true;
   bool toStdout = cli_.out.empty() || cli_.out == "-";

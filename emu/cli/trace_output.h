@@ -38,6 +38,9 @@ class TraceOutput {
   // null). The names must outlive this object.
   bool open(const TraceCli& cli, const trace::SymbolTable& symbols, const trace::GuestInfo* info,
             const trace::Programs* programs, unsigned cowBit, std::string& error);
+  // The machine's processors, before open: more than one adds a `cpu` column and field
+  // (docs/smp.md).
+  void setProcessors(unsigned n) { processors_ = n; }
   // The traced kinds go to the sink; the last events kept for a failing run are of those kinds.
   void attach(trace::Tracer& tracer);
   // After the run (the tracer finished): a failing run's last events, and the summary when asked
@@ -51,6 +54,7 @@ class TraceOutput {
   uint32_t kinds_ = 0;
   std::unique_ptr<trace::Filter> filter_;
   std::unique_ptr<trace::Describer> describer_;
+  unsigned processors_ = 1;
   std::shared_ptr<trace::FileOut> out_;
   std::shared_ptr<int> firstError_;  // --trace-out FILE: why its first write failed (output_file.h)
   std::unique_ptr<trace::Sink> sink_;

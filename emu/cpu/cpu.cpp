@@ -42,12 +42,29 @@ const char* stopReasonName(StopReason reason) {
   return "?";
 }
 
-Core::Core(CpuBus& bus, mmu::Mmu& mmu)
-    : bus_(bus), mmu_(mmu), codeFrame_(size_t{1} << 20), codeRange_(size_t{1} << 20) {}
+Core::Core(CpuBus& bus, mmu::Mmu& mmu, EventBus* sharedEvents)
+    : bus_(bus),
+      mmu_(mmu),
+      codeFrame_(size_t{1} << 20),
+      codeRange_(size_t{1} << 20),
+      events_(sharedEvents != nullptr ? *sharedEvents : ownEvents_) {}
 
-Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu) : Core(bus, mmu), blocks_(size_t{1} << kBlockBits) {
+Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu) : Core(bus, mmu, nullptr), blocks_(size_t{1} << kBlockBits) {
   codeFrames_.reserve(4096);
   events_.bind(this, &mmu_);
+  mmu_.setCycleCounter(&cycles_);
+  mmu_.setInstructionPointer(&curEip_);
+  reset();
+}
+
+Cpu::Cpu(CpuBus& bus, mmu::Mmu& mmu, EventBus& sharedEvents, unsigned processor)
+    : Core(bus, mmu, &sharedEvents), blocks_(size_t{1} << kBlockBits) {
+  codeFrames_.reserve(4096);
+  processor_ = static_cast<uint8_t>(processor);
+  // IA32_APIC_BASE (SDM vol. 3A 10.4.4): bit 8 marks the bootstrap processor.
+  if (processor != 0) apicBase_ &= ~(1u << 8);
+  events_.addMmu(&mmu_);
+  if (processor == 0) events_.select(this, &mmu_);
   mmu_.setCycleCounter(&cycles_);
   mmu_.setInstructionPointer(&curEip_);
   reset();
@@ -317,7 +334,8 @@ void Core::setCr4(uint32_t value) {
 EventContext Cpu::eventContext() const {
   const Segment& cs = segment(kCs);
   return EventContext{
-      cycles_, icount_, curEip_, cpl_, mmu_.cr3(), cs.base, protectedMode() && cs.big()};
+      cycles_,   icount_, curEip_, cpl_, mmu_.cr3(), cs.base, protectedMode() && cs.big(),
+      processor_};
 }
 
 // ---- slow memory paths ---------------------------------------------------------------------
@@ -330,6 +348,12 @@ void Core::slowStore(uint32_t pa, unsigned size, uint32_t value) {
     uint32_t off = pa & mmu::kPageMask;
     if (off < (range >> 16) && off + size > (range & 0xFFFF)) dropCodeFrame(pa >> 12);
   }
+}
+
+void Cpu::codeStored(uint32_t pa, unsigned size) {
+  uint32_t range = codeRange_[pa >> 12];
+  uint32_t off = pa & mmu::kPageMask;
+  if (off < (range >> 16) && off + size > (range & 0xFFFF)) dropCodeFrame(pa >> 12);
 }
 
 bool Core::readLinear(uint32_t linear, unsigned size, uint32_t& value, bool user) {
@@ -756,7 +780,8 @@ Cpu::Pending Cpu::servicePending(uint64_t end, uint64_t cycleDeadline, StopReaso
       reason = StopReason::kHaltInterruptsOff;
       return Pending::kStop;
     } else {
-      if (cycleDeadline != kNoDeadline && cycles_ < cycleDeadline) cycles_ = cycleDeadline;
+      if (haltSkipsTime_ && cycleDeadline != kNoDeadline && cycles_ < cycleDeadline)
+        cycles_ = cycleDeadline;
       reason = StopReason::kHalt;
       return Pending::kStop;
     }

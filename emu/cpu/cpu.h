@@ -159,7 +159,7 @@ struct Core {
     unsigned split = 0;  // bytes in the first page when the access crosses one, else 0
   };
 
-  Core(CpuBus& bus, mmu::Mmu& mmu);
+  Core(CpuBus& bus, mmu::Mmu& mmu, EventBus* sharedEvents);
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
 
@@ -219,6 +219,8 @@ struct Core {
   uint32_t perfEvtSel_[2] = {};     // PerfEvtSel0/1 (MSRs 0x186/0x187): stored only
   uint64_t userEntries_ = 0;        // returns to CPL 3 (IRET or far RET to an outer level)
   Fpu fpu_;                         // the x87 (fpu.h, fpu.cpp)
+  uint8_t processor_ = 0;           // this processor's number and initial APIC ID (docs/smp.md)
+  bool haltSkipsTime_ = true;       // HLT moves the cycle counter to the run's deadline
 
   // The instruction executing now: exceptions and events report it.
   uint32_t curEip_ = 0;
@@ -255,7 +257,8 @@ struct Core {
   mmu::ZeroedArray<uint8_t> codeFrame_;
   mmu::ZeroedArray<uint32_t> codeRange_;
 
-  EventBus events_;
+  EventBus ownEvents_;
+  EventBus& events_;  // ownEvents_, or the bus the processors of a machine share
 
   // ---- cpu.cpp: state helpers ----
   bool user() const { return cpl_ == 3; }
@@ -376,6 +379,10 @@ class Cpu final : public ContextSource, private Core {
   static constexpr uint64_t kNoDeadline = ~uint64_t{0};
 
   Cpu(CpuBus& bus, mmu::Mmu& mmu);
+  // Processor `processor` of a machine with several (docs/smp.md): its events go to the bus the
+  // processors share (the machine selects the one running), CPUID and IA32_APIC_BASE report its
+  // number as its APIC ID, and only processor 0 is the bootstrap processor.
+  Cpu(CpuBus& bus, mmu::Mmu& mmu, EventBus& sharedEvents, unsigned processor);
   ~Cpu() override;
   Cpu(const Cpu&) = delete;
   Cpu& operator=(const Cpu&) = delete;
@@ -466,6 +473,12 @@ class Cpu final : public ContextSource, private Core {
   // EFLAGS.VM: virtual-8086 mode (entered by an IRET from CPL 0 or a task switch).
   bool v86Mode() const { return v86(); }
   bool halted() const { return halted_; }
+  // Whether an interrupt would be taken now (INTR high, IF=1): a halted CPU wakes.
+  bool interruptible() const { return intrLine_ && (flags_ & flag::kIf) != 0; }
+  unsigned processor() const { return processor_; }
+  // With several processors, a HLT ends the run without moving the cycle counter to the deadline:
+  // the machine keeps the processors' counters in step itself (docs/smp.md).
+  void setHaltSkipsTime(bool on) { haltSkipsTime_ = on; }
   // Ends the current run() at the next instruction boundary with reason kCycleDeadline. The bus
   // calls it from an I/O access when a device's next event moved earlier than the deadline run()
   // was given (a timer reprogrammed mid-slice), or when the guest asked to exit.
@@ -498,6 +511,12 @@ class Cpu final : public ContextSource, private Core {
   // Someone other than the CPU (DMA) wrote physical memory: drop decoded code from it.
   void invalidateCode(uint32_t pa, uint32_t size);
   void flushDecodedCode();
+  // Another processor stored `size` bytes at `pa` (through the bus): drop the decoded code the
+  // store overwrote, as this processor's own stores do.
+  void storedByOther(uint32_t pa, unsigned size) {
+    if (codeFrame_[pa >> 12] == 1) [[unlikely]]
+      codeStored(pa, size);
+  }
 
  private:
   // Decoded blocks: straight-line runs of instructions inside one page, ending after an
@@ -529,6 +548,7 @@ class Cpu final : public ContextSource, private Core {
   Pending servicePending(uint64_t end, uint64_t cycleDeadline, StopReason& reason);
   void runBlock(uint64_t end, uint64_t cycleDeadline);
   bool stepSlow(bool trace);
+  void codeStored(uint32_t pa, unsigned size);
   void executeOne(const Insn& insn);
   void dataBreakpointTrap();
   void instructionFaulted();

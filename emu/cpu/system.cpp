@@ -102,10 +102,11 @@ bool opCpuid(Core& c, const Insn&) {
     c.r_[kEcx] = 0x6C65746E;  // "ntel"
   } else if (leaf == 1) {
     c.r_[kEax] = 0x0633;
-    c.r_[kEbx] = 0;
+    c.r_[kEbx] = uint32_t{c.processor_} << 24;  // the initial APIC ID
     c.r_[kEcx] = 0;
-    c.r_[kEdx] =
-        (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
+    // FPU (bit 0): the x87; APIC (bit 9): every processor has its local APIC at IA32_APIC_BASE.
+    c.r_[kEdx] = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 9) |
+                 (1u << 13) | (1u << 15);
   } else {
     c.r_[kEax] = c.r_[kEbx] = c.r_[kEcx] = c.r_[kEdx] = 0;
   }

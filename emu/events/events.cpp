@@ -6,14 +6,22 @@
 namespace emu {
 
 void EventBus::bind(const ContextSource* source, mmu::Mmu* mmu) {
-  source_ = source;
-  mmu_ = mmu;
+  addMmu(mmu);
+  select(source, mmu);
+}
+
+void EventBus::addMmu(mmu::Mmu* mmu) {
+  if (mmu == nullptr || mmuCount_ == kMaxMmus) return;
+  mmus_[mmuCount_++] = mmu;
+  if (count_ != 0) mmu->setObserver(this);
 }
 
 bool EventBus::attach(Observer* observer) {
   if (count_ == kMaxObservers) return false;
   observers_[count_++] = observer;
-  if (count_ == 1 && mmu_ != nullptr) mmu_->setObserver(this);
+  if (count_ == 1) {
+    for (unsigned i = 0; i < mmuCount_; ++i) mmus_[i]->setObserver(this);
+  }
   return true;
 }
 
@@ -22,7 +30,9 @@ void EventBus::detach(Observer* observer) {
     if (observers_[i] != observer) continue;
     for (unsigned j = i + 1; j < count_; ++j) observers_[j - 1] = observers_[j];
     observers_[--count_] = nullptr;
-    if (count_ == 0 && mmu_ != nullptr) mmu_->setObserver(nullptr);
+    if (count_ == 0) {
+      for (unsigned k = 0; k < mmuCount_; ++k) mmus_[k]->setObserver(nullptr);
+    }
     return;
   }
 }

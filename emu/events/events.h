@@ -82,6 +82,7 @@ struct EventContext {
   uint32_t cr3 = 0;
   uint32_t csBase = 0;  // CS's base: the instruction's linear address is csBase + eip
   bool code32 = false;  // 32-bit code (protected mode with CS.D set), else 16-bit
+  uint8_t cpu = 0;      // the processor (its number, which is its local APIC ID; docs/smp.md)
 };
 
 class Observer : public mmu::MmuObserver {
@@ -109,6 +110,15 @@ class EventBus final : public mmu::MmuObserver {
   // The CPU binds itself and its MMU once; the MMU gets this bus as its observer only while at
   // least one observer is attached.
   void bind(const ContextSource* source, mmu::Mmu* mmu);
+  // Several processors share one bus (docs/smp.md): each adds its MMU, and the machine selects
+  // the processor that runs, whose context stamps the events and whose MMU tools look through.
+  void addMmu(mmu::Mmu* mmu);
+  void select(const ContextSource* source, const mmu::Mmu* mmu) {
+    source_ = source;
+    current_ = mmu;
+  }
+  // The MMU of the processor selected (nullptr before any is bound).
+  const mmu::Mmu* mmu() const { return current_; }
 
   // Returns false when kMaxObservers are already attached.
   bool attach(Observer* observer);
@@ -141,7 +151,10 @@ class EventBus final : public mmu::MmuObserver {
   unsigned count_ = 0;
   bool instructionEvents_ = false;
   const ContextSource* source_ = nullptr;
-  mmu::Mmu* mmu_ = nullptr;
+  static constexpr unsigned kMaxMmus = 8;
+  mmu::Mmu* mmus_[kMaxMmus] = {};
+  unsigned mmuCount_ = 0;
+  const mmu::Mmu* current_ = nullptr;
 };
 
 }  // namespace emu

@@ -21,8 +21,6 @@ constexpr uint32_t kCgaBase = devices::Cga::kBase;
 constexpr uint32_t kCgaEnd = devices::Cga::kBase + devices::Cga::kSize;
 // The longest the CPU runs without the devices looking at the time: 1 ms of guest time.
 constexpr uint64_t kMaxSlice = devices::kCpuHz / 1000;
-// Processors the machine has (fw_cfg, the MP and ACPI tables): one until SMP is modelled.
-constexpr uint16_t kCpus = 1;
 }  // namespace
 
 namespace {
@@ -110,7 +108,8 @@ Machine::Machine(const MachineConfig& config)
       cmos_(clock_, config.rtc, config.memMb << 20),
       cga_(clock_),
       debug_(console_),
-      fwcfg_(kCpus, uint64_t{config.memMb} << 20, config.cmdline) {
+      fwcfg_(static_cast<uint16_t>(config.cpus), uint64_t{config.memMb} << 20, config.cmdline),
+      apics_(clock_, lapic_, config.cpus) {
   router_.attach(ports_);
   pic_.attach(ports_);
   pit_.attach(ports_);
@@ -122,13 +121,40 @@ Machine::Machine(const MachineConfig& config)
   debug_.attach(ports_);
   fwcfg_.attach(ports_);
   mmio_.map(devices::IoApic::kBase, 0x1000, &ioapic_);
-  mmio_.map(devices::LocalApic::kBase, 0x1000, &lapic_);
+  mmio_.map(devices::LocalApic::kBase, 0x1000, &apics_);
   kbc_.onA20 = [this](bool on) { setA20(on); };
   kbc_.onReset = [this] { resetRequested_ = true; };
-  mmu_ = std::make_unique<mmu::Mmu>(*this, config.tlb);
-  mmu_->setLabFlushRule(config.labFlushRule);
-  cpu_ = std::make_unique<Cpu>(*this, *mmu_);
-  cpu_->setStopOnUnsupportedOpcode(config.stopOnUnsupported);
+  for (unsigned k = 0; k < config.cpus; ++k) {
+    mmus_.push_back(std::make_unique<mmu::Mmu>(*this, config.tlb));
+    mmu::Mmu& m = *mmus_.back();
+    m.setLabFlushRule(config.labFlushRule);
+    if (config.cpus > 1) m.joinPeers(mmuPeers_, k);
+    if (k == 0) {
+      cpus_.push_back(std::make_unique<Cpu>(*this, m));
+    } else {
+      cpus_.push_back(std::make_unique<Cpu>(*this, m, cpus_[0]->events(), k));
+    }
+    Cpu& c = *cpus_.back();
+    c.setStopOnUnsupportedOpcode(config.stopOnUnsupported);
+    if (config.cpus > 1) c.setHaltSkipsTime(false);
+    if (k > 0) router_.addApic(apics_.apic(k));
+    waitingForStartup_.push_back(k > 0);
+    turns_.push_back(0);
+  }
+  mmu_ = mmus_[0].get();
+  cpu_ = cpus_[0].get();
+  cur_ = cpu_;
+  curMmu_ = mmu_;
+  if (config.cpus > 1) {
+    ioapic_.route = [this](uint8_t dest, bool logical, unsigned mode, uint8_t vector, bool level) {
+      apics_.route(dest, logical, mode, vector, level);
+    };
+    apics_.onStart = [this](unsigned k, unsigned mode, uint8_t vector) {
+      startProcessor(k, mode, vector);
+    };
+  }
+  schedule_ = ScheduleRandom(config.scheduleSeed);
+  quantum_ = config.smpQuantum;
 }
 
 Machine::~Machine() = default;
@@ -152,6 +178,16 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::strin
   }
   if (config.rtc < 0 || config.rtc > 253402300799) {  // parseRtc's range: 1970 to 9999
     error = "--rtc " + std::to_string(config.rtc) + ": outside 1970-01-01 to 9999-12-31";
+    return nullptr;
+  }
+  if (config.cpus < 1 || config.cpus > kMaxCpus) {
+    error = "--smp " + std::to_string(config.cpus) + ": from 1 to " + std::to_string(kMaxCpus) +
+            " processors";
+    return nullptr;
+  }
+  if (config.smpQuantum < 1 || config.smpQuantum > kMaxSmpQuantum) {
+    error = "--smp-quantum " + std::to_string(config.smpQuantum) + ": from 1 to " +
+            std::to_string(kMaxSmpQuantum) + " instructions";
     return nullptr;
   }
   std::string why;
@@ -223,7 +259,7 @@ bool Machine::load(const MachineConfig& config, std::string& error) {
     state.mode = devices::BootState::Mode::kResetVector;
     state.a20 = true;  // as QEMU starts: the reset vector at 0xFFFFFFF0 has address bit 20 set
   } else {
-    devices::installFirmware(ram_, ata_.disk(0), ata_.disk(1));
+    devices::installFirmware(ram_, ata_.disk(0), ata_.disk(1), cpuCount());
     devices::programChipsAsBios(ports_, lapic_);
     if (!config.kernel.empty()) {
       devices::MultibootOptions mb{config.kernel, config.cmdline, config.modules, config.files};
@@ -275,7 +311,7 @@ void Machine::setA20(bool on) {
   uint32_t mask = on ? ~0u : ~(1u << 20);
   if (mask == a20Mask_) return;
   a20Mask_ = mask;
-  if (mmu_) mmu_->flushHostCache();  // frame() now answers differently above 1 MB
+  for (auto& m : mmus_) m->flushHostCache();  // frame() now answers differently above 1 MB
 }
 
 void Machine::noteUnassigned(uint32_t pa) {
@@ -329,6 +365,11 @@ void Machine::write(uint32_t pa, uint32_t value, unsigned size) {
   if (uint8_t* f = frame(pa)) {
     uint8_t* p = f + (pa & mmu::kPageMask);
     for (unsigned i = 0; i < size; ++i) p[i] = static_cast<uint8_t>(value >> (8 * i));
+    // The other processors' decoded code from this frame (docs/smp.md).
+    if (cpus_.size() > 1) [[unlikely]] {
+      for (const auto& c : cpus_)
+        if (c.get() != cur_) c->storedByOther(pa, size);
+    }
     return;
   }
   uint32_t offset;
@@ -387,34 +428,36 @@ void Machine::fpuError(bool asserted) {
 
 uint8_t Machine::interruptAcknowledge() {
   sync();
-  uint8_t v = router_.acknowledge();
+  uint8_t v =
+      cpus_.size() == 1 ? router_.acknowledge() : router_.acknowledge(apics_.apic(current_));
   updateIntr();
   return v;
 }
 
 uint64_t Machine::nextDeadline() const {
-  uint64_t d = std::min({pit_.deadline(), lapic_.deadline(), com1_.deadline()});
+  uint64_t d = std::min({pit_.deadline(), apics_.deadline(), com1_.deadline()});
   // A script's next line is looked at every slice (kMaxSlice) anyway.
   // The terminal typing on the keyboard is looked at every millisecond of guest time.
-  if (keyboardTerminal_) d = std::min(d, cpu_->cycles() + devices::kCpuHz / 1000);
+  if (keyboardTerminal_) d = std::min(d, cycles() + devices::kCpuHz / 1000);
   return d;
 }
 
 void Machine::tickDevices() {
   sync();
   pit_.tick();
-  lapic_.tick();
+  apics_.tick();
   com1_.tick();
   paceScript();
   if (keyboardTerminal_) {
-    for (int ch; (ch = keyboardTerminal_->next(cpu_->cycles())) >= 0;)
+    for (int ch; (ch = keyboardTerminal_->next(cycles())) >= 0;)
       kbc_.type(std::string(1, static_cast<char>(ch)));
   }
   updateIntr();
 }
 
 Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles, uint64_t stopCycles) {
-  Outcome r = runSlices(maxInstructions, maxCycles, stopCycles);
+  Outcome r = cpus_.size() == 1 ? runSlices(maxInstructions, maxCycles, stopCycles)
+                                : runTurns(maxInstructions, std::min(maxCycles, stopCycles));
   noteUntypedLines(r);
   if (displayText_) drawScreen(true);
   return r;
@@ -430,8 +473,8 @@ Machine::Outcome Machine::run(uint64_t maxInstructions, uint64_t maxCycles, uint
 // keyboard until its end) and keeps the halt open.
 bool Machine::haltIsFinal() {
   auto horizon = [this] {
-    uint64_t h = cpu_->cycles();
-    for (uint64_t d : {pit_.deadline(), lapic_.deadline(), com1_.deadline()})
+    uint64_t h = cycles();
+    for (uint64_t d : {pit_.deadline(), apics_.deadline(), com1_.deadline()})
       if (d != devices::kNever && d > h) h = d;
     return h;
   };
@@ -439,17 +482,20 @@ bool Machine::haltIsFinal() {
   bool inputMayCome = (com1_.receiveInterruptEnabled() &&
                        ((script_ && script_->waiting()) || (input_ && !input_->ended()))) ||
                       (keyboardTerminal_ && !keyboardTerminal_->ended());
-  if (router_.intr() || inputMayCome) {
+  bool intr = false;
+  for (unsigned k = 0; k < cpus_.size(); ++k)
+    intr = intr || (cpus_.size() == 1 ? router_.intr() : router_.intr(apics_.apic(k)));
+  if (intr || inputMayCome) {
     haltInstructions_ = ~uint64_t{0};
     return false;
   }
-  if (cpu_->instructions() != haltInstructions_) {  // a new halt: something ran since the last
-    haltInstructions_ = cpu_->instructions();
+  if (instructions() != haltInstructions_) {  // a new halt: something ran since the last
+    haltInstructions_ = instructions();
     haltRounds_ = 0;
     haltHorizon_ = horizon();
     return false;
   }
-  if (cpu_->cycles() < haltHorizon_) return false;
+  if (cycles() < haltHorizon_) return false;
   if (++haltRounds_ < 2) {
     haltHorizon_ = horizon();
     return false;
@@ -539,10 +585,17 @@ Machine::Outcome Machine::runSlices(uint64_t maxInstructions, uint64_t maxCycles
 std::string Machine::summary() const {
   char buf[200];
   std::snprintf(buf, sizeof buf, "%llu instructions, %llu cycles (%.3f s at 33 MHz)",
-                static_cast<unsigned long long>(cpu_->instructions()),
-                static_cast<unsigned long long>(cpu_->cycles()),
-                static_cast<double>(cpu_->cycles()) / devices::kCpuHz);
+                static_cast<unsigned long long>(instructions()),
+                static_cast<unsigned long long>(cycles()),
+                static_cast<double>(cycles()) / devices::kCpuHz);
   std::string s = buf;
+  if (cpus_.size() > 1) {
+    s += "; " + std::to_string(cpus_.size()) + " processors:";
+    for (unsigned k = 0; k < cpus_.size(); ++k) {
+      s += (k ? ", " : " ") + std::to_string(cpus_[k]->instructions());
+      if (waitingForStartup_[k]) s += " (never started)";
+    }
+  }
   if (unassignedMemory_) {
     std::snprintf(buf, sizeof buf, "; %llu accesses to unassigned memory (first at 0x%08x)",
                   static_cast<unsigned long long>(unassignedMemory_), firstUnassigned_);
@@ -554,7 +607,7 @@ std::string Machine::summary() const {
     s += buf;
   }
   // The flush checker's finding, shown whenever there is one (mmu/flush_check.h).
-  const mmu::MmuStats st = mmu_->stats();
+  const mmu::MmuStats st = mmuStats();
   if (st.missingFlushes != 0) {
     std::snprintf(buf, sizeof buf,
                   "; %llu missing TLB flushes, %llu uses of stale translations (--trace "

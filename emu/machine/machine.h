@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "devices/apic_bus.h"
 #include "devices/ata.h"
 #include "devices/bus.h"
 #include "devices/cga.h"
@@ -65,6 +66,33 @@ struct MachineConfig {
   // --stop-on-unsupported: an instruction the CPU does not implement ends the run (exit status
   // 10) instead of raising #UD in the guest.
   bool stopOnUnsupported = false;
+  // --smp N: processors (1 to kMaxCpus), run in turns whose order and lengths come from
+  // --schedule-seed, each turn 1 to --smp-quantum instructions (docs/smp.md).
+  unsigned cpus = 1;
+  unsigned smpQuantum = 50;
+  uint64_t scheduleSeed = 0;
+};
+
+constexpr unsigned kMaxCpus = 8;
+constexpr unsigned kMaxSmpQuantum = 100000;
+
+// The schedule's pseudo-random numbers: SplitMix64 (Steele, Lea and Flood, "Fast splittable
+// pseudorandom number generators", 2014), a 64-bit state advanced by a constant and mixed. The
+// same seed gives the same numbers on every host; nothing of the host's own randomness is used.
+class ScheduleRandom {
+ public:
+  explicit ScheduleRandom(uint64_t seed) : state_(seed) {}
+  uint64_t next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  // A number from 0 to n-1 (n > 0); the bias of the remainder is below 2^-40 for n <= 2^24.
+  uint32_t below(uint32_t n) { return static_cast<uint32_t>(next() % n); }
+
+ private:
+  uint64_t state_;
 };
 
 // "2000-01-01", "2000-01-01T12:00:00" or seconds since 1970; false on anything else.
@@ -137,8 +165,29 @@ class Machine final : public CpuBus {
   void fpuError(bool asserted) override;
   bool fpuErrorIgnored() override { return ignne_; }
 
-  Cpu& cpu() { return *cpu_; }
-  mmu::Mmu& mmu() { return *mmu_; }
+  // The processor that runs now, or ran last (processor 0 before the first turn); its MMU. With one
+  // processor, the one.
+  Cpu& cpu() { return *cur_; }
+  mmu::Mmu& mmu() { return *curMmu_; }
+  // Every processor: 0 is the bootstrap processor (docs/smp.md).
+  unsigned cpuCount() const { return static_cast<unsigned>(cpus_.size()); }
+  Cpu& cpu(unsigned processor) { return *cpus_[processor]; }
+  const Cpu& cpu(unsigned processor) const { return *cpus_[processor]; }
+  mmu::Mmu& mmu(unsigned processor) { return *mmus_[processor]; }
+  const mmu::Mmu& mmu(unsigned processor) const { return *mmus_[processor]; }
+  unsigned currentCpu() const { return current_; }
+  // Whether a processor has been started (the bootstrap processor at power-on, the others by
+  // INIT and STARTUP).
+  bool started(unsigned processor) const { return !waitingForStartup_[processor]; }
+  // The whole machine: instructions retired by every processor, and the guest time (the highest
+  // cycle counter any processor reached; with one processor, its counter).
+  uint64_t instructions() const;
+  uint64_t cycles() const;
+  // The MMUs' statistics added over every processor.
+  mmu::MmuStats mmuStats() const;
+  // Turns taken by each processor (docs/smp.md), and interprocessor interrupts sent.
+  uint64_t turns(unsigned processor) const { return turns_[processor]; }
+  uint64_t ipisSent() const { return apics_.ipisSent(); }
   devices::Ram& ram() { return ram_; }
   devices::Cga& cga() { return cga_; }
   devices::LocalApic& lapic() { return lapic_; }
@@ -165,16 +214,32 @@ class Machine final : public CpuBus {
  private:
   explicit Machine(const MachineConfig& config);
   bool load(const MachineConfig& config, std::string& error);
-  void sync() { clock_.set(cpu_->cycles()); }
-  void updateIntr() { cpu_->setIntr(router_.intr()); }
+  void sync() {
+    if (cpus_.size() == 1) {
+      clock_.set(cpu_->cycles());
+    } else if (cur_->cycles() > clock_.now()) {
+      clock_.set(cur_->cycles());  // the processors' counters differ a little: time never goes back
+    }
+  }
+  void updateIntr() {
+    if (cpus_.size() == 1) {
+      cpu_->setIntr(router_.intr());
+      return;
+    }
+    for (unsigned k = 0; k < cpus_.size(); ++k) cpus_[k]->setIntr(router_.intr(apics_.apic(k)));
+  }
   // After a guest write: end the slice early if a timer now expires before the slice's end or
   // the guest asked to stop, so that no event is taken late.
   void checkSlice() {
     if (nextDeadline() < sliceEnd_ || debug_.exitStatus() || resetRequested_) {
       sliceCut_ = true;
-      cpu_->endSlice();
+      cur_->endSlice();
     }
   }
+  // smp.cpp
+  Outcome runTurns(uint64_t maxInstructions, uint64_t maxCycles);
+  void select(unsigned processor);
+  void startProcessor(unsigned processor, unsigned mode, uint8_t vector);
   void tickDevices();
   uint64_t nextDeadline() const;
   void noteUnassigned(uint32_t pa);
@@ -236,8 +301,22 @@ class Machine final : public CpuBus {
   bool resetRequested_ = false;
   uint64_t unassignedMemory_ = 0;
   uint32_t firstUnassigned_ = 0;
-  std::unique_ptr<mmu::Mmu> mmu_;
-  std::unique_ptr<Cpu> cpu_;
+  devices::ApicBus apics_;
+  mmu::MmuPeers mmuPeers_;
+  std::vector<std::unique_ptr<mmu::Mmu>> mmus_;  // one per processor
+  std::vector<std::unique_ptr<Cpu>> cpus_;
+  mmu::Mmu* mmu_ = nullptr;  // processor 0's
+  Cpu* cpu_ = nullptr;
+  Cpu* cur_ = nullptr;  // the processor running (cpu()), and its MMU
+  mmu::Mmu* curMmu_ = nullptr;
+  unsigned current_ = 0;
+  std::vector<bool> waitingForStartup_;  // an AP before its STARTUP IPI
+  std::vector<uint64_t> turns_;
+  ScheduleRandom schedule_{0};
+  unsigned quantum_ = 50;
+  uint64_t lastTick_ = 0;  // runTurns: the guest time the devices were last ticked
+  unsigned turnCpu_ = 0;   // runTurns: the processor of the last turn, and what is left of it
+  uint64_t turnLeft_ = 0;
 };
 
 }  // namespace emu

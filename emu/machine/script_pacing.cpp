@@ -12,8 +12,12 @@ using pacing::kPolls;
 using pacing::kQuiet;
 
 bool Machine::guestWaitsForInput() {
-  uint64_t now = cpu_->cycles();
-  uint64_t writes = mmu_->stats().flushes[static_cast<unsigned>(mmu::FlushKind::kCr3Write)];
+  uint64_t now = cycles();
+  uint64_t writes = 0, userEntries = 0;
+  for (unsigned k = 0; k < cpuCount(); ++k) {
+    writes += mmus_[k]->stats().flushes[static_cast<unsigned>(mmu::FlushKind::kCr3Write)];
+    userEntries += cpus_[k]->userEntries();
+  }
   if (writes != cr3Writes_) {
     cr3Writes_ = writes;
     lastCr3Write_ = now;
@@ -22,13 +26,13 @@ bool Machine::guestWaitsForInput() {
   // Only once user code has run: boot-time work, such as filling the free list, comes before
   // any process and is not waiting.
   uint64_t since = std::max({com1_.lastTransmit(), scriptReleased_, lastCr3Write_});
-  return !sawIdleHalt_ && cpu_->userEntries() > 0 && com1_.receiveInterruptEnabled() &&
+  return !sawIdleHalt_ && userEntries > 0 && com1_.receiveInterruptEnabled() &&
          now >= since + kQuiet;
 }
 
 void Machine::releaseScript() {
   script_->release();
-  scriptReleased_ = cpu_->cycles();
+  scriptReleased_ = cycles();
   com1_.tick();
   updateIntr();
 }
@@ -40,7 +44,7 @@ void Machine::paceScript() {
 bool Machine::releaseAtIdleHalt() {
   sawIdleHalt_ = true;
   if (script_ && script_->waiting() &&
-      cpu_->cycles() >= std::max(com1_.lastTransmit(), scriptReleased_) + kIdleQuiet) {
+      cycles() >= std::max(com1_.lastTransmit(), scriptReleased_) + kIdleQuiet) {
     releaseScript();
     return true;
   }

@@ -10,7 +10,7 @@ namespace emu {
 
 void Machine::drawScreen(bool force) {
   // At most 30 frames per second of guest time, and only when something changed.
-  uint64_t now = cpu_->cycles();
+  uint64_t now = cycles();
   if (!force && now - lastDraw_ < devices::kCpuHz / 30) return;
   lastDraw_ = now;
   const uint8_t* vram = cga_.memory();

@@ -132,10 +132,10 @@ void Run::detach(emu::Observer* observer) {
 }
 
 uint64_t Run::instructions() const {
-  return machine_->cpu().instructions();
+  return machine_->instructions();
 }
 uint64_t Run::cycles() const {
-  return machine_->cpu().cycles();
+  return machine_->cycles();
 }
 
 // ---- running -----------------------------------------------------------------------------------
@@ -156,7 +156,6 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
   running_ = true;
   cause_ = Cause::kNone;
   stopEvent_.reset();
-  emu::Cpu& cpu = machine_->cpu();
   maxInstructions = std::min(maxInstructions, config_.maxInstructions);
   maxCycles = std::min(maxCycles, config_.maxCycles);
   if (armed_ && until_.kind == Until::Kind::kInstructions) {
@@ -170,7 +169,8 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
     // (a piece ends the machine's slice; a run's own limits do not: Machine::run).
     uint64_t piece = stuck_ ? stuck_->limit() / 4 + 1 : 0;
     if (piece != 0 && pieceEnd_ == 0) {
-      pieceEnd_ = cpu.cycles() < ~uint64_t{0} - piece ? cpu.cycles() + piece : ~uint64_t{0};
+      pieceEnd_ =
+          machine_->cycles() < ~uint64_t{0} - piece ? machine_->cycles() + piece : ~uint64_t{0};
     }
     uint64_t pieceEnd = piece != 0 ? pieceEnd_ : ~uint64_t{0};
     emu::Machine::Outcome o = machine_->run(maxInstructions, pieceEnd, maxCycles);
@@ -178,8 +178,8 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
     // Stopped to turn instruction events on (the Nth fault of pf:N): run on.
     if (o.kind == K::kStopped && cause_ == Cause::kNone) continue;
     // The end of a piece: look, then run on.
-    if (o.kind == K::kCycleLimit && piece != 0 && cpu.cycles() >= pieceEnd_ &&
-        cpu.cycles() < maxCycles) {
+    if (o.kind == K::kCycleLimit && piece != 0 && machine_->cycles() >= pieceEnd_ &&
+        machine_->cycles() < maxCycles) {
       pieceEnd_ = 0;
       if (std::optional<Stop> s = betweenPieces()) {
         stop = *s;
@@ -188,12 +188,13 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
       continue;
     }
     bool budget =
-        (o.kind == K::kInstructionLimit && cpu.instructions() < config_.maxInstructions) ||
-        (o.kind == K::kCycleLimit && cpu.cycles() < config_.maxCycles);
+        (o.kind == K::kInstructionLimit && machine_->instructions() < config_.maxInstructions) ||
+        (o.kind == K::kCycleLimit && machine_->cycles() < config_.maxCycles);
     if (budget) {
-      bool met = armed_ &&
-                 ((until_.kind == Until::Kind::kInstructions && cpu.instructions() >= until_.n) ||
-                  (until_.kind == Until::Kind::kCycles && cpu.cycles() >= until_.n));
+      bool met =
+          armed_ &&
+          ((until_.kind == Until::Kind::kInstructions && machine_->instructions() >= until_.n) ||
+           (until_.kind == Until::Kind::kCycles && machine_->cycles() >= until_.n));
       // The machine's own words for a count reached ("stopped after N instructions").
       stop =
           Stop{met ? StopKind::kReached : StopKind::kPaused, emu::exit_status::kOk, o.message, {}};
@@ -217,7 +218,7 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
           break;
         case Cause::kBreakpoint: {
           char text[40];
-          std::snprintf(text, sizeof text, "breakpoint at 0x%08x", cpu.eip());
+          std::snprintf(text, sizeof text, "breakpoint at 0x%08x", machine_->cpu().eip());
           stop = Stop{StopKind::kBreakpoint, emu::exit_status::kOk, text, {}};
           break;
         }
@@ -653,6 +654,13 @@ std::string Run::summary(double hostSeconds) const {
   x.firstPort = machine_->ports().firstUnassigned();
   x.unassignedMemory = m.unassignedMemory();
   x.firstMemory = m.firstUnassignedMemory();
+  if (m.cpuCount() > 1) {
+    for (unsigned k = 0; k < m.cpuCount(); ++k) {
+      x.processors.push_back(&m.mmu(k));
+      x.processorInstructions.push_back(m.cpu(k).instructions());
+      x.processorTurns.push_back(m.turns(k));
+    }
+  }
   return trace::formatSummary(instructions(), cycles(), machine_->mmu(), &tracer_->counters(), x,
                               hostSeconds, &info_, &tracer_->processes());
 }

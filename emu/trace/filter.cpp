@@ -44,7 +44,8 @@ const char* kFilterKindList =
     "pf, tlb, miss, cr3, exc, int, sys, io, insn, stale, missing-flush, halt, all, fault, "
     "resolve, syscall, sysret";
 const char* kFieldList =
-    "kind, cr3, asid, pid, parent, eip, cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer";
+    "kind, cr3, asid, pid, parent, eip, cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer, "
+    "cpu";
 
 // Tests without an operator: the #PF error-code classes (Intel SDM vol. 3A 4.7: bit 0 P, bit 1
 // W/R, bit 2 U/S, bit 3 RSVD), spelled as the trace prints them (format.cpp, errorCodeText), and
@@ -259,6 +260,8 @@ class Parser {
       f = F::kAddr;
     else if (field.text == "cpl")
       f = F::kCpl;
+    else if (field.text == "cpu")
+      f = F::kCpu;
     else if (field.text == "cycle")
       f = F::kCycle;
     else if (field.text == "insns")
@@ -477,6 +480,9 @@ bool Filter::eval(int index, const Record& r) const {
       break;
     case Field::kCpl:
       v = r.ctx.cpl;
+      break;
+    case Field::kCpu:
+      v = r.ctx.cpu;
       break;
     case Field::kCycle:
       v = r.ctx.cycle;

@@ -67,6 +67,7 @@ class Filter {
     kCr2,
     kAddr,
     kCpl,
+    kCpu,
     kCycle,
     kInsns,
     kVector,

@@ -279,6 +279,7 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
           r.large ? " (4 MB)" : "", r.wordAddr, word(r.cachedPte), word(r.memoryPte), r.writeCycle,
           r.writeEip, writer.empty() ? "" : " " + writer);
       if (r.translations > 1) s += fmt::format(" translations={}", r.translations);
+      if (r.writerCpu != r.ctx.cpu) s += fmt::format(" shootdown: written by cpu {}", r.writerCpu);
       if (r.atReturn) return s + fmt::format("; at return to 0x{:08x}", r.useAddress);
       return s + fmt::format("; at {} 0x{:08x}", accessText(r.access), r.useAddress);
     }
@@ -286,7 +287,13 @@ std::string eventText(const Record& r, Describer& d, bool colour) {
   return "";
 }
 
-std::string textHeader() {
+std::string textHeader(unsigned processors) {
+  if (processors > 1) {
+    return fmt::format(
+        "#{:>11} {:>10} {:>3} {:>3} {:<8} {:>4} {:>4} {:<8} {:<24} {:<20} {:<32} {:<7} {}", "cycle",
+        "insns", "cpu", "cpl", "cr3", "asid", "pid", "eip", "function", "bytes", "instruction",
+        "event", "fields");
+  }
   return fmt::format("#{:>11} {:>10} {:>3} {:<8} {:>4} {:>4} {:<8} {:<24} {:<20} {:<32} {:<7} {}",
                      "cycle", "insns", "cpl", "cr3", "asid", "pid", "eip", "function", "bytes",
                      "instruction", "event", "fields");
@@ -302,10 +309,11 @@ std::string formatText(const Record& r, Describer& d, bool colour) {
     kind = fmt::format("{:<7}", kind);
   std::string asid = r.asid != 0 ? fmt::format("{}", r.asid) : "-";
   std::string pid = r.pid >= 0 ? fmt::format("{}", r.pid) : "-";
-  std::string line =
-      fmt::format("{:>12} {:>10} {:>3} {:08x} {:>4} {:>4} {:08x} {:<24} {:<20} {:<32} {} {}",
-                  r.ctx.cycle, r.ctx.instructions, r.ctx.cpl, r.ctx.cr3, asid, pid, r.ctx.eip, sym,
-                  d.instructionBytes(r, " "), d.disassemble(r).text, kind, eventText(r, d, colour));
+  std::string cpu = d.processors() > 1 ? fmt::format(" {:>3}", r.ctx.cpu) : std::string();
+  std::string line = fmt::format(
+      "{:>12} {:>10}{} {:>3} {:08x} {:>4} {:>4} {:08x} {:<24} {:<20} {:<32} {} {}", r.ctx.cycle,
+      r.ctx.instructions, cpu, r.ctx.cpl, r.ctx.cr3, asid, pid, r.ctx.eip, sym,
+      d.instructionBytes(r, " "), d.disassemble(r).text, kind, eventText(r, d, colour));
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
 }
@@ -313,10 +321,11 @@ std::string formatText(const Record& r, Describer& d, bool colour) {
 std::string formatJson(const Record& r, Describer& d) {
   std::string sym = d.symbol(r.ctx.eip, r.ctx.cr3);
   std::string s = fmt::format(
-      "{{\"cycle\":{},\"insns\":{},\"cpl\":{},\"cr3\":{},\"asid\":{},\"pid\":{},\"parent\":{},"
+      "{{\"cycle\":{},\"insns\":{},{}\"cpl\":{},\"cr3\":{},\"asid\":{},\"pid\":{},\"parent\":{},"
       "\"eip\":{},\"sym\":{},\"bytes\":\"{}\",\"asm\":{},\"kind\":\"{}\"",
-      r.ctx.cycle, r.ctx.instructions, r.ctx.cpl, r.ctx.cr3, r.asid,
-      r.pid >= 0 ? fmt::format("{}", r.pid) : "null", r.parent, r.ctx.eip,
+      r.ctx.cycle, r.ctx.instructions,
+      d.processors() > 1 ? fmt::format("\"cpu\":{},", r.ctx.cpu) : std::string(), r.ctx.cpl,
+      r.ctx.cr3, r.asid, r.pid >= 0 ? fmt::format("{}", r.pid) : "null", r.parent, r.ctx.eip,
       sym.empty() ? "null" : jsonString(sym), d.instructionBytes(r, ""),
       jsonString(d.disassemble(r).text), kindName(r.kind));
   auto word = [&](const char* name, uint32_t w) {
@@ -389,6 +398,7 @@ std::string formatJson(const Record& r, Describer& d) {
       s += word("before", r.cachedPte) + word("after", r.memoryPte);
       s += fmt::format(",\"write_cycle\":{},\"write_eip\":{},\"writer\":{}", r.writeCycle,
                        r.writeEip, writer.empty() ? "null" : jsonString(writer));
+      if (d.processors() > 1) s += fmt::format(",\"writer_cpu\":{}", r.writerCpu);
       s += fmt::format(",\"translations\":{},\"found\":\"{}\",\"found_addr\":{}", r.translations,
                        r.atReturn ? "return" : accessText(r.access), r.useAddress);
       break;
@@ -414,7 +424,7 @@ class TextSink final : public Sink {
  public:
   TextSink(std::shared_ptr<FileOut> out, Describer& d, bool colour)
       : out_(std::move(out)), d_(d), colour_(colour) {
-    std::fprintf(out_->get(), "%s\n", textHeader().c_str());
+    std::fprintf(out_->get(), "%s\n", textHeader(d_.processors()).c_str());
   }
   void write(const Record& r) override {
     std::string line = formatText(r, d_, colour_);

@@ -46,6 +46,10 @@ class Describer {
   // "P W U A D COW" style names of the set bits of a PDE or PTE ("-" when none).
   std::string pagingFlags(uint32_t word) const;
   unsigned cowBit() const { return cowBit_; }
+  // The machine's processors (docs/smp.md): with more than one, every line says which one the
+  // event is of (a `cpu` column, a "cpu" JSON field); with one, the format stays as it was.
+  void setProcessors(unsigned n) { processors_ = n; }
+  unsigned processors() const { return processors_; }
   // What the tracer learned of the guest (system call and program names); may stay null.
   void setGuestInfo(const GuestInfo* info) { info_ = info; }
   const GuestInfo* guestInfo() const { return info_; }
@@ -56,6 +60,7 @@ class Describer {
  private:
   const SymbolTable& symbols_;
   unsigned cowBit_;
+  unsigned processors_ = 1;
   const GuestInfo* info_ = nullptr;
   const Programs* programs_ = nullptr;
   size_t cs32_ = 0, cs16_ = 0;  // Capstone handles (csh)
@@ -105,6 +110,6 @@ std::unique_ptr<Sink> makeJsonlSink(std::shared_ptr<FileOut> out, Describer& d);
 std::unique_ptr<Sink> makePerfettoSink(std::shared_ptr<FileOut> out, Describer& d);
 
 // The text header line that names the columns.
-std::string textHeader();
+std::string textHeader(unsigned processors = 1);
 
 }  // namespace trace

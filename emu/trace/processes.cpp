@@ -63,7 +63,7 @@ std::string Tracer::callName(uint32_t number) const {
 bool Tracer::readKernel(uint32_t va, void* out, uint32_t size) const {
   uint8_t* to = static_cast<uint8_t*>(out);
   while (size > 0) {
-    mmu::WalkResult w = mmu_.probeTables(mmu_.cr3(), va, mmu::Access::kRead, false);
+    mmu::WalkResult w = currentMmu().probeTables(currentMmu().cr3(), va, mmu::Access::kRead, false);
     if (!w.translation) return false;
     uint32_t pa = w.translation->physical(va);
     uint8_t* f = mem_.frame(pa);  // plain RAM only

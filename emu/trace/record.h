@@ -88,6 +88,8 @@ struct Record {
   bool large = false;
   uint32_t useAddress = 0;
   uint32_t translations = 0;
+  uint8_t writerCpu = 0;  // the processor that stored the word (docs/smp.md); when it is not
+                          // the event's own (ctx.cpu), the flush missing is a shootdown
 };
 
 }  // namespace trace

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -40,7 +41,17 @@ std::string processText(const Process& p) {
 std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu& mmu,
                           const RunCounters* c, const MachineExtras& x, double hostSeconds,
                           const GuestInfo* info, const std::vector<Process>* processes) {
+  const bool smp = x.processors.size() > 1;
   mmu::MmuStats s = mmu.stats();
+  std::map<uint32_t, mmu::MmuStats> bySpace = mmu.statsByAddressSpace();
+  if (smp) {
+    s = mmu::MmuStats{};
+    bySpace.clear();
+    for (const mmu::Mmu* m : x.processors) {
+      s += m->stats();
+      for (const auto& [cr3, st] : m->statsByAddressSpace()) bySpace[cr3] += st;
+    }
+  }
   std::string out = "xray86 run summary\n";
   auto line = [&](const char* what, const std::string& value) {
     out += fmt::format("  {:<22} {}\n", what, value);
@@ -71,7 +82,7 @@ std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu
   line("page faults", faults);
   // By address space: the eight with the most faults (ties by CR3), then how many more.
   std::vector<std::pair<uint32_t, mmu::MmuStats>> spaces;
-  for (const auto& [cr3, st] : mmu.statsByAddressSpace()) {
+  for (const auto& [cr3, st] : bySpace) {
     if (st.pageFaultTotal() != 0) spaces.emplace_back(cr3, st);
   }
   std::stable_sort(spaces.begin(), spaces.end(), [](const auto& a, const auto& b) {
@@ -89,6 +100,21 @@ std::string formatSummary(uint64_t instructions, uint64_t cycles, const mmu::Mmu
     line("  in other spaces", fmt::format("{} address spaces more", spaces.size() - 8));
   // One definition everywhere: the first use of a stale entry after each change, as the `stale`
   // records and the MMU count them.
+  if (smp) {
+    for (size_t k = 0; k < x.processors.size(); ++k) {
+      const mmu::MmuStats st = x.processors[k]->stats();
+      uint64_t shootdowns = 0;
+      for (const auto& r : x.processors[k]->flushCheck().records())
+        if (r.what.writer != r.what.holder) ++shootdowns;
+      line(fmt::format("  processor {}", k).c_str(),
+           fmt::format("{} instructions in {} turns, {} TLB misses, {} flushes, {} faults, "
+                       "{} missing shootdowns",
+                       k < x.processorInstructions.size() ? x.processorInstructions[k] : 0,
+                       k < x.processorTurns.size() ? x.processorTurns[k] : 0, st.tlbMisses,
+                       st.flushes[0] + st.flushes[1] + st.flushes[2] + st.flushes[3],
+                       st.pageFaultTotal(), shootdowns));
+    }
+  }
   line("stale TLB uses", fmt::format("{}", c != nullptr ? c->staleUses : s.staleUses));
   line("missing flushes",
        fmt::format("{} ({} uses of stale translations){}", s.missingFlushes, s.missingFlushUses,

@@ -19,6 +19,10 @@ struct MachineExtras {
   uint64_t unassignedPorts = 0, unassignedMemory = 0;
   int firstPort = -1;
   uint32_t firstMemory = 0;
+  // With several processors (docs/smp.md): each one's MMU, instructions and turns. The summary
+  // then counts the TLB, flushes and faults of all of them, and adds a line for each.
+  std::vector<const mmu::Mmu*> processors;
+  std::vector<uint64_t> processorInstructions, processorTurns;
 };
 
 // The run summary, one fact a line. `hostSeconds` < 0 leaves out the host speed. `counters` (may

@@ -91,7 +91,7 @@ void Tracer::finish() {
 void Tracer::settle() {
   emu::EventContext ctx = events_.context();
   while (!pending_.empty()) resolve(0, ctx, true);
-  nameSpace(mmu_.cr3());
+  nameSpace(currentMmu().cr3());
 }
 
 std::vector<Record> Tracer::recent() const {
@@ -118,7 +118,7 @@ void Tracer::readInstruction(Record& r) {
     uint32_t at = linear + n;
     // As the kernel: right after an IRET to user mode the context is CPL 3 but the instruction
     // is still the kernel's. A probe for display needs no privilege check.
-    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), at, mmu::Access::kFetch, false);
+    mmu::ProbeResult p = currentMmu().probe(currentMmu().cr3(), at, mmu::Access::kFetch, false);
     if (p.fault) break;
     uint8_t* f = mem_.frame(p.physical);  // plain RAM only: reading a device could change it
     if (f == nullptr) break;
@@ -170,7 +170,7 @@ void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded, 
   r.faultEip = f.ctx.eip;
   r.pteBefore = p.leafBefore;
   r.frameBefore = frameOf(f.walk);
-  mmu::WalkResult w = mmu_.probeTables(f.ctx.cr3, f.address, f.access, f.ctx.cpl == 3);
+  mmu::WalkResult w = currentMmu().probeTables(f.ctx.cr3, f.address, f.access, f.ctx.cpl == 3);
   r.pteAfter = leafOf(w.walk);
   r.frameAfter = frameOf(w.walk);
   if (killed) {
@@ -179,7 +179,7 @@ void Tracer::resolve(size_t index, const emu::EventContext& ctx, bool runEnded, 
     // Still faulting: the instruction never completed. At the end of the run that is a kill
     // when the address space had been left for good; in the address space still current it
     // was simply cut short.
-    bool current = (mmu_.cr3() & kFrameMask) == (f.ctx.cr3 & kFrameMask);
+    bool current = (currentMmu().cr3() & kFrameMask) == (f.ctx.cr3 & kFrameMask);
     r.resolution = runEnded && current ? Resolution::kUnresolved : Resolution::kKilled;
   } else if (!(p.leafBefore & mmu::PagingBits::kPresent)) {
     r.resolution = Resolution::kMapped;
@@ -215,7 +215,7 @@ void Tracer::onPageFault(const mmu::PageFault& e) {
   r.errorCode = e.errorCode;
   r.access = e.access;
   r.walk = e.walk;
-  r.tlbValid = mmu_.tlb().validCount();
+  r.tlbValid = currentMmu().tlb().validCount();
   count(
       e.cr3, [&](EventCounters& c) { ++c.pageFaults[e.errorCode & 7]; }, r.asid);
   leftUser(r.ctx);
@@ -277,7 +277,7 @@ void Tracer::onTlbFlush(const mmu::TlbFlush& e) {
   r.flushKind = e.kind;
   r.address = e.address;
   r.dropped = e.dropped;
-  r.tlbValid = mmu_.tlb().validCount();
+  r.tlbValid = currentMmu().tlb().validCount();
   emit(r);
 }
 
@@ -314,6 +314,7 @@ void Tracer::onMissingFlush(const mmu::MissingFlush& e) {
   r.memoryPte = e.after;
   r.writeCycle = e.writeCycle;
   r.writeEip = e.writeEip;
+  r.writerCpu = e.writer;
   r.atReturn = e.atReturn;
   r.useAddress = e.linear;
   r.translations = e.translations;
@@ -398,7 +399,9 @@ void Tracer::onReturn(const emu::ReturnEvent& e) {
       ++i;
     } else if (f.ctx.eip != e.eip) {
       resolve(i, ctx, false, true);
-    } else if (mmu_.probeTables(f.ctx.cr3, f.address, f.access, f.ctx.cpl == 3).translation) {
+    } else if (currentMmu()
+                   .probeTables(f.ctx.cr3, f.address, f.access, f.ctx.cpl == 3)
+                   .translation) {
       resolve(i, ctx, false);
     } else {
       ++i;  // back to an access that will fault again
@@ -445,7 +448,8 @@ void Tracer::readSyscallTable() {
   if (!table || table->end <= table->start) return;
   uint32_t entries = (table->end - table->start) / 4;
   for (uint32_t n = 0; n < entries && n < 1024; ++n) {
-    mmu::ProbeResult p = mmu_.probe(mmu_.cr3(), table->start + 4 * n, mmu::Access::kRead, false);
+    mmu::ProbeResult p =
+        currentMmu().probe(currentMmu().cr3(), table->start + 4 * n, mmu::Access::kRead, false);
     uint8_t* f = p.fault ? nullptr : mem_.frame(p.physical);
     if (f == nullptr || (p.physical & mmu::kPageMask) > mmu::kPageSize - 4) continue;
     uint32_t target;
@@ -462,7 +466,7 @@ void Tracer::readSyscallTable() {
 // the process there takes that name unless the kernel's process table gave it one.
 void Tracer::nameSpace(uint32_t cr3) {
   if (info_ == nullptr || programs_ == nullptr || programs_->empty()) return;
-  std::string name = programs_->identify(mmu_, mem_, cr3);
+  std::string name = programs_->identify(currentMmu(), mem_, cr3);
   if (name.empty()) return;
   std::vector<std::string>& seen = info_->spaceNames[cr3 & kFrameMask];
   if (seen.empty() || seen.back() != name) seen.push_back(name);

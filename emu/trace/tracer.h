@@ -188,6 +188,9 @@ class Tracer final : public emu::Observer {
   void readSyscallTable();
   void nameSpace(uint32_t cr3);
 
+  // The MMU of the processor whose event is being traced (docs/smp.md), else the one given.
+  const mmu::Mmu& currentMmu() const { return events_.mmu() != nullptr ? *events_.mmu() : mmu_; }
+
   emu::EventBus& events_;
   const mmu::Mmu& mmu_;
   mmu::PhysMemory& mem_;

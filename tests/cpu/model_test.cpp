@@ -18,9 +18,10 @@ TEST_F(Model, CpuidNamesAFamily6ProcessorWithItsFpu) {
   EXPECT_EQ(cpu.reg(kEcx), 0x6C65746Eu);  // "ntel"
   steps(2);
   EXPECT_EQ(cpu.reg(kEax), 0x633u);  // family 6, model 3, stepping 3
-  // EDX: FPU(0) PSE(3) TSC(4) MSR(5) CX8(8) PGE(13) CMOV(15); MMX(23), SSE(25) absent.
-  EXPECT_EQ(cpu.reg(kEdx), 0x1u | 0x8u | 0x10u | 0x20u | 0x100u | 0x2000u | 0x8000u);
+  // EDX: FPU(0) PSE(3) TSC(4) MSR(5) CX8(8) APIC(9) PGE(13) CMOV(15); MMX(23), SSE(25) absent.
+  EXPECT_EQ(cpu.reg(kEdx), 0x1u | 0x8u | 0x10u | 0x20u | 0x100u | 0x200u | 0x2000u | 0x8000u);
   EXPECT_EQ(cpu.reg(kEcx), 0u);
+  EXPECT_EQ(cpu.reg(kEbx), 0u);  // initial APIC ID 0 (bits 31-24): the one processor
 }
 
 TEST_F(Model, OpcodesOfAbsentFeaturesRaiseUd) {

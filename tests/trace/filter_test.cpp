@@ -230,7 +230,7 @@ TEST_F(FilterTest, ErrorsAreOneLineAndNameTheColumn) {
   EXPECT_EQ(
       error("kind=pf and wrte"),
       "--trace-filter: column 13: unknown field 'wrte' (kind, cr3, asid, pid, parent, eip, "
-      "cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer; or not-present, protection, "
+      "cr2, addr, cpl, cycle, insns, vector, eax, repeat, writer, cpu; or not-present, protection, "
       "read, write, kernel, user, reserved, copied, "
       "made-writable, "
       "mapped, unchanged, killed, unresolved)");
