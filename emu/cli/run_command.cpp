@@ -51,7 +51,8 @@ void addRunOptions(CLI::App& run, RunOptions& o) {
                "for more. Example: --input 'usertests\\n' --exit-when-idle");
   run.add_option("--stuck-after", o.stuckSeconds,
                  "End the run (status 12) after this many seconds of guest time with interrupts "
-                 "off and no I/O, as a kernel spins after a panic; 0: never (default 30). "
+                 "off and no I/O, as a kernel spins after a panic, or waiting for input once the "
+                 "--input script is used up (a deadlock); 0: never (default 30). "
                  "Example: --stuck-after 5")
       ->check(CLI::Range(0.0, 1e6));
   run.add_option("--gdb", o.gdb.port,

@@ -243,15 +243,22 @@ Stop Run::resume(uint64_t maxInstructions, uint64_t maxCycles) {
   return stop;
 }
 
-bool Run::stopWhenIdle() {
-  idle_ = std::make_unique<InputIdle>(*machine_);
+bool Run::watchInput() {
+  if (!idle_) idle_ = std::make_unique<InputIdle>(*machine_);
   if (!idle_->scripted()) idle_.reset();
   return idle_ != nullptr;
+}
+
+bool Run::stopWhenIdle() {
+  exitWhenIdle_ = watchInput();
+  return exitWhenIdle_;
 }
 
 void Run::stopWhenStuck(uint64_t cycles) {
   stuck_.reset(cycles ? new StuckGuest(*machine_, cycles) : nullptr);
   pieceEnd_ = 0;
+  waitingSince_ = 0;
+  if (stuck_) watchInput();
 }
 
 Stop Run::idleStop() const {
@@ -285,7 +292,7 @@ void Run::look() {
       return;
     }
   }
-  if (idle_ && idle_->idle()) {
+  if (exitWhenIdle_ && idle_->idle()) {
     cause_ = Cause::kIdle;
     machine_->cpu().requestStop();
   }
@@ -297,13 +304,31 @@ std::optional<Stop> Run::betweenPieces() {
       return Stop{StopKind::kRequested, emu::exit_status::kOk, *message, {}};
     }
   }
-  if (idle_ && idle_->idle()) return idleStop();
-  if (stuck_ && stuck_->stuck(activity_)) {
-    std::string message = "the guest spins with interrupts off, no I/O and no interrupt";
-    if (!lastLine_.empty()) message += "; its last line: " + lastLine_;
-    return Stop{StopKind::kStuck, emu::exit_status::kStuck, message, {}};
+  if (exitWhenIdle_ && idle_->idle()) return idleStop();
+  if (!stuck_) return std::nullopt;
+  std::string message;
+  if (stuck_->stuck(activity_)) {
+    message = "the guest spins with interrupts off, no I/O and no interrupt";
+  } else if (idle_ && !exitWhenIdle_) {
+    // Waiting for input that will not come, as long as a panic's spin would take to be called
+    // stuck: every process asleep (a deadlock), or a command that wants more input.
+    const uint64_t now = machine_->cycles();
+    if (!idle_->idle()) {
+      waitingSince_ = 0;
+    } else if (waitingSince_ == 0) {
+      waitingSince_ = now;
+    } else if (now - waitingSince_ >= stuck_->limit()) {
+      char text[160];
+      std::snprintf(text, sizeof text,
+                    "the guest has waited for input for %.0f s of guest time and --input is used "
+                    "up: nothing runs (a deadlock, or a command waiting for more input)",
+                    static_cast<double>(now - waitingSince_) / devices::kCpuHz);
+      message = text;
+    }
   }
-  return std::nullopt;
+  if (message.empty()) return std::nullopt;
+  if (!lastLine_.empty()) message += "; its last line: " + lastLine_;
+  return Stop{StopKind::kStuck, emu::exit_status::kStuck, message, {}};
 }
 
 Stop Run::step() {

@@ -194,6 +194,8 @@ class Run final : private emu::Observer, private devices::ByteSink {
   // looks between pieces of a quarter of `cycles`: the first piece's end is the first point
   // where the run can differ from one without the test (the machine times scripted input by its
   // slices, which a piece's end cuts short).
+  // Without stopWhenIdle, the same limit ends (kStuck) a run whose --input script is used up and
+  // whose guest has waited for more for `cycles` (InputIdle): nothing runs, as in a deadlock.
   void stopWhenStuck(uint64_t cycles);
   uint64_t stuckCycles() const { return stuck_ ? stuck_->limit() : 0; }
   // Breakpoints (a debugger's): stop (kBreakpoint) before the instruction at any of these EIPs
@@ -314,8 +316,11 @@ class Run final : private emu::Observer, private devices::ByteSink {
 
   // Looks during a run.
   Poll poll_;
-  std::string pollMessage_;  // what the poll answered (Cause::kPolled)
-  std::unique_ptr<InputIdle> idle_;
+  std::string pollMessage_;          // what the poll answered (Cause::kPolled)
+  std::unique_ptr<InputIdle> idle_;  // with a scripted console: stopWhenIdle or stopWhenStuck
+  bool exitWhenIdle_ = false;        // stopWhenIdle: idle_ ends the run with status 0
+  uint64_t waitingSince_ = 0;        // the cycle idle_ began to see the guest wait (0: not now)
+  bool watchInput();                 // idle_ made if the console's input is a script
   std::unique_ptr<StuckGuest> stuck_;
   uint64_t pieceEnd_ = 0;        // where the stuck test's piece ends (0: none begun)
   uint64_t activity_ = 0;        // port accesses, interrupts and console bytes (StuckGuest)

@@ -64,6 +64,26 @@ def stops():
     # busy, not waiting, so the run ends only after "done\n> " (at 11.1 s + the quiet second).
     check("idle_not_while_busy", ["--kernel", boot("busy_irqs_off.elf"), "--input", "x\\n",
                                   "--exit-when-idle", "--quiet"], 0, stdout="> x\ndone\n> ")
+    # Without --exit-when-idle, a guest that waits for input the used-up script will never give
+    # ends the run after --stuck-after seconds of that waiting (status 12), as MIT xv6 does when
+    # its processes deadlock (docs/smp.md): all asleep, nothing prints, --until never comes.
+    # serial_poll.S waits from its second prompt on (1 s, seen at a piece's end: 1.25 s).
+    check("waiting_polling_guest", ["--kernel", boot("serial_poll.elf"), "--input", "ab\\n",
+                                    "--stuck-after", "1", "--quiet"], 12, stdout="> ab\n> ",
+          stderr_has=["xray86: the guest has waited for input for 1 s of guest time and --input "
+                      "is used up: nothing runs (a deadlock, or a command waiting for more "
+                      "input); its last line: > ab;"])
+    # The built-in shell after `free`; 3 s, because its boot (filling 64 MB of free pages) spends
+    # over 2 s with interrupts off, which a shorter --stuck-after takes for a panic's spin.
+    check("waiting_builtin_shell", ["--input", "free\\n", "--until", "console:never printed",
+                                    "--stuck-after", "3"], 12,
+          stdout_end="$ free\nfree pages: 15981 (63924 KB)\n$ ",
+          stderr_has=["xray86: the guest has waited for input for 3 s of guest time",
+                      "its last line: free pages: 15981 (63924 KB);"])
+    # --stuck-after 0 turns the waiting test off with the stuck one: the run goes on to its limit.
+    check("waiting_off", ["--kernel", boot("serial_poll.elf"), "--input", "ab\\n",
+                          "--stuck-after", "0", "--max-insns", "50000000", "--quiet"], 4,
+          stdout="> ab\n> ", stderr_has=["xray86 run summary"])
     check("idle_needs_a_script", ["--kernel", boot("serial_poll.elf"), "--exit-when-idle"], 2,
           stderr_has=["--exit-when-idle needs a script to use up: --input or --input-file"])
     # --until console:TEXT stops right after the text, before cowtest's newline.
