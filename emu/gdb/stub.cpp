@@ -815,31 +815,38 @@ bool serve(run::Run& r, const Options& options, const run::Run::Poll& poll,
       error = "--gdb: no connection";
       return false;
     }
-  } else {
-    // The guest runs until gdb comes (looked for at each of the run's looks), or ends.
-    bool attached = false;
-    r.setPoll([&]() -> std::optional<std::string> {
-      if (poll) {
-        if (std::optional<std::string> m = poll()) return m;
-      }
-      fd = listener.accept(0);
-      if (fd >= 0) {
-        attached = true;
-        return std::string("gdb attached");
-      }
-      return std::nullopt;
-    });
-    run::Stop s = r.run();
-    r.setPoll(poll);
-    if (!attached) {
-      stop = s;
-      return true;
-    }
   }
-  Connection connection(fd);
-  Stub stub(r, &connection, poll);
-  stop = stub.session(options.waitForDebugger);
-  return true;
+  bool stopped = options.waitForDebugger;
+  for (;;) {
+    if (fd < 0) {
+      // The guest runs until gdb comes (looked for at each of the run's looks), or ends.
+      bool attached = false;
+      r.setPoll([&]() -> std::optional<std::string> {
+        if (poll) {
+          if (std::optional<std::string> m = poll()) return m;
+        }
+        fd = listener.accept(0);
+        if (fd >= 0) {
+          attached = true;
+          return std::string("gdb attached");
+        }
+        return std::nullopt;
+      });
+      run::Stop s = r.run();
+      r.setPoll(poll);
+      if (!attached) {
+        stop = s;
+        return true;
+      }
+    }
+    Connection connection(fd);
+    Stub stub(r, &connection, poll);
+    stop = stub.session(stopped);
+    if (stop) return true;
+    // gdb detached or went away with the guest running: it may attach again, as to QEMU.
+    fd = -1;
+    stopped = false;
+  }
 }
 
 }  // namespace gdb

@@ -6,8 +6,9 @@ Usage: malformed.py XRAY86
 Sends line noise, bad checksums, a packet cut short, a packet longer than the stub takes,
 binary junk and packets with bad arguments, each followed by a good `?` whose answer must come
 back; a Ctrl-C (0x03) stops a running guest; then 3000 packets mutated from valid ones (a seeded
-generator) must each be answered, and `?` and `g` still answered right; then `k` ends the run,
-which must exit with status 0 within the timeout.
+generator) must each be answered, and `?` and `g` still answered right; a detach, and gdb
+attaches again to the running guest; then `k` ends the run, which must exit with status 0 within
+the timeout.
 """
 import random
 import socket
@@ -159,6 +160,26 @@ try:
         print(f"ok fuzz: {sent} mutated packets answered, then ? and g")
 except (socket.timeout, EOFError) as e:
     failures.append(f"fuzz: no answer after the fuzzing ({e})")
+# Detach, then attach again while the guest runs (compute 16 has seconds left): the new
+# connection finds the guest stopped where it is (S05) and reads its registers.
+s.sendall(frame(b"D"))
+try:
+    reply = answer(s)
+    s.close()
+    if reply != b"OK":
+        failures.append(f"detach: answered {reply!r}, want OK")
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    pending = b""
+    s.sendall(frame(b"?"))
+    reply = answer(s)
+    s.sendall(frame(b"g"))
+    regs = answer(s)
+    if not reply.startswith(b"S05") or len(regs) != 384:
+        failures.append(f"attach again: ? answered {reply!r}, g {len(regs)} hex digits")
+    else:
+        print("ok attach_again: stopped where it was, 384 hex digits of registers")
+except (socket.timeout, EOFError, OSError) as e:
+    failures.append(f"attach again: {e}")
 s.sendall(frame(b"k"))
 s.close()
 try:
