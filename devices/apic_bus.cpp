@@ -12,10 +12,25 @@ ApicBus::ApicBus(Clock& clock, LocalApic& bsp, unsigned count) {
     owned_.push_back(std::make_unique<LocalApic>(clock, static_cast<uint8_t>(i)));
     apics_.push_back(owned_.back().get());
   }
+
   // One processor: the local APIC keeps its own ICR (fixed IPIs to itself only).
   if (count < 2) return;
   for (unsigned i = 0; i < count; ++i)
     apics_[i]->onIcr = [this, i](uint32_t low, uint32_t high) { send(i, low, high); };
+}
+
+ApicBus::State ApicBus::state() const {
+  State s;
+  for (const LocalApic* a : apics_) s.apics.push_back(a->state());
+  s.current = current_;
+  s.ipis = ipis_;
+  return s;
+}
+
+void ApicBus::setState(const State& s) {
+  for (size_t k = 0; k < apics_.size() && k < s.apics.size(); ++k) apics_[k]->setState(s.apics[k]);
+  current_ = s.current;
+  ipis_ = s.ipis;
 }
 
 uint32_t ApicBus::mmioRead(uint32_t offset, unsigned size) {

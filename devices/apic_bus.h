@@ -50,6 +50,15 @@ class ApicBus : public MmioDevice, public Timed {
   // Interprocessor interrupts sent (any mode), for the run summary.
   uint64_t ipisSent() const { return ipis_; }
 
+  // Snapshots (docs/debug.md): every local APIC's registers and which one is selected.
+  struct State {
+    std::vector<LocalApic::State> apics;
+    unsigned current = 0;
+    uint64_t ipis = 0;
+  };
+  State state() const;
+  void setState(const State& s);
+
  private:
   // The processors a destination names, one bit each.
   uint32_t targets(unsigned from, uint8_t dest, bool logical, unsigned shorthand) const;

@@ -33,6 +33,20 @@ class Disk {
   // The first write the host refused (a full file system, a file size limit, an I/O error), in
   // one line: "disk image PATH: writing sector N failed: REASON"; "" while none was.
   const std::string& writeError() const { return writeError_; }
+  // Snapshots (docs/debug.md): what the guest wrote that is not in the file, the sectors of an
+  // in-memory disk or of --snapshot's overlay. A disk written through to its file has none to
+  // give back: restoring it would not undo the file's writes (reverse execution refuses it).
+  struct State {
+    std::vector<uint8_t> memory;
+    std::unordered_map<uint32_t, std::vector<uint8_t>> overlay;
+    std::string writeError;
+  };
+  State state() const { return {memory_, overlay_, writeError_}; }
+  void setState(const State& s) {
+    memory_ = s.memory;
+    overlay_ = s.overlay;
+    writeError_ = s.writeError;
+  }
   // CHS geometry reported by IDENTIFY and used for CHS addressing: 16 heads, 63 sectors.
   uint32_t cylinders() const;
   static constexpr uint32_t kHeads = 16, kSectorsPerTrack = 63;
@@ -49,12 +63,38 @@ class Disk {
   std::unordered_map<uint32_t, std::vector<uint8_t>> overlay_;  // snapshot writes
 };
 
-class AtaChannel : public PortDevice {
+// What a snapshot of the channel holds: the task file and the transfer under way (the disks
+// keep their own: Disk::State).
+struct AtaChannelState {
+  // Task file (ATA-2 section 7): features/error, sector count, sector number (LBA 7-0),
+  // cylinder low/high (LBA 23-8), device/head (bit 6 LBA, bit 4 DEV, bits 3-0 head / LBA 27-24).
+  uint8_t error_ = 0, features_ = 0, count_ = 0, sector_ = 0, cylLow_ = 0, cylHigh_ = 0,
+          device_ = 0;
+  uint8_t status_ = 0x50, control_ = 0;
+  bool irq_level_ = false;
+
+  enum class Transfer { kNone, kIn, kOut } transfer_ = Transfer::kNone;
+  uint8_t command_ = 0;
+  uint32_t lba_ = 0;        // next sector of the transfer
+  uint32_t remaining_ = 0;  // sectors still to move
+  uint32_t blockSectors_ = 1;
+  unsigned multiple_ = 0;  // SET MULTIPLE MODE block size (0: disabled)
+  std::vector<uint8_t> buffer_;
+  size_t pos_ = 0;
+};
+
+class AtaChannel : public PortDevice, private AtaChannelState {
  public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = AtaChannelState;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
   AtaChannel(IrqSink& irq, unsigned irqLine = 14);
   void attach(PortBus& bus, uint16_t base = 0x1F0, uint16_t control = 0x3F6);
   void setDisk(unsigned unit, std::unique_ptr<Disk> disk);  // 0 master, 1 slave
   Disk* disk(unsigned unit) { return disks_[unit].get(); }
+  const Disk* disk(unsigned unit) const { return disks_[unit].get(); }
 
   uint32_t ioRead(uint16_t port, unsigned size) override;
   void ioWrite(uint16_t port, uint32_t value, unsigned size) override;
@@ -82,22 +122,6 @@ class AtaChannel : public PortDevice {
   unsigned line_;
   uint16_t base_ = 0x1F0;
   std::unique_ptr<Disk> disks_[2];
-
-  // Task file (ATA-2 section 7): features/error, sector count, sector number (LBA 7-0),
-  // cylinder low/high (LBA 23-8), device/head (bit 6 LBA, bit 4 DEV, bits 3-0 head / LBA 27-24).
-  uint8_t error_ = 0, features_ = 0, count_ = 0, sector_ = 0, cylLow_ = 0, cylHigh_ = 0,
-          device_ = 0;
-  uint8_t status_ = 0x50, control_ = 0;
-  bool irq_level_ = false;
-
-  enum class Transfer { kNone, kIn, kOut } transfer_ = Transfer::kNone;
-  uint8_t command_ = 0;
-  uint32_t lba_ = 0;        // next sector of the transfer
-  uint32_t remaining_ = 0;  // sectors still to move
-  uint32_t blockSectors_ = 1;
-  unsigned multiple_ = 0;  // SET MULTIPLE MODE block size (0: disabled)
-  std::vector<uint8_t> buffer_;
-  size_t pos_ = 0;
 };
 
 }  // namespace devices

@@ -69,6 +69,17 @@ class PortBus {
   uint64_t unassignedWrites() const { return unassignedWrites_; }
   // The first unassigned port touched, or -1.
   int firstUnassigned() const { return firstUnassigned_; }
+  // Snapshots (docs/debug.md): the counts above.
+  struct State {
+    uint64_t reads = 0, writes = 0;
+    int first = -1;
+  };
+  State state() const { return {unassignedReads_, unassignedWrites_, firstUnassigned_}; }
+  void setState(const State& s) {
+    unassignedReads_ = s.reads;
+    unassignedWrites_ = s.writes;
+    firstUnassigned_ = s.first;
+  }
 
  private:
   uint32_t readByte(uint16_t port);

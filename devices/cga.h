@@ -14,10 +14,24 @@
 
 namespace devices {
 
-class Cga : public PortDevice {
- public:
-  static constexpr uint32_t kBase = 0xB8000;
+// What a snapshot of the chip holds: every register and deadline, none of its wiring.
+struct CgaState {
   static constexpr uint32_t kSize = 0x8000;
+  std::array<uint8_t, kSize> vram_{};
+  uint8_t crtc_[18] = {};
+  unsigned index_ = 0;
+  uint8_t mode_ = 0x29, colour_ = 0;
+};
+
+class Cga : public PortDevice, private CgaState {
+ public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = CgaState;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
+  static constexpr uint32_t kBase = 0xB8000;
+  static constexpr uint32_t kSize = CgaState::kSize;
   static constexpr unsigned kColumns = 80, kRows = 25;
 
   explicit Cga(Clock& clock);
@@ -39,10 +53,6 @@ class Cga : public PortDevice {
 
  private:
   Clock& clock_;
-  std::array<uint8_t, kSize> vram_{};
-  uint8_t crtc_[18] = {};
-  unsigned index_ = 0;
-  uint8_t mode_ = 0x29, colour_ = 0;
 };
 
 }  // namespace devices

@@ -16,8 +16,21 @@ struct CivilTime {
 // Broken-down UTC time of `seconds` since 1970-01-01 00:00:00.
 CivilTime civilFromEpoch(int64_t seconds);
 
-class Cmos : public PortDevice {
+// What a snapshot of the chip holds: every register and deadline, none of its wiring.
+struct CmosState {
+  int64_t offset_ = 0;  // seconds added by guest writes to the time registers
+  uint8_t ram_[128] = {};
+  unsigned index_ = 0;
+  bool nmiOff_ = false;
+};
+
+class Cmos : public PortDevice, private CmosState {
  public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = CmosState;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
   // The clock reads `epoch` (seconds since 1970, UTC) at cycle 0 and advances with the cycle
   // counter. `ramBytes` fills the memory-size bytes.
   Cmos(Clock& clock, int64_t epoch, uint32_t ramBytes);
@@ -39,10 +52,6 @@ class Cmos : public PortDevice {
 
   Clock& clock_;
   int64_t epoch_;
-  int64_t offset_ = 0;  // seconds added by guest writes to the time registers
-  uint8_t ram_[128] = {};
-  unsigned index_ = 0;
-  bool nmiOff_ = false;
 };
 
 }  // namespace devices

@@ -58,6 +58,16 @@ class ScriptSource : public ByteSource {
     return c;
   }
   bool ended() const override { return pos_ >= script_.size(); }
+  // Snapshots (docs/debug.md): how far it was typed, and whether a line is let go.
+  struct State {
+    size_t pos = 0;
+    bool released = false;
+  };
+  State state() const { return {pos_, released_}; }
+  void setState(const State& s) {
+    pos_ = s.pos;
+    released_ = s.released;
+  }
   // Paced: the next line may be typed.
   void release() { released_ = true; }
   // Paced, with a line held back.

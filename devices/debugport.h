@@ -16,8 +16,22 @@
 
 namespace devices {
 
-class DebugPorts : public PortDevice {
+// What a snapshot of the chip holds: every register and deadline, none of its wiring.
+struct DebugPortsState {
+  std::optional<int> exit_;
+  std::string reason_;
+  std::string shutdown_;     // the last bytes written to 0x8900
+  uint16_t pm1Control_ = 0;  // PM1a_CNT at 0x604 (ACPI 4.0, 4.8.3.2.1), SLP_EN not kept
+  uint8_t post_ = 0;
+};
+
+class DebugPorts : public PortDevice, private DebugPortsState {
  public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = DebugPortsState;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
   explicit DebugPorts(ByteSink* console) : console_(console) {}
   void attach(PortBus& bus);  // 0x80, 0xE9, 0xF4-0xF7, 0x604-0x605, 0x8900
 
@@ -35,11 +49,6 @@ class DebugPorts : public PortDevice {
 
  private:
   ByteSink* console_;
-  std::optional<int> exit_;
-  std::string reason_;
-  std::string shutdown_;     // the last bytes written to 0x8900
-  uint16_t pm1Control_ = 0;  // PM1a_CNT at 0x604 (ACPI 4.0, 4.8.3.2.1), SLP_EN not kept
-  uint8_t post_ = 0;
 };
 
 }  // namespace devices

@@ -23,8 +23,19 @@
 
 namespace devices {
 
-class FwCfg : public PortDevice {
+// What a snapshot of the chip holds: every register and deadline, none of its wiring.
+struct FwCfgState {
+  uint16_t selector_ = 0;
+  uint32_t offset_ = 0;
+};
+
+class FwCfg : public PortDevice, private FwCfgState {
  public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = FwCfgState;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
   static constexpr uint16_t kSelectorPort = 0x510;
   static constexpr uint16_t kDataPort = 0x511;
   static constexpr uint16_t kSignature = 0x0000;
@@ -49,8 +60,6 @@ class FwCfg : public PortDevice {
 
  private:
   std::map<uint16_t, std::vector<uint8_t>> items_;
-  uint16_t selector_ = 0;
-  uint32_t offset_ = 0;
 };
 
 }  // namespace devices

@@ -18,8 +18,27 @@ namespace devices {
 // (with left shift around it for shifted characters). Empty if the character has no key.
 std::vector<uint8_t> scanCodesFor(char c);
 
-class Kbc8042 : public PortDevice {
+// What a snapshot of the chip holds: every register and deadline, none of its wiring.
+struct Kbc8042State {
+  std::deque<uint8_t> replies_;  // controller and keyboard replies
+  std::deque<uint8_t> keys_;     // scan codes waiting
+  uint8_t commandByte_ = 0x45;   // IRQ1 enabled, system flag, translation on
+  uint8_t outputPort_ = 0x01;    // bit 0 CPU running; bit 1 A20 gate, off as on an AT at power-on
+  uint8_t pendingCommand_ = 0;   // a controller command waiting for its data byte
+  uint8_t pendingKeyboard_ = 0;  // a keyboard command waiting for its parameter
+  uint8_t port92_ = 0;
+  bool lastWasCommand_ = false;
+  bool irqLevel_ = false;
+  bool keyboardEnabled_ = true;
+};
+
+class Kbc8042 : public PortDevice, private Kbc8042State {
  public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = Kbc8042State;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
   explicit Kbc8042(IrqSink& irq);
   void attach(PortBus& bus);  // 0x60, 0x64, 0x92
 
@@ -47,16 +66,6 @@ class Kbc8042 : public PortDevice {
   }
 
   IrqSink& irq_;
-  std::deque<uint8_t> replies_;  // controller and keyboard replies
-  std::deque<uint8_t> keys_;     // scan codes waiting
-  uint8_t commandByte_ = 0x45;   // IRQ1 enabled, system flag, translation on
-  uint8_t outputPort_ = 0x01;    // bit 0 CPU running; bit 1 A20 gate, off as on an AT at power-on
-  uint8_t pendingCommand_ = 0;   // a controller command waiting for its data byte
-  uint8_t pendingKeyboard_ = 0;  // a keyboard command waiting for its parameter
-  uint8_t port92_ = 0;
-  bool lastWasCommand_ = false;
-  bool irqLevel_ = false;
-  bool keyboardEnabled_ = true;
 };
 
 }  // namespace devices

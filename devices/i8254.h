@@ -13,22 +13,8 @@ namespace devices {
 
 constexpr uint64_t kPitHz = 1'193'182;  // the PC's 14.31818 MHz crystal divided by 12
 
-class Pit8254 : public PortDevice, public Timed {
- public:
-  Pit8254(Clock& clock, IrqSink& irq);
-  void attach(PortBus& bus);  // 0x40-0x43, 0x61
-
-  uint32_t ioRead(uint16_t port, unsigned size) override;
-  void ioWrite(uint16_t port, uint32_t value, unsigned size) override;
-  uint64_t deadline() const override;  // the next rising edge of channel 0's OUT
-  void tick() override;                // raise IRQ0 for an edge that is due
-
-  // For tests and the view: the counting element and OUT of channel `c` now.
-  uint16_t count(unsigned c) const;
-  bool out(unsigned c) const;
-  uint64_t irqCount() const { return irqs_; }
-
- private:
+// What a snapshot of the chip holds: every register and deadline, none of its wiring.
+struct Pit8254State {
   struct Channel {
     unsigned mode = 0;    // 0-5
     unsigned access = 3;  // 1: LSB only, 2: MSB only, 3: LSB then MSB
@@ -45,7 +31,33 @@ class Pit8254 : public PortDevice, public Timed {
     bool gate = true;
     uint64_t frozen = 0;  // elapsed ticks kept while the gate is low (mode 0)
   };
+  Channel ch_[3];
+  uint64_t nextIrqTick_ = UINT64_MAX;
+  uint64_t irqs_ = 0;
+  uint8_t port61_ = 0;
+};
 
+class Pit8254 : public PortDevice, public Timed, private Pit8254State {
+ public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = Pit8254State;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
+  Pit8254(Clock& clock, IrqSink& irq);
+  void attach(PortBus& bus);  // 0x40-0x43, 0x61
+
+  uint32_t ioRead(uint16_t port, unsigned size) override;
+  void ioWrite(uint16_t port, uint32_t value, unsigned size) override;
+  uint64_t deadline() const override;  // the next rising edge of channel 0's OUT
+  void tick() override;                // raise IRQ0 for an edge that is due
+
+  // For tests and the view: the counting element and OUT of channel `c` now.
+  uint16_t count(unsigned c) const;
+  bool out(unsigned c) const;
+  uint64_t irqCount() const { return irqs_; }
+
+ private:
   uint64_t now() const { return cyclesToTicks(clock_.now(), kPitHz); }
   uint16_t countAt(const Channel& ch, uint64_t t) const;
   bool outAt(const Channel& ch, uint64_t t) const;
@@ -56,10 +68,6 @@ class Pit8254 : public PortDevice, public Timed {
 
   Clock& clock_;
   IrqSink& irq_;
-  Channel ch_[3];
-  uint64_t nextIrqTick_ = UINT64_MAX;
-  uint64_t irqs_ = 0;
-  uint8_t port61_ = 0;
 };
 
 }  // namespace devices

@@ -65,6 +65,15 @@ class PicPair : public PortDevice, public IrqSink {
   void ioWrite(uint16_t port, uint32_t value, unsigned size) override;
 
   Pic8259& master() { return master_; }
+  // Snapshots (docs/debug.md): the two chips are plain values.
+  struct State {
+    Pic8259 master, slave;
+  };
+  State state() const { return {master_, slave_}; }
+  void setState(const State& s) {
+    master_ = s.master;
+    slave_ = s.slave;
+  }
   Pic8259& slave() { return slave_; }
 
  private:

@@ -17,8 +17,18 @@ namespace devices {
 
 unsigned isaToIoApicPin(unsigned irq);
 
-class InterruptRouter : public IrqSink, public PortDevice {
+// What a snapshot of the chip holds: every register and deadline, none of its wiring.
+struct InterruptRouterState {
+  uint8_t imcrSelect_ = 0, imcr_ = 0;
+};
+
+class InterruptRouter : public IrqSink, public PortDevice, private InterruptRouterState {
  public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = InterruptRouterState;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
   InterruptRouter(PicPair& pic, IoApic& ioapic, LocalApic& lapic);
   void attach(PortBus& bus);  // IMCR 0x22-0x23
 
@@ -42,7 +52,6 @@ class InterruptRouter : public IrqSink, public PortDevice {
   PicPair& pic_;
   IoApic& ioapic_;
   LocalApic& lapic_;
-  uint8_t imcrSelect_ = 0, imcr_ = 0;
 };
 
 }  // namespace devices

@@ -11,10 +11,23 @@
 
 namespace devices {
 
-class IoApic : public MmioDevice {
- public:
-  static constexpr uint32_t kBase = 0xFEC00000;
+// What a snapshot of the chip holds: every register and deadline, none of its wiring.
+struct IoApicState {
   static constexpr unsigned kPins = 24;
+  uint32_t select_ = 0;
+  uint64_t redir_[kPins];
+  bool input_[kPins] = {};
+};
+
+class IoApic : public MmioDevice, private IoApicState {
+ public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = IoApicState;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
+  static constexpr uint32_t kBase = 0xFEC00000;
+  static constexpr unsigned kPins = IoApicState::kPins;
 
   IoApic(LocalApic& lapic, uint8_t id);
 
@@ -40,9 +53,6 @@ class IoApic : public MmioDevice {
 
   LocalApic& lapic_;
   uint32_t id_;
-  uint32_t select_ = 0;
-  uint64_t redir_[kPins];
-  bool input_[kPins] = {};
 };
 
 }  // namespace devices

@@ -51,7 +51,7 @@ unsigned LocalApic::divisor() const {
   return code == 7 ? 1 : 2u << code;
 }
 
-int LocalApic::Bits::highest() const {
+int LocalApicState::Bits::highest() const {
   for (int i = 3; i >= 0; --i) {
     if (w[i]) return i * 64 + 63 - __builtin_clzll(w[i]);
   }

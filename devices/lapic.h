@@ -13,10 +13,40 @@
 
 namespace devices {
 
-class LocalApic : public MmioDevice, public Timed {
+// What a snapshot of the chip holds: every register and deadline, none of its wiring.
+struct LocalApicState {
+  static constexpr uint32_t kLvtMasked = 1u << 16;  // LVT bit 16: the entry is masked
+  // 256 bits as four words, so the highest set bit is a few count-leading-zeros away (this is
+  // asked on every I/O access that might change INTR).
+  struct Bits {
+    std::array<uint64_t, 4> w{};
+    bool test(unsigned v) const { return (w[v >> 6] >> (v & 63)) & 1; }
+    void set(unsigned v, bool on) {
+      uint64_t m = uint64_t{1} << (v & 63);
+      w[v >> 6] = on ? (w[v >> 6] | m) : (w[v >> 6] & ~m);
+    }
+    int highest() const;  // -1 when none
+  };
+  uint32_t tpr_ = 0, ldr_ = 0, dfr_ = 0xFFFFFFFF, svr_ = 0xFF, esr_ = 0, esrPending_ = 0;
+  uint32_t icrLow_ = 0, icrHigh_ = 0;
+  uint32_t lvtTimer_ = kLvtMasked, lvtPerf_ = kLvtMasked, lvtLint0_ = kLvtMasked,
+           lvtLint1_ = kLvtMasked, lvtError_ = kLvtMasked;
+  uint32_t initialCount_ = 0, divideConfig_ = 0;
+  uint64_t timerStart_ = 0;  // cycle at which the current count was initialCount_
+  uint64_t nextExpiry_ = kNever;
+  uint64_t timerFired_ = 0;
+  Bits irr_, isr_, tmr_;
+};
+
+class LocalApic : public MmioDevice, public Timed, private LocalApicState {
  public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = LocalApicState;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
   static constexpr uint32_t kBase = 0xFEE00000;
-  static constexpr uint32_t kLvtMasked = 1u << 16;
+  static constexpr uint32_t kLvtMasked = LocalApicState::kLvtMasked;
 
   explicit LocalApic(Clock& clock, uint8_t id = 0);
 
@@ -63,31 +93,11 @@ class LocalApic : public MmioDevice, public Timed {
   uint32_t read(unsigned reg) const;
   void write(unsigned reg, uint32_t value);
   unsigned divisor() const;
-  // 256 bits as four words, so the highest set bit is a few count-leading-zeros away (this is
-  // asked on every I/O access that might change INTR).
-  struct Bits {
-    std::array<uint64_t, 4> w{};
-    bool test(unsigned v) const { return (w[v >> 6] >> (v & 63)) & 1; }
-    void set(unsigned v, bool on) {
-      uint64_t m = uint64_t{1} << (v & 63);
-      w[v >> 6] = on ? (w[v >> 6] | m) : (w[v >> 6] & ~m);
-    }
-    int highest() const;  // -1 when none
-  };
   uint32_t ppr() const;
   void startTimer(uint32_t initial);
 
   Clock& clock_;
   uint32_t id_;
-  uint32_t tpr_ = 0, ldr_ = 0, dfr_ = 0xFFFFFFFF, svr_ = 0xFF, esr_ = 0, esrPending_ = 0;
-  uint32_t icrLow_ = 0, icrHigh_ = 0;
-  uint32_t lvtTimer_ = kLvtMasked, lvtPerf_ = kLvtMasked, lvtLint0_ = kLvtMasked,
-           lvtLint1_ = kLvtMasked, lvtError_ = kLvtMasked;
-  uint32_t initialCount_ = 0, divideConfig_ = 0;
-  uint64_t timerStart_ = 0;  // cycle at which the current count was initialCount_
-  uint64_t nextExpiry_ = kNever;
-  uint64_t timerFired_ = 0;
-  Bits irr_, isr_, tmr_;
 };
 
 }  // namespace devices

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -73,6 +74,48 @@ void Ram::write16(uint32_t pa, uint16_t v) {
 void Ram::write32(uint32_t pa, uint32_t v) {
   if (uint8_t* p = at(pa, 4)) {
     for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+  }
+}
+
+Ram::Image Ram::save(const Image* previous) const {
+  const size_t host = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t frames = size_ / 4096;
+  std::vector<unsigned char> resident((size_ + host - 1) / host);
+  bool known = mincore(base_, size_, resident.data()) == 0;
+  Image image;
+  image.frames.resize(frames);
+  for (size_t f = 0; f < frames; ++f) {
+    const size_t at = f * 4096;
+    // Never touched: zero, and reading it would only make the host back it.
+    if (known && !(resident[at / host] & 1)) continue;
+    const uint8_t* p = base_ + at;
+    if (previous != nullptr && f < previous->frames.size()) {
+      const std::shared_ptr<const Frame>& before = previous->frames[f];
+      if (before ? std::memcmp(before->data(), p, 4096) == 0
+                 : std::all_of(p, p + 4096, [](uint8_t b) { return b == 0; })) {
+        image.frames[f] = before;
+        continue;
+      }
+    }
+    auto copy = std::make_shared<Frame>();
+    std::memcpy(copy->data(), p, 4096);
+    image.frames[f] = std::move(copy);
+    ++image.copied;
+  }
+  return image;
+}
+
+void Ram::restore(const Image& image) {
+  const size_t host = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident((size_ + host - 1) / host);
+  bool known = mincore(base_, size_, resident.data()) == 0;
+  for (size_t f = 0; f < image.frames.size() && f * 4096 < size_; ++f) {
+    uint8_t* p = base_ + f * 4096;
+    if (const std::shared_ptr<const Frame>& saved = image.frames[f]) {
+      if (std::memcmp(p, saved->data(), 4096) != 0) std::memcpy(p, saved->data(), 4096);
+    } else if (!known || (resident[f * 4096 / host] & 1)) {
+      if (!std::all_of(p, p + 4096, [](uint8_t b) { return b == 0; })) std::memset(p, 0, 4096);
+    }
   }
 }
 

@@ -5,8 +5,11 @@
 // ram.cpp defines: Ram.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 namespace devices {
 
@@ -33,6 +36,18 @@ class Ram {
   void write8(uint32_t pa, uint8_t v);
   void write16(uint32_t pa, uint16_t v);
   void write32(uint32_t pa, uint32_t v);
+
+  // Snapshots (docs/debug.md): the contents, one 4 KB frame at a time. A frame the host never
+  // backed (never touched) is held as nothing; a frame equal to the same frame of the image
+  // before (`previous`, the last snapshot) shares its copy, so a snapshot costs the frames the
+  // guest wrote since the one before. restore() writes back the frames that differ.
+  using Frame = std::array<uint8_t, 4096>;
+  struct Image {
+    std::vector<std::shared_ptr<const Frame>> frames;  // nullptr: zero
+    size_t copied = 0;                                 // frames this image copied itself
+  };
+  Image save(const Image* previous) const;
+  void restore(const Image& image);
 
   // Host bytes actually resident (touched pages), for the run summary and the laziness test.
   size_t residentBytes() const;

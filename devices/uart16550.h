@@ -12,8 +12,24 @@
 
 namespace devices {
 
-class Uart16550 : public PortDevice, public Timed {
+// What a snapshot of the chip holds: every register and deadline, none of its wiring.
+struct Uart16550State {
+  std::deque<uint8_t> rx_;
+  uint8_t ier_ = 0, lcr_ = 0, mcr_ = 0, scr_ = 0, dll_ = 0, dlm_ = 0, fcr_ = 0;
+  bool overrun_ = false;
+  bool threPending_ = false;  // THR-empty interrupt waiting to be seen in IIR
+  bool irqLevel_ = false;
+  uint64_t lastTransmit_ = 0;
+  uint32_t emptyPolls_ = 0;
+};
+
+class Uart16550 : public PortDevice, public Timed, private Uart16550State {
  public:
+  // Snapshots (docs/debug.md): the state above, without the wiring.
+  using State = Uart16550State;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+
   // `output` receives every transmitted byte; `input` (may be nullptr) supplies received bytes.
   Uart16550(Clock& clock, IrqSink& irq, unsigned irqLine, ByteSink* output, ByteSource* input);
   void attach(PortBus& bus, uint16_t base);  // 8 ports
@@ -52,14 +68,6 @@ class Uart16550 : public PortDevice, public Timed {
   ByteSink* output_;
   ByteSource* input_;
   uint16_t base_ = 0;
-
-  std::deque<uint8_t> rx_;
-  uint8_t ier_ = 0, lcr_ = 0, mcr_ = 0, scr_ = 0, dll_ = 0, dlm_ = 0, fcr_ = 0;
-  bool overrun_ = false;
-  bool threPending_ = false;  // THR-empty interrupt waiting to be seen in IIR
-  bool irqLevel_ = false;
-  uint64_t lastTransmit_ = 0;
-  uint32_t emptyPolls_ = 0;
 };
 
 }  // namespace devices

@@ -52,17 +52,65 @@
 
 namespace mmu {
 
-class FlushCheck {
- public:
-  // Page-directory base of the space that holds global entries (never a page base).
-  static constexpr uint32_t kGlobalSpace = 1;
-
+// What a snapshot of the checker holds (docs/debug.md): the shadow, its indexes and records.
+struct FlushCheckState {
   // One missing flush: an open or closed record.
   struct Record {
     MissingFlush what;  // as published
     uint64_t uses = 0;  // uses of its stale translations (before or after it was reported)
     bool open = true;   // some of its translations are still stale in the shadow
   };
+
+  static constexpr uint32_t kNone = ~0u;
+  struct Entry {
+    bool live = false;
+    bool large = false;
+    bool stale = false;
+    uint32_t space = 0;
+    uint32_t pageBase = 0;
+    uint32_t pdeAddr = 0, pde = 0;
+    uint32_t pteAddr = 0, pte = 0;                     // unused for a 4 MB page
+    uint32_t pdeSlot = 0, pteSlot = 0, spaceSlot = 0;  // positions in the index lists
+    uint32_t staleWord = 0;                            // when stale: the word whose record it is
+    uint32_t size() const { return large ? kLargePageSize : kPageSize; }
+  };
+  // A record not closed yet; `reported` indexes records_ once it is reported.
+  struct Open {
+    MissingFlush what;
+    uint32_t entries = 0;
+    uint32_t reported = kNone;
+  };
+
+  bool labRule_ = false;
+  unsigned processor_ = 0;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> free_;
+  std::unordered_map<uint64_t, uint32_t> byPage_;                // key -> entry
+  std::unordered_map<uint32_t, std::vector<uint32_t>> byWord_;   // word -> entry * 2 + (PTE)
+  std::unordered_map<uint32_t, std::vector<uint32_t>> bySpace_;  // space -> entries
+  std::unordered_map<uint32_t, uint32_t> frameRefs_;             // frame -> words of byWord_ in it
+  std::unordered_map<uint64_t, Open> open_;                      // by recordKey
+  std::vector<uint64_t> unreported_;  // keys of open_ maybe not reported yet
+  std::vector<Record> records_;       // reported
+  size_t staleEntries_ = 0;
+  uint64_t uses_ = 0;
+};
+
+class FlushCheck : private FlushCheckState {
+ public:
+  using Record = FlushCheckState::Record;
+  // Snapshots (docs/debug.md). setState leaves the frames watched to the owner (frames()).
+  using State = FlushCheckState;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
+  // The frames holding paging words behind the shadow (each watched through the Watcher).
+  std::vector<uint32_t> frames() const {
+    std::vector<uint32_t> out;
+    for (const auto& [pfn, refs] : frameRefs_) out.push_back(pfn);
+    return out;
+  }
+  // Page-directory base of the space that holds global entries (never a page base).
+  static constexpr uint32_t kGlobalSpace = 1;
 
   // Watching: the checker asks its owner to watch (and later unwatch) each frame that holds a
   // paging word behind a shadowed translation.
@@ -136,25 +184,6 @@ class FlushCheck {
   size_t staleEntries() const { return staleEntries_; }
 
  private:
-  static constexpr uint32_t kNone = ~0u;
-  struct Entry {
-    bool live = false;
-    bool large = false;
-    bool stale = false;
-    uint32_t space = 0;
-    uint32_t pageBase = 0;
-    uint32_t pdeAddr = 0, pde = 0;
-    uint32_t pteAddr = 0, pte = 0;                     // unused for a 4 MB page
-    uint32_t pdeSlot = 0, pteSlot = 0, spaceSlot = 0;  // positions in the index lists
-    uint32_t staleWord = 0;                            // when stale: the word whose record it is
-    uint32_t size() const { return large ? kLargePageSize : kPageSize; }
-  };
-  // A record not closed yet; `reported` indexes records_ once it is reported.
-  struct Open {
-    MissingFlush what;
-    uint32_t entries = 0;
-    uint32_t reported = kNone;
-  };
   static uint64_t key(uint32_t space, uint32_t pageBase, bool large) {
     return (uint64_t{space} << 32) | pageBase | (large ? 1u : 0u);
   }
@@ -173,19 +202,6 @@ class FlushCheck {
   const MissingFlush& report(Open& o);
 
   Watcher& watcher_;
-  bool labRule_ = false;
-  unsigned processor_ = 0;
-  std::vector<Entry> entries_;
-  std::vector<uint32_t> free_;
-  std::unordered_map<uint64_t, uint32_t> byPage_;                // key -> entry
-  std::unordered_map<uint32_t, std::vector<uint32_t>> byWord_;   // word -> entry * 2 + (PTE)
-  std::unordered_map<uint32_t, std::vector<uint32_t>> bySpace_;  // space -> entries
-  std::unordered_map<uint32_t, uint32_t> frameRefs_;             // frame -> words of byWord_ in it
-  std::unordered_map<uint64_t, Open> open_;                      // by recordKey
-  std::vector<uint64_t> unreported_;  // keys of open_ maybe not reported yet
-  std::vector<Record> records_;       // reported
-  size_t staleEntries_ = 0;
-  uint64_t uses_ = 0;
 };
 
 }  // namespace mmu

@@ -444,6 +444,65 @@ void Mmu::unwatchFrame(uint32_t pfn, uint8_t reason) {
   if (w == 0 && peers_ != nullptr) --peers_->watchers_[pfn & 0xFFFFF];
 }
 
+Mmu::State Mmu::state() const {
+  State s;
+  s.dtlb = dtlb_;
+  s.itlb = itlb_;
+  s.cr0 = cr0_;
+  s.cr3 = cr3_;
+  s.cr4 = cr4_;
+  s.hostHits = hostHits_;
+  s.run = run_;
+  s.perSpace = perSpace_;
+  for (uint32_t pfn : ptFrames_) s.ptFrames.emplace_back(pfn, ptRefs_[pfn]);
+  s.check = check_.state();
+  for (const auto& table : host_) {
+    for (const HostEntry& h : table) s.host.emplace_back(h.tag, h.pfn);
+  }
+  return s;
+}
+
+void Mmu::setState(const State& s) {
+  // The watches of now go, those of the snapshot come back: every listed page-table frame is
+  // watched (with a count of 0 too, until the next sweep), and each frame behind the checker's
+  // shadow.
+  for (uint32_t pfn : ptFrames_) {
+    unwatchFrame(pfn, kWatchPageTable);
+    ptRefs_[pfn] = 0;
+  }
+  for (uint32_t pfn : check_.frames()) unwatchFrame(pfn, kWatchFlushCheck);
+  dtlb_ = s.dtlb;
+  itlb_ = s.itlb;
+  cr0_ = s.cr0;
+  cr3_ = s.cr3;
+  cr4_ = s.cr4;
+  hostHits_ = s.hostHits;
+  run_ = s.run;
+  perSpace_ = s.perSpace;
+  current_ = &perSpace_[cr3_ & PagingBits::kFrame];
+  ptFrames_.clear();
+  for (const auto& [pfn, refs] : s.ptFrames) {
+    ptFrames_.push_back(pfn);
+    ptRefs_[pfn] = refs;
+    watchFrame(pfn, kWatchPageTable);
+  }
+  check_.setState(s.check);
+  for (uint32_t pfn : check_.frames()) watchFrame(pfn, kWatchFlushCheck);
+  clearHost();
+  // The shortcuts of then, but none for data on a slow page and no write into a watched frame.
+  for (unsigned t = 0; t < host_.size(); ++t) {
+    for (unsigned k = 0; k < kHostSlots && t * kHostSlots + k < s.host.size(); ++k) {
+      const auto& [tag, pfn] = s.host[t * kHostSlots + k];
+      if (tag == kNoTag) continue;
+      bool data = t < kHostFetch;
+      bool slow = false;
+      for (unsigned i = 0; i < slowCount_; ++i) slow |= slowPages_[i] == tag;
+      if ((data && slow) || (t >= kHostWrite && t < kHostFetch && watchedByAny(pfn))) continue;
+      if (uint8_t* base = mem_.frame(pfn << 12)) host_[t][k] = {tag, pfn, base};
+    }
+  }
+}
+
 void Mmu::joinPeers(MmuPeers& peers, unsigned processor) {
   peers_ = &peers;
   processor_ = processor;

@@ -216,6 +216,27 @@ class Mmu final : private FlushCheck::Watcher {
   void joinPeers(MmuPeers& peers, unsigned processor);
   unsigned processor() const { return processor_; }
 
+  // Snapshots (docs/debug.md): the control registers, the TLBs with their round-robin pointers and
+  // stale marks, the statistics, the page-table frames watched with their counts, the flush
+  // checker's shadow, the host shortcuts. Not the frames the CPU watches for decoded code (its
+  // own) or the slow data pages (set by the CPU's debug registers and a debugger's watches).
+  struct State {
+    Tlb dtlb{1, 1}, itlb{1, 1};
+    uint32_t cr0 = 0, cr3 = 0, cr4 = 0;
+    uint64_t hostHits = 0;
+    MmuStats run;
+    std::map<uint32_t, MmuStats> perSpace;
+    std::vector<std::pair<uint32_t, uint32_t>> ptFrames;  // frame, ptRefs_
+    FlushCheck::State check;
+    // The host shortcuts, as (linear page, frame) per slot: which accesses take the slow path
+    // next decides some counts (the TLB hits of a fetch that keeps its page), so they come back
+    // too, their host pointers made again from the frames.
+    std::vector<std::pair<uint32_t, uint32_t>> host;
+  };
+  State state() const;
+  // Into a machine of the same geometry; the CPU's decoded code must be dropped first.
+  void setState(const State& s);
+
   // ---- Tools (trace, view, gdb stub, tests): see the rest of this header ------------------------
 
   // What a real access would get, with no side effect (no A/D bit, TLB entry, stat, event, CR2 or

@@ -539,6 +539,20 @@ void Cpu::invalidateCode(uint32_t pa, uint32_t size) {
     if (codeFrame_[f] == 1) dropCodeFrame(static_cast<uint32_t>(f));
 }
 
+void Cpu::setState(const State& s) {
+  static_cast<State&>(*this) = s;
+  flushDecodedCode();
+  updateDebug();  // the masks and the MMU's slow pages from DR7 and the watches
+  // The page EIP was fetched from, when the MMU's restored shortcut still serves it: the next
+  // fetch from it then counts what it counted in the run the snapshot was taken from.
+  uint32_t pfn = s.fetchPage == kNoPage ? mmu::Mmu::kNoFrame
+                                        : mmu_.hostFrame(s.fetchPage, mmu::Access::kFetch, user());
+  if (pfn != mmu::Mmu::kNoFrame) {
+    fetchHost_ = bus_.frame(pfn << 12);
+    if (fetchHost_ != nullptr) fetchLin_ = s.fetchPage;
+  }
+}
+
 void Cpu::flushDecodedCode() {
   for (uint32_t pfn : codeFrames_) {
     if (codeFrame_[pfn] == 1) mmu_.unwatchFrame(pfn, mmu::Mmu::kWatchCode);
@@ -636,10 +650,11 @@ Cpu::Block* Cpu::buildBlock(uint32_t linear, uint8_t* host, uintptr_t key, size_
   }
   b.key = 0;
   if (count == 0) return nullptr;
-  uint32_t pa;
-  // A TLB hit (hostFetch just succeeded): gives the frame to watch for stores.
-  if (mmu_.translate(linear, mmu::Access::kFetch, user(), pa)) return nullptr;
-  uint32_t pfn = pa >> 12;
+  // The frame to watch for stores, from the host shortcut hostFetch just used: not an access, so
+  // building a block counts no TLB hit, and the hit count does not depend on what the cache holds
+  // (a machine restored from a snapshot starts with no decoded code: docs/debug.md).
+  uint32_t pfn = mmu_.hostFrame(linear, mmu::Access::kFetch, user());
+  if (pfn == mmu::Mmu::kNoFrame) return nullptr;
   if (codeFrame_[pfn] != 1) {
     if (codeFrame_[pfn] == 0) codeFrames_.push_back(pfn);
     codeFrame_[pfn] = 1;

@@ -146,25 +146,10 @@ struct Insn {
   bool addr32() const { return (pfx & kPfxAddr32) != 0; }
 };
 
-// What an instruction handler works on: the architectural state, the pending fault, the flags an
-// instruction raises for the run loop (attention_), and the operations instructions are built
-// from (memory through pages, descriptor loads, far transfers, interrupt delivery). Handlers
-// (exec_*.h, system.cpp) get a Core&; the run loop, the decoded-block cache and the public
-// interface are Cpu's, out of their reach. Cpu is the only Core, and keeps it private.
-struct Core {
-  struct MemRef {  // a translated (or host-mapped) memory operand, for read-modify-write
-    uint8_t* host = nullptr;
-    uint32_t pa0 = 0, pa1 = 0;  // slow path: physical address of the first byte, of the 2nd page
-    uint32_t linear = 0;
-    unsigned split = 0;  // bytes in the first page when the access crosses one, else 0
-  };
-
-  Core(CpuBus& bus, mmu::Mmu& mmu, EventBus* sharedEvents);
-  Core(const Core&) = delete;
-  Core& operator=(const Core&) = delete;
-
-  CpuBus& bus_;
-  mmu::Mmu& mmu_;
+// The processor's state as a snapshot holds it (docs/debug.md): registers, descriptor caches, the
+// x87, the counters, the pending fault and the boundary flags. Not the wiring, the decoded code,
+// the configuration or a debugger's watches (Core below).
+struct CoreState {
   uint32_t r_[9] = {};  // EAX..EDI and a zero for absent address components
   uint32_t eip_ = 0;
   uint32_t flags_ = flag::kFixed;
@@ -173,38 +158,9 @@ struct Core {
   DescriptorTable gdtr_, idtr_;
   uint32_t cr2_ = 0;
   uint32_t dr_[8] = {};
-
-  // Debug registers ([386PRM] 12.2; DR4/DR5 alias DR6/DR7):
-  //   DR0-DR3  the linear addresses of four breakpoints
-  //   DR6      bits 0-3 B0-B3: that breakpoint's condition was met; bit 14 BS: single step
-  //   DR7      bits 2n, 2n+1: L and G enables of DRn; bits 16+4n-17+4n R/W (00 execute,
-  //            01 write, 11 read or write, 10 undefined: never met); bits 18+4n-19+4n LEN
-  //            (00 one byte, 01 two, 11 four; the address is aligned to it, an execute
-  //            breakpoint has LEN 00)
-  // An execute breakpoint faults before the instruction (EIP on it) unless EFLAGS.RF is set;
-  // a data breakpoint traps after the instruction that touched it (EIP after it). Both are
-  // #DB, vector 1. The checks cost nothing while DR7 arms none: armed execute breakpoints put
-  // the CPU on its one-instruction path (kAttDebug), armed data breakpoints keep their pages out
-  // of the MMU's host shortcuts (Mmu::setSlowDataPages), so that every access to those pages
-  // comes through readLinear / prepareWrite, where noteData compares it.
-  static constexpr uint32_t kAttDebug = 128;
   uint8_t debugExec_ = 0;  // DRn armed for execution (bit n)
   uint8_t debugData_ = 0;  // DRn armed for data (bit n)
   uint8_t dbHits_ = 0;     // data breakpoints the running instruction met (B0-B3)
-  // A debugger's data watches (gdb's rwatch and awatch), on the same path but never seen by the
-  // guest: a hit only notes the watch (Cpu::takeWatchHit).
-  struct DataWatch {
-    uint32_t address = 0, length = 0;
-    bool writesOnly = false;  // reads are not reported (an access watch reports both)
-    bool readsOnly = false;   // writes are not reported (a read watch)
-  };
-  std::vector<DataWatch> dataWatches_;
-  bool dataChecks_ = false;  // debugData_ or dataWatches_: noteData has work
-  std::optional<uint32_t> watchHit_;
-  std::vector<uint32_t> slowPages_;  // what the MMU was last told (updateDebug)
-  void updateDebug();  // after DR7 or the watches change: the masks, the MMU's slow pages
-  void noteData(uint32_t linear, unsigned size, bool read, bool write);
-  uint8_t executeBreakpoint(uint32_t linear) const;  // B0-B3 of the armed ones at `linear`
   uint8_t cpl_ = 0;
   bool pe_ = false;           // CR0.PE
   bool codeBig_ = false;      // CS.D in protected mode
@@ -219,9 +175,6 @@ struct Core {
   uint32_t perfEvtSel_[2] = {};     // PerfEvtSel0/1 (MSRs 0x186/0x187): stored only
   uint64_t userEntries_ = 0;        // returns to CPL 3 (IRET or far RET to an outer level)
   Fpu fpu_;                         // the x87 (fpu.h, fpu.cpp)
-  uint8_t processor_ = 0;           // this processor's number and initial APIC ID (docs/smp.md)
-  bool haltSkipsTime_ = true;       // HLT moves the cycle counter to the run's deadline
-
   // The instruction executing now: exceptions and events report it.
   uint32_t curEip_ = 0;
 
@@ -242,6 +195,60 @@ struct Core {
   bool shutdown_ = false;  // after a triple fault, until reset() or setEip()
   StopReason stopReason_ = StopReason::kInstructionLimit;
   std::string stopMessage_;
+  uint32_t fetchPage = 1;  // Core::fetchLin_ when the snapshot was taken (1: none)
+};
+
+// What an instruction handler works on: the architectural state, the pending fault, the flags an
+// instruction raises for the run loop (attention_), and the operations instructions are built
+// from (memory through pages, descriptor loads, far transfers, interrupt delivery). Handlers
+// (exec_*.h, system.cpp) get a Core&; the run loop, the decoded-block cache and the public
+// interface are Cpu's, out of their reach. Cpu is the only Core, and keeps it private.
+struct Core : CoreState {
+  struct MemRef {  // a translated (or host-mapped) memory operand, for read-modify-write
+    uint8_t* host = nullptr;
+    uint32_t pa0 = 0, pa1 = 0;  // slow path: physical address of the first byte, of the 2nd page
+    uint32_t linear = 0;
+    unsigned split = 0;  // bytes in the first page when the access crosses one, else 0
+  };
+
+  Core(CpuBus& bus, mmu::Mmu& mmu, EventBus* sharedEvents);
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  CpuBus& bus_;
+  mmu::Mmu& mmu_;
+
+  // Debug registers ([386PRM] 12.2; DR4/DR5 alias DR6/DR7):
+  //   DR0-DR3  the linear addresses of four breakpoints
+  //   DR6      bits 0-3 B0-B3: that breakpoint's condition was met; bit 14 BS: single step
+  //   DR7      bits 2n, 2n+1: L and G enables of DRn; bits 16+4n-17+4n R/W (00 execute,
+  //            01 write, 11 read or write, 10 undefined: never met); bits 18+4n-19+4n LEN
+  //            (00 one byte, 01 two, 11 four; the address is aligned to it, an execute
+  //            breakpoint has LEN 00)
+  // An execute breakpoint faults before the instruction (EIP on it) unless EFLAGS.RF is set;
+  // a data breakpoint traps after the instruction that touched it (EIP after it). Both are
+  // #DB, vector 1. The checks cost nothing while DR7 arms none: armed execute breakpoints put
+  // the CPU on its one-instruction path (kAttDebug), armed data breakpoints keep their pages out
+  // of the MMU's host shortcuts (Mmu::setSlowDataPages), so that every access to those pages
+  // comes through readLinear / prepareWrite, where noteData compares it.
+  static constexpr uint32_t kAttDebug = 128;
+  // A debugger's data watches (gdb's rwatch and awatch), on the same path but never seen by the
+  // guest: a hit only notes the watch (Cpu::takeWatchHit).
+  struct DataWatch {
+    uint32_t address = 0, length = 0;
+    bool writesOnly = false;  // reads are not reported (an access watch reports both)
+    bool readsOnly = false;   // writes are not reported (a read watch)
+  };
+  std::vector<DataWatch> dataWatches_;
+  bool dataChecks_ = false;  // debugData_ or dataWatches_: noteData has work
+  std::optional<uint32_t> watchHit_;
+  std::vector<uint32_t> slowPages_;  // what the MMU was last told (updateDebug)
+  void updateDebug();  // after DR7 or the watches change: the masks, the MMU's slow pages
+  void noteData(uint32_t linear, unsigned size, bool read, bool write);
+  uint8_t executeBreakpoint(uint32_t linear) const;  // B0-B3 of the armed ones at `linear`
+  uint8_t processor_ = 0;      // this processor's number and initial APIC ID (docs/smp.md)
+  bool haltSkipsTime_ = true;  // HLT moves the cycle counter to the run's deadline
+
   bool stopOnUnsupported_ = false;  // #UD by default, as hardware
 
   // Fetch: the linear page EIP is in (its host mapping is Cpu's fetchHost_); invalid after every
@@ -460,6 +467,17 @@ class Cpu final : public ContextSource, private Core {
   uint64_t instructions() const { return icount_; }
   // Returns to CPL 3 (IRET or far RET to an outer level): whether the guest has run user code.
   uint64_t userEntries() const { return userEntries_; }
+
+  // Snapshots (docs/debug.md): the state above. setState drops the decoded code (which is not
+  // state) and re-arms the debug registers; the MMU's own state is restored by the caller, after
+  // dropDecodedCode and before setState.
+  using State = CoreState;
+  State state() const {
+    State s = *this;
+    s.fetchPage = fetchLin_;
+    return s;
+  }
+  void setState(const State& s);
 
   // ---- Running ------------------------------------------------------------------------------
   // The interrupt controller's INTR line. When it is high and IF=1, the CPU acknowledges

@@ -124,7 +124,70 @@ constexpr uint64_t kQuiet = devices::kCpuHz;             // 1 s
 constexpr uint64_t kInterruptGap = devices::kCpuHz / 2;  // 0.5 s: xv6 ticks every 0.3 s
 }  // namespace pacing
 
-class Machine final : public CpuBus {
+// The Machine's own part of a snapshot: where the running slice stands, the halt test, the
+// pacing of the script, the A20 gate, the counts for the summary, the turns of the processors.
+struct MachineState {
+  uint64_t sliceEnd_ = ~uint64_t{0};  // the deadline the running slice was given
+  bool sliceOpen_ = false;    // a run stopped inside the slice, which the next run goes on with
+  uint64_t sliceDue_ = 0;     // ... and the deadline it has
+  uint64_t sliceDevice_ = 0;  // the devices' next deadline when it began
+  bool sliceCut_ = false;     // checkSlice ended the slice early
+  // haltIsFinal: the instruction count the halt began at (none: ~0), the cycle by which every
+  // timer armed then has expired, and how many such rounds passed with no interrupt.
+  uint64_t haltInstructions_ = ~uint64_t{0}, haltHorizon_ = 0;
+  unsigned haltRounds_ = 0;
+  uint64_t lastDraw_ = 0;                      // drawScreen: the cycle of the last frame
+  std::vector<uint8_t> shownScreen_;           // ... the characters and attributes it showed
+  uint16_t shownCursor_ = 0xFFFF;              // ... and the cursor
+  uint64_t scriptReleased_ = 0;                // the cycle the last line was let go
+  bool sawIdleHalt_ = false;                   // the guest has idled in HLT with interrupts on
+  uint64_t cr3Writes_ = 0, lastCr3Write_ = 0;  // MOV CR3 count and when it last changed
+  bool ignne_ = false;                         // IGNNE#: port F0h written since FERR# was asserted
+  uint32_t a20Mask_ = ~(1u << 20);
+  bool resetRequested_ = false;
+  uint64_t unassignedMemory_ = 0;
+  uint32_t firstUnassigned_ = 0;
+  unsigned current_ = 0;
+  std::vector<bool> waitingForStartup_;  // an AP before its STARTUP IPI
+  std::vector<uint64_t> turns_;
+  ScheduleRandom schedule_{0};
+  uint64_t lastTick_ = 0;  // runTurns: the guest time the devices were last ticked
+  unsigned turnCpu_ = 0;   // runTurns: the processor of the last turn, and what is left of it
+  uint64_t turnLeft_ = 0;
+};
+
+// A snapshot of the whole machine (docs/debug.md): every processor and MMU, RAM, every device,
+// the Machine's own state; everything a run from it needs to go on exactly as the run it was
+// taken from went on. Made by Machine::saveState, given back by Machine::restoreState to the same
+// machine or to another built from the same configuration. Plain values: no pointer into a
+// machine (RAM frames are shared with the snapshot before, read-only).
+struct MachineSnapshot {
+  uint64_t instructions = 0, cycles = 0;  // where it was taken
+  std::vector<CoreState> cpus;
+  std::vector<mmu::Mmu::State> mmus;
+  devices::Ram::Image ram;
+  uint64_t clock = 0;
+  devices::PicPair::State pic;
+  devices::Pit8254::State pit;
+  devices::Uart16550::State com1;
+  devices::AtaChannel::State ata;
+  std::vector<devices::Disk::State> disks;
+  devices::Kbc8042::State kbc;
+  devices::Cmos::State cmos;
+  devices::Cga::State cga;
+  devices::DebugPorts::State debug;
+  devices::FwCfg::State fwcfg;
+  devices::IoApic::State ioapic;
+  devices::ApicBus::State apics;
+  devices::InterruptRouter::State router;
+  devices::PortBus::State ports;
+  std::optional<devices::ScriptSource::State> script;
+  MachineState machine;
+  // Host memory it holds of its own: RAM frames it copied (the others are shared) and the rest.
+  size_t ownBytes() const;
+};
+
+class Machine final : public CpuBus, private MachineState {
  public:
   // Builds the machine and loads its images; nullptr and a one-line `error` if an option (the TLB
   // geometry too) or an image is bad. Never throws for either.
@@ -206,6 +269,14 @@ class Machine final : public CpuBus {
     return true;
   }
 
+  // Snapshots (docs/debug.md). saveState at an instruction boundary between runs; `previous`
+  // (a snapshot of this run, usually the last) lets unchanged RAM frames be shared. restoreState
+  // puts this machine where the snapshot was taken, the decoded code dropped: the next run() goes
+  // on exactly as the run after the snapshot did. The console, the input source's kind and the
+  // disks' files are the machine's own and stay.
+  std::shared_ptr<const MachineSnapshot> saveState(const MachineSnapshot* previous = nullptr) const;
+  void restoreState(const MachineSnapshot& s);
+
   // Accesses to addresses with nothing behind them: count and the first one (run summary).
   uint64_t unassignedMemory() const { return unassignedMemory_; }
   uint32_t firstUnassignedMemory() const { return firstUnassigned_; }
@@ -257,29 +328,14 @@ class Machine final : public CpuBus {
   // text_display.cpp
   void drawScreen(bool force);  // --display text
 
-  uint64_t sliceEnd_ = ~uint64_t{0};  // the deadline the running slice was given
-  bool sliceOpen_ = false;    // a run stopped inside the slice, which the next run goes on with
-  uint64_t sliceDue_ = 0;     // ... and the deadline it has
-  uint64_t sliceDevice_ = 0;  // the devices' next deadline when it began
-  bool sliceCut_ = false;     // checkSlice ended the slice early
-  // haltIsFinal: the instruction count the halt began at (none: ~0), the cycle by which every
-  // timer armed then has expired, and how many such rounds passed with no interrupt.
-  uint64_t haltInstructions_ = ~uint64_t{0}, haltHorizon_ = 0;
-  unsigned haltRounds_ = 0;
   bool displayText_ = false;
-  uint64_t lastDraw_ = 0;             // drawScreen: the cycle of the last frame
-  std::vector<uint8_t> shownScreen_;  // ... the characters and attributes it showed
-  uint16_t shownCursor_ = 0xFFFF;     // ... and the cursor
 
   devices::Clock clock_;
   devices::Ram ram_;
   std::unique_ptr<devices::FileSink> stdoutSink_;
   devices::ByteSink* console_;
   std::unique_ptr<devices::ByteSource> input_;
-  devices::ScriptSource* script_ = nullptr;    // input_ when it is a paced script
-  uint64_t scriptReleased_ = 0;                // the cycle the last line was let go
-  bool sawIdleHalt_ = false;                   // the guest has idled in HLT with interrupts on
-  uint64_t cr3Writes_ = 0, lastCr3Write_ = 0;  // MOV CR3 count and when it last changed
+  devices::ScriptSource* script_ = nullptr;                    // input_ when it is a paced script
   std::unique_ptr<devices::TerminalSource> keyboardTerminal_;  // --terminal keyboard
   devices::PortBus ports_;
   devices::MmioMap mmio_;
@@ -287,7 +343,6 @@ class Machine final : public CpuBus {
   devices::IoApic ioapic_;
   devices::PicPair pic_;
   devices::InterruptRouter router_;
-  bool ignne_ = false;  // IGNNE#: port F0h written since FERR# was asserted
   devices::Pit8254 pit_;
   devices::Uart16550 com1_;
   devices::AtaChannel ata_;
@@ -297,10 +352,6 @@ class Machine final : public CpuBus {
   devices::DebugPorts debug_;
   devices::FwCfg fwcfg_;
   std::vector<uint8_t> userRom_;  // --bios: also at the top of the 4 GB space
-  uint32_t a20Mask_ = ~(1u << 20);
-  bool resetRequested_ = false;
-  uint64_t unassignedMemory_ = 0;
-  uint32_t firstUnassigned_ = 0;
   devices::ApicBus apics_;
   mmu::MmuPeers mmuPeers_;
   std::vector<std::unique_ptr<mmu::Mmu>> mmus_;  // one per processor
@@ -309,14 +360,7 @@ class Machine final : public CpuBus {
   Cpu* cpu_ = nullptr;
   Cpu* cur_ = nullptr;  // the processor running (cpu()), and its MMU
   mmu::Mmu* curMmu_ = nullptr;
-  unsigned current_ = 0;
-  std::vector<bool> waitingForStartup_;  // an AP before its STARTUP IPI
-  std::vector<uint64_t> turns_;
-  ScheduleRandom schedule_{0};
   unsigned quantum_ = 50;
-  uint64_t lastTick_ = 0;  // runTurns: the guest time the devices were last ticked
-  unsigned turnCpu_ = 0;   // runTurns: the processor of the last turn, and what is left of it
-  uint64_t turnLeft_ = 0;
 };
 
 }  // namespace emu

@@ -672,6 +672,39 @@ bool Run::writeLinear(uint32_t cr3, uint32_t va, const std::vector<uint8_t>& byt
   return true;
 }
 
+std::shared_ptr<const Snapshot> Run::saveState(const Snapshot* previous) const {
+  auto s = std::make_shared<Snapshot>();
+  s->machine = machine_->saveState(previous != nullptr ? previous->machine.get() : nullptr);
+  s->tracer = tracer_->state();
+  s->info = info_;
+  s->end = end_;
+  s->faults = faults_;
+  s->consoleTail = consoleTail_;
+  s->line = line_;
+  s->lastLine = lastLine_;
+  if (idle_) s->idle = idle_->state();
+  if (stuck_) s->stuck = stuck_->state();
+  s->pieceEnd = pieceEnd_;
+  s->activity = activity_;
+  return s;
+}
+
+void Run::restoreState(const Snapshot& s) {
+  machine_->restoreState(*s.machine);
+  tracer_->setState(s.tracer);
+  info_ = s.info;
+  end_ = s.end;
+  faults_ = s.faults;
+  consoleTail_ = s.consoleTail;
+  line_ = s.line;
+  lastLine_ = s.lastLine;
+  if (idle_ && s.idle) idle_->setState(*s.idle);
+  if (stuck_ && s.stuck) stuck_->setState(*s.stuck);
+  pieceEnd_ = s.pieceEnd;
+  activity_ = s.activity;
+  updateInstructionEvents();
+}
+
 std::string Run::summary(double hostSeconds) const {
   const emu::Machine& m = *machine_;
   trace::MachineExtras x;

@@ -146,6 +146,23 @@ struct Stop {
 bool loadGuestNames(const emu::MachineConfig& machine, const std::vector<std::string>& symbolFiles,
                     trace::SymbolTable& symbols, trace::Programs& programs, std::string& error);
 
+// A snapshot of a run (docs/debug.md): the machine's, and what the run and its tracer know that a
+// run from here would otherwise know differently (the counters, the faults not yet resolved,
+// the address spaces and processes, the end, the idle and stuck tests, the console's last line).
+struct Snapshot {
+  std::shared_ptr<const emu::MachineSnapshot> machine;
+  trace::Tracer::State tracer;
+  trace::GuestInfo info;
+  std::optional<Stop> end;
+  uint64_t faults = 0;
+  std::string consoleTail, line, lastLine;
+  std::optional<InputIdleState> idle;
+  std::optional<StuckGuestState> stuck;
+  uint64_t pieceEnd = 0, activity = 0;
+  uint64_t instructions() const { return machine->instructions; }
+  uint64_t cycles() const { return machine->cycles; }
+};
+
 class Run final : private emu::Observer, private devices::ByteSink {
  public:
   // Builds the machine and loads its images and the names; nullptr and a one-line `error` if
@@ -247,6 +264,14 @@ class Run final : private emu::Observer, private devices::ByteSink {
   // from those bytes is dropped. False, writing nothing, where a page would fault or is not RAM.
   bool writePhysical(uint32_t pa, const std::vector<uint8_t>& bytes);
   bool writeLinear(uint32_t cr3, uint32_t va, const std::vector<uint8_t>& bytes);
+
+  // Snapshots (docs/debug.md), between runs: saveState takes one here (`previous`, one of this
+  // run's, shares the RAM frames that did not change since); restoreState puts this run where a
+  // snapshot of it, or of a run of the same configuration, was taken. The armed condition, the
+  // breakpoints, the observers and the sinks stay as they are: what runs after a restore is the
+  // run that came after the snapshot, seen by whoever looks now.
+  std::shared_ptr<const Snapshot> saveState(const Snapshot* previous = nullptr) const;
+  void restoreState(const Snapshot& s);
 
   // The run summary, one fact a line (--stats). `hostSeconds` < 0 leaves out the host speed.
   std::string summary(double hostSeconds) const;

@@ -64,9 +64,63 @@ struct Process {
   EventCounters counters;      // what happened in it (RunCounters for the whole run)
 };
 
-class Tracer final : public emu::Observer {
- public:
+// What a snapshot of the run holds of the tracer (docs/debug.md): its counters, the recent
+// records, the faults not yet resolved, the address spaces, processes and forks it follows.
+struct TracerState {
   static constexpr unsigned kRecent = 32;
+  struct Pending {
+    Record fault;
+    uint32_t leafBefore;  // PTE (or 4 MB PDE) the fault saw
+  };
+  struct OpenCall {
+    uint32_t number = 0, returnEip = 0;
+    uint8_t vector = 0;
+  };
+  struct LastFault {
+    uint32_t eip = 0, cr2 = 0, count = 0;
+  };
+  // What the tracer follows in each address space, by asid (beside processes_).
+  struct SpaceState {
+    LastFault lastFault;
+    std::optional<OpenCall> call;  // the system call not yet returned
+    bool callAnyEip = false;       // an exec's call: it returns wherever the new program starts
+    bool enteredUser = false;      // has returned to user mode
+    uint32_t lastUserEip = 0;      // where user mode last entered the kernel (trap or call)
+    std::optional<OpenCall> forkReturn;  // a fork's child: its first return to user mode
+    std::vector<uint32_t> userTables;    // the page-table frames of its user PDEs (0: none)
+  };
+  // A fork whose child has not appeared yet.
+  struct Fork {
+    uint32_t parent;
+    OpenCall call;
+  };
+  // The kernel's process table entry for a page directory (read through probes).
+  struct KernelProc {
+    int32_t pid = -1;
+    int32_t parentPid = -1;
+    std::string name;
+  };
+
+  RunCounters counters_;
+  std::array<Record, kRecent> ring_;
+  uint64_t ringCount_ = 0;
+  std::vector<Pending> pending_;
+  std::vector<Process> processes_;           // by asid - 1
+  std::vector<SpaceState> spaces_;           // by asid - 1
+  std::map<uint32_t, uint32_t> liveSpaces_;  // page-directory base -> its asid now
+  std::vector<Fork> forks_;                  // forks whose child has not appeared, oldest first
+  std::vector<uint8_t> procBuffer_;          // the kernel's process table, as last read
+  bool procTable_ = false;                   // the kernel's symbols name its process table
+  bool syscallTableRead_ = false;
+};
+
+class Tracer final : public emu::Observer, private TracerState {
+ public:
+  static constexpr unsigned kRecent = TracerState::kRecent;
+  // Snapshots (docs/debug.md): the state above; the sinks, filters and symbols stay.
+  using State = TracerState;
+  const State& state() const { return *this; }
+  void setState(const State& s) { static_cast<State&>(*this) = s; }
 
   // The tracer observes `events` (whose context says where the machine is) and reads
   // instruction bytes and page tables through the MMU's side-effect-free probes and `mem`'s
@@ -131,39 +185,6 @@ class Tracer final : public emu::Observer {
   void onMissingFlush(const mmu::MissingFlush& e) override;
 
  private:
-  struct Pending {
-    Record fault;
-    uint32_t leafBefore;  // PTE (or 4 MB PDE) the fault saw
-  };
-  struct OpenCall {
-    uint32_t number = 0, returnEip = 0;
-    uint8_t vector = 0;
-  };
-  struct LastFault {
-    uint32_t eip = 0, cr2 = 0, count = 0;
-  };
-  // What the tracer follows in each address space, by asid (beside processes_).
-  struct SpaceState {
-    LastFault lastFault;
-    std::optional<OpenCall> call;  // the system call not yet returned
-    bool callAnyEip = false;       // an exec's call: it returns wherever the new program starts
-    bool enteredUser = false;      // has returned to user mode
-    uint32_t lastUserEip = 0;      // where user mode last entered the kernel (trap or call)
-    std::optional<OpenCall> forkReturn;  // a fork's child: its first return to user mode
-    std::vector<uint32_t> userTables;    // the page-table frames of its user PDEs (0: none)
-  };
-  // A fork whose child has not appeared yet.
-  struct Fork {
-    uint32_t parent;
-    OpenCall call;
-  };
-  // The kernel's process table entry for a page directory (read through probes).
-  struct KernelProc {
-    int32_t pid = -1;
-    int32_t parentPid = -1;
-    std::string name;
-  };
-
   Record start(Kind kind);          // context, instruction bytes
   void readInstruction(Record& r);  // bytes at CS:EIP through a side-effect-free probe
   void emit(const Record& r);       // ring, filter, sink
@@ -203,20 +224,9 @@ class Tracer final : public emu::Observer {
   uint32_t kinds_ = 0;  // the union of the sinks' kinds
   uint32_t ringKinds_;
   bool attached_ = false, finished_ = false;
-  RunCounters counters_;
-  std::array<Record, kRecent> ring_;
-  uint64_t ringCount_ = 0;
-  std::vector<Pending> pending_;
-  std::vector<Process> processes_;           // by asid - 1
-  std::vector<SpaceState> spaces_;           // by asid - 1
-  std::map<uint32_t, uint32_t> liveSpaces_;  // page-directory base -> its asid now
-  std::vector<Fork> forks_;                  // forks whose child has not appeared, oldest first
-  std::vector<uint8_t> procBuffer_;          // the kernel's process table, as last read
-  bool procTable_ = false;                   // the kernel's symbols name its process table
   GuestInfo* info_ = nullptr;
   const SymbolTable* symbols_ = nullptr;
   const Programs* programs_ = nullptr;
-  bool syscallTableRead_ = false;
 };
 
 }  // namespace trace
