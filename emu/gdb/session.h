@@ -77,8 +77,22 @@ class Stub final : private emu::Observer, private trace::Sink {
   const run::Run& current() const { return replay_ ? *replay_ : main_; }
   void useRun(run::Run* r);  // moves breakpoints, watches and sinks onto `r`
   void install();            // the current run's breakpoints and instruction events
-  // A replay of the run from its start to the first boundary with `instructions` retired.
+  // A replay of the run to the first boundary with `instructions` retired: a run of the same
+  // configuration restored to the last snapshot before it (or from the start), then run on.
   std::unique_ptr<run::Run> replayTo(uint64_t instructions, std::string& error);
+  // Snapshots of the main run, taken as it runs forward every `snapshotEvery_` instructions
+  // (docs/debug.md, "Snapshots"); when they hold more than kSnapshotBytes of their own, every
+  // other one goes and the interval doubles.
+  static constexpr uint64_t kSnapshotInterval = 2'000'000;
+  static constexpr size_t kSnapshotBytes = size_t{256} << 20;
+  std::vector<std::shared_ptr<const run::Snapshot>> snaps_;
+  uint64_t snapshotEvery_ = kSnapshotInterval;
+  void takeSnapshot();
+  // The last snapshot strictly before (instructions, cycles); nullptr: the start.
+  const run::Snapshot* snapshotBefore(uint64_t instructions, uint64_t cycles) const;
+  // A Ctrl-C from gdb while a replay runs (its poll): the reverse command is abandoned.
+  bool interrupted_ = false;
+  run::Run::Poll replayPoll();
   std::optional<std::string> reverseRefusal() const;
   // reverse-continue: the stops (breakpoints, watchpoints, catchpoints) a replay from the start
   // makes strictly before instruction count `n` and cycle `c`, counted; with `upTo` > 0 the
@@ -86,8 +100,10 @@ class Stub final : private emu::Observer, private trace::Sink {
   struct Position {
     uint64_t instructions = 0, cycles = 0;
   };
+  // `atTarget`: a stop exactly at the target counts too (a search that ends where a later
+  // snapshot begins, whose own search does not see a stop where it starts).
   std::optional<uint64_t> replayStops(run::Run& r, Position target, uint64_t upTo,
-                                      std::string& error);
+                                      std::string& error, bool atTarget = false);
   std::string reverseContinue();
 
   // emu::Observer: watchpoints after each instruction.

@@ -599,8 +599,23 @@ std::string Stub::resume(bool step) {
         if (step) return stopReply(s);
         continue;
       }
-    } else {
+    } else if (step || reverseRefusal()) {
       s = step ? r.step() : r.run();
+    } else {
+      // Forward on the main run, a snapshot at every multiple of the interval on the way (a stop
+      // there changes nothing in the run: docs/debug.md, "What a breakpoint changes").
+      for (;;) {
+        uint64_t next = (r.instructions() / snapshotEvery_ + 1) * snapshotEvery_;
+        std::optional<run::Stop> piece = r.run(run::Until::instructions(next), error);
+        if (!piece) {
+          s = r.run();
+          break;
+        }
+        s = *piece;
+        if (s.kind != run::StopKind::kReached || why_ != Why::kNone || r.instructions() != next)
+          break;
+        takeSnapshot();
+      }
     }
     return stopReply(s);
   }
@@ -622,15 +637,60 @@ std::optional<std::string> Stub::reverseRefusal() const {
   return std::nullopt;
 }
 
+void Stub::takeSnapshot() {
+  snaps_.push_back(main_.saveState(snaps_.empty() ? nullptr : snaps_.back().get()));
+  size_t bytes = 0;
+  for (const auto& s : snaps_) bytes += s->machine->ownBytes();
+  if (bytes <= kSnapshotBytes || snaps_.size() < 2) return;
+  // Thinned: every other one from the oldest goes (the last stays), the interval doubles. The
+  // RAM frames a dropped one shares with the one after it stay with that one.
+  std::vector<std::shared_ptr<const run::Snapshot>> kept;
+  for (size_t i = 0; i < snaps_.size(); ++i) {
+    if (i % 2 == 1 || i + 1 == snaps_.size()) kept.push_back(snaps_[i]);
+  }
+  snaps_ = std::move(kept);
+  snapshotEvery_ *= 2;
+}
+
+const run::Snapshot* Stub::snapshotBefore(uint64_t instructions, uint64_t cycles) const {
+  const run::Snapshot* best = nullptr;
+  for (const auto& s : snaps_) {
+    bool before = s->instructions() < instructions ||
+                  (s->instructions() == instructions && s->cycles() < cycles);
+    if (before && (best == nullptr || s->instructions() > best->instructions())) best = s.get();
+  }
+  return best;
+}
+
+run::Run::Poll Stub::replayPoll() {
+  return [this]() -> std::optional<std::string> {
+    if (conn_ == nullptr) return std::nullopt;
+    conn_->fill(0);
+    if (conn_->takeInterrupt() || conn_->closed()) {
+      interrupted_ = true;
+      return std::string("interrupted by gdb");
+    }
+    return std::nullopt;
+  };
+}
+
 std::unique_ptr<run::Run> Stub::replayTo(uint64_t instructions, std::string& error) {
   run::Config config = main_.config();
   config.machine.console = &nullSink;
   std::unique_ptr<run::Run> r = run::Run::create(config, error);
   if (!r) return nullptr;
   r->stopWhenStuck(main_.stuckCycles());  // the same pieces as the first run
-  if (instructions > 0) {
+  // A snapshot at the count itself is the first boundary with it (taken at a count).
+  if (const run::Snapshot* s = snapshotBefore(instructions + 1, 0)) r->restoreState(*s);
+  if (r->instructions() < instructions) {
+    r->setPoll(replayPoll());
     std::optional<run::Stop> s = r->run(run::Until::instructions(instructions), error);
+    r->setPoll(nullptr);
     if (!s) return nullptr;
+    if (interrupted_) {
+      error = "interrupted by gdb";
+      return nullptr;
+    }
   }
   return r;
 }
@@ -662,7 +722,7 @@ std::string Stub::reverse(bool step) {
 }
 
 std::optional<uint64_t> Stub::replayStops(run::Run& r, Position target, uint64_t upTo,
-                                          std::string& error) {
+                                          std::string& error, bool atTarget) {
   uint64_t stops = 0;
   for (;;) {
     why_ = Why::kNone;
@@ -678,13 +738,17 @@ std::optional<uint64_t> Stub::replayStops(run::Run& r, Position target, uint64_t
       return stops;
     }
     if (!s) return std::nullopt;
+    if (interrupted_) {
+      error = "interrupted by gdb";
+      return std::nullopt;
+    }
     bool before = r.instructions() < target.instructions ||
                   (r.instructions() == target.instructions && r.cycles() < target.cycles);
     bool here = r.instructions() == target.instructions && r.cycles() == target.cycles;
     bool hit = why_ == Why::kWatch || why_ == Why::kCatch || s->kind == run::StopKind::kBreakpoint;
     // Going backward from just after a write crosses it: a watchpoint that stopped here is the
     // stop before here (it lands before the instruction that wrote).
-    if (hit && (before || (here && why_ == Why::kWatch))) {
+    if (hit && (before || (here && (atTarget || why_ == Why::kWatch)))) {
       if (++stops == upTo) return stops;
       continue;
     }
@@ -700,95 +764,124 @@ std::string Stub::reverseContinue() {
     say("xray86: " + *why + "\n");
     return "E01";
   }
-  // Two replays from the start with the same stops: the first counts the stops before here,
-  // the second stops at the last of them. The stops cut the machine's slices where the first
-  // run's did not, so the first replay must also come back to exactly this point: it is the
-  // check that it went the same way.
+  // The last stop before here, searched backward one stretch at a time: from the last snapshot
+  // before here up to here, then from the one before it up to that snapshot, and so on to the
+  // start, each a replay with the same stops counted (the stops cut the machine's slices where the
+  // first run's did not, so the first replay must also come back to exactly this point: it is
+  // the check that it went the same way). The stop found is then landed on by a replay to its
+  // position.
   run::Run& from = current();
   Position here{from.instructions(), from.cycles()};
   std::string error;
-  std::unique_ptr<run::Run> search = replayTo(0, error);
-  uint64_t count = 0;
-  bool counted = false, same = false;
+  interrupted_ = false;
+  Position end = here;
+  bool first = true, found = false, failed = false;
   Why lastWhy = Why::kNone;
   uint32_t lastEip = 0, lastWatch = 0;
   char lastKind = '2';
+  std::optional<trace::Record> lastCaught;
   Position last;
-  if (search) {
+  for (;;) {
+    const run::Snapshot* start = snapshotBefore(end.instructions, end.cycles);
+    std::unique_ptr<run::Run> search = replayTo(0, error);
+    if (!search) {
+      failed = true;
+      break;
+    }
+    if (start != nullptr) search->restoreState(*start);
     useRun(nullptr);
     searching_ = true;
     useRun(search.get());
-    // The last stop's kind and position, seen by counting again with every stop noted.
+    search->setPoll(replayPoll());
+    bool counted = false;
     for (;;) {
-      std::optional<uint64_t> one = replayStops(*search, here, 1, error);
+      std::optional<uint64_t> one = replayStops(*search, end, 1, error, !first);
       if (!one) break;
       if (*one == 0) {
         counted = true;
         break;
       }
-      ++count;
+      found = true;
       lastWhy = why_;
       lastEip = watchEip_;
       lastWatch = watchHit_;
       lastKind = watchKind_;
+      lastCaught = caught_;
       last = Position{search->instructions(), search->cycles()};
     }
-    same = counted && samePlace(*search, from);
+    bool same = !first || (counted && samePlace(*search, from));
+    search->setPoll(nullptr);
     useRun(nullptr);
     search.reset();
-  }
-  if (!counted || !same) {
-    searching_ = false;
-    useRun(&current());
-    if (counted && !same) {
-      error =
-          "the replay did not come back to this point (the stops cut the machine's time "
-          "slices differently: docs/debug.md)";
+    if (!counted || !same) {
+      if (counted && !same) {
+        error =
+            "the replay did not come back to this point (the stops cut the machine's time "
+            "slices differently: docs/debug.md)";
+      }
+      failed = true;
+      break;
     }
-    say("xray86: " + error + "\n");
-    return "E01";
-  }
-  std::unique_ptr<run::Run> r = replayTo(0, error);
-  if (!r) {
-    searching_ = false;
-    useRun(&current());
-    say("xray86: " + error + "\n");
-    return "E01";
-  }
-  useRun(r.get());
-  run::Stop stop;
-  stop.kind = run::StopKind::kRequested;
-  bool begin = count == 0;
-  if (!begin && lastWhy == Why::kWatch && last.instructions > 0) {
-    // A watchpoint going backward lands before the instruction that wrote: the boundary with
-    // one instruction fewer, when that is where the writer starts (no interrupt between).
-    if (count > 1 && !replayStops(*r, last, count - 1, error)) r.reset();
-    if (r && r->instructions() < last.instructions - 1 &&
-        !r->run(run::Until::instructions(last.instructions - 1), error)) {
-      r.reset();
-    }
-    if (r && r->machine().cpu().eip() != lastEip) {
-      if (!r->run(run::Until::instructions(last.instructions), error)) r.reset();
-    }
-    why_ = Why::kWatch;
-    watchHit_ = lastWatch;
-    watchKind_ = lastKind;
-  } else if (!begin) {
-    if (replayStops(*r, here, count, error) != count) r.reset();
-    if (r && lastWhy == Why::kNone) stop.kind = run::StopKind::kBreakpoint;
+    if (found || start == nullptr) break;
+    end = Position{start->instructions(), start->cycles()};
+    first = false;
   }
   searching_ = false;
+  if (failed) {
+    useRun(&current());
+    if (interrupted_) {
+      interrupted_ = false;
+      why_ = Why::kInterrupt;
+      return lastStop_ = "T02thread:1;";
+    }
+    say("xray86: " + error + "\n");
+    return "E01";
+  }
+  // Landing. A watchpoint going backward lands before the instruction that wrote: the boundary
+  // with one instruction fewer, when that is where the writer starts (no interrupt between).
+  std::unique_ptr<run::Run> r;
+  run::Stop stop;
+  stop.kind = run::StopKind::kRequested;
+  if (!found) {
+    r = replayTo(0, error);
+  } else if (lastWhy == Why::kWatch && last.instructions > 0) {
+    r = replayTo(last.instructions - 1, error);
+    if (r && r->machine().cpu().eip() != lastEip) r = replayTo(last.instructions, error);
+  } else {
+    r = replayTo(last.instructions, error);
+    if (r && r->cycles() < last.cycles && !r->run(run::Until::cycles(last.cycles), error)) {
+      r.reset();
+    }
+    if (r && (r->instructions() != last.instructions || r->cycles() != last.cycles)) {
+      error = "the replay went astray";
+      r.reset();
+    }
+  }
   if (!r) {
     useRun(&current());
+    if (interrupted_) {
+      interrupted_ = false;
+      why_ = Why::kInterrupt;
+      return lastStop_ = "T02thread:1;";
+    }
     say("xray86: " + (error.empty() ? std::string("the replay went astray") : error) + "\n");
     return "E01";
   }
   useRun(nullptr);
   replay_ = std::move(r);
   useRun(replay_.get());
-  if (begin) {
+  if (!found) {
     why_ = Why::kNone;
     return lastStop_ = "T05replaylog:begin;thread:1;";
+  }
+  why_ = lastWhy;
+  if (lastWhy == Why::kWatch) {
+    watchHit_ = lastWatch;
+    watchKind_ = lastKind;
+  } else if (lastWhy == Why::kCatch) {
+    caught_ = lastCaught;
+  } else {
+    stop.kind = run::StopKind::kBreakpoint;
   }
   return stopReply(stop);
 }
