@@ -81,7 +81,9 @@ exact_run)
   # (so timer interrupts land where the one-instruction-at-a-time path puts them); a change that
   # alters the guest or the trace's format must regenerate them from a build whose CPU is
   # unchanged. They were last regenerated when the guest kernel learned to start several CPUs
-  # (this CPU and its interpreter unchanged).
+  # (this CPU and its interpreter unchanged); the TLB hit counts since, when building a decoded
+  # block stopped counting a TLB hit of its own (the instruction fetches count theirs as before;
+  # the trace and every other line unchanged).
   fingerprint() {  # NAME ARGS...: the run's summary lines and its trace's SHA-256
     name=$1
     shift
