@@ -97,6 +97,19 @@ Ram::Image Ram::save(const Image* previous) const {
         continue;
       }
     }
+    // A frame of one byte repeated (zeroed memory, a kernel's junk fill of freed pages) shares
+    // the one copy of that frame every image has.
+    if (std::all_of(p + 1, p + 4096, [p](uint8_t b) { return b == p[0]; })) {
+      static std::array<std::shared_ptr<const Frame>, 256> uniform;
+      std::shared_ptr<const Frame>& u = uniform[p[0]];
+      if (!u) {
+        auto frame = std::make_shared<Frame>();
+        frame->fill(p[0]);
+        u = std::move(frame);
+      }
+      image.frames[f] = u;
+      continue;
+    }
     auto copy = std::make_shared<Frame>();
     std::memcpy(copy->data(), p, 4096);
     image.frames[f] = std::move(copy);

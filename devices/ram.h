@@ -40,7 +40,8 @@ class Ram {
   // Snapshots (docs/debug.md): the contents, one 4 KB frame at a time. A frame the host never
   // backed (never touched) is held as nothing; a frame equal to the same frame of the image
   // before (`previous`, the last snapshot) shares its copy, so a snapshot costs the frames the
-  // guest wrote since the one before. restore() writes back the frames that differ.
+  // guest wrote since the one before; a frame of one byte repeated shares the one such frame of
+  // every image. restore() writes back the frames that differ.
   using Frame = std::array<uint8_t, 4096>;
   struct Image {
     std::vector<std::shared_ptr<const Frame>> frames;  // nullptr: zero
