@@ -268,7 +268,7 @@ def errors():
         "-m 64": "-m is QEMU's: use --mem MB",
         "-nographic": "-nographic is QEMU's: not needed: the console is on standard output, and "
                       "no window opens unless --view",
-        "-smp 2": "-smp is QEMU's: xray86 emulates one CPU",
+        "-smp 2": "-smp is QEMU's: use --smp N (-smp 2 is --smp 2; docs/smp.md)",
     }
     for args, answer in qemu.items():
         check("qemu" + args.split()[0], ["--kernel", boot("mb_kernel.elf"), *args.split()], 2,
