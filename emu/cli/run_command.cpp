@@ -222,8 +222,8 @@ int runCommand(RunOptions& o) {
                         : !pc.consoleFile.empty() ? "--console-file"
                                                   : nullptr;
     if (other != nullptr) {
-      return fail(std::string("--explore runs many seeds and reports how they end; give ") +
-                  other + " to the replay line of one seed");
+      return fail(std::string("--explore runs many seeds and reports how they end; give ") + other +
+                  " to the replay line of one seed");
     }
     if (pc.config.inputFile == "-" || pc.config.terminalKeyboard) {
       return fail(
