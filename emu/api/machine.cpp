@@ -74,6 +74,7 @@ Event toEvent(const trace::Record& r) {
   e.kind = r.kind;
   e.cycle = r.ctx.cycle;
   e.instructions = r.ctx.instructions;
+  e.cpu = r.ctx.cpu;
   e.eip = r.ctx.eip;
   e.cpl = r.ctx.cpl;
   e.cr3 = r.ctx.cr3;
@@ -99,6 +100,7 @@ Event toEvent(const trace::Record& r) {
   e.writeEip = r.writeEip;
   e.atReturn = r.atReturn;
   e.useAddress = r.useAddress;
+  e.writerCpu = r.writerCpu;
   e.repeat = r.repeat;
   e.resolution = r.resolution;
   e.pteBefore = r.pteBefore;
@@ -219,6 +221,14 @@ struct Machine::Impl final : trace::Sink {
     const std::string prefix = "--trace-filter: ";
     if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
     return error;
+  }
+
+  void checkCpu(unsigned cpu) const {
+    if (cpu >= run->machine().cpuCount()) {
+      throw Error("cpu " + std::to_string(cpu) + ": the machine has " +
+                  std::to_string(run->machine().cpuCount()) + " processor" +
+                  (run->machine().cpuCount() == 1 ? "" : "s"));
+    }
   }
 
   void checkIdle(const char* what) const {
@@ -350,6 +360,9 @@ Options Options::fromArgs(const std::vector<std::string>& args) {
   o.cowBit = cowBit;
   o.until = until;
   o.labFlushRule = c.labFlushRule;
+  o.cpus = c.cpus;
+  o.smpQuantum = c.smpQuantum;
+  o.scheduleSeed = c.scheduleSeed;
   return o;
 }
 
@@ -376,6 +389,15 @@ Machine::Machine(const Options& options) : impl_(std::make_unique<Impl>(options)
   m.console = &I.console;
   m.tlb = mmu::TlbGeometry{options.tlbSets, options.tlbWays, options.splitTlb};
   m.labFlushRule = options.labFlushRule;
+  if (options.cpus < 1 || options.cpus > emu::kMaxCpus)
+    throw Error("cpus " + std::to_string(options.cpus) + ": expected 1 to " +
+                std::to_string(emu::kMaxCpus));
+  if (options.smpQuantum < 1 || options.smpQuantum > emu::kMaxSmpQuantum)
+    throw Error("smpQuantum " + std::to_string(options.smpQuantum) + ": expected 1 to " +
+                std::to_string(emu::kMaxSmpQuantum));
+  m.cpus = options.cpus;
+  m.smpQuantum = options.smpQuantum;
+  m.scheduleSeed = options.scheduleSeed;
   c.maxInstructions = options.maxInstructions;
   c.maxCycles = options.maxCycles;
   c.symbolFiles = options.symbols;
@@ -474,7 +496,20 @@ const std::optional<Event>& Machine::lastEvent() const {
 // ---- Inspection --------------------------------------------------------------------------------
 
 Registers Machine::registers() const {
-  const emu::Cpu& c = impl_->cpu();
+  return registers(impl_->machine().currentCpu());
+}
+
+unsigned Machine::cpuCount() const {
+  return impl_->machine().cpuCount();
+}
+
+unsigned Machine::currentCpu() const {
+  return impl_->machine().currentCpu();
+}
+
+Registers Machine::registers(unsigned cpu) const {
+  impl_->checkCpu(cpu);
+  const emu::Cpu& c = impl_->machine().cpu(cpu);
   Registers r{};
   r.eax = c.reg(emu::kEax);
   r.ecx = c.reg(emu::kEcx);
@@ -566,7 +601,12 @@ std::vector<Mapping> Machine::mappings(uint32_t cr3) const {
 }
 
 std::vector<TlbEntry> Machine::tlb(bool instruction) const {
-  const mmu::Tlb& t = impl_->machine().mmu().tlb(instruction);
+  return tlbOf(impl_->machine().currentCpu(), instruction);
+}
+
+std::vector<TlbEntry> Machine::tlbOf(unsigned cpu, bool instruction) const {
+  impl_->checkCpu(cpu);
+  const mmu::Tlb& t = impl_->machine().mmu(cpu).tlb(instruction);
   std::vector<TlbEntry> out;
   for (unsigned s = 0; s < t.sets(); ++s) {
     for (unsigned w = 0; w < t.ways(); ++w) {
@@ -603,7 +643,7 @@ Counters Machine::counters() const {
   const Impl& I = *impl_;
   Counters c;
   addEventCounts(c, I.run->tracer().counters());
-  addMmuStats(c, I.machine().mmu().stats());
+  addMmuStats(c, I.machine().mmuStats());  // every processor's MMU
   c.instructions = I.run->instructions();
   c.cycles = I.run->cycles();
   c.unassignedMemory = I.machine().unassignedMemory();
@@ -616,7 +656,9 @@ std::map<uint32_t, Counters> Machine::countersByAddressSpace() const {
   const Impl& I = *impl_;
   std::map<uint32_t, Counters> out;
   for (const auto& [cr3, t] : I.run->tracer().counters().bySpace) addEventCounts(out[cr3], t);
-  for (const auto& [cr3, s] : I.machine().mmu().statsByAddressSpace()) addMmuStats(out[cr3], s);
+  for (unsigned k = 0; k < I.machine().cpuCount(); ++k) {
+    for (const auto& [cr3, s] : I.machine().mmu(k).statsByAddressSpace()) addMmuStats(out[cr3], s);
+  }
   return out;
 }
 

@@ -229,9 +229,20 @@ int main(int argc, char** argv) {
                        "--input, --input-file, --interactive or run=\n");
           return emu::exit_status::kBadUsage;
         }
-        // A person at a terminal who asked for nothing gets the shell to type into.
-        if (!demo && !scripted && run->count("--cmdline") == 0 && isatty(STDIN_FILENO)) {
-          interactive = true;
+        if (options.explore != 0 && interactive) {
+          std::fprintf(stderr,
+                       "xray86: error: --explore types the same input into every run; "
+                       "--interactive types from the terminal\n");
+          return emu::exit_status::kBadUsage;
+        }
+        // A person at a terminal who asked for nothing gets the shell to type into (with
+        // --explore, the demo: its replay lines then ask for it).
+        if (!demo && !scripted && run->count("--cmdline") == 0) {
+          if (options.explore != 0) {
+            options.replayExtra.push_back("--demo");
+          } else if (isatty(STDIN_FILENO)) {
+            interactive = true;
+          }
         }
         useBuiltinGuest(pc.config, interactive);
       } else if (interactive) {
@@ -245,6 +256,8 @@ int main(int argc, char** argv) {
                      "--kernel, --disk or --bios\n");
         return emu::exit_status::kBadUsage;
       }
+      options.program = argv[0];
+      options.args.assign(argv + 2, argv + argc);
       return cli::runCommand(options);
     }
     if (list->parsed()) return listInstructions();

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "emu/cli/console_out.h"
+#include "emu/cli/explore.h"
 #include "emu/cli/output_file.h"
 
 namespace cli {
@@ -67,7 +68,114 @@ void addRunOptions(CLI::App& run, RunOptions& o) {
                "Read the debugger's monitor commands (info tlb, info pg, break pf, ...) from "
                "standard input at each stop: --until, a catchpoint, the end (docs/debug.md). "
                "Example: --monitor --until pf:1 < commands.txt");
+  run.add_option_function<std::string>(
+      "--explore",
+      [&o](const std::string& v) {
+        uint64_t k = 0;
+        bool ok =
+            !v.empty() && v.size() <= 5 && v.find_first_not_of("0123456789") == std::string::npos;
+        if (ok) k = std::stoull(v);
+        if (!ok || k < 1 || k > kMaxExplore) {
+          throw CLI::ValidationError("--explore " + v + ": expected a number of seeds from 1 to " +
+                                     std::to_string(kMaxExplore));
+        }
+        o.explore = k;
+      },
+      "With --smp 2 or more: run the guest once for each of this many schedule seeds (from "
+      "--schedule-seed on) and report which end differently, each with the command that replays "
+      "it (docs/smp.md; exit status 16 when they differ). Example: --smp 2 --explore 20");
 }
+
+namespace {
+
+// --explore K: K whole runs of the same configuration, seeds S to S+K-1, each console kept in
+// memory; then the report on standard output. The exit status: the runs' own when every seed
+// ends the same way, exit_status::kOutcomesDiffer when they do not.
+int explore(RunOptions& o, const run::Until& until) {
+  emu::MachineCli& pc = o.pc;
+  auto fail = [](const std::string& error) {
+    std::fprintf(stderr, "xray86: %s\n", error.c_str());
+    return emu::exit_status::kBadUsage;
+  };
+  const uint64_t first = pc.config.scheduleSeed;
+  if (o.explore - 1 > ~uint64_t{0} - first) {
+    return fail("--explore " + std::to_string(o.explore) + " from --schedule-seed " +
+                std::to_string(first) + " runs past the largest seed, 2^64-1");
+  }
+  Progress progress(!pc.quiet && isatty(fileno(stderr)));
+  catchSignals();
+  std::vector<ExploreRun> runs;
+  for (uint64_t i = 0; i < o.explore; ++i) {
+    devices::StringSink console;
+    run::Config config;
+    config.machine = pc.config;
+    config.machine.console = &console;
+    config.machine.scheduleSeed = first + i;
+    config.maxInstructions = pc.maxInstructions;
+    config.maxCycles = pc.maxCycles;
+    config.symbolFiles = o.trace.symbols;
+    config.cowBit = o.cowBit;
+    std::string error;
+    std::unique_ptr<run::Run> r = run::Run::create(config, error);
+    if (!r) return fail(error);
+    if (o.exitWhenIdle && !r->stopWhenIdle()) return fail("--exit-when-idle: no script on COM1");
+    r->stopWhenStuck(static_cast<uint64_t>(o.stuckSeconds * devices::kCpuHz));
+    r->setPoll([&]() -> std::optional<std::string> {
+      if (int sig = caughtSignal)
+        return std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM");
+      progress.update(*r);
+      return std::nullopt;
+    });
+    std::optional<run::Stop> s = r->run(until, error);
+    if (!s) return fail("--until " + error);
+    r->finish();
+    if (caughtSignal != 0 && s->kind == run::StopKind::kRequested) {
+      progress.clear();
+      std::fprintf(stderr, "xray86: --explore %s at seed %llu; %llu of %llu seeds run\n",
+                   s->message.c_str(), static_cast<unsigned long long>(first + i),
+                   static_cast<unsigned long long>(i), static_cast<unsigned long long>(o.explore));
+      return 128 + caughtSignal;
+    }
+    ExploreRun x;
+    x.seed = first + i;
+    x.status = s->status;
+    x.message = s->kind == run::StopKind::kReached ? "reached --until " + o.until : s->message;
+    if (s->kind == run::StopKind::kExited && (s->status & 1))
+      x.message += "; guest exit value " + std::to_string(s->status >> 1);
+    x.console = console.text;
+    const emu::Machine& m = r->machine();
+    const mmu::MmuStats st = m.mmuStats();
+    x.missingFlushes = st.missingFlushes;
+    x.staleUses = r->tracer().counters().staleUses;
+    for (unsigned k = 0; k < m.cpuCount(); ++k) {
+      for (const auto& rec : m.mmu(k).flushCheck().records())
+        if (rec.what.writer != rec.what.holder) ++x.shootdowns;
+    }
+    x.instructions = r->instructions();
+    x.pageFaults = st.pageFaultTotal();
+    x.flushes = st.flushes[0] + st.flushes[1] + st.flushes[2] + st.flushes[3];
+    runs.push_back(std::move(x));
+  }
+  progress.clear();
+  std::vector<Outcome> outcomes = groupOutcomes(runs);
+  std::string header = "xray86 explore: --smp " + std::to_string(pc.config.cpus) +
+                       ", --smp-quantum " + std::to_string(pc.config.smpQuantum) +
+                       ", --schedule-seed " + std::to_string(first) + " to " +
+                       std::to_string(first + o.explore - 1);
+  std::string report = formatExplore(runs, outcomes, header, [&](uint64_t seed) {
+    return replayCommand(o.program, o.args, o.replayExtra, seed);
+  });
+  std::fwrite(report.data(), 1, report.size(), stdout);
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "xray86: error: standard output could not be written in full%s%s\n",
+                 errno ? ": " : "", errno ? std::strerror(errno) : "");
+    return emu::exit_status::kOutputFailed;
+  }
+  return outcomes.size() == 1 ? runs[0].status : emu::exit_status::kOutcomesDiffer;
+}
+
+}  // namespace
 
 int runCommand(RunOptions& o) {
   emu::MachineCli& pc = o.pc;
@@ -101,6 +209,34 @@ int runCommand(RunOptions& o) {
   }
   if (o.exitWhenIdle && !pc.config.input && pc.config.inputFile.empty()) {
     return fail("--exit-when-idle needs a script to use up: --input or --input-file");
+  }
+  if (o.explore != 0) {
+    if (pc.config.cpus < 2) {
+      return fail("--explore varies the turns of several processors: give --smp 2 or more");
+    }
+    const char* other = o.gdb.port != 0           ? "--gdb"
+                        : o.view.enabled()        ? "--view and --view-png"
+                        : o.monitor               ? "--monitor"
+                        : !o.trace.kinds.empty()  ? "--trace"
+                        : o.trace.stats           ? "--stats"
+                        : !pc.consoleFile.empty() ? "--console-file"
+                                                  : nullptr;
+    if (other != nullptr) {
+      return fail(std::string("--explore runs many seeds and reports how they end; give ") + other +
+                  " to the replay line of one seed");
+    }
+    if (pc.config.inputFile == "-" || pc.config.terminalKeyboard) {
+      return fail(
+          "--explore types the same input into every run: give a script (--input or "
+          "--input-file FILE), not the terminal");
+    }
+    // No script: every run gets an empty one (never the terminal), and so does its replay.
+    if (!pc.config.input && pc.config.inputFile.empty()) {
+      pc.config.input = "";
+      o.replayExtra.push_back("--input");
+      o.replayExtra.push_back("");
+    }
+    return explore(o, until);
   }
   Progress progress(!pc.quiet && !o.view.enabled() && isatty(fileno(stderr)));
   // The console: a file, or standard output; standard error when a machine-readable trace

@@ -6,6 +6,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "emu/cli/machine_cli.h"
 #include "emu/cli/trace_output.h"
@@ -14,6 +17,9 @@
 #include "emu/view/view_cli.h"
 
 namespace cli {
+
+// --explore K: at most this many seeds in one command.
+constexpr uint64_t kMaxExplore = 1000;
 
 struct RunOptions {
   emu::MachineCli pc;                     // --kernel, --disk, ... (docs/platform.md)
@@ -25,9 +31,16 @@ struct RunOptions {
   double stuckSeconds = 30;  // --stuck-after: guest seconds with interrupts off and no I/O
   gdb::Options gdb;          // --gdb PORT, -s, -S (docs/debug.md)
   bool monitor = false;      // --monitor: gdb's monitor commands on standard input
+  uint64_t explore = 0;      // --explore K: K seeds from --schedule-seed (docs/smp.md)
+  // For --explore's replay lines: the program's name and `run`'s arguments as given, and what
+  // the replay must add to be the same run (--demo, --input '').
+  std::string program = "xray86";
+  std::vector<std::string> args;
+  std::vector<std::string> replayExtra;
 };
 
-// Adds --until, --exit-when-idle, --stuck-after and the debugger's --gdb, -s, -S, --monitor.
+// Adds --until, --exit-when-idle, --stuck-after, --explore and the debugger's --gdb, -s, -S,
+// --monitor.
 void addRunOptions(CLI::App& run, RunOptions& options);
 
 // Runs and returns the process exit status: the Stop's (emu/machine/exit_status.h), whichever

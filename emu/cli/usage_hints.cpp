@@ -27,7 +27,7 @@ constexpr std::pair<const char*, const char*> kQemu[] = {
      "--view"},
     {"-display", "use --display text (the CGA screen in the terminal) or --view (a window)"},
     {"-serial", "not needed: COM1 is standard output (or --console-file FILE)"},
-    {"-smp", "xray86 emulates one CPU"},
+    {"-smp", "use --smp N (-smp 2 is --smp 2; docs/smp.md)"},
     {"-cpu", "xray86 emulates one CPU, an 80386 with a 486's INVLPG"},
     {"-machine", "xray86 emulates one machine, a PC"},
     {"-M", "xray86 emulates one machine, a PC"},

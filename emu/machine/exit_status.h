@@ -7,8 +7,8 @@
 // always odd, so the emulator's own are even and never mistaken for one; a guest that powers
 // off (ACPI soft-off at port 0x604, as QEMU's PIIX4; Bochs's "Shutdown" at 0x8900) ends with 0.
 // The teaching kernel powers off for status 0 and uses the exit port otherwise, the same on
-// every boot path. The command line adds 0 for --until reached and --exit-when-idle, and 128 +
-// the signal's number for SIGINT (130) and SIGTERM (143).
+// every boot path. The command line adds 0 for --until reached and --exit-when-idle, 128 + the
+// signal's number for SIGINT (130) and SIGTERM (143), and 16 for --explore's seeds that differ.
 #pragma once
 
 namespace emu::exit_status {
@@ -22,5 +22,6 @@ constexpr int kTripleFault = 8;    // shutdown after a fault while delivering #D
 constexpr int kUnsupported = 10;   // --stop-on-unsupported: an instruction this CPU lacks
 constexpr int kStuck = 12;         // spun with interrupts off and no I/O (a panic that never halts)
 constexpr int kOutputFailed = 14;  // an output (trace, console file, standard output) was cut short
+constexpr int kOutcomesDiffer = 16;  // --explore: the seeds' runs did not all end the same way
 
 }  // namespace emu::exit_status

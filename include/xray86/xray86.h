@@ -74,6 +74,11 @@ struct Options {
   // --lab-flush-rule: the flush checker also reports a page-fault handler that fixes a PTE
   // without INVLPG or a CR3 reload (the lab's rule; the #PF itself already drops the page).
   bool labFlushRule = false;
+  // --smp, --smp-quantum, --schedule-seed: processors (1 to 8) run in turns of 1 to smpQuantum
+  // instructions (1 to 100000) whose order and lengths come from scheduleSeed (docs/smp.md).
+  unsigned cpus = 1;
+  unsigned smpQuantum = 50;
+  uint64_t scheduleSeed = 0;
 
   // The same options as the command line, e.g. {"--kernel", "k.elf", "--cmdline", "run=cowtest"}.
   // Throws Error with the parser's message on an unknown option or a bad value.
@@ -101,6 +106,7 @@ struct Event {
   // Where the machine was.
   uint64_t cycle = 0;
   uint64_t instructions = 0;  // retired before this event
+  uint8_t cpu = 0;            // the processor it happened on (0 with one; docs/smp.md)
   uint32_t eip = 0;           // the instruction it belongs to
   uint8_t cpl = 0;
   uint32_t cr3 = 0;  // the address space (CR3 as loaded)
@@ -124,7 +130,9 @@ struct Event {
   uint32_t writeEip = 0;
   bool atReturn = false;
   uint32_t useAddress = 0;
-  uint32_t repeat = 0;  // page faults: faults in a row at this EIP and CR2 in this space (1: new)
+  uint8_t writerCpu = 0;  // missing flushes: the processor whose store it was (not `cpu`: a
+                          // missing shootdown, docs/smp.md)
+  uint32_t repeat = 0;    // page faults: faults in a row at this EIP and CR2 in this space (1: new)
   // Resolutions: address, errorCode and access are the fault's; eip and cpl its instruction's.
   Resolution resolution = Resolution::kUnresolved;
   uint32_t pteBefore = 0, pteAfter = 0;  // the leaf word (PTE, or PDE of a 4 MB page)
@@ -343,8 +351,15 @@ class Machine {
   // The event a runUntil() or the repeat detector stopped on.
   const std::optional<Event>& lastEvent() const;
 
-  // -- Inspection: none of these changes the machine.
+  // -- Inspection: none of these changes the machine. With several processors (Options::cpus),
+  // registers(), tlb() and readVirtual's TLB are the processor that ran last; registers(cpu)
+  // and tlbOf(cpu) select one (0 to cpuCount() - 1, Error otherwise), and its page tables are
+  // those of registers(cpu).cr3 (pageEntries, mappings).
   Registers registers() const;
+  unsigned cpuCount() const;
+  unsigned currentCpu() const;  // the processor that runs now, or ran last
+  Registers registers(unsigned cpu) const;
+  std::vector<TlbEntry> tlbOf(unsigned cpu, bool instruction = false) const;
   uint64_t cycles() const;
   uint64_t instructions() const;
   std::string console() const;  // COM1 and port 0xE9 output so far

@@ -16,6 +16,7 @@ XRAY86, BOOT, GROUP = sys.argv[1], sys.argv[2], sys.argv[3]
 GUEST_KERNEL = sys.argv[4] if len(sys.argv) > 4 else ""
 GUEST_ARCHIVE = sys.argv[5] if len(sys.argv) > 5 else ""
 SOURCE = sys.argv[6] if len(sys.argv) > 6 else ""
+GRADING_ARCHIVE = sys.argv[7] if len(sys.argv) > 7 else ""
 failures = []
 
 
@@ -267,7 +268,7 @@ def errors():
         "-m 64": "-m is QEMU's: use --mem MB",
         "-nographic": "-nographic is QEMU's: not needed: the console is on standard output, and "
                       "no window opens unless --view",
-        "-smp 2": "-smp is QEMU's: xray86 emulates one CPU",
+        "-smp 2": "-smp is QEMU's: use --smp N (-smp 2 is --smp 2; docs/smp.md)",
     }
     for args, answer in qemu.items():
         check("qemu" + args.split()[0], ["--kernel", boot("mb_kernel.elf"), *args.split()], 2,
@@ -471,7 +472,103 @@ def stdin():
                       "--input-file type a script\n"])
 
 
-GROUPS = {"errors": errors, "stdin": stdin, "status": status, "variants": variants, "stops": stops,
+def fnv1a(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) % (1 << 64)
+    return h
+
+
+def explore():
+    """--explore K (docs/smp.md, "Exploring seeds")."""
+    import shlex
+    race = boot("smp_race.elf")
+    # tests/boot/smp_race.S: the racy counter's value depends on the seed; seeds 0 and 1 print
+    # 0x11cb and 0x11c5 (docs/smp.md, tests/boot/smp_test.cpp), so seeds 0-3 are 4 outcomes and
+    # the status is 16. The guest exits with 16 (status 33) in every seed.
+    got, out, err = run(["--kernel", race, "--smp", "2", "--explore", "4"])
+    lines = out.splitlines()
+    problems = []
+    if got != 16:
+        problems.append(f"status {got}, expected 16: {err!r}")
+    if not lines or lines[0] != ("xray86 explore: --smp 2, --smp-quantum 50, --schedule-seed 0 to 3: "
+                                 "4 runs, 4 outcomes"):
+        problems.append(f"first line {lines[:1]!r}")
+    for k, seed in enumerate(range(4)):
+        if f"outcome {k + 1}: 1 seed ({seed})" not in lines:
+            problems.append(f"no line for outcome {k + 1}, seed {seed}")
+    if lines.count("  exit status 33: guest wrote to the exit port 0xF4; guest exit value 16") != 4:
+        problems.append("not 4 exit lines with status 33")
+    for want in ["    outcome 1: racy 000011cb locked 00001770",
+                 "    outcome 2: racy 000011c5 locked 00001770"]:
+        if want not in lines:
+            problems.append(f"no line {want!r}")
+    # Each replay line is the same run: its console is the bytes whose length and FNV-1a the
+    # outcome shows, computed here from the replay's own output.
+    replays = [l[len("  replay: "):] for l in lines if l.startswith("  replay: ")]
+    if len(replays) != 4:
+        problems.append(f"{len(replays)} replay lines")
+    for k, line in enumerate(replays[:2]):
+        words = shlex.split(line)
+        if words[:2] != [XRAY86, "run"] or words[-2:] != ["--schedule-seed", str(k)]:
+            problems.append(f"replay line {line!r}")
+            continue
+        p = subprocess.run(words + ["--quiet"], capture_output=True, timeout=60)
+        want = f"  console: 1 lines, {len(p.stdout)} bytes, FNV-1a 0x{fnv1a(p.stdout):016x}"
+        block = out.split(f"outcome {k + 1}: ")[1].split("  replay: ")[0]
+        if want not in block.splitlines() or p.returncode != 33:
+            problems.append(f"replay of seed {k}: {p.returncode} {want!r} not in {block!r}")
+    # The same four seeds, counted from --schedule-seed 2: seeds 2 and 3 end as above.
+    got2, out2, _ = run(["--kernel", race, "--smp", "2", "--schedule-seed", "2", "--explore", "2"])
+    if got2 != 16 or "outcome 1: 1 seed (2)" not in out2 or \
+            [l for l in out2.splitlines() if l.startswith("  console: 1")] != \
+            [l for l in lines if l.startswith("  console: 1")][2:]:
+        problems.append(f"from seed 2: {got2} {out2!r}")
+    # Run twice, the report is the same bytes.
+    if run(["--kernel", race, "--smp", "2", "--explore", "4"])[1] != out:
+        problems.append("a second --explore 4 printed another report")
+    if problems:
+        failures.append("explore_smp_race: " + "; ".join(problems))
+    else:
+        print("ok explore_smp_race")
+    # The correct kernel (reference counts under kmem.lock) over 3 seeds of cowrace, 2 rounds of
+    # 16 pages: one outcome, cowrace's own status 0, so the status is 0.
+    if GRADING_ARCHIVE:
+        got, out, err = run(["--kernel", GUEST_KERNEL, "--module", GRADING_ARCHIVE, "--cmdline",
+                             "run=cowrace 2 16", "--smp", "2", "--explore", "3"], timeout=300)
+        lines = out.splitlines()
+        if got != 0 or lines[0] != ("xray86 explore: --smp 2, --smp-quantum 50, --schedule-seed "
+                                    "0 to 2: 3 runs, 1 outcome: every seed ends the same way") \
+                or "outcome 1: 3 seeds (0 1 2)" not in lines or \
+                "  exit status 0: guest powered off (ACPI, port 0x604)" not in lines:
+            failures.append(f"explore_cowrace_lock_on: {got} {out!r} {err[-300:]!r}")
+        else:
+            print("ok explore_cowrace_lock_on")
+    # Bad values: one line each, status 2.
+    for name, args, message in [
+            ("zero", ["--smp", "2", "--explore", "0"],
+             "xray86: error: --explore 0: expected a number of seeds from 1 to 1000"),
+            ("too_many", ["--smp", "2", "--explore", "1001"],
+             "xray86: error: --explore 1001: expected a number of seeds from 1 to 1000"),
+            ("one_cpu", ["--explore", "2"],
+             "xray86: --explore varies the turns of several processors: give --smp 2 or more\n"),
+            ("past_last_seed", ["--smp", "2", "--explore", "2", "--schedule-seed",
+                                "18446744073709551615"],
+             "xray86: --explore 2 from --schedule-seed 18446744073709551615 runs past the largest "
+             "seed, 2^64-1\n"),
+            ("stats", ["--smp", "2", "--explore", "2", "--stats"],
+             "xray86: --explore runs many seeds and reports how they end; give --stats to the "
+             "replay line of one seed\n"),
+            ("trace", ["--smp", "2", "--explore", "2", "--trace", "pf"], "; give --trace to the replay line"),
+            ("view", ["--smp", "2", "--explore", "2", "--view-png", "x.png"],
+             "; give --view and --view-png to the replay line"),
+            ("gdb", ["--smp", "2", "--explore", "2", "--gdb", "1234"], "; give --gdb to the replay line"),
+            ("terminal", ["--smp", "2", "--explore", "2", "--input-file", "-"],
+             "--explore types the same input into every run: give a script")]:
+        check(f"explore_{name}", ["--kernel", race, *args], 2, stdout="", stderr_has=[message])
+
+
+GROUPS = {"explore": explore, "errors": errors, "stdin": stdin, "status": status, "variants": variants, "stops": stops,
           "signals": signals, "stdout": stdout, "progress": progress}
 GROUPS[GROUP]()
 for f in failures:

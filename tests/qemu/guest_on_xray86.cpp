@@ -1,13 +1,16 @@
 // guest_on_xray86: boot the guest on xray86's Machine the way the QEMU tests
 // boot it on qemu-system-i386, so that guest_qemu_test.sh can check both alike.
 //
-//   guest_on_xray86 KERNEL ARCHIVE CMDLINE < INPUT    (multiboot, like QEMU's -kernel)
-//   guest_on_xray86 --disk IMAGE < INPUT              (the raw disk, through the BIOS)
+//   guest_on_xray86 [--smp N] KERNEL ARCHIVE CMDLINE < INPUT    (multiboot, like QEMU's -kernel)
+//   guest_on_xray86 [--smp N] --disk IMAGE < INPUT              (the raw disk, through the BIOS)
+//
+// --smp N: N processors (docs/smp.md), in turns drawn from schedule seed 0.
 //
 // Standard input is typed into COM1; COM1's output goes to standard output.
 // Exits with the Machine's exit status, which for a guest that powers off
 // through port 0xF4 is QEMU's isa-debug-exit code, ((status << 1) | 1) & 0xFF.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <string>
@@ -16,6 +19,15 @@
 
 int main(int argc, char** argv) {
   emu::MachineConfig config;
+  if (argc >= 3 && std::string(argv[1]) == "--smp") {
+    config.cpus = static_cast<unsigned>(std::atoi(argv[2]));
+    if (config.cpus < 1 || config.cpus > emu::kMaxCpus) {
+      std::fprintf(stderr, "guest_on_xray86: --smp %s: expected 1 to %u\n", argv[2], emu::kMaxCpus);
+      return 2;
+    }
+    argc -= 2;
+    argv += 2;
+  }
   if (argc == 3 && std::string(argv[1]) == "--disk") {
     config.disks = {argv[2]};
     config.snapshot = true;  // the image stays untouched
@@ -25,8 +37,8 @@ int main(int argc, char** argv) {
     config.cmdline = argv[3];
   } else {
     std::fprintf(stderr,
-                 "usage: guest_on_xray86 KERNEL ARCHIVE CMDLINE < INPUT\n"
-                 "       guest_on_xray86 --disk IMAGE < INPUT\n");
+                 "usage: guest_on_xray86 [--smp N] KERNEL ARCHIVE CMDLINE < INPUT\n"
+                 "       guest_on_xray86 [--smp N] --disk IMAGE < INPUT\n");
     return 2;
   }
   config.input = std::string(std::istreambuf_iterator<char>(std::cin), {});

@@ -14,7 +14,8 @@
 # --page-faults runs QEMU with -d int and needs exactly N page faults (v=0e) in its log.
 # --smp N gives QEMU N processors, one per socket (-smp N,sockets=N): SeaBIOS's MP
 # table lists one processor per socket, and QEMU 7.2's plain -smp N makes N cores of
-# one socket, which the MP table shows as a single processor. QEMU only.
+# one socket, which the MP table shows as a single processor. With --xray86 or --compare, the
+# runner gets --smp N too (N processors, schedule seed 0).
 # --xray86 runs the multiboot guest on xray86 instead (RUNNER is guest_on_xray86)
 # with the same checks; --compare runs it on both and also needs the two
 # consoles and exit statuses to be identical, line for line.
@@ -65,6 +66,9 @@ fi
 xray86_args=("$kernel" "$archive" "$append")
 if [[ -n $disk ]]; then
   xray86_args=(--disk "$disk")
+fi
+if [[ -n $smp ]]; then
+  xray86_args=(--smp "$smp" "${xray86_args[@]}")
 fi
 if [[ -n $xray86 ]]; then
   runner=("$xray86" "${xray86_args[@]}")
