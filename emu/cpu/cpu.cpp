@@ -80,6 +80,7 @@ void Cpu::reset() {
   for (auto& r : r_) r = 0;
   r_[kEdx] = 0x0633;  // family 6, model 3, stepping 3: the CPUID identity below ([386PRM] 10.1)
   flags_ = flag::kFixed;
+  lazyOp_ = kLazyNone;
   for (unsigned s = 0; s < 6; ++s) {
     Segment seg;
     seg.selector = 0;
@@ -132,7 +133,42 @@ void Core::setEflags(uint32_t value) {
   // VM is kept as given: the callers that may change it (IRET, task switches, interrupt delivery)
   // say so; the others pass the current VM bit through.
   flags_ = (value & (flag::kWritable | flag::kVm)) | flag::kFixed;
+  lazyOp_ = kLazyNone;
   updateAttention();
+}
+
+namespace {
+template <unsigned W>
+uint32_t lazyArithOf(uint8_t kind, uint32_t a, uint32_t b, uint32_t r, uint32_t x) {
+  switch (kind) {
+    case Core::kLazyAdd:
+      return flagsAdd<W>(a, b, 0);
+    case Core::kLazyAdc:
+      return flagsAdd<W>(a, b, x);
+    case Core::kLazySub:
+      return flagsSub<W>(a, b, 0);
+    case Core::kLazySbb:
+      return flagsSub<W>(a, b, x);
+    case Core::kLazyInc:
+      return (flagsAdd<W>(a, 1, 0) & ~flag::kCf) | x;
+    case Core::kLazyDec:
+      return (flagsSub<W>(a, 1, 0) & ~flag::kCf) | x;
+    default:
+      return szp<W>(r) | x;
+  }
+}
+}  // namespace
+
+uint32_t Core::lazyArith() const {
+  uint8_t kind = lazyOp_ >> 2;
+  switch (lazyOp_ & 3) {
+    case 0:
+      return lazyArithOf<1>(kind, lazyA_, lazyB_, lazyR_, lazyX_);
+    case 1:
+      return lazyArithOf<2>(kind, lazyA_, lazyB_, lazyR_, lazyX_);
+    default:
+      return lazyArithOf<4>(kind, lazyA_, lazyB_, lazyR_, lazyX_);
+  }
 }
 
 void Core::updateAttention() {
@@ -312,6 +348,7 @@ void Cpu::enterFlatProtectedMode(uint16_t cs, uint16_t ds) {
   }
   cpl_ = static_cast<uint8_t>(cs & 3);
   flags_ = flag::kFixed;
+  lazyOp_ = kLazyNone;
   refreshMode();
   updateAttention();
 }
@@ -923,8 +960,8 @@ std::string Core::registerDump() const {
     out += line;
   }
   std::snprintf(line, sizeof line,
-                "EIP=%08X EFLAGS=%08X CPL=%u CR0=%08X CR2=%08X CR3=%08X CR4=%08X\n", eip_, flags_,
-                cpl_, mmu_.cr0(), cr2_, mmu_.cr3(), mmu_.cr4());
+                "EIP=%08X EFLAGS=%08X CPL=%u CR0=%08X CR2=%08X CR3=%08X CR4=%08X\n", eip_,
+                eflagsValue(), cpl_, mmu_.cr0(), cr2_, mmu_.cr3(), mmu_.cr4());
   out += line;
   for (unsigned s = 0; s < 6; ++s) {
     std::snprintf(line, sizeof line, "%s=%04X base=%08X limit=%08X access=%02X flags=%X\n",

@@ -152,7 +152,33 @@ struct Insn {
 struct CoreState {
   uint32_t r_[9] = {};  // EAX..EDI and a zero for absent address components
   uint32_t eip_ = 0;
-  uint32_t flags_ = flag::kFixed;
+  uint32_t flags_ = flag::kFixed;  // CF PF AF ZF SF OF valid only while lazyOp_ is kLazyNone
+  // Lazy arithmetic flags: the last flag-setting instruction leaves its operands, result and
+  // kind here instead of computing CF PF AF ZF SF OF; a reader computes them (lazyArith, the
+  // same functions the instruction would have called, so every bit is what it was eagerly).
+  // lazyOp_ = kind << 2 | width index (0: byte, 1: word, 2: dword). Every reader of those six
+  // bits goes through eflagsNow(), eflagsValue(), materializeFlags() or exec_common.h's
+  // carryFlag() and conditionNow(); the other bits of flags_ are always exact.
+  static constexpr uint8_t kLazyNone = 0, kLazyAdd = 1, kLazyAdc = 2, kLazySub = 3, kLazySbb = 4,
+                           kLazyInc = 5, kLazyDec = 6, kLazySzp = 7;
+  uint8_t lazyOp_ = kLazyNone;
+  // Operands, result and the extra input: the carry in (ADC, SBB), the CF an INC or DEC keeps,
+  // or the bits besides SF ZF PF (kLazySzp: CF and OF of a shift or multiply, 0 for logic).
+  uint32_t lazyA_ = 0, lazyB_ = 0, lazyR_ = 0, lazyX_ = 0;
+  uint32_t lazyArith() const;  // cpu.cpp: CF PF AF ZF SF OF of the pending record
+  void materializeFlags() {
+    if (lazyOp_ != kLazyNone) {
+      flags_ = (flags_ & ~flag::kArith) | lazyArith();
+      lazyOp_ = kLazyNone;
+    }
+  }
+  uint32_t eflagsNow() {
+    materializeFlags();
+    return flags_;
+  }
+  uint32_t eflagsValue() const {
+    return lazyOp_ == kLazyNone ? flags_ : (flags_ & ~flag::kArith) | lazyArith();
+  }
   Segment seg_[6];
   Segment ldtr_, tr_;
   DescriptorTable gdtr_, idtr_;
@@ -403,7 +429,7 @@ class Cpu final : public ContextSource, private Core {
   void setReg(Reg r, uint32_t value) { r_[r] = value; }
   uint32_t eip() const { return eip_; }
   void setEip(uint32_t value);  // also leaves the HLT state
-  uint32_t eflags() const { return flags_; }
+  uint32_t eflags() const { return eflagsValue(); }
   using Core::setEflags;  // every writable bit; bit 1 reads 1
   const Segment& segment(SegReg s) const { return seg_[s]; }
   // Loads the hidden cache directly (as a descriptor load would) and derives the checks; for CS

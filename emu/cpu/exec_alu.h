@@ -12,41 +12,45 @@ namespace emu {
 enum AluOp : uint8_t { kAdd, kOr, kAdc, kSbb, kAnd, kSub, kXor, kCmp };
 
 // Computes `a OP b`, sets the flags, returns the result (CMP returns a: nothing is written).
+// The flags are left lazy (Core::lazyOp_): flagsAdd/flagsSub/flagsLogic of the same inputs.
 template <AluOp OP, unsigned W>
 XRAY86_HOT uint32_t alu(Core& c, uint32_t a, uint32_t b) {
-  uint32_t cf = c.flags_ & flag::kCf;
   uint32_t r;
   switch (OP) {
     case kAdd:
       r = a + b;
-      setArith(c, flagsAdd<W>(a, b, 0));
+      setLazy<Core::kLazyAdd, W>(c, a, b, r, 0);
       break;
-    case kAdc:
+    case kAdc: {
+      uint32_t cf = carryFlag(c);
       r = a + b + cf;
-      setArith(c, flagsAdd<W>(a, b, cf));
+      setLazy<Core::kLazyAdc, W>(c, a, b, r, cf);
       break;
+    }
     case kSub:
       r = a - b;
-      setArith(c, flagsSub<W>(a, b, 0));
+      setLazy<Core::kLazySub, W>(c, a, b, r, 0);
       break;
-    case kSbb:
+    case kSbb: {
+      uint32_t cf = carryFlag(c);
       r = a - b - cf;
-      setArith(c, flagsSub<W>(a, b, cf));
+      setLazy<Core::kLazySbb, W>(c, a, b, r, cf);
       break;
+    }
     case kCmp:
-      setArith(c, flagsSub<W>(a, b, 0));
+      setLazy<Core::kLazySub, W>(c, a, b, a - b, 0);
       return a;
     case kAnd:
       r = a & b;
-      setArith(c, flagsLogic<W>(r));
+      setLazy<Core::kLazySzp, W>(c, 0, 0, r, 0);
       break;
     case kOr:
       r = a | b;
-      setArith(c, flagsLogic<W>(r));
+      setLazy<Core::kLazySzp, W>(c, 0, 0, r, 0);
       break;
     default:
       r = a ^ b;
-      setArith(c, flagsLogic<W>(r));
+      setLazy<Core::kLazySzp, W>(c, 0, 0, r, 0);
       break;
   }
   return r & kMask<W>;
@@ -117,29 +121,28 @@ template <unsigned W>
 bool testEG(Core& c, const Insn& i) {
   uint32_t v;
   if (!readE<W>(c, i, v)) return false;
-  setArith(c, flagsLogic<W>(v & getReg<W>(c, i.reg())));
+  setLazy<Core::kLazySzp, W>(c, 0, 0, v & getReg<W>(c, i.reg()), 0);
   return true;
 }
 template <unsigned W>
 bool testEI(Core& c, const Insn& i) {
   uint32_t v;
   if (!readE<W>(c, i, v)) return false;
-  setArith(c, flagsLogic<W>(v & i.imm));
+  setLazy<Core::kLazySzp, W>(c, 0, 0, v & i.imm, 0);
   return true;
 }
 template <unsigned W>
 bool testAI(Core& c, const Insn& i) {
-  setArith(c, flagsLogic<W>(getReg<W>(c, kEax) & i.imm));
+  setLazy<Core::kLazySzp, W>(c, 0, 0, getReg<W>(c, kEax) & i.imm, 0);
   return true;
 }
 
 // INC/DEC leave CF alone ([386PRM] INC).
 template <unsigned W, bool DEC>
 XRAY86_HOT uint32_t incDec(Core& c, uint32_t a) {
-  uint32_t cf = c.flags_ & flag::kCf;
-  uint32_t f = DEC ? flagsSub<W>(a, 1, 0) : flagsAdd<W>(a, 1, 0);
-  setArith(c, (f & ~flag::kCf) | cf);
-  return (DEC ? a - 1 : a + 1) & kMask<W>;
+  uint32_t r = (DEC ? a - 1 : a + 1) & kMask<W>;
+  setLazy<DEC ? Core::kLazyDec : Core::kLazyInc, W>(c, a, 1, r, carryFlag(c));
+  return r;
 }
 template <unsigned W, unsigned R>
 bool incReg(Core& c, const Insn&) {
@@ -179,14 +182,14 @@ template <unsigned W>
 bool opNeg(Core& c, const Insn& i) {
   if (!i.mem()) {
     uint32_t v = getReg<W>(c, i.rm());
-    setArith(c, flagsSub<W>(0, v, 0));
+    setLazy<Core::kLazySub, W>(c, 0, v, 0 - v, 0);
     setReg<W>(c, i.rm(), 0 - v);
     return true;
   }
   Core::MemRef ref;
   if (!rmwMem<W>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   uint32_t v = refLoad<W>(c, ref);
-  setArith(c, flagsSub<W>(0, v, 0));
+  setLazy<Core::kLazySub, W>(c, 0, v, 0 - v, 0);
   refStore<W>(c, ref, 0 - v);
   return true;
 }
@@ -206,12 +209,7 @@ inline uint32_t mulCost(uint32_t m, bool mem) {
 }
 
 // MUL/IMUL: CF = OF = the high half is significant; SF ZF PF from the low half and AF = 0, as
-// Unicorn (QEMU's CC_OP_MUL) computes them (Intel: undefined).
-template <unsigned W>
-inline uint32_t mulFlags(uint32_t low, bool overflow) {
-  return szp<W>(low) | (overflow ? (flag::kCf | flag::kOf) : 0);
-}
-
+// Unicorn (QEMU's CC_OP_MUL) computes them (Intel: undefined): a lazy SZP record of the low half.
 template <unsigned W>
 bool opMul(Core& c, const Insn& i) {
   uint32_t m;
@@ -225,7 +223,7 @@ bool opMul(Core& c, const Insn& i) {
     setReg<W>(c, kEax, lo);
     setReg<W>(c, kEdx, hi);
   }
-  setArith(c, mulFlags<W>(lo, hi != 0));
+  setLazy<Core::kLazySzp, W>(c, 0, 0, lo, hi != 0 ? flag::kCf | flag::kOf : 0);
   c.cycles_ += mulCost(m, i.mem());
   return true;
 }
@@ -245,7 +243,7 @@ bool opImul1(Core& c, const Insn& i) {
     setReg<W>(c, kEdx, hi);
   }
   bool overflow = static_cast<int64_t>(static_cast<int32_t>(sext<W>(lo))) != p;
-  setArith(c, mulFlags<W>(lo, overflow));
+  setLazy<Core::kLazySzp, W>(c, 0, 0, lo, overflow ? flag::kCf | flag::kOf : 0);
   c.cycles_ += mulCost(m, i.mem());
   return true;
 }
@@ -255,7 +253,8 @@ inline void imulInto(Core& c, const Insn& i, uint32_t a, uint32_t b) {
   int64_t p = int64_t{static_cast<int32_t>(sext<W>(a))} * static_cast<int32_t>(sext<W>(b));
   uint32_t lo = static_cast<uint32_t>(p) & kMask<W>;
   setReg<W>(c, i.reg(), lo);
-  setArith(c, mulFlags<W>(lo, static_cast<int64_t>(static_cast<int32_t>(sext<W>(lo))) != p));
+  bool overflow = static_cast<int64_t>(static_cast<int32_t>(sext<W>(lo))) != p;
+  setLazy<Core::kLazySzp, W>(c, 0, 0, lo, overflow ? flag::kCf | flag::kOf : 0);
   c.cycles_ += mulCost(b, i.mem());
 }
 
@@ -341,7 +340,6 @@ template <ShiftOp OP, unsigned W>
 inline uint32_t shiftValue(Core& c, uint32_t a, unsigned count) {
   constexpr unsigned bits = W * 8;
   a &= kMask<W>;
-  uint32_t f = c.flags_;
   uint32_t r;
   switch (OP) {
     case kShl: {
@@ -349,14 +347,14 @@ inline uint32_t shiftValue(Core& c, uint32_t a, unsigned count) {
       r = static_cast<uint32_t>(pre << 1) & kMask<W>;
       uint32_t cf = static_cast<uint32_t>(pre >> (bits - 1)) & 1;
       uint32_t of = ((static_cast<uint32_t>(pre) ^ r) & kSign<W>) ? flag::kOf : 0;
-      setArith(c, szp<W>(r) | cf | of);
+      setLazy<Core::kLazySzp, W>(c, 0, 0, r, cf | of);
       return r;
     }
     case kShr: {
       uint32_t pre = static_cast<uint32_t>(uint64_t{a} >> (count - 1));
       r = pre >> 1;
       uint32_t of = ((pre ^ r) & kSign<W>) ? flag::kOf : 0;
-      setArith(c, szp<W>(r) | (pre & 1) | of);
+      setLazy<Core::kLazySzp, W>(c, 0, 0, r, (pre & 1) | of);
       return r;
     }
     case kSar: {
@@ -364,10 +362,11 @@ inline uint32_t shiftValue(Core& c, uint32_t a, unsigned count) {
       uint32_t pre = static_cast<uint32_t>(s >> (count - 1));
       r = static_cast<uint32_t>(s >> count) & kMask<W>;
       uint32_t of = ((pre ^ r) & kSign<W>) ? flag::kOf : 0;
-      setArith(c, szp<W>(r) | (pre & 1) | of);
+      setLazy<Core::kLazySzp, W>(c, 0, 0, r, (pre & 1) | of);
       return r;
     }
     case kRol: {
+      uint32_t f = c.eflagsNow();
       unsigned n = count % bits;
       r = n == 0 ? a : ((a << n) | (a >> (bits - n))) & kMask<W>;
       uint32_t cf = r & 1;
@@ -376,6 +375,7 @@ inline uint32_t shiftValue(Core& c, uint32_t a, unsigned count) {
       return r;
     }
     case kRor: {
+      uint32_t f = c.eflagsNow();
       unsigned n = count % bits;
       r = n == 0 ? a : ((a >> n) | (a << (bits - n))) & kMask<W>;
       uint32_t cf = (r >> (bits - 1)) & 1;
@@ -391,6 +391,7 @@ inline uint32_t shiftValue(Core& c, uint32_t a, unsigned count) {
     // was checked on a real 386 (rotate386FlagsTest) and whose EE reference lists
     // `stc; rcl al,7` and `stc; rcr al,7` results; Bochs (cpu/shift*.cc) computes the same.
     case kRcl: {
+      uint32_t f = c.eflagsNow();
       unsigned n = W == 4 ? count : count % (bits + 1);
       if (n == 0) {
         uint32_t cf = f & flag::kCf;
@@ -408,6 +409,7 @@ inline uint32_t shiftValue(Core& c, uint32_t a, unsigned count) {
       return r;
     }
     default: {  // kRcr
+      uint32_t f = c.eflagsNow();
       unsigned n = W == 4 ? count : count % (bits + 1);
       if (n == 0) {
         uint32_t of = (((a >> (bits - 1)) ^ (a >> (bits - 2))) & 1) ? flag::kOf : 0;
@@ -456,13 +458,13 @@ inline uint32_t shiftDoubleValue(Core& c, uint32_t d, uint32_t s, unsigned count
     r = static_cast<uint32_t>(wide >> count) & kMask<W>;
     pre = static_cast<uint32_t>(wide >> (count - 1));
     uint32_t of = ((pre ^ r) & kSign<W>) ? flag::kOf : 0;
-    setArith(c, szp<W>(r) | (pre & 1) | of);
+    setLazy<Core::kLazySzp, W>(c, 0, 0, r, (pre & 1) | of);
   } else {
     r = static_cast<uint32_t>((wide << count) >> 32) & kMask<W>;
     pre = static_cast<uint32_t>((wide << (count - 1)) >> 32);
     uint32_t cf = (pre >> (W * 8 - 1)) & 1;
     uint32_t of = ((pre ^ r) & kSign<W>) ? flag::kOf : 0;
-    setArith(c, szp<W>(r) | cf | of);
+    setLazy<Core::kLazySzp, W>(c, 0, 0, r, cf | of);
   }
   return r;
 }
@@ -489,6 +491,7 @@ bool shiftDouble(Core& c, const Insn& i) {
 template <unsigned W, unsigned OP>  // 0 BT, 1 BTS, 2 BTR, 3 BTC
 inline uint32_t bitOp(Core& c, uint32_t v, unsigned bit) {
   uint32_t m = 1u << bit;
+  c.materializeFlags();
   c.flags_ = (c.flags_ & ~flag::kCf) | ((v & m) ? flag::kCf : 0);
   return OP == 1 ? v | m : OP == 2 ? v & ~m : OP == 3 ? v ^ m : v;
 }
@@ -579,7 +582,7 @@ bool opCmpxchg(Core& c, const Insn& i) {
   if (!i.mem()) {
     uint32_t d = getReg<W>(c, i.rm());
     alu<kCmp, W>(c, acc, d);
-    if (c.flags_ & flag::kZf)
+    if (conditionNow(c, 4))
       setReg<W>(c, i.rm(), getReg<W>(c, i.reg()));
     else
       setReg<W>(c, kEax, d);
@@ -589,7 +592,7 @@ bool opCmpxchg(Core& c, const Insn& i) {
   if (!rmwMem<W>(c, i.seg, effectiveAddress(c, i), ref)) return false;
   uint32_t d = refLoad<W>(c, ref);
   alu<kCmp, W>(c, acc, d);
-  if (c.flags_ & flag::kZf) {
+  if (conditionNow(c, 4)) {
     refStore<W>(c, ref, getReg<W>(c, i.reg()));
   } else {
     refStore<W>(c, ref, d);
@@ -609,12 +612,14 @@ inline bool opCmpxchg8b(Core& c, const Insn& i) {
   if (vlo == c.r_[kEax] && vhi == c.r_[kEdx]) {
     refStore<4>(c, lo, c.r_[kEbx]);
     refStore<4>(c, hi, c.r_[kEcx]);
+    c.materializeFlags();
     c.flags_ |= flag::kZf;
   } else {
     refStore<4>(c, lo, vlo);
     refStore<4>(c, hi, vhi);
     c.r_[kEax] = vlo;
     c.r_[kEdx] = vhi;
+    c.materializeFlags();
     c.flags_ &= ~flag::kZf;
   }
   return true;
@@ -626,7 +631,8 @@ inline bool opCmpxchg8b(Core& c, const Insn& i) {
 // [386PRM]'s "AL > 9FH" after it differs for AL = 9AH-9FH and FAH-FFH with AF set.
 inline bool opDaa(Core& c, const Insn&) {
   uint32_t al = c.r_[kEax] & 0xFF, old = al, f = 0;
-  bool cf = c.flags_ & flag::kCf, af = c.flags_ & flag::kAf;
+  uint32_t fl = c.eflagsNow();
+  bool cf = fl & flag::kCf, af = fl & flag::kAf;
   if ((al & 0x0F) > 9 || af) {
     al = (al + 6) & 0xFF;
     f |= flag::kAf;
@@ -642,7 +648,8 @@ inline bool opDaa(Core& c, const Insn&) {
 
 inline bool opDas(Core& c, const Insn&) {
   uint32_t al = c.r_[kEax] & 0xFF, al1 = al, f = 0;
-  bool cf = c.flags_ & flag::kCf, af = c.flags_ & flag::kAf;
+  uint32_t fl = c.eflagsNow();
+  bool cf = fl & flag::kCf, af = fl & flag::kAf;
   if ((al & 0x0F) > 9 || af) {
     f |= flag::kAf;
     if (al < 6 || cf) f |= flag::kCf;
@@ -661,6 +668,7 @@ inline bool opDas(Core& c, const Insn&) {
 inline bool opAaa(Core& c, const Insn&) {
   uint32_t al = c.r_[kEax] & 0xFF, ah = (c.r_[kEax] >> 8) & 0xFF;
   bool carry = al > 0xF9;
+  c.materializeFlags();
   if ((al & 0x0F) > 9 || (c.flags_ & flag::kAf)) {
     al = (al + 6) & 0x0F;
     ah = (ah + 1 + carry) & 0xFF;
@@ -676,6 +684,7 @@ inline bool opAaa(Core& c, const Insn&) {
 inline bool opAas(Core& c, const Insn&) {
   uint32_t al = c.r_[kEax] & 0xFF, ah = (c.r_[kEax] >> 8) & 0xFF;
   bool borrow = al < 6;
+  c.materializeFlags();
   if ((al & 0x0F) > 9 || (c.flags_ & flag::kAf)) {
     al = (al - 6) & 0x0F;
     ah = (ah - 1 - borrow) & 0xFF;

@@ -232,6 +232,21 @@ XRAY86_HOT uint32_t szp(uint32_t r) {
 
 XRAY86_HOT void setArith(Core& c, uint32_t f) {
   c.flags_ = (c.flags_ & ~flag::kArith) | f;
+  c.lazyOp_ = Core::kLazyNone;
+}
+
+// Lazy flags (Core::lazyOp_): the instruction records what the flags come from.
+template <unsigned W>
+constexpr uint8_t lazyCode(uint8_t kind) {
+  return static_cast<uint8_t>(kind << 2 | (W == 1 ? 0 : W == 2 ? 1 : 2));
+}
+template <uint8_t KIND, unsigned W>
+XRAY86_HOT void setLazy(Core& c, uint32_t a, uint32_t b, uint32_t r, uint32_t x) {
+  c.lazyOp_ = lazyCode<W>(KIND);
+  c.lazyA_ = a;
+  c.lazyB_ = b;
+  c.lazyR_ = r;
+  c.lazyX_ = x;
 }
 
 template <unsigned W>
@@ -291,6 +306,103 @@ XRAY86_HOT bool condition(uint32_t f, unsigned cc) {
       break;
   }
   return t != ((cc & 1) != 0);
+}
+
+// CF now (0 or 1), without computing the other flags of a pending record.
+XRAY86_HOT uint32_t carryFlag(const Core& c) {
+  if (c.lazyOp_ == Core::kLazyNone) return c.flags_ & flag::kCf;
+  unsigned wi = c.lazyOp_ & 3;
+  uint64_t m = wi == 0 ? 0xFF : wi == 1 ? 0xFFFF : 0xFFFFFFFFu;
+  uint64_t a = c.lazyA_ & m, b = c.lazyB_ & m;
+  switch (c.lazyOp_ >> 2) {
+    case Core::kLazyAdd:
+      return a + b > m ? 1 : 0;
+    case Core::kLazyAdc:
+      return a + b + c.lazyX_ > m ? 1 : 0;
+    case Core::kLazySub:
+      return a < b ? 1 : 0;
+    case Core::kLazySbb:
+      return a < b + c.lazyX_ ? 1 : 0;
+    default:  // INC, DEC: the CF kept; SZP: the CF given
+      return c.lazyX_ & flag::kCf;
+  }
+}
+
+// The Jcc/SETcc/CMOVcc condition `cc` on the current flags. After a SUB or CMP (the usual case
+// before a branch) and after a logic op, shift or multiply it is computed from the record
+// without building EFLAGS; otherwise the flags are materialised first.
+XRAY86_HOT bool conditionNow(Core& c, unsigned cc) {
+  unsigned kind = c.lazyOp_ >> 2;
+  if (kind == Core::kLazySub || kind == Core::kLazySzp) {
+    unsigned bits = 8u << (c.lazyOp_ & 3);
+    uint32_t m = bits == 32 ? 0xFFFFFFFFu : (1u << bits) - 1;
+    uint32_t sign = 1u << (bits - 1);
+    bool t;
+    if (kind == Core::kLazySub) {
+      uint32_t a = c.lazyA_ & m, b = c.lazyB_ & m, r = (a - b) & m;
+      // a and b moved to the top of a 32-bit word compare as the W-bit signed values would.
+      int32_t sa = static_cast<int32_t>(a << (32 - bits)),
+              sb = static_cast<int32_t>(b << (32 - bits));
+      switch (cc >> 1) {
+        case 0:
+          t = ((a ^ b) & (a ^ r) & sign) != 0;  // OF
+          break;
+        case 1:
+          t = a < b;  // CF
+          break;
+        case 2:
+          t = r == 0;  // ZF
+          break;
+        case 3:
+          t = a <= b;  // CF or ZF
+          break;
+        case 4:
+          t = (r & sign) != 0;  // SF
+          break;
+        case 5:
+          t = kParity.pf[r & 0xFF] != 0;  // PF
+          break;
+        case 6:
+          t = sa < sb;  // SF != OF
+          break;
+        default:
+          t = sa <= sb;  // SF != OF or ZF
+          break;
+      }
+    } else {
+      uint32_t r = c.lazyR_ & m, x = c.lazyX_;
+      bool sf = (r & sign) != 0, of = (x & flag::kOf) != 0, zf = r == 0;
+      switch (cc >> 1) {
+        case 0:
+          t = of;
+          break;
+        case 1:
+          t = (x & flag::kCf) != 0;
+          break;
+        case 2:
+          t = zf;
+          break;
+        case 3:
+          t = (x & flag::kCf) != 0 || zf;
+          break;
+        case 4:
+          t = sf;
+          break;
+        case 5:
+          t = kParity.pf[r & 0xFF] != 0;
+          break;
+        case 6:
+          t = sf != of;
+          break;
+        default:
+          t = sf != of || zf;
+          break;
+      }
+    }
+    return t != ((cc & 1) != 0);
+  }
+  c.materializeFlags();
+  return condition(c.flags_, cc);
 }
 
 // Operand-size helpers for control transfers: the new EIP wraps to 16 bits with a 16-bit operand.

@@ -8,7 +8,7 @@ namespace emu {
 
 template <unsigned CC>
 bool jcc(Core& c, const Insn& i) {
-  if (!condition(c.flags_, CC)) return true;
+  if (!conditionNow(c, CC)) return true;
   c.cycles_ += cost::kJccTaken - cost::kJccNotTaken;
   return nearBranch(c, nextIp(i, c.eip_ + i.imm));
 }
@@ -67,8 +67,8 @@ bool opLoop(Core& c, const Insn& i) {
     setReg<2>(c, kEcx, cnt);
   }
   bool take = cnt != 0;
-  if (K == 1) take = take && !(c.flags_ & flag::kZf);
-  if (K == 2) take = take && (c.flags_ & flag::kZf);
+  if (K == 1) take = take && !(c.eflagsNow() & flag::kZf);
+  if (K == 2) take = take && (c.eflagsNow() & flag::kZf);
   if (!take) return true;
   uint32_t target = nextIp(i, c.eip_ + i.imm);
   if (target > c.seg_[kCs].limit) {
@@ -98,7 +98,7 @@ inline bool opInt3(Core& c, const Insn&) {
   return c.softwareInterrupt(vec::kBp);
 }
 inline bool opInto(Core& c, const Insn&) {
-  if (!(c.flags_ & flag::kOf)) return true;
+  if (!(c.eflagsNow() & flag::kOf)) return true;
   return c.softwareInterrupt(vec::kOf);
 }
 

@@ -106,7 +106,7 @@ inline bool opNopModrm(Core&, const Insn&) {
 // SALC (D6): AL = CF ? FFh : 00h, flags unchanged. Undocumented in the 386 manual but present on
 // every Intel processor (SDM vol. 2 table A-2 lists D6 as reserved; Bochs and QEMU execute it).
 inline bool opSalc(Core& c, const Insn&) {
-  setReg<1>(c, kEax, (c.flags_ & flag::kCf) ? 0xFF : 0x00);
+  setReg<1>(c, kEax, carryFlag(c) ? 0xFF : 0x00);
   return true;
 }
 
@@ -217,7 +217,7 @@ inline bool v86Sensitive(const Core& c) {
 template <unsigned W>
 bool opPushf(Core& c, const Insn&) {
   if (v86Sensitive(c)) return c.gp(0);
-  return push<W>(c, c.flags_ & ~(flag::kVm | flag::kRf));
+  return push<W>(c, c.eflagsNow() & ~(flag::kVm | flag::kRf));
 }
 
 // Which EFLAGS bits a POPF/IRET at the current privilege may change ([386PRM] POPF): IOPL only
@@ -239,23 +239,25 @@ bool opPopf(Core& c, const Insn&) {
   if (!pop<W>(c, v)) return false;
   uint32_t mask = popfMask(c);
   if constexpr (W == 2) mask &= 0xFFFF;
-  c.setEflags((c.flags_ & ~mask) | (v & mask));
+  c.setEflags((c.eflagsNow() & ~mask) | (v & mask));
   return true;
 }
 
 inline bool opSahf(Core& c, const Insn&) {
   constexpr uint32_t m = flag::kSf | flag::kZf | flag::kAf | flag::kPf | flag::kCf;
+  c.materializeFlags();
   c.flags_ = (c.flags_ & ~m) | ((c.r_[kEax] >> 8) & m);
   return true;
 }
 inline bool opLahf(Core& c, const Insn&) {
-  setReg<1>(c, 4, (c.flags_ & 0xD5) | 0x02);  // AH = SF ZF 0 AF 0 PF 1 CF
+  setReg<1>(c, 4, (c.eflagsNow() & 0xD5) | 0x02);  // AH = SF ZF 0 AF 0 PF 1 CF
   return true;
 }
 
 // CLC STC CMC CLD STD
 template <unsigned K>
 bool flagOp(Core& c, const Insn&) {
+  c.materializeFlags();
   if constexpr (K == 0) c.flags_ ^= flag::kCf;
   if constexpr (K == 1) c.flags_ &= ~flag::kCf;
   if constexpr (K == 2) c.flags_ |= flag::kCf;
@@ -291,13 +293,13 @@ template <unsigned W, unsigned CC>
 bool cmov(Core& c, const Insn& i) {
   uint32_t v;
   if (!readE<W>(c, i, v)) return false;
-  if (condition(c.flags_, CC)) setReg<W>(c, i.reg(), v);
+  if (conditionNow(c, CC)) setReg<W>(c, i.reg(), v);
   return true;
 }
 
 template <unsigned CC>
 bool setcc(Core& c, const Insn& i) {
-  return writeE<1>(c, i, condition(c.flags_, CC) ? 1 : 0);
+  return writeE<1>(c, i, conditionNow(c, CC) ? 1 : 0);
 }
 
 // MOVZX/MOVSX reg, r/m8 or r/m16

@@ -64,7 +64,7 @@ inline bool repeat(Core& c, const Insn& i, const StringRegs& sr, uint32_t per, b
     ++done;
     sr.set(c, kEcx, --cnt);
     if (conditional) {
-      bool zf = (c.flags_ & flag::kZf) != 0;
+      bool zf = conditionNow(c, 4);  // ZF
       if ((i.pfx & Insn::kPfxRepne) ? zf : !zf) break;
     }
   }

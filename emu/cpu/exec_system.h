@@ -18,7 +18,7 @@ inline bool iflagAllowed(const Core& c) {
 
 inline bool opCli(Core& c, const Insn&) {
   if (!iflagAllowed(c)) return c.gp(0);
-  c.setEflags(c.flags_ & ~flag::kIf);
+  c.setEflags(c.eflagsNow() & ~flag::kIf);
   return true;
 }
 
@@ -26,7 +26,7 @@ inline bool opCli(Core& c, const Insn&) {
 inline bool opSti(Core& c, const Insn&) {
   if (!iflagAllowed(c)) return c.gp(0);
   if (!(c.flags_ & flag::kIf)) c.shadow_ = 1;
-  c.setEflags(c.flags_ | flag::kIf);
+  c.setEflags(c.eflagsNow() | flag::kIf);
   return true;
 }
 
@@ -139,13 +139,14 @@ bool opLarLsl(Core& c, const Insn& i) {
   uint32_t sel, out = 0;
   if (!readE<2>(c, i, sel)) return false;
   if (!larLsl(c, static_cast<uint16_t>(sel), LSL, out)) return false;
-  if (c.flags_ & flag::kZf) setReg<W>(c, i.reg(), out);
+  if (c.eflagsNow() & flag::kZf) setReg<W>(c, i.reg(), out);
   return true;
 }
 
 // ARPL r/m16, r16: raise the RPL of the destination to the source's (protected mode only).
 inline bool opArpl(Core& c, const Insn& i) {
   if (c.realSegments()) return c.ud();  // real and virtual-8086 mode
+  c.materializeFlags();
   uint32_t src = getReg<2>(c, i.reg());
   auto adjust = [&](uint32_t d, uint32_t& out) {
     if ((d & 3) < (src & 3)) {

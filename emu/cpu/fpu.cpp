@@ -423,7 +423,7 @@ bool compute(Core& c, const Insn& i) {
     kHostMemory[op - 0xD8][i.reg()](img, buf);
   } else if (fcmov) {
     // Every FCMOVcc is FCMOVB with CF the condition.
-    eflags = fcmovCondition(c.flags_, op, modrm) ? 1 : 0;
+    eflags = fcmovCondition(c.eflagsNow(), op, modrm) ? 1 : 0;
     kHostRegister[0xDA - 0xD8][modrm & 7](img, eflags);
   } else {
     kHostRegister[op - 0xD8][modrm - 0xC0](img, eflags);

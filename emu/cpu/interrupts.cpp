@@ -90,11 +90,11 @@ bool Core::deliverReal(uint8_t vector) {
   uint32_t low = stackAdd(*this, sp, -6);
   if (!ss.writable || (low < sp && !segRangeOk(ss, low, 6))) return segFault(kSs);
   if (low < sp && !probeWrite(ss.base + low, 6, false)) return false;
-  if (!push<2>(*this, flags_) || !push<2>(*this, seg_[kCs].selector) || !push<2>(*this, eip_))
+  if (!push<2>(*this, eflagsNow()) || !push<2>(*this, seg_[kCs].selector) || !push<2>(*this, eip_))
     return false;
   setSegmentReal(kCs, static_cast<uint16_t>(entry >> 16));
   branch(entry & 0xFFFF);
-  setEflags(flags_ & ~(flag::kIf | flag::kTf | flag::kAc | flag::kRf));
+  setEflags(eflagsNow() & ~(flag::kIf | flag::kTf | flag::kAc | flag::kRf));
   cycles_ += cost::kIntReal;
   return true;
 }
@@ -184,7 +184,7 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
   uint8_t newCpl = (cs.access & 0x4) ? cpl_ : cs.dpl();
   if (offset > cs.limit) return gp(ext);
   unsigned w = gate32 ? 4 : 2;
-  uint32_t oldFlags = flags_;
+  uint32_t oldFlags = eflagsNow();
   uint32_t oldCs = seg_[kCs].selector;
   uint32_t retIp = eip_;
 
@@ -272,7 +272,7 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
   branch(offset);
   uint32_t clear = flag::kTf | flag::kNt | flag::kRf | flag::kVm;
   if (!trapGate) clear |= flag::kIf;
-  setEflags(flags_ & ~clear);
+  setEflags(eflagsNow() & ~clear);
   return true;
 }
 

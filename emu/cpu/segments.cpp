@@ -325,7 +325,7 @@ bool Core::interruptReturn(bool op32) {
     if (w == 2) mask &= 0xFFFF;
     setSegmentReal(kCs, static_cast<uint16_t>(sel));
     setStackPtr(*this, stackAdd(*this, sp, static_cast<int32_t>(3 * w)));
-    setEflags((flags_ & ~mask) | (fl & mask));
+    setEflags((eflagsNow() & ~mask) | (fl & mask));
     branch(op32 ? ip : (ip & 0xFFFF));
     cycles_ += cost::kIretReal;
     return true;
@@ -344,7 +344,7 @@ bool Core::interruptReturn(bool op32) {
   if (cpl_ != 0) mask &= ~flag::kIopl;
   if (cpl_ > iopl) mask &= ~flag::kIf;
   if (w == 2) mask &= 0xFFFF;
-  uint32_t newFlags = (flags_ & ~mask) | (fl & mask);
+  uint32_t newFlags = (eflagsNow() & ~mask) | (fl & mask);
   if (rpl == cpl_) {
     if (!setAccessedBit(static_cast<uint16_t>(sel), hi)) return false;
     loadCsProtected(static_cast<uint16_t>(sel), d, rpl);
@@ -471,6 +471,7 @@ bool verify(Core& c, uint16_t sel, bool write) {
       ok = data || (code && (access & 2));
     ok = ok && visible(c, sel, access);
   }
+  c.materializeFlags();
   c.flags_ = ok ? (c.flags_ | flag::kZf) : (c.flags_ & ~flag::kZf);
   return true;
 }
@@ -502,6 +503,7 @@ bool larLsl(Core& c, uint16_t sel, bool lsl, uint32_t& out) {
       }
     }
   }
+  c.materializeFlags();
   c.flags_ = ok ? (c.flags_ | flag::kZf) : (c.flags_ & ~flag::kZf);
   return true;
 }

@@ -151,7 +151,7 @@ bool Core::taskSwitch(uint16_t tssSel, uint32_t lo, uint32_t hi, TaskSource sour
   if (source != TaskSource::kIret && !probeWrite(newBusy, 1, false)) return false;
 
   // ---- commit: save the old task ----
-  uint32_t oldFlags = flags_;
+  uint32_t oldFlags = eflagsNow();
   if (source == TaskSource::kIret) oldFlags &= ~flag::kNt;
   if (leaveOld) {
     // The task left behind is no longer busy ([386PRM] 7.5 step 3).
@@ -195,7 +195,7 @@ bool Core::taskSwitch(uint16_t tssSel, uint32_t lo, uint32_t hi, TaskSource sour
     // A 286 TSS holds 16-bit registers; the upper halves read 0xFFFF, as on QEMU and Bochs.
     for (unsigned r = 0; r < 8; ++r) r_[r] = 0xFFFF0000u | (regs[r] & 0xFFFF);
     eip_ = newEip & 0xFFFF;
-    setEflags((flags_ & 0xFFFF0000u & ~flag::kVm) | (newFlags & 0xFFFF));
+    setEflags((eflagsNow() & 0xFFFF0000u & ~flag::kVm) | (newFlags & 0xFFFF));
   }
   fetchLin_ = kNoPage;
   endBlock();

@@ -67,7 +67,7 @@ bool Core::iretInV86(bool op32) {
   if (w == 2) mask &= 0xFFFF;
   setSegmentReal(kCs, static_cast<uint16_t>(cs));
   setStackPtr(*this, stackAdd(*this, sp, static_cast<int32_t>(3 * w)));
-  setEflags((flags_ & ~mask) | (fl & mask));
+  setEflags((eflagsNow() & ~mask) | (fl & mask));
   branch(ip);
   cycles_ += cost::kIretReal;
   return true;
