@@ -284,6 +284,20 @@ struct Core {
   void setCr3(uint32_t value);
   void setCr4(uint32_t value);
   static void deriveChecks(Segment& s);
+  // A segment register holding `selector` with nothing usable behind it (base 0, limit 0, no
+  // access rights): any access through it is #GP(0). What a null selector loads, what a return
+  // outward leaves in a data register the outer level may not use, and what a task switch holds
+  // before it loads the descriptors.
+  static Segment unusableSegment(uint16_t selector) {
+    Segment n;
+    n.selector = selector;
+    n.base = 0;
+    n.limit = 0;
+    n.access = 0;
+    n.flags = 0;
+    deriveChecks(n);
+    return n;
+  }
   std::string registerDump() const;
   void unsupportedStop(const Insn& insn);
 

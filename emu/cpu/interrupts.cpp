@@ -242,14 +242,7 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
       r_[kEsp] = (r_[kEsp] & 0xFFFF0000u) | low;
     if (fromV86) {
       // The handler runs with null data segments; IRET reloads them from the frame.
-      for (unsigned s : {kEs, kDs, kFs, kGs}) {
-        Segment n;
-        n.selector = 0;
-        n.limit = 0;
-        n.access = 0;
-        deriveChecks(n);
-        seg_[s] = n;
-      }
+      for (unsigned s : {kEs, kDs, kFs, kGs}) seg_[s] = unusableSegment(0);
     }
     cycles_ += fromV86 ? cost::kIntFromV86 : cost::kIntPrivilegeChange;
   } else {

@@ -78,14 +78,7 @@ bool Core::loadSegmentChecked(unsigned s, uint16_t selector) {
   }
   if ((selector & 0xFFFC) == 0) {
     // A null selector loads an unusable segment: any access through it is #GP(0).
-    Segment n;
-    n.selector = selector;
-    n.base = 0;
-    n.limit = 0;
-    n.access = 0;
-    n.flags = 0;
-    deriveChecks(n);
-    seg_[s] = n;
+    seg_[s] = unusableSegment(selector);
     return true;
   }
   uint32_t lo, hi;
@@ -122,14 +115,7 @@ void Core::nullInvalidDataSegments() {
   for (unsigned s : {kEs, kDs, kFs, kGs}) {
     const Segment& d = seg_[s];
     bool conformingCode = (d.access & 0x1C) == 0x1C;
-    if (!conformingCode && d.dpl() < cpl_) {
-      Segment n;
-      n.selector = 0;
-      n.limit = 0;
-      n.access = 0;
-      deriveChecks(n);
-      seg_[s] = n;
-    }
+    if (!conformingCode && d.dpl() < cpl_) seg_[s] = unusableSegment(0);
   }
 }
 
