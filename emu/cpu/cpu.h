@@ -353,6 +353,9 @@ struct Core {
   bool ioAllowed(uint16_t port, unsigned size);
   void loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl);
   void nullInvalidDataSegments();
+  // Loads SS (its accessed bit set) and the stack pointer: ESP for a 32-bit stack, SP for a
+  // 16-bit one (ESP's upper half kept), after a stack switch to another privilege level.
+  void loadStack(Segment ss, uint32_t sp);
 
   // ---- interrupts.cpp ----
   enum class IntKind : uint8_t { kException, kSoftware, kExternal };

@@ -97,6 +97,13 @@ bool Core::loadSegmentChecked(unsigned s, uint16_t selector) {
   return true;
 }
 
+void Core::loadStack(Segment ss, uint32_t sp) {
+  ss.access |= 1;
+  seg_[kSs] = ss;
+  stackBig_ = ss.big();
+  setStackPtr(*this, sp);
+}
+
 void Core::loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl) {
   Segment cs = desc;
   cs.selector = static_cast<uint16_t>((selector & 0xFFFC) | newCpl);
@@ -281,10 +288,7 @@ bool Core::farReturn(bool op32, uint16_t popExtra) {
   if (!setAccessedBit(static_cast<uint16_t>(sel), hi)) return false;
   uint8_t fromCpl = cpl_;
   loadCsProtected(static_cast<uint16_t>(sel), d, rpl);
-  ss.access |= 1;
-  seg_[kSs] = ss;
-  stackBig_ = ss.big();
-  setStackPtr(*this, stackAdd(*this, op32 ? newSp : (newSp & 0xFFFF), popExtra));
+  loadStack(ss, (op32 ? newSp : (newSp & 0xFFFF)) + popExtra);  // SP wraps on a 16-bit stack
   nullInvalidDataSegments();
   branch(ip);
   cycles_ += cost::kRetFarOuter - cost::kRetFar;
@@ -347,10 +351,7 @@ bool Core::interruptReturn(bool op32) {
   if (!setAccessedBit(static_cast<uint16_t>(sel), hi)) return false;
   uint8_t fromCpl = cpl_;
   loadCsProtected(static_cast<uint16_t>(sel), d, rpl);
-  ss.access |= 1;
-  seg_[kSs] = ss;
-  stackBig_ = ss.big();
-  setStackPtr(*this, op32 ? newSp : (newSp & 0xFFFF));
+  loadStack(ss, op32 ? newSp : (newSp & 0xFFFF));
   setEflags(newFlags);
   nullInvalidDataSegments();
   branch(ip);
