@@ -490,8 +490,11 @@ class Cpu final : public ContextSource, private Core {
   // EFLAGS.VM: virtual-8086 mode (entered by an IRET from CPL 0 or a task switch).
   bool v86Mode() const { return v86(); }
   bool halted() const { return halted_; }
-  // Whether an interrupt would be taken now (INTR high, IF=1): a halted CPU wakes.
-  bool interruptible() const { return intrLine_ && (flags_ & flag::kIf) != 0; }
+  // Whether an interrupt would be taken now (INTR high with IF=1, or an NMI not blocked): a
+  // halted CPU wakes.
+  bool interruptible() const {
+    return (intrLine_ && (flags_ & flag::kIf) != 0) || (nmiPending_ && !nmiBlocked_);
+  }
   unsigned processor() const { return processor_; }
   // With several processors, a HLT ends the run without moving the cycle counter to the deadline:
   // the machine keeps the processors' counters in step itself (docs/smp.md).
