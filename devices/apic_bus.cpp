@@ -93,8 +93,10 @@ void ApicBus::deliver(uint32_t to, unsigned mode, uint8_t vector, bool level) {
       if (onStart) onStart(i, 5, 0);
     } else if (mode == 6) {
       if (onStart) onStart(i, 6, vector);
+    } else if (mode == 4) {
+      apics_[i]->acceptNmi();
     }
-    // SMI, NMI and ExtINT messages: not modelled (no processor here takes them).
+    // SMI and ExtINT messages: not modelled (no processor here takes them).
   }
 }
 

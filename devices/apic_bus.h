@@ -3,8 +3,8 @@
 // access; interprocessor interrupts (the ICR) and the I/O APIC's messages reach the local APICs
 // their destination names; INIT and STARTUP go to the machine, which starts the processor.
 //
-//   ICR low word: bits 7-0 vector, 10-8 delivery mode (0 fixed, 1 lowest priority, 5 INIT,
-//   6 STARTUP), 11 destination mode (1 logical), 14 level (assert), 15 trigger (1 level),
+//   ICR low word: bits 7-0 vector, 10-8 delivery mode (0 fixed, 1 lowest priority, 4 NMI,
+//   5 INIT, 6 STARTUP), 11 destination mode (1 logical), 14 level (assert), 15 trigger (1 level),
 //   19-18 shorthand (0 none, 1 self, 2 all including self, 3 all excluding self);
 //   ICR high word: bits 31-24 destination (physical: an APIC ID, 0xFF all; logical: a mask).
 //

@@ -24,8 +24,17 @@ void IoApic::deliver(unsigned pin) {
   uint64_t& r = redir_[pin];
   if (r & kMasked) return;
   unsigned mode = (r >> 8) & 7;
-  // Fixed (0) and lowest priority (1) carry a vector; SMI, NMI, INIT and ExtINT routing of ISA
-  // inputs is a multiprocessor-BIOS configuration that kernels here do not program.
+  // Fixed (0) and lowest priority (1) carry a vector; NMI (4) reaches the destination's NMI
+  // input, edge-triggered (SDM vol. 3A 10.6.1). SMI, INIT and ExtINT routing of ISA inputs is a
+  // multiprocessor-BIOS configuration that kernels here do not program.
+  if (mode == 4) {
+    if (route) {
+      route(static_cast<uint8_t>(r >> 56), (r >> 11) & 1, mode, 0, false);
+    } else {
+      lapic_.acceptNmi();
+    }
+    return;
+  }
   if (mode > 1) return;
   bool level = r & kLevel;
   if (level) {

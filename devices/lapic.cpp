@@ -88,6 +88,25 @@ void LocalApic::accept(uint8_t vector, bool level) {
   tmr_.set(vector, level);
 }
 
+void LocalApic::acceptNmi() {
+  ++nmis_;
+  if (onNmi) onNmi();
+}
+
+bool LocalApic::lint1() {
+  if (lvtLint1_ & kLvtMasked) return false;
+  switch ((lvtLint1_ >> 8) & 7) {
+    case 0:
+      accept(static_cast<uint8_t>(lvtLint1_ & 0xFF), (lvtLint1_ >> 15) & 1);
+      return true;
+    case 4:
+      acceptNmi();
+      return true;
+    default:  // SMI, INIT, ExtINT on LINT1: not wired on this board
+      return false;
+  }
+}
+
 bool LocalApic::picPassThrough() const {
   return !(lvtLint0_ & kLvtMasked) && ((lvtLint0_ >> 8) & 7) == 7;
 }
@@ -225,10 +244,11 @@ void LocalApic::write(unsigned reg, uint32_t value) {
       unsigned mode = (value >> 8) & 7;
       unsigned shorthand = (value >> 18) & 3;
       uint8_t dest = static_cast<uint8_t>(icrHigh_ >> 24);
-      // Fixed IPIs to this CPU (by shorthand "self" or "all including self", or by its ID)
-      // are delivered; INIT and STARTUP find no other processor and complete at once.
+      // Fixed and NMI IPIs to this CPU (by shorthand "self" or "all including self", or by its
+      // ID) are delivered; INIT and STARTUP find no other processor and complete at once.
       bool toSelf = shorthand == 1 || shorthand == 2 || (shorthand == 0 && dest == id());
       if (mode == 0 && toSelf) accept(static_cast<uint8_t>(value & 0xFF), (value >> 15) & 1);
+      if (mode == 4 && toSelf) acceptNmi();
       break;
     }
     case 0x310:

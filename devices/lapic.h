@@ -35,6 +35,7 @@ struct LocalApicState {
   uint64_t timerStart_ = 0;  // cycle at which the current count was initialCount_
   uint64_t nextExpiry_ = kNever;
   uint64_t timerFired_ = 0;
+  uint64_t nmis_ = 0;  // NMIs passed to the processor (ICR, I/O APIC, LINT1)
   Bits irr_, isr_, tmr_;
 };
 
@@ -60,6 +61,21 @@ class LocalApic : public MmioDevice, public Timed, private LocalApicState {
   void accept(uint8_t vector, bool level);
   // The vector the CPU would take now (IRR above the processor priority), or -1.
   int pendingVector() const;
+  // An NMI message: ICR or I/O APIC delivery mode NMI (SDM vol. 3A 10.6.1; the vector is
+  // ignored). It goes to the processor's NMI input through onNmi, also while the APIC is
+  // software-disabled (SDM 10.4.7.2: it "will respond normally to ... NMI ... messages").
+  void acceptNmi();
+  // An edge on the LINT1 pin, where the board's NMI arrives in virtual wire mode (MP spec
+  // 3.6.2.2; the MP table and the MADT say so): delivered as the LVT LINT1 entry says, NMI
+  // (mode 4) or a fixed vector (mode 0); nothing when the entry is masked, which it is after
+  // reset and while the APIC is software-disabled (SDM 10.4.7.1, 10.4.7.2). Returns whether
+  // it was delivered.
+  bool lint1();
+  // The processor's NMI input (Machine: Cpu::raiseNmi of this APIC's processor).
+  std::function<void()> onNmi;
+  // NMI messages and LINT1 NMIs this APIC accepted.
+  uint64_t nmis() const { return nmis_; }
+
   // INTA through the APIC: IRR -> ISR. With nothing above the priority, the spurious vector.
   uint8_t acknowledge();
   // Whether the 8259's INT reaches the CPU: LINT0 unmasked in ExtINT mode (virtual wire).

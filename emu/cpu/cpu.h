@@ -317,6 +317,20 @@ struct Core : CoreState {
   void setCr3(uint32_t value);
   void setCr4(uint32_t value);
   static void deriveChecks(Segment& s);
+  // A segment register holding `selector` with nothing usable behind it (base 0, limit 0, no
+  // access rights): any access through it is #GP(0). What a null selector loads, what a return
+  // outward leaves in a data register the outer level may not use, and what a task switch holds
+  // before it loads the descriptors.
+  static Segment unusableSegment(uint16_t selector) {
+    Segment n;
+    n.selector = selector;
+    n.base = 0;
+    n.limit = 0;
+    n.access = 0;
+    n.flags = 0;
+    deriveChecks(n);
+    return n;
+  }
   std::string registerDump() const;
   void unsupportedStop(const Insn& insn);
 
@@ -372,6 +386,9 @@ struct Core : CoreState {
   bool ioAllowed(uint16_t port, unsigned size);
   void loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl);
   void nullInvalidDataSegments();
+  // Loads SS (its accessed bit set) and the stack pointer: ESP for a 32-bit stack, SP for a
+  // 16-bit one (ESP's upper half kept), after a stack switch to another privilege level.
+  void loadStack(Segment ss, uint32_t sp);
 
   // ---- interrupts.cpp ----
   enum class IntKind : uint8_t { kException, kSoftware, kExternal };
@@ -517,8 +534,11 @@ class Cpu final : public ContextSource, private Core {
   // EFLAGS.VM: virtual-8086 mode (entered by an IRET from CPL 0 or a task switch).
   bool v86Mode() const { return v86(); }
   bool halted() const { return halted_; }
-  // Whether an interrupt would be taken now (INTR high, IF=1): a halted CPU wakes.
-  bool interruptible() const { return intrLine_ && (flags_ & flag::kIf) != 0; }
+  // Whether an interrupt would be taken now (INTR high with IF=1, or an NMI not blocked): a
+  // halted CPU wakes.
+  bool interruptible() const {
+    return (intrLine_ && (flags_ & flag::kIf) != 0) || (nmiPending_ && !nmiBlocked_);
+  }
   unsigned processor() const { return processor_; }
   // With several processors, a HLT ends the run without moving the cycle counter to the deadline:
   // the machine keeps the processors' counters in step itself (docs/smp.md).

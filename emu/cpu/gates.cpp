@@ -132,13 +132,7 @@ bool Core::callGate(uint16_t gateSel, uint32_t lo, uint32_t hi, bool call) {
   if (!setAccessedBit(ssSel, shi) || !setAccessedBit(sel, chi)) return false;
   for (unsigned k = 0; k < 4 + params; ++k)
     if (!writeLinear(ss.base + top - (k + 1) * w, w, values[k], false)) return false;
-  ss.access |= 1;
-  seg_[kSs] = ss;
-  stackBig_ = ss.big();
-  if (ss.big())
-    r_[kEsp] = low;
-  else
-    r_[kEsp] = (r_[kEsp] & 0xFFFF0000u) | low;
+  loadStack(ss, low);
   loadCsProtected(sel, cs, newCpl);
   branch(offset);
   cycles_ += cost::kCallGateInner + cost::kCallGateParam * params - cost::kCallFar;

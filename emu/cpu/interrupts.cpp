@@ -232,24 +232,10 @@ bool Core::deliver(uint8_t vector, IntKind kind, bool hasError, uint32_t error) 
     // table it lies in) is still a fault during delivery, with no register changed.
     for (uint32_t k = 0; k < count; ++k)
       if (!writeLinear(ss.base + top - (k + 1) * w, w, frame[k], user)) return false;
-    ss.access |= 1;
-    ss.selector = ssSel;
-    seg_[kSs] = ss;
-    stackBig_ = ss.big();
-    if (ss.big())
-      r_[kEsp] = low;
-    else
-      r_[kEsp] = (r_[kEsp] & 0xFFFF0000u) | low;
+    loadStack(ss, low);
     if (fromV86) {
       // The handler runs with null data segments; IRET reloads them from the frame.
-      for (unsigned s : {kEs, kDs, kFs, kGs}) {
-        Segment n;
-        n.selector = 0;
-        n.limit = 0;
-        n.access = 0;
-        deriveChecks(n);
-        seg_[s] = n;
-      }
+      for (unsigned s : {kEs, kDs, kFs, kGs}) seg_[s] = unusableSegment(0);
     }
     cycles_ += fromV86 ? cost::kIntFromV86 : cost::kIntPrivilegeChange;
   } else {

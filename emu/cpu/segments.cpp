@@ -78,14 +78,7 @@ bool Core::loadSegmentChecked(unsigned s, uint16_t selector) {
   }
   if ((selector & 0xFFFC) == 0) {
     // A null selector loads an unusable segment: any access through it is #GP(0).
-    Segment n;
-    n.selector = selector;
-    n.base = 0;
-    n.limit = 0;
-    n.access = 0;
-    n.flags = 0;
-    deriveChecks(n);
-    seg_[s] = n;
+    seg_[s] = unusableSegment(selector);
     return true;
   }
   uint32_t lo, hi;
@@ -102,6 +95,13 @@ bool Core::loadSegmentChecked(unsigned s, uint16_t selector) {
   d.access |= 1;
   seg_[s] = d;
   return true;
+}
+
+void Core::loadStack(Segment ss, uint32_t sp) {
+  ss.access |= 1;
+  seg_[kSs] = ss;
+  stackBig_ = ss.big();
+  setStackPtr(*this, sp);
 }
 
 void Core::loadCsProtected(uint16_t selector, const Segment& desc, uint8_t newCpl) {
@@ -122,14 +122,7 @@ void Core::nullInvalidDataSegments() {
   for (unsigned s : {kEs, kDs, kFs, kGs}) {
     const Segment& d = seg_[s];
     bool conformingCode = (d.access & 0x1C) == 0x1C;
-    if (!conformingCode && d.dpl() < cpl_) {
-      Segment n;
-      n.selector = 0;
-      n.limit = 0;
-      n.access = 0;
-      deriveChecks(n);
-      seg_[s] = n;
-    }
+    if (!conformingCode && d.dpl() < cpl_) seg_[s] = unusableSegment(0);
   }
 }
 
@@ -295,10 +288,7 @@ bool Core::farReturn(bool op32, uint16_t popExtra) {
   if (!setAccessedBit(static_cast<uint16_t>(sel), hi)) return false;
   uint8_t fromCpl = cpl_;
   loadCsProtected(static_cast<uint16_t>(sel), d, rpl);
-  ss.access |= 1;
-  seg_[kSs] = ss;
-  stackBig_ = ss.big();
-  setStackPtr(*this, stackAdd(*this, op32 ? newSp : (newSp & 0xFFFF), popExtra));
+  loadStack(ss, (op32 ? newSp : (newSp & 0xFFFF)) + popExtra);  // SP wraps on a 16-bit stack
   nullInvalidDataSegments();
   branch(ip);
   cycles_ += cost::kRetFarOuter - cost::kRetFar;
@@ -361,10 +351,7 @@ bool Core::interruptReturn(bool op32) {
   if (!setAccessedBit(static_cast<uint16_t>(sel), hi)) return false;
   uint8_t fromCpl = cpl_;
   loadCsProtected(static_cast<uint16_t>(sel), d, rpl);
-  ss.access |= 1;
-  seg_[kSs] = ss;
-  stackBig_ = ss.big();
-  setStackPtr(*this, op32 ? newSp : (newSp & 0xFFFF));
+  loadStack(ss, op32 ? newSp : (newSp & 0xFFFF));
   setEflags(newFlags);
   nullInvalidDataSegments();
   branch(ip);

@@ -48,19 +48,6 @@ bool isTss(uint8_t access) {
   unsigned type = access & 0x1F;
   return type == 0x01 || type == 0x03 || type == 0x09 || type == 0x0B;
 }
-
-// A selector that loads nothing usable yet: a switch sets every selector first and then loads
-// and checks the descriptors one by one ([386PRM] 7.5 step 5).
-Segment unusable(uint16_t sel) {
-  Segment n;
-  n.selector = sel;
-  n.base = 0;
-  n.limit = 0;
-  n.access = 0;
-  n.flags = 0;
-  Core::deriveChecks(n);
-  return n;
-}
 }  // namespace
 
 // The TSS selector of a task gate (a JMP/CALL target or an IDT entry): in the GDT, within its
@@ -204,7 +191,7 @@ bool Core::taskSwitch(uint16_t tssSel, uint32_t lo, uint32_t hi, TaskSource sour
   if (source == TaskSource::kCall) cycles_ -= cost::kCallFar;
 
   // The LDT first: the segment selectors may name it.
-  ldtr_ = unusable(ldtSel);
+  ldtr_ = unusableSegment(ldtSel);
   if ((ldtSel & 0xFFFC) != 0) {
     if ((ldtSel & 4) || (ldtSel | 7u) > gdtr_.limit) {
       fault(vec::kTs, sel_err(ldtSel));
@@ -249,7 +236,7 @@ bool Core::loadTaskSegments(const uint16_t* sel) {
     return true;
   }
   uint8_t cpl = sel[kCs] & 3;
-  for (unsigned s = 0; s < 6; ++s) seg_[s] = unusable(sel[s]);
+  for (unsigned s = 0; s < 6; ++s) seg_[s] = unusableSegment(sel[s]);
   cpl_ = cpl;  // the CPL is the new CS's RPL, even while its descriptor is being checked
   refreshMode();
   auto read = [&](uint16_t s, uint32_t& lo, uint32_t& hi) {

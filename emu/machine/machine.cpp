@@ -141,6 +141,14 @@ Machine::Machine(const MachineConfig& config)
     waitingForStartup_.push_back(k > 0);
     turns_.push_back(0);
   }
+  // An NMI a local APIC accepts (an IPI, the I/O APIC, LINT1) goes to its processor's NMI pin;
+  // a processor waiting for STARTUP takes none (SDM vol. 3A 8.4: it answers only INIT and
+  // STARTUP), and INIT clears a pending one (Cpu::reset).
+  for (unsigned k = 0; k < config.cpus; ++k) {
+    apics_.apic(k).onNmi = [this, k] {
+      if (!waitingForStartup_[k]) cpus_[k]->raiseNmi();
+    };
+  }
   mmu_ = mmus_[0].get();
   cpu_ = cpus_[0].get();
   cur_ = cpu_;
@@ -158,6 +166,14 @@ Machine::Machine(const MachineConfig& config)
 }
 
 Machine::~Machine() = default;
+
+bool Machine::raiseNmi() {
+  if (cmos_.nmiDisabled()) return false;
+  bool delivered = false;
+  for (unsigned k = 0; k < apics_.count(); ++k) delivered = apics_.apic(k).lint1() || delivered;
+  updateIntr();  // a LINT1 programmed as a fixed vector
+  return delivered;
+}
 
 std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::string& error) {
   if (config.memMb < 2 || uint64_t{config.memMb} << 20 > devices::kMaxRamBytes) {

@@ -254,6 +254,7 @@ class Machine final : public CpuBus, private MachineState {
   devices::Ram& ram() { return ram_; }
   devices::Cga& cga() { return cga_; }
   devices::LocalApic& lapic() { return lapic_; }
+  devices::LocalApic& apic(unsigned processor) { return apics_.apic(processor); }
   devices::Pit8254& pit() { return pit_; }
   devices::Kbc8042& keyboard() { return kbc_; }
   devices::AtaChannel& ata() { return ata_; }
@@ -261,13 +262,12 @@ class Machine final : public CpuBus, private MachineState {
   bool a20() const { return a20Mask_ == ~0u; }
   void setA20(bool on);
   // The board's NMI (what a parity or I/O channel check error would raise; nothing on this
-  // machine does by itself): it reaches the CPU unless bit 7 of the last write to port 0x70 masks
-  // it, as on the PC/AT. Returns whether it reached the CPU.
-  bool raiseNmi() {
-    if (cmos_.nmiDisabled()) return false;
-    cpu_->raiseNmi();
-    return true;
-  }
+  // machine does by itself): unless bit 7 of the last write to port 0x70 masks it, as on the
+  // PC/AT, it reaches the LINT1 pin of every local APIC (virtual wire mode, MP spec 3.6.2.2),
+  // and each delivers it as its LVT LINT1 entry says: an NMI where the firmware (or a kernel)
+  // programmed it so, nothing where it is masked (after reset). Returns whether a local APIC
+  // delivered it.
+  bool raiseNmi();
 
   // Snapshots (docs/debug.md). saveState at an instruction boundary between runs; `previous`
   // (a snapshot of this run, usually the last) lets unchanged RAM frames be shared. restoreState

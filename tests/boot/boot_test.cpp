@@ -133,17 +133,37 @@ TEST(Boot, UserRomStartsAtTheResetVector) {
   EXPECT_EQ(out.text, "reset vector reached the user ROM\n");
 }
 
-// Port 0x70 bit 7 masks the board's NMI: on the PC/AT the NMI mask shares the CMOS index port.
-TEST(Boot, NmiReachesTheCpuUnlessPort70MasksIt) {
+// The board's NMI goes through the local APIC's LINT1 (virtual wire mode): a user ROM finds the
+// APIC as reset leaves it, LINT1 masked, so the NMI is lost until LINT1 is programmed as NMI (as
+// the built-in firmware does). Port 0x70 bit 7 masks it before that: on the PC/AT the NMI mask
+// shares the CMOS index port.
+TEST(Boot, NmiReachesTheCpuThroughLint1UnlessPort70MasksIt) {
   devices::StringSink out;
   MachineConfig c;
   c.bios = kImages + "/rom.bin";
   auto m = make(c, out);
   ASSERT_TRUE(m);
+  EXPECT_FALSE(m->raiseNmi());  // LVT LINT1 masked after reset (SDM vol. 3A 10.4.7.1)
+  EXPECT_FALSE(m->cpu().nmiPending());
+  m->lapic().mmioWrite(0x0F0, 0x1FF, 4);  // SVR: enabled
+  m->lapic().mmioWrite(0x360, 0x400, 4);  // LVT LINT1: NMI
   m->ioWrite(0x70, 0x8F, 1);
   EXPECT_FALSE(m->raiseNmi());
   EXPECT_FALSE(m->cpu().nmiPending());
   m->ioWrite(0x70, 0x0F, 1);
+  EXPECT_TRUE(m->raiseNmi());
+  EXPECT_TRUE(m->cpu().nmiPending());
+  EXPECT_EQ(m->lapic().nmis(), 1u);
+}
+
+// The built-in firmware leaves LINT1 programmed as NMI (docs/platform.md), so the board's NMI
+// reaches a multiboot kernel's CPU.
+TEST(Boot, FirmwareLeavesLint1ProgrammedAsNmi) {
+  devices::StringSink out;
+  MachineConfig c;
+  c.kernel = kImages + "/mb_kernel.elf";
+  auto m = make(c, out);
+  ASSERT_TRUE(m);
   EXPECT_TRUE(m->raiseNmi());
   EXPECT_TRUE(m->cpu().nmiPending());
 }

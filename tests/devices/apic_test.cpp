@@ -2,6 +2,7 @@
 // IRQs between the 8259 pair and the APICs.
 #include <gtest/gtest.h>
 
+#include "devices/apic_bus.h"
 #include "devices/interrupts.h"
 
 using namespace devices;
@@ -120,6 +121,87 @@ TEST(LocalApic, SoftwareDisableMasksLvts) {
   EXPECT_EQ(f.lr(0x350), 0x10700u);
   f.lw(0x350, 0x700);  // cannot be unmasked while disabled
   EXPECT_EQ(f.lr(0x350), 0x10700u);
+}
+
+// ICR delivery mode NMI (100b, SDM vol. 3A 10.6.1): the vector is ignored and nothing enters IRR;
+// the NMI goes to the processor's NMI input. An APIC answers NMI messages also while software-
+// disabled (SDM 10.4.7.2). One processor: only an NMI to itself is delivered.
+TEST(LocalApic, IcrNmiReachesTheNmiInput) {
+  Fixture f;
+  unsigned nmis = 0;
+  f.lapic.onNmi = [&] { ++nmis; };
+  f.lw(0x310, 0);
+  f.lw(0x300, 0x00040400 | 0x50);  // NMI, shorthand self, vector field 0x50 (ignored)
+  EXPECT_EQ(nmis, 1u);             // SVR 0xFF after reset: software-disabled, still taken
+  EXPECT_EQ(f.lapic.pendingVector(), -1);
+  f.lw(0x0F0, 0x1FF);
+  f.lw(0x310, 0);
+  f.lw(0x300, 0x00000400);  // NMI, physical destination 0: this APIC
+  EXPECT_EQ(nmis, 2u);
+  f.lw(0x310, 0x05000000);
+  f.lw(0x300, 0x00000400);  // destination 5: no such processor
+  f.lw(0x300, 0x000C0400);  // all excluding self
+  EXPECT_EQ(nmis, 2u);
+  EXPECT_EQ(f.lapic.nmis(), 2u);
+}
+
+// LINT1 (where the board's NMI arrives in virtual wire mode) delivers as its LVT entry says:
+// masked after reset and while software-disabled, NMI (mode 100b) or a fixed vector.
+TEST(LocalApic, Lint1DeliversAsItsLvtEntrySays) {
+  Fixture f;
+  unsigned nmis = 0;
+  f.lapic.onNmi = [&] { ++nmis; };
+  EXPECT_FALSE(f.lapic.lint1());  // LVT LINT1 0x10000 after reset (SDM 10.4.7.1)
+  f.lapic.firmwareDefaults();     // the BIOS: LINT1 = NMI
+  EXPECT_TRUE(f.lapic.lint1());
+  EXPECT_EQ(nmis, 1u);
+  EXPECT_EQ(f.lapic.pendingVector(), -1);
+  f.lw(0x360, 0x10400);  // masked
+  EXPECT_FALSE(f.lapic.lint1());
+  f.lw(0x360, 0x0045);  // fixed, vector 0x45
+  EXPECT_TRUE(f.lapic.lint1());
+  EXPECT_EQ(f.lapic.pendingVector(), 0x45);
+  EXPECT_EQ(nmis, 1u);
+  f.lw(0x360, 0x400);
+  f.lw(0x0F0, 0x0FF);  // software disable masks LINT1
+  EXPECT_FALSE(f.lapic.lint1());
+  EXPECT_EQ(nmis, 1u);
+}
+
+// Several processors: an NMI IPI reaches the processors its destination names, by ID or by
+// shorthand; an I/O APIC entry with delivery mode NMI sends one on the pin's edge.
+TEST(ApicBus, NmiIpisAndIoApicNmisReachTheirDestinations) {
+  Clock clock;
+  LocalApic bsp{clock};
+  ApicBus bus{clock, bsp, 3};
+  unsigned nmis[3] = {0, 0, 0};
+  for (unsigned k = 0; k < 3; ++k) bus.apic(k).onNmi = [&nmis, k] { ++nmis[k]; };
+  bus.select(0);
+  bus.mmioWrite(0x310, 0x02000000, 4);  // APIC ID 2
+  bus.mmioWrite(0x300, 0x00000400, 4);  // NMI, physical
+  EXPECT_EQ(nmis[0], 0u);
+  EXPECT_EQ(nmis[1], 0u);
+  EXPECT_EQ(nmis[2], 1u);
+  bus.select(1);
+  bus.mmioWrite(0x300, 0x000C0400, 4);  // all excluding self (processor 1)
+  EXPECT_EQ(nmis[0], 1u);
+  EXPECT_EQ(nmis[1], 0u);
+  EXPECT_EQ(nmis[2], 2u);
+  EXPECT_EQ(bus.apic(0).pendingVector(), -1);  // no vector enters IRR
+  IoApic ioapic{bsp, 1};
+  ioapic.route = [&](uint8_t dest, bool logical, unsigned mode, uint8_t vector, bool level) {
+    bus.route(dest, logical, mode, vector, level);
+  };
+  ioapic.mmioWrite(0x00, 0x10 + 2 * 3, 4);
+  ioapic.mmioWrite(0x10, 0x400, 4);  // pin 3: NMI, physical, edge
+  ioapic.mmioWrite(0x00, 0x11 + 2 * 3, 4);
+  ioapic.mmioWrite(0x10, 0x01000000, 4);  // destination APIC ID 1
+  ioapic.setInput(3, true);
+  EXPECT_EQ(nmis[1], 1u);
+  ioapic.setInput(3, true);  // still high: no new edge
+  EXPECT_EQ(nmis[1], 1u);
+  EXPECT_EQ(nmis[0], 1u);
+  EXPECT_EQ(nmis[2], 2u);
 }
 
 TEST(IoApic, IdVersionAndMaskedReset) {
