@@ -159,7 +159,7 @@ uint32_t lazyArithOf(uint8_t kind, uint32_t a, uint32_t b, uint32_t r, uint32_t 
 }
 }  // namespace
 
-uint32_t Core::lazyArith() const {
+uint32_t CoreState::lazyArith() const {
   uint8_t kind = lazyOp_ >> 2;
   switch (lazyOp_ & 3) {
     case 0:
