@@ -40,6 +40,34 @@ void catchSignals() {
   sigaction(SIGTERM, &action, &previousTerm);
 }
 
+// What a caught SIGINT or SIGTERM ends the run with (at its next look), or nothing.
+std::optional<std::string> signalStop() {
+  if (int s = caughtSignal)
+    return std::string("interrupted by ") + (s == SIGINT ? "SIGINT" : "SIGTERM");
+  return std::nullopt;
+}
+
+// The run of the options' machine, printing to `console`, with the idle and stuck tests the
+// options ask for; nullptr and `error` when it cannot be made.
+std::unique_ptr<run::Run> createRun(const RunOptions& o, const emu::MachineConfig& machine,
+                                    devices::ByteSink* console, std::string& error) {
+  run::Config config;
+  config.machine = machine;
+  config.machine.console = console;
+  config.maxInstructions = o.pc.maxInstructions;
+  config.maxCycles = o.pc.maxCycles;
+  config.symbolFiles = o.trace.symbols;
+  config.cowBit = o.cowBit;
+  std::unique_ptr<run::Run> r = run::Run::create(config, error);
+  if (!r) return nullptr;
+  if (o.exitWhenIdle && !r->stopWhenIdle()) {
+    error = "--exit-when-idle: no script on COM1";
+    return nullptr;
+  }
+  r->stopWhenStuck(static_cast<uint64_t>(o.stuckSeconds * devices::kCpuHz));
+  return r;
+}
+
 }  // namespace
 
 void addRunOptions(CLI::App& run, RunOptions& o) {
@@ -107,22 +135,13 @@ int explore(RunOptions& o, const run::Until& until) {
   std::vector<ExploreRun> runs;
   for (uint64_t i = 0; i < o.explore; ++i) {
     devices::StringSink console;
-    run::Config config;
-    config.machine = pc.config;
-    config.machine.console = &console;
-    config.machine.scheduleSeed = first + i;
-    config.maxInstructions = pc.maxInstructions;
-    config.maxCycles = pc.maxCycles;
-    config.symbolFiles = o.trace.symbols;
-    config.cowBit = o.cowBit;
+    emu::MachineConfig machine = pc.config;
+    machine.scheduleSeed = first + i;
     std::string error;
-    std::unique_ptr<run::Run> r = run::Run::create(config, error);
+    std::unique_ptr<run::Run> r = createRun(o, machine, &console, error);
     if (!r) return fail(error);
-    if (o.exitWhenIdle && !r->stopWhenIdle()) return fail("--exit-when-idle: no script on COM1");
-    r->stopWhenStuck(static_cast<uint64_t>(o.stuckSeconds * devices::kCpuHz));
     r->setPoll([&]() -> std::optional<std::string> {
-      if (int sig = caughtSignal)
-        return std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM");
+      if (std::optional<std::string> m = signalStop()) return m;
       progress.update(*r);
       return std::nullopt;
     });
@@ -257,30 +276,22 @@ int runCommand(RunOptions& o) {
   ConsoleOut console(consoleStream,
                      traceToStdout && o.trace.format == "text" && consoleStream == stdout,
                      &progress);
-  pc.config.console = &console;
-  run::Config config;
-  config.machine = pc.config;
-  config.maxInstructions = pc.maxInstructions;
-  config.maxCycles = pc.maxCycles;
-  config.symbolFiles = o.trace.symbols;
-  config.cowBit = o.cowBit;
-  std::unique_ptr<run::Run> r = run::Run::create(config, error);
+  std::unique_ptr<run::Run> r = createRun(o, pc.config, &console, error);
   if (!r) return fail(error);
   TraceOutput out;
   out.setProcessors(r->machine().cpuCount());
   if (!out.open(o.trace, r->symbols(), &r->guestInfo(), &r->programs(), o.cowBit, error))
     return fail(error);
   out.attach(r->tracer());
-  if (o.exitWhenIdle && !r->stopWhenIdle()) return fail("--exit-when-idle: no script on COM1");
-  r->stopWhenStuck(static_cast<uint64_t>(o.stuckSeconds * devices::kCpuHz));
   catchSignals();
-  r->setPoll([&]() -> std::optional<std::string> {
-    if (int s = caughtSignal)
-      return std::string("interrupted by ") + (s == SIGINT ? "SIGINT" : "SIGTERM");
+  // The run's look (and the debugger's): signals, the progress line, whole console lines.
+  run::Run::Poll look = [&]() -> std::optional<std::string> {
+    if (std::optional<std::string> m = signalStop()) return m;
     progress.update(*r);
     console.push();
     return std::nullopt;
-  });
+  };
+  r->setPoll(look);
   auto hostStart = std::chrono::steady_clock::now();
 
   run::Stop stop;
@@ -295,13 +306,6 @@ int runCommand(RunOptions& o) {
     std::optional<run::Stop> s;
     // The debugger first: it returns the stop that ended the run under it, or nothing when gdb
     // went away with the guest still running, which then runs on to its end.
-    run::Run::Poll look = [&]() -> std::optional<std::string> {
-      if (int sig = caughtSignal)
-        return std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM");
-      progress.update(*r);
-      console.push();
-      return std::nullopt;
-    };
     if (o.gdb.port != 0) {
       if (!gdb::serve(*r, o.gdb, look, s, error)) return fail(error);
     }
