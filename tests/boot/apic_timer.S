@@ -13,12 +13,7 @@
         MULTIBOOT_HEADER
 start:
         mov     $stack_top, %esp
-        lgdt    gdtdesc
-        ljmp    $0x08, $1f
-1:      mov     $0x10, %ax
-        mov     %ax, %ds
-        mov     %ax, %es
-        mov     %ax, %ss
+        FLAT_SEGMENTS
         IDT_GATE 32, tick
         lidt    idtdesc
         /* Mask the 8259s: only the APIC timer interrupts. */

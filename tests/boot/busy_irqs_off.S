@@ -20,12 +20,7 @@ start:
         shr     $16, %eax
         mov     %al, gdt + 0x28 + 4
         mov     %ah, gdt + 0x28 + 7
-        lgdt    gdtdesc
-        ljmp    $0x08, $1f
-1:      mov     $0x10, %ax
-        mov     %ax, %ds
-        mov     %ax, %es
-        mov     %ax, %ss
+        FLAT_SEGMENTS
         movl    $stack_top, tss + 4     /* ESP0 */
         movl    $0x10, tss + 8          /* SS0 */
         mov     $0x28, %ax

@@ -20,12 +20,7 @@
         MULTIBOOT_HEADER
 start:
         mov     $stack_top, %esp
-        lgdt    gdtdesc
-        ljmp    $0x08, $1f
-1:      mov     $0x10, %ax
-        mov     %ax, %ds
-        mov     %ax, %es
-        mov     %ax, %ss
+        FLAT_SEGMENTS
         IDT_GATE 0x41, bsp_ipi
         IDT_GATE 0xFF, spurious
         lidt    idtdesc

@@ -18,12 +18,7 @@
         MULTIBOOT_HEADER
 start:
         mov     $stack_top, %esp
-        lgdt    gdtdesc
-        ljmp    $0x08, $1f
-1:      mov     $0x10, %ax
-        mov     %ax, %ds
-        mov     %ax, %es
-        mov     %ax, %ss
+        FLAT_SEGMENTS
         cli
         IDT_GATE 2, bsp_nmi
         lidt    idtdesc

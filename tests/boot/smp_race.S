@@ -11,12 +11,7 @@
         MULTIBOOT_HEADER
 start:
         mov     $stack_top, %esp
-        lgdt    gdtdesc
-        ljmp    $0x08, $1f
-1:      mov     $0x10, %ax
-        mov     %ax, %ds
-        mov     %ax, %es
-        mov     %ax, %ss
+        FLAT_SEGMENTS
         movl    $0x1FF, LAPIC + 0xF0
         START_AP 1
 2:      cmpl    $0, ap_ready

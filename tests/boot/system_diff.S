@@ -33,12 +33,7 @@ start:
         xor     %eax, %eax              /* nothing of the loader's state is kept */
         xor     %ebx, %ebx
         mov     $stack0_top, %esp
-        lgdt    gdtdesc
-        ljmp    $0x08, $1f
-1:      mov     $0x10, %ax
-        mov     %ax, %ds
-        mov     %ax, %es
-        mov     %ax, %ss
+        FLAT_SEGMENTS
         mov     %ax, %fs
         mov     %ax, %gs
         movl    $records, recp

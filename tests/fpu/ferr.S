@@ -8,12 +8,7 @@
         MULTIBOOT_HEADER
 start:
         mov     $stack_top, %esp
-        lgdt    gdtdesc
-        ljmp    $0x08, $1f
-1:      mov     $0x10, %ax
-        mov     %ax, %ds
-        mov     %ax, %es
-        mov     %ax, %ss
+        FLAT_SEGMENTS
         IDT_GATE 0x2D, irq13
         lidt    idtdesc
         PIC_INIT 0xFB, 0xDF             /* IRQ 2 (the slave) and IRQ 13 open */
