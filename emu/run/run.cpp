@@ -686,6 +686,7 @@ std::shared_ptr<const Snapshot> Run::saveState(const Snapshot* previous) const {
   if (stuck_) s->stuck = stuck_->state();
   s->pieceEnd = pieceEnd_;
   s->activity = activity_;
+  s->waitingSince = waitingSince_;
   return s;
 }
 
@@ -702,6 +703,7 @@ void Run::restoreState(const Snapshot& s) {
   if (stuck_ && s.stuck) stuck_->setState(*s.stuck);
   pieceEnd_ = s.pieceEnd;
   activity_ = s.activity;
+  waitingSince_ = s.waitingSince;
   updateInstructionEvents();
 }
 

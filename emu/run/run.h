@@ -158,7 +158,7 @@ struct Snapshot {
   std::string consoleTail, line, lastLine;
   std::optional<InputIdleState> idle;
   std::optional<StuckGuestState> stuck;
-  uint64_t pieceEnd = 0, activity = 0;
+  uint64_t pieceEnd = 0, activity = 0, waitingSince = 0;
   uint64_t instructions() const { return machine->instructions; }
   uint64_t cycles() const { return machine->cycles; }
 };
