@@ -116,8 +116,8 @@ std::string formatExplore(const std::vector<ExploreRun>& runs, const std::vector
     out += fmt::format("outcome {}: {} seed{} ({})\n", k + 1, o.runs.size(),
                        o.runs.size() == 1 ? "" : "s", seeds);
     out += fmt::format("  exit status {}: {}\n", r.status, r.message);
-    out += fmt::format("  console: {} lines, {} bytes, FNV-1a 0x{:016x}\n", mine.size(),
-                       r.console.size(), fnv1a(r.console));
+    out += fmt::format("  console: {} line{}, {} bytes, FNV-1a 0x{:016x}\n", mine.size(),
+                       mine.size() == 1 ? "" : "s", r.console.size(), fnv1a(r.console));
     out += fmt::format("  missing flushes {}, missing shootdowns {}, stale TLB uses {}\n",
                        r.missingFlushes, r.shootdowns, r.staleUses);
     out += fmt::format("  instructions {}, page faults {}, TLB flushes {}\n",

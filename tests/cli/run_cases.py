@@ -514,7 +514,7 @@ def explore():
             problems.append(f"replay line {line!r}")
             continue
         p = subprocess.run(words + ["--quiet"], capture_output=True, timeout=60)
-        want = f"  console: 1 lines, {len(p.stdout)} bytes, FNV-1a 0x{fnv1a(p.stdout):016x}"
+        want = f"  console: 1 line, {len(p.stdout)} bytes, FNV-1a 0x{fnv1a(p.stdout):016x}"
         block = out.split(f"outcome {k + 1}: ")[1].split("  replay: ")[0]
         if want not in block.splitlines() or p.returncode != 33:
             problems.append(f"replay of seed {k}: {p.returncode} {want!r} not in {block!r}")
