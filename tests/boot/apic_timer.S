@@ -45,15 +45,7 @@ tick:
 
         .data
         .p2align 3
-gdt:    .quad   0
-        .quad   0x00CF9A000000FFFF
-        .quad   0x00CF92000000FFFF
-gdtdesc:
-        .word   gdtdesc - gdt - 1
-        .long   gdt
-idtdesc:
-        .word   256*8 - 1
-        .long   idt
+        FLAT_GDT_IDT
 count:  .long   0
 t0:     .long   0
         .bss
